@@ -1,0 +1,29 @@
+/**
+ * The JSON blob the module renders in <head> as
+ * <script type="application/json" id="tiktok-events-config">. See docs/CONTRACTS.md.
+ */
+export interface ContentItem {
+  content_id: string;
+  content_type?: 'product' | 'product_group';
+  content_name?: string;
+  content_category?: string;
+  price?: number;
+  quantity?: number;
+  brand?: string;
+}
+
+export interface PageConfig {
+  pixel_id: string;
+  website_id: number;
+  relay_url: string;
+  page_event_id: string;
+  currency?: string;
+  debug?: boolean;
+  consent_required?: boolean;
+  event_names?: { Purchase?: 'Purchase' | 'CompletePayment'; SubmitForm?: 'SubmitForm' | 'Lead' };
+  identify?: { email?: string; phone_number?: string; external_id?: string };
+  product?: { content_id: string; content_name?: string; content_category?: string; price?: number; currency?: string };
+  purchase?: { event_id: string; order_id?: string; value: number; currency: string; contents: ContentItem[] };
+}
+
+export const CONFIG_ELEMENT_ID = 'tiktok-events-config';

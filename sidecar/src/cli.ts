@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig, runMode } from './config';
+import { createLogger } from './log';
+import { SqliteOutboxStore } from './outbox/store';
+import { createSidecar } from './server';
+
+const USAGE = `usage: tiktok-sidecar <command>
+
+  serve            run the relay, the dispatcher (and the Odoo poller when ODOO_URL is set)
+  dead-letters     list the most recent dead letters of the outbox
+  requeue-dead     put every dead letter back in the queue (after fixing the cause)
+
+Configuration comes from environment variables; see the README.`;
+
+async function serve(): Promise<void> {
+  const cfg = loadConfig();
+  const sidecar = createSidecar(cfg);
+  const { log } = sidecar;
+  const pixels = cfg.TIKTOK_PIXEL_ID;
+  if (runMode(cfg) === 'relay-only') {
+    log.info(
+      { pixel: pixels ?? null, allowedOrigins: cfg.RELAY_ALLOWED_ORIGINS },
+      pixels
+        ? 'relay-only mode: no Odoo connection (ODOO_URL unset); one pixel from TIKTOK_PIXEL_ID'
+        : 'relay-only mode: no Odoo connection and no pixel; set TIKTOK_PIXEL_ID and TIKTOK_ACCESS_TOKEN, or ODOO_URL, before events can be accepted',
+    );
+  }
+  const port = await sidecar.start();
+  log.info({ host: cfg.RELAY_HOST, port, relay: cfg.RELAY_PATH, outbox: cfg.OUTBOX_PATH }, 'sidecar listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: intake stopped, flushing the outbox');
+    await sidecar.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function withStore<T>(fn: (store: SqliteOutboxStore) => T): T {
+  const cfg = loadConfig();
+  const store = new SqliteOutboxStore(cfg.OUTBOX_PATH);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] ?? 'serve';
+  switch (command) {
+    case 'serve':
+      return serve();
+    case 'dead-letters':
+      withStore((store) => console.table(store.deadLetters(100)));
+      return;
+    case 'requeue-dead':
+      withStore((store) => console.log(`${store.requeueDead(Date.now())} dead letters queued again`));
+      return;
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return;
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(78); // EX_CONFIG
+  }
+  createLogger('error').fatal({ err }, 'sidecar failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/**
+ * Every setting comes from an environment variable, validated once at start.
+ * The defaults run a working sidecar with nothing set (relay-only mode, no pixel yet).
+ */
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const int = (min: number, max: number) => z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(min).max(max);
+const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const url = z.string().refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), 'expected an http(s) URL');
+const origins = list.refine((items) => items.every((o) => /^https?:\/\/[^/]+$/.test(o.replace(/\/$/, ''))), 'expected origins such as https://shop.example');
+
+/** `TRUST_PROXY`: false, a hop count, or a list of proxy addresses/subnets (express "trust proxy"). */
+const trustProxy = z.string().transform((v, ctx): boolean | number | string[] => {
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.every((s) => /^[0-9a-fA-F.:/]+$/.test(s) || ['loopback', 'linklocal', 'uniquelocal'].includes(s))) {
+    ctx.addIssue({ code: 'custom', message: 'expected false, a hop count, or proxy addresses/subnets' });
+    return z.NEVER;
+  }
+  return items;
+});
+
+const pixelId = z.string().regex(/^[A-Z0-9]{8,40}$/i, 'expected a TikTok pixel code (letters and digits)');
+
+export const EnvSchema = z.object({
+  RELAY_HOST: z.string().default('127.0.0.1'),
+  RELAY_PORT: int(0, 65535).default(8787),
+  RELAY_PATH: z.string().regex(/^\/[\w\-/.]*$/, 'expected a path such as /tiktok/relay').default('/tiktok/relay'),
+  RELAY_ALLOWED_ORIGINS: origins.default([]),
+  RELAY_MAX_BODY_BYTES: int(1024, 1024 * 1024).default(64 * 1024),
+  RELAY_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(600),
+  TRUST_PROXY: trustProxy.default(false),
+
+  OUTBOX_PATH: z.string().min(1).default('./data/outbox.sqlite'),
+  OUTBOX_SYNC: z.enum(['normal', 'full']).default('normal'),
+  OUTBOX_RETENTION_HOURS: int(1, 24 * 90).default(72),
+
+  TIKTOK_API_BASE_URL: url.default('https://business-api.tiktok.com/open_api'),
+  TIKTOK_TIMEOUT_MS: int(500, 120_000).default(10_000),
+  TIKTOK_PIXEL_ID: pixelId.optional(),
+  TIKTOK_ACCESS_TOKEN: z.string().min(10, 'expected the Events API access token').optional(),
+  TIKTOK_TEST_EVENT_CODE: z.string().max(64).optional(),
+  TIKTOK_EVENT_NAME_PURCHASE: z.enum(['Purchase', 'CompletePayment']).default('Purchase'),
+  TIKTOK_EVENT_NAME_SUBMITFORM: z.enum(['SubmitForm', 'Lead']).default('SubmitForm'),
+  TIKTOK_CONSENT_REQUIRED: bool.default(false),
+
+  DISPATCH_MAX_BATCH: int(1, 1000).default(1000),
+  DISPATCH_LINGER_MS: int(0, 60_000).default(250),
+  DISPATCH_CONCURRENCY: int(1, 64).default(4),
+  RETRY_BASE_MS: int(10, 600_000).default(1000),
+  RETRY_MAX_MS: int(100, 3_600_000).default(300_000),
+  UNAUTHORIZED_PAUSE_MS: int(100, 3_600_000).default(300_000),
+
+  ODOO_URL: url.optional(),
+  ODOO_DB: z.string().optional(),
+  ODOO_LOGIN: z.string().optional(),
+  ODOO_API_KEY: z.string().optional(),
+  ODOO_TRANSPORT: z.enum(['auto', 'json2', 'xmlrpc']).default('auto'),
+  SETTINGS_REFRESH_SECONDS: int(5, 86_400).default(60),
+  POLL_INTERVAL_SECONDS: int(1, 3600).default(5),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Env names whose values must never be echoed back, even in an error message. */
+const SECRET_VARS = new Set(['TIKTOK_ACCESS_TOKEN', 'ODOO_API_KEY']);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
+  // Blank variables (VAR= in a compose file) mean "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in EnvSchema.shape && v !== undefined && v.trim() !== ''));
+  const result = EnvSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = String(issue.path[0]);
+        const shown = SECRET_VARS.has(name) ? '' : ` (got "${String(present[name]).slice(0, 80)}")`;
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const cfg = result.data;
+  const problems: string[] = [];
+  if (!!cfg.TIKTOK_PIXEL_ID !== !!cfg.TIKTOK_ACCESS_TOKEN) problems.push('TIKTOK_PIXEL_ID and TIKTOK_ACCESS_TOKEN go together: set both or neither');
+  if (cfg.ODOO_URL && (!cfg.ODOO_LOGIN || !cfg.ODOO_API_KEY)) problems.push('ODOO_URL needs ODOO_LOGIN and ODOO_API_KEY (an API key of the TikTok sidecar user)');
+  if (!cfg.ODOO_URL && (cfg.ODOO_LOGIN || cfg.ODOO_API_KEY || cfg.ODOO_DB)) problems.push('ODOO_LOGIN/ODOO_API_KEY/ODOO_DB are set but ODOO_URL is not');
+  if (cfg.RETRY_MAX_MS < cfg.RETRY_BASE_MS) problems.push('RETRY_MAX_MS must be at least RETRY_BASE_MS');
+  if (problems.length) throw new ConfigError(problems);
+  return cfg;
+}
+
+export type RunMode = 'odoo' | 'relay-only';
+
+export function runMode(cfg: Env): RunMode {
+  return cfg.ODOO_URL ? 'odoo' : 'relay-only';
+}

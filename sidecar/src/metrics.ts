@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OutboxStore } from './outbox/store';
+
+/** Every metric the sidecar exposes on /metrics, in one registry per process (tests build several). */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly accepted = new Counter({
+    name: 'tiktok_relay_accepted_total',
+    help: 'Events accepted by the relay and stored in the outbox, by event',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+  readonly refused = new Counter({
+    name: 'tiktok_relay_refused_total',
+    help: 'Relay requests refused, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'tiktok_outbox_duplicates_total',
+    help: 'Events absorbed because their (pixel, event, event_id) was already in the outbox',
+    registers: [this.registry],
+  });
+  readonly delivered = new Counter({
+    name: 'tiktok_events_delivered_total',
+    help: 'Events TikTok accepted',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly retried = new Counter({
+    name: 'tiktok_events_retried_total',
+    help: 'Events scheduled for another attempt, by reason class',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly dead = new Counter({
+    name: 'tiktok_events_dead_total',
+    help: 'Events parked as dead letters',
+    registers: [this.registry],
+  });
+  readonly requests = new Counter({
+    name: 'tiktok_api_requests_total',
+    help: 'Requests sent to the Events API, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'tiktok_batch_size',
+    help: 'Events per Events API request',
+    buckets: [1, 10, 50, 100, 250, 500, 750, 1000],
+    registers: [this.registry],
+  });
+  readonly deliveryLatency = new Histogram({
+    name: 'tiktok_delivery_latency_seconds',
+    help: 'Time from acceptance into the outbox to TikTok accepting the event',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+  private outbox?: OutboxStore;
+  readonly queueDepth: Gauge<'state'>;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const metrics = this;
+    this.queueDepth = new Gauge({
+      name: 'tiktok_outbox_events',
+      help: 'Events in the outbox, by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      // Read at scrape time from the store rather than tracked by hand.
+      collect() {
+        if (!metrics.outbox) return;
+        for (const [state, n] of Object.entries(metrics.outbox.counts())) this.set({ state }, n);
+      },
+    });
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  watchOutbox(store: OutboxStore): void {
+    this.outbox = store;
+  }
+}

@@ -1,0 +1,249 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TikTokEventRow } from '../tiktok/types';
+
+export type OutboxState = 'pending' | 'in_flight' | 'delivered' | 'dead';
+export type EventSource = 'browser' | 'server';
+
+export interface NewOutboxEvent {
+  pixelId: string;
+  /** The name TikTok receives (already resolved from the canonical key). */
+  event: string;
+  eventId: string;
+  testEventCode?: string;
+  source: EventSource;
+  row: TikTokEventRow;
+}
+
+export interface OutboxRow {
+  id: number;
+  pixelId: string;
+  event: string;
+  eventId: string;
+  testEventCode: string;
+  source: EventSource;
+  row: TikTokEventRow;
+  attempts: number;
+  createdAt: number;
+}
+
+export interface DeadLetter {
+  id: number;
+  pixelId: string;
+  event: string;
+  eventId: string;
+  errorCode: number | null;
+  lastError: string | null;
+  attempts: number;
+  createdAt: number;
+}
+
+/** One lane of the dispatcher: TikTok batches per pixel, and test traffic goes apart. */
+export interface DueGroup {
+  pixelId: string;
+  testEventCode: string;
+  due: number;
+  oldestCreatedAt: number;
+}
+
+export interface EnqueueResult {
+  inserted: number;
+  duplicates: number;
+}
+
+export function summarizeEnqueue(stored: boolean[]): EnqueueResult {
+  const inserted = stored.filter(Boolean).length;
+  return { inserted, duplicates: stored.length - inserted };
+}
+
+export interface OutboxStore {
+  /** Store events durably; one flag per event: true when new, false when its (pixel, event, event_id) was already there. */
+  enqueue(events: NewOutboxEvent[], now: number): boolean[];
+  dueGroups(now: number): DueGroup[];
+  claim(group: { pixelId: string; testEventCode: string }, now: number, limit: number): OutboxRow[];
+  markDelivered(ids: number[], now: number): void;
+  markRetry(ids: number[], nextAttemptAt: number, error: string): void;
+  markDead(ids: number[], code: number | null, message: string, now: number): void;
+  /** In-flight rows of a previous process go back to pending: their send may or may not have landed. */
+  releaseInFlight(): number;
+  prune(deliveredBefore: number): number;
+  counts(): Record<OutboxState, number>;
+  nextAttemptAt(): number | undefined;
+  deadLetters(limit: number): DeadLetter[];
+  requeueDead(now: number, ids?: number[]): number;
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  pixel_id        TEXT    NOT NULL,
+  event           TEXT    NOT NULL,
+  event_id        TEXT    NOT NULL,
+  test_event_code TEXT    NOT NULL DEFAULT '',
+  source          TEXT    NOT NULL,
+  payload         TEXT    NOT NULL,
+  state           TEXT    NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'in_flight', 'delivered', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  error_code      INTEGER,
+  last_error      TEXT,
+  created_at      INTEGER NOT NULL,
+  delivered_at    INTEGER,
+  UNIQUE (pixel_id, event, event_id)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (pixel_id, test_event_code, next_attempt_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox (delivered_at) WHERE state = 'delivered';
+CREATE INDEX IF NOT EXISTS outbox_in_flight ON outbox (state) WHERE state = 'in_flight';
+`;
+
+interface RawRow {
+  id: number;
+  pixel_id: string;
+  event: string;
+  event_id: string;
+  test_event_code: string;
+  source: EventSource;
+  payload: string;
+  attempts: number;
+  created_at: number;
+}
+
+export interface SqliteOutboxOptions {
+  /** `full` fsyncs every commit (survives power loss); `normal` survives a process crash. */
+  synchronous?: 'full' | 'normal';
+}
+
+/** The outbox in an embedded SQLite file in WAL mode. */
+export class SqliteOutboxStore implements OutboxStore {
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(file: string, opts: SqliteOutboxOptions = {}) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.stmt = {
+      insert: this.db.prepare(
+        `INSERT OR IGNORE INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, next_attempt_at, created_at)
+         VALUES (@pixelId, @event, @eventId, @testEventCode, @source, @payload, @now, @now)`,
+      ),
+      dueGroups: this.db.prepare(
+        `SELECT pixel_id AS pixelId, test_event_code AS testEventCode, COUNT(*) AS due, MIN(created_at) AS oldestCreatedAt
+         FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? GROUP BY pixel_id, test_event_code`,
+      ),
+      claim: this.db.prepare(
+        `UPDATE outbox SET state = 'in_flight', attempts = attempts + 1
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ?
+                      ORDER BY id LIMIT ?)
+         RETURNING id, pixel_id, event, event_id, test_event_code, source, payload, attempts, created_at`,
+      ),
+      delivered: this.db.prepare(`UPDATE outbox SET state = 'delivered', delivered_at = ?, payload = '{}' WHERE id = ? AND state = 'in_flight'`),
+      retry: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'in_flight'`),
+      dead: this.db.prepare(
+        `UPDATE outbox SET state = 'dead', error_code = ?, last_error = ?, delivered_at = ? WHERE id = ? AND state IN ('in_flight', 'pending')`,
+      ),
+      release: this.db.prepare(`UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'`),
+      prune: this.db.prepare(`DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?`),
+      counts: this.db.prepare(`SELECT state, COUNT(*) AS n FROM outbox GROUP BY state`),
+      nextAttempt: this.db.prepare(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`),
+      deadLetters: this.db.prepare(
+        `SELECT id, pixel_id AS pixelId, event, event_id AS eventId, error_code AS errorCode, last_error AS lastError, attempts, created_at AS createdAt
+         FROM outbox WHERE state = 'dead' ORDER BY id DESC LIMIT ?`,
+      ),
+      requeueAll: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead'`),
+      requeueOne: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead' AND id = ?`),
+    };
+  }
+
+  enqueue(events: NewOutboxEvent[], now: number): boolean[] {
+    const stored: boolean[] = [];
+    this.db.transaction(() => {
+      for (const e of events) {
+        const info = this.stmt.insert.run({
+          pixelId: e.pixelId,
+          event: e.event,
+          eventId: e.eventId,
+          testEventCode: e.testEventCode ?? '',
+          source: e.source,
+          payload: JSON.stringify(e.row),
+          now,
+        });
+        stored.push(info.changes === 1);
+      }
+    })();
+    return stored;
+  }
+
+  dueGroups(now: number): DueGroup[] {
+    return this.stmt.dueGroups.all(now) as DueGroup[];
+  }
+
+  claim(group: { pixelId: string; testEventCode: string }, now: number, limit: number): OutboxRow[] {
+    const rows = this.stmt.claim.all(group.pixelId, group.testEventCode, now, limit) as RawRow[];
+    return rows
+      .map((r) => ({
+        id: r.id,
+        pixelId: r.pixel_id,
+        event: r.event,
+        eventId: r.event_id,
+        testEventCode: r.test_event_code,
+        source: r.source,
+        row: JSON.parse(r.payload) as TikTokEventRow,
+        attempts: r.attempts,
+        createdAt: r.created_at,
+      }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  markDelivered(ids: number[], now: number): void {
+    this.db.transaction(() => ids.forEach((id) => this.stmt.delivered.run(now, id)))();
+  }
+
+  markRetry(ids: number[], nextAttemptAt: number, error: string): void {
+    this.db.transaction(() => ids.forEach((id) => this.stmt.retry.run(nextAttemptAt, error.slice(0, 1000), id)))();
+  }
+
+  markDead(ids: number[], code: number | null, message: string, now: number): void {
+    this.db.transaction(() => ids.forEach((id) => this.stmt.dead.run(code, message.slice(0, 1000), now, id)))();
+  }
+
+  releaseInFlight(): number {
+    return this.stmt.release.run().changes;
+  }
+
+  prune(deliveredBefore: number): number {
+    return this.stmt.prune.run(deliveredBefore).changes;
+  }
+
+  counts(): Record<OutboxState, number> {
+    const counts: Record<OutboxState, number> = { pending: 0, in_flight: 0, delivered: 0, dead: 0 };
+    for (const { state, n } of this.stmt.counts.all() as { state: OutboxState; n: number }[]) counts[state] = n;
+    return counts;
+  }
+
+  nextAttemptAt(): number | undefined {
+    const { t } = this.stmt.nextAttempt.get() as { t: number | null };
+    return t ?? undefined;
+  }
+
+  deadLetters(limit: number): DeadLetter[] {
+    return this.stmt.deadLetters.all(limit) as DeadLetter[];
+  }
+
+  requeueDead(now: number, ids?: number[]): number {
+    if (!ids) return this.stmt.requeueAll.run(now).changes;
+    let n = 0;
+    this.db.transaction(() => ids.forEach((id) => (n += this.stmt.requeueOne.run(now, id).changes)))();
+    return n;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

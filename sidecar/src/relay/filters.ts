@@ -1,0 +1,44 @@
+/** Pure request classification for the relay: bots, prefetches, origins, client IPs. */
+
+/** Crawlers, link previewers, monitors and automation that must never become ad events. */
+const BOT_USER_AGENT =
+  /bot\b|bot\/|crawl|spider|slurp|bingpreview|facebookexternalhit|facebookcatalog|embedly|quora link preview|whatsapp|telegrambot|skypeuripreview|headlesschrome|phantomjs|puppeteer|playwright|selenium|lighthouse|pagespeed|gtmetrix|pingdom|uptimerobot|statuscake|site24x7|curl\/|wget\/|python-requests|python-urllib|aiohttp|httpx|go-http-client|java\/|okhttp|node-fetch|axios\/|undici|libwww-perl|scrapy|postmanruntime|insomnia|apachebench|^ab\//i;
+
+export function isBotUserAgent(userAgent: string | undefined): boolean {
+  if (!userAgent || userAgent.trim().length < 10) return true;
+  return BOT_USER_AGENT.test(userAgent);
+}
+
+/** Speculative loads (prefetch/prerender) are not a shopper's action. */
+export function isPrefetch(headers: Record<string, string | string[] | undefined>): boolean {
+  const values = ['sec-purpose', 'purpose', 'x-purpose', 'x-moz']
+    .map((h) => headers[h])
+    .flat()
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => v.toLowerCase());
+  return values.some((v) => v.includes('prefetch') || v.includes('prerender') || v.includes('preview'));
+}
+
+/** `scheme://host[:port]`, lowercased, or undefined when the value is not an http(s) URL. */
+export function originOf(value: string | undefined): string | undefined {
+  if (!value || !URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  return url.origin.toLowerCase();
+}
+
+/** The page's origin: the Origin header, else the Referer's origin (some beacons send only that). */
+export function requestOrigin(origin: string | undefined, referer: string | undefined): string | undefined {
+  if (origin && origin !== 'null') return originOf(origin);
+  return originOf(referer);
+}
+
+export function isOriginAllowed(origin: string, allowed: readonly string[]): boolean {
+  return allowed.some((a) => originOf(a) === origin);
+}
+
+/** Node reports IPv4 clients of a dual-stack socket as `::ffff:a.b.c.d`; TikTok wants the plain address. */
+export function cleanIp(ip: string | undefined): string | undefined {
+  if (!ip) return undefined;
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}

@@ -1,0 +1,120 @@
+import express, { type Express } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { runMode, type Env } from './config';
+import { Dispatcher } from './dispatcher/dispatcher';
+import { createLogger } from './log';
+import { Metrics } from './metrics';
+import { GroupCommitWriter } from './outbox/groupCommit';
+import { SqliteOutboxStore, type OutboxStore } from './outbox/store';
+import { createRelayRouter } from './relay/router';
+import { settingsFromEnv, StaticSettings } from './settings/static';
+import type { SettingsSource } from './settings/types';
+import { HttpEventsApiClient, type EventsApiClient } from './tiktok/client';
+
+export interface SidecarParts {
+  log?: Logger;
+  settings?: SettingsSource;
+  store?: OutboxStore;
+  client?: EventsApiClient;
+  metrics?: Metrics;
+}
+
+export interface Sidecar {
+  app: Express;
+  store: OutboxStore;
+  dispatcher: Dispatcher;
+  metrics: Metrics;
+  log: Logger;
+  /** Listen and start delivering; resolves with the bound port. */
+  start(): Promise<number>;
+  /** Stop intake, deliver what is due within the grace period, close the outbox. */
+  stop(): Promise<void>;
+}
+
+/** Wire the parts together. Every part can be replaced (tests, Odoo-driven settings). */
+export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
+  const log = parts.log ?? createLogger(cfg.LOG_LEVEL);
+  const metrics = parts.metrics ?? new Metrics({ defaultMetrics: true });
+  const store = parts.store ?? new SqliteOutboxStore(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC });
+  const settings = parts.settings ?? new StaticSettings(settingsFromEnv(cfg));
+  const client = parts.client ?? new HttpEventsApiClient({ baseUrl: cfg.TIKTOK_API_BASE_URL, timeoutMs: cfg.TIKTOK_TIMEOUT_MS });
+  metrics.watchOutbox(store);
+
+  const dispatcher = new Dispatcher(
+    { store, client, settings, metrics, log },
+    {
+      maxBatchSize: cfg.DISPATCH_MAX_BATCH,
+      lingerMs: cfg.DISPATCH_LINGER_MS,
+      maxConcurrentRequests: cfg.DISPATCH_CONCURRENCY,
+      backoff: { baseMs: cfg.RETRY_BASE_MS, maxMs: cfg.RETRY_MAX_MS },
+      unauthorizedPauseMs: cfg.UNAUTHORIZED_PAUSE_MS,
+      idleMs: 1000,
+    },
+  );
+  const writer = new GroupCommitWriter(store, Date.now, () => dispatcher.wake());
+  let accepting = true;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', cfg.TRUST_PROXY);
+  app.use(
+    createRelayRouter(
+      { settings, enqueue: (events) => writer.enqueue(events), metrics, log, isAccepting: () => accepting },
+      {
+        path: cfg.RELAY_PATH,
+        maxBodyBytes: cfg.RELAY_MAX_BODY_BYTES,
+        rateLimitPerMinute: cfg.RELAY_RATE_LIMIT_PER_MINUTE,
+        extraAllowedOrigins: cfg.RELAY_ALLOWED_ORIGINS,
+      },
+    ),
+  );
+  app.get('/healthz', (_req, res) => {
+    const outbox = store.counts();
+    res.status(accepting ? 200 : 503).json({ status: accepting ? 'ok' : 'stopping', mode: runMode(cfg), pixels: settings.all().length, outbox });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use((_req, res) => res.status(404).json({ error: 'not_found', detail: 'no such endpoint' }));
+
+  let server: Server | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const retentionMs = cfg.OUTBOX_RETENTION_HOURS * 3600_000;
+
+  return {
+    app,
+    store,
+    dispatcher,
+    metrics,
+    log,
+    async start() {
+      dispatcher.start();
+      const prune = () => {
+        const removed = store.prune(Date.now() - retentionMs);
+        if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
+      };
+      prune();
+      pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
+      pruneTimer.unref();
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(cfg.RELAY_PORT, cfg.RELAY_HOST, () => resolve(s));
+        s.once('error', reject);
+      });
+      server.keepAliveTimeout = 65_000;
+      return (server.address() as AddressInfo).port;
+    },
+    async stop() {
+      accepting = false;
+      if (pruneTimer) clearInterval(pruneTimer);
+      const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+      server?.closeIdleConnections();
+      writer.flush();
+      await dispatcher.stop(cfg.SHUTDOWN_GRACE_MS);
+      server?.closeAllConnections();
+      await closed;
+      store.close();
+    },
+  };
+}

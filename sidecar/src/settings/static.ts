@@ -1,0 +1,35 @@
+import type { Env } from '../config';
+import type { SettingsSource, WebsiteSettings } from './types';
+
+/** A fixed list of website settings: relay-only mode, and tests. */
+export class StaticSettings implements SettingsSource {
+  constructor(private readonly websites: WebsiteSettings[]) {}
+
+  byPixel(pixelId: string): WebsiteSettings | undefined {
+    return this.websites.find((w) => w.pixelId === pixelId && w.enabled) ?? this.websites.find((w) => w.pixelId === pixelId);
+  }
+
+  all(): WebsiteSettings[] {
+    return this.websites;
+  }
+}
+
+/** The single pixel of relay-only mode, from TIKTOK_* variables. */
+export function settingsFromEnv(cfg: Env): WebsiteSettings[] {
+  if (!cfg.TIKTOK_PIXEL_ID || !cfg.TIKTOK_ACCESS_TOKEN) return [];
+  return [
+    {
+      websiteId: 0,
+      name: 'environment',
+      enabled: true,
+      pixelId: cfg.TIKTOK_PIXEL_ID,
+      accessToken: cfg.TIKTOK_ACCESS_TOKEN,
+      testEventCode: cfg.TIKTOK_TEST_EVENT_CODE,
+      domains: cfg.RELAY_ALLOWED_ORIGINS,
+      eventNames: { Purchase: cfg.TIKTOK_EVENT_NAME_PURCHASE, SubmitForm: cfg.TIKTOK_EVENT_NAME_SUBMITFORM },
+      consentRequired: cfg.TIKTOK_CONSENT_REQUIRED,
+      purchaseWithoutPayment: false,
+      debug: false,
+    },
+  ];
+}

@@ -1,0 +1,24 @@
+import type { EventNameVariants } from '../tiktok/eventNames';
+
+/** Resolved configuration of one website, as the module's RPC method returns it. */
+export interface WebsiteSettings {
+  websiteId: number;
+  name: string;
+  enabled: boolean;
+  pixelId: string;
+  accessToken: string;
+  testEventCode?: string;
+  /** Origins (scheme://host[:port]) the relay accepts for this website's pixel. */
+  domains: string[];
+  eventNames: EventNameVariants;
+  consentRequired: boolean;
+  purchaseWithoutPayment: boolean;
+  debug: boolean;
+}
+
+/** Where the relay and the dispatcher look up a pixel's settings. */
+export interface SettingsSource {
+  /** Settings of the website that owns this pixel, or undefined when unknown. */
+  byPixel(pixelId: string): WebsiteSettings | undefined;
+  all(): WebsiteSettings[];
+}

@@ -1,0 +1,79 @@
+/**
+ * The 14 events of the product, by canonical key. The key is what the browser,
+ * the relay and the outbox speak; the name TikTok receives is resolved per pixel
+ * (TikTok renamed some events and still accepts the legacy names).
+ */
+export const CANONICAL_EVENTS = [
+  'PageView',
+  'ViewContent',
+  'AddToCart',
+  'InitiateCheckout',
+  'AddPaymentInfo',
+  'PlaceAnOrder',
+  'Purchase',
+  'CompleteRegistration',
+  'Search',
+  'AddToWishlist',
+  'Subscribe',
+  'Contact',
+  'SubmitForm',
+  'SubmitApplication',
+] as const;
+
+export type CanonicalEvent = (typeof CANONICAL_EVENTS)[number];
+
+/** Events a browser may relay. Purchase only ever comes from the server poller. */
+export const BROWSER_EVENTS: readonly CanonicalEvent[] = CANONICAL_EVENTS.filter((e) => e !== 'Purchase');
+
+/** Per-pixel choice of names where TikTok has two spellings for one conversion. */
+export interface EventNameVariants {
+  Purchase: 'Purchase' | 'CompletePayment';
+  SubmitForm: 'SubmitForm' | 'Lead';
+}
+
+export const DEFAULT_EVENT_NAMES: EventNameVariants = { Purchase: 'Purchase', SubmitForm: 'SubmitForm' };
+
+/** Every event name the Events API v1.3 accepts (standard events, plus legacy/sunsetting ones). */
+export const TIKTOK_EVENT_NAMES: ReadonlySet<string> = new Set([
+  'Pageview',
+  'AddPaymentInfo',
+  'AddToCart',
+  'AddToWishlist',
+  'ApplicationApproval',
+  'ClickButton',
+  'CompletePayment',
+  'CompleteRegistration',
+  'Contact',
+  'CustomizeProduct',
+  'Download',
+  'FindLocation',
+  'InitiateCheckout',
+  'Lead',
+  'PlaceAnOrder',
+  'Purchase',
+  'Schedule',
+  'Search',
+  'StartTrial',
+  'SubmitApplication',
+  'SubmitForm',
+  'Subscribe',
+  'ViewContent',
+]);
+
+export function isCanonicalEvent(name: unknown): name is CanonicalEvent {
+  return typeof name === 'string' && (CANONICAL_EVENTS as readonly string[]).includes(name);
+}
+
+/** The name sent in a server payload for a canonical event on a given pixel. */
+export function serverEventName(event: CanonicalEvent, names: EventNameVariants = DEFAULT_EVENT_NAMES): string {
+  if (event === 'PageView') return 'Pageview';
+  if (event === 'Purchase') return names.Purchase;
+  if (event === 'SubmitForm') return names.SubmitForm;
+  return event;
+}
+
+/** The name passed to `ttq.track` (PageView itself goes through `ttq.page()`). */
+export function browserEventName(event: CanonicalEvent, names: EventNameVariants = DEFAULT_EVENT_NAMES): string {
+  if (event === 'PageView') return 'Pageview';
+  return serverEventName(event, names);
+}

@@ -1,0 +1,67 @@
+/** The Events API v1.3 `/event/track/` shapes (see the contract in docs). */
+
+export type HashedValue = string | string[];
+
+export interface TikTokUser {
+  email?: HashedValue;
+  phone?: HashedValue;
+  external_id?: HashedValue;
+  ttclid?: string;
+  ttp?: string;
+  ip?: string;
+  user_agent?: string;
+  locale?: string;
+}
+
+export interface TikTokContent {
+  content_id: string;
+  content_type?: 'product' | 'product_group';
+  content_name?: string;
+  content_category?: string;
+  price?: number;
+  quantity?: number;
+  brand?: string;
+}
+
+export interface TikTokProperties {
+  contents?: TikTokContent[];
+  content_type?: 'product' | 'product_group';
+  currency?: string;
+  value?: number;
+  query?: string;
+  order_id?: string;
+  description?: string;
+}
+
+export interface TikTokPage {
+  url?: string;
+  referrer?: string;
+}
+
+/** One row of `data[]`. */
+export interface TikTokEventRow {
+  event: string;
+  event_time: number;
+  event_id: string;
+  user?: TikTokUser;
+  properties?: TikTokProperties;
+  page?: TikTokPage;
+  limited_data_use?: boolean;
+}
+
+export interface TrackRequest {
+  event_source: 'web';
+  event_source_id: string;
+  test_event_code?: string;
+  data: TikTokEventRow[];
+}
+
+export interface TrackResponse {
+  code: number;
+  message: string;
+  request_id?: string;
+  data?: unknown;
+}
+
+/** TikTok's documented limit of rows per request. */
+export const MAX_BATCH_SIZE = 1000;

@@ -1,0 +1,109 @@
+import { TIKTOK_EVENT_NAMES } from './eventNames';
+import type { TikTokEventRow, TrackRequest } from './types';
+import { MAX_BATCH_SIZE } from './types';
+
+/** How old an event may be before it is refused instead of sent (TikTok accepts about 7 days). */
+export const MAX_EVENT_AGE_SECONDS = 7 * 24 * 3600;
+/** Clock skew tolerated for events stamped in the future. */
+export const MAX_FUTURE_SKEW_SECONDS = 5 * 60;
+
+const HASH = /^[a-f0-9]{64}$/;
+const CURRENCY = /^[A-Z]{3}$/;
+const PIXEL_ID = /^[A-Z0-9]{8,40}$/i;
+
+export interface ValidationOptions {
+  nowSeconds: number;
+  maxAgeSeconds?: number;
+}
+
+type Check = (row: TikTokEventRow, opts: ValidationOptions) => string[];
+
+const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+const checkIdentity: Check = (row) => {
+  const reasons: string[] = [];
+  if (!TIKTOK_EVENT_NAMES.has(row.event)) reasons.push(`event "${String(row.event)}" is not a TikTok event name`);
+  if (!isNonEmptyString(row.event_id)) reasons.push('event_id must be a non-empty string');
+  else if (row.event_id.length > 256) reasons.push('event_id is longer than 256 characters');
+  return reasons;
+};
+
+const checkTime: Check = (row, { nowSeconds, maxAgeSeconds = MAX_EVENT_AGE_SECONDS }) => {
+  const t = row.event_time;
+  if (!Number.isInteger(t) || t <= 0) return ['event_time must be an integer number of unix seconds'];
+  if (t > 1e11) return ['event_time looks like milliseconds; use unix seconds'];
+  if (t > nowSeconds + MAX_FUTURE_SKEW_SECONDS) return [`event_time is ${t - nowSeconds}s in the future`];
+  if (nowSeconds - t > maxAgeSeconds) {
+    return [`event is ${Math.round((nowSeconds - t) / 86400)} days old; TikTok accepts at most ${Math.round(maxAgeSeconds / 86400)}`];
+  }
+  return [];
+};
+
+function checkHashed(field: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length === 0 || !values.every((v) => typeof v === 'string' && HASH.test(v))) {
+    return [`user.${field} must be a lowercase SHA-256 hex digest (or a list of them)`];
+  }
+  return [];
+}
+
+const checkUser: Check = (row) => {
+  const user = row.user;
+  if (user === undefined) return [];
+  const reasons = [
+    ...checkHashed('email', user.email),
+    ...checkHashed('phone', user.phone),
+    ...checkHashed('external_id', user.external_id),
+  ];
+  for (const key of ['ttclid', 'ttp', 'ip', 'user_agent', 'locale'] as const) {
+    if (user[key] !== undefined && typeof user[key] !== 'string') reasons.push(`user.${key} must be a string`);
+  }
+  return reasons;
+};
+
+const checkProperties: Check = (row) => {
+  const p = row.properties;
+  if (p === undefined) return [];
+  const reasons: string[] = [];
+  if (p.value !== undefined && !isFiniteNumber(p.value)) reasons.push('properties.value must be a number');
+  if (p.value !== undefined && isFiniteNumber(p.value) && p.value < 0) reasons.push('properties.value must not be negative');
+  if (p.currency !== undefined && !(typeof p.currency === 'string' && CURRENCY.test(p.currency))) {
+    reasons.push('properties.currency must be an ISO 4217 code such as "USD"');
+  }
+  if (p.value !== undefined && p.currency === undefined) reasons.push('properties.value needs properties.currency');
+  if (p.contents !== undefined) {
+    if (!Array.isArray(p.contents)) return [...reasons, 'properties.contents must be a list'];
+    p.contents.forEach((c, i) => {
+      if (!isNonEmptyString(c?.content_id)) reasons.push(`properties.contents[${i}].content_id must be a non-empty string`);
+      if (c?.price !== undefined && !isFiniteNumber(c.price)) reasons.push(`properties.contents[${i}].price must be a number`);
+      if (c?.quantity !== undefined && !isFiniteNumber(c.quantity)) reasons.push(`properties.contents[${i}].quantity must be a number`);
+    });
+  }
+  for (const key of ['query', 'order_id', 'description'] as const) {
+    if (p[key] !== undefined && typeof p[key] !== 'string') reasons.push(`properties.${key} must be a string`);
+  }
+  return reasons;
+};
+
+const ROW_CHECKS: Check[] = [checkIdentity, checkTime, checkUser, checkProperties];
+
+/** Every reason this row would be refused by TikTok, in words a merchant can act on. Empty = valid. */
+export function validateEventRow(row: TikTokEventRow, opts: ValidationOptions): string[] {
+  return ROW_CHECKS.flatMap((check) => check(row, opts));
+}
+
+export function validateTrackRequest(request: TrackRequest, opts: ValidationOptions): string[] {
+  const reasons: string[] = [];
+  if (request.event_source !== 'web') reasons.push('event_source must be "web"');
+  if (!PIXEL_ID.test(request.event_source_id ?? '')) reasons.push('event_source_id must be a TikTok pixel code');
+  if (!Array.isArray(request.data) || request.data.length === 0) reasons.push('data must hold at least one event');
+  else if (request.data.length > MAX_BATCH_SIZE) reasons.push(`data holds ${request.data.length} events; at most ${MAX_BATCH_SIZE}`);
+  else request.data.forEach((row, i) => validateEventRow(row, opts).forEach((r) => reasons.push(`data[${i}]: ${r}`)));
+  return reasons;
+}
+
+export function isValidPixelId(pixelId: string): boolean {
+  return PIXEL_ID.test(pixelId);
+}
