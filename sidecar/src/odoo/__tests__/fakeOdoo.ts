@@ -72,12 +72,15 @@ function runModelMethod(opts: Required<FakeOdooOptions>, model: string, method: 
       const limit = typeof kw.limit === 'number' ? kw.limit : rows.length;
       return { ok: rows.slice(0, limit).map((r) => pick(r, kw.fields)) };
     }
-    case 'res.partner.read': {
+    case 'res.partner.read':
+      // Like Odoo 19: ids that no longer exist are silently left out.
+      return { ok: PARTNERS.filter((p) => ids.includes(p.id)).map((r) => pick(r, kw.fields)) };
+    case 'res.partner.write': {
       const missing = ids.find((id) => !PARTNERS.some((p) => p.id === id));
       if (missing !== undefined) {
         return { error: { cls: 'MissingError', message: `Record does not exist or has been deleted.\n(Record: res.partner(${missing},), User: ${opts.uid})` } };
       }
-      return { ok: PARTNERS.filter((p) => ids.includes(p.id)).map((r) => pick(r, kw.fields)) };
+      return { ok: true };
     }
     case 'res.partner.create': {
       const vals = (Array.isArray(kw.vals_list) ? kw.vals_list : [kw.vals_list]) as Record<string, unknown>[];

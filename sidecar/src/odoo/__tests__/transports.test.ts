@@ -62,6 +62,12 @@ describe.each(['json2', 'xmlrpc'] as const)('%s transport against a fake Odoo 19
     ]);
   });
 
+  it('leaves deleted ids out of read, as Odoo does', async () => {
+    await expect(odoo.call('res.partner', 'read', { ids: [3, 999999], kwargs: { fields: ['name'] } })).resolves.toEqual([
+      { id: 3, name: 'Mitchell Admin' },
+    ]);
+  });
+
   it('passes record ids and context', async () => {
     const rows = await odoo.call('res.partner', 'read', { ids: [52], kwargs: { fields: ['email'] }, context: { lang: 'fr_FR' } });
     expect(rows).toEqual([{ id: 52, email: 'abigail.peterson39@example.com' }]);
@@ -107,7 +113,7 @@ describe.each(['json2', 'xmlrpc'] as const)('%s transport against a fake Odoo 19
   });
 
   it('turns a MissingError (deleted record) into validation, not a missing module', async () => {
-    const err = await failure(odoo.call('res.partner', 'read', { ids: [999999] }));
+    const err = await failure(odoo.call('res.partner', 'write', { ids: [999999], kwargs: { vals: { name: 'x' } } }));
     expectKind(err, 'validation', false);
     expect(err.message).toContain('Record does not exist');
   });

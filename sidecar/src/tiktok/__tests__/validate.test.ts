@@ -1,0 +1,83 @@
+import { buildEventRow, buildTrackRequest } from '../payload';
+import type { TikTokEventRow } from '../types';
+import { validateEventRow, validateTrackRequest } from '../validate';
+
+const now = 1_732_500_000;
+const hash = 'a'.repeat(64);
+
+function row(overrides: Partial<TikTokEventRow> = {}): TikTokEventRow {
+  return { event: 'AddToCart', event_time: now - 10, event_id: 'e-1', ...overrides };
+}
+
+describe('validateEventRow', () => {
+  it('accepts a complete row', () => {
+    const r = row({
+      user: { email: hash, phone: [hash], external_id: hash, ttclid: 'E.C.P.x', ttp: 'ttp', ip: '203.0.113.7', user_agent: 'UA' },
+      properties: { contents: [{ content_id: '23', price: 675, quantity: 1 }], currency: 'USD', value: 675 },
+    });
+    expect(validateEventRow(r, { nowSeconds: now })).toEqual([]);
+  });
+
+  it.each<[string, Partial<TikTokEventRow>, RegExp]>([
+    ['unknown event', { event: 'Buy' }, /not a TikTok event name/],
+    ['empty event_id', { event_id: '' }, /event_id must be a non-empty string/],
+    ['non-string event_id', { event_id: 42 as unknown as string }, /event_id/],
+    ['milliseconds', { event_time: now * 1000 }, /milliseconds/],
+    ['fractional time', { event_time: now + 0.5 }, /integer/],
+    ['future time', { event_time: now + 3600 }, /in the future/],
+    ['eight days old', { event_time: now - 8 * 86400 }, /8 days old/],
+    ['value as string', { properties: { value: '10' as unknown as number, currency: 'USD' } }, /value must be a number/],
+    ['value without currency', { properties: { value: 10 } }, /needs properties.currency/],
+    ['lowercase currency', { properties: { value: 1, currency: 'usd' } }, /ISO 4217/],
+    ['numeric content_id', { properties: { contents: [{ content_id: 23 as unknown as string }] } }, /content_id must be a non-empty string/],
+    ['price as string', { properties: { contents: [{ content_id: '1', price: '1' as unknown as number }] } }, /price must be a number/],
+    ['plain email', { user: { email: 'john@example.com' } }, /user.email must be a lowercase SHA-256/],
+    ['uppercase hash', { user: { phone: hash.toUpperCase() } }, /user.phone/],
+    ['numeric ip', { user: { ip: 1 as unknown as string } }, /user.ip must be a string/],
+  ])('refuses %s with a readable reason', (_name, overrides, reason) => {
+    const reasons = validateEventRow(row(overrides), { nowSeconds: now });
+    expect(reasons.join(' | ')).toMatch(reason);
+  });
+
+  it('accepts Pageview, CompletePayment and Lead, the server spellings', () => {
+    for (const event of ['Pageview', 'CompletePayment', 'Lead']) expect(validateEventRow(row({ event }), { nowSeconds: now })).toEqual([]);
+  });
+});
+
+describe('validateTrackRequest', () => {
+  it('names the row at fault', () => {
+    const request = buildTrackRequest('CABCDEFGH12345678', [row(), row({ event_id: '' })]);
+    expect(validateTrackRequest(request, { nowSeconds: now })).toEqual(['data[1]: event_id must be a non-empty string']);
+  });
+  it('refuses more than 1,000 rows and a bad pixel code', () => {
+    const request = buildTrackRequest('bad pixel!', Array.from({ length: 1001 }, () => row()));
+    const reasons = validateTrackRequest(request, { nowSeconds: now });
+    expect(reasons).toContain('event_source_id must be a TikTok pixel code');
+    expect(reasons).toContain('data holds 1001 events; at most 1000');
+  });
+  it('carries the test event code for the whole request only when set', () => {
+    expect(buildTrackRequest('CABCDEFGH12345678', [row()], 'TEST123').test_event_code).toBe('TEST123');
+    expect('test_event_code' in buildTrackRequest('CABCDEFGH12345678', [row()])).toBe(false);
+  });
+});
+
+describe('buildEventRow', () => {
+  it('strips empty values but keeps the identity of the event', () => {
+    const built = buildEventRow({
+      event: 'Search',
+      eventId: 'e-9',
+      eventTime: now,
+      user: { email: '', ttclid: undefined, ip: '203.0.113.7' },
+      properties: { query: 'desk', contents: [] },
+      page: { url: 'https://shop.example/shop?search=desk', referrer: '' },
+    });
+    expect(built).toEqual({
+      event: 'Search',
+      event_id: 'e-9',
+      event_time: now,
+      user: { ip: '203.0.113.7' },
+      properties: { query: 'desk' },
+      page: { url: 'https://shop.example/shop?search=desk' },
+    });
+  });
+});
