@@ -1,0 +1,117 @@
+import axios from 'axios';
+import { HttpEventsApiClient } from '../../sidecar/src/tiktok/client';
+import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
+import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../helpers/sidecar';
+
+const TOKEN = 'test-access-token-0001';
+const FAST = { DISPATCH_LINGER_MS: '30', RETRY_BASE_MS: '20', RETRY_MAX_MS: '200', UNAUTHORIZED_PAUSE_MS: '60000', TIKTOK_TIMEOUT_MS: '500' };
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('relay → outbox → Events API (fake), over real HTTP', () => {
+  let api: FakeEventsApi;
+  let sidecar: ReturnType<typeof testSidecar>;
+  let relayUrl: string;
+
+  async function start(opts: { env?: Record<string, string>; websites?: ReturnType<typeof website>[] } = {}) {
+    sidecar = testSidecar({
+      env: { ...FAST, ...opts.env },
+      websites: opts.websites,
+      client: new HttpEventsApiClient({ baseUrl: api.baseUrl, timeoutMs: Number(opts.env?.TIKTOK_TIMEOUT_MS ?? FAST.TIKTOK_TIMEOUT_MS) }),
+    });
+    const port = await sidecar.start();
+    relayUrl = `http://127.0.0.1:${port}/tiktok/relay`;
+  }
+
+  async function relay(events: unknown[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 20) {
+      const res = await axios.post(relayUrl, JSON.stringify(events.slice(i, i + 20)), {
+        headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': BROWSER_UA },
+      });
+      expect(res.status).toBe(202);
+    }
+  }
+
+  const deliveredIds = () => api.delivered.map((d) => d.row.event_id as string);
+
+  beforeEach(async () => {
+    api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN }, slowMs: 1500 });
+  });
+  afterEach(async () => {
+    await sidecar?.stop();
+    await api.close();
+  });
+
+  it('delivers every relayed event once, in batches, with the browser\'s event_id', async () => {
+    await start();
+    const events = Array.from({ length: 200 }, (_, i) => relayEvent({ event_id: `batch-${i}` }));
+    await relay(events);
+    await until(() => api.delivered.length === 200);
+    expect(new Set(deliveredIds())).toEqual(new Set(events.map((e) => e.event_id)));
+    expect(api.requests.length).toBeLessThan(20);
+    expect(api.delivered[0]).toMatchObject({ pixelId: PIXEL, row: { event: 'AddToCart', properties: { currency: 'USD', value: 675 } } });
+    await until(() => sidecar.store.counts().delivered === 200);
+  });
+
+  it('parks only the row TikTok rejects and delivers the rest of its batch', async () => {
+    await api.close();
+    api = await startFakeEventsApi({
+      tokens: { [PIXEL]: TOKEN },
+      rejectEvent: (row) => (row.event_id === 'poison' ? 'Invalid parameter: content_id unknown to the catalog' : undefined),
+    });
+    await start({ env: { DISPATCH_LINGER_MS: '200' } });
+    const events = Array.from({ length: 40 }, (_, i) => relayEvent({ event_id: i === 17 ? 'poison' : `good-${i}` }));
+    await relay(events);
+    await until(() => api.delivered.length === 39 && sidecar.store.counts().dead === 1);
+    expect(deliveredIds()).not.toContain('poison');
+    expect(sidecar.store.deadLetters(10)).toEqual([
+      expect.objectContaining({ eventId: 'poison', errorCode: 40002, lastError: expect.stringContaining('content_id unknown') }),
+    ]);
+    expect(api.requests.filter((r) => r.code === 40002).length).toBeGreaterThan(1);
+  });
+
+  it('retries through rate limits, 5xx, dropped connections and timeouts, reusing the event_id', async () => {
+    await start();
+    api.enqueueFaults('rate_limit', 2);
+    api.enqueueFaults('server_error', 1);
+    api.enqueueFaults('drop', 1);
+    api.enqueueFaults('slow', 1);
+    const events = Array.from({ length: 5 }, (_, i) => relayEvent({ event_id: `retry-${i}` }));
+    await relay(events);
+    await until(() => sidecar.store.counts().delivered === 5, 15_000);
+    expect(api.requests.filter((r) => r.fault).map((r) => r.fault)).toEqual(['rate_limit', 'rate_limit', 'server_error', 'drop', 'slow']);
+    // Every attempt carried the same ids: what TikTok accepted is exactly what the browser sent.
+    expect(new Set(deliveredIds())).toEqual(new Set(events.map((e) => e.event_id)));
+    expect(sidecar.store.counts().dead).toBe(0);
+  });
+
+  it('sends test-event-code traffic one event per request, with the code', async () => {
+    await start({ websites: [website({ testEventCode: 'TEST123' })] });
+    await relay(Array.from({ length: 3 }, (_, i) => relayEvent({ event_id: `test-${i}` })));
+    await until(() => api.delivered.length === 3);
+    expect(api.requests.map((r) => [r.rows, r.testEventCode])).toEqual([[1, 'TEST123'], [1, 'TEST123'], [1, 'TEST123']]);
+  });
+
+  it('keeps events waiting, not dead, when TikTok refuses the token', async () => {
+    await start({ websites: [website({ accessToken: 'wrong-token-000000' })] });
+    await relay([relayEvent({ event_id: 'tok-1' })]);
+    await until(() => api.requests.length === 1 && sidecar.store.counts().pending === 1);
+    expect(api.requests[0].code).toBe(40105);
+    expect(sidecar.store.counts()).toMatchObject({ pending: 1, dead: 0, delivered: 0 });
+  });
+
+  it('flushes what is due when stopped', async () => {
+    await start({ env: { DISPATCH_LINGER_MS: '60000' } });
+    await relay([relayEvent({ event_id: 'flush-1' }), relayEvent({ event_id: 'flush-2' })]);
+    expect(api.delivered).toHaveLength(0);
+    await sidecar.stop();
+    expect(deliveredIds().sort()).toEqual(['flush-1', 'flush-2']);
+    sidecar = undefined as never;
+  });
+});
