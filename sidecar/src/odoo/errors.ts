@@ -230,7 +230,7 @@ export function json2HttpError(
   const details: OdooErrorDetails = { status, odooName: body?.name, odooMessage: body?.message || undefined, model, method };
   const name = body?.name ?? '';
 
-  if (status === 401) return validationError(t, details);
+  if (status === 401) return badCredentialsError(t, details);
   if (status === 403) {
     // AccessDenied (a key/session mismatch) is a credentials problem; AccessError is a rights problem.
     return name.endsWith('.AccessDenied') ? badCredentialsError(t, details) : accessDeniedError(t, details);
@@ -294,6 +294,6 @@ export function xmlRpcFaultError(
   if (faultCode === XMLRPC_FAULT.ACCESS_DENIED || /^Access Denied$/i.test(message)) return badCredentialsError(t, details);
   if (faultCode === XMLRPC_FAULT.ACCESS_ERROR || /AccessError/.test(faultString)) return accessDeniedError(t, details);
   if (METHOD_MISSING.test(faultString) || MODEL_MISSING.test(faultString)) return missingModuleError(t, details);
-  if (faultCode === XMLRPC_FAULT.WARNING) return serverError(t, details);
+  if (faultCode === XMLRPC_FAULT.WARNING) return validationError(t, details);
   return serverError(t, details);
 }

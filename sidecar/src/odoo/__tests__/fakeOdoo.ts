@@ -39,6 +39,8 @@ export interface FakeOdoo {
   /** Count of requests per path, e.g. `/web/version`. */
   hits: Map<string, number>;
   breakWith(b: Breakage): void;
+  /** The merchant revokes the key and makes a new one: the old key stops working. */
+  rotateKey(newKey: string): void;
   close(): Promise<void>;
 }
 
@@ -323,6 +325,9 @@ export async function startFakeOdoo(options: FakeOdooOptions = {}): Promise<Fake
     hits,
     breakWith(b: Breakage) {
       breakage = b;
+    },
+    rotateKey(newKey: string) {
+      opts.apiKey = newKey;
     },
     close() {
       for (const res of hanging) res.destroy();

@@ -157,6 +157,13 @@ describe.each(['json2', 'xmlrpc'] as const)('%s transport against a fake Odoo 19
     await expect(odoo.call('res.users', 'context_get')).resolves.toMatchObject({ uid: 7 });
   });
 
+  it('reports a key revoked while running as bad_credentials', async () => {
+    fake.rotateKey('a-brand-new-key-the-sidecar-does-not-have');
+    const err = await failure(odoo.call('res.partner', 'search_read', { kwargs: { limit: 1 } }));
+    expectKind(err, 'bad_credentials', false);
+    expect(err.message).toContain('check ODOO_LOGIN and ODOO_API_KEY');
+  });
+
   it('reports a stopped Odoo as retryable unreachable', async () => {
     await fake.close();
     const err = await failure(odoo.call('res.users', 'context_get'));
