@@ -29,9 +29,16 @@ export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void
   }
 }
 
-/** The sidecar as a real child process (TypeScript run through ts-node), as in production. */
-export function spawnSidecar(env: Record<string, string>, output: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'sidecar/src/cli.ts'), 'serve'], {
+/**
+ * The sidecar as a real child process: from TypeScript through ts-node (tests), or
+ * compiled by `npm run build:sidecar` as in production (benchmarks: ts-node's
+ * compiler would add its own memory to the measured RSS).
+ */
+export function spawnSidecar(env: Record<string, string>, output: string[] = [], opts: { compiled?: boolean } = {}): ChildProcess {
+  const entry = opts.compiled
+    ? [path.join(REPO_ROOT, 'dist/sidecar/src/cli.js'), 'serve']
+    : ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'sidecar/src/cli.ts'), 'serve'];
+  const child = spawn(process.execPath, entry, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

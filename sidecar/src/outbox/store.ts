@@ -44,6 +44,7 @@ export interface DueGroup {
   pixelId: string;
   testEventCode: string;
   due: number;
+  /** When the longest-waiting due event became due (its creation time, for a first attempt). */
   oldestCreatedAt: number;
 }
 
@@ -60,7 +61,7 @@ export function summarizeEnqueue(stored: boolean[]): EnqueueResult {
 export interface OutboxStore {
   /** Store events durably; one flag per event: true when new, false when its (pixel, event, event_id) was already there. */
   enqueue(events: NewOutboxEvent[], now: number): boolean[];
-  dueGroups(now: number): DueGroup[];
+  dueGroups(now: number, countLimit?: number): DueGroup[];
   claim(group: { pixelId: string; testEventCode: string }, now: number, limit: number): OutboxRow[];
   markDelivered(ids: number[], now: number): void;
   markRetry(ids: number[], nextAttemptAt: number, error: string): void;
@@ -95,6 +96,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   UNIQUE (pixel_id, event, event_id)
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (pixel_id, test_event_code, next_attempt_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_next ON outbox (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox (delivered_at) WHERE state = 'delivered';
 CREATE INDEX IF NOT EXISTS outbox_in_flight ON outbox (state) WHERE state = 'in_flight';
 `;
@@ -109,6 +111,10 @@ interface RawRow {
   payload: string;
   attempts: number;
   created_at: number;
+}
+
+function laneKey(lane: { pixelId: string; testEventCode: string }): string {
+  return `${lane.pixelId}\u0000${lane.testEventCode}`;
 }
 
 export interface SqliteOutboxOptions {
@@ -133,14 +139,18 @@ export class SqliteOutboxStore implements OutboxStore {
         `INSERT OR IGNORE INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, next_attempt_at, created_at)
          VALUES (@pixelId, @event, @eventId, @testEventCode, @source, @payload, @now, @now)`,
       ),
-      dueGroups: this.db.prepare(
-        `SELECT pixel_id AS pixelId, test_event_code AS testEventCode, COUNT(*) AS due, MIN(created_at) AS oldestCreatedAt
-         FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? GROUP BY pixel_id, test_event_code`,
+      lanes: this.db.prepare(`SELECT DISTINCT pixel_id AS pixelId, test_event_code AS testEventCode FROM outbox WHERE state IN ('pending', 'in_flight')`),
+      // Both lane queries are bounded index range scans, whatever the backlog (a long TikTok outage).
+      laneDue: this.db.prepare(
+        `SELECT COUNT(*) AS due FROM (SELECT 1 FROM outbox WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ? LIMIT ?)`,
+      ),
+      laneOldest: this.db.prepare(
+        `SELECT next_attempt_at AS t FROM outbox WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? ORDER BY next_attempt_at LIMIT 1`,
       ),
       claim: this.db.prepare(
         `UPDATE outbox SET state = 'in_flight', attempts = attempts + 1
          WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ?
-                      ORDER BY id LIMIT ?)
+                      ORDER BY next_attempt_at LIMIT ?)
          RETURNING id, pixel_id, event, event_id, test_event_code, source, payload, attempts, created_at`,
       ),
       delivered: this.db.prepare(`UPDATE outbox SET state = 'delivered', delivered_at = ?, payload = '{}' WHERE id = ? AND state = 'in_flight'`),
@@ -163,6 +173,11 @@ export class SqliteOutboxStore implements OutboxStore {
 
   enqueue(events: NewOutboxEvent[], now: number): boolean[] {
     const stored: boolean[] = [];
+    const lanes = this.knownLanes();
+    for (const e of events) {
+      const lane = { pixelId: e.pixelId, testEventCode: e.testEventCode ?? '' };
+      if (!lanes.has(laneKey(lane))) lanes.set(laneKey(lane), lane);
+    }
     this.db.transaction(() => {
       for (const e of events) {
         const info = this.stmt.insert.run({
@@ -180,8 +195,30 @@ export class SqliteOutboxStore implements OutboxStore {
     return stored;
   }
 
-  dueGroups(now: number): DueGroup[] {
-    return this.stmt.dueGroups.all(now) as DueGroup[];
+  /** Lanes seen since start or left from a previous run; few (one per pixel, plus test traffic). */
+  private lanes?: Map<string, { pixelId: string; testEventCode: string }>;
+
+  private knownLanes(): Map<string, { pixelId: string; testEventCode: string }> {
+    if (!this.lanes) {
+      const rows = this.stmt.lanes.all() as { pixelId: string; testEventCode: string }[];
+      this.lanes = new Map(rows.map((l) => [laneKey(l), l]));
+    }
+    return this.lanes;
+  }
+
+  /**
+   * Due lanes with how many events are due (counted up to `countLimit`) and since when
+   * the oldest one has been due (its next attempt time: creation for a fresh event).
+   */
+  dueGroups(now: number, countLimit = 1000): DueGroup[] {
+    const groups: DueGroup[] = [];
+    for (const lane of this.knownLanes().values()) {
+      const { due } = this.stmt.laneDue.get(lane.pixelId, lane.testEventCode, now, countLimit) as { due: number };
+      if (due === 0) continue;
+      const { t } = this.stmt.laneOldest.get(lane.pixelId, lane.testEventCode) as { t: number };
+      groups.push({ ...lane, due, oldestCreatedAt: t });
+    }
+    return groups;
   }
 
   claim(group: { pixelId: string; testEventCode: string }, now: number, limit: number): OutboxRow[] {
@@ -237,6 +274,7 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   requeueDead(now: number, ids?: number[]): number {
+    this.lanes = undefined; // requeued rows may belong to lanes not seen since start
     if (!ids) return this.stmt.requeueAll.run(now).changes;
     let n = 0;
     this.db.transaction(() => ids.forEach((id) => (n += this.stmt.requeueOne.run(now, id).changes)))();

@@ -1,0 +1,298 @@
+/**
+ * The container files: docker-compose.yml as Debian's docker-compose (1.29) reads
+ * it, the proxy routes in scripts/docker/nginx.conf and the sidecar's Dockerfile.
+ * No Docker engine runs in CI, so the images are not built here; the healthcheck
+ * commands are executed with the local Node against a real HTTP server instead.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const read = (rel: string): string => readFileSync(path.join(ROOT, rel), 'utf8');
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  environment?: Record<string, string | number | null>;
+  volumes?: string[];
+  ports?: Array<{ published: number | string; target: number }>;
+  expose?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  command?: string[];
+}
+interface ComposeConfig {
+  version: string;
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+}
+
+/** Variables the compose file reads; cleared so the test sees the committed defaults. */
+const COMPOSE_VARS = ['POSTGRES_PASSWORD', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_TRANSPORT', 'LOG_LEVEL', 'ODOO_WORKERS'];
+
+function composeBinaryAvailable(): boolean {
+  const probe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
+  return !probe.error && probe.status === 0;
+}
+
+/** The Python that runs docker-compose (its shebang) certainly has PyYAML; another python3 may not. */
+function composePython(): string {
+  const located = spawnSync('sh', ['-c', 'command -v docker-compose'], { encoding: 'utf8' }).stdout.trim();
+  const shebang = located ? /^#!\s*(\S+)/.exec(readFileSync(located, 'utf8').slice(0, 200))?.[1] : undefined;
+  return shebang && /python/.test(shebang) && existsSync(shebang) ? shebang : 'python3';
+}
+
+/**
+ * `docker-compose config` validates and interpolates the file; its YAML output is
+ * turned into JSON by the PyYAML that docker-compose itself depends on.
+ */
+function composeConfig(env: Record<string, string> = {}): ComposeConfig {
+  const baseEnv = { ...process.env };
+  for (const name of COMPOSE_VARS) delete baseEnv[name];
+  const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+    cwd: ROOT,
+    env: { ...baseEnv, ...env },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`docker-compose config failed:\n${result.stderr}`);
+  const toJson = spawnSync(composePython(), ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], {
+    input: result.stdout,
+    encoding: 'utf8',
+  });
+  if (toJson.status !== 0) throw new Error(`could not read the compose output as YAML:\n${toJson.stderr}`);
+  return JSON.parse(toJson.stdout) as ComposeConfig;
+}
+
+const hasCompose = composeBinaryAvailable();
+if (!hasCompose) console.warn('docker-compose not found: skipping the docker-compose.yml checks (install Debian package docker-compose).');
+const describeCompose = hasCompose ? describe : describe.skip;
+
+describeCompose('docker-compose.yml (docker-compose config)', () => {
+  let config: ComposeConfig;
+
+  beforeAll(() => {
+    config = composeConfig();
+  });
+
+  it('defines the database, Odoo, the sidecar and the proxy with named volumes', () => {
+    expect(Object.keys(config.services).sort()).toEqual(['db', 'odoo', 'proxy', 'sidecar']);
+    expect(Object.keys(config.volumes).sort()).toEqual(['db-data', 'odoo-data', 'outbox']);
+  });
+
+  it('runs PostgreSQL 16 with the credentials Odoo uses', () => {
+    const db = config.services.db;
+    expect(db.image).toBe('postgres:16');
+    expect(db.environment).toMatchObject({ POSTGRES_DB: 'postgres', POSTGRES_USER: 'odoo', POSTGRES_PASSWORD: 'odoo' });
+    expect(db.volumes).toContain('db-data:/var/lib/postgresql/data:rw');
+    expect(db.healthcheck?.test.join(' ')).toMatch(/pg_isready/);
+  });
+
+  it('runs the official odoo:19 image with its documented env, mounts and ports', () => {
+    const odoo = config.services.odoo;
+    expect(odoo.image).toBe('odoo:19');
+    expect(odoo.environment).toEqual({ HOST: 'db', USER: 'odoo', PASSWORD: config.services.db.environment?.POSTGRES_PASSWORD });
+    expect(odoo.volumes).toEqual(expect.arrayContaining([`${path.join(ROOT, 'addon')}:/mnt/extra-addons:ro`, 'odoo-data:/var/lib/odoo:rw']));
+    expect(odoo.depends_on).toHaveProperty('db');
+    // Odoo is reached only through the proxy; 8072 serves /websocket in multi-process mode.
+    expect(odoo.ports).toBeUndefined();
+    expect(odoo.expose).toEqual(expect.arrayContaining(['8069', '8072']));
+    expect(odoo.command).toEqual(expect.arrayContaining(['--proxy-mode', '--workers=2']));
+  });
+
+  it('builds the sidecar from sidecar/Dockerfile with its configuration from the environment', () => {
+    const sidecar = config.services.sidecar;
+    expect(sidecar.build).toEqual({ context: ROOT, dockerfile: 'sidecar/Dockerfile' });
+    expect(existsSync(path.join(ROOT, sidecar.build!.dockerfile))).toBe(true);
+    expect(sidecar.environment).toMatchObject({
+      ODOO_URL: 'http://odoo:8069',
+      ODOO_TRANSPORT: 'auto',
+      RELAY_PORT: '8787',
+      TRUST_PROXY: '1',
+      OUTBOX_PATH: '/data/outbox.sqlite',
+      LOG_LEVEL: 'info',
+    });
+    expect(Object.keys(sidecar.environment ?? {})).toEqual(expect.arrayContaining(['ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY']));
+    expect(sidecar.volumes).toContain('outbox:/data:rw');
+    expect(sidecar.healthcheck?.test.join(' ')).toMatch(/\/healthz/);
+    expect(sidecar.ports).toBeUndefined();
+  });
+
+  it('takes secrets and names from the environment', () => {
+    const config2 = composeConfig({ POSTGRES_PASSWORD: 's3cret', ODOO_DB: 'shop', ODOO_API_KEY: 'key-1', LOG_LEVEL: 'debug' });
+    expect(config2.services.db.environment?.POSTGRES_PASSWORD).toBe('s3cret');
+    expect(config2.services.odoo.environment?.PASSWORD).toBe('s3cret');
+    expect(config2.services.sidecar.environment).toMatchObject({ ODOO_DB: 'shop', ODOO_API_KEY: 'key-1', LOG_LEVEL: 'debug' });
+    // Nothing secret is committed: the API key has no default value.
+    expect(config.services.sidecar.environment?.ODOO_API_KEY).toBe('');
+  });
+
+  it('publishes only the proxy, with nginx.conf mounted as its default site', () => {
+    const proxy = config.services.proxy;
+    expect(proxy.image).toBe('nginx:1.27-alpine');
+    expect(proxy.ports).toEqual([{ published: 8080, target: 80 }]);
+    expect(proxy.volumes).toContain(`${path.join(ROOT, 'scripts/docker/nginx.conf')}:/etc/nginx/conf.d/default.conf:ro`);
+    expect(Object.keys(proxy.depends_on ?? {}).sort()).toEqual(['odoo', 'sidecar']);
+  });
+});
+
+describe('raw docker-compose.yml', () => {
+  it('uses a file format docker-compose 1.29 accepts (a version, no top-level name)', () => {
+    const raw = read('docker-compose.yml');
+    expect(raw).toMatch(/^version: "3\.\d+"$/m);
+    expect(raw).not.toMatch(/^name:/m);
+  });
+});
+
+/** `upstream`/`location` blocks of an nginx site; their bodies hold no nested braces. */
+function nginxBlocks(conf: string, kind: 'upstream' | 'location'): Map<string, string> {
+  const blocks = new Map<string, string>();
+  const pattern = new RegExp(`^\\s*${kind}\\s+([^{]+?)\\s*\\{([^}]*)\\}`, 'gm');
+  for (const match of conf.replace(/#.*$/gm, '').matchAll(pattern)) blocks.set(match[1], match[2]);
+  return blocks;
+}
+
+function proxyTarget(locationBody: string, upstreams: Map<string, string>): string | undefined {
+  const upstream = /proxy_pass\s+http:\/\/([\w.-]+);/.exec(locationBody)?.[1];
+  return upstream ? /server\s+([\w.-]+:\d+)/.exec(upstreams.get(upstream) ?? '')?.[1] : undefined;
+}
+
+describe('scripts/docker/nginx.conf', () => {
+  const conf = read('scripts/docker/nginx.conf');
+  const upstreams = nginxBlocks(conf, 'upstream');
+  const locations = nginxBlocks(conf, 'location');
+
+  it('sends the relay to the sidecar, the websocket to the gevent port and the rest to Odoo', () => {
+    expect(proxyTarget(locations.get('= /tiktok/relay') ?? '', upstreams)).toBe('sidecar:8787');
+    expect(proxyTarget(locations.get('/websocket') ?? '', upstreams)).toBe('odoo:8072');
+    expect(proxyTarget(locations.get('/') ?? '', upstreams)).toBe('odoo:8069');
+    expect(conf).toMatch(/^\s*listen 80;/m);
+  });
+
+  it('forwards the client address, scheme and host in every location', () => {
+    // A location that sets any proxy header inherits none from the server block.
+    for (const [name, body] of locations) {
+      expect([name, body]).toEqual([name, expect.stringMatching(/proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/)]);
+      expect([name, body]).toEqual([name, expect.stringMatching(/proxy_set_header X-Forwarded-Proto \$scheme;/)]);
+      expect([name, body]).toEqual([name, expect.stringMatching(/proxy_set_header X-Forwarded-Host \$http_host;/)]);
+      expect([name, body]).toEqual([name, expect.stringMatching(/proxy_set_header Host \$host;/)]);
+    }
+  });
+
+  it('upgrades websocket connections', () => {
+    const websocket = locations.get('/websocket') ?? '';
+    expect(websocket).toMatch(/proxy_set_header Upgrade \$http_upgrade;/);
+    expect(websocket).toMatch(/proxy_set_header Connection \$connection_upgrade;/);
+    expect(conf).toMatch(/map \$http_upgrade \$connection_upgrade/);
+  });
+});
+
+/** The instructions of each stage of a multi-stage Dockerfile, continuation lines joined, comments dropped. */
+function dockerStages(dockerfile: string): string[][] {
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const stages: string[][] = [];
+  for (const line of instructions) {
+    if (/^FROM\s/i.test(line)) stages.push([]);
+    stages[stages.length - 1]?.push(line);
+  }
+  return stages;
+}
+
+function execForm(instruction: string): string[] {
+  return JSON.parse(instruction.slice(instruction.indexOf('[')));
+}
+
+/** Runs a healthcheck command with the local Node against a server answering `status` on /healthz. */
+async function runHealthcheck(argv: string[], status: number, rewritePort = false): Promise<number> {
+  const server = http.createServer((req, res) => {
+    res.statusCode = req.url === '/healthz' ? status : 404;
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const args = argv.slice(1).map((a) => (rewritePort ? a.replace(':8787/', `:${port}/`) : a));
+    const child = await new Promise<number | null>((resolve) => {
+      const p = spawn(process.execPath, args, { env: { ...process.env, RELAY_PORT: String(port) }, stdio: 'ignore' });
+      p.on('exit', (code) => resolve(code));
+    });
+    return child ?? -1;
+  } finally {
+    server.close();
+  }
+}
+
+describe('sidecar/Dockerfile', () => {
+  const stages = dockerStages(read('sidecar/Dockerfile'));
+  const build = stages[0];
+  const runtime = stages[stages.length - 1];
+  const find = (stage: string[], keyword: string): string[] => stage.filter((l) => l.toUpperCase().startsWith(`${keyword} `));
+
+  it('builds in a node:20-bookworm-slim stage with the native toolchain, then drops dev dependencies', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(build[0]).toMatch(/^FROM node:20-bookworm-slim AS build$/i);
+    const run = find(build, 'RUN').join(' ');
+    expect(run).toMatch(/apt-get install[^&]*python3[^&]*make[^&]*g\+\+/);
+    expect(run).toMatch(/npm ci/);
+    expect(run).toMatch(/npx tsc -p tsconfig\.json/);
+    expect(run.indexOf('npm prune --omit=dev')).toBeGreaterThan(run.indexOf('npx tsc'));
+  });
+
+  it('runs as the unprivileged node user from /app with the outbox on a /data volume', () => {
+    expect(runtime[0]).toMatch(/^FROM node:20-bookworm-slim/i);
+    const users = find(runtime, 'USER');
+    expect(users[users.length - 1]).toBe('USER node');
+    expect(find(runtime, 'WORKDIR')).toEqual(['WORKDIR /app']);
+    expect(find(runtime, 'VOLUME').join(' ')).toMatch(/\/data/);
+    expect(find(runtime, 'ENV').join(' ')).toMatch(/OUTBOX_PATH=\/data\/outbox\.sqlite/);
+    expect(find(runtime, 'EXPOSE')).toEqual(['EXPOSE 8787']);
+    // The volume directory must belong to node or the outbox cannot be created.
+    expect(find(runtime, 'RUN').join(' ')).toMatch(/chown node:node \/data/);
+  });
+
+  it('starts the compiled CLI that tsconfig.json emits', () => {
+    const tsconfig = JSON.parse(read('tsconfig.json')).compilerOptions;
+    const cmd = execForm(find(runtime, 'CMD')[0]);
+    expect(cmd).toEqual(['node', `${tsconfig.outDir}/sidecar/src/cli.js`, 'serve']);
+    expect(tsconfig.rootDir).toBe('.');
+    expect(existsSync(path.join(ROOT, 'sidecar/src/cli.ts'))).toBe(true);
+  });
+
+  it('copies only sources the .dockerignore lets into the build context', () => {
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const sources = find(build, 'COPY')
+      .filter((l) => !/--from=/.test(l))
+      .flatMap((l) => l.split(/\s+/).slice(1, -1));
+    expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'sidecar']));
+    for (const source of sources) {
+      expect([source, existsSync(path.join(ROOT, source))]).toEqual([source, true]);
+      expect(ignored).not.toContain(source);
+    }
+    expect(ignored).toEqual(expect.arrayContaining(['.git', '**/node_modules', 'dist', '.env']));
+  });
+
+  it('has a HEALTHCHECK that passes on a 200 from /healthz and fails otherwise, without curl', async () => {
+    const healthcheck = find(runtime, 'HEALTHCHECK');
+    expect(healthcheck).toHaveLength(1);
+    const argv = execForm(healthcheck[0].slice(healthcheck[0].indexOf('CMD')));
+    expect(argv[0]).toBe('node');
+    expect(await runHealthcheck(argv, 200)).toBe(0);
+    expect(await runHealthcheck(argv, 503)).toBe(1);
+  });
+});
+
+describeCompose('the compose healthcheck of the sidecar', () => {
+  it('passes on a 200 from /healthz and fails otherwise', async () => {
+    const test = composeConfig().services.sidecar.healthcheck!.test;
+    expect(test[0]).toBe('CMD');
+    const argv = test.slice(1);
+    expect(await runHealthcheck(argv, 200, true)).toBe(0);
+    expect(await runHealthcheck(argv, 500, true)).toBe(1);
+  });
+});

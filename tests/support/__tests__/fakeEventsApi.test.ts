@@ -1,0 +1,299 @@
+import axios, { AxiosResponse } from 'axios';
+import { FakeEventsApi, startFakeEventsApi, summarize } from '../fakeEventsApi';
+
+const PIXEL = 'C4A1B2C3D4E5F6G7H8I9';
+const TOKEN = 'token-abc';
+const HASH = 'a'.repeat(40) + '0123456789abcdef01234567';
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+function row(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    event: 'AddToCart',
+    event_time: nowSeconds() - 60,
+    event_id: `evt-${Math.random().toString(36).slice(2)}`,
+    user: { email: HASH, phone: [HASH, HASH], external_id: HASH, ttclid: 'E.C.P.x', ttp: 'ttp-1', ip: '203.0.113.7', user_agent: 'Mozilla/5.0' },
+    properties: {
+      contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: 675, quantity: 1 }],
+      content_type: 'product',
+      currency: 'USD',
+      value: 675,
+    },
+    page: { url: 'https://shop.example/shop/desk' },
+    ...overrides,
+  };
+}
+
+function body(rows: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { event_source: 'web', event_source_id: PIXEL, data: rows, ...extra };
+}
+
+describe('fake TikTok Events API', () => {
+  let api: FakeEventsApi;
+
+  async function post(payload: unknown, headers: Record<string, string> = {}): Promise<AxiosResponse> {
+    return axios.post(`${api.baseUrl}/v1.3/event/track/`, payload, {
+      headers: { 'Access-Token': TOKEN, 'Content-Type': 'application/json', ...headers },
+      validateStatus: () => true,
+      transformRequest: typeof payload === 'string' ? [(d) => d] : undefined,
+    });
+  }
+
+  afterEach(async () => {
+    await api?.close();
+  });
+
+  describe('valid requests', () => {
+    beforeEach(async () => {
+      api = await startFakeEventsApi({ seed: 7 });
+    });
+
+    it('answers code 0 and records each row with its pixel and test event code', async () => {
+      const rows = [row(), row({ event: 'Pageview', properties: undefined }), row({ event: 'CompletePayment' })];
+      const res = await post(body(rows, { test_event_code: 'TEST123' }));
+      expect(res.status).toBe(200);
+      expect(res.data).toMatchObject({ code: 0, message: 'OK', data: {} });
+      expect(res.data.request_id).toMatch(/^\d{14}[0-9A-F]{20}$/);
+      expect(api.delivered.map((d) => d.row.event_id)).toEqual(rows.map((r) => r.event_id));
+      expect(api.delivered.every((d) => d.pixelId === PIXEL && d.testEventCode === 'TEST123')).toBe(true);
+      expect(api.requests).toHaveLength(1);
+      expect(api.requests[0]).toMatchObject({ pixelId: PIXEL, testEventCode: 'TEST123', rows: 3, status: 200, code: 0 });
+      expect(api.requests[0].size).toBe(Buffer.byteLength(JSON.stringify(body(rows, { test_event_code: 'TEST123' }))));
+    });
+
+    it('accepts a full batch of 1,000 rows and the legacy and sunsetting event names', async () => {
+      const names = ['Lead', 'PlaceAnOrder', 'ClickButton', 'SubmitForm', 'Purchase'];
+      const rows = Array.from({ length: 1000 }, (_, i) => row({ event: names[i % names.length], event_id: `e-${i}` }));
+      const res = await post(body(rows));
+      expect(res.data.code).toBe(0);
+      expect(api.delivered).toHaveLength(1000);
+    });
+
+    it('counts duplicates by (pixel, event, event_id) in the summary', async () => {
+      const r = row({ event_id: 'same' });
+      await post(body([r]));
+      await post(body([r, row({ event_id: 'other' })]));
+      expect(summarize(api)).toMatchObject({ requests: 2, succeeded: 2, deliveredRows: 3, uniqueEvents: 2, duplicateRows: 1, rowsPerAcceptedRequest: 1.5 });
+    });
+  });
+
+  describe('validation rejects the whole batch with 40002 and records nothing', () => {
+    beforeEach(async () => {
+      api = await startFakeEventsApi({ seed: 7 });
+    });
+
+    const cases: Array<[string, () => unknown, RegExp]> = [
+      ['a string value', () => body([row(), row(), row(), row({ properties: { value: '675.00', currency: 'USD' } })]), /^Invalid parameter: data\[3\]\.properties\.value must be a number/],
+      ['event_source other than web', () => body([row()], { event_source: 'app' }), /event_source must be "web"/],
+      ['an empty event_source_id', () => body([row()], { event_source_id: '' }), /event_source_id/],
+      ['a non-string test_event_code', () => body([row()], { test_event_code: 42 }), /test_event_code/],
+      ['data that is not an array', () => ({ event_source: 'web', event_source_id: PIXEL, data: row() }), /data must be an array/],
+      ['an empty batch', () => body([]), /at least 1 event/],
+      ['more than 1,000 rows', () => body(Array.from({ length: 1001 }, () => row())), /at most 1000 events/],
+      ['an unknown event name', () => body([row({ event: 'PageView' })]), /data\[0\]\.event "PageView" is not a supported event/],
+      ['a missing event_time', () => body([row({ event_time: undefined })]), /data\[0\]\.event_time is required/],
+      ['event_time as a string', () => body([row({ event_time: String(nowSeconds()) })]), /event_time must be an integer/],
+      ['event_time with a fraction', () => body([row({ event_time: nowSeconds() + 0.5 })]), /event_time must be an integer/],
+      ['event_time in milliseconds', () => body([row({ event_time: Date.now() })]), /seconds, not milliseconds/],
+      ['event_time ten minutes ahead', () => body([row({ event_time: nowSeconds() + 600 })]), /event_time is in the future/],
+      ['event_time eight days old', () => body([row({ event_time: nowSeconds() - 8 * 86400 })]), /older than 7 days/],
+      ['a missing event_id', () => body([row({ event_id: undefined })]), /event_id is required/],
+      ['a numeric event_id', () => body([row({ event_id: 42 })]), /event_id must be a non-empty string/],
+      ['a plain email', () => body([row({ user: { email: 'jane@example.com' } })]), /user\.email must be a lowercase SHA-256/],
+      ['an upper-case hash', () => body([row({ user: { external_id: HASH.toUpperCase() } })]), /user\.external_id/],
+      ['a bad hash inside an array', () => body([row({ user: { phone: [HASH, '+15551234567'] } })]), /user\.phone\[1\]/],
+      ['a numeric ip', () => body([row({ user: { ip: 2130706433 } })]), /user\.ip must be a string/],
+      ['a lower-case currency', () => body([row({ properties: { value: 1, currency: 'usd' } })]), /currency must be an ISO 4217/],
+      ['a numeric content_id', () => body([row({ properties: { contents: [{ content_id: 23 }] } })]), /contents\[0\]\.content_id must be a non-empty string/],
+      ['a string price', () => body([row({ properties: { contents: [{ content_id: '23', price: '675' }] } })]), /contents\[0\]\.price must be a number/],
+      ['a string quantity', () => body([row({ properties: { contents: [{ content_id: '23', quantity: '1' }] } })]), /contents\[0\]\.quantity must be a number/],
+      ['contents that is not an array', () => body([row({ properties: { contents: { content_id: '23' } } })]), /contents must be an array/],
+      ['a non-boolean limited_data_use', () => body([row({ limited_data_use: 'false' })]), /limited_data_use must be a boolean/],
+    ];
+
+    it.each(cases)('refuses %s', async (_label, makeBody, message) => {
+      const res = await post(makeBody());
+      expect(res.status).toBe(200);
+      expect(res.data.code).toBe(40002);
+      expect(res.data.message).toMatch(message);
+      expect(typeof res.data.request_id).toBe('string');
+      expect(api.delivered).toHaveLength(0);
+      expect(api.requests[0]).toMatchObject({ status: 200, code: 40002 });
+    });
+
+    it('answers 40000 to a body that is not JSON or not declared as JSON', async () => {
+      const notJson = await post('{"event_source":', {});
+      expect(notJson.data).toMatchObject({ code: 40000, message: expect.stringMatching(/not valid JSON/) });
+      const textPlain = await post(JSON.stringify(body([row()])), { 'Content-Type': 'text/plain' });
+      expect(textPlain.data).toMatchObject({ code: 40000, message: expect.stringMatching(/Content-Type/) });
+      expect(api.delivered).toHaveLength(0);
+    });
+
+    it('answers 40105 without an Access-Token header', async () => {
+      const res = await axios.post(`${api.baseUrl}/v1.3/event/track/`, body([row()]), { validateStatus: () => true });
+      expect(res.data).toMatchObject({ code: 40105, message: 'Access token is missing.' });
+      expect(api.delivered).toHaveLength(0);
+    });
+
+    it('serves only the exact v1.3 track path with POST', async () => {
+      const noSlash = await axios.post(`${api.baseUrl}/v1.3/event/track`, body([row()]), { headers: { 'Access-Token': TOKEN }, validateStatus: () => true });
+      expect(noSlash.status).toBe(404);
+      const get = await axios.get(`${api.baseUrl}/v1.3/event/track/`, { validateStatus: () => true });
+      expect(get.status).toBe(405);
+      expect(api.delivered).toHaveLength(0);
+    });
+  });
+
+  describe('options', () => {
+    it('checks tokens per pixel when a token map is given', async () => {
+      api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN } });
+      expect((await post(body([row()]), { 'Access-Token': 'stolen' })).data.code).toBe(40105);
+      expect((await post(body([row()], { event_source_id: 'OTHERPIXEL' }))).data.code).toBe(40001);
+      expect((await post(body([row()]))).data.code).toBe(0);
+      expect(api.delivered).toHaveLength(1);
+    });
+
+    it('rejects the whole batch naming the row a rejectEvent hook refuses', async () => {
+      api = await startFakeEventsApi({ rejectEvent: (r) => (r.event_id === 'poison' ? 'event_id is blocked' : undefined) });
+      const res = await post(body([row(), row({ event_id: 'poison' }), row()]));
+      expect(res.data).toMatchObject({ code: 40002, message: 'Invalid parameter: data[1]: event_id is blocked' });
+      expect(api.delivered).toHaveLength(0);
+      expect((await post(body([row(), row()]))).data.code).toBe(0);
+      expect(api.delivered).toHaveLength(2);
+    });
+
+    it("keeps only event, event_id and event_time of delivered rows with retainRows 'ids'", async () => {
+      api = await startFakeEventsApi({ retainRows: 'ids' });
+      const r = row();
+      await post(body([r]));
+      expect(api.delivered[0].row).toEqual({ event: r.event, event_id: r.event_id, event_time: r.event_time });
+    });
+
+    it('honours maxEventAgeDays', async () => {
+      api = await startFakeEventsApi({ maxEventAgeDays: 28 });
+      expect((await post(body([row({ event_time: nowSeconds() - 20 * 86400 })]))).data.code).toBe(0);
+      expect((await post(body([row({ event_time: nowSeconds() - 29 * 86400 })]))).data.message).toMatch(/older than 28 days/);
+    });
+  });
+
+  describe('fault injection', () => {
+    it.each([
+      ['rate_limit', 40100],
+      ['invalid_param', 40002],
+      ['bad_token', 40105],
+    ] as const)('answers HTTP 200 with the code of %s and delivers nothing', async (kind, code) => {
+      api = await startFakeEventsApi();
+      api.enqueueFaults(kind);
+      const res = await post(body([row()]));
+      expect(res.status).toBe(200);
+      expect(res.data.code).toBe(code);
+      expect(api.delivered).toHaveLength(0);
+      expect(api.requests[0]).toMatchObject({ fault: kind, code, rows: 1, pixelId: PIXEL });
+      // Only the enqueued request fails: the next identical one goes through.
+      expect((await post(body([row()]))).data.code).toBe(0);
+      expect(api.delivered).toHaveLength(1);
+    });
+
+    it('answers server_error with a 5xx status and a non-JSON body', async () => {
+      api = await startFakeEventsApi({ seed: 3 });
+      api.enqueueFaults('server_error', 6);
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await post(body([row()]));
+        statuses.push(res.status);
+        expect(String(res.headers['content-type'])).toMatch(/text\/html/);
+      }
+      expect(statuses.every((s) => [500, 502, 503].includes(s))).toBe(true);
+      expect(api.delivered).toHaveLength(0);
+      expect(api.requests.every((r) => r.fault === 'server_error' && r.code === undefined)).toBe(true);
+    });
+
+    it('answers slow requests after slowMs and still accepts them', async () => {
+      api = await startFakeEventsApi({ slowMs: 300 });
+      api.enqueueFaults('slow');
+      const started = Date.now();
+      const res = await post(body([row()]));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(res.data.code).toBe(0);
+      expect(api.delivered).toHaveLength(1);
+    });
+
+    it('lets a client time out on a slow answer', async () => {
+      api = await startFakeEventsApi({ slowMs: 2000 });
+      api.enqueueFaults('slow');
+      await expect(
+        axios.post(`${api.baseUrl}/v1.3/event/track/`, body([row()]), { headers: { 'Access-Token': TOKEN }, timeout: 100 }),
+      ).rejects.toMatchObject({ code: 'ECONNABORTED' });
+      expect(api.requests[0].fault).toBe('slow');
+    });
+
+    it('drops the connection without an answer', async () => {
+      api = await startFakeEventsApi();
+      api.enqueueFaults('drop');
+      await expect(post(body([row()]))).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|ERR_BAD_RESPONSE|EPIPE/) });
+      expect(api.requests[0]).toMatchObject({ fault: 'drop', status: 0 });
+      expect(api.delivered).toHaveLength(0);
+    });
+
+    it('serves enqueued faults before random ones, in order', async () => {
+      api = await startFakeEventsApi({ faultRate: 1, faultKinds: ['rate_limit'] });
+      api.enqueueFaults('bad_token');
+      api.enqueueFaults('invalid_param');
+      const codes = [];
+      for (let i = 0; i < 3; i++) codes.push((await post(body([row()]))).data.code);
+      expect(codes).toEqual([40105, 40002, 40100]);
+    });
+
+    it('fails about faultRate of requests, reproducibly for a seed', async () => {
+      const runFaults = async (seed: number): Promise<Array<string | undefined>> => {
+        api = await startFakeEventsApi({ seed, faultRate: 0.3, faultKinds: ['rate_limit', 'invalid_param', 'bad_token'] });
+        for (let i = 0; i < 200; i++) await post(body([row()]));
+        const faults = api.requests.map((r) => r.fault);
+        await api.close();
+        return faults;
+      };
+      const first = await runFaults(42);
+      const again = await runFaults(42);
+      const other = await runFaults(43);
+      expect(again).toEqual(first);
+      expect(other).not.toEqual(first);
+      const failed = first.filter(Boolean).length;
+      expect(failed).toBeGreaterThan(30);
+      expect(failed).toBeLessThan(90);
+      expect(new Set(first.filter(Boolean))).toEqual(new Set(['rate_limit', 'invalid_param', 'bad_token']));
+      api = await startFakeEventsApi();
+    });
+
+    it('turns random faults on and off at run time, and reset restores the start state', async () => {
+      api = await startFakeEventsApi();
+      api.setFaultRate(1, ['rate_limit']);
+      expect((await post(body([row()]))).data.code).toBe(40100);
+      api.setFaultRate(0);
+      expect((await post(body([row()]))).data.code).toBe(0);
+      api.setFaultRate(1, ['bad_token']);
+      api.enqueueFaults('rate_limit', 3);
+      api.reset();
+      expect(api.requests).toHaveLength(0);
+      expect(api.delivered).toHaveLength(0);
+      expect((await post(body([row()]))).data.code).toBe(0);
+      expect(() => api.enqueueFaults('nonsense' as never)).toThrow(/unknown fault kind/);
+    });
+  });
+
+  describe('control routes', () => {
+    it('reports stats and steers faults over HTTP for an out-of-process fake', async () => {
+      api = await startFakeEventsApi();
+      const control = api.baseUrl.replace(/\/open_api$/, '/_fake');
+      await axios.post(`${control}/faults`, { kind: 'rate_limit', count: 1 });
+      expect((await post(body([row()]))).data.code).toBe(40100);
+      expect((await post(body([row(), row()]))).data.code).toBe(0);
+      const stats = (await axios.get(`${control}/stats`)).data;
+      expect(stats).toMatchObject({ requests: 2, succeeded: 1, deliveredRows: 2, faults: { rate_limit: 1 }, answers: { '0': 1, '40100': 1 } });
+      const page = (await axios.get(`${control}/delivered?offset=1`)).data;
+      expect(page.total).toBe(2);
+      expect(page.events).toHaveLength(1);
+      await axios.post(`${control}/reset`);
+      expect(api.requests).toHaveLength(0);
+    });
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * Request validation of the fake TikTok Events API v1.3 (`POST /open_api/v1.3/event/track/`).
+ *
+ * Written from the contract in the project's TikTok spec, deliberately without
+ * importing anything from the sidecar: a fake that shared the sidecar's own
+ * validator would agree with every bug in it. Each rule answers with the path of
+ * the offending field, the way TikTok names the row that sinks a whole batch.
+ */
+
+/** Every event name the v1.3 endpoint accepts for web events (standard, renamed and sunsetting ones). */
+export const KNOWN_EVENT_NAMES: ReadonlySet<string> = new Set([
+  'Pageview',
+  'AddPaymentInfo',
+  'AddToCart',
+  'AddToWishlist',
+  'ApplicationApproval',
+  'ClickButton',
+  'CompletePayment',
+  'CompleteRegistration',
+  'Contact',
+  'CustomizeProduct',
+  'Download',
+  'FindLocation',
+  'InitiateCheckout',
+  'Lead',
+  'PlaceAnOrder',
+  'Purchase',
+  'Schedule',
+  'Search',
+  'StartTrial',
+  'SubmitApplication',
+  'SubmitForm',
+  'Subscribe',
+  'ViewContent',
+]);
+
+export const MAX_BATCH_ROWS = 1000;
+/** Clock skew tolerated for event_time in the future. */
+export const MAX_FUTURE_SKEW_SECONDS = 5 * 60;
+export const DEFAULT_MAX_EVENT_AGE_DAYS = 7;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+/** Unix seconds stay below this until the year 2286; a larger value is almost surely milliseconds. */
+const LARGEST_PLAUSIBLE_UNIX_SECONDS = 9_999_999_999;
+
+export interface ValidationContext {
+  /** Unix seconds used as "now" for the event age and future checks. */
+  nowSeconds: number;
+  maxEventAgeDays: number;
+  /** Extra per-row rule supplied by a test: a message rejects the whole batch, naming that row. */
+  rejectEvent?: (row: any) => string | undefined;
+}
+
+export type ValidationResult = { ok: true } | { ok: false; message: string };
+
+type Json = unknown;
+type Obj = Record<string, Json>;
+
+function isObject(v: Json): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isNonEmptyString(v: Json): v is string {
+  return typeof v === 'string' && v.trim().length > 0;
+}
+
+function isFiniteNumber(v: Json): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function describe(v: Json): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+/** Hashed identifiers: one SHA-256 hex string, or a non-empty array of them. */
+function checkHashedIdentifier(value: Json, path: string): string | undefined {
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length === 0) return `${path} must not be an empty array`;
+  for (let i = 0; i < values.length; i++) {
+    const item = values[i];
+    const itemPath = Array.isArray(value) ? `${path}[${i}]` : path;
+    if (typeof item !== 'string') return `${itemPath} must be a string, got ${describe(item)}`;
+    if (!SHA256_HEX.test(item)) return `${itemPath} must be a lowercase SHA-256 hex digest`;
+  }
+  return undefined;
+}
+
+function checkOptionalString(obj: Obj, key: string, path: string): string | undefined {
+  if (!(key in obj)) return undefined;
+  const v = obj[key];
+  if (typeof v !== 'string') return `${path}.${key} must be a string, got ${describe(v)}`;
+  return undefined;
+}
+
+function checkUser(user: Json, path: string): string | undefined {
+  if (!isObject(user)) return `${path} must be an object, got ${describe(user)}`;
+  for (const key of ['email', 'phone', 'external_id']) {
+    if (key in user) {
+      const problem = checkHashedIdentifier(user[key], `${path}.${key}`);
+      if (problem) return problem;
+    }
+  }
+  for (const key of ['ttclid', 'ttp', 'ip', 'user_agent', 'locale']) {
+    const problem = checkOptionalString(user, key, path);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkContent(content: Json, path: string): string | undefined {
+  if (!isObject(content)) return `${path} must be an object, got ${describe(content)}`;
+  if (!('content_id' in content)) return `${path}.content_id is required`;
+  if (!isNonEmptyString(content.content_id)) {
+    return `${path}.content_id must be a non-empty string, got ${describe(content.content_id)}`;
+  }
+  for (const key of ['price', 'quantity']) {
+    if (key in content && !isFiniteNumber(content[key])) {
+      return `${path}.${key} must be a number, got ${describe(content[key])}`;
+    }
+  }
+  for (const key of ['content_type', 'content_name', 'content_category', 'brand']) {
+    const problem = checkOptionalString(content, key, path);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkProperties(props: Json, path: string): string | undefined {
+  if (!isObject(props)) return `${path} must be an object, got ${describe(props)}`;
+  if ('value' in props && !isFiniteNumber(props.value)) {
+    return `${path}.value must be a number, got ${describe(props.value)}`;
+  }
+  if ('currency' in props) {
+    if (typeof props.currency !== 'string' || !CURRENCY_CODE.test(props.currency)) {
+      return `${path}.currency must be an ISO 4217 code of three upper-case letters`;
+    }
+  }
+  if ('contents' in props) {
+    if (!Array.isArray(props.contents)) return `${path}.contents must be an array, got ${describe(props.contents)}`;
+    for (let i = 0; i < props.contents.length; i++) {
+      const problem = checkContent(props.contents[i], `${path}.contents[${i}]`);
+      if (problem) return problem;
+    }
+  }
+  for (const key of ['content_type', 'query', 'order_id', 'description']) {
+    const problem = checkOptionalString(props, key, path);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkPage(page: Json, path: string): string | undefined {
+  if (!isObject(page)) return `${path} must be an object, got ${describe(page)}`;
+  for (const key of ['url', 'referrer']) {
+    const problem = checkOptionalString(page, key, path);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkEventTime(value: Json, path: string, ctx: ValidationContext): string | undefined {
+  if (value === undefined) return `${path} is required`;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    return `${path} must be an integer unix timestamp in seconds, got ${describe(value)}`;
+  }
+  if (value > LARGEST_PLAUSIBLE_UNIX_SECONDS) return `${path} must be in seconds, not milliseconds`;
+  if (value > ctx.nowSeconds + MAX_FUTURE_SKEW_SECONDS) return `${path} is in the future`;
+  if (value < ctx.nowSeconds - ctx.maxEventAgeDays * 86_400) {
+    return `${path} is older than ${ctx.maxEventAgeDays} days`;
+  }
+  return undefined;
+}
+
+/** The first problem of one `data[]` row, or undefined when TikTok would accept it. */
+export function checkRow(row: Json, path: string, ctx: ValidationContext): string | undefined {
+  if (!isObject(row)) return `${path} must be an object, got ${describe(row)}`;
+  if (!('event' in row)) return `${path}.event is required`;
+  if (typeof row.event !== 'string' || !KNOWN_EVENT_NAMES.has(row.event)) {
+    return `${path}.event "${String(row.event)}" is not a supported event`;
+  }
+  const timeProblem = checkEventTime(row.event_time, `${path}.event_time`, ctx);
+  if (timeProblem) return timeProblem;
+  if (!('event_id' in row)) return `${path}.event_id is required`;
+  if (!isNonEmptyString(row.event_id)) return `${path}.event_id must be a non-empty string`;
+  if ('user' in row) {
+    const problem = checkUser(row.user, `${path}.user`);
+    if (problem) return problem;
+  }
+  if ('properties' in row) {
+    const problem = checkProperties(row.properties, `${path}.properties`);
+    if (problem) return problem;
+  }
+  if ('page' in row) {
+    const problem = checkPage(row.page, `${path}.page`);
+    if (problem) return problem;
+  }
+  if ('limited_data_use' in row && typeof row.limited_data_use !== 'boolean') {
+    return `${path}.limited_data_use must be a boolean`;
+  }
+  const rejection = ctx.rejectEvent?.(row);
+  if (rejection) return `${path}: ${rejection}`;
+  return undefined;
+}
+
+/** Validates a parsed request body as the `event/track` endpoint would. */
+export function validateTrackBody(body: Json, ctx: ValidationContext): ValidationResult {
+  const problem = firstBodyProblem(body, ctx);
+  return problem ? { ok: false, message: `Invalid parameter: ${problem}` } : { ok: true };
+}
+
+function firstBodyProblem(body: Json, ctx: ValidationContext): string | undefined {
+  if (!isObject(body)) return `request body must be a JSON object, got ${describe(body)}`;
+  if (body.event_source !== 'web') return `event_source must be "web"`;
+  if (!isNonEmptyString(body.event_source_id)) return 'event_source_id must be a non-empty string';
+  if ('test_event_code' in body && !isNonEmptyString(body.test_event_code)) {
+    return 'test_event_code must be a non-empty string';
+  }
+  if (!Array.isArray(body.data)) return `data must be an array, got ${describe(body.data)}`;
+  if (body.data.length === 0) return 'data must contain at least 1 event';
+  if (body.data.length > MAX_BATCH_ROWS) return `data must contain at most ${MAX_BATCH_ROWS} events`;
+  for (let i = 0; i < body.data.length; i++) {
+    const rowProblem = checkRow(body.data[i], `data[${i}]`, ctx);
+    if (rowProblem) return rowProblem;
+  }
+  return undefined;
+}
