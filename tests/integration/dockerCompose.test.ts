@@ -240,7 +240,7 @@ describe('sidecar/Dockerfile', () => {
     const run = find(build, 'RUN').join(' ');
     expect(run).toMatch(/apt-get install[^&]*python3[^&]*make[^&]*g\+\+/);
     expect(run).toMatch(/npm ci/);
-    expect(run).toMatch(/npx tsc -p tsconfig\.json/);
+    expect(run).toMatch(/npx tsc -p tsconfig\.build\.json/);
     expect(run.indexOf('npm prune --omit=dev')).toBeGreaterThan(run.indexOf('npx tsc'));
   });
 
