@@ -1,0 +1,84 @@
+import { CONFIG_ELEMENT_ID, type PageConfig } from './config';
+import type { DetectorContext } from './context';
+import { createRelayTransport, type RelayTransport } from './relay';
+import { sessionStore, type KeyValueStore } from './storage';
+import { Tracker, type Ttq } from './tracker';
+import { trackAddToCart, trackProductView, trackPurchase, trackShopLanding, trackVariantView } from './detectors/shop';
+import { trackSearchLanding } from './detectors/engagement';
+import { trackFormLanding } from './detectors/forms';
+import { trackEventPageView, trackRegistrationSuccess } from './detectors/events';
+
+/** Reads the module's config blob; undefined (tracking off) when absent or broken. */
+export function readPageConfig(doc: Document): PageConfig | undefined {
+  const el = doc.getElementById(CONFIG_ELEMENT_ID);
+  if (!el?.textContent) return undefined;
+  try {
+    const config = JSON.parse(el.textContent) as PageConfig;
+    if (typeof config.pixel_id !== 'string' || !config.pixel_id || typeof config.relay_url !== 'string') {
+      console.warn('[tiktok] config without pixel_id or relay_url: tracking is off');
+      return undefined;
+    }
+    return config;
+  } catch {
+    console.warn('[tiktok] unreadable #tiktok-events-config: tracking is off');
+    return undefined;
+  }
+}
+
+export interface SessionOptions {
+  transport?: RelayTransport;
+  store?: KeyValueStore;
+  now?: () => number;
+}
+
+/** Everything one page needs: the tracker plus the context the detectors share. */
+export function createSession(win: Window & typeof globalThis, config: PageConfig, options: SessionOptions = {}): DetectorContext {
+  const doc = win.document;
+  const store = options.store ?? sessionStore();
+  const now = options.now ?? Date.now;
+  const nav = win.navigator;
+  const transport =
+    options.transport ??
+    createRelayTransport(
+      config.relay_url,
+      {
+        sendBeacon: typeof nav.sendBeacon === 'function' ? nav.sendBeacon.bind(nav) : undefined,
+        fetch: typeof win.fetch === 'function' ? win.fetch.bind(win) : undefined,
+      },
+      // the debug panel shows the relay's answer, which sendBeacon cannot read
+      !!config.debug,
+    );
+  const tracker = new Tracker({
+    config,
+    ttq: () => (win as unknown as { ttq?: Ttq }).ttq,
+    transport,
+    jar: doc,
+    location: win.location,
+    referrer: doc.referrer,
+    locale: nav.language,
+    store,
+    log: config.debug ? (...args: unknown[]) => console.debug(...args) : undefined,
+    now,
+  });
+  return { tracker, store, location: win.location, now };
+}
+
+/**
+ * Page-load events, in the order a shopper would expect them: the PageView
+ * relay first (the inline code already called `ttq.page()` with the same id),
+ * then whatever this page itself means.
+ */
+export function trackPageLoad(ctx: DetectorContext, doc: Document): void {
+  const { tracker } = ctx;
+  tracker.flushQueue();
+  tracker.track('PageView', {}, { eventId: tracker.config.page_event_id, browser: false });
+  trackProductView(ctx, doc);
+  trackEventPageView(ctx, doc);
+  trackShopLanding(ctx, doc);
+  trackPurchase(ctx);
+  trackRegistrationSuccess(ctx, doc);
+  trackSearchLanding(ctx, doc);
+  trackFormLanding(ctx);
+}
+
+export { trackAddToCart, trackVariantView };
