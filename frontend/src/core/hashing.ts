@@ -4,47 +4,26 @@
  * Python hashing and the sidecar, so the same person hashes the same way on
  * both sides of a deduplicated pair.
  */
-const SHA256_HEX = /^[0-9a-f]{64}$/i;
+import {
+  isSha256Hex,
+  normalizeEmail as normalizeEmailRule,
+  normalizePhone as normalizePhoneRule,
+} from '../../../sidecar/src/tiktok/normalize';
 
-export function isSha256Hex(value: string): boolean {
-  return SHA256_HEX.test(value);
-}
+export { isSha256Hex };
 
-/** Trim + lowercase; an input without "@" is not an e-mail and is dropped. */
+/** Trim + lowercase; an input that is not an address is dropped (''). One rule with the sidecar's. */
 export function normalizeEmail(raw: string | null | undefined): string {
-  const email = (raw ?? '').trim().toLowerCase();
-  return email.includes('@') ? email : '';
+  return normalizeEmailRule(raw ?? '') ?? '';
 }
 
 /**
- * E.164: "+" then country code and subscriber digits, without spaces, dashes,
- * parentheses or the national trunk "0". TikTok's own template sends Chinese
- * (+86) numbers without the country code. Without a country code in the number
- * and no `defaultCallingCode`, a number starting with the trunk 0 cannot be made
- * E.164 and is dropped rather than hashed wrongly.
+ * E.164 with the sidecar's rule (the same file is bundled here): "+", country code
+ * and digits, no trunk "0"; +86 numbers without their country code; a national
+ * number without a known country is dropped ('') rather than hashed wrongly.
  */
 export function normalizePhone(raw: string | null | undefined, defaultCallingCode?: string): string {
-  let text = (raw ?? '').trim();
-  if (!text) return '';
-  // "+32 (0)470 …" writes the trunk 0 in parentheses after the country code.
-  text = text.replace(/\(0\)/g, '');
-  let international = text.startsWith('+');
-  let digits = text.replace(/\D/g, '');
-  if (!international && digits.startsWith('00')) {
-    international = true;
-    digits = digits.slice(2);
-  }
-  if (!international) {
-    const code = (defaultCallingCode ?? '').replace(/\D/g, '');
-    if (code) {
-      digits = code + digits.replace(/^0+/, '');
-    } else if (digits.startsWith('0')) {
-      return '';
-    }
-  }
-  if (digits.length < 8 || digits.length > 15) return '';
-  if (digits.startsWith('86')) return digits.slice(2);
-  return '+' + digits;
+  return normalizePhoneRule(raw ?? '', defaultCallingCode) ?? '';
 }
 
 export async function sha256Hex(text: string, subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle): Promise<string | undefined> {

@@ -25,7 +25,8 @@ const COUNTRY_CODES_SENT_WITHOUT_PREFIX = new Set(['86']);
  * number carries none. Returns undefined when the number cannot be made E.164.
  */
 export function normalizePhone(raw: string, defaultCountryCode?: string): string | undefined {
-  const trimmed = raw.trim();
+  // "+32 (0)470 …" writes the trunk 0 in parentheses after the country code.
+  const trimmed = raw.trim().replace(/\(0\)/g, '');
   const international = trimmed.startsWith('+') || trimmed.startsWith('00');
   let digits = trimmed.replace(/\D/g, '');
   if (trimmed.startsWith('00')) digits = digits.slice(2);
