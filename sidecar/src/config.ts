@@ -64,6 +64,7 @@ export const EnvSchema = z.object({
   ODOO_TRANSPORT: z.enum(['auto', 'json2', 'xmlrpc']).default('auto'),
   SETTINGS_REFRESH_SECONDS: int(5, 86_400).default(60),
   POLL_INTERVAL_SECONDS: int(1, 3600).default(5),
+  PURCHASE_LEASE_SECONDS: int(10, 86_400).default(600),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),

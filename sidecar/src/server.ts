@@ -12,9 +12,16 @@ import { createRelayRouter } from './relay/router';
 import { settingsFromEnv, StaticSettings } from './settings/static';
 import type { SettingsSource } from './settings/types';
 import { HttpEventsApiClient, type EventsApiClient } from './tiktok/client';
+import { OdooConnector } from './odoo/connector';
+import type { OdooTransport } from './odoo/types';
+import { isOdooError } from './odoo/errors';
+import { OdooSettingsSource } from './settings/odoo';
+import { PurchasePoller } from './poller/purchasePoller';
 
 export interface SidecarParts {
   log?: Logger;
+  /** Replaces the Odoo connection made from ODOO_* variables (tests). */
+  odoo?: () => Promise<OdooTransport>;
   settings?: SettingsSource;
   store?: OutboxStore;
   client?: EventsApiClient;
@@ -25,6 +32,8 @@ export interface Sidecar {
   app: Express;
   store: OutboxStore;
   dispatcher: Dispatcher;
+  poller?: PurchasePoller;
+  settings: SettingsSource;
   metrics: Metrics;
   log: Logger;
   /** Listen and start delivering; resolves with the bound port. */
@@ -38,7 +47,16 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const log = parts.log ?? createLogger(cfg.LOG_LEVEL);
   const metrics = parts.metrics ?? new Metrics({ defaultMetrics: true });
   const store = parts.store ?? new SqliteOutboxStore(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC });
-  const settings = parts.settings ?? new StaticSettings(settingsFromEnv(cfg));
+  const connector =
+    cfg.ODOO_URL && !parts.odoo
+      ? new OdooConnector(
+          { url: cfg.ODOO_URL, db: cfg.ODOO_DB, login: cfg.ODOO_LOGIN ?? '', apiKey: cfg.ODOO_API_KEY ?? '', transport: cfg.ODOO_TRANSPORT },
+          log,
+        )
+      : undefined;
+  const odoo = parts.odoo ?? (connector ? odooCalls(connector) : undefined);
+  const odooSettings = odoo && !parts.settings ? new OdooSettingsSource(odoo, log, cfg.SETTINGS_REFRESH_SECONDS * 1000) : undefined;
+  const settings = parts.settings ?? odooSettings ?? new StaticSettings(settingsFromEnv(cfg));
   const client = parts.client ?? new HttpEventsApiClient({ baseUrl: cfg.TIKTOK_API_BASE_URL, timeoutMs: cfg.TIKTOK_TIMEOUT_MS });
   metrics.watchOutbox(store);
 
@@ -54,6 +72,12 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     },
   );
   const writer = new GroupCommitWriter(store, Date.now, () => dispatcher.wake());
+  const poller = odoo
+    ? new PurchasePoller(
+        { odoo, settings, store, log, onEnqueued: () => dispatcher.wake() },
+        { intervalMs: cfg.POLL_INTERVAL_SECONDS * 1000, leaseSeconds: cfg.PURCHASE_LEASE_SECONDS, batchSize: 50, maxBackoffMs: 60_000 },
+      )
+    : undefined;
   let accepting = true;
 
   const app = express();
@@ -87,10 +111,14 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     app,
     store,
     dispatcher,
+    poller,
+    settings,
     metrics,
     log,
     async start() {
       dispatcher.start();
+      odooSettings?.start();
+      poller?.start();
       const prune = () => {
         const removed = store.prune(Date.now() - retentionMs);
         if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
@@ -108,13 +136,36 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     async stop() {
       accepting = false;
       if (pruneTimer) clearInterval(pruneTimer);
+      odooSettings?.stop();
+      await poller?.stop();
       const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
       server?.closeIdleConnections();
       writer.flush();
       await dispatcher.stop(cfg.SHUTDOWN_GRACE_MS);
       server?.closeAllConnections();
       await closed;
+      // Report what TikTok settled during the flush, so Odoo does not hand it out again.
+      await poller?.reportSettled().catch(() => undefined);
+      connector?.close();
       store.close();
     },
+  };
+}
+
+/** Calls through the shared connection; a broken connection is dropped so the next call reconnects. */
+function odooCalls(connector: OdooConnector): () => Promise<OdooTransport> {
+  return async () => {
+    const odoo = await connector.get();
+    return {
+      kind: odoo.kind,
+      call: async (model, method, params) => {
+        try {
+          return await odoo.call(model, method, params);
+        } catch (err) {
+          if (!isOdooError(err) || err.retryable) connector.reset();
+          throw err;
+        }
+      },
+    } as OdooTransport;
   };
 }

@@ -58,6 +58,17 @@ export function summarizeEnqueue(stored: boolean[]): EnqueueResult {
   return { inserted, duplicates: stored.length - inserted };
 }
 
+/** A Purchase claimed in Odoo, to be reported back once TikTok settled it. */
+export interface PurchaseClaim {
+  orderId: number;
+  event: NewOutboxEvent;
+}
+
+export interface SettledClaim {
+  orderId: number;
+  outcome: 'delivered' | 'dead';
+}
+
 export interface OutboxStore {
   /** Store events durably; one flag per event: true when new, false when its (pixel, event, event_id) was already there. */
   enqueue(events: NewOutboxEvent[], now: number): boolean[];
@@ -73,6 +84,11 @@ export interface OutboxStore {
   nextAttemptAt(): number | undefined;
   deadLetters(limit: number): DeadLetter[];
   requeueDead(now: number, ids?: number[]): number;
+  /** Store Purchases and remember which Odoo order each came from, in one transaction. */
+  enqueueClaims(claims: PurchaseClaim[], now: number): boolean[];
+  /** Claims whose event TikTok has accepted or refused for good. */
+  settledClaims(limit: number): SettledClaim[];
+  forgetClaims(orderIds: number[]): void;
   close(): void;
 }
 
@@ -98,6 +114,13 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (pixel_id, test_event_code, next_attempt_at) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_next ON outbox (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox (delivered_at) WHERE state = 'delivered';
+CREATE TABLE IF NOT EXISTS purchase_claims (
+  order_id   INTEGER PRIMARY KEY,
+  pixel_id   TEXT    NOT NULL,
+  event      TEXT    NOT NULL,
+  event_id   TEXT    NOT NULL,
+  claimed_at INTEGER NOT NULL
+);
 CREATE INDEX IF NOT EXISTS outbox_in_flight ON outbox (state) WHERE state = 'in_flight';
 `;
 
@@ -159,13 +182,26 @@ export class SqliteOutboxStore implements OutboxStore {
         `UPDATE outbox SET state = 'dead', error_code = ?, last_error = ?, delivered_at = ? WHERE id = ? AND state IN ('in_flight', 'pending')`,
       ),
       release: this.db.prepare(`UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'`),
-      prune: this.db.prepare(`DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?`),
+      // Rows of Purchases not yet reported back to Odoo stay until they are.
+      prune: this.db.prepare(
+        `DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?
+         AND NOT EXISTS (SELECT 1 FROM purchase_claims c WHERE c.pixel_id = outbox.pixel_id AND c.event = outbox.event AND c.event_id = outbox.event_id)`,
+      ),
       counts: this.db.prepare(`SELECT state, COUNT(*) AS n FROM outbox GROUP BY state`),
       nextAttempt: this.db.prepare(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`),
       deadLetters: this.db.prepare(
         `SELECT id, pixel_id AS pixelId, event, event_id AS eventId, error_code AS errorCode, last_error AS lastError, attempts, created_at AS createdAt
          FROM outbox WHERE state = 'dead' ORDER BY id DESC LIMIT ?`,
       ),
+      insertClaim: this.db.prepare(
+        `INSERT OR REPLACE INTO purchase_claims (order_id, pixel_id, event, event_id, claimed_at) VALUES (?, ?, ?, ?, ?)`,
+      ),
+      settledClaims: this.db.prepare(
+        `SELECT c.order_id AS orderId, o.state AS outcome FROM purchase_claims c
+         JOIN outbox o ON o.pixel_id = c.pixel_id AND o.event = c.event AND o.event_id = c.event_id
+         WHERE o.state IN ('delivered', 'dead') LIMIT ?`,
+      ),
+      forgetClaim: this.db.prepare(`DELETE FROM purchase_claims WHERE order_id = ?`),
       requeueAll: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead'`),
       requeueOne: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead' AND id = ?`),
     };
@@ -279,6 +315,22 @@ export class SqliteOutboxStore implements OutboxStore {
     let n = 0;
     this.db.transaction(() => ids.forEach((id) => (n += this.stmt.requeueOne.run(now, id).changes)))();
     return n;
+  }
+
+  enqueueClaims(claims: PurchaseClaim[], now: number): boolean[] {
+    return this.db.transaction(() => {
+      const stored = this.enqueue(claims.map((c) => c.event), now);
+      for (const c of claims) this.stmt.insertClaim.run(c.orderId, c.event.pixelId, c.event.event, c.event.eventId, now);
+      return stored;
+    })();
+  }
+
+  settledClaims(limit: number): SettledClaim[] {
+    return this.stmt.settledClaims.all(limit) as SettledClaim[];
+  }
+
+  forgetClaims(orderIds: number[]): void {
+    this.db.transaction(() => orderIds.forEach((id) => this.stmt.forgetClaim.run(id)))();
   }
 
   close(): void {

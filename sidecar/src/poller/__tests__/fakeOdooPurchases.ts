@@ -1,0 +1,71 @@
+import type { OdooCallParams, OdooTransport } from '../../odoo/types';
+
+export interface FakeOrder {
+  id: number;
+  state: 'pending' | 'claimed' | 'sent' | 'failed' | 'skipped';
+  claimer?: string;
+  leaseUntil?: number;
+  websiteId: number;
+  value: number;
+}
+
+/**
+ * An in-memory stand-in for the module's purchase methods with the same claim
+ * semantics as the SQL (`FOR UPDATE SKIP LOCKED` + lease): a test double of the RPC edge.
+ */
+export class FakeOdooPurchases {
+  orders: FakeOrder[] = [];
+  calls: { method: string; kwargs?: Record<string, unknown> }[] = [];
+  down = false;
+  now = () => Date.now();
+
+  add(id: number, websiteId = 1, value = 100): void {
+    this.orders.push({ id, state: 'pending', websiteId, value });
+  }
+
+  transport(): OdooTransport {
+    return {
+      kind: 'json2',
+      call: async <T>(model: string, method: string, params?: OdooCallParams): Promise<T> => {
+        this.calls.push({ method, kwargs: params?.kwargs });
+        if (this.down) throw Object.assign(new Error('Odoo is unreachable'), { retryable: true });
+        if (model !== 'sale.order') throw new Error(`unexpected model ${model}`);
+        if (method === 'tiktok_claim_purchases') return this.claim(params!.kwargs!) as T;
+        if (method === 'tiktok_mark_purchases') return this.mark(params!.kwargs!) as T;
+        throw new Error(`unexpected method ${method}`);
+      },
+    };
+  }
+
+  private claim(kwargs: Record<string, unknown>) {
+    const now = this.now();
+    const due = this.orders
+      .filter((o) => o.state === 'pending' || (o.state === 'claimed' && (o.leaseUntil ?? 0) < now))
+      .slice(0, Number(kwargs.limit));
+    for (const o of due) Object.assign(o, { state: 'claimed', claimer: kwargs.claimer, leaseUntil: now + Number(kwargs.lease_seconds) * 1000 });
+    return due.map((o) => ({
+      order_id: o.id,
+      website_id: o.websiteId,
+      event_id: `purchase-so-${o.id}`,
+      event_time: Math.floor(now / 1000),
+      order_name: `S${String(o.id).padStart(5, '0')}`,
+      value: o.value,
+      currency: 'EUR',
+      contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: o.value, quantity: 1 }],
+      user: { email: 'e'.repeat(64), phone: false, external_id: 'f'.repeat(64), ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11) Chrome/131', ttclid: 'E.C.P.1', ttp: 'ttp-1' },
+      page_url: 'https://shop.example/shop/confirmation',
+    }));
+  }
+
+  private mark(kwargs: Record<string, unknown>) {
+    const ids = kwargs.order_ids as number[];
+    let changed = 0;
+    for (const o of this.orders) {
+      if (ids.includes(o.id) && o.state !== kwargs.state) {
+        o.state = kwargs.state as FakeOrder['state'];
+        changed += 1;
+      }
+    }
+    return changed;
+  }
+}

@@ -1,0 +1,113 @@
+import pino from 'pino';
+import { SqliteOutboxStore } from '../../outbox/store';
+import { StaticSettings } from '../../settings/static';
+import { PurchasePoller } from '../purchasePoller';
+import { buildPurchaseEvent, ClaimedPurchaseSchema } from '../purchaseEvent';
+import { FakeOdooPurchases } from './fakeOdooPurchases';
+import { website } from '../../../../tests/helpers/sidecar';
+
+const log = pino({ level: 'silent' });
+const OPTS = { intervalMs: 10, leaseSeconds: 60, batchSize: 50, maxBackoffMs: 100 };
+
+function poller(odoo: FakeOdooPurchases, store: SqliteOutboxStore, websites = [website()]) {
+  return new PurchasePoller({ odoo: async () => odoo.transport(), settings: new StaticSettings(websites), store, log, onEnqueued: () => {} }, OPTS);
+}
+
+function deliverAll(store: SqliteOutboxStore): string[] {
+  const rows = store.dueGroups(Date.now() + 1e9).flatMap((g) => store.claim(g, Date.now() + 1e9, 1000));
+  store.markDelivered(rows.map((r) => r.id), Date.now());
+  return rows.map((r) => r.eventId);
+}
+
+describe('buildPurchaseEvent', () => {
+  it('uses the order\'s event id, the pixel\'s Purchase name, value, contents and match keys', () => {
+    const purchase = ClaimedPurchaseSchema.parse({
+      order_id: 42, website_id: 1, event_id: 'purchase-so-42', event_time: 1_732_500_000, order_name: 'S00042', value: 1350, currency: 'USD',
+      contents: [{ content_id: '23', content_name: 'Desk', price: 675, quantity: 2 }],
+      user: { email: 'a'.repeat(64), phone: false, external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttclid: '', ttp: 'ttp' },
+      page_url: 'https://shop.example/shop/confirmation',
+    });
+    const event = buildPurchaseEvent(purchase, website({ eventNames: { Purchase: 'CompletePayment', SubmitForm: 'SubmitForm' }, testEventCode: 'T1' }));
+    expect(event).toMatchObject({ pixelId: website().pixelId, event: 'CompletePayment', eventId: 'purchase-so-42', testEventCode: 'T1', source: 'server' });
+    expect(event.row).toEqual({
+      event: 'CompletePayment',
+      event_id: 'purchase-so-42',
+      event_time: 1_732_500_000,
+      user: { email: 'a'.repeat(64), external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttp: 'ttp' },
+      properties: { contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: 675, quantity: 2 }], content_type: 'product', currency: 'USD', value: 1350, order_id: 'S00042' },
+      page: { url: 'https://shop.example/shop/confirmation' },
+    });
+  });
+
+  it('refuses an answer with plain match keys or a value as text', () => {
+    const base = { order_id: 1, website_id: 1, event_id: 'purchase-so-1', event_time: 1, value: 1, currency: 'USD' };
+    expect(ClaimedPurchaseSchema.safeParse({ ...base, user: { email: 'john@example.com' } }).success).toBe(false);
+    expect(ClaimedPurchaseSchema.safeParse({ ...base, value: '1' }).success).toBe(false);
+  });
+});
+
+describe('PurchasePoller', () => {
+  it('claims, queues once, and reports back sent only after delivery', async () => {
+    const odoo = new FakeOdooPurchases();
+    odoo.add(1);
+    odoo.add(2);
+    const store = new SqliteOutboxStore(':memory:');
+    const p = poller(odoo, store);
+    expect(await p.pollOnce()).toBe(2);
+    expect(await p.pollOnce()).toBe(0);
+    await p.reportSettled();
+    expect(odoo.orders.map((o) => o.state)).toEqual(['claimed', 'claimed']);
+    expect(deliverAll(store).sort()).toEqual(['purchase-so-1', 'purchase-so-2']);
+    await p.reportSettled();
+    expect(odoo.orders.map((o) => o.state)).toEqual(['sent', 'sent']);
+    expect(store.settledClaims(10)).toEqual([]);
+  });
+
+  it('two sidecars polling the same Odoo queue each order once between them', async () => {
+    const odoo = new FakeOdooPurchases();
+    for (let i = 1; i <= 40; i++) odoo.add(i);
+    const [a, b] = [new SqliteOutboxStore(':memory:'), new SqliteOutboxStore(':memory:')];
+    await Promise.all([poller(odoo, a).pollOnce(), poller(odoo, b).pollOnce(), poller(odoo, a).pollOnce(), poller(odoo, b).pollOnce()]);
+    const ids = [...deliverAll(a), ...deliverAll(b)];
+    expect(ids).toHaveLength(40);
+    expect(new Set(ids).size).toBe(40);
+  });
+
+  it('takes over the claim of a sidecar that died, after the lease, with the same event id', async () => {
+    const odoo = new FakeOdooPurchases();
+    odoo.add(7);
+    let clock = 1_000_000;
+    odoo.now = () => clock;
+    const dead = new SqliteOutboxStore(':memory:');
+    await poller(odoo, dead).pollOnce(); // claimed, then this sidecar vanishes with its outbox
+    const survivor = new SqliteOutboxStore(':memory:');
+    expect(await poller(odoo, survivor).pollOnce()).toBe(0);
+    clock += 61_000;
+    expect(await poller(odoo, survivor).pollOnce()).toBe(1);
+    expect(deliverAll(survivor)).toEqual(['purchase-so-7']);
+  });
+
+  it('marks orders of a website without a usable pixel as skipped', async () => {
+    const odoo = new FakeOdooPurchases();
+    odoo.add(3, 99);
+    const p = poller(odoo, new SqliteOutboxStore(':memory:'));
+    await p.pollOnce();
+    expect(odoo.orders[0].state).toBe('skipped');
+  });
+
+  it('backs off while Odoo is down and loses nothing', async () => {
+    const odoo = new FakeOdooPurchases();
+    odoo.add(5);
+    odoo.down = true;
+    const store = new SqliteOutboxStore(':memory:');
+    const p = poller(odoo, store);
+    p.start();
+    await new Promise((r) => setTimeout(r, 150));
+    const attemptsWhileDown = odoo.calls.length;
+    expect(attemptsWhileDown).toBeLessThan(10); // 10 ms interval, but backing off
+    odoo.down = false;
+    await new Promise((r) => setTimeout(r, 300));
+    await p.stop();
+    expect(deliverAll(store)).toEqual(['purchase-so-5']);
+  });
+});
