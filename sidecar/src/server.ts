@@ -96,7 +96,14 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   );
   app.get('/healthz', (_req, res) => {
     const outbox = store.counts();
-    res.status(accepting ? 200 : 503).json({ status: accepting ? 'ok' : 'stopping', mode: runMode(cfg), pixels: settings.all().length, outbox });
+    const { rss, heapUsed } = process.memoryUsage();
+    res.status(accepting ? 200 : 503).json({
+      status: accepting ? 'ok' : 'stopping',
+      mode: runMode(cfg),
+      pixels: settings.all().length,
+      outbox,
+      memoryMb: { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) },
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

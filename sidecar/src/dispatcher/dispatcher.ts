@@ -4,8 +4,8 @@ import type { OutboxRow, OutboxStore } from '../outbox/store';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import type { SendOutcome } from '../tiktok/outcome';
-import { buildTrackRequest, unixSeconds } from '../tiktok/payload';
-import { validateEventRow } from '../tiktok/validate';
+import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
+import { MAX_EVENT_AGE_SECONDS } from '../tiktok/validate';
 import { backoffDelay, batchLimit, isLaneReady, splitInHalves, type BackoffPolicy, type BatchPolicy } from './policy';
 
 export interface DispatcherOptions extends BatchPolicy {
@@ -143,21 +143,20 @@ export class Dispatcher {
     if (rows.length > 0) await this.sendAndSettle(pixelId, testEventCode, token, rows);
   }
 
-  /** Rows that can no longer be sent (too old, or corrupted) go to the dead letters with the reason. */
+  /**
+   * Rows were validated when they entered the outbox; only their age changes while
+   * they wait (a long outage). Too old for TikTok: parked with the reason.
+   */
   private parkInvalid(rows: OutboxRow[]): OutboxRow[] {
-    const nowSeconds = unixSeconds(this.clock());
-    const valid: OutboxRow[] = [];
-    for (const r of rows) {
-      const reasons = validateEventRow(r.row, { nowSeconds });
-      if (reasons.length === 0) valid.push(r);
-      else this.park([r], null, `not sent: ${reasons.join('; ')}`);
-    }
-    return valid;
+    const oldest = unixSeconds(this.clock()) - MAX_EVENT_AGE_SECONDS;
+    const expired = rows.filter((r) => r.eventTime < oldest);
+    if (expired.length) this.park(expired, null, `not sent: older than ${MAX_EVENT_AGE_SECONDS / 86400} days, TikTok would refuse it`);
+    return expired.length ? rows.filter((r) => r.eventTime >= oldest) : rows;
   }
 
   private async sendAndSettle(pixelId: string, testEventCode: string, token: string, rows: OutboxRow[]): Promise<void> {
     const { store, client, metrics, log } = this.deps;
-    const request = buildTrackRequest(pixelId, rows.map((r) => r.row), testEventCode || undefined);
+    const request = serializeTrackRequest(pixelId, rows.map((r) => r.payload), testEventCode || undefined);
     metrics.batchSize.observe(rows.length);
     const outcome: SendOutcome = await client.send(request, token);
     metrics.requests.inc({ outcome: outcome.kind });

@@ -23,7 +23,11 @@ export interface OutboxRow {
   eventId: string;
   testEventCode: string;
   source: EventSource;
-  row: TikTokEventRow;
+  /** The `data[]` row as stored JSON text: the dispatcher sends it without parsing it again. */
+  payload: string;
+  /** Parsed on demand (diagnostics, tests). */
+  readonly row: TikTokEventRow;
+  eventTime: number;
   attempts: number;
   createdAt: number;
 }
@@ -101,6 +105,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   test_event_code TEXT    NOT NULL DEFAULT '',
   source          TEXT    NOT NULL,
   payload         TEXT    NOT NULL,
+  event_time      INTEGER NOT NULL,
   state           TEXT    NOT NULL DEFAULT 'pending'
                   CHECK (state IN ('pending', 'in_flight', 'delivered', 'dead')),
   attempts        INTEGER NOT NULL DEFAULT 0,
@@ -126,6 +131,7 @@ CREATE INDEX IF NOT EXISTS outbox_in_flight ON outbox (state) WHERE state = 'in_
 
 interface RawRow {
   id: number;
+  event_time: number;
   pixel_id: string;
   event: string;
   event_id: string;
@@ -159,8 +165,8 @@ export class SqliteOutboxStore implements OutboxStore {
     this.db.exec(SCHEMA);
     this.stmt = {
       insert: this.db.prepare(
-        `INSERT OR IGNORE INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, next_attempt_at, created_at)
-         VALUES (@pixelId, @event, @eventId, @testEventCode, @source, @payload, @now, @now)`,
+        `INSERT OR IGNORE INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, event_time, next_attempt_at, created_at)
+         VALUES (@pixelId, @event, @eventId, @testEventCode, @source, @payload, @eventTime, @now, @now)`,
       ),
       lanes: this.db.prepare(`SELECT DISTINCT pixel_id AS pixelId, test_event_code AS testEventCode FROM outbox WHERE state IN ('pending', 'in_flight')`),
       // Both lane queries are bounded index range scans, whatever the backlog (a long TikTok outage).
@@ -174,12 +180,18 @@ export class SqliteOutboxStore implements OutboxStore {
         `UPDATE outbox SET state = 'in_flight', attempts = attempts + 1
          WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ?
                       ORDER BY next_attempt_at LIMIT ?)
-         RETURNING id, pixel_id, event, event_id, test_event_code, source, payload, attempts, created_at`,
+         RETURNING id, pixel_id, event, event_id, test_event_code, source, payload, event_time, attempts, created_at`,
       ),
-      delivered: this.db.prepare(`UPDATE outbox SET state = 'delivered', delivered_at = ?, payload = '{}' WHERE id = ? AND state = 'in_flight'`),
-      retry: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'in_flight'`),
+      // Batches of up to 1,000 ids are passed as one JSON array: one statement per batch.
+      delivered: this.db.prepare(
+        `UPDATE outbox SET state = 'delivered', delivered_at = ?, payload = '{}' WHERE id IN (SELECT value FROM json_each(?)) AND state = 'in_flight'`,
+      ),
+      retry: this.db.prepare(
+        `UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id IN (SELECT value FROM json_each(?)) AND state = 'in_flight'`,
+      ),
       dead: this.db.prepare(
-        `UPDATE outbox SET state = 'dead', error_code = ?, last_error = ?, delivered_at = ? WHERE id = ? AND state IN ('in_flight', 'pending')`,
+        `UPDATE outbox SET state = 'dead', error_code = ?, last_error = ?, delivered_at = ?
+         WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('in_flight', 'pending')`,
       ),
       release: this.db.prepare(`UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'`),
       // Rows of Purchases not yet reported back to Odoo stay until they are.
@@ -223,6 +235,7 @@ export class SqliteOutboxStore implements OutboxStore {
           testEventCode: e.testEventCode ?? '',
           source: e.source,
           payload: JSON.stringify(e.row),
+          eventTime: e.row.event_time,
           now,
         });
         stored.push(info.changes === 1);
@@ -267,7 +280,11 @@ export class SqliteOutboxStore implements OutboxStore {
         eventId: r.event_id,
         testEventCode: r.test_event_code,
         source: r.source,
-        row: JSON.parse(r.payload) as TikTokEventRow,
+        payload: r.payload,
+        get row(): TikTokEventRow {
+          return JSON.parse(r.payload) as TikTokEventRow;
+        },
+        eventTime: r.event_time,
         attempts: r.attempts,
         createdAt: r.created_at,
       }))
@@ -275,15 +292,15 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   markDelivered(ids: number[], now: number): void {
-    this.db.transaction(() => ids.forEach((id) => this.stmt.delivered.run(now, id)))();
+    this.stmt.delivered.run(now, JSON.stringify(ids));
   }
 
   markRetry(ids: number[], nextAttemptAt: number, error: string): void {
-    this.db.transaction(() => ids.forEach((id) => this.stmt.retry.run(nextAttemptAt, error.slice(0, 1000), id)))();
+    this.stmt.retry.run(nextAttemptAt, error.slice(0, 1000), JSON.stringify(ids));
   }
 
   markDead(ids: number[], code: number | null, message: string, now: number): void {
-    this.db.transaction(() => ids.forEach((id) => this.stmt.dead.run(code, message.slice(0, 1000), now, id)))();
+    this.stmt.dead.run(code, message.slice(0, 1000), now, JSON.stringify(ids));
   }
 
   releaseInFlight(): number {

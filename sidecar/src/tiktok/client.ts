@@ -2,10 +2,10 @@ import axios, { type AxiosInstance } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
 import { classifyResponse, type SendOutcome } from './outcome';
-import type { TrackRequest } from './types';
 
 export interface EventsApiClient {
-  send(request: TrackRequest, accessToken: string): Promise<SendOutcome>;
+  /** `body` is a serialized `TrackRequest` (see serializeTrackRequest). */
+  send(body: string, accessToken: string): Promise<SendOutcome>;
 }
 
 export interface HttpEventsApiOptions {
@@ -29,12 +29,14 @@ export class HttpEventsApiClient implements EventsApiClient {
       // Bodies reach 1,000 events; keep axios from refusing them.
       maxBodyLength: 64 * 1024 * 1024,
       maxContentLength: 8 * 1024 * 1024,
+      // The body is already JSON text.
+      transformRequest: [(data: unknown) => data],
     });
   }
 
-  async send(request: TrackRequest, accessToken: string): Promise<SendOutcome> {
+  async send(body: string, accessToken: string): Promise<SendOutcome> {
     try {
-      const res = await this.http.post('/v1.3/event/track/', request, {
+      const res = await this.http.post('/v1.3/event/track/', body, {
         headers: { 'Access-Token': accessToken, 'Content-Type': 'application/json' },
       });
       return classifyResponse(res.status, res.data);

@@ -32,3 +32,12 @@ export function buildTrackRequest(pixelId: string, rows: TikTokEventRow[], testE
 export function unixSeconds(ms: number = Date.now()): number {
   return Math.floor(ms / 1000);
 }
+
+/**
+ * The request body from rows already serialized (as the outbox stores them): a
+ * batch of 1,000 events is sent without parsing and re-serializing each row.
+ */
+export function serializeTrackRequest(pixelId: string, rowJson: string[], testEventCode?: string): string {
+  const testCode = testEventCode ? `,"test_event_code":${JSON.stringify(testEventCode)}` : '';
+  return `{"event_source":"web","event_source_id":${JSON.stringify(pixelId)}${testCode},"data":[${rowJson.join(',')}]}`;
+}

@@ -1,4 +1,4 @@
-import { buildEventRow, buildTrackRequest } from '../payload';
+import { buildEventRow, buildTrackRequest, serializeTrackRequest } from '../payload';
 import type { TikTokEventRow } from '../types';
 import { validateEventRow, validateTrackRequest } from '../validate';
 
@@ -79,5 +79,14 @@ describe('buildEventRow', () => {
       properties: { query: 'desk' },
       page: { url: 'https://shop.example/shop?search=desk' },
     });
+  });
+});
+
+describe('serializeTrackRequest', () => {
+  it('produces the same JSON as serializing the whole request', () => {
+    const rows = [row(), row({ event_id: 'e-2', properties: { value: 1, currency: 'EUR' } })];
+    const text = serializeTrackRequest('CABCDEFGH12345678', rows.map((r) => JSON.stringify(r)), 'TEST1');
+    expect(JSON.parse(text)).toEqual(buildTrackRequest('CABCDEFGH12345678', rows, 'TEST1'));
+    expect(JSON.parse(serializeTrackRequest('CABCDEFGH12345678', [JSON.stringify(row())]))).toEqual(buildTrackRequest('CABCDEFGH12345678', [row()]));
   });
 });
