@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Server } from 'node:http';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { runMode, type Env } from './config';
@@ -8,7 +8,7 @@ import { createLogger } from './log';
 import { Metrics } from './metrics';
 import { GroupCommitWriter } from './outbox/groupCommit';
 import { SqliteOutboxStore, type OutboxStore } from './outbox/store';
-import { createRelayRouter } from './relay/router';
+import { createRelayHandler } from './relay/handler';
 import { settingsFromEnv, StaticSettings } from './settings/static';
 import type { SettingsSource } from './settings/types';
 import { HttpEventsApiClient, type EventsApiClient } from './tiktok/client';
@@ -29,7 +29,10 @@ export interface SidecarParts {
 }
 
 export interface Sidecar {
+  /** Operations endpoints (health, metrics). */
   app: Express;
+  /** The whole HTTP surface: the relay path, then everything else through `app`. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
   store: OutboxStore;
   dispatcher: Dispatcher;
   poller?: PurchasePoller;
@@ -83,17 +86,22 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', cfg.TRUST_PROXY);
-  app.use(
-    createRelayRouter(
-      { settings, enqueue: (events) => writer.enqueue(events), metrics, log, isAccepting: () => accepting },
-      {
-        path: cfg.RELAY_PATH,
-        maxBodyBytes: cfg.RELAY_MAX_BODY_BYTES,
-        rateLimitPerMinute: cfg.RELAY_RATE_LIMIT_PER_MINUTE,
-        extraAllowedOrigins: cfg.RELAY_ALLOWED_ORIGINS,
-      },
-    ),
+  app.set('etag', false);
+  const relay = createRelayHandler(
+    { settings, enqueue: (events) => writer.enqueue(events), metrics, log, isAccepting: () => accepting },
+    {
+      path: cfg.RELAY_PATH,
+      maxBodyBytes: cfg.RELAY_MAX_BODY_BYTES,
+      rateLimitPerMinute: cfg.RELAY_RATE_LIMIT_PER_MINUTE,
+      extraAllowedOrigins: cfg.RELAY_ALLOWED_ORIGINS,
+      trustProxy: cfg.TRUST_PROXY,
+    },
   );
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === cfg.RELAY_PATH) relay(req, res);
+    else app(req, res);
+  };
   app.get('/healthz', (_req, res) => {
     const outbox = store.counts();
     const { rss, heapUsed } = process.memoryUsage();
@@ -116,6 +124,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
 
   return {
     app,
+    handler,
     store,
     dispatcher,
     poller,
@@ -134,8 +143,9 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
       pruneTimer.unref();
       server = await new Promise<Server>((resolve, reject) => {
-        const s = app.listen(cfg.RELAY_PORT, cfg.RELAY_HOST, () => resolve(s));
+        const s = http.createServer(handler);
         s.once('error', reject);
+        s.listen(cfg.RELAY_PORT, cfg.RELAY_HOST, () => resolve(s));
       });
       server.keepAliveTimeout = 65_000;
       return (server.address() as AddressInfo).port;

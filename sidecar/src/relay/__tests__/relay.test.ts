@@ -20,7 +20,7 @@ function storedRows(sidecar: ReturnType<typeof testSidecar>) {
 describe('relay: accepting', () => {
   it('stores a JSON event with ip and user agent added, and answers 202', async () => {
     const sidecar = testSidecar();
-    const res = await post(sidecar.app, relayEvent({ event_id: 'e-1', user: { email: HASH, ttclid: 'E.C.P.abc', ttp: 'ttp-1' } }));
+    const res = await post(sidecar.handler, relayEvent({ event_id: 'e-1', user: { email: HASH, ttclid: 'E.C.P.abc', ttp: 'ttp-1' } }));
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ accepted: 1, duplicates: 0, skipped: 0 });
     const [row] = storedRows(sidecar);
@@ -37,43 +37,43 @@ describe('relay: accepting', () => {
 
   it('accepts sendBeacon bodies (text/plain) and lists of events', async () => {
     const sidecar = testSidecar();
-    const res = await post(sidecar.app, [relayEvent(), relayEvent({ event: 'ViewContent' })], { 'Content-Type': 'text/plain;charset=UTF-8' });
+    const res = await post(sidecar.handler, [relayEvent(), relayEvent({ event: 'ViewContent' })], { 'Content-Type': 'text/plain;charset=UTF-8' });
     expect(res.status).toBe(202);
     expect(res.body.accepted).toBe(2);
   });
 
   it('absorbs a repeated event_id', async () => {
     const sidecar = testSidecar();
-    await post(sidecar.app, relayEvent({ event_id: 'same' }));
-    const res = await post(sidecar.app, relayEvent({ event_id: 'same' }));
+    await post(sidecar.handler, relayEvent({ event_id: 'same' }));
+    const res = await post(sidecar.handler, relayEvent({ event_id: 'same' }));
     expect(res.body).toEqual({ accepted: 0, duplicates: 1, skipped: 0 });
     expect(storedRows(sidecar)).toHaveLength(1);
   });
 
   it('sends the pixel\'s event-name variants (SubmitForm as Lead, PageView as Pageview)', async () => {
     const sidecar = testSidecar({ websites: [website({ eventNames: { Purchase: 'CompletePayment', SubmitForm: 'Lead' } })] });
-    await post(sidecar.app, [relayEvent({ event: 'SubmitForm', properties: undefined }), relayEvent({ event: 'PageView', properties: undefined })]);
+    await post(sidecar.handler, [relayEvent({ event: 'SubmitForm', properties: undefined }), relayEvent({ event: 'PageView', properties: undefined })]);
     expect(storedRows(sidecar).map((r) => r.event).sort()).toEqual(['Lead', 'Pageview']);
   });
 
   it('stores the website\'s test event code with the event', async () => {
     const sidecar = testSidecar({ websites: [website({ testEventCode: 'TEST123' })] });
-    await post(sidecar.app, relayEvent());
+    await post(sidecar.handler, relayEvent());
     expect(storedRows(sidecar)[0].testEventCode).toBe('TEST123');
   });
 
   it('uses the client\'s IP from X-Forwarded-For only behind a trusted proxy', async () => {
     const trusted = testSidecar({ env: { TRUST_PROXY: 'loopback' } });
-    await post(trusted.app, relayEvent(), { 'X-Forwarded-For': '203.0.113.7' });
+    await post(trusted.handler, relayEvent(), { 'X-Forwarded-For': '203.0.113.7' });
     expect(storedRows(trusted)[0].row.user?.ip).toBe('203.0.113.7');
     const untrusted = testSidecar();
-    await post(untrusted.app, relayEvent(), { 'X-Forwarded-For': '203.0.113.7' });
+    await post(untrusted.handler, relayEvent(), { 'X-Forwarded-For': '203.0.113.7' });
     expect(storedRows(untrusted)[0].row.user?.ip).not.toBe('203.0.113.7');
   });
 
   it('replaces a browser clock far in the past with the receive time', async () => {
     const sidecar = testSidecar();
-    await post(sidecar.app, relayEvent({ event_time: 1_000_000_000 }));
+    await post(sidecar.handler, relayEvent({ event_time: 1_000_000_000 }));
     expect(Math.abs(storedRows(sidecar)[0].row.event_time - Date.now() / 1000)).toBeLessThan(5);
   });
 });
@@ -81,15 +81,15 @@ describe('relay: accepting', () => {
 describe('relay: consent', () => {
   it('does not store an event without consent when the website requires it', async () => {
     const sidecar = testSidecar({ websites: [website({ consentRequired: true })] });
-    const denied = await post(sidecar.app, relayEvent({ consent: 'denied' }));
-    const missing = await post(sidecar.app, relayEvent());
-    const granted = await post(sidecar.app, relayEvent({ consent: 'granted' }));
+    const denied = await post(sidecar.handler, relayEvent({ consent: 'denied' }));
+    const missing = await post(sidecar.handler, relayEvent());
+    const granted = await post(sidecar.handler, relayEvent({ consent: 'granted' }));
     expect([denied.body.skipped, missing.body.skipped, granted.body.accepted]).toEqual([1, 1, 1]);
     expect(storedRows(sidecar)).toHaveLength(1);
   });
   it('honours an explicit denial even when the website has no cookie bar', async () => {
     const sidecar = testSidecar();
-    const res = await post(sidecar.app, relayEvent({ consent: 'denied' }));
+    const res = await post(sidecar.handler, relayEvent({ consent: 'denied' }));
     expect(res.body).toEqual({ accepted: 0, duplicates: 0, skipped: 1 });
   });
 });
@@ -119,7 +119,7 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
 
   it.each(cases)('refuses %s', async (_name, body, headers, status, error) => {
     const sidecar = testSidecar();
-    const res = await post(sidecar.app, body, headers);
+    const res = await post(sidecar.handler, body, headers);
     expect(res.status).toBe(status);
     expect(res.body.error).toBe(error);
     expect(typeof res.body.detail).toBe('string');
@@ -128,7 +128,7 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
 
   it('refuses the whole list when one event is bad', async () => {
     const sidecar = testSidecar();
-    const res = await post(sidecar.app, [relayEvent(), relayEvent({ event: 'Purchase' })]);
+    const res = await post(sidecar.handler, [relayEvent(), relayEvent({ event: 'Purchase' })]);
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/^\[1\] Purchase is sent by the server/);
     expect(sidecar.store.counts().pending).toBe(0);
@@ -137,7 +137,7 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
   it('rate-limits one address', async () => {
     const sidecar = testSidecar({ env: { RELAY_RATE_LIMIT_PER_MINUTE: '3' } });
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await post(sidecar.app, relayEvent())).status);
+    for (let i = 0; i < 5; i++) statuses.push((await post(sidecar.handler, relayEvent())).status);
     expect(statuses).toEqual([202, 202, 202, 429, 429]);
   });
 
@@ -159,7 +159,7 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
       samples.push(random() < 0.5 ? bytes : `{"pixel_id":"${PIXEL}","event":"AddToCart","event_id":"${bytes.replace(/["\\]/g, '')}"`);
     }
     for (const body of samples) {
-      const res = await post(sidecar.app, typeof body === 'string' ? body : JSON.stringify(body));
+      const res = await post(sidecar.handler, typeof body === 'string' ? body : JSON.stringify(body));
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       expect(res.body.error).toEqual(expect.any(String));
@@ -171,9 +171,9 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
 describe('relay: CORS for a relay on another host', () => {
   it('answers the preflight of a shop origin only', async () => {
     const sidecar = testSidecar();
-    const ok = await request(sidecar.app).options('/tiktok/relay').set('Origin', SHOP).set('Access-Control-Request-Method', 'POST');
+    const ok = await request(sidecar.handler).options('/tiktok/relay').set('Origin', SHOP).set('Access-Control-Request-Method', 'POST');
     expect(ok.headers['access-control-allow-origin']).toBe(SHOP);
-    const evil = await request(sidecar.app).options('/tiktok/relay').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const evil = await request(sidecar.handler).options('/tiktok/relay').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
@@ -181,12 +181,12 @@ describe('relay: CORS for a relay on another host', () => {
 describe('operations endpoints', () => {
   it('reports health and Prometheus metrics, without the token', async () => {
     const sidecar = testSidecar();
-    await post(sidecar.app, relayEvent());
-    await post(sidecar.app, relayEvent({ event: 'Purchase' }));
-    const health = await request(sidecar.app).get('/healthz');
+    await post(sidecar.handler, relayEvent());
+    await post(sidecar.handler, relayEvent({ event: 'Purchase' }));
+    const health = await request(sidecar.handler).get('/healthz');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', mode: 'relay-only', outbox: { pending: 1 } });
-    const metrics = await request(sidecar.app).get('/metrics');
+    const metrics = await request(sidecar.handler).get('/metrics');
     expect(metrics.text).toContain('tiktok_relay_accepted_total{event="AddToCart"} 1');
     expect(metrics.text).toContain('tiktok_relay_refused_total{reason="event_not_allowed"} 1');
     expect(metrics.text).toContain('tiktok_outbox_events{state="pending"} 1');
