@@ -3,10 +3,12 @@ import { ConfigError, loadConfig, runMode } from './config';
 import { createLogger } from './log';
 import { SqliteOutboxStore } from './outbox/store';
 import { createSidecar } from './server';
+import { formatFindings, runDoctor } from './doctor';
 
 const USAGE = `usage: tiktok-sidecar <command>
 
   serve            run the relay, the dispatcher (and the Odoo poller when ODOO_URL is set)
+  doctor           check the whole chain (configuration, outbox, Odoo, websites, TikTok tokens)
   dead-letters     list the most recent dead letters of the outbox
   requeue-dead     put every dead letter back in the queue (after fixing the cause)
 
@@ -24,6 +26,9 @@ async function serve(): Promise<void> {
         ? 'relay-only mode: no Odoo connection (ODOO_URL unset); one pixel from TIKTOK_PIXEL_ID'
         : 'relay-only mode: no Odoo connection and no pixel; set TIKTOK_PIXEL_ID and TIKTOK_ACCESS_TOKEN, or ODOO_URL, before events can be accepted',
     );
+  }
+  if (runMode(cfg) === 'odoo') {
+    log.info({ odoo: cfg.ODOO_URL, db: cfg.ODOO_DB ?? null, transport: cfg.ODOO_TRANSPORT }, 'odoo mode: website settings and purchases come from Odoo');
   }
   const port = await sidecar.start();
   log.info({ host: cfg.RELAY_HOST, port, relay: cfg.RELAY_PATH, outbox: cfg.OUTBOX_PATH }, 'sidecar listening');
@@ -56,6 +61,12 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve();
+    case 'doctor': {
+      const findings = await runDoctor(loadConfig());
+      console.log(formatFindings(findings));
+      process.exitCode = findings.every((f) => f.ok) ? 0 : 1;
+      return;
+    }
     case 'dead-letters':
       withStore((store) => console.table(store.deadLetters(100)));
       return;
