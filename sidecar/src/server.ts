@@ -58,7 +58,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
         )
       : undefined;
   const odoo = parts.odoo ?? (connector ? odooCalls(connector) : undefined);
-  const odooSettings = odoo && !parts.settings ? new OdooSettingsSource(odoo, log, cfg.SETTINGS_REFRESH_SECONDS * 1000) : undefined;
+  const odooSettings = odoo && !parts.settings ? new OdooSettingsSource(odoo, log, cfg.SETTINGS_REFRESH_SECONDS * 1000, store) : undefined;
   const settings = parts.settings ?? odooSettings ?? new StaticSettings(settingsFromEnv(cfg));
   const client = parts.client ?? new HttpEventsApiClient({ baseUrl: cfg.TIKTOK_API_BASE_URL, timeoutMs: cfg.TIKTOK_TIMEOUT_MS });
   metrics.watchOutbox(store);

@@ -115,3 +115,28 @@ describe('relay → outbox → Events API (fake), over real HTTP', () => {
     sidecar = undefined as never;
   });
 });
+
+describe('a corrected token applies without a restart', () => {
+  it('resumes a paused pixel as soon as its token changes', async () => {
+    const api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN } });
+    const settings = [website({ accessToken: 'wrong-token-000000' })];
+    const sidecar = testSidecar({
+      env: { DISPATCH_LINGER_MS: '10', RETRY_BASE_MS: '20', UNAUTHORIZED_PAUSE_MS: '600000' },
+      websites: settings,
+      client: new HttpEventsApiClient({ baseUrl: api.baseUrl, timeoutMs: 1000 }),
+    });
+    const port = await sidecar.start();
+    try {
+      await axios.post(`http://127.0.0.1:${port}/tiktok/relay`, JSON.stringify(relayEvent({ event_id: 'fix-1' })), {
+        headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': BROWSER_UA },
+      });
+      await until(() => api.requests.length === 1);
+      settings[0].accessToken = TOKEN; // what a settings refresh from Odoo does
+      await until(() => api.delivered.length === 1, 15_000);
+      expect(api.delivered[0].row.event_id).toBe('fix-1');
+    } finally {
+      await sidecar.stop();
+      await api.close();
+    }
+  });
+});

@@ -36,7 +36,8 @@ export class Dispatcher {
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly pausedUntil = new Map<string, number>();
+  /** Pixels TikTok (or the settings) refused, with the token they had: a new token lifts the pause. */
+  private readonly paused = new Map<string, { until: number; token: string }>();
   private running = false;
   private draining = false;
   private loop?: Promise<void>;
@@ -102,7 +103,7 @@ export class Dispatcher {
     let launched = 0;
     for (const group of this.deps.store.dueGroups(now)) {
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) break;
-      if ((this.pausedUntil.get(group.pixelId) ?? 0) > now) continue;
+      if (this.isPaused(group.pixelId, now)) continue;
       if (!isLaneReady(group, now, this.opts, this.draining)) continue;
       const rows = this.deps.store.claim(group, now, batchLimit(group, this.opts));
       if (rows.length === 0) continue;
@@ -110,6 +111,21 @@ export class Dispatcher {
       launched += 1;
     }
     return launched;
+  }
+
+  private isPaused(pixelId: string, now: number): boolean {
+    const pause = this.paused.get(pixelId);
+    if (!pause) return false;
+    const token = this.deps.settings.byPixel(pixelId)?.accessToken ?? '';
+    if (pause.until <= now || token !== pause.token) {
+      this.paused.delete(pixelId);
+      return false;
+    }
+    return true;
+  }
+
+  private pause(pixelId: string, token: string, ms: number): void {
+    this.paused.set(pixelId, { until: this.clock() + ms, token });
   }
 
   private nextWakeDelay(): number {
@@ -134,8 +150,10 @@ export class Dispatcher {
     const now = this.clock();
     const token = settings.byPixel(pixelId)?.accessToken;
     if (!token) {
-      store.markRetry(claimed.map((r) => r.id), now + this.opts.unauthorizedPauseMs, 'no access token configured for this pixel');
-      this.pausedUntil.set(pixelId, now + this.opts.unauthorizedPauseMs);
+      // Usually a start while Odoo is down: the token arrives with the next settings read.
+      const wait = Math.min(this.opts.unauthorizedPauseMs, 10_000);
+      store.markRetry(claimed.map((r) => r.id), now + wait, 'no access token configured for this pixel');
+      this.pause(pixelId, '', wait);
       log.warn({ pixelId, events: claimed.length }, 'dispatcher: no access token for this pixel; events wait in the outbox');
       return;
     }
@@ -180,8 +198,9 @@ export class Dispatcher {
       }
       case 'unauthorized': {
         const message = `TikTok refused the access token or pixel (${outcome.code}): ${outcome.message}`;
-        store.markRetry(ids, now + this.opts.unauthorizedPauseMs, message);
-        this.pausedUntil.set(pixelId, now + this.opts.unauthorizedPauseMs);
+        // The lane pauses; rows are looked at again soon, so a corrected token applies within seconds.
+        store.markRetry(ids, now + Math.min(this.opts.unauthorizedPauseMs, 10_000), message);
+        this.pause(pixelId, token, this.opts.unauthorizedPauseMs);
         log.error({ pixelId, code: outcome.code }, `dispatcher: ${message}; check the Events API token in Odoo's TikTok settings. Events wait in the outbox.`);
         return;
       }

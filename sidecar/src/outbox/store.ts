@@ -93,6 +93,9 @@ export interface OutboxStore {
   /** Claims whose event TikTok has accepted or refused for good. */
   settledClaims(limit: number): SettledClaim[];
   forgetClaims(orderIds: number[]): void;
+  /** The last website settings read from Odoo, without tokens, for a start while Odoo is down. */
+  saveSettingsSnapshot(json: string, now: number): void;
+  loadSettingsSnapshot(): string | undefined;
   close(): void;
 }
 
@@ -125,6 +128,11 @@ CREATE TABLE IF NOT EXISTS purchase_claims (
   event      TEXT    NOT NULL,
   event_id   TEXT    NOT NULL,
   claimed_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings_snapshot (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  json       TEXT    NOT NULL,
+  saved_at   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_in_flight ON outbox (state) WHERE state = 'in_flight';
 `;
@@ -214,6 +222,8 @@ export class SqliteOutboxStore implements OutboxStore {
          WHERE o.state IN ('delivered', 'dead') LIMIT ?`,
       ),
       forgetClaim: this.db.prepare(`DELETE FROM purchase_claims WHERE order_id = ?`),
+      saveSnapshot: this.db.prepare(`INSERT OR REPLACE INTO settings_snapshot (id, json, saved_at) VALUES (1, ?, ?)`),
+      loadSnapshot: this.db.prepare(`SELECT json FROM settings_snapshot WHERE id = 1`),
       requeueAll: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead'`),
       requeueOne: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead' AND id = ?`),
     };
@@ -348,6 +358,14 @@ export class SqliteOutboxStore implements OutboxStore {
 
   forgetClaims(orderIds: number[]): void {
     this.db.transaction(() => orderIds.forEach((id) => this.stmt.forgetClaim.run(id)))();
+  }
+
+  saveSettingsSnapshot(json: string, now: number): void {
+    this.stmt.saveSnapshot.run(json, now);
+  }
+
+  loadSettingsSnapshot(): string | undefined {
+    return (this.stmt.loadSnapshot.get() as { json: string } | undefined)?.json;
   }
 
   close(): void {

@@ -3,6 +3,11 @@ import type { OdooTransport } from '../odoo/types';
 import { indexByPixel, parseWebsiteEntry } from './odooAnswer';
 import type { SettingsSource, WebsiteSettings } from './types';
 
+export interface SettingsSnapshotStore {
+  saveSettingsSnapshot(json: string, now: number): void;
+  loadSettingsSnapshot(): string | undefined;
+}
+
 /**
  * Per-website settings read from the module over RPC, refreshed periodically and
  * applied without a restart. The last good answer stays in force while Odoo is
@@ -20,7 +25,28 @@ export class OdooSettingsSource implements SettingsSource {
     private readonly odoo: () => Promise<OdooTransport>,
     private readonly log: Logger,
     private readonly refreshMs: number,
-  ) {}
+    private readonly snapshot?: SettingsSnapshotStore,
+  ) {
+    this.restoreSnapshot();
+  }
+
+  /**
+   * Start on the last settings seen (tokens excluded: they live only in Odoo and in
+   * memory) so the relay keeps accepting while Odoo is down; events wait in the
+   * outbox until a fresh read brings the tokens.
+   */
+  private restoreSnapshot(): void {
+    const json = this.snapshot?.loadSettingsSnapshot();
+    if (!json) return;
+    try {
+      const websites = (JSON.parse(json) as WebsiteSettings[]).map((w) => ({ ...w, accessToken: '' }));
+      this.websites = websites;
+      this.byPixelIndex = indexByPixel(websites);
+      this.log.info({ websites: websites.length }, 'settings: using the last settings read from Odoo until Odoo answers');
+    } catch {
+      this.log.warn('settings: the saved settings snapshot is unreadable; waiting for Odoo');
+    }
+  }
 
   byPixel(pixelId: string): WebsiteSettings | undefined {
     return this.byPixelIndex.get(pixelId);
@@ -60,6 +86,7 @@ export class OdooSettingsSource implements SettingsSource {
     this.byPixelIndex = indexByPixel(usable);
     this.loaded = true;
     this.consecutiveFailures = 0;
+    this.snapshot?.saveSettingsSnapshot(JSON.stringify(usable.map((w) => ({ ...w, accessToken: '' }))), Date.now());
     const after = summary(usable);
     if (before !== after) this.log.info({ websites: usable.map((w) => ({ websiteId: w.websiteId, pixelId: w.pixelId, domains: w.domains })) }, 'settings: loaded from Odoo');
   }

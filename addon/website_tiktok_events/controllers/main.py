@@ -1,0 +1,55 @@
+from odoo.http import request
+
+from odoo.addons.website_sale.controllers.main import WebsiteSale
+from odoo.addons.website_sale.controllers.payment import PaymentPortal
+
+# First-party cookies: `ttclid` is kept by the browser bundle from the ad
+# click's landing URL, `_ttp` is the TikTok pixel's own cookie.
+TTCLID_COOKIE = 'ttclid'
+TTP_COOKIE = '_ttp'
+
+
+def store_buyer_context(order):
+    """Save the checkout request's consent and browser context on the order,
+    where every sidecar replica can read it for the server Purchase."""
+    if not order or not request:
+        return
+    website = request.website
+    if not website.cookies_bar:
+        consent = 'not_required'
+    elif request.env['ir.http']._is_allowed_cookie('optional'):
+        consent = 'granted'
+    else:
+        consent = 'denied'
+    httprequest = request.httprequest
+    order.sudo()._tiktok_store_buyer_context(
+        consent,
+        ip=httprequest.remote_addr,
+        user_agent=httprequest.headers.get('User-Agent'),
+        ttclid=httprequest.cookies.get(TTCLID_COOKIE),
+        ttp=httprequest.cookies.get(TTP_COOKIE),
+    )
+
+
+class WebsiteSaleTikTok(WebsiteSale):
+
+    def _get_shop_payment_values(self, order, **kwargs):
+        # The payment step is reached by every web checkout, whatever the
+        # payment method (also wire transfer, confirmed later in the back office).
+        store_buyer_context(order)
+        return super()._get_shop_payment_values(order, **kwargs)
+
+    def _prepare_shop_payment_confirmation_values(self, order):
+        # A dedicated name: generic ones such as `order` are also used by portal
+        # pages, where no Purchase must be announced.
+        values = super()._prepare_shop_payment_confirmation_values(order)
+        values['tiktok_purchase_order'] = order
+        return values
+
+
+class PaymentPortalTikTok(PaymentPortal):
+
+    def _validate_transaction_for_order(self, transaction, sale_order):
+        # The buyer pressed "Pay": the freshest consent and cookies.
+        store_buyer_context(sale_order)
+        return super()._validate_transaction_for_order(transaction, sale_order)

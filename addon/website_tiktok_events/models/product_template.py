@@ -1,0 +1,48 @@
+from odoo import models
+from odoo.http import request
+
+from ..tools.page_config import without_empty
+
+
+class ProductTemplate(models.Model):
+    _inherit = 'product.template'
+
+    def _get_combination_info(self, *args, **kwargs):
+        """Let Odoo's `view_item_event` fire on variant change for TikTok too.
+
+        website_sale only adds `product_tracking_info` (the event's payload)
+        when the website has a Google Analytics key; without it the browser
+        would never hear about a variant change. Same payload shape as Odoo's,
+        so Google Analytics, when present, is unaffected.
+        """
+        combination_info = super()._get_combination_info(*args, **kwargs)
+        if (
+            'product_tracking_info' not in combination_info
+            and request
+            and getattr(request, 'website', None)
+            and request.website._tiktok_tracking_active()
+        ):
+            product = self.env['product.product'].browse(combination_info.get('product_id'))
+            combination_info['product_tracking_info'] = self._get_google_analytics_data(
+                product, combination_info,
+            )
+        return combination_info
+
+    def _tiktok_product_data(self, combination_info, website):
+        """The `product` part of the page config blob (docs/CONTRACTS.md §2)."""
+        self.ensure_one()
+        product_id = combination_info.get('product_id') or self.product_variant_id.id
+        data = {
+            'content_id': str(product_id) if product_id else None,
+            'content_name': combination_info.get('display_name') or self.name,
+            'content_category': self._tiktok_public_category_name(website),
+            'price': combination_info.get('price'),
+            'currency': (combination_info.get('currency') or website.currency_id).name,
+        }
+        return without_empty(data)
+
+    def _tiktok_public_category_name(self, website):
+        categories = self.public_categ_ids.filtered(
+            lambda category: not category.website_id or category.website_id == website
+        )
+        return categories[:1].name or None

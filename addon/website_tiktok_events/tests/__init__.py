@@ -1,0 +1,5 @@
+from . import test_hashing
+from . import test_settings
+from . import test_sidecar_access
+from . import test_page_injection
+from . import test_purchases

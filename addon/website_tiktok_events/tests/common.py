@@ -1,0 +1,32 @@
+from odoo.tests import TransactionCase
+
+GLOBAL_PIXEL = 'C4A1B2C3D4E5F6G7H8I9'
+WEBSITE_PIXEL = 'CWEBSITE000000000002'
+GLOBAL_TOKEN = 'global-token-6b1f0e2a9c'
+WEBSITE_TOKEN = 'website-token-d7c4e1b038'
+
+
+class TikTokCase(TransactionCase):
+    """A shop with TikTok enabled globally, nothing overridden per website."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.website = cls.env['website'].browse(1)
+        cls.set_params(
+            enabled='True', pixel_id=GLOBAL_PIXEL, access_token=GLOBAL_TOKEN,
+            test_event_code=False, relay_url='/tiktok/relay', debug=False,
+            purchase_event_name=False, submit_form_event_name=False, purchase_without_payment=False,
+        )
+        cls.website.write({
+            'tiktok_enabled': 'global', 'tiktok_pixel_id': False, 'tiktok_access_token': False,
+            'tiktok_test_event_code': False, 'tiktok_relay_url': False, 'tiktok_debug': 'global',
+            'tiktok_purchase_event_name': 'global', 'tiktok_submit_form_event_name': 'global',
+            'tiktok_purchase_without_payment': 'global', 'cookies_bar': False,
+        })
+
+    @classmethod
+    def set_params(cls, **values):
+        params = cls.env['ir.config_parameter'].sudo()
+        for key, value in values.items():
+            params.set_param('website_tiktok_events.' + key, value)

@@ -1,0 +1,212 @@
+import json
+
+from lxml import html
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.website_tiktok_events.tools import hashing
+from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase
+
+BLOB_KEYS = {'pixel_id', 'website_id', 'relay_url', 'page_event_id', 'currency', 'debug',
+             'consent_required', 'event_names'}
+
+
+def config_blob(page_html):
+    nodes = html.fromstring(page_html).xpath('//head/script[@id="tiktok-events-config"]')
+    return json.loads(nodes[0].text) if nodes else None
+
+
+@tagged('post_install', '-at_install')
+class TestPageInjection(HttpCase, TikTokCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.website.tiktok_access_token = WEBSITE_TOKEN
+        cls.product = cls.env['product.template'].create({
+            'name': 'TikTok Test Desk', 'list_price': 675.0, 'is_published': True,
+            'website_id': cls.website.id,
+            'public_categ_ids': [(0, 0, {'name': 'Office'})],
+        })
+
+    def _get(self, path):
+        response = self.url_open(path)
+        self.assertEqual(response.status_code, 200, path)
+        return response.text
+
+    def test_base_code_and_blob_on_public_pages(self):
+        page = self._get('/')
+        self.assertIn('ttq.load("%s")' % GLOBAL_PIXEL, page)
+        self.assertIn('https://analytics.tiktok.com/i18n/pixel/events.js', page)
+        self.assertIn('ttq.page()', page)
+        blob = config_blob(page)
+        self.assertEqual(set(blob), BLOB_KEYS)
+        self.assertEqual(blob['pixel_id'], GLOBAL_PIXEL)
+        self.assertEqual(blob['website_id'], self.website.id)
+        self.assertEqual(blob['relay_url'], '/tiktok/relay')
+        self.assertEqual(blob['currency'], self.website.currency_id.name)
+        self.assertFalse(blob['consent_required'])
+        self.assertTrue(blob['page_event_id'].startswith('pv-'))
+
+    def test_token_never_rendered(self):
+        for path in ('/', '/shop', self.product.website_url, '/contactus'):
+            page = self._get(path)
+            self.assertIn('id="tiktok-events-config"', page, path)
+            self.assertNotIn(GLOBAL_TOKEN, page, path)
+            self.assertNotIn(WEBSITE_TOKEN, page, path)
+
+    def _combination_info(self):
+        response = self.url_open(
+            '/website_sale/get_combination_info',
+            data=json.dumps({'params': {'product_template_id': self.product.id, 'product_id': False,
+                                        'combination': [], 'add_qty': 1}}),
+            headers={'Content-Type': 'application/json'})
+        return response.json()['result']
+
+    def test_product_page_blob(self):
+        blob = config_blob(self._get(self.product.website_url))
+        self.assertEqual(set(blob), BLOB_KEYS | {'product'})
+        # The price shown to this visitor (pricelist applied), as the variant selector gets it.
+        shown_price = self._combination_info()['price']
+        self.assertEqual(blob['product'], {
+            'content_id': str(self.product.product_variant_id.id),
+            'content_name': 'TikTok Test Desk',
+            'content_category': 'Office',
+            'price': shown_price,
+            'currency': self.website.currency_id.name,
+        })
+        self.assertNotIn('product', config_blob(self._get('/shop')))
+
+    def test_cached_pages_get_a_fresh_page_event_id(self):
+        first = config_blob(self._get('/'))['page_event_id']
+        second = config_blob(self._get('/'))['page_event_id']
+        self.assertRegex(second, r'^pv-[0-9a-f-]{36}$')
+        self.assertNotEqual(first, second)
+
+    def test_variant_change_payload_without_google_analytics(self):
+        self.website.google_analytics_key = False
+        info = self._combination_info()
+        self.assertEqual(info['product_tracking_info']['item_id'], self.product.product_variant_id.id)
+        self.assertEqual(info['product_tracking_info']['price'], 675.0)
+        self.website.tiktok_enabled = 'off'
+        self.assertNotIn('product_tracking_info', self._combination_info())
+
+    def test_consent_mode_follows_the_cookie_bar(self):
+        self.website.cookies_bar = True
+        page = self._get('/')
+        self.assertTrue(config_blob(page)['consent_required'])
+        self.assertIn('var consentRequired = true;', page)
+        self.assertLess(page.index('ttq.holdConsent()'), page.index('ttq.load('))
+
+    def test_disabled_or_misconfigured_renders_a_comment_only(self):
+        self.website.tiktok_enabled = 'off'
+        page = self._get('/')
+        self.assertIn('<!-- TikTok pixel disabled: disabled in settings -->', page)
+        self.assertNotIn('ttq.load', page)
+        self.assertIsNone(config_blob(page))
+        self.website.tiktok_enabled = 'on'
+        self.set_params(pixel_id=False)
+        page = self._get('/')
+        self.assertIn('<!-- TikTok pixel disabled: no pixel id configured -->', page)
+        self.assertNotIn('ttq.load', page)
+        self.assertNotIn('console.warn', page)
+        self.website.tiktok_debug = 'on'  # debug mode also says it in the browser console
+        self.assertIn('console.warn("TikTok pixel disabled: no pixel id configured");', self._get('/'))
+
+    def test_editor_mode_is_clean(self):
+        # Website designers render pages in editable mode (the website builder).
+        self.authenticate('admin', 'admin')
+        for path in ('/', self.product.website_url):
+            page = self._get(path)
+            self.assertNotIn('ttq', page, path)
+            self.assertIsNone(config_blob(page), path)
+            self.assertNotIn('TikTok pixel disabled', page, path)
+
+    def test_confirmation_page_carries_the_purchase(self):
+        product = self.product.product_variant_id
+        order = self.env['sale.order'].create({
+            'partner_id': self.env.ref('base.res_partner_2').id,
+            'website_id': self.website.id,
+            'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 2, 'price_unit': 675.0})],
+        })
+        order.action_confirm()
+        self.authenticate(None, None, session_extra={'sale_last_order_id': order.id})
+        blob = config_blob(self._get('/shop/confirmation'))
+        self.assertEqual(blob['purchase']['event_id'], 'purchase-so-%d' % order.id)
+        self.assertEqual(blob['purchase']['order_id'], order.name)
+        self.assertEqual(blob['purchase']['value'], order.amount_total)
+        self.assertEqual(blob['purchase']['contents'], [{
+            'content_id': str(product.id), 'content_type': 'product', 'content_name': 'TikTok Test Desk',
+            'price': 675.0, 'quantity': 2.0,
+        }])
+        self.assertNotIn('purchase', config_blob(self._get('/shop')))
+
+    def test_payment_step_records_the_buyer_context(self):
+        portal = self.env.ref('base.demo_user0')  # demo customer with a complete address
+        order = self.env['sale.order'].create({
+            'partner_id': portal.partner_id.id,
+            'website_id': self.website.id,
+            'order_line': [(0, 0, {'product_id': self.product.product_variant_id.id, 'product_uom_qty': 1})],
+        })
+        self.authenticate(portal.login, portal.login, session_extra={'sale_order_id': order.id})
+        self.opener.cookies.set('ttclid', 'E.C.P.landing')
+        self.opener.cookies.set('_ttp', 'ttp-cookie')
+        response = self.url_open('/shop/payment', headers={'User-Agent': 'TikTokTest/1.0'})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('/shop/payment', response.url)  # not redirected to an earlier step
+        order.invalidate_recordset()
+        self.assertEqual(order.tiktok_consent, 'not_required')
+        self.assertEqual(order.tiktok_client_ip, '127.0.0.1')
+        self.assertEqual(order.tiktok_user_agent, 'TikTokTest/1.0')
+        self.assertEqual((order.tiktok_ttclid, order.tiktok_ttp), ('E.C.P.landing', 'ttp-cookie'))
+
+    def test_identify_for_a_logged_in_customer(self):
+        user = new_test_user(self.env, 'tt_buyer', groups='base.group_portal',
+                             email='Buyer.One@Example.com')
+        user.partner_id.write({'phone': '06 12 34 56 78', 'country_id': self.env.ref('base.fr').id})
+        self.authenticate('tt_buyer', 'tt_buyer')
+        page = self._get('/')
+        self.assertEqual(config_blob(page)['identify'], {
+            'email': hashing.sha256_hex('buyer.one@example.com'),
+            'phone_number': '42d573cfc315801d4cd8eddd5416b416a0bf298b9b9e12d6b07442c91db42bd8',
+            'external_id': hashing.sha256_hex(str(user.partner_id.id)),
+        })
+        self.assertNotIn('06 12 34 56 78', page)
+
+
+@tagged('post_install', '-at_install')
+class TestPageConfigMethod(TikTokCase):
+
+    def test_purchase_blob(self):
+        partner = self.env.ref('base.res_partner_2')
+        product = self.env['product.product'].create({'name': 'Blob Desk', 'list_price': 675.0})
+        order = self.env['sale.order'].create({
+            'partner_id': partner.id,
+            'website_id': self.website.id,
+            'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 2, 'price_unit': 675.0})],
+        })
+        delivery_product = self.env['product.product'].create({'name': 'Shipping', 'type': 'service'})
+        self.env['sale.order.line'].create({
+            'order_id': order.id, 'product_id': delivery_product.id, 'price_unit': 10.0, 'is_delivery': True,
+        })
+        blob = json.loads(self.website._tiktok_page_config(purchase_order=order)['config_json'])
+        self.assertEqual(blob['purchase'], {
+            'event_id': 'purchase-so-%d' % order.id,
+            'order_id': order.name,
+            'value': order.amount_total,
+            'currency': order.currency_id.name,
+            'contents': [{'content_id': str(product.id), 'content_type': 'product',
+                          'content_name': 'Blob Desk', 'price': 675.0, 'quantity': 2.0}],
+        })
+
+    def test_blob_cannot_break_out_of_its_script(self):
+        product = self.env['product.template'].create({'name': '</script><script>alert(1)</script>&'})
+        combination_info = {  # as the product page hands it over
+            'product_template_id': product.id, 'product_id': product.product_variant_id.id,
+            'display_name': product.name, 'price': 1.0, 'currency': self.website.currency_id,
+        }
+        config = self.website._tiktok_page_config(main_object=product, combination_info=combination_info)
+        self.assertNotIn('<', config['config_json'])
+        self.assertNotIn('>', config['config_json'])
+        blob = json.loads(config['config_json'])
+        self.assertEqual(blob['product']['content_name'], '</script><script>alert(1)</script>&')

@@ -1,0 +1,160 @@
+import calendar
+import time
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.payment.tests.common import PaymentCommon
+from odoo.addons.website_tiktok_events.tools import hashing
+from .common import TikTokCase
+
+CLAIM_KEYS = {'order_id', 'website_id', 'event_id', 'event_time', 'order_name', 'value', 'currency',
+              'contents', 'user', 'page_url'}
+
+
+@tagged('post_install', '-at_install')
+class TestPurchaseHandOff(PaymentCommon, TikTokCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sidecar_user = new_test_user(
+            cls.env, 'tt_sidecar_po', groups='base.group_user,website_tiktok_events.group_tiktok_sidecar')
+        cls.internal_user = new_test_user(cls.env, 'tt_internal_po', groups='base.group_user')
+        cls.buyer = cls.env['res.partner'].create({
+            'name': 'Buyer', 'email': ' Buyer@Example.com', 'phone': '06 12 34 56 78',
+            'country_id': cls.env.ref('base.fr').id,
+        })
+        cls.desk = cls.env['product.product'].create({'name': 'Hand-off Desk', 'list_price': 675.0})
+        cls.shipping = cls.env['product.product'].create({'name': 'Shipping', 'type': 'service'})
+        cls.SaleOrder = cls.env['sale.order'].with_user(cls.sidecar_user)
+
+    def _web_order(self, **values):
+        order = self.env['sale.order'].create({
+            'partner_id': self.buyer.id,
+            'website_id': self.website.id,
+            'order_line': [(0, 0, {'product_id': self.desk.id, 'product_uom_qty': 2, 'price_unit': 675.0})],
+            **values,
+        })
+        self.env['sale.order.line'].create({
+            'order_id': order.id, 'product_id': self.shipping.id, 'price_unit': 10.0, 'is_delivery': True,
+        })
+        return order
+
+    def _pay(self, order, state='done'):
+        self.amount = order.amount_total
+        self.currency = order.currency_id
+        self.partner = order.partner_id
+        tx = self._create_transaction(
+            flow='redirect', sale_order_ids=[order.id], state=state, reference='TT-%d-%s' % (order.id, state))
+        tx._post_process()
+        return tx
+
+    def test_paid_web_order_becomes_due_once(self):
+        order = self._web_order()
+        self._pay(order)
+        self.assertEqual(order.state, 'sale')
+        self.assertEqual(order.tiktok_purchase_state, 'pending')
+        first_time = order.tiktok_purchase_time
+        self.assertTrue(first_time)
+        order._tiktok_mark_purchase_due()  # a second post-processing changes nothing
+        self.assertEqual((order.tiktok_purchase_state, order.tiktok_purchase_time), ('pending', first_time))
+
+    def test_unpaid_or_non_web_orders_are_not_due(self):
+        pending_payment = self._web_order()
+        self._pay(pending_payment, state='pending')
+        self.assertFalse(pending_payment.tiktok_purchase_state)
+        backoffice = self._web_order(website_id=False)
+        backoffice.action_confirm()
+        self.assertFalse(backoffice.tiktok_purchase_state)
+
+    def test_confirmation_without_payment_follows_the_opt_in(self):
+        order = self._web_order()
+        order.action_confirm()
+        self.assertFalse(order.tiktok_purchase_state)
+        self.set_params(purchase_without_payment='True')
+        opted_in = self._web_order()
+        opted_in.action_confirm()
+        self.assertEqual(opted_in.tiktok_purchase_state, 'pending')
+
+    def test_buyer_without_consent_is_not_sent(self):
+        self.website.cookies_bar = True
+        denied = self._web_order()
+        denied._tiktok_store_buyer_context('denied', ip='203.0.113.7', user_agent='UA', ttclid='E.C.P.1')
+        self.assertFalse(denied.tiktok_client_ip)  # nothing kept without consent
+        self._pay(denied)
+        self.assertEqual(denied.tiktok_purchase_state, 'skipped')
+        unknown = self._web_order()  # never went through the web checkout
+        self._pay(unknown)
+        self.assertEqual(unknown.tiktok_purchase_state, 'skipped')
+        granted = self._web_order()
+        granted._tiktok_store_buyer_context('granted', ip='203.0.113.7')
+        self._pay(granted)
+        self.assertEqual(granted.tiktok_purchase_state, 'pending')
+
+    def test_claim_returns_the_contract_shape(self):
+        order = self._web_order()
+        order._tiktok_store_buyer_context(
+            'not_required', ip='203.0.113.7', user_agent='Mozilla/5.0 (X11)', ttclid='E.C.P.abc', ttp='ttp-1')
+        self._pay(order)
+        claimed = self.SaleOrder.tiktok_claim_purchases(limit=10, lease_seconds=60, claimer='host:1')
+        self.assertEqual(len(claimed), 1)
+        entry = claimed[0]
+        self.assertEqual(set(entry), CLAIM_KEYS)
+        self.assertEqual(entry['order_id'], order.id)
+        self.assertEqual(entry['website_id'], self.website.id)
+        self.assertEqual(entry['event_id'], 'purchase-so-%d' % order.id)
+        self.assertEqual(entry['event_id'], order._tiktok_purchase_data()['event_id'])  # same as the page
+        self.assertEqual(entry['order_name'], order.name)
+        self.assertEqual(entry['value'], order.amount_total)
+        self.assertEqual(entry['currency'], order.currency_id.name)
+        self.assertEqual(entry['event_time'], calendar.timegm(order.tiktok_purchase_time.timetuple()))
+        self.assertLess(abs(entry['event_time'] - time.time()), 60)  # unix seconds, UTC
+        self.assertEqual(entry['contents'], [{
+            'content_id': str(self.desk.id), 'content_type': 'product', 'content_name': 'Hand-off Desk',
+            'price': 675.0, 'quantity': 2.0,
+        }])
+        self.assertEqual(entry['user'], {
+            'email': hashing.sha256_hex('buyer@example.com'),
+            'phone': '42d573cfc315801d4cd8eddd5416b416a0bf298b9b9e12d6b07442c91db42bd8',  # +33612345678
+            'external_id': hashing.sha256_hex(str(self.buyer.id)),
+            'ip': '203.0.113.7', 'user_agent': 'Mozilla/5.0 (X11)', 'ttclid': 'E.C.P.abc', 'ttp': 'ttp-1',
+        })
+        self.assertTrue(entry['page_url'].endswith('/shop/confirmation'))
+        self.assertEqual(order.tiktok_purchase_state, 'claimed')
+        self.assertEqual(order.tiktok_claimed_by, 'host:1')
+
+    def test_claims_are_leased_and_reported(self):
+        first, second = self._web_order(), self._web_order()
+        self._pay(first)
+        self._pay(second)
+        claimed = self.SaleOrder.tiktok_claim_purchases(limit=1, lease_seconds=600, claimer='a')
+        self.assertEqual([c['order_id'] for c in claimed], [first.id])  # oldest first, limit honoured
+        claimed = self.SaleOrder.tiktok_claim_purchases(limit=10, lease_seconds=600, claimer='b')
+        self.assertEqual([c['order_id'] for c in claimed], [second.id])  # a leased order is not claimed again
+        self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='c'), [])
+        # A replica that died: its lease expires and another one takes over, same event id.
+        first.sudo().tiktok_lease_until = fields.Datetime.now() - timedelta(seconds=1)
+        claimed = self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='c')
+        self.assertEqual([(c['order_id'], c['event_id']) for c in claimed], [(first.id, 'purchase-so-%d' % first.id)])
+
+        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id, second.id], state='sent'), 2)
+        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id], state='sent'), 0)
+        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id], state='failed'), 0)  # sent is final
+        self.assertEqual(first.tiktok_purchase_state, 'sent')
+        self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='c'), [])
+
+    def test_only_the_sidecar_and_admins_may_claim(self):
+        with self.assertRaises(AccessError):
+            self.env['sale.order'].with_user(self.internal_user).tiktok_claim_purchases()
+        with self.assertRaises(AccessError):
+            self.env['sale.order'].with_user(self.internal_user).tiktok_mark_purchases(order_ids=[1], state='sent')
+        self.assertEqual(self.env['sale.order'].with_user(self.env.ref('base.user_admin')).tiktok_claim_purchases(), [])
+        salesman = new_test_user(self.env, 'tt_salesman_po', groups='sales_team.group_sale_salesman_all_leads')
+        order = self._web_order()
+        order._tiktok_store_buyer_context('granted', ip='203.0.113.7')
+        self.assertEqual(order.with_user(salesman).read(['name'])[0]['name'], order.name)
+        with self.assertRaises(AccessError):  # the buyer's browser context is for the sidecar only
+            order.with_user(salesman).read(['tiktok_client_ip'])

@@ -1,0 +1,116 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from odoo.addons.website_tiktok_events.tools.settings_resolution import tracking_problem
+from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_PIXEL, WEBSITE_TOKEN, TikTokCase
+
+
+@tagged('post_install', '-at_install')
+class TestSettingsResolution(TikTokCase):
+
+    def test_blank_website_fields_inherit_the_global_settings(self):
+        resolved = self.website._tiktok_resolved_settings(with_token=True)
+        self.assertTrue(resolved['enabled'])
+        self.assertEqual(resolved['pixel_id'], GLOBAL_PIXEL)
+        self.assertEqual(resolved['access_token'], GLOBAL_TOKEN)
+        self.assertEqual(resolved['relay_url'], '/tiktok/relay')
+        self.assertEqual(resolved['event_names'], {'Purchase': 'Purchase', 'SubmitForm': 'SubmitForm'})
+        self.assertFalse(resolved['debug'])
+        self.assertFalse(resolved['purchase_without_payment'])
+
+    def test_website_fields_override_the_global_settings(self):
+        self.set_params(purchase_event_name='Purchase', test_event_code='GLOBAL1')
+        self.website.write({
+            'tiktok_enabled': 'off', 'tiktok_pixel_id': ' cwebsite000000000002 ',
+            'tiktok_access_token': WEBSITE_TOKEN, 'tiktok_test_event_code': 'TEST123',
+            'tiktok_relay_url': 'https://relay.example/tiktok/relay', 'tiktok_debug': 'on',
+            'tiktok_purchase_event_name': 'CompletePayment', 'tiktok_submit_form_event_name': 'Lead',
+            'tiktok_purchase_without_payment': 'on',
+        })
+        resolved = self.website._tiktok_resolved_settings(with_token=True)
+        self.assertEqual(resolved, {
+            'enabled': False,
+            'pixel_id': WEBSITE_PIXEL,
+            'access_token': WEBSITE_TOKEN,
+            'test_event_code': 'TEST123',
+            'relay_url': 'https://relay.example/tiktok/relay',
+            'debug': True,
+            'purchase_without_payment': True,
+            'event_names': {'Purchase': 'CompletePayment', 'SubmitForm': 'Lead'},
+        })
+
+    def test_website_can_enable_what_is_globally_disabled(self):
+        self.set_params(enabled=False)
+        self.assertEqual(tracking_problem(self.website._tiktok_resolved_settings()), 'disabled in settings')
+        self.website.tiktok_enabled = 'on'
+        self.assertIsNone(tracking_problem(self.website._tiktok_resolved_settings()))
+
+    def test_global_event_name_variants_apply_when_website_inherits(self):
+        self.set_params(purchase_event_name='CompletePayment', submit_form_event_name='Lead')
+        self.assertEqual(self.website._tiktok_resolved_settings()['event_names'],
+                         {'Purchase': 'CompletePayment', 'SubmitForm': 'Lead'})
+
+    def test_page_resolution_never_reads_the_token(self):
+        self.assertNotIn('access_token', self.website._tiktok_resolved_settings())
+
+    def test_misconfiguration_reasons(self):
+        self.set_params(pixel_id=False)
+        self.assertEqual(tracking_problem(self.website._tiktok_resolved_settings()), 'no pixel id configured')
+        self.set_params(pixel_id='bad id"</script>')
+        self.assertEqual(tracking_problem(self.website._tiktok_resolved_settings()),
+                         'pixel id is not a valid TikTok pixel code')
+        self.set_params(pixel_id=GLOBAL_PIXEL, relay_url='javascript:alert(1)')
+        self.assertIn('relay URL', tracking_problem(self.website._tiktok_resolved_settings()))
+
+    def test_invalid_website_override_is_refused(self):
+        with self.assertRaises(ValidationError):
+            self.website.tiktok_pixel_id = 'not a pixel'
+        with self.assertRaises(ValidationError):
+            self.website.tiktok_relay_url = '//evil.example/relay'
+
+    def test_domains_are_origins(self):
+        self.website.domain = 'shop.example:8443/'
+        self.assertEqual(self.website._tiktok_domains(), ['https://shop.example:8443'])
+        self.website.domain = False
+        self.env['ir.config_parameter'].sudo().set_param('web.base.url', 'http://LOCALHOST:8069/')
+        self.assertEqual(self.website._tiktok_domains(), ['http://localhost:8069'])
+
+
+@tagged('post_install', '-at_install')
+class TestSettingsScreen(TikTokCase):
+
+    def test_settings_save_globals_and_the_website_override(self):
+        settings = self.env['res.config.settings'].create({
+            'website_id': self.website.id,
+            'tiktok_enabled': True,
+            'tiktok_pixel_id': ' CSAVED0000000000001 ',
+            'tiktok_access_token': 'saved-token',
+            'tiktok_purchase_event_name': 'CompletePayment',
+            'website_tiktok_pixel_id': WEBSITE_PIXEL,
+            'website_tiktok_enabled': 'on',
+        })
+        settings.execute()
+        params = self.env['ir.config_parameter'].sudo()
+        self.assertEqual(params.get_param('website_tiktok_events.pixel_id'), 'CSAVED0000000000001')
+        self.assertEqual(params.get_param('website_tiktok_events.access_token'), 'saved-token')
+        self.assertEqual(params.get_param('website_tiktok_events.purchase_event_name'), 'CompletePayment')
+        self.assertEqual(self.website.tiktok_pixel_id, WEBSITE_PIXEL)
+        self.assertEqual(self.website.tiktok_enabled, 'on')
+        reopened = self.env['res.config.settings'].create({})
+        self.assertEqual(reopened.tiktok_pixel_id, 'CSAVED0000000000001')
+        self.assertEqual(reopened.tiktok_relay_url, '/tiktok/relay')
+
+    def test_settings_and_website_views_show_the_fields(self):
+        settings_arch = self.env['res.config.settings'].get_views([(False, 'form')])['views']['form']['arch']
+        for field in ('tiktok_enabled', 'tiktok_pixel_id', 'tiktok_access_token', 'tiktok_test_event_code',
+                      'tiktok_relay_url', 'tiktok_purchase_event_name', 'tiktok_submit_form_event_name',
+                      'tiktok_purchase_without_payment', 'tiktok_debug', 'website_tiktok_pixel_id'):
+            self.assertIn('name="%s"' % field, settings_arch)
+        self.assertIn('id="website_tiktok_settings"', settings_arch)
+        website_arch = self.env['website'].get_views([(False, 'form')])['views']['form']['arch']
+        self.assertIn('name="page_tiktok"', website_arch)
+        self.assertIn('name="tiktok_access_token"', website_arch)
+
+    def test_purchase_event_id_is_derived_from_the_order(self):
+        order = self.env['sale.order'].create({'partner_id': self.env.ref('base.res_partner_2').id})
+        self.assertEqual(order._tiktok_purchase_event_id(), 'purchase-so-%d' % order.id)

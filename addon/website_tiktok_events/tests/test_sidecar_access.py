@@ -1,0 +1,108 @@
+import json
+from datetime import datetime, timedelta
+
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, get_db_name, mute_logger, new_test_user, tagged
+
+from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase
+
+SIDECAR_KEYS = {
+    'website_id', 'name', 'enabled', 'pixel_id', 'access_token', 'domains', 'event_names',
+    'consent_required', 'purchase_without_payment', 'debug',
+}
+
+
+@tagged('post_install', '-at_install')
+class TestSidecarSettingsAccess(TikTokCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sidecar_user = new_test_user(
+            cls.env, 'tt_sidecar', groups='base.group_user,website_tiktok_events.group_tiktok_sidecar')
+        cls.internal_user = new_test_user(cls.env, 'tt_internal', groups='base.group_user')
+        cls.portal_user = new_test_user(cls.env, 'tt_portal', groups='base.group_portal')
+        cls.public_user = cls.env.ref('base.public_user')
+        cls.admin_user = cls.env.ref('base.user_admin')
+
+    def test_public_portal_and_internal_users_are_refused(self):
+        for user in (self.public_user, self.portal_user, self.internal_user):
+            with self.assertRaises(AccessError, msg=user.login):
+                self.env['website'].with_user(user).tiktok_sidecar_settings()
+
+    def test_sidecar_user_gets_one_entry_per_website(self):
+        self.website.write({'domain': 'https://shop.example', 'cookies_bar': True,
+                            'tiktok_test_event_code': 'TEST123'})
+        second = self.env['website'].create({'name': 'Second shop', 'tiktok_access_token': WEBSITE_TOKEN,
+                                             'tiktok_purchase_event_name': 'CompletePayment'})
+        entries = self.env['website'].with_user(self.sidecar_user).tiktok_sidecar_settings()
+        self.assertEqual(len(entries), self.env['website'].search_count([]))
+        by_id = {entry['website_id']: entry for entry in entries}
+        first = by_id[self.website.id]
+        self.assertEqual(set(first), SIDECAR_KEYS | {'test_event_code'})
+        self.assertEqual(first['pixel_id'], GLOBAL_PIXEL)
+        self.assertEqual(first['access_token'], GLOBAL_TOKEN)
+        self.assertEqual(first['test_event_code'], 'TEST123')
+        self.assertEqual(first['domains'], ['https://shop.example'])
+        self.assertTrue(first['consent_required'])
+        self.assertTrue(first['enabled'])
+        self.assertEqual(set(by_id[second.id]), SIDECAR_KEYS)  # no test code: key omitted
+        self.assertEqual(by_id[second.id]['access_token'], WEBSITE_TOKEN)
+        self.assertEqual(by_id[second.id]['event_names'], {'Purchase': 'CompletePayment', 'SubmitForm': 'SubmitForm'})
+        self.assertFalse(by_id[second.id]['consent_required'])
+
+    def test_admin_may_call_it_too(self):
+        entries = self.env['website'].with_user(self.admin_user).tiktok_sidecar_settings()
+        self.assertIn(self.website.id, [entry['website_id'] for entry in entries])
+
+    def test_token_field_is_unreadable_for_plain_users(self):
+        self.website.tiktok_access_token = WEBSITE_TOKEN
+        for user in (self.internal_user, self.portal_user, self.public_user):
+            website = self.website.with_user(user)
+            with self.assertRaises(AccessError, msg=user.login):
+                website.read(['tiktok_access_token'])
+            self.assertNotIn('tiktok_access_token', website.fields_get(['name', 'tiktok_access_token']))
+        self.assertEqual(self.website.with_user(self.sidecar_user).read(['tiktok_access_token'])[0]
+                         ['tiktok_access_token'], WEBSITE_TOKEN)
+
+    def test_sidecar_user_cannot_write_settings_or_read_parameters(self):
+        with self.assertRaises(AccessError):
+            self.website.with_user(self.sidecar_user).write({'tiktok_pixel_id': GLOBAL_PIXEL})
+        with self.assertRaises(AccessError):
+            self.env['ir.config_parameter'].with_user(self.sidecar_user).get_param(
+                'website_tiktok_events.access_token')
+
+    def test_sidecar_user_reads_what_the_purchase_poller_needs(self):
+        for model in ('payment.transaction', 'sale.order', 'sale.order.line', 'website'):
+            self.assertTrue(self.env[model].with_user(self.sidecar_user).has_access('read'), model)
+            self.assertFalse(self.env[model].with_user(self.sidecar_user).has_access('write'), model)
+        self.assertFalse(self.env['payment.transaction'].with_user(self.internal_user).has_access('read'))
+
+
+@tagged('post_install', '-at_install')
+class TestSidecarSettingsOverJson2(HttpCase):
+    """The method is reachable the way the sidecar calls it: JSON-2 with an API key."""
+
+    def _call(self, user):
+        key = self.env['res.users.apikeys'].with_user(user)._generate(
+            scope='rpc', name='sidecar', expiration_date=datetime.now() + timedelta(days=1))
+        return self.url_open(
+            '/json/2/website/tiktok_sidecar_settings', data=json.dumps({}),
+            headers={'Content-Type': 'application/json', 'Authorization': 'bearer %s' % key,
+                     'X-Odoo-Database': get_db_name()})
+
+    def test_json2_call(self):
+        self.env['ir.config_parameter'].sudo().set_param('website_tiktok_events.access_token', GLOBAL_TOKEN)
+        sidecar = new_test_user(self.env, 'tt_sidecar_rpc',
+                                groups='base.group_user,website_tiktok_events.group_tiktok_sidecar')
+        response = self._call(sidecar)
+        self.assertEqual(response.status_code, 200, response.text)
+        entries = response.json()
+        self.assertIsInstance(entries, list)
+        self.assertEqual(entries[0]['access_token'], GLOBAL_TOKEN)
+
+        internal = new_test_user(self.env, 'tt_internal_rpc', groups='base.group_user')
+        with mute_logger('odoo.http'):  # the refusal is logged as a warning by design
+            refused = self._call(internal)
+        self.assertEqual(refused.status_code, 403, refused.text)
+        self.assertNotIn(GLOBAL_TOKEN, refused.text)

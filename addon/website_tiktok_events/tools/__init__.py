@@ -1,0 +1,4 @@
+# Pure helpers (no Odoo imports): safe to unit-test and reuse anywhere.
+from . import hashing
+from . import page_config
+from . import settings_resolution
