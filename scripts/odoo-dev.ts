@@ -35,7 +35,6 @@ export interface OdooDevConfig {
   odooSrc: string;
   baseDb: string;
   templateDb: string;
-  baseLog: string;
   dbHost: string;
   dbUser: string;
   dbPassword: string;
@@ -49,7 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OdooDevConfig 
     odooSrc: env.ODOO_SRC || path.join(home, '.cache', 'odoo-src', '19.0'),
     baseDb: env.ODOO_BASE_DB || 'shop_base',
     templateDb: env.ODOO_TEMPLATE_DB || 'tiktok_tpl',
-    baseLog: env.ODOO_BASE_LOG || '/tmp/odoo-base.log',
     dbHost: env.ODOO_DB_HOST || 'localhost',
     dbUser: env.ODOO_DB_USER || 'odoo',
     dbPassword: env.ODOO_DB_PASSWORD || 'odoo',
@@ -64,6 +62,8 @@ export function odooUnavailableReason(config: OdooDevConfig = loadConfig()): str
     return `no Odoo 19 source at ${config.odooSrc} (set ODOO_SRC)`;
   }
   if (!fs.existsSync(PYTHON)) return `no ${PYTHON}`;
+  const ready = spawnSync('pg_isready', ['-q', '-h', config.dbHost], { stdio: 'ignore' });
+  if (ready.error || ready.status !== 0) return `PostgreSQL is not reachable on ${config.dbHost}`;
   return undefined;
 }
 
@@ -205,9 +205,13 @@ function lockAgeMs(lockDir: string): number {
   }
 }
 
-async function withTemplateLock<T>(config: OdooDevConfig, work: () => Promise<T>): Promise<T> {
+function withTemplateLock<T>(config: OdooDevConfig, work: () => Promise<T>): Promise<T> {
+  return withLock(config, `${config.templateDb}.lock`, work);
+}
+
+async function withLock<T>(config: OdooDevConfig, name: string, work: () => Promise<T>): Promise<T> {
   fs.mkdirSync(config.stateDir, { recursive: true });
-  const lockDir = path.join(config.stateDir, `${config.templateDb}.lock`);
+  const lockDir = path.join(config.stateDir, name);
   const deadline = Date.now() + 30 * 60_000;
   for (;;) {
     try {
@@ -241,21 +245,37 @@ async function withTemplateLock<T>(config: OdooDevConfig, work: () => Promise<T>
 // Commands
 // ---------------------------------------------------------------------------
 
-/** The base database is built by another process: wait until its log says it finished. */
-async function waitForBaseDatabase(config: OdooDevConfig, timeoutMs = 20 * 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const log = fs.existsSync(config.baseLog) ? fs.readFileSync(config.baseLog, 'utf8') : undefined;
-    const lastLine = log?.trimEnd().split('\n').pop() ?? '';
-    if (log !== undefined && /^exit \d+$/.test(lastLine)) {
-      if (lastLine !== 'exit 0') throw new Error(`${config.baseLog} ends with "${lastLine}": base database build failed`);
-      break;
+/** The shop apps the end-to-end flows need, installed once with demo data into the base database. */
+export const SHOP_MODULES = [
+  'website_sale',
+  'website_event',
+  'website_sale_wishlist',
+  'website_mass_mailing',
+  'website_crm',
+  'website_hr_recruitment',
+  'payment_demo',
+];
+
+/**
+ * Make sure the base shop database exists (Odoo + shop apps + demo data, without
+ * our module). Built once per machine (about 2.5 minutes), under a lock, into a
+ * scratch database renamed at the end so a crash never leaves half a base behind.
+ */
+export async function ensureBaseDatabase(config: OdooDevConfig = loadConfig(), log = console.log): Promise<void> {
+  if (databaseExists(config.baseDb, config)) return;
+  await withLock(config, `${config.baseDb}.lock`, async () => {
+    if (databaseExists(config.baseDb, config)) return;
+    const buildDb = `${config.baseDb}_build`;
+    dropDatabase(buildDb, config);
+    log(`odoo-dev: building ${config.baseDb} (${SHOP_MODULES.join(', ')}, demo data); this takes a few minutes once`);
+    const logFile = path.join(os.tmpdir(), `odoo-dev-${config.baseDb}-install.log`);
+    const exit = runOdoo(config, ['-d', buildDb, '--with-demo', '-i', SHOP_MODULES.join(','), '--stop-after-init', '--no-http'], logFile);
+    if (exit !== 0) {
+      dropDatabase(buildDb, config);
+      throw new Error(`building ${config.baseDb} failed (exit ${exit}), see ${logFile}`);
     }
-    if (log === undefined && databaseExists(config.baseDb, config)) break;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${config.baseLog} to end with "exit 0"`);
-    await sleep(5000);
-  }
-  if (!databaseExists(config.baseDb, config)) throw new Error(`base database ${config.baseDb} does not exist`);
+    renameDatabase(buildDb, config.baseDb, config);
+  });
 }
 
 export interface TemplateResult {
@@ -271,7 +291,7 @@ export interface TemplateResult {
  */
 export async function ensureTemplate(config: OdooDevConfig = loadConfig(), log = console.log): Promise<TemplateResult> {
   const hash = moduleHash();
-  await waitForBaseDatabase(config);
+  await ensureBaseDatabase(config, log);
   return withTemplateLock(config, async () => {
     if (templateHash(config) === hash) return { db: config.templateDb, hash, rebuilt: false };
     const buildDb = `${config.templateDb}_build`;
