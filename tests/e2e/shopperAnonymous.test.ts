@@ -1,0 +1,149 @@
+/**
+ * An anonymous shopper's walk through a real Odoo 19 shop in Chromium: all 14
+ * events, each with its browser `ttq` call and a server copy at the Events API
+ * carrying the same event name and event_id, with value, currency and contents;
+ * advanced matching from the newsletter, contact, lead, job and event forms;
+ * the Purchase paid with the demo provider paired with the poller's copy.
+ */
+import { describeE2E } from './support/env';
+import { prepareShopData, type ShopData } from './support/shopData';
+import { newShopper, relayedEvents, type Shopper } from './support/shopper';
+import { ACCESS_TOKEN, PIXEL, startStack, type Stack } from './support/stack';
+import { hashEmail, hashPhone } from './support/pairing';
+import { ALL_EVENTS, leaksIn, pairNamed, plainForms, walkAllEvents, type WalkContacts, type WalkResult } from './support/walk';
+
+jest.setTimeout(300_000);
+
+const contacts: WalkContacts = {
+  buyer: { name: 'Ann Buyer', email: 'Ann.Buyer@Example.com', phone: '+32 470 12 34 56' },
+  newsletter: { name: 'Nora News', email: 'nora.news@example.com', phone: '+32 470 00 00 01' },
+  contact: { name: 'Carl Contact', email: 'carl.contact@example.com', phone: '+32 470 22 33 44' },
+  lead: { name: 'Lea Lead', email: 'lea.lead@example.com', phone: '+44 20 7946 0958' },
+  applicant: { name: 'Jon Applicant', email: 'jon.applicant@example.com', phone: '+1 415 555 0134' },
+  attendee: { name: 'Ada Attendee', email: 'ada.attendee@example.com', phone: '+33 6 12 34 56 78' },
+};
+
+describeE2E('anonymous shopper on real Odoo 19', () => {
+  let stack: Stack;
+  let data: ShopData;
+  let shopper: Shopper;
+  let walk: WalkResult;
+
+  beforeAll(async () => {
+    stack = await startStack({ suite: 'anon' });
+    data = await prepareShopData(stack.admin);
+    shopper = await newShopper(stack);
+    walk = await walkAllEvents(stack, shopper, data, contacts);
+  });
+
+  afterAll(async () => {
+    await shopper?.close();
+    await stack?.stop();
+  });
+
+  it('fires all 14 events in the browser, each with a server copy of the same name and event_id', () => {
+    const browserNames = new Set(walk.tracks.map((t) => t.name));
+    if (walk.pageViews.length) browserNames.add('PageView');
+    expect([...ALL_EVENTS].filter((e) => !browserNames.has(e))).toEqual([]);
+    for (const { browser, server } of walk.pairs) {
+      expect({ id: server.row.event_id, name: server.row.event, pixel: server.pixelId }).toEqual({ id: browser.eventId, name: browser.name, pixel: PIXEL });
+      expect(browser.pixel).toBe(PIXEL);
+    }
+    // every event id is sent once: TikTok gets no duplicate rows
+    const ids = stack.fake.delivered.map((d) => d.row.event_id);
+    expect(ids.length).toBe(new Set(ids).size);
+  });
+
+  it('pairs every ttq.page() with a server Pageview carrying the page event id', async () => {
+    const calls = await shopper.ttq();
+    const pagesWithPixel = shopper.visited.filter((v) => v.config);
+    expect(pagesWithPixel.length).toBeGreaterThanOrEqual(10);
+    for (const visited of pagesWithPixel) {
+      expect(calls.some((c) => c.method === 'page' && c.url === visited.url)).toBe(true);
+    }
+    for (const pv of walk.pageViews) {
+      expect(pv.server.row.event).toBe('Pageview');
+      expect(pv.server.row.page?.url).toBe(pv.url);
+    }
+  });
+
+  it('reports product, cart and checkout values with currency and contents on both sides', () => {
+    const productId = String(data.productId);
+    const view = pairNamed(walk, 'ViewContent');
+    for (const props of [view.browser.properties, view.server.row.properties]) {
+      expect(props.currency).toBe('USD');
+      expect(props.value).toBeCloseTo(data.productPrice, 2);
+      expect(props.contents[0]).toMatchObject({ content_id: productId, content_type: 'product' });
+    }
+    const add = pairNamed(walk, 'AddToCart');
+    for (const props of [add.browser.properties, add.server.row.properties]) {
+      expect(props.contents[0]).toMatchObject({ content_id: productId, quantity: 2 });
+      expect(props.value).toBeCloseTo(2 * data.productPrice, 2);
+      expect(props.currency).toBe('USD');
+    }
+    for (const name of ['InitiateCheckout', 'AddPaymentInfo', 'PlaceAnOrder']) {
+      const { browser, server } = pairNamed(walk, name);
+      expect(browser.properties.currency).toBe('USD');
+      expect(server.row.properties.currency).toBe('USD');
+      expect(server.row.properties.value).toBeGreaterThanOrEqual(2 * data.productPrice - 0.01);
+      expect(server.row.properties.contents.map((c: { content_id: string }) => c.content_id)).toContain(productId);
+    }
+    expect(pairNamed(walk, 'Search').server.row.properties.query).toBe('desk');
+    expect(pairNamed(walk, 'AddToWishlist').server.row.properties.contents[0].content_id).toMatch(/^\d+$/);
+  });
+
+  it('pairs the confirmation page Purchase with the poller Purchase (purchase-so-<order id>)', async () => {
+    const purchase = pairNamed(walk, 'Purchase');
+    expect(purchase.browser.eventId).toBe(`purchase-so-${walk.orderId}`);
+    const [order] = await stack.admin.call<Array<{ amount_total: number; tiktok_purchase_state: string }>>('sale.order', 'read', [[walk.orderId]], {
+      fields: ['amount_total', 'tiktok_purchase_state'],
+    });
+    for (const props of [purchase.browser.properties, purchase.server.row.properties]) {
+      expect(props.value).toBeCloseTo(order.amount_total, 2);
+      expect(props.currency).toBe('USD');
+      expect(props.contents).toEqual([expect.objectContaining({ content_id: String(data.productId), quantity: 2 })]);
+    }
+    // the server copy carries the buyer's keys from the order and the checkout's browser context
+    expect(purchase.server.row.user.email).toBe(hashEmail(contacts.buyer!.email));
+    expect(purchase.server.row.user.phone).toBe(hashPhone(contacts.buyer!.phone));
+    expect(purchase.server.row.user.user_agent).toMatch(/Chrome\/131/);
+    // only the poller sends Purchase: the browser never relays it
+    expect(relayedEvents(shopper.relayRequests).some((e) => e.event === 'Purchase')).toBe(false);
+    const deadline = Date.now() + 10_000;
+    let state = order.tiktok_purchase_state;
+    while (state !== 'sent' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      [{ tiktok_purchase_state: state }] = await stack.admin.call<Array<{ tiktok_purchase_state: string }>>('sale.order', 'read', [[walk.orderId]], { fields: ['tiktok_purchase_state'] });
+    }
+    expect(state).toBe('sent');
+  });
+
+  it.each([
+    ['Subscribe', 'newsletter'],
+    ['Contact', 'contact'],
+    ['SubmitForm', 'lead'],
+    ['SubmitApplication', 'applicant'],
+    ['CompleteRegistration', 'attendee'],
+  ] as const)('matches %s to the %s form e-mail and phone, hashed in the browser', async (event, who) => {
+    const person = contacts[who];
+    const { browser, server } = pairNamed(walk, event);
+    expect(server.row.user.email).toBe(hashEmail(person.email));
+    if (event !== 'Subscribe' && event !== 'CompleteRegistration') expect(server.row.user.phone).toBe(hashPhone(person.phone));
+    // ttq.identify with the same keys just before the browser track
+    const calls = await shopper.ttq();
+    const trackIndex = calls.findIndex((c) => c.method === 'track' && (c.args[2] as { event_id?: string })?.event_id === browser.eventId);
+    const identify = calls[trackIndex - 1];
+    expect(identify.method).toBe('identify');
+    expect((identify.args[0] as { email?: string }).email).toBe(hashEmail(person.email));
+  });
+
+  it('never puts the token or a plain e-mail/phone in pages, the pixel, the relay or the sidecar log', async () => {
+    const secrets = Object.values(contacts).flatMap((c) => plainForms(c!));
+    expect(leaksIn(shopper, secrets)).toEqual([]);
+    const calls = JSON.stringify(await shopper.ttq());
+    for (const secret of secrets) expect(calls).not.toContain(secret);
+    const log = stack.sidecarOutput.join('');
+    expect(log).not.toContain(ACCESS_TOKEN);
+    for (const secret of secrets) expect(log).not.toContain(secret);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * A local stand-in for TikTok's events.js. analytics.tiktok.com is out of reach
+ * in tests (and must never be contacted by them): every request to it is routed
+ * here. The stand-in replays the calls the inline base code queued in the
+ * `ttq` array before it loaded, then replaces each `ttq` method with a
+ * recorder. Calls are kept in sessionStorage so that a whole walk across
+ * several pages of one tab can be read back at the end.
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+
+export interface TtqCall {
+  method: string;
+  args: unknown[];
+  /** Pixel code of the events.js that recorded the call (its `sdkid`). */
+  pixel: string | null;
+  url: string;
+}
+
+export const TTQ_STORAGE_KEY = '__e2e_ttq_calls';
+
+/** Source of the stand-in. Plain ES5: it runs as a classic script. */
+export const EVENTS_JS_STAND_IN = `(function () {
+  var w = window;
+  var name = w.TiktokAnalyticsObject || 'ttq';
+  var ttq = w[name];
+  if (!ttq || ttq.__e2eRecorder) return;
+  var src = (document.currentScript && document.currentScript.src) || '';
+  var match = /[?&]sdkid=([^&]+)/.exec(src);
+  var pixel = match ? decodeURIComponent(match[1]) : null;
+  var KEY = ${JSON.stringify(TTQ_STORAGE_KEY)};
+  w.__ttqCalls = w.__ttqCalls || [];
+  function record(method, args) {
+    var call;
+    try {
+      call = { method: method, args: JSON.parse(JSON.stringify(args)), pixel: pixel, url: location.href };
+    } catch (e) {
+      call = { method: method, args: [String(args)], pixel: pixel, url: location.href };
+    }
+    w.__ttqCalls.push(call);
+    try {
+      var stored = JSON.parse(sessionStorage.getItem(KEY) || '[]');
+      stored.push(call);
+      sessionStorage.setItem(KEY, JSON.stringify(stored));
+    } catch (e) { /* storage full or blocked: __ttqCalls still has it */ }
+  }
+  var queued = [];
+  for (var i = 0; i < ttq.length; i++) queued.push(ttq[i]);
+  ttq.length = 0;
+  var methods = (ttq.methods || []).concat(['load', 'instance']);
+  methods.forEach(function (m) {
+    ttq[m] = function () { record(m, Array.prototype.slice.call(arguments)); return ttq; };
+  });
+  ttq.__e2eRecorder = true;
+  queued.forEach(function (q) { record(q[0], Array.prototype.slice.call(q, 1)); });
+})();`;
+
+/** Routes analytics.tiktok.com to the stand-in and returns the list of URLs requested there. */
+export async function routeTikTok(context: BrowserContext): Promise<string[]> {
+  const requested: string[] = [];
+  await context.route(/^https?:\/\/([a-z0-9-]+\.)*tiktok\.com\//, async (route) => {
+    requested.push(route.request().url());
+    const isEventsJs = /\/i18n\/pixel\/events\.js/.test(route.request().url());
+    await route.fulfill({
+      status: 200,
+      contentType: isEventsJs ? 'application/javascript' : 'text/plain',
+      body: isEventsJs ? EVENTS_JS_STAND_IN : '',
+    });
+  });
+  return requested;
+}
+
+/** Every `ttq` call recorded in this tab so far (all pages of its origin). */
+export async function ttqCalls(page: Page): Promise<TtqCall[]> {
+  return page.evaluate((key) => {
+    try {
+      return JSON.parse(sessionStorage.getItem(key) || '[]');
+    } catch {
+      return [];
+    }
+  }, TTQ_STORAGE_KEY);
+}
+
+/** `ttq.track(name, props, {event_id})` calls, flattened. */
+export interface TrackCall {
+  name: string;
+  properties: Record<string, any>;
+  eventId: string;
+  pixel: string | null;
+  url: string;
+}
+
+export function trackCalls(calls: TtqCall[]): TrackCall[] {
+  return calls
+    .filter((c) => c.method === 'track')
+    .map((c) => ({
+      name: String(c.args[0]),
+      properties: (c.args[1] ?? {}) as Record<string, any>,
+      eventId: String((c.args[2] as { event_id?: string } | undefined)?.event_id ?? ''),
+      pixel: c.pixel,
+      url: c.url,
+    }));
+}

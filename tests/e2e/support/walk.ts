@@ -1,0 +1,94 @@
+/**
+ * The full shopper's walk that touches all 14 events, and the checks every
+ * walk must pass: each browser `ttq.track` has a server copy with the same
+ * event name and event_id, each page's `ttq.page()` has a server `Pageview`
+ * with the page's event id, and nothing secret or personal leaks.
+ */
+import type { TrackCall } from './ttqRecorder';
+import { addToCart, applyForJob, checkoutToPayment, confirmedOrderId, payWithDemo, registerForEvent, searchAndWishlist, sendContactForm, sendLeadForm, subscribeNewsletter, type Contact } from './flows';
+import type { ShopData } from './shopData';
+import type { Shopper } from './shopper';
+import { ACCESS_TOKEN, type Stack } from './stack';
+import { serverCopy } from './pairing';
+import type { DeliveredEvent } from '../../support/fakeEventsApi';
+
+export const ALL_EVENTS = [
+  'PageView', 'ViewContent', 'AddToCart', 'InitiateCheckout', 'AddPaymentInfo', 'PlaceAnOrder', 'Purchase',
+  'CompleteRegistration', 'Search', 'AddToWishlist', 'Subscribe', 'Contact', 'SubmitForm', 'SubmitApplication',
+] as const;
+
+export interface WalkResult {
+  orderId: number;
+  tracks: TrackCall[];
+  /** Browser track ↔ server row, by event_id. */
+  pairs: Array<{ browser: TrackCall; server: DeliveredEvent }>;
+  /** page_event_id of each page with tracking ↔ its server Pageview. */
+  pageViews: Array<{ url: string; pageEventId: string; server: DeliveredEvent }>;
+}
+
+export interface WalkContacts {
+  buyer?: Contact;
+  newsletter: Contact;
+  contact: Contact;
+  lead: Contact;
+  applicant: Contact;
+  attendee: Contact;
+}
+
+/** Everything a shopper can do, in one tab; returns once each browser event has its server copy. */
+export async function walkAllEvents(stack: Stack, shopper: Shopper, data: ShopData, contacts: WalkContacts): Promise<WalkResult> {
+  await searchAndWishlist(shopper, 'desk');
+  await addToCart(shopper, data.productUrl, 2);
+  await checkoutToPayment(shopper, contacts.buyer);
+  await payWithDemo(shopper);
+  const orderId = await confirmedOrderId(shopper.page);
+  await subscribeNewsletter(shopper, data.newsletterUrl, contacts.newsletter.email);
+  await sendContactForm(shopper, contacts.contact);
+  await sendLeadForm(shopper, data.leadUrl, contacts.lead);
+  await applyForJob(shopper, data.jobUrl, contacts.applicant);
+  await registerForEvent(shopper, data.eventUrl, contacts.attendee);
+  // sendBeacon relays of the last page are on their way.
+  await shopper.page.waitForTimeout(1000);
+
+  const tracks = await shopper.tracks();
+  const pairs = [];
+  for (const browser of tracks) pairs.push({ browser, server: await serverCopy(stack.fake, browser.eventId, 20_000) });
+  const pageViews = [];
+  for (const visited of shopper.visited) {
+    if (!visited.config) continue;
+    pageViews.push({ url: visited.url, pageEventId: visited.config.page_event_id, server: await serverCopy(stack.fake, visited.config.page_event_id) });
+  }
+  return { orderId, tracks, pairs, pageViews };
+}
+
+export function tracksNamed(result: WalkResult, name: string): TrackCall[] {
+  return result.tracks.filter((t) => t.name === name);
+}
+
+export function pairNamed(result: WalkResult, name: string): { browser: TrackCall; server: DeliveredEvent } {
+  const pair = result.pairs.find((p) => p.browser.name === name);
+  if (!pair) throw new Error(`no browser ${name}; tracked: ${result.tracks.map((t) => t.name).join(', ')}`);
+  return pair;
+}
+
+/** Strings that must never appear where the module or the bundle put data. */
+export function leaksIn(shopper: Shopper, secrets: string[]): string[] {
+  const problems: string[] = [];
+  for (const page of shopper.visited) {
+    if (page.html.includes(ACCESS_TOKEN)) problems.push(`token in the HTML of ${page.url}`);
+    for (const secret of secrets) {
+      if (page.injected.includes(secret)) problems.push(`"${secret}" in the pixel code/config of ${page.url}`);
+      if (page.panel.includes(secret)) problems.push(`"${secret}" in the debug panel of ${page.url}`);
+    }
+  }
+  for (const request of shopper.relayRequests) {
+    for (const secret of [ACCESS_TOKEN, ...secrets]) if (request.body.includes(secret)) problems.push(`"${secret}" in a relay body`);
+  }
+  return problems;
+}
+
+/** Plain forms of a contact's e-mail and phone as they could appear in text. */
+export function plainForms(contact: Contact): string[] {
+  const digits = contact.phone.replace(/[^\d]/g, '');
+  return [contact.email, contact.email.toLowerCase(), contact.phone, `+${digits}`, digits];
+}

@@ -1,0 +1,162 @@
+import { spawnSync } from 'node:child_process';
+import {
+  cloneDatabase,
+  dropDatabase,
+  loadConfig,
+  odooBaseArgs,
+  startOdoo,
+  stopOdoo,
+  type OdooDevConfig,
+  type RunningOdoo,
+} from '../../scripts/odoo-dev';
+import { freePort } from './process';
+
+const PYTHON = '/usr/bin/python3';
+
+export interface ShopSettings {
+  pixelId: string;
+  token: string;
+  testEventCode?: string;
+  relayUrl?: string;
+  purchaseName?: 'Purchase' | 'CompletePayment';
+}
+
+export interface OdooShop {
+  db: string;
+  odoo: RunningOdoo;
+  /** API key of a user that is only in the "TikTok sidecar" group. */
+  sidecarLogin: string;
+  sidecarApiKey: string;
+  /** Run Python in `odoo-bin shell` on this database; returns what it printed after the marker. */
+  shell(python: string): string;
+  psql(sql: string): string;
+  stop(): Promise<void>;
+}
+
+export function runShell(config: OdooDevConfig, db: string, python: string): string {
+  const script = `${python}\nenv.cr.commit()\n`;
+  const [odooBin, ...options] = odooBaseArgs(config);
+  const res = spawnSync(PYTHON, [odooBin, 'shell', ...options, '-d', db, '--no-http', '--log-level=warn'], {
+    input: script,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (res.status !== 0) throw new Error(`odoo shell failed (exit ${res.status}):\n${res.stderr.slice(-3000)}`);
+  const marker = res.stdout.lastIndexOf('@@RESULT@@');
+  return marker >= 0 ? res.stdout.slice(marker + '@@RESULT@@'.length).trim() : '';
+}
+
+function psql(config: OdooDevConfig, db: string, sql: string): string {
+  const res = spawnSync('psql', ['-h', config.dbHost, '-U', config.dbUser, '-d', db, '-tAc', sql], {
+    encoding: 'utf8',
+    env: { ...process.env, PGPASSWORD: config.dbPassword },
+  });
+  if (res.status !== 0) throw new Error(`psql failed: ${res.stderr}`);
+  return res.stdout.trim();
+}
+
+/**
+ * A fresh shop database (copy of the template: shop apps, demo data, our module),
+ * configured for TikTok with a least-privilege sidecar user, served by a real Odoo 19.
+ */
+export async function startShop(name: string, settings: ShopSettings): Promise<OdooShop> {
+  const config = loadConfig();
+  const db = `${name}_${process.pid}`;
+  await cloneDatabase(db, config);
+  const out = runShell(
+    config,
+    db,
+    `
+import json
+ICP = env['ir.config_parameter'].sudo()
+for key, value in ${JSON.stringify({
+      enabled: 'True',
+      pixel_id: settings.pixelId,
+      access_token: settings.token,
+      test_event_code: settings.testEventCode ?? '',
+      relay_url: settings.relayUrl ?? '/tiktok/relay',
+      purchase_event_name: settings.purchaseName ?? 'Purchase',
+    })}.items():
+    ICP.set_param('website_tiktok_events.' + key, value)
+group = env.ref('website_tiktok_events.group_tiktok_sidecar')
+user = env['res.users'].create({'name': 'TikTok sidecar', 'login': 'tiktok-sidecar', 'group_ids': [(6, 0, [group.id])]})
+key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'sidecar', None)
+print('@@RESULT@@' + json.dumps({'login': user.login, 'key': key}))
+`,
+  );
+  const { login, key } = JSON.parse(out) as { login: string; key: string };
+  const odoo = await startOdoo(db, await freePort(), config);
+  return {
+    db,
+    odoo,
+    sidecarLogin: login,
+    sidecarApiKey: key,
+    shell: (python) => runShell(config, db, python),
+    psql: (sql) => psql(config, db, sql),
+    async stop() {
+      await stopOdoo(odoo.port, config);
+      dropDatabase(db, config);
+    },
+  };
+}
+
+export interface PaidOrder {
+  id: number;
+  name: string;
+  amount: number;
+  currency: string;
+  email: string;
+  phone: string;
+  partnerId: number;
+  countryCode: string;
+  lines: { productId: number; name: string; qty: number; price: number }[];
+}
+
+/**
+ * Web orders paid with the demo provider and post-processed as Odoo does after a
+ * payment (transaction done → order confirmed → Purchase queued), with the buyer's
+ * checkout context the module records from the payment request.
+ */
+export function makePaidOrders(shop: OdooShop, count: number): PaidOrder[] {
+  const out = shop.shell(`
+import json
+website = env['website'].browse(1)
+partner = env.ref('base.partner_demo_portal')
+products = env['product.product'].search([('sale_ok', '=', True), ('is_published', '=', True), ('type', '=', 'consu')], limit=2)
+provider = env['payment.provider'].sudo().search([('code', '=', 'demo')], limit=1)
+method = provider.payment_method_ids[:1] or env['payment.method'].search([('code', '=', 'demo')], limit=1)
+provider.state = 'test'
+result = []
+for i in range(${count}):
+    order = env['sale.order'].sudo().create({
+        'partner_id': partner.id,
+        'website_id': website.id,
+        'order_line': [(0, 0, {'product_id': p.id, 'product_uom_qty': n + 1}) for n, p in enumerate(products)],
+    })
+    order._tiktok_store_buyer_context('granted', ip='203.0.113.%d' % (i % 250 + 1), user_agent='Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', ttclid='E.C.P.test%d' % i, ttp='ttp-%d' % i)
+    tx = env['payment.transaction'].sudo().create({
+        'provider_id': provider.id,
+        'payment_method_id': method.id,
+        'amount': order.amount_total,
+        'currency_id': order.currency_id.id,
+        'partner_id': partner.id,
+        'sale_order_ids': [(6, 0, [order.id])],
+    })
+    tx._set_done()
+    tx._post_process()
+    result.append({
+        'id': order.id, 'name': order.name, 'amount': order.amount_total, 'currency': order.currency_id.name,
+        'email': partner.email or '', 'phone': partner.phone or '', 'partnerId': partner.id,
+        'countryCode': partner.country_id.phone_code and str(partner.country_id.phone_code) or '',
+        'state': order.state, 'tiktok': order.tiktok_purchase_state,
+        'lines': [{'productId': l.product_id.id, 'name': l.product_id.display_name, 'qty': l.product_uom_qty, 'price': l.price_unit}
+                  for l in order.order_line if not l.is_delivery],
+    })
+print('@@RESULT@@' + json.dumps(result))
+`);
+  const orders = JSON.parse(out) as (PaidOrder & { state: string; tiktok: string })[];
+  for (const o of orders) {
+    if (o.state !== 'sale' || o.tiktok !== 'pending') throw new Error(`order ${o.name} was not queued: state ${o.state}, tiktok ${o.tiktok}`);
+  }
+  return orders;
+}

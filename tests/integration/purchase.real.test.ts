@@ -1,0 +1,140 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { odooUnavailableReason } from '../../scripts/odoo-dev';
+import { hashEmail, hashExternalId, hashPhone } from '../../sidecar/src/tiktok/hash';
+import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
+import { makePaidOrders, startShop, type OdooShop, type PaidOrder } from '../helpers/odooShop';
+import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';
+
+const unavailable = odooUnavailableReason();
+if (unavailable) console.warn(`Purchase tests against real Odoo skipped: ${unavailable}`);
+const describeWithOdoo = unavailable ? describe.skip : describe;
+
+const PIXEL = 'CPURCHASEPIXEL000001';
+const TOKEN = 'purchase-access-token-01';
+const POLL_SECONDS = 1;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () => {
+  let shop: OdooShop;
+  let api: FakeEventsApi;
+  let dir: string;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN } });
+    shop = await startShop('tt_purchase', { pixelId: PIXEL, token: TOKEN });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'purchase-real-'));
+  }, 15 * 60_000);
+
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await api?.close();
+    await shop?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  async function sidecar(name: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+    const port = await freePort();
+    const output: string[] = [];
+    const child = spawnSidecar(
+      {
+        RELAY_PORT: String(port),
+        OUTBOX_PATH: path.join(dir, `${name}.sqlite`),
+        ODOO_URL: shop.odoo.url,
+        ODOO_DB: shop.db,
+        ODOO_LOGIN: shop.sidecarLogin,
+        ODOO_API_KEY: shop.sidecarApiKey,
+        TIKTOK_API_BASE_URL: api.baseUrl,
+        POLL_INTERVAL_SECONDS: String(POLL_SECONDS),
+        SETTINGS_REFRESH_SECONDS: '5',
+        DISPATCH_LINGER_MS: '50',
+        RETRY_BASE_MS: '100',
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      output,
+    );
+    children.push(child);
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    // The key never reaches the sidecar's log.
+    child.on('exit', () => expect(output.join('')).not.toContain(shop.sidecarApiKey));
+    return child;
+  }
+
+  const deliveries = (eventId: string) => api.delivered.filter((d) => d.row.event_id === eventId);
+  const odooState = (order: PaidOrder) => shop.psql(`SELECT tiktok_purchase_state FROM sale_order WHERE id = ${order.id}`);
+
+  async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(100);
+    }
+  }
+
+  async function stop(child: ChildProcess): Promise<void> {
+    child.kill('SIGTERM');
+    await exited(child);
+  }
+
+  it.each(['json2', 'xmlrpc'] as const)('an order paid with the demo provider yields exactly one Purchase (%s)', async (transport) => {
+    const child = await sidecar(`single-${transport}`, { ODOO_TRANSPORT: transport });
+    const [order] = makePaidOrders(shop, 1);
+    const queuedAt = Date.now();
+    const eventId = `purchase-so-${order.id}`;
+    await until(() => deliveries(eventId).length > 0, (POLL_SECONDS + 10) * 1000, `Purchase ${eventId}`);
+    const latencyMs = Date.now() - queuedAt;
+    await until(() => odooState(order) === 'sent', 10_000, `order ${order.name} marked sent`);
+    await sleep(POLL_SECONDS * 2000);
+    await stop(child);
+
+    expect(deliveries(eventId)).toHaveLength(1);
+    expect(latencyMs).toBeLessThan((POLL_SECONDS + 2) * 1000 + 3000);
+    const { row, pixelId } = deliveries(eventId)[0];
+    expect(pixelId).toBe(PIXEL);
+    expect(row.event).toBe('Purchase');
+    expect(row.properties.value).toBeCloseTo(order.amount, 2);
+    expect(row.properties.currency).toBe(order.currency);
+    expect(row.properties.order_id).toBe(order.name);
+    expect(row.properties.contents).toEqual(
+      order.lines.map((l) => ({ content_id: String(l.productId), content_type: 'product', content_name: l.name, price: l.price, quantity: l.qty })),
+    );
+    expect(row.user.email).toBe(hashEmail(order.email));
+    if (order.phone) expect(row.user.phone).toBe(hashPhone(order.phone, order.countryCode));
+    expect(row.user.external_id).toBe(hashExternalId(order.partnerId));
+    expect(row.user).toMatchObject({ ip: expect.stringMatching(/^203\.0\.113\./), user_agent: expect.stringContaining('Chrome'), ttclid: expect.stringMatching(/^E\.C\.P\./), ttp: expect.stringMatching(/^ttp-/) });
+  }, 120_000);
+
+  it('two sidecars polling one Odoo deliver each order once', async () => {
+    const a = await sidecar('replica-a');
+    const b = await sidecar('replica-b');
+    const orders = makePaidOrders(shop, 8);
+    const ids = orders.map((o) => `purchase-so-${o.id}`);
+    await until(() => ids.every((id) => deliveries(id).length > 0), 60_000, 'all 8 purchases');
+    await until(() => orders.every((o) => odooState(o) === 'sent'), 20_000, 'all 8 orders marked sent');
+    await sleep(POLL_SECONDS * 3000);
+    await Promise.all([stop(a), stop(b)]);
+    expect(ids.map((id) => deliveries(id).length)).toEqual(ids.map(() => 1));
+  }, 180_000);
+
+  it('takes over the claim of a sidecar killed right after claiming, and delivers once', async () => {
+    const lease = 10;
+    // This replica claims but cannot reach TikTok, then dies with its outbox.
+    const doomed = await sidecar('doomed', { PURCHASE_LEASE_SECONDS: String(lease), TIKTOK_API_BASE_URL: 'http://127.0.0.1:9/open_api' });
+    const [order] = makePaidOrders(shop, 1);
+    await until(() => odooState(order) === 'claimed', 20_000, 'the claim');
+    doomed.kill('SIGKILL');
+    await exited(doomed);
+    const claimedAt = Date.now();
+    const survivor = await sidecar('survivor', { PURCHASE_LEASE_SECONDS: String(lease) });
+    const eventId = `purchase-so-${order.id}`;
+    await until(() => deliveries(eventId).length > 0, (lease + 30) * 1000, 'the taken-over Purchase');
+    expect(Date.now() - claimedAt).toBeGreaterThanOrEqual((lease - 2) * 1000);
+    await until(() => odooState(order) === 'sent', 10_000, 'order marked sent');
+    await stop(survivor);
+    expect(deliveries(eventId)).toHaveLength(1);
+  }, 180_000);
+});
