@@ -1,25 +1,9 @@
 /**
- * TikTok rejects or mis-attributes empty strings, nulls and empty containers,
- * so every payload is stripped of them before it leaves the browser.
+ * TikTok rejects or mis-attributes empty strings, nulls and empty containers, so
+ * every payload is stripped of them before it leaves the browser: the same rule
+ * (the same file) as the sidecar's.
  */
-export function stripEmpty<T>(value: T): T | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value === 'string') return (value.trim() === '' ? undefined : value) as T | undefined;
-  if (typeof value === 'number') return (Number.isFinite(value) ? value : undefined) as T | undefined;
-  if (Array.isArray(value)) {
-    const items = value.map((item) => stripEmpty(item)).filter((item) => item !== undefined);
-    return (items.length ? items : undefined) as T | undefined;
-  }
-  if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-      const cleaned = stripEmpty(item);
-      if (cleaned !== undefined) out[key] = cleaned;
-    }
-    return (Object.keys(out).length ? out : undefined) as T | undefined;
-  }
-  return value;
-}
+export { stripEmpty } from '../../../sidecar/src/tiktok/clean';
 
 /** Parses a price or quantity the way Odoo renders it ("1,350.00", "675.5"); NaN-safe. */
 export function toNumber(raw: unknown): number | undefined {

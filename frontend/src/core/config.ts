@@ -2,15 +2,10 @@
  * The JSON blob the module renders in <head> as
  * <script type="application/json" id="tiktok-events-config">. See docs/CONTRACTS.md.
  */
-export interface ContentItem {
-  content_id: string;
-  content_type?: 'product' | 'product_group';
-  content_name?: string;
-  content_category?: string;
-  price?: number;
-  quantity?: number;
-  brand?: string;
-}
+import type { TikTokContent } from '../../../sidecar/src/tiktok/types';
+
+/** One `contents[]` entry: the Events API's own shape, declared once in the sidecar. */
+export type ContentItem = TikTokContent;
 
 export interface PageConfig {
   pixel_id: string;
