@@ -89,8 +89,8 @@ async function measurePoll(shop: OdooShop): Promise<PollCost> {
 }
 
 /** Paid orders post-processed one by one at random gaps; returns when each was committed (ms). */
-function paidOrdersOverTime(shop: OdooShop, count: number): { id: number; committedAt: number }[] {
-  const out = shop.shell(`
+async function paidOrdersOverTime(shop: OdooShop, count: number): Promise<{ id: number; committedAt: number }[]> {
+  const out = await shop.shellAsync(`
 import json, random, time
 website = env['website'].browse(1)
 partner = env.ref('base.partner_demo_portal')
@@ -109,7 +109,7 @@ for i in range(${count}):
     time.sleep(random.uniform(0.2, ${POLL_SECONDS}.0))
 print('@@RESULT@@' + json.dumps(result))
 `);
-  return JSON.parse(out);
+  return JSON.parse(out) as { id: number; committedAt: number }[];
 }
 
 async function main(): Promise<void> {
@@ -122,6 +122,9 @@ async function main(): Promise<void> {
   const shop = await startShop('tt_bench_poll', { pixelId: PIXEL, token: TOKEN });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-poll-'));
   try {
+    // One real paid order, already sent, is the model the history is copied from.
+    const [model] = await paidOrdersOverTime(shop, 1);
+    shop.psql(`UPDATE sale_order SET tiktok_purchase_state = 'sent' WHERE id = ${model.id}`);
     const baseOrders = Number(shop.psql('SELECT count(*) FROM sale_order'));
     addHistory(shop, Math.max(0, 100 - baseOrders));
     const small = await measurePoll(shop);
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
     const large = await measurePoll(shop);
 
     const port = await freePort();
+    const sidecarLog: string[] = [];
     const child = spawnSidecar(
       {
         RELAY_PORT: String(port),
@@ -139,17 +143,19 @@ async function main(): Promise<void> {
         ODOO_API_KEY: shop.sidecarApiKey,
         TIKTOK_API_BASE_URL: api.baseUrl,
         POLL_INTERVAL_SECONDS: String(POLL_SECONDS),
+        LOG_LEVEL: 'info',
       },
-      [],
+      sidecarLog,
       { compiled: true },
     );
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
-    const placed = paidOrdersOverTime(shop, 20);
+    const placed = await paidOrdersOverTime(shop, 20);
     const deadline = Date.now() + 60_000;
     const arrival = (id: number) => api.delivered.find((d) => d.row.event_id === `purchase-so-${id}`)?.receivedAt;
     while (placed.some((o) => arrival(o.id) === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     await exited(child);
+    fs.writeFileSync(path.join(os.tmpdir(), 'bench-poll-sidecar.log'), sidecarLog.join(''));
     const latencies = placed.map((o) => (arrival(o.id) ?? NaN) - o.committedAt);
     const p50 = percentile(latencies, 50) / 1000;
     const p95 = percentile(latencies, 95) / 1000;

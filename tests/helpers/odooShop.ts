@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   cloneDatabase,
   dropDatabase,
@@ -29,6 +29,7 @@ export interface OdooShop {
   sidecarApiKey: string;
   /** Run Python in `odoo-bin shell` on this database; returns what it printed after the marker. */
   shell(python: string): string;
+  shellAsync(python: string): Promise<string>;
   psql(sql: string): string;
   stop(): Promise<void>;
 }
@@ -44,6 +45,28 @@ export function runShell(config: OdooDevConfig, db: string, python: string): str
   if (res.status !== 0) throw new Error(`odoo shell failed (exit ${res.status}):\n${res.stderr.slice(-3000)}`);
   const marker = res.stdout.lastIndexOf('@@RESULT@@');
   return marker >= 0 ? res.stdout.slice(marker + '@@RESULT@@'.length).trim() : '';
+}
+
+/**
+ * The same as runShell without blocking the event loop: for callers that serve
+ * HTTP in-process (a fake Events API) while Odoo works.
+ */
+export function runShellAsync(config: OdooDevConfig, db: string, python: string): Promise<string> {
+  const [odooBin, ...options] = odooBaseArgs(config);
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [odooBin, 'shell', ...options, '-d', db, '--no-http', '--log-level=warn'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`odoo shell failed (exit ${code}):\n${stderr.slice(-3000)}`));
+      const marker = stdout.lastIndexOf('@@RESULT@@');
+      resolve(marker >= 0 ? stdout.slice(marker + '@@RESULT@@'.length).trim() : '');
+    });
+    child.stdin.end(`${python}\nenv.cr.commit()\n`);
+  });
 }
 
 function psql(config: OdooDevConfig, db: string, sql: string): string {
@@ -92,6 +115,7 @@ print('@@RESULT@@' + json.dumps({'login': user.login, 'key': key}))
     sidecarLogin: login,
     sidecarApiKey: key,
     shell: (python) => runShell(config, db, python),
+    shellAsync: (python) => runShellAsync(config, db, python),
     psql: (sql) => psql(config, db, sql),
     async stop() {
       await stopOdoo(odoo.port, config);
@@ -117,8 +141,8 @@ export interface PaidOrder {
  * payment (transaction done → order confirmed → Purchase queued), with the buyer's
  * checkout context the module records from the payment request.
  */
-export function makePaidOrders(shop: OdooShop, count: number): PaidOrder[] {
-  const out = shop.shell(`
+export async function makePaidOrders(shop: OdooShop, count: number): Promise<PaidOrder[]> {
+  const out = await shop.shellAsync(`
 import json
 website = env['website'].browse(1)
 partner = env.ref('base.partner_demo_portal')

@@ -82,7 +82,7 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
 
   it.each(['json2', 'xmlrpc'] as const)('an order paid with the demo provider yields exactly one Purchase (%s)', async (transport) => {
     const child = await sidecar(`single-${transport}`, { ODOO_TRANSPORT: transport });
-    const [order] = makePaidOrders(shop, 1);
+    const [order] = await makePaidOrders(shop, 1);
     const queuedAt = Date.now();
     const eventId = `purchase-so-${order.id}`;
     await until(() => deliveries(eventId).length > 0, (POLL_SECONDS + 10) * 1000, `Purchase ${eventId}`);
@@ -111,7 +111,7 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
   it('two sidecars polling one Odoo deliver each order once', async () => {
     const a = await sidecar('replica-a');
     const b = await sidecar('replica-b');
-    const orders = makePaidOrders(shop, 8);
+    const orders = await makePaidOrders(shop, 8);
     const ids = orders.map((o) => `purchase-so-${o.id}`);
     await until(() => ids.every((id) => deliveries(id).length > 0), 60_000, 'all 8 purchases');
     await until(() => orders.every((o) => odooState(o) === 'sent'), 20_000, 'all 8 orders marked sent');
@@ -124,7 +124,7 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
     const lease = 10;
     // This replica claims but cannot reach TikTok, then dies with its outbox.
     const doomed = await sidecar('doomed', { PURCHASE_LEASE_SECONDS: String(lease), TIKTOK_API_BASE_URL: 'http://127.0.0.1:9/open_api' });
-    const [order] = makePaidOrders(shop, 1);
+    const [order] = await makePaidOrders(shop, 1);
     await until(() => odooState(order) === 'claimed', 20_000, 'the claim');
     doomed.kill('SIGKILL');
     await exited(doomed);
