@@ -45,6 +45,7 @@ describeE2E('anonymous shopper on real Odoo 19', () => {
     const browserNames = new Set(walk.tracks.map((t) => t.name));
     if (walk.pageViews.length) browserNames.add('PageView');
     expect([...ALL_EVENTS].filter((e) => !browserNames.has(e))).toEqual([]);
+    expect(walk.unpaired).toEqual([]);
     for (const { browser, server } of walk.pairs) {
       expect({ id: server.row.event_id, name: server.row.event, pixel: server.pixelId }).toEqual({ id: browser.eventId, name: browser.name, pixel: PIXEL });
       expect(browser.pixel).toBe(PIXEL);
@@ -58,8 +59,11 @@ describeE2E('anonymous shopper on real Odoo 19', () => {
     const calls = await shopper.ttq();
     const pagesWithPixel = shopper.visited.filter((v) => v.config);
     expect(pagesWithPixel.length).toBeGreaterThanOrEqual(10);
+    expect(walk.missingPageViews).toEqual([]);
     for (const visited of pagesWithPixel) {
-      expect(calls.some((c) => c.method === 'page' && c.url === visited.url)).toBe(true);
+      // The browser PageView carries the page's event id, the one the server Pageview uses.
+      const page = calls.find((c) => c.method === 'page' && c.url === visited.url);
+      expect((page?.args[1] as { event_id?: string } | undefined)?.event_id).toBe(visited.config!.page_event_id);
     }
     for (const pv of walk.pageViews) {
       expect(pv.server.row.event).toBe('Pageview');
@@ -72,20 +76,20 @@ describeE2E('anonymous shopper on real Odoo 19', () => {
     const view = pairNamed(walk, 'ViewContent');
     for (const props of [view.browser.properties, view.server.row.properties]) {
       expect(props.currency).toBe('USD');
-      expect(props.value).toBeCloseTo(data.productPrice, 2);
+      expect(props.value).toBeCloseTo(walk.shownPrice, 2);
       expect(props.contents[0]).toMatchObject({ content_id: productId, content_type: 'product' });
     }
     const add = pairNamed(walk, 'AddToCart');
     for (const props of [add.browser.properties, add.server.row.properties]) {
       expect(props.contents[0]).toMatchObject({ content_id: productId, quantity: 2 });
-      expect(props.value).toBeCloseTo(2 * data.productPrice, 2);
+      expect(props.value).toBeCloseTo(2 * walk.shownPrice, 2);
       expect(props.currency).toBe('USD');
     }
     for (const name of ['InitiateCheckout', 'AddPaymentInfo', 'PlaceAnOrder']) {
       const { browser, server } = pairNamed(walk, name);
       expect(browser.properties.currency).toBe('USD');
       expect(server.row.properties.currency).toBe('USD');
-      expect(server.row.properties.value).toBeGreaterThanOrEqual(2 * data.productPrice - 0.01);
+      expect(server.row.properties.value).toBeGreaterThanOrEqual(2 * walk.shownPrice - 0.01);
       expect(server.row.properties.contents.map((c: { content_id: string }) => c.content_id)).toContain(productId);
     }
     expect(pairNamed(walk, 'Search').server.row.properties.query).toBe('desk');

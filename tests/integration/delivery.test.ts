@@ -140,3 +140,27 @@ describe('a corrected token applies without a restart', () => {
     }
   });
 });
+
+describe('events too old for TikTok', () => {
+  it('are parked with the reason instead of being sent', async () => {
+    const api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN } });
+    const sidecar = testSidecar({ env: { DISPATCH_LINGER_MS: '10' }, client: new HttpEventsApiClient({ baseUrl: api.baseUrl, timeoutMs: 1000 }) });
+    const eightDaysAgo = Math.floor(Date.now() / 1000) - 8 * 86400;
+    sidecar.store.enqueue(
+      [
+        { pixelId: PIXEL, event: 'AddToCart', eventId: 'stale-1', source: 'browser', row: { event: 'AddToCart', event_id: 'stale-1', event_time: eightDaysAgo } },
+        { pixelId: PIXEL, event: 'AddToCart', eventId: 'fresh-1', source: 'browser', row: { event: 'AddToCart', event_id: 'fresh-1', event_time: eightDaysAgo + 8 * 86400 } },
+      ],
+      Date.now(),
+    );
+    await sidecar.start();
+    try {
+      await until(() => sidecar.store.counts().dead === 1 && api.delivered.length === 1);
+      expect(api.delivered[0].row.event_id).toBe('fresh-1');
+      expect(sidecar.store.deadLetters(5)[0]).toMatchObject({ eventId: 'stale-1', lastError: expect.stringContaining('older than 7 days') });
+    } finally {
+      await sidecar.stop();
+      await api.close();
+    }
+  });
+});

@@ -38,7 +38,7 @@ class TestPageInjection(HttpCase, TikTokCase):
         page = self._get('/')
         self.assertIn('ttq.load("%s")' % GLOBAL_PIXEL, page)
         self.assertIn('https://analytics.tiktok.com/i18n/pixel/events.js', page)
-        self.assertIn('ttq.page()', page)
+        self.assertIn('ttq.page({}, pageEventId ? { event_id: pageEventId } : undefined)', page)
         blob = config_blob(page)
         self.assertEqual(set(blob), BLOB_KEYS)
         self.assertEqual(blob['pixel_id'], GLOBAL_PIXEL)

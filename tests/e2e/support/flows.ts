@@ -16,7 +16,7 @@ export async function login(shopper: Shopper, loginName: string, password: strin
   await page.goto('/web/login');
   await page.fill('input[name="login"]', loginName);
   await page.fill('input[name="password"]', password);
-  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/web/login')), page.click('button[type="submit"]')]);
+  await Promise.all([page.waitForURL((url) => url.pathname !== '/web/login'), page.click('form.oe_login_form button[type="submit"]')]);
 }
 
 /** Results page of a shop search, then the wishlist heart of the first result. */
@@ -31,12 +31,15 @@ export async function searchAndWishlist(shopper: Shopper, term: string): Promise
   await shopper.page.waitForTimeout(300);
 }
 
-export async function addToCart(shopper: Shopper, productUrl: string, quantity: number): Promise<void> {
+/** Adds `quantity` of the product from its page; returns the unit price the page shows. */
+export async function addToCart(shopper: Shopper, productUrl: string, quantity: number): Promise<number> {
   await shopper.visit(productUrl);
   const { page } = shopper;
+  const shown = await page.locator('#product_detail .oe_price .oe_currency_value').first().innerText();
   await page.fill('input[name="add_qty"]', String(quantity));
   await Promise.all([page.waitForResponse((r) => r.url().includes('/shop/cart/add')), page.click('#add_to_cart')]);
   await page.waitForTimeout(500);
+  return Number(shown.replace(/[^\d.]/g, ''));
 }
 
 async function fillAddress(page: Page, contact: Contact): Promise<void> {
@@ -56,7 +59,8 @@ export async function checkoutToPayment(shopper: Shopper, guest?: Contact): Prom
   await shopper.visit('/shop/checkout?try_skip_step=true');
   for (let step = 0; step < 4 && !/\/shop\/payment/.test(page.url()); step += 1) {
     if (guest && (await page.locator('input[name="email"]').count())) await fillAddress(page, guest);
-    await Promise.all([page.waitForURL((url) => url.href !== page.url(), { timeout: 30_000 }), page.click('[name="website_sale_main_button"]')]);
+    const before = page.url();
+    await Promise.all([page.waitForURL((url) => url.href !== before, { timeout: 30_000 }), page.click('[name="website_sale_main_button"]')]);
     await shopper.snapshot();
   }
   if (!/\/shop\/payment/.test(page.url())) throw new Error(`checkout did not reach /shop/payment (at ${page.url()})`);
@@ -122,7 +126,7 @@ export async function applyForJob(shopper: Shopper, jobUrl: string, contact: Con
   if (await apply.count()) await shopper.visit((await apply.getAttribute('href')) as string);
   await submitWebsiteForm(
     shopper,
-    { partner_name: contact.name, email_from: contact.email, partner_phone: contact.phone, description: 'I would like to join.' },
+    { partner_name: contact.name, email_from: contact.email, partner_phone: contact.phone, linkedin_profile: 'https://www.linkedin.com/in/tiktok-e2e', description: 'I would like to join.' },
     /job-thank-you/,
   );
 }
@@ -131,10 +135,16 @@ export async function applyForJob(shopper: Shopper, jobUrl: string, contact: Con
 export async function registerForEvent(shopper: Shopper, eventUrl: string, attendee: Contact): Promise<void> {
   const { page } = shopper;
   await shopper.visit(eventUrl.replace(/\/?$/, '/register'));
-  await page.locator('button[data-bs-target="#modal_ticket_registration"]:visible').first().click();
-  await page.locator('form#registration_form button[type="submit"]').click();
   const attendeeForm = page.locator('form#attendee_registration');
-  await attendeeForm.waitFor({ state: 'visible' });
+  // The modals are Bootstrap's, opened by Odoo's lazily loaded JS: retry a click that came too early.
+  for (let attempt = 0; attempt < 3 && !(await attendeeForm.isVisible()); attempt += 1) {
+    const ticketModal = page.locator('#modal_ticket_registration');
+    if (!(await ticketModal.isVisible())) await page.locator('button[data-bs-target="#modal_ticket_registration"]:visible').first().click();
+    await ticketModal.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+    await page.locator('form#registration_form button[type="submit"]').click({ timeout: 10_000 }).catch(() => undefined);
+    await attendeeForm.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+  }
+  await attendeeForm.waitFor({ state: 'visible', timeout: 5_000 });
   await attendeeForm.locator('input[name*="-name-"]').first().fill(attendee.name);
   await attendeeForm.locator('input[name*="-email-"]').first().fill(attendee.email);
   const phone = attendeeForm.locator('input[name*="-phone-"]');

@@ -19,11 +19,30 @@ export const ALL_EVENTS = [
 
 export interface WalkResult {
   orderId: number;
+  /** Unit price the product page showed (pricelist applied). */
+  shownPrice: number;
   tracks: TrackCall[];
   /** Browser track ↔ server row, by event_id. */
   pairs: Array<{ browser: TrackCall; server: DeliveredEvent }>;
   /** page_event_id of each page with tracking ↔ its server Pageview. */
+  /** Browser tracks without a server copy: "<name> <event_id> on <url>". */
+  unpaired: string[];
   pageViews: Array<{ url: string; pageEventId: string; server: DeliveredEvent }>;
+  /** Pages whose page_event_id never reached the fake as a Pageview. */
+  missingPageViews: string[];
+}
+
+/** Waits (one shared deadline) for the server copy of each browser track. */
+export async function pairUp(stack: Stack, tracks: TrackCall[], timeoutMs = 20_000): Promise<{ pairs: Array<{ browser: TrackCall; server: DeliveredEvent }>; unpaired: string[] }> {
+  const deadline = Date.now() + timeoutMs;
+  const pairs = [];
+  const unpaired = [];
+  for (const browser of tracks) {
+    const server = await serverCopy(stack.fake, browser.eventId, Math.max(0, deadline - Date.now())).catch(() => undefined);
+    if (server) pairs.push({ browser, server });
+    else unpaired.push(`${browser.name} ${browser.eventId} on ${browser.url}`);
+  }
+  return { pairs, unpaired };
 }
 
 export interface WalkContacts {
@@ -38,7 +57,7 @@ export interface WalkContacts {
 /** Everything a shopper can do, in one tab; returns once each browser event has its server copy. */
 export async function walkAllEvents(stack: Stack, shopper: Shopper, data: ShopData, contacts: WalkContacts): Promise<WalkResult> {
   await searchAndWishlist(shopper, 'desk');
-  await addToCart(shopper, data.productUrl, 2);
+  const shownPrice = await addToCart(shopper, data.productUrl, 2);
   await checkoutToPayment(shopper, contacts.buyer);
   await payWithDemo(shopper);
   const orderId = await confirmedOrderId(shopper.page);
@@ -51,14 +70,16 @@ export async function walkAllEvents(stack: Stack, shopper: Shopper, data: ShopDa
   await shopper.page.waitForTimeout(1000);
 
   const tracks = await shopper.tracks();
-  const pairs = [];
-  for (const browser of tracks) pairs.push({ browser, server: await serverCopy(stack.fake, browser.eventId, 20_000) });
+  const { pairs, unpaired } = await pairUp(stack, tracks);
   const pageViews = [];
+  const missingPageViews: string[] = [];
   for (const visited of shopper.visited) {
     if (!visited.config) continue;
-    pageViews.push({ url: visited.url, pageEventId: visited.config.page_event_id, server: await serverCopy(stack.fake, visited.config.page_event_id) });
+    const server = await serverCopy(stack.fake, visited.config.page_event_id, 5_000).catch(() => undefined);
+    if (server) pageViews.push({ url: visited.url, pageEventId: visited.config.page_event_id, server });
+    else missingPageViews.push(visited.url);
   }
-  return { orderId, tracks, pairs, pageViews };
+  return { orderId, shownPrice, tracks, pairs, unpaired, pageViews, missingPageViews };
 }
 
 export function tracksNamed(result: WalkResult, name: string): TrackCall[] {

@@ -204,6 +204,8 @@ describe('event registration', () => {
     trackPageLoad(success.ctx, success.doc);
     await success.flush();
     const keys = { email: sha('ann.attendee@example.com'), phone_number: sha('+32470112233') };
+    // the success page shares the event layout but is not a second ViewContent
+    expect(success.tracks().map((t) => t.name)).toEqual(['CompleteRegistration']);
     const registration = success.tracks().find((t) => t.name === 'CompleteRegistration')!;
     expect(registration.props.contents).toEqual([{ content_id: 'event-9', content_type: 'product', content_name: 'TikTok Fixture Conference' }]);
     const trackIndex = success.ttq.findIndex((c) => c.method === 'track' && c.args[0] === 'CompleteRegistration');

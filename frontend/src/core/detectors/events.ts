@@ -16,7 +16,9 @@ function mainObjectId(doc: Document, model: string): string | undefined {
 /** Event page (`#wrap.o_wevent_event`): ViewContent with the event as content. */
 export function trackEventPageView(ctx: DetectorContext, doc: Document): void {
   const wrap = doc.querySelector('#wrap.o_wevent_event');
-  if (!wrap) return;
+  // The registration success page shares the event layout: it is a
+  // CompleteRegistration, not a view of the event.
+  if (!wrap || doc.querySelector('.o_wereg_confirmed')) return;
   const name = wrap.querySelector('h1[itemprop="name"], h1')?.textContent?.trim();
   const eventId = mainObjectId(doc, 'event.event');
   ctx.tracker.track('ViewContent', {
