@@ -49,7 +49,7 @@ export interface Sidecar {
 export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const log = parts.log ?? createLogger(cfg.LOG_LEVEL);
   const metrics = parts.metrics ?? new Metrics({ defaultMetrics: true });
-  const store = parts.store ?? new SqliteOutboxStore(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC, backgroundCheckpoint: true });
+  const store = parts.store ?? new SqliteOutboxStore(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC });
   const connector =
     cfg.ODOO_URL && !parts.odoo
       ? new OdooConnector(

@@ -1,5 +1,12 @@
 import { summarizeEnqueue, type EnqueueResult, type NewOutboxEvent, type OutboxStore } from './store';
 
+const MAX_BUSY_RETRIES = 50;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED';
+}
+
 interface Waiting {
   events: NewOutboxEvent[];
   resolve: (r: EnqueueResult) => void;
@@ -38,10 +45,20 @@ export class GroupCommitWriter {
     const batch = this.waiting;
     this.waiting = [];
     if (batch.length === 0) return;
+    this.commit(batch, 0);
+  }
+
+  private commit(batch: Waiting[], attempt: number): void {
+    const events = batch.flatMap((w) => w.events);
     let stored: boolean[];
     try {
-      stored = this.store.enqueue(batch.flatMap((w) => w.events), this.clock());
+      stored = this.store.enqueue(events, this.clock());
     } catch (err) {
+      // A moment of lock contention (another connection on the file) is not a failure to store.
+      if (isBusy(err) && attempt < MAX_BUSY_RETRIES) {
+        setTimeout(() => this.commit(batch, attempt + 1), 2 * (attempt + 1));
+        return;
+      }
       batch.forEach((w) => w.reject(err));
       return;
     }

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TikTokEventRow } from '../tiktok/types';
-import { BackgroundCheckpointer } from './checkpointer';
 
 export type OutboxState = 'pending' | 'in_flight' | 'delivered' | 'dead';
 export type EventSource = 'browser' | 'server';
@@ -158,14 +157,11 @@ function laneKey(lane: { pixelId: string; testEventCode: string }): string {
 export interface SqliteOutboxOptions {
   /** `full` fsyncs every commit (survives power loss); `normal` survives a process crash. */
   synchronous?: 'full' | 'normal';
-  /** Checkpoint the WAL on a worker thread instead of inside commits (see BackgroundCheckpointer). */
-  backgroundCheckpoint?: boolean;
 }
 
 /** The outbox in an embedded SQLite file in WAL mode. */
 export class SqliteOutboxStore implements OutboxStore {
   private readonly db: Database.Database;
-  private checkpointer?: BackgroundCheckpointer;
   private readonly stmt;
 
   constructor(file: string, opts: SqliteOutboxOptions = {}) {
@@ -175,10 +171,6 @@ export class SqliteOutboxStore implements OutboxStore {
     this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
-    if (opts.backgroundCheckpoint && file !== ':memory:') {
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = new BackgroundCheckpointer(file);
-    }
     this.stmt = {
       insert: this.db.prepare(
         `INSERT OR IGNORE INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, event_time, next_attempt_at, created_at)
@@ -377,8 +369,6 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   close(): void {
-    void this.checkpointer?.stop();
-    this.checkpointer = undefined;
     this.db.close();
   }
 }
