@@ -1,12 +1,15 @@
 /**
  * The Odoo client against a real Odoo 19, over both transports, and the local
- * test double held to the same answers. Needs ODOO_TEST_URL, ODOO_TEST_DB,
- * ODOO_TEST_LOGIN and ODOO_TEST_API_KEY (a key of a user who may read res.partner).
+ * test double held to the same answers. Uses ODOO_TEST_URL, ODOO_TEST_DB,
+ * ODOO_TEST_LOGIN and ODOO_TEST_API_KEY (a key of a user who may read res.partner)
+ * when set; otherwise starts a shop from ODOO_SRC with an administrator's API key.
  */
 import { connectOdoo } from '../../sidecar/src/odoo/connect';
 import { OdooError } from '../../sidecar/src/odoo/errors';
 import type { ConnectedOdoo, OdooConnectionConfig, OdooLogger } from '../../sidecar/src/odoo/types';
 import { startFakeOdoo, type FakeOdoo } from '../../sidecar/src/odoo/__tests__/fakeOdoo';
+import { odooUnavailableReason } from '../../scripts/odoo-dev';
+import { startShop, type OdooShop } from '../helpers/odooShop';
 
 const env = {
   url: process.env.ODOO_TEST_URL,
@@ -15,10 +18,21 @@ const env = {
   apiKey: process.env.ODOO_TEST_API_KEY,
 };
 const configured = Boolean(env.url && env.db && env.login && env.apiKey);
-if (!configured) {
-  console.log('odooClient.real: skipped (set ODOO_TEST_URL, ODOO_TEST_DB, ODOO_TEST_LOGIN and ODOO_TEST_API_KEY to run against a real Odoo 19)');
+const unavailable = configured ? undefined : odooUnavailableReason();
+if (unavailable) console.log(`odooClient.real: skipped (${unavailable}; or set ODOO_TEST_URL, ODOO_TEST_DB, ODOO_TEST_LOGIN and ODOO_TEST_API_KEY)`);
+const describeReal = unavailable ? describe.skip : describe;
+
+let shop: OdooShop | undefined;
+if (!configured && !unavailable) {
+  beforeAll(async () => {
+    shop = await startShop('tt_client', { pixelId: 'CCLIENTPIXEL00000001', token: 'client-token-000001' });
+    const key = shop.shell(`key = env['res.users.apikeys'].with_user(env.ref('base.user_admin')).sudo()._generate(None, 'client test', None)\nprint('@@RESULT@@' + key)`);
+    Object.assign(env, { url: shop.odoo.url, db: shop.db, login: 'admin', apiKey: key });
+  }, 15 * 60_000);
+  afterAll(async () => {
+    await shop?.stop();
+  }, 120_000);
 }
-const describeReal = configured ? describe : describe.skip;
 
 const quiet: OdooLogger = { warn: () => undefined, info: () => undefined };
 
