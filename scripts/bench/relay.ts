@@ -12,6 +12,7 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { exited, freePort, REPO_ROOT, SIDECAR_NODE_FLAGS, spawnSidecar, waitForHttp } from '../../tests/helpers/process';
 import type { FakeEventsApiSummary } from '../../tests/support/fakeEventsApi';
+import { cloneDatabase, dropDatabase, loadConfig as loadOdooConfig, odooUnavailableReason, startOdoo, stopOdoo } from '../odoo-dev';
 import { machineLine, peakRssMb, writeSection } from './report';
 
 const PIXEL = 'CBENCHPIXEL000000001';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     delivered: final.uniqueEvents,
     accepted,
   };
+  const odooJson = generator === 'wrk' ? await measureOdooJsonRoute(connections, seconds) : undefined;
   const pass = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
   const md = `## Relay ingest (\`npm run bench:relay\`)
 
@@ -118,7 +120,13 @@ Setup: ${generator} (closed loop, loopback; ${connections} then ${connections * 
 | sidecar peak RSS (node ${SIDECAR_NODE_FLAGS.join(' ')}) | ${figures.rssMb} MB | < ${BAR.rssMb} MB | ${pass(figures.rssMb < BAR.rssMb)} |
 | events per Events API request | ${figures.eventsPerRequest} | ≥ ${BAR.eventsPerRequest} | ${pass(figures.eventsPerRequest >= BAR.eventsPerRequest)} |
 | distinct event_ids delivered to the fake / answered 202 to the generator | ${figures.delivered} / ${figures.accepted} | every accepted one delivered | ${pass(figures.delivered >= figures.accepted && figures.delivered - figures.accepted <= connections * 3)} |
-| non-2xx / errors / timeouts | ${figures.non2xx} / ${figures.errors} / ${figures.timeouts} | 0 | ${pass(figures.non2xx + figures.errors + figures.timeouts === 0)} |
+${
+    odooJson
+      ? `| Odoo 19 itself, trivial JSON route (\`/web/webclient/version_info\`), ${connections} connections: requests/s, p50 / p99 | ${Math.round(odooJson.accepted / odooJson.seconds)}, ${odooJson.p50.toFixed(2)} ms / ${odooJson.p99.toFixed(2)} ms | | |
+| relay events/s ÷ Odoo JSON requests/s (an in-Odoo relay cannot beat this route) | ${(figures.eventsPerSecond / (odooJson.accepted / odooJson.seconds)).toFixed(1)} × | | |
+`
+      : ''
+  }| non-2xx / errors / timeouts | ${figures.non2xx} / ${figures.errors} / ${figures.timeouts} | 0 | ${pass(figures.non2xx + figures.errors + figures.timeouts === 0)} |
 `;
   writeSection('bench:relay', md);
   console.log(md);
@@ -143,9 +151,9 @@ function hasWrk(): boolean {
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
 }
 
-function runWrk(port: number, connections: number, seconds: number): Promise<LoadResult> {
+function runWrk(port: number, connections: number, seconds: number, script = 'relay.lua', route = '/tiktok/relay'): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', path.join(__dirname, 'relay.lua'), `http://127.0.0.1:${port}/tiktok/relay`], {
+    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', path.join(__dirname, script), `http://127.0.0.1:${port}${route}`], {
       env: { ...process.env, EVENT_PREFIX: `c${connections}` },
     });
     let out = '';
@@ -171,4 +179,20 @@ async function runAutocannon(port: number, body: string, connections: number, se
     headers: { 'content-type': 'text/plain', origin: SHOP, 'user-agent': UA },
   });
   return { accepted: r['2xx'], seconds, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts };
+}
+
+/** Odoo answering its cheapest JSON-RPC route, same generator and connections (skipped without Odoo). */
+async function measureOdooJsonRoute(connections: number, seconds: number): Promise<LoadResult | undefined> {
+  if (odooUnavailableReason()) return undefined;
+  const config = loadOdooConfig();
+  const db = `tt_bench_json_${process.pid}`;
+  await cloneDatabase(db, config);
+  const odoo = await startOdoo(db, await freePort(), config);
+  try {
+    await runWrk(odoo.port, connections, 5, 'odoo-json.lua', '/web/webclient/version_info');
+    return await runWrk(odoo.port, connections, seconds, 'odoo-json.lua', '/web/webclient/version_info');
+  } finally {
+    await stopOdoo(odoo.port, config);
+    dropDatabase(db, config);
+  }
 }
