@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PIXEL_ID } from './tiktok/validate';
 
 /**
  * Every setting comes from an environment variable, validated once at start.
@@ -26,7 +27,7 @@ const trustProxy = z.string().transform((v, ctx): boolean | number | string[] =>
   return items;
 });
 
-const pixelId = z.string().regex(/^[A-Z0-9]{8,40}$/i, 'expected a TikTok pixel code (letters and digits)');
+const pixelId = z.string().regex(PIXEL_ID, 'expected a TikTok pixel code (letters and digits)');
 
 export const EnvSchema = z.object({
   RELAY_HOST: z.string().default('127.0.0.1'),

@@ -3,6 +3,7 @@ import type { NewOutboxEvent } from '../outbox/store';
 import type { WebsiteSettings } from '../settings/types';
 import { serverEventName } from '../tiktok/eventNames';
 import { buildEventRow } from '../tiktok/payload';
+import { CURRENCY_CODE, SHA256_HEX_LOWER } from '../tiktok/validate';
 
 /** One entry of `sale.order.tiktok_claim_purchases()` (docs/CONTRACTS.md §6), validated. */
 const optionalText = z
@@ -10,7 +11,7 @@ const optionalText = z
   .optional()
   .transform((v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined));
 const sha256 = z
-  .union([z.string().regex(/^[a-f0-9]{64}$/), z.literal(false), z.null()])
+  .union([z.string().regex(SHA256_HEX_LOWER), z.literal(false), z.null()])
   .optional()
   .transform((v) => (typeof v === 'string' ? v : undefined));
 
@@ -21,7 +22,7 @@ export const ClaimedPurchaseSchema = z.object({
   event_time: z.number().int().positive(),
   order_name: optionalText,
   value: z.number().finite().nonnegative(),
-  currency: z.string().regex(/^[A-Z]{3}$/),
+  currency: z.string().regex(CURRENCY_CODE),
   contents: z
     .array(
       z.object({

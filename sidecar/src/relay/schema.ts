@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { CURRENCY_CODE, PIXEL_ID, SHA256_HEX_LOWER } from '../tiktok/validate';
 
 /** The browser → sidecar relay protocol (docs/CONTRACTS.md §4). Strict: unknown keys are refused. */
 
-const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, 'must be a lowercase SHA-256 hex digest (hash it in the browser)');
+const sha256Hex = z.string().regex(SHA256_HEX_LOWER, 'must be a lowercase SHA-256 hex digest (hash it in the browser)');
 const hashed = z.union([sha256Hex, z.array(sha256Hex).min(1).max(5)]);
 const shortText = (max: number) => z.string().max(max);
 
@@ -33,7 +34,7 @@ export const RelayPropertiesSchema = z
   .object({
     contents: z.array(RelayContentSchema).max(100).optional(),
     content_type: z.enum(['product', 'product_group']).optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "USD"').optional(),
+    currency: z.string().regex(CURRENCY_CODE, 'must be an ISO 4217 code such as "USD"').optional(),
     value: z.number().finite().nonnegative().optional(),
     query: shortText(512).optional(),
     order_id: shortText(128).optional(),
@@ -48,7 +49,7 @@ const httpUrl = z
 
 export const RelayEventSchema = z
   .object({
-    pixel_id: z.string().regex(/^[A-Z0-9]{8,40}$/i, 'must be a TikTok pixel code'),
+    pixel_id: z.string().regex(PIXEL_ID, 'must be a TikTok pixel code'),
     event: z.string().min(1).max(64),
     event_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, . _ : -'),
     event_time: z.number().int().positive().optional(),

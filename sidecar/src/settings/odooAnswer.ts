@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { WebsiteSettings } from './types';
+import { PIXEL_ID } from '../tiktok/validate';
 
 /**
  * The answer of `website.tiktok_sidecar_settings()` (docs/CONTRACTS.md §5), validated:
@@ -30,7 +31,6 @@ export type ParsedWebsite =
   /** A website the sidecar cannot serve, with the reason (one warning per change). */
   | { kind: 'skipped'; websiteId: number | undefined; name: string; reason: string };
 
-const PIXEL_ID = /^[A-Z0-9]{8,40}$/i;
 
 export function parseWebsiteEntry(raw: unknown): ParsedWebsite {
   const result = WebsiteSettingsAnswerSchema.safeParse(raw);

@@ -7,9 +7,10 @@ export const MAX_EVENT_AGE_SECONDS = 7 * 24 * 3600;
 /** Clock skew tolerated for events stamped in the future. */
 export const MAX_FUTURE_SKEW_SECONDS = 5 * 60;
 
-const HASH = /^[a-f0-9]{64}$/;
-const CURRENCY = /^[A-Z]{3}$/;
-const PIXEL_ID = /^[A-Z0-9]{8,40}$/i;
+/** Formats every input boundary checks (relay, settings, RPC answers, env): declared once here. */
+export const SHA256_HEX_LOWER = /^[a-f0-9]{64}$/;
+export const CURRENCY_CODE = /^[A-Z]{3}$/;
+export const PIXEL_ID = /^[A-Z0-9]{8,40}$/i;
 
 export interface ValidationOptions {
   nowSeconds: number;
@@ -43,7 +44,7 @@ const checkTime: Check = (row, { nowSeconds, maxAgeSeconds = MAX_EVENT_AGE_SECON
 function checkHashed(field: string, value: unknown): string[] {
   if (value === undefined) return [];
   const values = Array.isArray(value) ? value : [value];
-  if (values.length === 0 || !values.every((v) => typeof v === 'string' && HASH.test(v))) {
+  if (values.length === 0 || !values.every((v) => typeof v === 'string' && SHA256_HEX_LOWER.test(v))) {
     return [`user.${field} must be a lowercase SHA-256 hex digest (or a list of them)`];
   }
   return [];
@@ -69,7 +70,7 @@ const checkProperties: Check = (row) => {
   const reasons: string[] = [];
   if (p.value !== undefined && !isFiniteNumber(p.value)) reasons.push('properties.value must be a number');
   if (p.value !== undefined && isFiniteNumber(p.value) && p.value < 0) reasons.push('properties.value must not be negative');
-  if (p.currency !== undefined && !(typeof p.currency === 'string' && CURRENCY.test(p.currency))) {
+  if (p.currency !== undefined && !(typeof p.currency === 'string' && CURRENCY_CODE.test(p.currency))) {
     reasons.push('properties.currency must be an ISO 4217 code such as "USD"');
   }
   if (p.value !== undefined && p.currency === undefined) reasons.push('properties.value needs properties.currency');
@@ -102,8 +103,4 @@ export function validateTrackRequest(request: TrackRequest, opts: ValidationOpti
   else if (request.data.length > MAX_BATCH_SIZE) reasons.push(`data holds ${request.data.length} events; at most ${MAX_BATCH_SIZE}`);
   else request.data.forEach((row, i) => validateEventRow(row, opts).forEach((r) => reasons.push(`data[${i}]: ${r}`)));
   return reasons;
-}
-
-export function isValidPixelId(pixelId: string): boolean {
-  return PIXEL_ID.test(pixelId);
 }
