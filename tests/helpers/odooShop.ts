@@ -34,17 +34,28 @@ export interface OdooShop {
   stop(): Promise<void>;
 }
 
+const RESULT_MARKER = '@@RESULT@@';
+
+function shellArgs(config: OdooDevConfig, db: string): string[] {
+  const [odooBin, ...options] = odooBaseArgs(config);
+  return [odooBin, 'shell', ...options, '-d', db, '--no-http', '--log-level=warn'];
+}
+
+/** What the script printed after the result marker (the shell prints its own banner before). */
+function shellResult(stdout: string): string {
+  const marker = stdout.lastIndexOf(RESULT_MARKER);
+  return marker >= 0 ? stdout.slice(marker + RESULT_MARKER.length).trim() : '';
+}
+
 export function runShell(config: OdooDevConfig, db: string, python: string): string {
   const script = `${python}\nenv.cr.commit()\n`;
-  const [odooBin, ...options] = odooBaseArgs(config);
-  const res = spawnSync(PYTHON, [odooBin, 'shell', ...options, '-d', db, '--no-http', '--log-level=warn'], {
+  const res = spawnSync(PYTHON, shellArgs(config, db), {
     input: script,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
   if (res.status !== 0) throw new Error(`odoo shell failed (exit ${res.status}):\n${res.stderr.slice(-3000)}`);
-  const marker = res.stdout.lastIndexOf('@@RESULT@@');
-  return marker >= 0 ? res.stdout.slice(marker + '@@RESULT@@'.length).trim() : '';
+  return shellResult(res.stdout);
 }
 
 /**
@@ -52,9 +63,8 @@ export function runShell(config: OdooDevConfig, db: string, python: string): str
  * HTTP in-process (a fake Events API) while Odoo works.
  */
 export function runShellAsync(config: OdooDevConfig, db: string, python: string): Promise<string> {
-  const [odooBin, ...options] = odooBaseArgs(config);
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [odooBin, 'shell', ...options, '-d', db, '--no-http', '--log-level=warn'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, shellArgs(config, db), { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -62,8 +72,7 @@ export function runShellAsync(config: OdooDevConfig, db: string, python: string)
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`odoo shell failed (exit ${code}):\n${stderr.slice(-3000)}`));
-      const marker = stdout.lastIndexOf('@@RESULT@@');
-      resolve(marker >= 0 ? stdout.slice(marker + '@@RESULT@@'.length).trim() : '');
+      resolve(shellResult(stdout));
     });
     child.stdin.end(`${python}\nenv.cr.commit()\n`);
   });
@@ -86,11 +95,12 @@ export async function startShop(name: string, settings: ShopSettings): Promise<O
   const config = loadConfig();
   const db = `${name}_${process.pid}`;
   await cloneDatabase(db, config);
-  const out = runShell(
-    config,
-    db,
-    `
-import json
+  // One shell for the settings and the user: each start of odoo-bin shell costs seconds.
+  const { login, apiKey: key } = parseSidecarUser(
+    runShell(
+      config,
+      db,
+      `
 ICP = env['ir.config_parameter'].sudo()
 for key, value in ${JSON.stringify({
       enabled: 'True',
@@ -101,13 +111,10 @@ for key, value in ${JSON.stringify({
       purchase_event_name: settings.purchaseName ?? 'Purchase',
     })}.items():
     ICP.set_param('website_tiktok_events.' + key, value)
-group = env.ref('website_tiktok_events.group_tiktok_sidecar')
-user = env['res.users'].create({'name': 'TikTok sidecar', 'login': 'tiktok-sidecar', 'group_ids': [(6, 0, [group.id])]})
-key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'sidecar', None)
-print('@@RESULT@@' + json.dumps({'login': user.login, 'key': key}))
-`,
+
+${sidecarUserPython('tiktok-sidecar')}`,
+    ),
   );
-  const { login, key } = JSON.parse(out) as { login: string; key: string };
   const odoo = await startOdoo(db, await freePort(), config);
   return {
     db,
@@ -122,6 +129,33 @@ print('@@RESULT@@' + json.dumps({'login': user.login, 'key': key}))
       dropDatabase(db, config);
     },
   };
+}
+
+/**
+ * The sidecar's Odoo user: an internal user in the "TikTok sidecar" group and
+ * nothing else, with an API key. Keys can only be generated server-side
+ * (`res.users.apikeys._generate`, not callable over RPC), hence the shell.
+ */
+export function createSidecarUser(config: OdooDevConfig, db: string, login = 'tiktok-sidecar'): { login: string; apiKey: string } {
+  return parseSidecarUser(runShell(config, db, sidecarUserPython(login)));
+}
+
+function sidecarUserPython(login: string): string {
+  return `
+import json
+group = env.ref('website_tiktok_events.group_tiktok_sidecar')
+user = env['res.users'].create({
+    'name': 'TikTok sidecar', 'login': ${JSON.stringify(login)},
+    'group_ids': [(6, 0, [env.ref('base.group_user').id, group.id])],
+})
+key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'tiktok sidecar', None)
+print('${RESULT_MARKER}' + json.dumps({'login': user.login, 'key': key}))
+`;
+}
+
+function parseSidecarUser(out: string): { login: string; apiKey: string } {
+  const { login, key } = JSON.parse(out) as { login: string; key: string };
+  return { login, apiKey: key };
 }
 
 export interface PaidOrder {

@@ -6,7 +6,6 @@
  * key), and Debian's Chromium. `stop()` undoes all of it, also after a failure.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -16,12 +15,12 @@ import {
   cloneDatabase,
   dropDatabase,
   loadConfig,
-  odooBaseArgs,
   startOdoo,
   stopOdoo,
   type RunningOdoo,
 } from '../../../scripts/odoo-dev';
 import { exited, freePort, spawnSidecar } from '../../helpers/process';
+import { createSidecarUser } from '../../helpers/odooShop';
 import { startFakeEventsApi, type FakeEventsApi } from '../../support/fakeEventsApi';
 import { CHROMIUM_PATH } from './env';
 import { connectAdmin, type OdooAdmin } from './odooAdmin';
@@ -89,38 +88,6 @@ async function freeOdooPort(): Promise<number> {
   throw new Error('no free port for Odoo between 8469 and 8600');
 }
 
-/**
- * The sidecar's Odoo user: an internal user in the "TikTok sidecar" group and
- * nothing else, with an API key. Keys can only be generated server-side
- * (`res.users.apikeys._generate`, not callable over RPC), so this runs in
- * `odoo-bin shell` before the server starts.
- */
-function createSidecarUser(db: string): { login: string; apiKey: string } {
-  const config = loadConfig();
-  const script = `
-import json
-group = env.ref('website_tiktok_events.group_tiktok_sidecar')
-user = env['res.users'].create({
-    'name': 'TikTok sidecar', 'login': '${SIDECAR_LOGIN}',
-    'group_ids': [(6, 0, [env.ref('base.group_user').id, group.id])],
-})
-key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'tiktok sidecar (e2e)', None)
-env.cr.commit()
-print('E2E_SIDECAR_KEY=' + json.dumps({'login': user.login, 'key': key}))
-`;
-  const [odooBin, ...options] = odooBaseArgs(config);
-  const result = spawnSync('/usr/bin/python3', [odooBin, 'shell', ...options, '-d', db, '--no-http', '--shell-interface=python'], {
-    input: script,
-    encoding: 'utf8',
-    timeout: 180_000,
-    maxBuffer: 32 * 1024 * 1024,
-  });
-  const line = (result.stdout ?? '').split('\n').find((l) => l.startsWith('E2E_SIDECAR_KEY='));
-  if (!line) throw new Error(`odoo-bin shell did not create the sidecar user:\n${result.stderr?.slice(-3000)}`);
-  const parsed = JSON.parse(line.slice('E2E_SIDECAR_KEY='.length)) as { login: string; key: string };
-  return { login: parsed.login, apiKey: parsed.key };
-}
-
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -162,7 +129,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => dropDatabase(db));
     await cloneDatabase(db);
     log(`cloned ${db} (${Date.now() - started} ms)`);
-    const sidecarUser = createSidecarUser(db);
+    const sidecarUser = createSidecarUser(loadConfig(), db, SIDECAR_LOGIN);
     log(`sidecar user ready (${Date.now() - started} ms)`);
 
     const port = await freeOdooPort();
