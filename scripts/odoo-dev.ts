@@ -40,6 +40,8 @@ export interface OdooDevConfig {
   dbPassword: string;
   stateDir: string;
   filestoreRoot: string;
+  /** The folder holding our module: this checkout's `addon/`, or an older release's (upgrade tests). */
+  addonRoot: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OdooDevConfig {
@@ -53,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OdooDevConfig 
     dbPassword: env.ODOO_DB_PASSWORD || 'odoo',
     stateDir: path.join(home, '.cache', 'odoo-tiktok-dev'),
     filestoreRoot: path.join(home, '.local', 'share', 'Odoo', 'filestore'),
+    addonRoot: ADDON_ROOT,
   };
 }
 
@@ -76,7 +79,7 @@ export function odooBaseArgs(config: OdooDevConfig): string[] {
   const addonsPath = [
     path.join(config.odooSrc, 'addons'),
     path.join(config.odooSrc, 'odoo', 'addons'),
-    ADDON_ROOT,
+    config.addonRoot,
   ].join(',');
   return [
     path.join(config.odooSrc, 'odoo-bin'),
@@ -142,7 +145,7 @@ function runOrThrow(cmd: string, args: string[], env?: NodeJS.ProcessEnv): strin
   return result.stdout;
 }
 
-function psql(config: OdooDevConfig, db: string, sql: string): string {
+export function psql(config: OdooDevConfig, db: string, sql: string): string {
   return runOrThrow('psql', [...pgArgs(config), '-d', db, '-tA', '-v', 'ON_ERROR_STOP=1', '-c', sql], pgEnv(config)).trim();
 }
 
@@ -157,7 +160,7 @@ export function dropDatabase(db: string, config: OdooDevConfig = loadConfig()): 
 }
 
 /** createdb -T plus the filestore: without it every asset of the copy answers 500. */
-function copyDatabase(source: string, target: string, config: OdooDevConfig): void {
+export function copyDatabase(source: string, target: string, config: OdooDevConfig): void {
   dropDatabase(target, config);
   runOrThrow('createdb', [...pgArgs(config), '-T', source, target], pgEnv(config));
   const sourceStore = path.join(config.filestoreRoot, source);
@@ -333,7 +336,7 @@ export async function cloneDatabase(db: string, config: OdooDevConfig = loadConf
   return db;
 }
 
-function runOdoo(config: OdooDevConfig, args: string[], logFile: string): number {
+export function runOdoo(config: OdooDevConfig, args: string[], logFile: string): number {
   const out = fs.openSync(logFile, 'w');
   try {
     const result = spawnSync(PYTHON, [...odooBaseArgs(config), ...args], {

@@ -1,6 +1,6 @@
 {
     'name': 'TikTok Pixel & Events API',
-    'version': '19.0.1.0.0',
+    'version': '19.0.1.1.0',
     'category': 'Website/Website',
     'summary': 'TikTok Pixel with an Events API sidecar: 14 events, consent, deduplicated purchases',
     'description': """
@@ -18,6 +18,7 @@ bundle needs.
         'security/ir.model.access.csv',
         'views/res_config_settings_views.xml',
         'views/website_views.xml',
+        'views/sale_order_views.xml',
         'views/website_templates.xml',
     ],
     'assets': {

@@ -20,21 +20,24 @@ const PIXEL = 'CBENCHPOLLPIXEL00001';
 const TOKEN = 'bench-poll-token-0001';
 const POLL_SECONDS = 2;
 
-/** Copy the newest confirmed order (and its transaction) `count` times as already-sent history. */
+/** Copy the newest confirmed order (its transaction and its sent Purchase) `count` times as history. */
 function addHistory(shop: OdooShop, count: number): void {
   shop.psql(`
-    INSERT INTO sale_order
-    SELECT (jsonb_populate_record(NULL::sale_order, to_jsonb(so) || jsonb_build_object(
-      'id', nextval('sale_order_id_seq'), 'name', 'HIST-' || g, 'access_token', md5(g::text || random()::text),
-      'tiktok_purchase_state', 'sent', 'tiktok_purchase_time', so.date_order))).*
-    FROM sale_order so, generate_series(1, ${count}) g
-    WHERE so.id = (SELECT max(id) FROM sale_order WHERE state = 'sale');
+    WITH copies AS (
+      INSERT INTO sale_order
+      SELECT (jsonb_populate_record(NULL::sale_order, to_jsonb(so) || jsonb_build_object(
+        'id', nextval('sale_order_id_seq'), 'name', 'HIST-' || g, 'access_token', md5(g::text || random()::text)))).*
+      FROM sale_order so, generate_series(1, ${count}) g
+      WHERE so.id = (SELECT max(id) FROM sale_order WHERE state = 'sale')
+      RETURNING id, website_id, date_order)
+    INSERT INTO tiktok_server_event (sale_order_id, website_id, event_id, state, queued_at)
+    SELECT id, website_id, 'hist-' || id, 'sent', date_order FROM copies;
     INSERT INTO payment_transaction
     SELECT (jsonb_populate_record(NULL::payment_transaction, to_jsonb(tx) || jsonb_build_object(
       'id', nextval('payment_transaction_id_seq'), 'reference', 'HIST-TX-' || g || '-' || tx.id, 'is_post_processed', true))).*
     FROM payment_transaction tx, generate_series(1, ${count}) g
     WHERE tx.id = (SELECT max(id) FROM payment_transaction);
-    ANALYZE sale_order; ANALYZE payment_transaction;`);
+    ANALYZE sale_order; ANALYZE payment_transaction; ANALYZE tiktok_server_event;`);
 }
 
 interface PollCost {
@@ -57,10 +60,10 @@ async function measurePoll(shop: OdooShop): Promise<PollCost> {
   const transactions = Number(shop.psql('SELECT count(*) FROM payment_transaction'));
   // The claim query of sale.order.tiktok_claim_purchases(), as the module runs it.
   const plan = shop.psql(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)
-    SELECT id FROM sale_order
-     WHERE tiktok_purchase_state IN ('pending', 'claimed')
-       AND (tiktok_purchase_state = 'pending' OR tiktok_lease_until IS NULL OR tiktok_lease_until < now() at time zone 'utc')
-     ORDER BY tiktok_purchase_time, id LIMIT 50 FOR UPDATE SKIP LOCKED`);
+    SELECT id FROM tiktok_server_event
+     WHERE state IN ('pending', 'claimed')
+       AND (state = 'pending' OR lease_until IS NULL OR lease_until < now() at time zone 'utc')
+     ORDER BY queued_at, id LIMIT 50 FOR UPDATE SKIP LOCKED`);
   const top = JSON.parse(plan)[0];
   const nodeTypes: string[] = [];
   const walk = (node: { 'Node Type': string; 'Index Name'?: string; Plans?: unknown[] }) => {
@@ -89,7 +92,7 @@ async function measurePoll(shop: OdooShop): Promise<PollCost> {
 }
 
 /** Paid orders post-processed one by one at random gaps; returns when each was committed (ms). */
-async function paidOrdersOverTime(shop: OdooShop, count: number): Promise<{ id: number; committedAt: number }[]> {
+async function paidOrdersOverTime(shop: OdooShop, count: number): Promise<{ id: number; eventId: string; committedAt: number }[]> {
   const out = await shop.shellAsync(`
 import json, random, time
 website = env['website'].browse(1)
@@ -105,11 +108,11 @@ for i in range(${count}):
     tx._set_done()
     tx._post_process()
     env.cr.commit()
-    result.append({'id': order.id, 'committedAt': time.time() * 1000})
+    result.append({'id': order.id, 'eventId': order._tiktok_purchase_event_id(), 'committedAt': time.time() * 1000})
     time.sleep(random.uniform(0.2, ${POLL_SECONDS}.0))
 print('@@RESULT@@' + json.dumps(result))
 `);
-  return JSON.parse(out) as { id: number; committedAt: number }[];
+  return JSON.parse(out) as { id: number; eventId: string; committedAt: number }[];
 }
 
 async function main(): Promise<void> {
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
   try {
     // One real paid order, already sent, is the model the history is copied from.
     const [model] = await paidOrdersOverTime(shop, 1);
-    shop.psql(`UPDATE sale_order SET tiktok_purchase_state = 'sent' WHERE id = ${model.id}`);
+    shop.psql(`UPDATE tiktok_server_event SET state = 'sent' WHERE sale_order_id = ${model.id}`);
     const baseOrders = Number(shop.psql('SELECT count(*) FROM sale_order'));
     addHistory(shop, Math.max(0, 100 - baseOrders));
     const small = await measurePoll(shop);
@@ -151,12 +154,12 @@ async function main(): Promise<void> {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
     const placed = await paidOrdersOverTime(shop, 20);
     const deadline = Date.now() + 60_000;
-    const arrival = (id: number) => api.delivered.find((d) => d.row.event_id === `purchase-so-${id}`)?.receivedAt;
-    while (placed.some((o) => arrival(o.id) === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const arrival = (eventId: string) => api.delivered.find((d) => d.row.event_id === eventId)?.receivedAt;
+    while (placed.some((o) => arrival(o.eventId) === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     await exited(child);
     fs.writeFileSync(path.join(os.tmpdir(), 'bench-poll-sidecar.log'), sidecarLog.join(''));
-    const latencies = placed.map((o) => (arrival(o.id) ?? NaN) - o.committedAt);
+    const latencies = placed.map((o) => (arrival(o.eventId) ?? NaN) - o.committedAt);
     const p50 = percentile(latencies, 50) / 1000;
     const p95 = percentile(latencies, 95) / 1000;
     const bar = POLL_SECONDS + 2;

@@ -9,7 +9,7 @@ import { describeE2E } from './support/env';
 import { prepareShopData, type ShopData } from './support/shopData';
 import { newShopper, relayedEvents, type Shopper } from './support/shopper';
 import { ACCESS_TOKEN, PIXEL, startStack, type Stack } from './support/stack';
-import { hashEmail, hashPhone } from './support/pairing';
+import { hashEmail, hashPhone, queuedPurchase } from './support/pairing';
 import { ALL_EVENTS, leaksIn, pairNamed, plainForms, walkAllEvents, type WalkContacts, type WalkResult } from './support/walk';
 
 jest.setTimeout(300_000);
@@ -97,9 +97,11 @@ describeE2E('anonymous shopper on real Odoo 19', () => {
     expect(pairNamed(walk, 'AddToWishlist').server.row.properties.contents[0].content_id).toMatch(/^\d+$/);
   });
 
-  it('pairs the confirmation page Purchase with the poller Purchase (purchase-so-<order id>)', async () => {
+  it('pairs the confirmation page Purchase with the poller Purchase (a signed id, not the order number)', async () => {
     const purchase = pairNamed(walk, 'Purchase');
-    expect(purchase.browser.eventId).toBe(`purchase-so-${walk.orderId}`);
+    const queued = await queuedPurchase(stack, walk.orderId);
+    expect(purchase.browser.eventId).toBe(queued.event_id);
+    expect(purchase.browser.eventId).toMatch(/^purchase-[0-9a-f]{32}$/);
     const [order] = await stack.admin.call<Array<{ amount_total: number; tiktok_purchase_state: string }>>('sale.order', 'read', [[walk.orderId]], {
       fields: ['amount_total', 'tiktok_purchase_state'],
     });

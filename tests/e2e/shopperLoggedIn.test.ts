@@ -8,7 +8,7 @@
  */
 import { describeE2E } from './support/env';
 import { addToCart, checkoutToPayment, login, payWithDemo } from './support/flows';
-import { hashEmail, hashExternalId, hashPhone, serverCopy } from './support/pairing';
+import { hashEmail, hashExternalId, hashPhone, queuedPurchase, serverCopy } from './support/pairing';
 import { prepareShopData, type ShopData } from './support/shopData';
 import { newShopper, type Shopper } from './support/shopper';
 import { ACCESS_TOKEN, PIXEL, startStack, type Stack } from './support/stack';
@@ -70,7 +70,7 @@ describeE2E('logged-in shopper on real Odoo 19', () => {
 
   it('pairs the Purchase of the confirmation page with the poller copy, value and contents included', async () => {
     const purchase = pairNamed(walk, 'Purchase');
-    expect(purchase.browser.eventId).toBe(`purchase-so-${walk.orderId}`);
+    expect(purchase.browser.eventId).toBe((await queuedPurchase(stack, walk.orderId)).event_id);
     const [order] = await stack.admin.call<Array<{ amount_total: number }>>('sale.order', 'read', [[walk.orderId]], { fields: ['amount_total'] });
     expect(purchase.server.row.properties).toMatchObject({ value: order.amount_total, currency: 'USD' });
     expect(purchase.browser.properties).toMatchObject({ value: order.amount_total, currency: 'USD' });
@@ -98,10 +98,11 @@ describeE2E('logged-in shopper on real Odoo 19', () => {
     // Odoo's post-processing cron (not running in tests) picks the paid transaction up.
     const [cron] = await stack.admin.call<Array<{ res_id: number }>>('ir.model.data', 'search_read', [[['module', '=', 'payment'], ['name', '=', 'cron_post_process_payment_tx']]], { fields: ['res_id'] });
     await stack.admin.call('ir.cron', 'method_direct_trigger', [[cron.res_id]]);
-    const server = await serverCopy(stack.fake, `purchase-so-${orderId}`, 15_000);
+    const { event_id: eventId } = await queuedPurchase(stack, orderId);
+    const server = await serverCopy(stack.fake, eventId, 15_000);
     expect(server.row.event).toBe('Purchase');
     expect(server.row.user.external_id).toBe(hashExternalId(customer.partnerId));
-    expect(stack.fake.delivered.filter((d) => d.row.event_id === `purchase-so-${orderId}`)).toHaveLength(1);
+    expect(stack.fake.delivered.filter((d) => d.row.event_id === eventId)).toHaveLength(1);
   });
 
   it('never puts the token or the customer e-mail/phone in the pixel, the panel, the relay or the sidecar log', () => {

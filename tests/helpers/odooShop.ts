@@ -4,6 +4,7 @@ import {
   dropDatabase,
   loadConfig,
   odooBaseArgs,
+  psql,
   startOdoo,
   stopOdoo,
   type OdooDevConfig,
@@ -78,15 +79,6 @@ export function runShellAsync(config: OdooDevConfig, db: string, python: string)
   });
 }
 
-function psql(config: OdooDevConfig, db: string, sql: string): string {
-  const res = spawnSync('psql', ['-h', config.dbHost, '-U', config.dbUser, '-d', db, '-tAc', sql], {
-    encoding: 'utf8',
-    env: { ...process.env, PGPASSWORD: config.dbPassword },
-  });
-  if (res.status !== 0) throw new Error(`psql failed: ${res.stderr}`);
-  return res.stdout.trim();
-}
-
 /**
  * A fresh shop database (copy of the template: shop apps, demo data, our module),
  * configured for TikTok with a least-privilege sidecar user, served by a real Odoo 19.
@@ -132,8 +124,8 @@ ${sidecarUserPython('tiktok-sidecar')}`,
 }
 
 /**
- * The sidecar's Odoo user: an internal user in the "TikTok sidecar" group and
- * nothing else, with an API key. Keys can only be generated server-side
+ * The sidecar's Odoo user, least privilege: a portal user in the "TikTok
+ * sidecar" group and nothing else, with an API key. Keys can only be generated server-side
  * (`res.users.apikeys._generate`, not callable over RPC), hence the shell.
  */
 export function createSidecarUser(config: OdooDevConfig, db: string, login = 'tiktok-sidecar'): { login: string; apiKey: string } {
@@ -146,7 +138,7 @@ import json
 group = env.ref('website_tiktok_events.group_tiktok_sidecar')
 user = env['res.users'].create({
     'name': 'TikTok sidecar', 'login': ${JSON.stringify(login)},
-    'group_ids': [(6, 0, [env.ref('base.group_user').id, group.id])],
+    'group_ids': [(6, 0, [env.ref('base.group_portal').id, group.id])],
 })
 key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'tiktok sidecar', None)
 print('${RESULT_MARKER}' + json.dumps({'login': user.login, 'key': key}))
@@ -161,6 +153,8 @@ function parseSidecarUser(out: string): { login: string; apiKey: string } {
 export interface PaidOrder {
   id: number;
   name: string;
+  /** The Purchase event id Odoo queued, as the confirmation page shows it. */
+  eventId: string;
   amount: number;
   currency: string;
   email: string;
@@ -203,7 +197,7 @@ for i in range(${count}):
     tx._set_done()
     tx._post_process()
     result.append({
-        'id': order.id, 'name': order.name, 'amount': order.amount_total, 'currency': order.currency_id.name,
+        'id': order.id, 'name': order.name, 'eventId': order._tiktok_purchase_event_id(), 'amount': order.amount_total, 'currency': order.currency_id.name,
         'email': partner.email or '', 'phone': partner.phone or '', 'partnerId': partner.id,
         'countryCode': partner.country_id.phone_code and str(partner.country_id.phone_code) or '',
         'state': order.state, 'tiktok': order.tiktok_purchase_state,

@@ -65,7 +65,7 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
   }
 
   const deliveries = (eventId: string) => api.delivered.filter((d) => d.row.event_id === eventId);
-  const odooState = (order: PaidOrder) => shop.psql(`SELECT tiktok_purchase_state FROM sale_order WHERE id = ${order.id}`);
+  const odooState = (order: PaidOrder) => shop.psql(`SELECT state FROM tiktok_server_event WHERE sale_order_id = ${order.id}`);
 
   async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -84,7 +84,7 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
     const child = await sidecar(`single-${transport}`, { ODOO_TRANSPORT: transport });
     const [order] = await makePaidOrders(shop, 1);
     const queuedAt = Date.now();
-    const eventId = `purchase-so-${order.id}`;
+    const eventId = order.eventId;
     await until(() => deliveries(eventId).length > 0, (POLL_SECONDS + 10) * 1000, `Purchase ${eventId}`);
     const latencyMs = Date.now() - queuedAt;
     await until(() => odooState(order) === 'sent', 10_000, `order ${order.name} marked sent`);
@@ -112,7 +112,7 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
     const a = await sidecar('replica-a');
     const b = await sidecar('replica-b');
     const orders = await makePaidOrders(shop, 8);
-    const ids = orders.map((o) => `purchase-so-${o.id}`);
+    const ids = orders.map((o) => o.eventId);
     await until(() => ids.every((id) => deliveries(id).length > 0), 60_000, 'all 8 purchases');
     await until(() => orders.every((o) => odooState(o) === 'sent'), 20_000, 'all 8 orders marked sent');
     await sleep(POLL_SECONDS * 3000);
@@ -130,7 +130,7 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
     await exited(doomed);
     const claimedAt = Date.now();
     const survivor = await sidecar('survivor', { PURCHASE_LEASE_SECONDS: String(lease) });
-    const eventId = `purchase-so-${order.id}`;
+    const eventId = order.eventId;
     await until(() => deliveries(eventId).length > 0, (lease + 30) * 1000, 'the taken-over Purchase');
     expect(Date.now() - claimedAt).toBeGreaterThanOrEqual((lease - 2) * 1000);
     await until(() => odooState(order) === 'sent', 10_000, 'order marked sent');

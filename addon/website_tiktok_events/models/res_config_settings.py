@@ -38,7 +38,7 @@ class ResConfigSettings(models.TransientModel):
     website_tiktok_access_token = fields.Char(
         related='website_id.tiktok_access_token', readonly=False, groups='base.group_system')
     website_tiktok_test_event_code = fields.Char(
-        related='website_id.tiktok_test_event_code', readonly=False)
+        related='website_id.tiktok_test_event_code', readonly=False, groups='base.group_system')
 
     @api.constrains('tiktok_pixel_id', 'tiktok_relay_url')
     def _check_tiktok_global_settings(self):

@@ -12,7 +12,9 @@ from ..tools.settings_resolution import (
 )
 
 SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
-TOKEN_GROUPS = 'base.group_system,website_tiktok_events.group_tiktok_sidecar'
+# Secrets of the website: administrators only (the sidecar reads them through
+# tiktok_sidecar_settings(), as superuser).
+SECRET_GROUPS = 'base.group_system'
 
 TRI_STATE = [(INHERIT, 'Use global setting'), ('on', 'On'), ('off', 'Off')]
 
@@ -29,6 +31,8 @@ _GLOBAL_PARAMS = {
 }
 _GLOBAL_TOKEN_PARAM = PARAM_PREFIX + 'access_token'
 _GLOBAL_FLAGS = ('enabled', 'debug', 'purchase_without_payment')
+# Never rendered into a page.
+_SECRET_KEYS = ('access_token', 'test_event_code')
 
 # Per-website fields: result key -> field name (the token is read separately).
 _WEBSITE_FIELDS = {
@@ -52,10 +56,11 @@ class Website(models.Model):
     tiktok_pixel_id = fields.Char(
         string='TikTok pixel ID', help='Leave empty to use the global pixel ID.')
     tiktok_access_token = fields.Char(
-        string='TikTok Events API token', groups=TOKEN_GROUPS, copy=False,
+        string='TikTok Events API token', groups=SECRET_GROUPS, copy=False,
         help='Leave empty to use the global token. Never rendered in pages.')
     tiktok_test_event_code = fields.Char(
-        string='TikTok test event code', help='Leave empty to use the global test event code.')
+        string='TikTok test event code', groups=SECRET_GROUPS,
+        help='Leave empty to use the global test event code.')
     tiktok_relay_url = fields.Char(
         string='TikTok relay URL', help='Leave empty to use the global relay URL.')
     tiktok_debug = fields.Selection(
@@ -103,16 +108,21 @@ class Website(models.Model):
     def _tiktok_resolved_settings(self, with_token=False):
         """Effective TikTok settings of this website (blank/'global' inherits).
 
-        The token is only read when asked for, by callers that already checked
-        the caller's rights: page rendering never touches it.
+        The token and the test event code are only returned when asked for, by
+        callers that already checked the caller's rights: page rendering never
+        touches them.
         """
         self.ensure_one()
-        website_values = {key: self[field] for key, field in _WEBSITE_FIELDS.items()}
+        # Read as superuser: a visitor rendering a page may not read the
+        # restricted fields, and secrets are dropped below unless asked for.
+        website = self.sudo()
+        website_values = {key: website[field] for key, field in _WEBSITE_FIELDS.items()}
         if with_token:
-            website_values['access_token'] = self.sudo().tiktok_access_token
+            website_values['access_token'] = website.tiktok_access_token
         resolved = resolve_settings(self._tiktok_global_settings(with_token=with_token), website_values)
         if not with_token:
-            resolved.pop('access_token', None)
+            for secret in _SECRET_KEYS:
+                resolved.pop(secret, None)
         return resolved
 
     def _tiktok_tracking_active(self):

@@ -132,7 +132,8 @@ class TestPageInjection(HttpCase, TikTokCase):
         order.action_confirm()
         self.authenticate(None, None, session_extra={'sale_last_order_id': order.id})
         blob = config_blob(self._get('/shop/confirmation'))
-        self.assertEqual(blob['purchase']['event_id'], 'purchase-so-%d' % order.id)
+        self.assertEqual(blob['purchase']['event_id'], order._tiktok_purchase_event_id())
+        self.assertRegex(blob['purchase']['event_id'], r'^purchase-[0-9a-f]{32}$')
         self.assertEqual(blob['purchase']['order_id'], order.name)
         self.assertEqual(blob['purchase']['value'], order.amount_total)
         self.assertEqual(blob['purchase']['contents'], [{
@@ -191,7 +192,7 @@ class TestPageConfigMethod(TikTokCase):
         })
         blob = json.loads(self.website._tiktok_page_config(purchase_order=order)['config_json'])
         self.assertEqual(blob['purchase'], {
-            'event_id': 'purchase-so-%d' % order.id,
+            'event_id': order._tiktok_purchase_event_id(),
             'order_id': order.name,
             'value': order.amount_total,
             'currency': order.currency_id.name,

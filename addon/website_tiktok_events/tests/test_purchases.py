@@ -52,15 +52,21 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         tx._post_process()
         return tx
 
+    def _queued(self, order):
+        return self.env['tiktok.server.event'].sudo().search([('sale_order_id', '=', order.id)])
+
     def test_paid_web_order_becomes_due_once(self):
         order = self._web_order()
         self._pay(order)
         self.assertEqual(order.state, 'sale')
         self.assertEqual(order.tiktok_purchase_state, 'pending')
-        first_time = order.tiktok_purchase_time
+        queued = self._queued(order)
+        self.assertEqual(len(queued), 1)
+        first_time = queued.queued_at
         self.assertTrue(first_time)
         order._tiktok_mark_purchase_due()  # a second post-processing changes nothing
-        self.assertEqual((order.tiktok_purchase_state, order.tiktok_purchase_time), ('pending', first_time))
+        self.assertEqual(self._queued(order), queued)
+        self.assertEqual((queued.state, queued.queued_at), ('pending', first_time))
 
     def test_unpaid_or_non_web_orders_are_not_due(self):
         pending_payment = self._web_order()
@@ -105,12 +111,12 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         self.assertEqual(set(entry), CLAIM_KEYS)
         self.assertEqual(entry['order_id'], order.id)
         self.assertEqual(entry['website_id'], self.website.id)
-        self.assertEqual(entry['event_id'], 'purchase-so-%d' % order.id)
+        self.assertRegex(entry['event_id'], r'^purchase-[0-9a-f]{32}$')
         self.assertEqual(entry['event_id'], order._tiktok_purchase_data()['event_id'])  # same as the page
         self.assertEqual(entry['order_name'], order.name)
         self.assertEqual(entry['value'], order.amount_total)
         self.assertEqual(entry['currency'], order.currency_id.name)
-        self.assertEqual(entry['event_time'], calendar.timegm(order.tiktok_purchase_time.timetuple()))
+        self.assertEqual(entry['event_time'], calendar.timegm(self._queued(order).queued_at.timetuple()))
         self.assertLess(abs(entry['event_time'] - time.time()), 60)  # unix seconds, UTC
         self.assertEqual(entry['contents'], [{
             'content_id': str(self.desk.id), 'content_type': 'product', 'content_name': 'Hand-off Desk',
@@ -124,7 +130,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         })
         self.assertTrue(entry['page_url'].endswith('/shop/confirmation'))
         self.assertEqual(order.tiktok_purchase_state, 'claimed')
-        self.assertEqual(order.tiktok_claimed_by, 'host:1')
+        self.assertEqual(self._queued(order).claimed_by, 'host:1')
 
     def test_claims_are_leased_and_reported(self):
         first, second = self._web_order(), self._web_order()
@@ -136,9 +142,10 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         self.assertEqual([c['order_id'] for c in claimed], [second.id])  # a leased order is not claimed again
         self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='c'), [])
         # A replica that died: its lease expires and another one takes over, same event id.
-        first.sudo().tiktok_lease_until = fields.Datetime.now() - timedelta(seconds=1)
+        self._queued(first).lease_until = fields.Datetime.now() - timedelta(seconds=1)
         claimed = self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='c')
-        self.assertEqual([(c['order_id'], c['event_id']) for c in claimed], [(first.id, 'purchase-so-%d' % first.id)])
+        self.assertEqual([(c['order_id'], c['event_id']) for c in claimed],
+                         [(first.id, first._tiktok_purchase_event_id())])
 
         self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id, second.id], state='sent'), 2)
         self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id], state='sent'), 0)
@@ -158,3 +165,109 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         self.assertEqual(order.with_user(salesman).read(['name'])[0]['name'], order.name)
         with self.assertRaises(AccessError):  # the buyer's browser context is for the sidecar only
             order.with_user(salesman).read(['tiktok_client_ip'])
+
+    # ------------------------------------------------------------------
+    # Integrity: nobody but the module and the sidecar moves a Purchase
+    # ------------------------------------------------------------------
+
+    def test_event_ids_are_signed_not_sequential(self):
+        first, second = self._web_order(), self._web_order()
+        first_id, second_id = first._tiktok_purchase_event_id(), second._tiktok_purchase_event_id()
+        for order, event_id in ((first, first_id), (second, second_id)):
+            self.assertRegex(event_id, r'^purchase-[0-9a-f]{32}$')
+        self.assertNotEqual(first_id, second_id)
+        self.assertEqual(first._tiktok_purchase_event_id(), first_id)  # deterministic
+        # Anybody who knows the order number but not the database secret gets another id.
+        params = self.env['ir.config_parameter'].sudo()
+        params.set_param('database.secret', 'another-secret')
+        self.assertNotEqual(first._tiktok_purchase_event_id(), first_id)
+
+    def test_queued_id_survives_a_new_secret(self):
+        order = self._web_order()
+        self._pay(order)
+        queued_id = order._tiktok_purchase_event_id()
+        self.env['ir.config_parameter'].sudo().set_param('database.secret', 'rotated')
+        self.assertEqual(order._tiktok_purchase_event_id(), queued_id)
+        self.assertEqual(order._tiktok_purchase_data()['event_id'], queued_id)
+
+    def test_claim_checks_the_order_again(self):
+        cancelled, reset, denied, paid = (self._web_order() for _ in range(4))
+        for order in (cancelled, reset, denied, paid):
+            order._tiktok_store_buyer_context('not_required')
+            self._pay(order)
+            self.assertEqual(order.tiktok_purchase_state, 'pending')
+        cancelled._action_cancel()
+        reset.write({'state': 'draft'})
+        self.website.cookies_bar = True
+        denied._tiktok_store_buyer_context('denied')
+        paid._tiktok_store_buyer_context('granted')
+        claimed = self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a')
+        self.assertEqual([c['order_id'] for c in claimed], [paid.id])
+        reasons = {order: self._queued(order).skip_reason for order in (cancelled, reset, denied)}
+        self.assertEqual(reasons, {cancelled: 'cancelled', reset: 'not_confirmed', denied: 'no_consent'})
+        self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a'), [])
+
+    def test_opt_in_is_checked_again_at_claim_time(self):
+        self.set_params(purchase_without_payment='True')
+        order = self._web_order()
+        order.action_confirm()
+        self.assertEqual(order.tiktok_purchase_state, 'pending')
+        self.set_params(purchase_without_payment='False')
+        self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a'), [])
+        self.assertEqual(self._queued(order).skip_reason, 'not_paid')
+
+    def test_salesman_cannot_arm_or_rearm_a_purchase(self):
+        salesman = new_test_user(self.env, 'tt_salesman_arm', groups='sales_team.group_sale_salesman_all_leads')
+        quotation = self._web_order().with_user(salesman)
+        fields_tiktok = [name for name in self.env['sale.order']._fields if name.startswith('tiktok')]
+        self.assertIn('tiktok_purchase_state', fields_tiktok)
+        values = {
+            'tiktok_purchase_state': 'pending', 'tiktok_consent': 'granted', 'tiktok_client_ip': '203.0.113.9',
+            'tiktok_user_agent': 'Forged', 'tiktok_ttclid': 'forged', 'tiktok_ttp': 'forged',
+        }
+        self.assertEqual(set(values), set(fields_tiktok))  # every field of the module is tried
+        attempts = [{name: values[name]} for name in values] + [values]
+        for attempt in attempts:
+            try:
+                quotation.write(attempt)
+            except AccessError:
+                pass
+        with self.assertRaises(AccessError):
+            self.env['tiktok.server.event'].with_user(salesman).create({
+                'sale_order_id': quotation.id, 'website_id': self.website.id, 'event_id': 'forged'})
+        with self.assertRaises(AccessError):
+            self.env['tiktok.server.event'].with_user(salesman).search([])
+        with self.assertRaises(AccessError):
+            quotation.tiktok_claim_purchases()
+        self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a'), [])
+        self.assertFalse(self._queued(quotation))
+
+        sold = self._web_order()
+        self._pay(sold)
+        self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a')
+        self.SaleOrder.tiktok_mark_purchases(order_ids=[sold.id], state='sent')
+        with self.assertRaises(AccessError):
+            sold.with_user(salesman).action_tiktok_send_purchase_again()
+        with self.assertRaises(AccessError):
+            sold.with_user(salesman).tiktok_mark_purchases(order_ids=[sold.id], state='skipped')
+        try:
+            sold.with_user(salesman).write({'tiktok_purchase_state': 'pending'})
+        except AccessError:
+            pass
+        self.assertEqual(self._queued(sold).state, 'sent')
+        self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a'), [])
+
+    def test_administrator_sends_again_with_a_trace(self):
+        order = self._web_order()
+        self._pay(order)
+        event_id = order._tiktok_purchase_event_id()
+        self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a')
+        self.SaleOrder.tiktok_mark_purchases(order_ids=[order.id], state='sent')
+        admin = self.env.ref('base.user_admin')
+        messages_before = len(order.message_ids)
+        order.with_user(admin).action_tiktok_send_purchase_again()
+        self.assertEqual(order.tiktok_purchase_state, 'pending')
+        self.assertEqual(len(order.message_ids), messages_before + 1)
+        self.assertIn('TikTok Purchase queued again', order.message_ids[0].body)
+        claimed = self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a')
+        self.assertEqual([c['event_id'] for c in claimed], [event_id])

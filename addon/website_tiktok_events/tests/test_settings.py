@@ -113,4 +113,5 @@ class TestSettingsScreen(TikTokCase):
 
     def test_purchase_event_id_is_derived_from_the_order(self):
         order = self.env['sale.order'].create({'partner_id': self.env.ref('base.res_partner_2').id})
-        self.assertEqual(order._tiktok_purchase_event_id(), 'purchase-so-%d' % order.id)
+        self.assertRegex(order._tiktok_purchase_event_id(), r'^purchase-[0-9a-f]{32}$')
+        self.assertEqual(order._tiktok_purchase_event_id(), order._tiktok_purchase_event_id())

@@ -55,15 +55,18 @@ class TestSidecarSettingsAccess(TikTokCase):
         entries = self.env['website'].with_user(self.admin_user).tiktok_sidecar_settings()
         self.assertIn(self.website.id, [entry['website_id'] for entry in entries])
 
-    def test_token_field_is_unreadable_for_plain_users(self):
-        self.website.tiktok_access_token = WEBSITE_TOKEN
-        for user in (self.internal_user, self.portal_user, self.public_user):
+    def test_secrets_are_unreadable_for_plain_users(self):
+        self.website.write({'tiktok_access_token': WEBSITE_TOKEN, 'tiktok_test_event_code': 'TEST123'})
+        for user in (self.internal_user, self.portal_user, self.public_user, self.sidecar_user):
             website = self.website.with_user(user)
-            with self.assertRaises(AccessError, msg=user.login):
-                website.read(['tiktok_access_token'])
-            self.assertNotIn('tiktok_access_token', website.fields_get(['name', 'tiktok_access_token']))
-        self.assertEqual(self.website.with_user(self.sidecar_user).read(['tiktok_access_token'])[0]
-                         ['tiktok_access_token'], WEBSITE_TOKEN)
+            for secret in ('tiktok_access_token', 'tiktok_test_event_code'):
+                with self.assertRaises(AccessError, msg='%s %s' % (user.login, secret)):
+                    website.read([secret])
+                self.assertNotIn(secret, website.fields_get(['name', secret]))
+        # The sidecar gets them through its method only.
+        entry = next(entry for entry in self.env['website'].with_user(self.sidecar_user).tiktok_sidecar_settings()
+                     if entry['website_id'] == self.website.id)
+        self.assertEqual((entry['access_token'], entry['test_event_code']), (WEBSITE_TOKEN, 'TEST123'))
 
     def test_sidecar_user_cannot_write_settings_or_read_parameters(self):
         with self.assertRaises(AccessError):
@@ -72,24 +75,57 @@ class TestSidecarSettingsAccess(TikTokCase):
             self.env['ir.config_parameter'].with_user(self.sidecar_user).get_param(
                 'website_tiktok_events.access_token')
 
-    def test_sidecar_user_reads_what_the_purchase_poller_needs(self):
-        for model in ('payment.transaction', 'sale.order', 'sale.order.line', 'website'):
-            self.assertTrue(self.env[model].with_user(self.sidecar_user).has_access('read'), model)
-            self.assertFalse(self.env[model].with_user(self.sidecar_user).has_access('write'), model)
-        self.assertFalse(self.env['payment.transaction'].with_user(self.internal_user).has_access('read'))
+    def test_sidecar_group_grants_no_access_to_shop_data(self):
+        # The least-privilege sidecar user: a portal user in the sidecar group only.
+        sidecar = new_test_user(self.env, 'tt_sidecar_portal',
+                                groups='base.group_portal,website_tiktok_events.group_tiktok_sidecar')
+        for model in ('payment.transaction', 'payment.provider', 'tiktok.server.event'):
+            for mode in ('read', 'write', 'create'):
+                self.assertFalse(self.env[model].with_user(sidecar).has_access(mode), '%s %s' % (model, mode))
+        customer = self.env['res.partner'].create({'name': 'Somebody', 'email': 'somebody@example.com'})
+        order = self.env['sale.order'].create({'partner_id': customer.id, 'website_id': self.website.id})
+        for record in (customer, order):
+            with self.assertRaises(AccessError, msg=record._name):
+                record.with_user(sidecar).read(['display_name'])
+        self.assertFalse(self.env['sale.order'].with_user(sidecar).search([]))
+        self.assertIn(self.website.id, [
+            entry['website_id'] for entry in self.env['website'].with_user(sidecar).tiktok_sidecar_settings()])
+        self.assertEqual(self.env['sale.order'].with_user(sidecar).tiktok_claim_purchases(), [])
 
 
 @tagged('post_install', '-at_install')
 class TestSidecarSettingsOverJson2(HttpCase):
     """The method is reachable the way the sidecar calls it: JSON-2 with an API key."""
 
-    def _call(self, user):
+    def _call(self, user, path='/json/2/website/tiktok_sidecar_settings', payload=None):
         key = self.env['res.users.apikeys'].with_user(user)._generate(
             scope='rpc', name='sidecar', expiration_date=datetime.now() + timedelta(days=1))
         return self.url_open(
-            '/json/2/website/tiktok_sidecar_settings', data=json.dumps({}),
+            path, data=json.dumps(payload or {}),
             headers={'Content-Type': 'application/json', 'Authorization': 'bearer %s' % key,
                      'X-Odoo-Database': get_db_name()})
+
+    def test_salesman_cannot_queue_a_purchase_over_json2(self):
+        salesman = new_test_user(self.env, 'tt_salesman_rpc', groups='sales_team.group_sale_salesman_all_leads')
+        order = self.env['sale.order'].with_user(salesman).create({
+            'partner_id': self.env.ref('base.res_partner_2').id, 'website_id': self.env['website'].browse(1).id,
+        })
+        with mute_logger('odoo.http', 'odoo.models'):
+            calls = [
+                ('/json/2/sale.order/write', {'ids': [order.id], 'vals': {
+                    'tiktok_purchase_state': 'pending', 'tiktok_consent': 'granted', 'tiktok_ttclid': 'forged'}}),
+                ('/json/2/sale.order/write', {'ids': [order.id], 'vals': {'tiktok_purchase_state': 'pending'}}),
+                ('/json/2/sale.order/_tiktok_mark_purchase_due', {'ids': [order.id]}),
+                ('/json/2/tiktok.server.event/create', {'vals_list': [{
+                    'sale_order_id': order.id, 'website_id': 1, 'event_id': 'forged'}]}),
+                ('/json/2/sale.order/tiktok_claim_purchases', {}),
+            ]
+            answers = [self._call(salesman, path, payload) for path, payload in calls]
+        # The plain write may be accepted (the state is computed, it stores nothing); everything else is refused.
+        self.assertEqual([answer.status_code for answer in answers[2:]], [403, 403, 403],
+                         [answer.text for answer in answers])
+        self.assertFalse(self.env['tiktok.server.event'].search([('sale_order_id', '=', order.id)]))
+        self.assertFalse(order.tiktok_purchase_state)
 
     def test_json2_call(self):
         self.env['ir.config_parameter'].sudo().set_param('website_tiktok_events.access_token', GLOBAL_TOKEN)

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DeliveredEvent, FakeEventsApi } from '../../support/fakeEventsApi';
+import type { Stack } from './stack';
 
 /** Independent of the product's code: the rules of the Events API spec. */
 export const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
@@ -34,4 +35,13 @@ export async function serverCopy(fake: FakeEventsApi, eventId: string, timeoutMs
 export async function nothingArrives(fake: FakeEventsApi, matches: (d: DeliveredEvent) => boolean, waitMs = 3000): Promise<DeliveredEvent[]> {
   await new Promise((r) => setTimeout(r, waitMs));
   return fake.delivered.filter(matches);
+}
+
+/** The Purchase Odoo queued for an order (administrators may read the queue; nobody may write it). */
+export async function queuedPurchase(stack: Stack, orderId: number): Promise<{ event_id: string; state: string }> {
+  const [queued] = await stack.admin.call<Array<{ event_id: string; state: string }>>(
+    'tiktok.server.event', 'search_read', [[['sale_order_id', '=', orderId]]], { fields: ['event_id', 'state'] },
+  );
+  if (!queued) throw new Error(`no TikTok Purchase queued for order ${orderId}`);
+  return queued;
 }

@@ -1,0 +1,253 @@
+import calendar
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import hmac
+from odoo.tools.sql import create_index
+
+from ..tools import hashing
+from ..tools.page_config import without_empty
+
+SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
+# Scope of the HMAC behind event ids: a stranger who sees the public pixel id
+# and guesses order numbers cannot compute the id of somebody's Purchase.
+EVENT_ID_SCOPE = 'website_tiktok_events.event_id'
+
+STATES = [
+    ('pending', 'To send'),
+    ('claimed', 'Being sent'),
+    ('sent', 'Sent'),
+    ('failed', 'Refused by TikTok'),
+    ('skipped', 'Not sent'),
+]
+SKIP_REASONS = [
+    ('no_consent', 'The buyer did not consent to optional cookies'),
+    ('not_confirmed', 'The order was no longer confirmed when it was due'),
+    ('cancelled', 'The order was cancelled before it was sent'),
+    ('not_paid', 'No confirmed payment and no opt-in for orders without one'),
+    ('no_pixel', 'The website has no usable TikTok pixel'),
+]
+# Outcomes the sidecar reports; 'sent' is final (a late report from another
+# replica must not turn a delivered purchase into a failed one).
+REPORTABLE_STATES = ('sent', 'failed', 'skipped')
+DUE_STATES = ('pending', 'claimed')
+MAX_CLAIM = 1000
+
+
+def check_sidecar_caller(env):
+    """RPC methods of the sidecar: its group, or an administrator."""
+    user = env.user
+    if not (env.su or user.has_group('base.group_system') or user.has_group(SIDECAR_GROUP)):
+        raise AccessError(env._('Only the TikTok sidecar and administrators can do this.'))
+
+
+class TikTokServerEvent(models.Model):
+    """A server-side event the sidecar is to send: today one web Purchase per order.
+
+    Ordinary users have no access to this model at all (see
+    security/ir.model.access.csv): only the module's own code, running as
+    superuser from trusted paths (payment post-processing, confirmation with the
+    website's opt-in) and the sidecar's RPC methods move a row. A field on
+    sale.order would not do: `readonly` only shapes views, and anyone who may
+    write the order could arm a Purchase over RPC.
+    """
+    _name = 'tiktok.server.event'
+    _description = 'TikTok server event'
+    _order = 'queued_at, id'
+    _rec_name = 'event_id'
+
+    sale_order_id = fields.Many2one('sale.order', required=True, ondelete='cascade', index=True, readonly=True)
+    website_id = fields.Many2one('website', required=True, ondelete='cascade', readonly=True)
+    event_id = fields.Char(required=True, readonly=True,
+                           help='Shared by the browser copy and the server copy, so TikTok merges them.')
+    state = fields.Selection(STATES, required=True, default='pending', readonly=True)
+    skip_reason = fields.Selection(SKIP_REASONS, readonly=True)
+    queued_at = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True,
+                                help='When the event became due; its event_time.')
+    claimed_by = fields.Char(readonly=True)
+    lease_until = fields.Datetime(readonly=True)
+
+    _sale_order_unique = models.Constraint('UNIQUE(sale_order_id)', 'One TikTok Purchase per order.')
+    _event_id_unique = models.Constraint('UNIQUE(event_id)', 'TikTok event ids are unique.')
+
+    def init(self):
+        super().init()
+        # The poller's query touches only due rows: its cost must not grow with
+        # the number of events already sent.
+        create_index(
+            self.env.cr, 'tiktok_server_event_due_index', self._table, ['queued_at', 'id'],
+            where="state IN ('pending', 'claimed')",
+        )
+
+    # ------------------------------------------------------------------
+    # Identifiers
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _purchase_event_id(self, order):
+        """Deterministic and unguessable: an HMAC of the order id with the
+        database secret, the same on the confirmation page and in the claim."""
+        digest = hmac(self.env(su=True), EVENT_ID_SCOPE, ('sale.order', order.id))
+        return 'purchase-%s' % digest[:32]
+
+    # ------------------------------------------------------------------
+    # Trusted paths (never reachable over RPC: private, superuser)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _queue_purchases(self, orders):
+        """Queue the Purchase of confirmed website orders, once per order."""
+        queue = self.sudo()
+        already = set(queue.search([('sale_order_id', 'in', orders.ids)]).sale_order_id.ids)
+        values = []
+        for order in orders.sudo():
+            if order.id in already or not order.website_id or order.state != 'sale':
+                continue
+            consented = order._tiktok_buyer_consented()
+            values.append({
+                'sale_order_id': order.id,
+                'website_id': order.website_id.id,
+                'event_id': queue._purchase_event_id(order),
+                'state': 'pending' if consented else 'skipped',
+                'skip_reason': False if consented else 'no_consent',
+            })
+        return queue.create(values)
+
+    def _skip(self, reason):
+        self.sudo().write({'state': 'skipped', 'skip_reason': reason, 'lease_until': False})
+
+    def _still_due_reason(self):
+        """Why this Purchase may no longer be sent (None when it may).
+
+        Checked again at claim time: the order could have been cancelled or
+        reset to a quotation since it was queued.
+        """
+        self.ensure_one()
+        order = self.sale_order_id.sudo()
+        if order.state == 'cancel':
+            return 'cancelled'
+        if order.state != 'sale':
+            return 'not_confirmed'
+        if not (order._tiktok_paid_online()
+                or order.website_id._tiktok_resolved_settings()['purchase_without_payment']):
+            return 'not_paid'
+        if not order._tiktok_buyer_consented():
+            return 'no_consent'
+        return None
+
+    # ------------------------------------------------------------------
+    # Sidecar RPC (through sale.order, see there)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _claim(self, limit, lease_seconds, claimer):
+        """Claim due Purchases for one sidecar replica.
+
+        Due = 'pending', or 'claimed' by a replica whose lease expired. Rows
+        locked by a concurrent claim are skipped, so replicas never claim the
+        same order at the same time; the event id stays the order's, so a
+        re-claim after a crash can only resend, never duplicate.
+        """
+        limit = max(1, min(int(limit), MAX_CLAIM))
+        lease_seconds = max(10, min(int(lease_seconds), 7 * 24 * 3600))
+        # The clock leases are written with (SQL now() is the transaction's start).
+        now = fields.Datetime.now()
+        self.flush_model(['state', 'queued_at', 'lease_until'])
+        self.env.cr.execute(
+            """
+            SELECT id FROM tiktok_server_event
+             WHERE state IN ('pending', 'claimed')
+               AND (state = 'pending' OR lease_until IS NULL OR lease_until < %s)
+             ORDER BY queued_at, id
+             LIMIT %s
+             FOR UPDATE SKIP LOCKED
+            """,
+            [now, limit],
+        )
+        rows = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        due = self.sudo()
+        for row in rows:
+            reason = row._still_due_reason()
+            if reason:
+                row._skip(reason)
+            else:
+                due |= row
+        if not due:
+            return []
+        due.write({
+            'state': 'claimed',
+            'claimed_by': str(claimer or '')[:128] or False,
+            'lease_until': now + timedelta(seconds=lease_seconds),
+        })
+        return [row._claimed_purchase() for row in due]
+
+    @api.model
+    def _report(self, order_ids, state):
+        """Record the sidecar's outcome; returns the number of orders changed."""
+        if state not in REPORTABLE_STATES:
+            raise UserError(_('Unknown TikTok purchase state %s.', state))
+        ids = [int(order_id) for order_id in (order_ids or [])]
+        rows = self.sudo().search([
+            ('sale_order_id', 'in', ids),
+            ('state', 'in', ('pending', 'claimed', 'failed', 'skipped')),
+            ('state', '!=', state),
+        ])
+        rows.write({'state': state, 'lease_until': False,
+                    'skip_reason': 'no_pixel' if state == 'skipped' else False})
+        return len(rows)
+
+    def _claimed_purchase(self):
+        """One entry of sale.order.tiktok_claim_purchases() (docs/CONTRACTS.md §6)."""
+        self.ensure_one()
+        order = self.sale_order_id.sudo()
+        partner = order.partner_id
+        user = without_empty({
+            **hashing.identify_payload(
+                email=partner.email,
+                phone=partner.phone,
+                country_calling_code=partner.country_id.phone_code,
+                external_id=partner.id,
+            ),
+            'ip': order.tiktok_client_ip,
+            'user_agent': order.tiktok_user_agent,
+            'ttclid': order.tiktok_ttclid,
+            'ttp': order.tiktok_ttp,
+        })
+        # identify_payload names the phone key as ttq.identify does; the
+        # Events API calls it `phone`.
+        if 'phone_number' in user:
+            user['phone'] = user.pop('phone_number')
+        return without_empty({
+            'order_id': order.id,
+            'website_id': order.website_id.id,
+            'event_id': self.event_id,
+            # Odoo datetimes are naive UTC.
+            'event_time': calendar.timegm(self.queued_at.timetuple()),
+            'order_name': order.name,
+            'value': order.amount_total,
+            'currency': order.currency_id.name,
+            'contents': order._tiktok_contents(),
+            'user': user,
+            'page_url': '%s/shop/confirmation' % order.website_id.get_base_url().rstrip('/'),
+        })
+
+    # ------------------------------------------------------------------
+    # Administrator action
+    # ------------------------------------------------------------------
+
+    def _rearm(self):
+        """Queue a Purchase again, on an administrator's explicit request only.
+
+        Same event id: within TikTok's 48 h window the copy is merged; after it,
+        TikTok counts a second Purchase, which is what the administrator asked.
+        """
+        if not (self.env.su or self.env.user.has_group('base.group_system')):
+            raise AccessError(_('Only administrators can send a TikTok Purchase again.'))
+        for row in self.sudo().filtered(lambda row: row.state not in DUE_STATES):
+            previous = dict(STATES)[row.state]
+            row.write({'state': 'pending', 'skip_reason': False, 'claimed_by': False, 'lease_until': False,
+                       'queued_at': fields.Datetime.now()})
+            row.sale_order_id.message_post(body=_(
+                'TikTok Purchase queued again by %(user)s (it was: %(state)s).',
+                user=self.env.user.name, state=previous))

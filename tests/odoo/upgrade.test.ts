@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  copyDatabase,
+  dropDatabase,
+  ensureBaseDatabase,
+  loadConfig,
+  moduleLogProblems,
+  MODULE_NAME,
+  odooUnavailableReason,
+  psql,
+  REPO_ROOT,
+  runOdoo,
+} from '../../scripts/odoo-dev';
+import { runShell } from '../helpers/odooShop';
+
+/**
+ * Merchants upgrade in place: a database written by the previous release
+ * (19.0.1.0.0, which kept the Purchase queue on sale.order) is upgraded with
+ * this checkout's module, and its queued Purchases keep their event ids.
+ */
+const PREVIOUS_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
+
+const unavailable = odooUnavailableReason();
+if (unavailable) console.warn(`Odoo upgrade test skipped: ${unavailable}`);
+const describeWithOdoo = unavailable ? describe.skip : describe;
+
+describeWithOdoo('upgrade from the previous release on real Odoo 19', () => {
+  const config = loadConfig();
+  const db = `tt_upgrade_${process.pid}`;
+  let previousAddons: string;
+
+  beforeAll(() => {
+    previousAddons = fs.mkdtempSync(path.join(os.tmpdir(), 'tiktok-previous-'));
+    const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', PREVIOUS_RELEASE, `addon/${MODULE_NAME}`]);
+    execFileSync('tar', ['-x', '-C', previousAddons], { input: archive });
+  });
+  afterAll(() => {
+    dropDatabase(db, config);
+    fs.rmSync(previousAddons, { recursive: true, force: true });
+  });
+
+  it('moves queued Purchases into the new queue with their event ids and drops the old columns', async () => {
+    await ensureBaseDatabase(config);
+    const previous = { ...config, addonRoot: path.join(previousAddons, 'addon') };
+    copyDatabase(config.baseDb, db, config);
+    const installLog = path.join(os.tmpdir(), `${db}-install.log`);
+    expect(runOdoo(previous, ['-d', db, '-i', MODULE_NAME, '--stop-after-init', '--no-http'], installLog)).toBe(0);
+
+    // Orders in every state the previous release wrote, the way it wrote them.
+    const states = ['pending', 'claimed', 'sent', 'skipped'];
+    const ids = JSON.parse(
+      runShell(previous, db, `
+import json
+from datetime import timedelta
+from odoo import fields
+env['ir.config_parameter'].sudo().set_param('website_tiktok_events.purchase_without_payment', 'True')
+partner = env.ref('base.res_partner_2')
+product = env['product.product'].search([('sale_ok', '=', True)], limit=1)
+ids = []
+for state in ${JSON.stringify(states)}:
+    order = env['sale.order'].create({
+        'partner_id': partner.id, 'website_id': env['website'].browse(1).id,
+        'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})],
+    })
+    order.action_confirm()
+    order.sudo().write({
+        'tiktok_purchase_state': state, 'tiktok_purchase_time': fields.Datetime.now() - timedelta(minutes=5),
+        'tiktok_consent': 'not_required', 'tiktok_claimed_by': 'old-replica' if state == 'claimed' else False,
+        'tiktok_lease_until': fields.Datetime.now() - timedelta(minutes=1) if state == 'claimed' else False,
+    })
+    ids.append(order.id)
+print('@@RESULT@@' + json.dumps(ids))
+`),
+    ) as number[];
+
+    const upgradeLog = path.join(os.tmpdir(), `${db}-upgrade.log`);
+    expect(runOdoo(config, ['-d', db, '-u', MODULE_NAME, '--stop-after-init', '--no-http'], upgradeLog)).toBe(0);
+    expect(moduleLogProblems(fs.readFileSync(upgradeLog, 'utf8'))).toEqual([]);
+
+    const queue = psql(config, db, `SELECT sale_order_id || ' ' || event_id || ' ' || state FROM tiktok_server_event WHERE sale_order_id IN (${ids.join(',')}) ORDER BY sale_order_id`);
+    expect(queue.split('\n')).toEqual(ids.map((id, i) => `${id} purchase-so-${id} ${states[i]}`));
+    expect(psql(config, db, `SELECT count(*) FROM information_schema.columns WHERE table_name = 'sale_order' AND column_name IN ('tiktok_purchase_state', 'tiktok_purchase_time', 'tiktok_claimed_by', 'tiktok_lease_until')`)).toBe('0');
+
+    // The pending order and the one whose replica died are sent with the ids their pages showed.
+    const claimed = JSON.parse(
+      runShell(config, db, `
+import json
+claimed = env['sale.order'].tiktok_claim_purchases(limit=10, claimer='new-replica')
+page_id = env['sale.order'].browse(${ids[0]})._tiktok_purchase_data()['event_id']
+print('@@RESULT@@' + json.dumps({'claimed': [[c['order_id'], c['event_id']] for c in claimed], 'page': page_id}))
+`),
+    ) as { claimed: [number, string][]; page: string };
+    expect(claimed.claimed).toEqual([ids[0], ids[1]].map((id) => [id, `purchase-so-${id}`]));
+    expect(claimed.page).toBe(`purchase-so-${ids[0]}`);
+  }, 15 * 60_000);
+});
