@@ -6,106 +6,42 @@ from odoo.http import request
 
 from ..tools import hashing
 from ..tools.page_config import disabled_comment, new_page_event_id, script_safe_json, without_empty
-from ..tools.settings_resolution import (
-    DEFAULT_RELAY_URL, INHERIT, PARAM_PREFIX, is_valid_pixel_id, is_valid_relay_url,
-    normalize_pixel_id, resolve_settings, tracking_problem,
-)
+from ..tools.settings_fields import website_fields
+from ..tools.settings_resolution import resolve_settings, settings_value_problem, tracking_problem
+from ..tools.settings_table import SECRET_KEYS, SETTINGS, global_param, parse_global_value, website_field
 
 SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
-# Secrets of the website: administrators only (the sidecar reads them through
-# tiktok_sidecar_settings(), as superuser).
-SECRET_GROUPS = 'base.group_system'
-
-TRI_STATE = [(INHERIT, 'Use global setting'), ('on', 'On'), ('off', 'Off')]
-
-# Global defaults: result key -> ir.config_parameter key.
-_GLOBAL_PARAMS = {
-    'enabled': PARAM_PREFIX + 'enabled',
-    'pixel_id': PARAM_PREFIX + 'pixel_id',
-    'test_event_code': PARAM_PREFIX + 'test_event_code',
-    'relay_url': PARAM_PREFIX + 'relay_url',
-    'debug': PARAM_PREFIX + 'debug',
-    'purchase_event_name': PARAM_PREFIX + 'purchase_event_name',
-    'submit_form_event_name': PARAM_PREFIX + 'submit_form_event_name',
-    'purchase_without_payment': PARAM_PREFIX + 'purchase_without_payment',
-}
-_GLOBAL_TOKEN_PARAM = PARAM_PREFIX + 'access_token'
-_GLOBAL_FLAGS = ('enabled', 'debug', 'purchase_without_payment')
-# Never rendered into a page.
-_SECRET_KEYS = ('access_token', 'test_event_code')
-
-# Per-website fields: result key -> field name (the token is read separately).
-_WEBSITE_FIELDS = {
-    'enabled': 'tiktok_enabled',
-    'pixel_id': 'tiktok_pixel_id',
-    'test_event_code': 'tiktok_test_event_code',
-    'relay_url': 'tiktok_relay_url',
-    'debug': 'tiktok_debug',
-    'purchase_event_name': 'tiktok_purchase_event_name',
-    'submit_form_event_name': 'tiktok_submit_form_event_name',
-    'purchase_without_payment': 'tiktok_purchase_without_payment',
-}
 
 
 class Website(models.Model):
     _inherit = 'website'
 
-    tiktok_enabled = fields.Selection(
-        TRI_STATE, string='TikTok tracking', default=INHERIT, required=True,
-        help='Turn TikTok tracking on or off for this website, or follow the global setting.')
-    tiktok_pixel_id = fields.Char(
-        string='TikTok pixel ID', help='Leave empty to use the global pixel ID.')
-    tiktok_access_token = fields.Char(
-        string='TikTok Events API token', groups=SECRET_GROUPS, copy=False,
-        help='Leave empty to use the global token. Never rendered in pages.')
-    tiktok_test_event_code = fields.Char(
-        string='TikTok test event code', groups=SECRET_GROUPS,
-        help='Leave empty to use the global test event code.')
-    tiktok_relay_url = fields.Char(
-        string='TikTok relay URL', help='Leave empty to use the global relay URL.')
-    tiktok_debug = fields.Selection(
-        TRI_STATE, string='TikTok debug mode', default=INHERIT, required=True)
-    tiktok_purchase_event_name = fields.Selection(
-        [(INHERIT, 'Use global setting'), ('Purchase', 'Purchase'), ('CompletePayment', 'CompletePayment')],
-        string='TikTok name of Purchase', default=INHERIT, required=True)
-    tiktok_submit_form_event_name = fields.Selection(
-        [(INHERIT, 'Use global setting'), ('SubmitForm', 'SubmitForm'), ('Lead', 'Lead')],
-        string='TikTok name of SubmitForm', default=INHERIT, required=True)
-    tiktok_purchase_without_payment = fields.Selection(
-        TRI_STATE, string='TikTok Purchase without online payment', default=INHERIT, required=True,
-        help='Send Purchase for orders confirmed without an online payment (e.g. wire transfer).')
+    # One override per setting of tools/settings_table.py: blank or "Use
+    # global setting" inherits; secrets readable by administrators only.
+    locals().update(website_fields())
 
     @api.constrains('tiktok_pixel_id', 'tiktok_relay_url')
     def _check_tiktok_overrides(self):
         for website in self:
-            pixel_id = normalize_pixel_id(website.tiktok_pixel_id)
-            if pixel_id and not is_valid_pixel_id(pixel_id):
-                raise ValidationError(_('The TikTok pixel ID of %s is not a valid pixel code.', website.name))
-            relay_url = (website.tiktok_relay_url or '').strip()
-            if relay_url and not is_valid_relay_url(relay_url):
-                raise ValidationError(_(
-                    'The TikTok relay URL of %s must be a path starting with / or an http(s) URL.',
-                    website.name))
+            problem = settings_value_problem(self.env, website.tiktok_pixel_id, website.tiktok_relay_url)
+            if problem:
+                raise ValidationError(_('%(website)s: %(problem)s', website=website.name, problem=problem))
 
     # ------------------------------------------------------------------
     # Settings resolution
     # ------------------------------------------------------------------
 
     @api.model
-    def _tiktok_global_settings(self, with_token=False):
+    def _tiktok_global_settings(self, with_secrets=False):
         """Global defaults from ir.config_parameter (read as superuser: the
         public visitor rendering a page cannot read parameters)."""
         params = self.env['ir.config_parameter'].sudo()
-        values = {key: params.get_param(param, False) for key, param in _GLOBAL_PARAMS.items()}
-        for key in _GLOBAL_FLAGS:
-            values[key] = values[key] in ('True', 'true', '1')
-        if values['relay_url'] is False:
-            values['relay_url'] = DEFAULT_RELAY_URL
-        if with_token:
-            values['access_token'] = params.get_param(_GLOBAL_TOKEN_PARAM, False)
-        return values
+        return {
+            setting.key: parse_global_value(setting, params.get_param(global_param(setting), False))
+            for setting in SETTINGS if with_secrets or not setting.secret
+        }
 
-    def _tiktok_resolved_settings(self, with_token=False):
+    def _tiktok_resolved_settings(self, with_secrets=False):
         """Effective TikTok settings of this website (blank/'global' inherits).
 
         The token and the test event code are only returned when asked for, by
@@ -116,14 +52,12 @@ class Website(models.Model):
         # Read as superuser: a visitor rendering a page may not read the
         # restricted fields, and secrets are dropped below unless asked for.
         website = self.sudo()
-        website_values = {key: website[field] for key, field in _WEBSITE_FIELDS.items()}
-        if with_token:
-            website_values['access_token'] = website.tiktok_access_token
-        resolved = resolve_settings(self._tiktok_global_settings(with_token=with_token), website_values)
-        if not with_token:
-            for secret in _SECRET_KEYS:
-                resolved.pop(secret, None)
-        return resolved
+        website_values = {
+            setting.key: website[website_field(setting)]
+            for setting in SETTINGS if with_secrets or not setting.secret
+        }
+        resolved = resolve_settings(self._tiktok_global_settings(with_secrets=with_secrets), website_values)
+        return resolved if with_secrets else {key: value for key, value in resolved.items() if key not in SECRET_KEYS}
 
     def _tiktok_tracking_active(self):
         self.ensure_one()
@@ -159,7 +93,7 @@ class Website(models.Model):
 
     def _tiktok_sidecar_entry(self):
         self.ensure_one()
-        resolved = self._tiktok_resolved_settings(with_token=True)
+        resolved = self._tiktok_resolved_settings(with_secrets=True)
         entry = {
             'website_id': self.id,
             'name': self.name,

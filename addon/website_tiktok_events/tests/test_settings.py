@@ -2,6 +2,9 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.website_tiktok_events.tools.settings_resolution import tracking_problem
+from odoo.addons.website_tiktok_events.tools.settings_table import (
+    SETTINGS, global_param, settings_global_field, settings_website_field, website_field,
+)
 from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_PIXEL, WEBSITE_TOKEN, TikTokCase
 
 
@@ -9,7 +12,7 @@ from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_PIXEL, WEBSITE_TOKEN, Ti
 class TestSettingsResolution(TikTokCase):
 
     def test_blank_website_fields_inherit_the_global_settings(self):
-        resolved = self.website._tiktok_resolved_settings(with_token=True)
+        resolved = self.website._tiktok_resolved_settings(with_secrets=True)
         self.assertTrue(resolved['enabled'])
         self.assertEqual(resolved['pixel_id'], GLOBAL_PIXEL)
         self.assertEqual(resolved['access_token'], GLOBAL_TOKEN)
@@ -27,7 +30,7 @@ class TestSettingsResolution(TikTokCase):
             'tiktok_purchase_event_name': 'CompletePayment', 'tiktok_submit_form_event_name': 'Lead',
             'tiktok_purchase_without_payment': 'on',
         })
-        resolved = self.website._tiktok_resolved_settings(with_token=True)
+        resolved = self.website._tiktok_resolved_settings(with_secrets=True)
         self.assertEqual(resolved, {
             'enabled': False,
             'pixel_id': WEBSITE_PIXEL,
@@ -102,14 +105,25 @@ class TestSettingsScreen(TikTokCase):
 
     def test_settings_and_website_views_show_the_fields(self):
         settings_arch = self.env['res.config.settings'].get_views([(False, 'form')])['views']['form']['arch']
-        for field in ('tiktok_enabled', 'tiktok_pixel_id', 'tiktok_access_token', 'tiktok_test_event_code',
-                      'tiktok_relay_url', 'tiktok_purchase_event_name', 'tiktok_submit_form_event_name',
-                      'tiktok_purchase_without_payment', 'tiktok_debug', 'website_tiktok_pixel_id'):
-            self.assertIn('name="%s"' % field, settings_arch)
+        for setting in SETTINGS:
+            for field in (settings_global_field(setting), settings_website_field(setting)):
+                self.assertIn('name="%s"' % field, settings_arch)
         self.assertIn('id="website_tiktok_settings"', settings_arch)
         website_arch = self.env['website'].get_views([(False, 'form')])['views']['form']['arch']
         self.assertIn('name="page_tiktok"', website_arch)
-        self.assertIn('name="tiktok_access_token"', website_arch)
+        for setting in SETTINGS:
+            self.assertIn('name="%s"' % website_field(setting), website_arch)
+
+    def test_every_setting_has_its_fields_and_readers(self):
+        website_fields = self.env['website']._fields
+        page_fields = self.env['res.config.settings']._fields
+        for setting in SETTINGS:
+            override = website_fields[website_field(setting)]
+            self.assertEqual(page_fields[settings_global_field(setting)].config_parameter, global_param(setting))
+            self.assertEqual(page_fields[settings_website_field(setting)].related, 'website_id.%s' % override.name)
+            expected_groups = 'base.group_system' if setting.secret else None
+            for field in (override, page_fields[settings_website_field(setting)]):
+                self.assertEqual(field.groups, expected_groups, field.name)
 
     def test_purchase_event_id_is_derived_from_the_order(self):
         order = self.env['sale.order'].create({'partner_id': self.env.ref('base.res_partner_2').id})

@@ -4,14 +4,7 @@ Pure functions: the Odoo models only gather the raw values and call these.
 """
 import re
 
-PARAM_PREFIX = 'website_tiktok_events.'
-DEFAULT_RELAY_URL = '/tiktok/relay'
-
-# Per-website selection value meaning "use the global default".
-INHERIT = 'global'
-
-PURCHASE_NAMES = ('Purchase', 'CompletePayment')
-SUBMIT_FORM_NAMES = ('SubmitForm', 'Lead')
+from .settings_table import SETTINGS
 
 # TikTok pixel codes are 20 upper-case alphanumerics today; the range leaves room
 # for format changes while still refusing anything that could break out of a
@@ -32,6 +25,17 @@ def is_valid_pixel_id(value):
 def is_valid_relay_url(value):
     """A same-site path (``/tiktok/relay``) or an absolute http(s) URL."""
     return bool(value) and bool(_RELATIVE_PATH.match(value) or _ABSOLUTE_URL.match(value))
+
+
+def settings_value_problem(env, pixel_id, relay_url):
+    """Why a pixel id or relay URL typed in the settings is refused (translated), or None."""
+    pixel_id = normalize_pixel_id(pixel_id)
+    if pixel_id and not is_valid_pixel_id(pixel_id):
+        return env._('The TikTok pixel ID is not a valid pixel code (letters and digits, as in Events Manager).')
+    relay_url = (relay_url or '').strip()
+    if relay_url and not is_valid_relay_url(relay_url):
+        return env._('The TikTok relay URL must be a path starting with / or an http(s) URL.')
+    return None
 
 
 def _text(value):
@@ -60,37 +64,33 @@ def _pick_choice(website_value, global_value, allowed):
     return allowed[0]
 
 
+def _pick(setting, website_value, global_value):
+    if setting.kind == 'flag':
+        return _pick_flag(website_value, global_value)
+    if setting.kind == 'choice':
+        return _pick_choice(website_value, global_value, setting.choices)
+    return _pick_text(website_value, global_value)
+
+
 def resolve_settings(global_values, website_values):
     """Effective settings of one website.
 
-    ``global_values`` holds the global defaults keyed like the result
-    (``enabled``, ``pixel_id``, ``access_token``, ``test_event_code``,
-    ``relay_url``, ``debug``, ``purchase_event_name``,
-    ``submit_form_event_name``, ``purchase_without_payment``);
-    ``website_values`` holds the raw per-website fields under the same keys
-    (blank text or ``'global'`` means inherit).
+    Both arguments are keyed by setting (tools/settings_table.py):
+    ``global_values`` holds the global defaults, ``website_values`` the raw
+    per-website overrides (blank text or ``'global'`` means inherit). The two
+    event-name choices come back together as ``event_names``, the shape every
+    other part of the product uses.
     """
-    relay_url = _pick_text(website_values.get('relay_url'), global_values.get('relay_url'))
-    return {
-        'enabled': _pick_flag(website_values.get('enabled'), global_values.get('enabled')),
-        'pixel_id': normalize_pixel_id(
-            _pick_text(website_values.get('pixel_id'), global_values.get('pixel_id'))),
-        'access_token': _pick_text(website_values.get('access_token'), global_values.get('access_token')),
-        'test_event_code': _pick_text(
-            website_values.get('test_event_code'), global_values.get('test_event_code')),
-        'relay_url': relay_url,
-        'debug': _pick_flag(website_values.get('debug'), global_values.get('debug')),
-        'purchase_without_payment': _pick_flag(
-            website_values.get('purchase_without_payment'), global_values.get('purchase_without_payment')),
-        'event_names': {
-            'Purchase': _pick_choice(
-                website_values.get('purchase_event_name'), global_values.get('purchase_event_name'),
-                PURCHASE_NAMES),
-            'SubmitForm': _pick_choice(
-                website_values.get('submit_form_event_name'), global_values.get('submit_form_event_name'),
-                SUBMIT_FORM_NAMES),
-        },
+    resolved = {
+        setting.key: _pick(setting, website_values.get(setting.key), global_values.get(setting.key))
+        for setting in SETTINGS
     }
+    resolved['pixel_id'] = normalize_pixel_id(resolved['pixel_id'])
+    resolved['event_names'] = {
+        'Purchase': resolved.pop('purchase_event_name'),
+        'SubmitForm': resolved.pop('submit_form_event_name'),
+    }
+    return resolved
 
 
 def tracking_problem(resolved):

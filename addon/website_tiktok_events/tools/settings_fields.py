@@ -1,0 +1,51 @@
+"""Odoo fields of the settings, made from the table in settings_table.py."""
+from odoo import fields
+
+from .settings_table import (
+    INHERIT, SETTINGS, global_param, settings_global_field, settings_website_field, website_field,
+)
+
+ADMINISTRATORS = 'base.group_system'
+_USE_GLOBAL = (INHERIT, 'Use global setting')
+
+
+def _readers(setting):
+    return {'groups': ADMINISTRATORS} if setting.secret else {}
+
+
+def _website_override(setting):
+    label = 'TikTok: %s' % setting.label
+    if setting.kind == 'text':
+        return fields.Char(string=label, help='%s Leave empty to use the global setting.' % setting.help,
+                           copy=not setting.secret, **_readers(setting))
+    choices = [('on', 'On'), ('off', 'Off')] if setting.kind == 'flag' else [(c, c) for c in setting.choices]
+    return fields.Selection([_USE_GLOBAL] + choices, string=label, default=INHERIT, required=True,
+                            help=setting.help, **_readers(setting))
+
+
+def _global_default(setting):
+    options = {'string': setting.label, 'help': setting.help, 'config_parameter': global_param(setting),
+               **_readers(setting)}
+    if setting.kind == 'flag':
+        return fields.Boolean(**options)
+    if setting.kind == 'choice':
+        return fields.Selection([(c, c) for c in setting.choices], default=setting.default, **options)
+    return fields.Char(default=setting.default or None, **options)
+
+
+def _selected_website_override(setting):
+    field_class = fields.Char if setting.kind == 'text' else fields.Selection
+    return field_class(related='website_id.%s' % website_field(setting), readonly=False, **_readers(setting))
+
+
+def website_fields():
+    """The per-website override of every setting, for the `website` model."""
+    return {website_field(setting): _website_override(setting) for setting in SETTINGS}
+
+
+def settings_page_fields():
+    """For `res.config.settings`: the global default of every setting, and the
+    override of the website selected at the top of the page."""
+    page = {settings_global_field(setting): _global_default(setting) for setting in SETTINGS}
+    page.update({settings_website_field(setting): _selected_website_override(setting) for setting in SETTINGS})
+    return page

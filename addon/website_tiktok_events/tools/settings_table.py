@@ -1,0 +1,84 @@
+"""Every TikTok setting, declared once.
+
+A row says what a setting is. Everything else is derived from the rows: the
+global parameter (``ir.config_parameter``), the per-website override field on
+``website``, the two fields of the settings page, who may read it, and how a
+website's value falls back to the global one (``settings_resolution.py``).
+"""
+from collections import namedtuple
+
+PARAM_PREFIX = 'website_tiktok_events.'
+DEFAULT_RELAY_URL = '/tiktok/relay'
+
+# Per-website selection value meaning "use the global setting".
+INHERIT = 'global'
+
+PURCHASE_NAMES = ('Purchase', 'CompletePayment')
+SUBMIT_FORM_NAMES = ('SubmitForm', 'Lead')
+
+# kind: 'flag' (on/off; a website may also inherit), 'text' (a blank website
+# value inherits), 'choice' (one of `choices`; a website may also inherit).
+# secret: readable by administrators only, never rendered into a page (the
+# sidecar gets it through website.tiktok_sidecar_settings()).
+Setting = namedtuple('Setting', 'key kind label help default choices secret', defaults=(False, (), False))
+
+SETTINGS = (
+    Setting('enabled', 'flag', 'TikTok Pixel & Events API',
+            'Put the TikTok pixel on the website pages and send every event from the server too.'),
+    Setting('pixel_id', 'text', 'Pixel ID',
+            'The pixel code shown in TikTok Events Manager (Data sources, your web pixel).'),
+    Setting('access_token', 'text', 'Events API access token',
+            'Generated in TikTok Events Manager (your pixel, Settings, Events API). '
+            'Readable by administrators only and never put in a page.', secret=True),
+    Setting('test_event_code', 'text', 'Test event code',
+            'From TikTok Events Manager, Test events: while it is set, server events show up there. '
+            'Remove it in production.', secret=True),
+    Setting('relay_url', 'text', 'Relay URL',
+            'Where browsers send the server copy of each event: a path of the shop routed to the sidecar '
+            '(default /tiktok/relay) or the sidecar\'s own https URL.', default=DEFAULT_RELAY_URL),
+    Setting('debug', 'flag', 'Debug mode',
+            'Log every event in the browser console and show the pixel helper panel on the pages.'),
+    Setting('purchase_event_name', 'choice', 'Purchase sent as',
+            'TikTok renamed CompletePayment to Purchase in 2025; both are converted. '
+            'Browser and server always use the same name.',
+            default='Purchase', choices=PURCHASE_NAMES),
+    Setting('submit_form_event_name', 'choice', 'SubmitForm sent as',
+            'TikTok renamed SubmitForm to Lead in 2025; both are converted. '
+            'Browser and server always use the same name.',
+            default='SubmitForm', choices=SUBMIT_FORM_NAMES),
+    Setting('purchase_without_payment', 'flag', 'Purchase without online payment',
+            'Also send Purchase for website orders confirmed without an online payment '
+            '(for example a wire transfer confirmed in the back office).'),
+)
+
+SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}
+SECRET_KEYS = tuple(setting.key for setting in SETTINGS if setting.secret)
+
+
+def global_param(setting):
+    """The ``ir.config_parameter`` key of the global value."""
+    return PARAM_PREFIX + setting.key
+
+
+def website_field(setting):
+    """The per-website override field on ``website``."""
+    return 'tiktok_' + setting.key
+
+
+def settings_global_field(setting):
+    """The settings page field of the global value."""
+    return 'tiktok_' + setting.key
+
+
+def settings_website_field(setting):
+    """The settings page field of the selected website's override."""
+    return 'website_tiktok_' + setting.key
+
+
+def parse_global_value(setting, raw):
+    """A stored ``ir.config_parameter`` text as the setting's value."""
+    if setting.kind == 'flag':
+        return raw in ('True', 'true', '1')
+    if raw is False or raw is None:
+        return setting.default
+    return raw
