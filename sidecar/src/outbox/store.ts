@@ -222,6 +222,14 @@ export class SqliteOutboxStore implements OutboxStore {
          WHERE o.state IN ('delivered', 'dead') LIMIT ?`,
       ),
       forgetClaim: this.db.prepare(`DELETE FROM purchase_claims WHERE order_id = ?`),
+      // Odoo hands out an order again only when it wants it sent (an administrator's
+      // "send again", or a report of its earlier refusal that never arrived): a dead
+      // letter of it goes back in the queue with the fresh payload.
+      reviveDead: this.db.prepare(
+        `UPDATE outbox SET state = 'pending', payload = @payload, event_time = @eventTime, attempts = 0, next_attempt_at = @now,
+                error_code = NULL, last_error = NULL, delivered_at = NULL
+         WHERE pixel_id = @pixelId AND event = @event AND event_id = @eventId AND state = 'dead'`,
+      ),
       saveSnapshot: this.db.prepare(`INSERT OR REPLACE INTO settings_snapshot (id, json, saved_at) VALUES (1, ?, ?)`),
       loadSnapshot: this.db.prepare(`SELECT json FROM settings_snapshot WHERE id = 1`),
       requeueAll: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead'`),
@@ -347,7 +355,14 @@ export class SqliteOutboxStore implements OutboxStore {
   enqueueClaims(claims: PurchaseClaim[], now: number): boolean[] {
     return this.db.transaction(() => {
       const stored = this.enqueue(claims.map((c) => c.event), now);
-      for (const c of claims) this.stmt.insertClaim.run(c.orderId, c.event.pixelId, c.event.event, c.event.eventId, now);
+      claims.forEach((c, i) => {
+        this.stmt.insertClaim.run(c.orderId, c.event.pixelId, c.event.event, c.event.eventId, now);
+        if (stored[i]) return;
+        const { pixelId, event, eventId, row } = c.event;
+        if (this.stmt.reviveDead.run({ pixelId, event, eventId, payload: JSON.stringify(row), eventTime: row.event_time, now }).changes) {
+          this.lanes = undefined; // the revived row's lane may not be known since start
+        }
+      });
       return stored;
     })();
   }

@@ -93,6 +93,21 @@ describe('SqliteOutboxStore', () => {
     expect(store.prune(2001)).toBe(1);
     expect(store.counts()).toEqual({ pending: 1, in_flight: 0, delivered: 0, dead: 0 });
   });
+  it('puts a dead Purchase back in the queue when Odoo hands its order out again, and leaves a delivered one alone', () => {
+    const purchase = (eventId: string, value: number) =>
+      event(eventId, { event: 'Purchase', source: 'server', row: { event: 'Purchase', event_id: eventId, event_time: 1_732_500_000, properties: { value } } });
+    store.enqueueClaims([{ orderId: 1, event: purchase('p-1', 10) }, { orderId: 2, event: purchase('p-2', 20) }], 1000);
+    const [first, second] = store.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 10);
+    store.markDead([first.id], 40002, 'bad value', 1100);
+    store.markDelivered([second.id], 1100);
+    expect(store.settledClaims(10)).toEqual(expect.arrayContaining([{ orderId: 1, outcome: 'dead' }, { orderId: 2, outcome: 'delivered' }]));
+
+    // An administrator fixed the order and asked for it again: the same ids come back.
+    expect(store.enqueueClaims([{ orderId: 1, event: purchase('p-1', 11) }, { orderId: 2, event: purchase('p-2', 20) }], 2000)).toEqual([false, false]);
+    expect(store.settledClaims(10)).toEqual([{ orderId: 2, outcome: 'delivered' }]);
+    const again = store.claim({ pixelId: PIXEL, testEventCode: '' }, 2000, 10);
+    expect(again.map((r) => [r.eventId, r.attempts, r.row.properties?.value])).toEqual([['p-1', 1, 11]]);
+  });
 });
 
 describe('GroupCommitWriter', () => {
