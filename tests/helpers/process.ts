@@ -10,6 +10,10 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
  */
 export const SIDECAR_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=4'];
 
+/** Every test sidecar gets this operations token: its /healthz details and /metrics need it. */
+export const TEST_OPS_TOKEN = 'test-ops-token-0123456789abcdef-0123';
+export const OPS_AUTH = { Authorization: `Bearer ${TEST_OPS_TOKEN}` } as const;
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -46,7 +50,7 @@ export function spawnSidecar(env: Record<string, string>, output: string[] = [],
     : ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'sidecar/src/cli.ts'), 'serve'];
   const child = spawn(process.execPath, entry, {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', OPS_TOKEN: TEST_OPS_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d) => output.push(String(d)));
