@@ -122,6 +122,21 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   // The operations port answers everything without a token: it is bound where only operators reach it.
   const opsApp = cfg.OPS_PORT === undefined ? undefined : mountOpsRoutes(express().disable('x-powered-by'), ops, () => 'granted', metricsClosed(cfg));
 
+  /** Bounded passes with a turn of the event loop between them, so the relay keeps answering. */
+  const scrubDeadLetters = async (deadBefore: number): Promise<void> => {
+    let scrubbed = 0;
+    try {
+      for (let changed = SCRUB_BATCH; changed === SCRUB_BATCH && accepting; ) {
+        changed = store.scrubDeadLetters(deadBefore, SCRUB_BATCH);
+        scrubbed += changed;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (err) {
+      log.error({ err }, 'outbox: scrubbing dead letters failed; the next pass tries again');
+    }
+    if (scrubbed) log.info({ scrubbed }, 'outbox: dead letters past retention stripped of user data and page query strings');
+  };
+
   let server: Server | undefined;
   let opsServer: Server | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
@@ -141,8 +156,10 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       odooSettings?.start();
       poller?.start();
       const prune = () => {
-        const removed = store.prune(Date.now() - retentionMs);
+        const before = Date.now() - retentionMs;
+        const removed = store.prune(before);
         if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
+        void scrubDeadLetters(before);
       };
       prune();
       pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
@@ -175,6 +192,9 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     },
   };
 }
+
+/** Dead letters scrubbed per statement. */
+const SCRUB_BATCH = 500;
 
 export interface Health {
   status: 'ok' | 'stopping';
