@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, runMode } from './config';
 import { createLogger } from './log';
-import { SqliteOutboxStore } from './outbox/store';
+import { deadLetterReport } from './outbox/deadLetterReport';
+import { openOutbox, OutboxOpenError } from './outbox/openOutbox';
+import type { SqliteOutboxStore } from './outbox/store';
 import { createSidecar } from './server';
 import { formatFindings, runDoctor } from './doctor';
 
@@ -48,7 +50,8 @@ async function serve(): Promise<void> {
 
 function withStore<T>(fn: (store: SqliteOutboxStore) => T): T {
   const cfg = loadConfig();
-  const store = new SqliteOutboxStore(cfg.OUTBOX_PATH);
+  // Inspection only: a corrupt file is reported, never moved (`serve` does that).
+  const store = openOutbox(cfg.OUTBOX_PATH);
   try {
     return fn(store);
   } finally {
@@ -68,7 +71,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'dead-letters':
-      withStore((store) => console.table(store.deadLetters(100)));
+      withStore((store) => {
+        const letters = deadLetterReport(store.deadLetters(100));
+        if (letters.length) console.table(letters);
+        else console.log('no dead letters');
+      });
       return;
     case 'requeue-dead':
       withStore((store) => console.log(`${store.requeueDead(Date.now())} dead letters queued again`));
@@ -88,6 +95,10 @@ main(process.argv.slice(2)).catch((err) => {
   if (err instanceof ConfigError) {
     console.error(err.message);
     process.exit(78); // EX_CONFIG
+  }
+  if (err instanceof OutboxOpenError) {
+    console.error(err.message);
+    process.exit(74); // EX_IOERR
   }
   createLogger('error').fatal({ err }, 'sidecar failed to start');
   process.exit(1);

@@ -7,7 +7,8 @@ import { Dispatcher } from './dispatcher/dispatcher';
 import { createLogger } from './log';
 import { Metrics } from './metrics';
 import { GroupCommitWriter } from './outbox/groupCommit';
-import { SqliteOutboxStore, type OutboxStore } from './outbox/store';
+import { openOutbox } from './outbox/openOutbox';
+import type { OutboxStore } from './outbox/store';
 import { metricsClosed, opsAccess, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
 import { createRelayHandler } from './relay/handler';
 import { settingsFromEnv, StaticSettings } from './settings/static';
@@ -52,7 +53,8 @@ export interface Sidecar {
 export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const log = parts.log ?? createLogger(cfg.LOG_LEVEL);
   const metrics = parts.metrics ?? new Metrics({ defaultMetrics: true });
-  const store = parts.store ?? new SqliteOutboxStore(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC });
+  const store =
+    parts.store ?? openOutbox(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC }, { log, onMovedAside: () => metrics.outboxCorrupt.inc() });
   const connector =
     cfg.ODOO_URL && !parts.odoo
       ? new OdooConnector(

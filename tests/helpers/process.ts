@@ -52,6 +52,7 @@ let bundle: string | undefined;
 function sidecarBundle(): string {
   if (bundle) return bundle;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidecar-bundle-'));
+  fs.chmodSync(dir, 0o755); // readable by a sidecar started as another user
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const outfile = path.join(dir, 'cli.js');
   buildSync({ entryPoints: [path.join(REPO_ROOT, 'sidecar/src/cli.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'error' });
@@ -65,17 +66,23 @@ function sidecarBundle(): string {
  * `npm run build:sidecar` as in production (benchmarks: ts-node's compiler would add
  * its own memory to the measured RSS).
  */
-export function spawnSidecar(env: Record<string, string>, output: string[] = [], opts: { compiled?: boolean; bundled?: boolean } = {}): ChildProcess {
+export function spawnSidecar(
+  env: Record<string, string>,
+  output: string[] = [],
+  opts: { compiled?: boolean; bundled?: boolean; user?: { uid: number; gid: number }; command?: string[] } = {},
+): ChildProcess {
+  const command = opts.command ?? ['serve'];
   const entry = opts.compiled
-    ? [...SIDECAR_NODE_FLAGS, path.join(REPO_ROOT, 'dist/sidecar/src/cli.js'), 'serve']
+    ? [...SIDECAR_NODE_FLAGS, path.join(REPO_ROOT, 'dist/sidecar/src/cli.js'), ...command]
     : opts.bundled
-      ? [sidecarBundle(), 'serve']
-      : ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'sidecar/src/cli.ts'), 'serve'];
+      ? [sidecarBundle(), ...command]
+      : ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'sidecar/src/cli.ts'), ...command];
   const child = spawn(process.execPath, entry, {
     cwd: REPO_ROOT,
     // NODE_PATH: the bundle lives outside the repository but requires its node_modules.
     env: { PATH: process.env.PATH ?? '', NODE_PATH: path.join(REPO_ROOT, 'node_modules'), LOG_LEVEL: 'warn', OPS_TOKEN: TEST_OPS_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...opts.user,
   });
   child.stdout?.on('data', (d) => output.push(String(d)));
   child.stderr?.on('data', (d) => output.push(String(d)));
