@@ -33,7 +33,13 @@ async function serve(): Promise<void> {
     log.info({ odoo: cfg.ODOO_URL, db: cfg.ODOO_DB ?? null, transport: cfg.ODOO_TRANSPORT }, 'odoo mode: website settings and purchases come from Odoo');
   }
   const port = await sidecar.start();
-  log.info({ host: cfg.RELAY_HOST, port, relay: cfg.RELAY_PATH, outbox: cfg.OUTBOX_PATH }, 'sidecar listening');
+  const metrics =
+    cfg.OPS_PORT !== undefined
+      ? `http://${cfg.OPS_HOST}:${sidecar.opsPort()}/metrics`
+      : cfg.OPS_TOKEN
+        ? '/metrics with the bearer token'
+        : 'off (set OPS_TOKEN or OPS_PORT)';
+  log.info({ host: cfg.RELAY_HOST, port, relay: cfg.RELAY_PATH, outbox: cfg.OUTBOX_PATH, metrics }, 'sidecar listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {

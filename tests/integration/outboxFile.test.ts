@@ -65,6 +65,8 @@ describe('the outbox file', () => {
     const errors = logged.filter((l) => l.level >= 50);
     expect(errors).toHaveLength(1);
     expect(errors[0].msg).toContain(path.join(dir, moved[0]));
+    // The start line says how metrics are served, never with what.
+    expect(output.join('')).toContain('"metrics":"/metrics with the bearer token"');
     expect(output.join('')).not.toContain(TEST_OPS_TOKEN);
 
     // The next start finds a sound outbox: nothing moved again, and the event is still there.
