@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, runMode } from './config';
 import { createLogger } from './log';
-import { SqliteOutboxStore } from './outbox/store';
+import { deadLetterReport } from './outbox/deadLetterReport';
+import { openOutbox, OutboxOpenError } from './outbox/openOutbox';
+import type { SqliteOutboxStore } from './outbox/store';
 import { createSidecar } from './server';
 import { formatFindings, runDoctor } from './doctor';
 
@@ -31,7 +33,13 @@ async function serve(): Promise<void> {
     log.info({ odoo: cfg.ODOO_URL, db: cfg.ODOO_DB ?? null, transport: cfg.ODOO_TRANSPORT }, 'odoo mode: website settings and purchases come from Odoo');
   }
   const port = await sidecar.start();
-  log.info({ host: cfg.RELAY_HOST, port, relay: cfg.RELAY_PATH, outbox: cfg.OUTBOX_PATH }, 'sidecar listening');
+  const metrics =
+    cfg.OPS_PORT !== undefined
+      ? `http://${cfg.OPS_HOST}:${sidecar.opsPort()}/metrics`
+      : cfg.OPS_TOKEN
+        ? '/metrics with the bearer token'
+        : 'off (set OPS_TOKEN or OPS_PORT)';
+  log.info({ host: cfg.RELAY_HOST, port, relay: cfg.RELAY_PATH, outbox: cfg.OUTBOX_PATH, metrics }, 'sidecar listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -48,7 +56,8 @@ async function serve(): Promise<void> {
 
 function withStore<T>(fn: (store: SqliteOutboxStore) => T): T {
   const cfg = loadConfig();
-  const store = new SqliteOutboxStore(cfg.OUTBOX_PATH);
+  // Inspection only: a corrupt file is reported, never moved (`serve` does that).
+  const store = openOutbox(cfg.OUTBOX_PATH);
   try {
     return fn(store);
   } finally {
@@ -68,7 +77,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'dead-letters':
-      withStore((store) => console.table(store.deadLetters(100)));
+      withStore((store) => {
+        const letters = deadLetterReport(store.deadLetters(100));
+        if (letters.length) console.table(letters);
+        else console.log('no dead letters');
+      });
       return;
     case 'requeue-dead':
       withStore((store) => console.log(`${store.requeueDead(Date.now())} dead letters queued again`));
@@ -88,6 +101,10 @@ main(process.argv.slice(2)).catch((err) => {
   if (err instanceof ConfigError) {
     console.error(err.message);
     process.exit(78); // EX_CONFIG
+  }
+  if (err instanceof OutboxOpenError) {
+    console.error(err.message);
+    process.exit(74); // EX_IOERR
   }
   createLogger('error').fatal({ err }, 'sidecar failed to start');
   process.exit(1);

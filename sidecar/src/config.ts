@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PIXEL_ID } from './tiktok/validate';
+import { OPS_TOKEN_MIN_LENGTH } from './ops';
 
 /**
  * Every setting comes from an environment variable, validated once at start.
@@ -69,6 +70,15 @@ export const EnvSchema = z.object({
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
+
+  // Details of /healthz and /metrics: with this token on the relay port, or without one on a port of their own.
+  OPS_TOKEN: z
+    .string()
+    .min(OPS_TOKEN_MIN_LENGTH, `expected at least ${OPS_TOKEN_MIN_LENGTH} characters (e.g. the output of: openssl rand -hex 32)`)
+    .regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces')
+    .optional(),
+  OPS_HOST: z.string().default('127.0.0.1'),
+  OPS_PORT: int(0, 65535).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -81,7 +91,7 @@ export class ConfigError extends Error {
 }
 
 /** Env names whose values must never be echoed back, even in an error message. */
-const SECRET_VARS = new Set(['TIKTOK_ACCESS_TOKEN', 'ODOO_API_KEY']);
+const SECRET_VARS = new Set(['TIKTOK_ACCESS_TOKEN', 'ODOO_API_KEY', 'OPS_TOKEN']);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
   // Blank variables (VAR= in a compose file) mean "not set".
@@ -102,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
   if (cfg.ODOO_URL && (!cfg.ODOO_LOGIN || !cfg.ODOO_API_KEY)) problems.push('ODOO_URL needs ODOO_LOGIN and ODOO_API_KEY (an API key of the TikTok sidecar user)');
   if (!cfg.ODOO_URL && (cfg.ODOO_LOGIN || cfg.ODOO_API_KEY || cfg.ODOO_DB)) problems.push('ODOO_LOGIN/ODOO_API_KEY/ODOO_DB are set but ODOO_URL is not');
   if (cfg.RETRY_MAX_MS < cfg.RETRY_BASE_MS) problems.push('RETRY_MAX_MS must be at least RETRY_BASE_MS');
+  if (cfg.OPS_PORT && cfg.OPS_PORT === cfg.RELAY_PORT) problems.push('OPS_PORT must differ from RELAY_PORT (the operations port is a listener of its own)');
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }

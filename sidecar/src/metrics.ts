@@ -79,4 +79,10 @@ export class Metrics {
   watchOutbox(store: OutboxStore): void {
     this.outbox = store;
   }
+
+  readonly outboxCorrupt = new Counter({
+    name: 'tiktok_outbox_corrupt_total',
+    help: 'Outbox files found corrupt at start, moved aside and replaced by an empty outbox',
+    registers: [this.registry],
+  });
 }

@@ -7,7 +7,9 @@ import { Dispatcher } from './dispatcher/dispatcher';
 import { createLogger } from './log';
 import { Metrics } from './metrics';
 import { GroupCommitWriter } from './outbox/groupCommit';
-import { SqliteOutboxStore, type OutboxStore } from './outbox/store';
+import { openOutbox } from './outbox/openOutbox';
+import type { OutboxStore } from './outbox/store';
+import { metricsClosed, opsAccess, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
 import { createRelayHandler } from './relay/handler';
 import { settingsFromEnv, StaticSettings } from './settings/static';
 import type { SettingsSource } from './settings/types';
@@ -41,6 +43,8 @@ export interface Sidecar {
   log: Logger;
   /** Listen and start delivering; resolves with the bound port. */
   start(): Promise<number>;
+  /** The bound operations port (OPS_PORT) once started; undefined when there is none. */
+  opsPort(): number | undefined;
   /** Stop intake, deliver what is due within the grace period, close the outbox. */
   stop(): Promise<void>;
 }
@@ -49,7 +53,8 @@ export interface Sidecar {
 export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const log = parts.log ?? createLogger(cfg.LOG_LEVEL);
   const metrics = parts.metrics ?? new Metrics({ defaultMetrics: true });
-  const store = parts.store ?? new SqliteOutboxStore(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC });
+  const store =
+    parts.store ?? openOutbox(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC }, { log, onMovedAside: () => metrics.outboxCorrupt.inc() });
   const connector =
     cfg.ODOO_URL && !parts.odoo
       ? new OdooConnector(
@@ -102,23 +107,40 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     if (path === cfg.RELAY_PATH) relay(req, res);
     else app(req, res);
   };
-  app.get('/healthz', (_req, res) => {
-    const outbox = store.counts();
-    const { rss, heapUsed } = process.memoryUsage();
-    res.status(accepting ? 200 : 503).json({
-      status: accepting ? 'ok' : 'stopping',
-      mode: runMode(cfg),
-      pixels: settings.all().length,
-      outbox,
-      memoryMb: { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) },
-    });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  app.use((_req, res) => res.status(404).json({ error: 'not_found', detail: 'no such endpoint' }));
+  const ops: OpsRoutes = {
+    health: () => healthStatus({ accepting }),
+    details: () => {
+      const { rss, heapUsed } = process.memoryUsage();
+      return {
+        mode: runMode(cfg),
+        pixels: settings.all().length,
+        outbox: store.counts(),
+        memoryMb: { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) },
+      };
+    },
+    metrics,
+  };
+  mountOpsRoutes(app, ops, (req) => opsAccess(req.headers.authorization, cfg.OPS_TOKEN), metricsClosed(cfg));
+  // The operations port answers everything without a token: it is bound where only operators reach it.
+  const opsApp = cfg.OPS_PORT === undefined ? undefined : mountOpsRoutes(express().disable('x-powered-by'), ops, () => 'granted', metricsClosed(cfg));
+
+  /** Bounded passes with a turn of the event loop between them, so the relay keeps answering. */
+  const scrubDeadLetters = async (deadBefore: number): Promise<void> => {
+    let scrubbed = 0;
+    try {
+      for (let changed = SCRUB_BATCH; changed === SCRUB_BATCH && accepting; ) {
+        changed = store.scrubDeadLetters(deadBefore, SCRUB_BATCH);
+        scrubbed += changed;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (err) {
+      log.error({ err }, 'outbox: scrubbing dead letters failed; the next pass tries again');
+    }
+    if (scrubbed) log.info({ scrubbed }, 'outbox: dead letters past retention stripped of user data and page query strings');
+  };
 
   let server: Server | undefined;
+  let opsServer: Server | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   const retentionMs = cfg.OUTBOX_RETENTION_HOURS * 3600_000;
 
@@ -136,19 +158,21 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       odooSettings?.start();
       poller?.start();
       const prune = () => {
-        const removed = store.prune(Date.now() - retentionMs);
+        const before = Date.now() - retentionMs;
+        const removed = store.prune(before);
         if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
+        void scrubDeadLetters(before);
       };
       prune();
       pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
       pruneTimer.unref();
-      server = await new Promise<Server>((resolve, reject) => {
-        const s = http.createServer(handler);
-        s.once('error', reject);
-        s.listen(cfg.RELAY_PORT, cfg.RELAY_HOST, () => resolve(s));
-      });
+      server = await listen(handler, cfg.RELAY_PORT, cfg.RELAY_HOST);
       server.keepAliveTimeout = 65_000;
+      if (opsApp) opsServer = await listen(opsApp, cfg.OPS_PORT!, cfg.OPS_HOST);
       return (server.address() as AddressInfo).port;
+    },
+    opsPort() {
+      return opsServer ? (opsServer.address() as AddressInfo).port : undefined;
     },
     async stop() {
       accepting = false;
@@ -161,12 +185,71 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       await dispatcher.stop(cfg.SHUTDOWN_GRACE_MS);
       server?.closeAllConnections();
       await closed;
+      opsServer?.closeAllConnections();
+      await new Promise<void>((resolve) => (opsServer ? opsServer.close(() => resolve()) : resolve()));
       // Report what TikTok settled during the flush, so Odoo does not hand it out again.
       await poller?.reportSettled().catch(() => undefined);
       connector?.close();
       store.close();
     },
   };
+}
+
+/** Dead letters scrubbed per statement. */
+const SCRUB_BATCH = 500;
+
+export interface Health {
+  status: 'ok' | 'stopping';
+  httpStatus: 200 | 503;
+}
+
+/** Whether the sidecar is healthy: the one decision behind /healthz and the container's healthcheck. */
+export function healthStatus(state: { accepting: boolean }): Health {
+  if (!state.accepting) return { status: 'stopping', httpStatus: 503 };
+  return { status: 'ok', httpStatus: 200 };
+}
+
+interface OpsRoutes {
+  health: () => Health;
+  details: () => Record<string, unknown>;
+  metrics: Metrics;
+}
+
+/**
+ * `/healthz` and `/metrics`. An anonymous caller learns only the status (what a
+ * healthcheck reads); details and metrics need `access` to grant the request.
+ */
+function mountOpsRoutes(
+  app: Express,
+  ops: OpsRoutes,
+  access: (req: IncomingMessage) => OpsAccess,
+  closedMetrics: ReturnType<typeof metricsClosed>,
+): Express {
+  app.get('/healthz', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const who = access(req);
+    if (who === 'refused') return void res.status(401).set('WWW-Authenticate', 'Bearer').json(OPS_UNAUTHORIZED);
+    const { status, httpStatus } = ops.health();
+    res.status(httpStatus).json(who === 'granted' ? { status, ...ops.details() } : { status });
+  });
+  app.get('/metrics', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    if (access(req) !== 'granted') {
+      if (closedMetrics.status === 401) res.set('WWW-Authenticate', 'Bearer');
+      return void res.status(closedMetrics.status).json(closedMetrics.body);
+    }
+    res.type(ops.metrics.registry.contentType).send(await ops.metrics.registry.metrics());
+  });
+  app.use((_req, res) => res.status(404).json({ error: 'not_found', detail: 'no such endpoint' }));
+  return app;
+}
+
+function listen(handler: http.RequestListener, port: number, host: string): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const s = http.createServer(handler);
+    s.once('error', reject);
+    s.listen(port, host, () => resolve(s));
+  });
 }
 
 /** Calls through the shared connection; a broken connection is dropped so the next call reconnects. */

@@ -32,7 +32,7 @@ interface ComposeConfig {
 }
 
 /** Variables the compose file reads; cleared so the test sees the committed defaults. */
-const COMPOSE_VARS = ['POSTGRES_PASSWORD', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_TRANSPORT', 'LOG_LEVEL', 'ODOO_WORKERS'];
+const COMPOSE_VARS = ['POSTGRES_PASSWORD', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_TRANSPORT', 'LOG_LEVEL', 'ODOO_WORKERS', 'OPS_TOKEN'];
 
 function composeBinaryAvailable(): boolean {
   const probe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
@@ -122,12 +122,14 @@ describeCompose('docker-compose.yml (docker-compose config)', () => {
   });
 
   it('takes secrets and names from the environment', () => {
-    const config2 = composeConfig({ POSTGRES_PASSWORD: 's3cret', ODOO_DB: 'shop', ODOO_API_KEY: 'key-1', LOG_LEVEL: 'debug' });
+    const opsToken = 'o'.repeat(40);
+    const config2 = composeConfig({ POSTGRES_PASSWORD: 's3cret', ODOO_DB: 'shop', ODOO_API_KEY: 'key-1', LOG_LEVEL: 'debug', OPS_TOKEN: opsToken });
     expect(config2.services.db.environment?.POSTGRES_PASSWORD).toBe('s3cret');
     expect(config2.services.odoo.environment?.PASSWORD).toBe('s3cret');
-    expect(config2.services.sidecar.environment).toMatchObject({ ODOO_DB: 'shop', ODOO_API_KEY: 'key-1', LOG_LEVEL: 'debug' });
-    // Nothing secret is committed: the API key has no default value.
+    expect(config2.services.sidecar.environment).toMatchObject({ ODOO_DB: 'shop', ODOO_API_KEY: 'key-1', LOG_LEVEL: 'debug', OPS_TOKEN: opsToken });
+    // Nothing secret is committed: the API key and the operations token have no default value.
     expect(config.services.sidecar.environment?.ODOO_API_KEY).toBe('');
+    expect(config.services.sidecar.environment?.OPS_TOKEN).toBe('');
   });
 
   it('publishes only the proxy, with nginx.conf mounted as its default site', () => {

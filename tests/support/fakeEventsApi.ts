@@ -65,6 +65,10 @@ export interface RecordedRequest {
   code?: number;
   message?: string;
   fault?: FaultKind;
+  /** When the answer was sent; unset while a slow answer is pending, and when none was sent. */
+  answeredAt?: number;
+  /** The client closed the connection before the answer: nothing was answered nor delivered. */
+  clientGone?: boolean;
 }
 
 export interface DeliveredEvent {
@@ -218,6 +222,10 @@ function identityOf(row: Record<string, unknown>): Record<string, unknown> {
   return { event: row.event, event_id: row.event_id, event_time: row.event_time };
 }
 
+function clientWentAway(res: http.ServerResponse): boolean {
+  return res.destroyed || !res.socket || res.socket.destroyed;
+}
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
@@ -318,11 +326,19 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
       fault && fault !== 'slow'
         ? answerFault(fault, random)
         : answerTrack(tokenHeader(req), parsed, { tokens: opts.tokens, maxEventAgeDays, rejectEvent: opts.rejectEvent, nowMs: receivedAt });
-    record.status = answer.status;
-    record.code = answer.code;
-    record.message = answer.message;
 
     const respond = (): void => {
+      // A client that went away (killed, timed out) never learns the outcome: TikTok's
+      // acceptance of rows nobody saw accepted is not counted as a delivery.
+      if (clientWentAway(res)) {
+        record.clientGone = true;
+        record.message = 'client went away before the answer';
+        return;
+      }
+      record.status = answer.status;
+      record.code = answer.code;
+      record.message = answer.message;
+      record.answeredAt = Date.now();
       if (answer.accepted) {
         const at = Date.now();
         for (const row of answer.accepted) {
@@ -330,7 +346,6 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
           delivered.push({ pixelId: parsed.pixelId as string, testEventCode: parsed.testEventCode, row: kept, receivedAt: at });
         }
       }
-      if (res.destroyed) return;
       if (answer.code === undefined) {
         // A gateway in front of TikTok answers 5xx with a non-JSON page: clients must cope with that.
         res.writeHead(answer.status, { 'Content-Type': 'text/html' });
@@ -433,7 +448,7 @@ export interface FakeEventsApiSummary {
   /** Requests answered code 0. */
   succeeded: number;
   faults: Partial<Record<FaultKind, number>>;
-  /** Answers by TikTok code (or `http_<status>` for non-JSON answers, `dropped`). */
+  /** Answers by TikTok code (or `http_<status>` for non-JSON answers, `dropped`, `client_gone`). */
   answers: Record<string, number>;
   deliveredRows: number;
   /** Distinct (pixel, event, event_id): what TikTok keeps after deduplication. */
@@ -450,7 +465,7 @@ export function summarize(api: Pick<FakeEventsApi, 'requests' | 'delivered'>): F
   let acceptedRows = 0;
   for (const r of api.requests) {
     if (r.fault) faults[r.fault] = (faults[r.fault] ?? 0) + 1;
-    const key = r.status === 0 ? 'dropped' : r.code === undefined ? `http_${r.status}` : String(r.code);
+    const key = r.clientGone ? 'client_gone' : r.status === 0 ? 'dropped' : r.code === undefined ? `http_${r.status}` : String(r.code);
     answers[key] = (answers[key] ?? 0) + 1;
     if (r.code === CODES.ok) {
       succeeded++;

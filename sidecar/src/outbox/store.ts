@@ -97,6 +97,13 @@ export interface OutboxStore {
   saveSettingsSnapshot(json: string, now: number): void;
   loadSettingsSnapshot(): string | undefined;
   close(): void;
+  /**
+   * Dead letters parked before `deadBefore` keep what explains them (event, id,
+   * time, TikTok's code and message) and lose what may identify a person: the
+   * whole `user` object and the query string of page addresses. At most `limit`
+   * rows per call; returns how many changed, 0 once every one is scrubbed.
+   */
+  scrubDeadLetters(deadBefore: number, limit: number): number;
 }
 
 const SCHEMA = `
@@ -386,4 +393,35 @@ export class SqliteOutboxStore implements OutboxStore {
   close(): void {
     this.db.close();
   }
+
+  private scrubStatement?: Database.Statement<[number, number]>;
+
+  scrubDeadLetters(deadBefore: number, limit: number): number {
+    if (!this.scrubStatement) {
+      // Dead letters are few; this index keeps each pass to them, not the whole outbox.
+      this.db.exec(`CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (delivered_at) WHERE state = 'dead'`);
+      this.scrubStatement = this.db.prepare(
+        `UPDATE outbox SET payload = ${SCRUBBED_PAYLOAD}
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'dead' AND delivered_at < ? AND (${NOT_YET_SCRUBBED}) LIMIT ?)`,
+      );
+    }
+    return this.scrubStatement.run(deadBefore, limit).changes;
+  }
 }
+
+/** Where a stored row keeps page addresses; their query strings may carry personal data. */
+const PAGE_ADDRESSES = ['$.page.url', '$.page.referrer'];
+
+/** SQL: the stored address at `jsonPath`, cut before its query string or fragment (NULL when absent). */
+function addressWithoutQuery(jsonPath: string): string {
+  const address = `json_extract(payload, '${jsonPath}')`;
+  return `substr(${address}, 1, min(instr(${address} || '?', '?'), instr(${address} || '#', '#')) - 1)`;
+}
+
+/** json_replace leaves absent paths absent: a row without a referrer does not get one. */
+const SCRUBBED_PAYLOAD = `json_replace(json_remove(payload, '$.user'), ${PAGE_ADDRESSES.map((p) => `'${p}', ${addressWithoutQuery(p)}`).join(', ')})`;
+
+const NOT_YET_SCRUBBED = [
+  `json_type(payload, '$.user') IS NOT NULL`,
+  ...PAGE_ADDRESSES.map((p) => `${addressWithoutQuery(p)} IS NOT json_extract(payload, '${p}')`),
+].join(' OR ');

@@ -19,7 +19,7 @@ import {
   stopOdoo,
   type RunningOdoo,
 } from '../../../scripts/odoo-dev';
-import { exited, freePort, spawnSidecar } from '../../helpers/process';
+import { exited, freePort, OPS_AUTH, spawnSidecar } from '../../helpers/process';
 import { createSidecarUser } from '../../helpers/odooShop';
 import { startFakeEventsApi, type FakeEventsApi } from '../../support/fakeEventsApi';
 import { CHROMIUM_PATH } from './env';
@@ -103,7 +103,7 @@ export async function waitForSidecarSettings(sidecarUrl: string, pixels = 1, tim
   await waitFor(
     `the sidecar to load ${pixels} pixel(s)`,
     async () => {
-      const res = await fetch(`${sidecarUrl}/healthz`);
+      const res = await fetch(`${sidecarUrl}/healthz`, { headers: OPS_AUTH });
       const body = (await res.json()) as { pixels?: number };
       return res.ok && (body.pixels ?? 0) >= pixels ? true : undefined;
     },

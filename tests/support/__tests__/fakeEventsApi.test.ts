@@ -216,15 +216,24 @@ describe('fake TikTok Events API', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
       expect(res.data.code).toBe(0);
       expect(api.delivered).toHaveLength(1);
+      expect(api.requests[0]).toMatchObject({ status: 200, code: 0, answeredAt: expect.any(Number) });
+      expect(api.requests[0].clientGone).toBeUndefined();
     });
 
-    it('lets a client time out on a slow answer', async () => {
-      api = await startFakeEventsApi({ slowMs: 2000 });
+    it('lets a client time out on a slow answer, and records no delivery for it', async () => {
+      api = await startFakeEventsApi({ slowMs: 400 });
       api.enqueueFaults('slow');
       await expect(
         axios.post(`${api.baseUrl}/v1.3/event/track/`, body([row()]), { headers: { 'Access-Token': TOKEN }, timeout: 100 }),
       ).rejects.toMatchObject({ code: 'ECONNABORTED' });
-      expect(api.requests[0].fault).toBe('slow');
+      // While the answer is pending the request is recorded, unanswered.
+      expect(api.requests[0]).toMatchObject({ fault: 'slow', status: 0 });
+      expect(api.requests[0].answeredAt).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 600));
+      expect(api.requests[0]).toMatchObject({ fault: 'slow', status: 0, clientGone: true, message: 'client went away before the answer' });
+      expect(api.requests[0].answeredAt).toBeUndefined();
+      expect(api.delivered).toHaveLength(0);
+      expect(summarize(api)).toMatchObject({ succeeded: 0, deliveredRows: 0, answers: { client_gone: 1 } });
     });
 
     it('drops the connection without an answer', async () => {

@@ -1,0 +1,53 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Who may read the operations endpoints. `/healthz` tells anyone whether the
+ * sidecar is up; its details and `/metrics` (outbox counts, memory, traffic)
+ * are for whoever holds the operations token, or reaches the operations port.
+ */
+export type OpsAccess = 'granted' | 'anonymous' | 'refused';
+
+/** Shortest operations token accepted (declared once: config and docs derive from it). */
+export const OPS_TOKEN_MIN_LENGTH = 32;
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined for any other form. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i.exec(authorization ?? '');
+  return match?.[1];
+}
+
+/**
+ * Without a configured token nobody is granted and the header is ignored, so a
+ * proxy's own credentials never turn a health probe into a 401.
+ */
+export function opsAccess(authorization: string | undefined, token: string | undefined): OpsAccess {
+  if (!token || authorization === undefined) return 'anonymous';
+  const given = bearerToken(authorization);
+  return given !== undefined && sameSecret(given, token) ? 'granted' : 'refused';
+}
+
+/** Digests have one length whatever the inputs: the comparison's time tells nothing about the token. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+export const OPS_UNAUTHORIZED = {
+  error: 'unauthorized',
+  detail: 'send the operations token as "Authorization: Bearer <OPS_TOKEN>"',
+} as const;
+
+/** Why `/metrics` is closed on the relay port, and how to open it. */
+export function metricsClosed(cfg: { OPS_TOKEN?: string; OPS_HOST: string; OPS_PORT?: number }): { status: 401 | 404; body: { error: string; detail: string } } {
+  if (cfg.OPS_TOKEN) return { status: 401, body: OPS_UNAUTHORIZED };
+  if (cfg.OPS_PORT !== undefined) {
+    return { status: 404, body: { error: 'not_found', detail: `metrics are served on the operations port (OPS_HOST:OPS_PORT, ${cfg.OPS_HOST}:${cfg.OPS_PORT})` } };
+  }
+  return {
+    status: 404,
+    body: {
+      error: 'metrics_off',
+      detail: `metrics are off: set OPS_TOKEN (at least ${OPS_TOKEN_MIN_LENGTH} characters) and send "Authorization: Bearer <OPS_TOKEN>", or set OPS_PORT to serve them on a separate port`,
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { redactContactData } from '../tiktok/privacy';
+import type { DeadLetter } from './store';
+
+export interface DeadLetterLine {
+  id: number;
+  pixel: string;
+  event: string;
+  event_id: string;
+  code: number | null;
+  message: string | null;
+  attempts: number;
+  created: string;
+}
+
+/**
+ * What `dead-letters` prints: named columns, never a payload (match keys, ip, user
+ * agent), and TikTok's message with any contact data it might quote blanked.
+ */
+export function deadLetterReport(letters: DeadLetter[]): DeadLetterLine[] {
+  return letters.map((d) => ({
+    id: d.id,
+    pixel: d.pixelId,
+    event: d.event,
+    event_id: d.eventId,
+    code: d.errorCode,
+    message: d.lastError === null ? null : redactContactData(d.lastError),
+    attempts: d.attempts,
+    created: new Date(d.createdAt).toISOString(),
+  }));
+}

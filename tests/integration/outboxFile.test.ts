@@ -1,0 +1,130 @@
+/**
+ * The outbox file as the `serve` and `dead-letters` commands meet it: a corrupt file
+ * is moved aside once and the sidecar runs on a fresh one; a file it may not read is
+ * left alone with a clear message; dead letters are listed without personal data.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { SqliteOutboxStore } from '../../sidecar/src/outbox/store';
+import { exited, freePort, OPS_AUTH, spawnSidecar, TEST_OPS_TOKEN, waitForHttp } from '../helpers/process';
+import { BROWSER_UA, PIXEL, relayEvent, SHOP } from '../helpers/sidecar';
+
+const TOKEN = 'test-access-token-0001';
+/** Who runs the sidecar when the test runs as root, for whom file permissions mean nothing. */
+const NOBODY = { uid: 65534, gid: 65534 };
+
+describe('the outbox file', () => {
+  let dir: string;
+  let child: ChildProcess | undefined;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-file-'));
+    fs.chmodSync(dir, 0o777); // the directory is not what stops anyone here
+  });
+  afterEach(() => {
+    child?.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const envFor = (port: number, file: string) => ({
+    RELAY_PORT: String(port),
+    OUTBOX_PATH: file,
+    TIKTOK_PIXEL_ID: PIXEL,
+    TIKTOK_ACCESS_TOKEN: TOKEN,
+    TIKTOK_API_BASE_URL: 'http://127.0.0.1:9/open_api',
+    RELAY_ALLOWED_ORIGINS: SHOP,
+    LOG_LEVEL: 'info',
+  });
+
+  it('a file of garbage is moved aside with one error, counted, and the sidecar serves on a fresh outbox', async () => {
+    const file = path.join(dir, 'outbox.sqlite');
+    const garbage = randomBytes(32 * 1024);
+    fs.writeFileSync(file, garbage);
+    const port = await freePort();
+    const output: string[] = [];
+
+    child = spawnSidecar(envFor(port, file), output, { bundled: true });
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    const relayed = await fetch(`http://127.0.0.1:${port}/tiktok/relay`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': BROWSER_UA },
+      body: JSON.stringify(relayEvent({ event_id: 'after-move' })),
+    });
+    expect(relayed.status).toBe(202);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: OPS_AUTH })).text();
+    expect(metrics).toMatch(/^tiktok_outbox_corrupt_total 1$/m);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+
+    const moved = fs.readdirSync(dir).filter((f) => f.startsWith('outbox.sqlite.corrupt-'));
+    expect(moved).toEqual([expect.stringMatching(/^outbox\.sqlite\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/)]);
+    expect(fs.readFileSync(path.join(dir, moved[0])).equals(garbage)).toBe(true);
+    const logged = output.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const errors = logged.filter((l) => l.level >= 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].msg).toContain(path.join(dir, moved[0]));
+    // The start line says how metrics are served, never with what.
+    expect(output.join('')).toContain('"metrics":"/metrics with the bearer token"');
+    expect(output.join('')).not.toContain(TEST_OPS_TOKEN);
+
+    // The next start finds a sound outbox: nothing moved again, and the event is still there.
+    const again: string[] = [];
+    child = spawnSidecar(envFor(port, file), again, { bundled: true });
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    const health = await (await fetch(`http://127.0.0.1:${port}/healthz`, { headers: OPS_AUTH })).json();
+    expect(health.outbox.pending + health.outbox.in_flight).toBe(1);
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: OPS_AUTH })).text()).toMatch(/^tiktok_outbox_corrupt_total 0$/m);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.corrupt-'))).toEqual(moved);
+    expect(again.join('')).not.toMatch(/"level":5\d/);
+  }, 30_000);
+
+  it('a file the sidecar may not read is left in place, and the sidecar exits saying why', async () => {
+    const file = path.join(dir, 'outbox.sqlite');
+    const store = new SqliteOutboxStore(file);
+    store.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
+    store.close();
+    const before = fs.readFileSync(file);
+    fs.chmodSync(file, 0o000);
+    const output: string[] = [];
+
+    child = spawnSidecar(envFor(await freePort(), file), output, { bundled: true, user: process.getuid?.() === 0 ? NOBODY : undefined });
+    const code = await exited(child);
+    fs.chmodSync(file, 0o600);
+
+    expect(code).toBe(74);
+    expect(output.join('')).toMatch(/cannot open the outbox .*outbox\.sqlite: .*EACCES.*The file was left in place: check that the sidecar user can read and write it/);
+    expect(fs.readdirSync(dir)).toEqual(['outbox.sqlite']);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  }, 30_000);
+
+  it('dead-letters lists code and message, never a payload', async () => {
+    const file = path.join(dir, 'outbox.sqlite');
+    const store = new SqliteOutboxStore(file);
+    const row = {
+      event: 'CompleteRegistration',
+      event_id: 'dead-1',
+      event_time: 1_732_500_000,
+      user: { email: 'e'.repeat(64), phone: 'f'.repeat(64), ip: '192.0.2.44', user_agent: 'Mozilla/5.0 Gecko/20100101 Firefox/133.0', ttclid: 'E.C.P.secret-click' },
+      page: { url: 'https://shop.example/web/signup?redirect=/my/account&login=jane%40example.com' },
+    };
+    store.enqueue([{ pixelId: PIXEL, event: row.event, eventId: row.event_id, source: 'browser', row }], 1000);
+    const [claimed] = store.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 1);
+    store.markDead([claimed.id], 40002, 'Invalid value for user.email (jane@example.com)', 2000);
+    store.close();
+    const output: string[] = [];
+
+    child = spawnSidecar({ OUTBOX_PATH: file, LOG_LEVEL: 'info' }, output, { bundled: true, command: ['dead-letters'] });
+    expect(await exited(child)).toBe(0);
+
+    const printed = output.join('');
+    expect(printed).toContain('dead-1');
+    expect(printed).toContain('CompleteRegistration');
+    expect(printed).toContain('40002');
+    expect(printed).toContain('Invalid value for user.email ([redacted])');
+    expect(printed).not.toMatch(/eeeeeeee|ffffffff|192\.0\.2\.44|Firefox|secret-click|signup|jane/);
+  }, 30_000);
+});
