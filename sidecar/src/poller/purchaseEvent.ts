@@ -3,7 +3,7 @@ import type { NewOutboxEvent } from '../outbox/store';
 import type { WebsiteSettings } from '../settings/types';
 import { serverEventName } from '../tiktok/eventNames';
 import { buildEventRow } from '../tiktok/payload';
-import { CURRENCY_CODE, SHA256_HEX_LOWER } from '../tiktok/validate';
+import { CURRENCY_CODE_HINT, isCurrencyCode, SHA256_HEX_LOWER } from '../tiktok/validate';
 
 /** One entry of `sale.order.tiktok_claim_purchases()` (docs/CONTRACTS.md §6), validated. */
 const optionalText = z
@@ -22,7 +22,7 @@ export const ClaimedPurchaseSchema = z.object({
   event_time: z.number().int().positive(),
   order_name: optionalText,
   value: z.number().finite().nonnegative(),
-  currency: z.string().regex(CURRENCY_CODE),
+  currency: z.string().refine(isCurrencyCode, CURRENCY_CODE_HINT),
   contents: z
     .array(
       z.object({
