@@ -7,7 +7,8 @@ import { Dispatcher } from './dispatcher/dispatcher';
 import { createLogger } from './log';
 import { Metrics } from './metrics';
 import { GroupCommitWriter } from './outbox/groupCommit';
-import { SqliteOutboxStore, type OutboxStore } from './outbox/store';
+import { SqliteOutboxStore, type NewOutboxEvent, type OutboxStore } from './outbox/store';
+import { OutboxWriteHealth } from './outbox/writeHealth';
 import { createRelayHandler } from './relay/handler';
 import { settingsFromEnv, StaticSettings } from './settings/static';
 import type { SettingsSource } from './settings/types';
@@ -39,10 +40,32 @@ export interface Sidecar {
   settings: SettingsSource;
   metrics: Metrics;
   log: Logger;
+  /** What /healthz answers: not ok while stopping or while the outbox takes no writes. */
+  health(): Health;
   /** Listen and start delivering; resolves with the bound port. */
   start(): Promise<number>;
   /** Stop intake, deliver what is due within the grace period, close the outbox. */
   stop(): Promise<void>;
+}
+
+export interface Health {
+  ok: boolean;
+  status: 'ok' | 'stopping' | 'outbox_unwritable';
+}
+
+/**
+ * Slow clients are cut off: the headers must arrive within the body deadline, and
+ * the whole request within twice that. Idle keep-alive connections live longer
+ * than a proxy's usual 60 s, so the proxy, not the sidecar, closes them (no race
+ * on a connection the proxy is reusing). The limits are checked every second.
+ */
+export function httpServerTimeouts(cfg: Pick<Env, 'RELAY_BODY_TIMEOUT_MS'>) {
+  return {
+    headersTimeout: cfg.RELAY_BODY_TIMEOUT_MS,
+    requestTimeout: 2 * cfg.RELAY_BODY_TIMEOUT_MS,
+    keepAliveTimeout: 65_000,
+    connectionsCheckingInterval: 1000,
+  };
 }
 
 /** Wire the parts together. Every part can be replaced (tests, Odoo-driven settings). */
@@ -75,6 +98,18 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     },
   );
   const writer = new GroupCommitWriter(store, Date.now, () => dispatcher.wake());
+  const writeHealth = new OutboxWriteHealth(() => store.probeWrite(Date.now()));
+  const enqueue = (events: NewOutboxEvent[]) =>
+    writer.enqueue(events).then(
+      (result) => {
+        writeHealth.succeeded();
+        return result;
+      },
+      (err: unknown) => {
+        writeHealth.failed(err);
+        throw err;
+      },
+    );
   const poller = odoo
     ? new PurchasePoller(
         { odoo, settings, store, log, onEnqueued: () => dispatcher.wake() },
@@ -88,25 +123,41 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   app.set('trust proxy', cfg.TRUST_PROXY);
   app.set('etag', false);
   const relay = createRelayHandler(
-    { settings, enqueue: (events) => writer.enqueue(events), metrics, log, isAccepting: () => accepting },
+    { settings, enqueue, waitingCount: (pixelId, limit) => store.waitingCount(pixelId, limit), metrics, log, isAccepting: () => accepting },
     {
       path: cfg.RELAY_PATH,
       maxBodyBytes: cfg.RELAY_MAX_BODY_BYTES,
       rateLimitPerMinute: cfg.RELAY_RATE_LIMIT_PER_MINUTE,
+      rateLimitEventsPerMinute: cfg.RELAY_RATE_LIMIT_EVENTS_PER_MINUTE,
+      bodyTimeoutMs: cfg.RELAY_BODY_TIMEOUT_MS,
+      limits: { value: cfg.RELAY_MAX_VALUE, price: cfg.RELAY_MAX_PRICE, quantity: cfg.RELAY_MAX_QUANTITY },
+      maxWaitingPerPixel: cfg.OUTBOX_MAX_WAITING_PER_PIXEL,
       extraAllowedOrigins: cfg.RELAY_ALLOWED_ORIGINS,
       trustProxy: cfg.TRUST_PROXY,
     },
   );
+  let wasWritable = true;
+  function health(): Health {
+    if (!accepting) return { ok: false, status: 'stopping' };
+    const outbox = writeHealth.check();
+    if (outbox.writable !== wasWritable) {
+      wasWritable = outbox.writable;
+      if (outbox.writable) log.info('outbox: writes succeed again; /healthz is ok');
+      else log.error({ error: outbox.error }, 'outbox: writes fail; /healthz reports outbox_unwritable until one succeeds');
+    }
+    return outbox.writable ? { ok: true, status: 'ok' } : { ok: false, status: 'outbox_unwritable' };
+  }
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === cfg.RELAY_PATH) relay(req, res);
     else app(req, res);
   };
   app.get('/healthz', (_req, res) => {
+    const { ok, status } = health();
     const outbox = store.counts();
     const { rss, heapUsed } = process.memoryUsage();
-    res.status(accepting ? 200 : 503).json({
-      status: accepting ? 'ok' : 'stopping',
+    res.status(ok ? 200 : 503).json({
+      status,
       mode: runMode(cfg),
       pixels: settings.all().length,
       outbox,
@@ -131,6 +182,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     settings,
     metrics,
     log,
+    health,
     async start() {
       dispatcher.start();
       odooSettings?.start();
@@ -143,11 +195,10 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
       pruneTimer.unref();
       server = await new Promise<Server>((resolve, reject) => {
-        const s = http.createServer(handler);
+        const s = http.createServer(httpServerTimeouts(cfg), handler);
         s.once('error', reject);
         s.listen(cfg.RELAY_PORT, cfg.RELAY_HOST, () => resolve(s));
       });
-      server.keepAliveTimeout = 65_000;
       return (server.address() as AddressInfo).port;
     },
     async stop() {

@@ -24,7 +24,7 @@ describe('buildPurchaseEvent', () => {
     const purchase = ClaimedPurchaseSchema.parse({
       order_id: 42, website_id: 1, event_id: 'purchase-so-42', event_time: 1_732_500_000, order_name: 'S00042', value: 1350, currency: 'USD',
       contents: [{ content_id: '23', content_name: 'Desk', price: 675, quantity: 2 }],
-      user: { email: 'a'.repeat(64), phone: false, external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttclid: '', ttp: 'ttp' },
+      user: { email: 'a'.repeat(64), phone: false, external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttclid: '', ttp: '2Ab3cD4eF5gH6iJ7kL8mN9oP0q' },
       page_url: 'https://shop.example/shop/confirmation',
     });
     const event = buildPurchaseEvent(purchase, website({ eventNames: { Purchase: 'CompletePayment', SubmitForm: 'SubmitForm' }, testEventCode: 'T1' }));
@@ -33,7 +33,7 @@ describe('buildPurchaseEvent', () => {
       event: 'CompletePayment',
       event_id: 'purchase-so-42',
       event_time: 1_732_500_000,
-      user: { email: 'a'.repeat(64), external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttp: 'ttp' },
+      user: { email: 'a'.repeat(64), external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttp: '2Ab3cD4eF5gH6iJ7kL8mN9oP0q' },
       properties: { contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: 675, quantity: 2 }], content_type: 'product', currency: 'USD', value: 1350, order_id: 'S00042' },
       page: { url: 'https://shop.example/shop/confirmation' },
     });

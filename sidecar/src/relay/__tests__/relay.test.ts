@@ -2,6 +2,8 @@ import request from 'supertest';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../../../../tests/helpers/sidecar';
 
 const HASH = 'b'.repeat(64);
+/** A _ttp cookie value as TikTok sets it. */
+const TTP = '2Ab3cD4eF5gH6iJ7kL8mN9oP0q';
 
 function post(app: Parameters<typeof request>[0], body: unknown, headers: Record<string, string> = {}) {
   const req = request(app)
@@ -20,7 +22,7 @@ function storedRows(sidecar: ReturnType<typeof testSidecar>) {
 describe('relay: accepting', () => {
   it('stores a JSON event with ip and user agent added, and answers 202', async () => {
     const sidecar = testSidecar();
-    const res = await post(sidecar.handler, relayEvent({ event_id: 'e-1', user: { email: HASH, ttclid: 'E.C.P.abc', ttp: 'ttp-1' } }));
+    const res = await post(sidecar.handler, relayEvent({ event_id: 'e-1', user: { email: HASH, ttclid: 'E.C.P.abc', ttp: TTP } }));
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ accepted: 1, duplicates: 0, skipped: 0 });
     const [row] = storedRows(sidecar);
@@ -28,7 +30,7 @@ describe('relay: accepting', () => {
     expect(row.row).toMatchObject({
       event: 'AddToCart',
       event_id: 'e-1',
-      user: { email: HASH, ttclid: 'E.C.P.abc', ttp: 'ttp-1', user_agent: BROWSER_UA },
+      user: { email: HASH, ttclid: 'E.C.P.abc', ttp: TTP, user_agent: BROWSER_UA },
       properties: { value: 675, currency: 'USD' },
       page: { url: `${SHOP}/shop/desk` },
     });
