@@ -408,7 +408,7 @@ describe('relay: per-pixel outbox cap', () => {
 });
 
 /** A raw HTTP/1.1 exchange on a real socket: what the server wrote and when it closed the connection. */
-async function rawExchange(port: number, write: (socket: net.Socket) => NodeJS.Timeout): Promise<{ text: string; closedAfterMs: number }> {
+async function rawExchange(port: number, write: (socket: net.Socket) => NodeJS.Timeout | undefined): Promise<{ text: string; closedAfterMs: number }> {
   const socket = net.connect(port, '127.0.0.1');
   const started = Date.now();
   let text = '';
@@ -430,8 +430,8 @@ describe('relay: slow clients (real sockets)', () => {
   });
   afterEach(() => sidecar.stop());
 
-  const head = (length: number) =>
-    `POST /tiktok/relay HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${SHOP}\r\nUser-Agent: ${BROWSER_UA}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+  const head = (length: number, extra = '') =>
+    `POST /tiktok/relay HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${SHOP}\r\nUser-Agent: ${BROWSER_UA}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${extra}\r\n`;
 
   it('answers 408 to a body that trickles in, and frees the socket', async () => {
     const body = JSON.stringify(relayEvent());
@@ -463,8 +463,8 @@ describe('relay: slow clients (real sockets)', () => {
   it('still serves a client that sends its body in time, on the same kind of socket', async () => {
     const body = JSON.stringify(relayEvent());
     const { text } = await rawExchange(port, (socket) => {
-      socket.write(head(body.length) + body);
-      return setTimeout(() => socket.end(), 300);
+      socket.write(head(body.length, 'Connection: close\r\n') + body);
+      return undefined;
     });
     expect(text).toMatch(/^HTTP\/1\.1 202 /);
     expect(sidecar.store.counts().pending).toBe(1);
