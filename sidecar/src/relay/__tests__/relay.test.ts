@@ -2,7 +2,12 @@ import type Database from 'better-sqlite3';
 import net from 'node:net';
 import pino from 'pino';
 import request from 'supertest';
+import { loadConfig } from '../../config';
+import { Metrics } from '../../metrics';
+import { SqliteOutboxStore } from '../../outbox/store';
 import { PurchasePoller } from '../../poller/purchasePoller';
+import { createSidecar } from '../../server';
+import { StaticSettings } from '../../settings/static';
 import { FakeOdooPurchases } from '../../poller/__tests__/fakeOdooPurchases';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../../../../tests/helpers/sidecar';
 
@@ -504,5 +509,38 @@ describe('/healthz follows whether the outbox takes writes', () => {
     const res = await request(sidecar.handler).get('/healthz');
     expect(res.status).toBe(503);
     expect(res.body.status).toBe('outbox_unwritable');
+  });
+});
+
+describe('relay: logs under a flood stay few', () => {
+  /** A sidecar whose log lines are kept, parsed. */
+  function loggingSidecar(env: Record<string, string>) {
+    const lines: Record<string, unknown>[] = [];
+    const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const cfg = loadConfig({ OUTBOX_PATH: ':memory:', RELAY_PORT: '0', ...env });
+    const sidecar = createSidecar(cfg, {
+      log: pino({ level: 'info' }, stream),
+      metrics: new Metrics(),
+      store: new SqliteOutboxStore(cfg.OUTBOX_PATH),
+      settings: new StaticSettings([website()]),
+    });
+    return { sidecar, lines };
+  }
+
+  it('warns once a minute per pixel that the outbox is full, not once per refused request', async () => {
+    const { sidecar, lines } = loggingSidecar({ OUTBOX_MAX_WAITING_PER_PIXEL: '1' });
+    await post(sidecar.handler, relayEvent());
+    for (let i = 0; i < 5; i++) expect((await post(sidecar.handler, relayEvent())).status).toBe(503);
+    const warnings = lines.filter((l) => String(l.msg).includes('outbox holds the most events'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, pixelId: PIXEL, cap: 1 });
+  });
+
+  it('logs a failing outbox once, not once per request', async () => {
+    const { sidecar, lines } = loggingSidecar({});
+    const db = (sidecar.store as unknown as { db: Database.Database }).db;
+    db.pragma('query_only = 1');
+    for (let i = 0; i < 5; i++) expect((await post(sidecar.handler, relayEvent())).status).toBe(503);
+    expect(lines.filter((l) => l.msg === 'relay: the outbox could not store events')).toHaveLength(1);
   });
 });
