@@ -48,12 +48,27 @@ function hasPhoneNumber(text: string): boolean {
   return PHONE.test(text);
 }
 
+/**
+ * Without an `@`, a `%` or seven digits a text holds neither an address nor a
+ * number: most texts (a product name, a search for "desk") leave here, unscanned.
+ */
+function mayHoldContactData(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 64 || c === 37) return true; // @ %
+    if (c >= 48 && c <= 57 && ++digits >= 7) return true;
+  }
+  return false;
+}
+
 export function containsContactData(text: string): boolean {
-  return emailSpans(text).length > 0 || hasPhoneNumber(text);
+  return mayHoldContactData(text) && (emailSpans(text).length > 0 || hasPhoneNumber(text));
 }
 
 /** The text with every e-mail address and phone-like number replaced by `[redacted]`. */
 export function redactContactData(text: string): string {
+  if (!mayHoldContactData(text)) return text;
   let withoutEmails = '';
   let from = 0;
   for (const [start, end] of emailSpans(text)) {
@@ -75,13 +90,17 @@ export function cleanPageUrl(raw: string | undefined, origins?: readonly string[
   const url = new URL(raw);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
   if (origins && !origins.some((origin) => isSameOrigin(origin, url.origin))) return undefined;
-  const kept = new URLSearchParams();
-  url.searchParams.forEach((value, name) => {
-    if (KEPT_QUERY_PARAMS.test(name.toLowerCase()) && !containsContactData(value)) kept.append(name, value);
-  });
-  const query = kept.toString();
+  const query = url.search ? keptQuery(url.searchParams) : '';
   const path = containsContactData(decodeSafely(url.pathname)) ? '/' : url.pathname;
   return `${url.origin}${path}${query ? `?${query}` : ''}`;
+}
+
+function keptQuery(params: URLSearchParams): string {
+  const kept = new URLSearchParams();
+  params.forEach((value, name) => {
+    if (KEPT_QUERY_PARAMS.test(name.toLowerCase()) && !containsContactData(value)) kept.append(name, value);
+  });
+  return kept.toString();
 }
 
 /** `https://Shop.example:443/` and `https://shop.example` are one origin; the plain comparison settles most cases. */
@@ -92,6 +111,7 @@ function isSameOrigin(allowed: string, origin: string): boolean {
 }
 
 function decodeSafely(text: string): string {
+  if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);
   } catch {
@@ -125,5 +145,6 @@ const INTERNATIONAL_PHONE = /\+\d(?:[\s.\-/()]{0,3}\d){6,}/;
 /** The User-Agent as it may be sent: dropped when absurdly long or carrying an address or a phone number. */
 export function cleanUserAgent(userAgent: string | undefined): string | undefined {
   if (!userAgent || userAgent.length > MAX_USER_AGENT_LENGTH) return undefined;
+  if (!mayHoldContactData(userAgent)) return userAgent;
   return emailSpans(userAgent).length > 0 || INTERNATIONAL_PHONE.test(userAgent) ? undefined : userAgent;
 }

@@ -10,49 +10,49 @@ import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties, TikTo
  * that fails is dropped, not the event: the shopper's action still happened.
  */
 
-const redact = (text: string | undefined) => (text === undefined ? undefined : redactContactData(text));
+// Each scrubbed object is a copy whose existing keys are overwritten: V8 falls off a
+// cliff (microseconds per object) when a spread copy gains keys the original lacks.
 
 function scrubUser(user: TikTokUser): TikTokUser {
-  return {
-    ...user,
-    ttclid: isTtclid(user.ttclid) ? user.ttclid : undefined,
-    ttp: isTtp(user.ttp) ? user.ttp : undefined,
-    user_agent: cleanUserAgent(user.user_agent),
-  };
+  const out = { ...user };
+  if (out.ttclid !== undefined && !isTtclid(out.ttclid)) out.ttclid = undefined;
+  if (out.ttp !== undefined && !isTtp(out.ttp)) out.ttp = undefined;
+  if (out.user_agent !== undefined) out.user_agent = cleanUserAgent(out.user_agent);
+  return out;
 }
 
 function scrubContent(content: TikTokContent): TikTokContent {
-  return {
-    ...content,
-    content_name: redact(content.content_name),
-    content_category: redact(content.content_category),
-    brand: redact(content.brand),
-  };
+  const out = { ...content };
+  if (out.content_name !== undefined) out.content_name = redactContactData(out.content_name);
+  if (out.content_category !== undefined) out.content_category = redactContactData(out.content_category);
+  if (out.brand !== undefined) out.brand = redactContactData(out.brand);
+  return out;
 }
 
 function scrubProperties(properties: TikTokProperties): TikTokProperties {
-  return {
-    ...properties,
-    contents: properties.contents?.map(scrubContent),
-    query: redact(properties.query),
-    description: redact(properties.description),
-    // A reference, not text: one that looks like contact data is dropped rather than mangled.
-    order_id: properties.order_id !== undefined && containsContactData(properties.order_id) ? undefined : properties.order_id,
-  };
+  const out = { ...properties };
+  if (out.contents !== undefined) out.contents = out.contents.map(scrubContent);
+  if (out.query !== undefined) out.query = redactContactData(out.query);
+  if (out.description !== undefined) out.description = redactContactData(out.description);
+  // A reference, not text: one that looks like contact data is dropped rather than mangled.
+  if (out.order_id !== undefined && containsContactData(out.order_id)) out.order_id = undefined;
+  return out;
 }
 
 /** With `origins`, an address outside them (a referrer from a search engine, a forged page) is dropped. */
 function scrubPage(page: TikTokPage, origins: readonly string[] | undefined): TikTokPage {
-  return { url: cleanPageUrl(page.url, origins), referrer: cleanPageUrl(page.referrer, origins) };
+  const out = { ...page };
+  if (out.url !== undefined) out.url = cleanPageUrl(out.url, origins);
+  if (out.referrer !== undefined) out.referrer = cleanPageUrl(out.referrer, origins);
+  return out;
 }
 
 export function scrubEventInput(input: EventInput, origins?: readonly string[]): EventInput {
-  return {
-    ...input,
-    user: input.user && scrubUser(input.user),
-    properties: input.properties && scrubProperties(input.properties),
-    page: input.page && scrubPage(input.page, origins),
-  };
+  const out = { ...input };
+  if (out.user !== undefined) out.user = scrubUser(out.user);
+  if (out.properties !== undefined) out.properties = scrubProperties(out.properties);
+  if (out.page !== undefined) out.page = scrubPage(out.page, origins);
+  return out;
 }
 
 /** The `data[]` row of an event as it may leave the shop (empty values removed, as `buildEventRow` does). */
