@@ -28,24 +28,19 @@ const PHONE = /(?:\+|\b)\d(?:[\s.\-/()]{0,3}\d){6,}/g;
 
 export const REDACTED = '[redacted]';
 
-/** Where the e-mail addresses of a text are, as [start, end) pairs in order. */
-function emailSpans(text: string): Array<[number, number]> {
-  const spans: Array<[number, number]> = [];
-  let floor = 0;
+/** The text with each e-mail address replaced, scanning from each `@` once. */
+function redactEmails(text: string): string {
+  let redacted = '';
+  let from = 0;
   EMAIL_DOMAIN.lastIndex = 0;
   for (let m = EMAIL_DOMAIN.exec(text); m; m = EMAIL_DOMAIN.exec(text)) {
     let start = m.index;
-    while (start > floor && m.index - start < MAX_LOCAL_PART && LOCAL_PART_CHAR.test(text[start - 1])) start -= 1;
+    while (start > from && m.index - start < MAX_LOCAL_PART && LOCAL_PART_CHAR.test(text[start - 1])) start -= 1;
     if (start === m.index) continue;
-    floor = m.index + m[0].length;
-    spans.push([start, floor]);
+    redacted += text.slice(from, start) + REDACTED;
+    from = m.index + m[0].length;
   }
-  return spans;
-}
-
-function hasPhoneNumber(text: string): boolean {
-  PHONE.lastIndex = 0;
-  return PHONE.test(text);
+  return redacted + text.slice(from);
 }
 
 /**
@@ -62,21 +57,13 @@ function mayHoldContactData(text: string): boolean {
   return false;
 }
 
-export function containsContactData(text: string): boolean {
-  return mayHoldContactData(text) && (emailSpans(text).length > 0 || hasPhoneNumber(text));
-}
-
 /** The text with every e-mail address and phone-like number replaced by `[redacted]`. */
 export function redactContactData(text: string): string {
-  if (!mayHoldContactData(text)) return text;
-  let withoutEmails = '';
-  let from = 0;
-  for (const [start, end] of emailSpans(text)) {
-    withoutEmails += text.slice(from, start) + REDACTED;
-    from = end;
-  }
-  withoutEmails += text.slice(from);
-  return withoutEmails.replace(PHONE, REDACTED);
+  return mayHoldContactData(text) ? redactEmails(text).replace(PHONE, REDACTED) : text;
+}
+
+export function containsContactData(text: string): boolean {
+  return redactContactData(text) !== text;
 }
 
 /**
@@ -146,5 +133,5 @@ const INTERNATIONAL_PHONE = /\+\d(?:[\s.\-/()]{0,3}\d){6,}/;
 export function cleanUserAgent(userAgent: string | undefined): string | undefined {
   if (!userAgent || userAgent.length > MAX_USER_AGENT_LENGTH) return undefined;
   if (!mayHoldContactData(userAgent)) return userAgent;
-  return emailSpans(userAgent).length > 0 || INTERNATIONAL_PHONE.test(userAgent) ? undefined : userAgent;
+  return redactEmails(userAgent) !== userAgent || INTERNATIONAL_PHONE.test(userAgent) ? undefined : userAgent;
 }
