@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     RELAY_ALLOWED_ORIGINS: SHOP,
     // One address sends everything here; a shop's real traffic comes from many.
     RELAY_RATE_LIMIT_PER_MINUTE: '0',
+    RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
   }, [], { compiled: true });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_EVENTS_PER_REQUEST } from './relay/schema';
 import { PIXEL_ID } from './tiktok/validate';
 import { OPS_TOKEN_MIN_LENGTH } from './ops';
 
@@ -11,6 +12,7 @@ const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 const int = (min: number, max: number) => z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(min).max(max);
+const amount = (max: number) => z.coerce.number({ message: 'expected a number' }).positive('expected a number above 0').max(max);
 const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 const url = z.string().refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), 'expected an http(s) URL');
 const origins = list.refine((items) => items.every((o) => /^https?:\/\/[^/]+$/.test(o.replace(/\/$/, ''))), 'expected origins such as https://shop.example');
@@ -37,11 +39,21 @@ export const EnvSchema = z.object({
   RELAY_ALLOWED_ORIGINS: origins.default([]),
   RELAY_MAX_BODY_BYTES: int(1024, 1024 * 1024).default(64 * 1024),
   RELAY_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(600),
+  // One event per request is the common case, so a batch of 20 cannot multiply the request budget.
+  RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: int(0, 20_000_000).default(600),
+  // A beacon body is a few kilobytes; 64 KB takes about a second on a poor mobile link.
+  RELAY_BODY_TIMEOUT_MS: int(100, 60_000).default(5000),
+  // Generous enough for carts in rupiah or dong, low enough to stop 1e308 and unit errors.
+  RELAY_MAX_VALUE: amount(1e15).default(1_000_000_000),
+  RELAY_MAX_PRICE: amount(1e15).default(1_000_000_000),
+  RELAY_MAX_QUANTITY: amount(1e9).default(10_000),
   TRUST_PROXY: trustProxy.default(false),
 
   OUTBOX_PATH: z.string().min(1).default('./data/outbox.sqlite'),
   OUTBOX_SYNC: z.enum(['normal', 'full']).default('normal'),
   OUTBOX_RETENTION_HOURS: int(1, 24 * 90).default(72),
+  // About 100 MB of typical rows: days of a busy shop's events while TikTok is unreachable.
+  OUTBOX_MAX_WAITING_PER_PIXEL: int(0, 100_000_000).default(100_000),
 
   TIKTOK_API_BASE_URL: url.default('https://business-api.tiktok.com/open_api'),
   TIKTOK_TIMEOUT_MS: int(500, 120_000).default(10_000),
@@ -113,6 +125,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
   if (!cfg.ODOO_URL && (cfg.ODOO_LOGIN || cfg.ODOO_API_KEY || cfg.ODOO_DB)) problems.push('ODOO_LOGIN/ODOO_API_KEY/ODOO_DB are set but ODOO_URL is not');
   if (cfg.RETRY_MAX_MS < cfg.RETRY_BASE_MS) problems.push('RETRY_MAX_MS must be at least RETRY_BASE_MS');
   if (cfg.OPS_PORT && cfg.OPS_PORT === cfg.RELAY_PORT) problems.push('OPS_PORT must differ from RELAY_PORT (the operations port is a listener of its own)');
+  if (cfg.RELAY_RATE_LIMIT_EVENTS_PER_MINUTE > 0 && cfg.RELAY_RATE_LIMIT_EVENTS_PER_MINUTE < MAX_EVENTS_PER_REQUEST) {
+    problems.push(`RELAY_RATE_LIMIT_EVENTS_PER_MINUTE must be 0 (off) or at least ${MAX_EVENTS_PER_REQUEST}, the events one request may carry`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }

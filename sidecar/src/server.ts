@@ -8,7 +8,8 @@ import { createLogger } from './log';
 import { Metrics } from './metrics';
 import { GroupCommitWriter } from './outbox/groupCommit';
 import { openOutbox } from './outbox/openOutbox';
-import type { OutboxStore } from './outbox/store';
+import type { NewOutboxEvent, OutboxStore } from './outbox/store';
+import { OutboxWriteHealth } from './outbox/writeHealth';
 import { metricsClosed, opsAccess, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
 import { createRelayHandler } from './relay/handler';
 import { settingsFromEnv, StaticSettings } from './settings/static';
@@ -43,10 +44,27 @@ export interface Sidecar {
   log: Logger;
   /** Listen and start delivering; resolves with the bound port. */
   start(): Promise<number>;
+  /** What /healthz answers: not ok while stopping or while the outbox takes no writes. */
+  health(): Health;
   /** The bound operations port (OPS_PORT) once started; undefined when there is none. */
   opsPort(): number | undefined;
   /** Stop intake, deliver what is due within the grace period, close the outbox. */
   stop(): Promise<void>;
+}
+
+/**
+ * Slow clients are cut off: the headers must arrive within the body deadline, and
+ * the whole request within twice that. Idle keep-alive connections live longer
+ * than a proxy's usual 60 s, so the proxy, not the sidecar, closes them (no race
+ * on a connection the proxy is reusing). The limits are checked every second.
+ */
+export function httpServerTimeouts(cfg: Pick<Env, 'RELAY_BODY_TIMEOUT_MS'>) {
+  return {
+    headersTimeout: cfg.RELAY_BODY_TIMEOUT_MS,
+    requestTimeout: 2 * cfg.RELAY_BODY_TIMEOUT_MS,
+    keepAliveTimeout: 65_000,
+    connectionsCheckingInterval: 1000,
+  };
 }
 
 /** Wire the parts together. Every part can be replaced (tests, Odoo-driven settings). */
@@ -87,19 +105,35 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       )
     : undefined;
   let accepting = true;
+  const writeHealth = new OutboxWriteHealth(() => store.probeWrite(Date.now()));
+  const enqueue = (events: NewOutboxEvent[]) =>
+    writer.enqueue(events).then(
+      (result) => {
+        writeHealth.succeeded();
+        return result;
+      },
+      (err: unknown) => {
+        writeHealth.failed(err);
+        throw err;
+      },
+    );
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', cfg.TRUST_PROXY);
   app.set('etag', false);
   const relay = createRelayHandler(
-    { settings, enqueue: (events) => writer.enqueue(events), metrics, log, isAccepting: () => accepting },
+    { settings, enqueue, waitingCount: (pixelId, limit) => store.waitingCount(pixelId, limit), metrics, log, isAccepting: () => accepting },
     {
       path: cfg.RELAY_PATH,
       maxBodyBytes: cfg.RELAY_MAX_BODY_BYTES,
       rateLimitPerMinute: cfg.RELAY_RATE_LIMIT_PER_MINUTE,
       extraAllowedOrigins: cfg.RELAY_ALLOWED_ORIGINS,
       trustProxy: cfg.TRUST_PROXY,
+      rateLimitEventsPerMinute: cfg.RELAY_RATE_LIMIT_EVENTS_PER_MINUTE,
+      bodyTimeoutMs: cfg.RELAY_BODY_TIMEOUT_MS,
+      limits: { value: cfg.RELAY_MAX_VALUE, price: cfg.RELAY_MAX_PRICE, quantity: cfg.RELAY_MAX_QUANTITY },
+      maxWaitingPerPixel: cfg.OUTBOX_MAX_WAITING_PER_PIXEL,
     },
   );
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -107,8 +141,18 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     if (path === cfg.RELAY_PATH) relay(req, res);
     else app(req, res);
   };
+  let wasWritable = true;
+  function health(): Health {
+    const outbox = writeHealth.check();
+    if (outbox.writable !== wasWritable) {
+      wasWritable = outbox.writable;
+      if (outbox.writable) log.info('outbox: writes succeed again; /healthz is ok');
+      else log.error({ error: outbox.error }, 'outbox: writes fail; /healthz reports outbox_unwritable until one succeeds');
+    }
+    return healthStatus({ accepting, outboxWritable: outbox.writable });
+  }
   const ops: OpsRoutes = {
-    health: () => healthStatus({ accepting }),
+    health,
     details: () => {
       const { rss, heapUsed } = process.memoryUsage();
       return {
@@ -153,6 +197,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     settings,
     metrics,
     log,
+    health,
     async start() {
       dispatcher.start();
       odooSettings?.start();
@@ -166,9 +211,8 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       prune();
       pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
       pruneTimer.unref();
-      server = await listen(handler, cfg.RELAY_PORT, cfg.RELAY_HOST);
-      server.keepAliveTimeout = 65_000;
-      if (opsApp) opsServer = await listen(opsApp, cfg.OPS_PORT!, cfg.OPS_HOST);
+      server = await listen(handler, cfg.RELAY_PORT, cfg.RELAY_HOST, httpServerTimeouts(cfg));
+      if (opsApp) opsServer = await listen(opsApp, cfg.OPS_PORT!, cfg.OPS_HOST, httpServerTimeouts(cfg));
       return (server.address() as AddressInfo).port;
     },
     opsPort() {
@@ -199,14 +243,15 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
 const SCRUB_BATCH = 500;
 
 export interface Health {
-  status: 'ok' | 'stopping';
-  httpStatus: 200 | 503;
+  ok: boolean;
+  status: 'ok' | 'stopping' | 'outbox_unwritable';
 }
 
 /** Whether the sidecar is healthy: the one decision behind /healthz and the container's healthcheck. */
-export function healthStatus(state: { accepting: boolean }): Health {
-  if (!state.accepting) return { status: 'stopping', httpStatus: 503 };
-  return { status: 'ok', httpStatus: 200 };
+export function healthStatus(state: { accepting: boolean; outboxWritable: boolean }): Health {
+  if (!state.accepting) return { ok: false, status: 'stopping' };
+  if (!state.outboxWritable) return { ok: false, status: 'outbox_unwritable' };
+  return { ok: true, status: 'ok' };
 }
 
 interface OpsRoutes {
@@ -229,8 +274,8 @@ function mountOpsRoutes(
     res.set('Cache-Control', 'no-store');
     const who = access(req);
     if (who === 'refused') return void res.status(401).set('WWW-Authenticate', 'Bearer').json(OPS_UNAUTHORIZED);
-    const { status, httpStatus } = ops.health();
-    res.status(httpStatus).json(who === 'granted' ? { status, ...ops.details() } : { status });
+    const { ok, status } = ops.health();
+    res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...ops.details() } : { status });
   });
   app.get('/metrics', async (req, res) => {
     res.set('Cache-Control', 'no-store');
@@ -244,9 +289,9 @@ function mountOpsRoutes(
   return app;
 }
 
-function listen(handler: http.RequestListener, port: number, host: string): Promise<Server> {
+function listen(handler: http.RequestListener, port: number, host: string, timeouts: http.ServerOptions): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
-    const s = http.createServer(handler);
+    const s = http.createServer(timeouts, handler);
     s.once('error', reject);
     s.listen(port, host, () => resolve(s));
   });

@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SIDECAR_NODE_FLAGS } from '../helpers/process';
+import { BROWSER_UA, relayEvent, SHOP, testSidecar } from '../helpers/sidecar';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (rel: string): string => readFileSync(path.join(ROOT, rel), 'utf8');
@@ -211,6 +212,16 @@ function execForm(instruction: string): string[] {
   return JSON.parse(instruction.slice(instruction.indexOf('[')));
 }
 
+/** Runs a healthcheck command with the local Node against whatever listens on `port`; resolves with its exit code. */
+async function runHealthcheckOn(argv: string[], port: number, rewritePort = false): Promise<number> {
+  const args = argv.slice(1).map((a) => (rewritePort ? a.replace(':8787/', `:${port}/`) : a));
+  const child = await new Promise<number | null>((resolve) => {
+    const p = spawn(process.execPath, args, { env: { ...process.env, RELAY_PORT: String(port) }, stdio: 'ignore' });
+    p.on('exit', (code) => resolve(code));
+  });
+  return child ?? -1;
+}
+
 /** Runs a healthcheck command with the local Node against a server answering `status` on /healthz. */
 async function runHealthcheck(argv: string[], status: number, rewritePort = false): Promise<number> {
   const server = http.createServer((req, res) => {
@@ -220,12 +231,7 @@ async function runHealthcheck(argv: string[], status: number, rewritePort = fals
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   try {
-    const args = argv.slice(1).map((a) => (rewritePort ? a.replace(':8787/', `:${port}/`) : a));
-    const child = await new Promise<number | null>((resolve) => {
-      const p = spawn(process.execPath, args, { env: { ...process.env, RELAY_PORT: String(port) }, stdio: 'ignore' });
-      p.on('exit', (code) => resolve(code));
-    });
-    return child ?? -1;
+    return await runHealthcheckOn(argv, port, rewritePort);
   } finally {
     server.close();
   }
@@ -288,6 +294,29 @@ describe('sidecar/Dockerfile', () => {
     expect(argv[0]).toBe('node');
     expect(await runHealthcheck(argv, 200)).toBe(0);
     expect(await runHealthcheck(argv, 503)).toBe(1);
+  });
+
+  it('has a HEALTHCHECK that fails while the sidecar\'s outbox takes no writes, and passes once one succeeds', async () => {
+    const healthcheck = find(runtime, 'HEALTHCHECK');
+    const argv = execForm(healthcheck[0].slice(healthcheck[0].indexOf('CMD')));
+    const sidecar = testSidecar();
+    const sqlite = (sidecar.store as unknown as { db: { pragma(sql: string): unknown } }).db;
+    const port = await sidecar.start();
+    try {
+      // The outbox file turns read-only (a remount, a failing disk): the probe write of an idle sidecar fails.
+      sqlite.pragma('query_only = 1');
+      expect(await runHealthcheckOn(argv, port)).toBe(1);
+      sqlite.pragma('query_only = 0');
+      const relayed = await fetch(`http://127.0.0.1:${port}/tiktok/relay`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: SHOP, 'User-Agent': BROWSER_UA },
+        body: JSON.stringify(relayEvent()),
+      });
+      expect(relayed.status).toBe(202);
+      expect(await runHealthcheckOn(argv, port)).toBe(0);
+    } finally {
+      await sidecar.stop();
+    }
   });
 });
 

@@ -67,6 +67,7 @@ describe('durability under SIGKILL and a failing Events API', () => {
       TIKTOK_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS),
       RELAY_ALLOWED_ORIGINS: SHOP,
       RELAY_RATE_LIMIT_PER_MINUTE: '0',
+      RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '0',
       DISPATCH_LINGER_MS: '50',
       RETRY_BASE_MS: '50',
       RETRY_MAX_MS: '400',

@@ -104,6 +104,10 @@ export interface OutboxStore {
    * rows per call; returns how many changed, 0 once every one is scrubbed.
    */
   scrubDeadLetters(deadBefore: number, limit: number): number;
+  /** Events of a pixel not settled yet (pending or in flight), counted up to `limit`: the relay's outbox cap. */
+  waitingCount(pixelId: string, limit: number): number;
+  /** One tiny committed write; throws when the file takes no writes (disk full, read-only, I/O error). */
+  probeWrite(now: number): void;
 }
 
 const SCHEMA = `
@@ -406,6 +410,22 @@ export class SqliteOutboxStore implements OutboxStore {
       );
     }
     return this.scrubStatement.run(deadBefore, limit).changes;
+  }
+
+  private waitingStmt?: Database.Statement;
+
+  waitingCount(pixelId: string, limit: number): number {
+    // Two bounded index range scans (outbox_due, outbox_in_flight), whatever the backlog.
+    this.waitingStmt ??= this.db.prepare(
+      `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE state = 'pending' AND pixel_id = @pixelId LIMIT @limit))
+            + (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE state = 'in_flight' AND pixel_id = @pixelId LIMIT @limit)) AS n`,
+    );
+    return (this.waitingStmt.get({ pixelId, limit }) as { n: number }).n;
+  }
+
+  probeWrite(now: number): void {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)`);
+    this.db.prepare(`INSERT OR REPLACE INTO write_probe (id, at) VALUES (1, ?)`).run(now);
   }
 }
 

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { NewOutboxEvent } from '../outbox/store';
 import type { WebsiteSettings } from '../settings/types';
 import { serverEventName } from '../tiktok/eventNames';
-import { buildEventRow } from '../tiktok/payload';
-import { CURRENCY_CODE, SHA256_HEX_LOWER } from '../tiktok/validate';
+import { buildScrubbedEventRow } from '../tiktok/scrub';
+import { CURRENCY_CODE_HINT, isCurrencyCode, SHA256_HEX_LOWER } from '../tiktok/validate';
 
 /** One entry of `sale.order.tiktok_claim_purchases()` (docs/CONTRACTS.md §6), validated. */
 const optionalText = z
@@ -22,7 +22,7 @@ export const ClaimedPurchaseSchema = z.object({
   event_time: z.number().int().positive(),
   order_name: optionalText,
   value: z.number().finite().nonnegative(),
-  currency: z.string().regex(CURRENCY_CODE),
+  currency: z.string().refine(isCurrencyCode, CURRENCY_CODE_HINT),
   contents: z
     .array(
       z.object({
@@ -55,19 +55,24 @@ export type ClaimedPurchase = z.infer<typeof ClaimedPurchaseSchema>;
 /** The server Purchase of one claimed order: the confirmation page's event id, value, contents, match keys. */
 export function buildPurchaseEvent(purchase: ClaimedPurchase, settings: WebsiteSettings): NewOutboxEvent {
   const event = serverEventName('Purchase', settings.eventNames);
-  const row = buildEventRow({
-    event,
-    eventId: purchase.event_id,
-    eventTime: purchase.event_time,
-    user: purchase.user,
-    properties: {
-      contents: purchase.contents.map((c) => ({ ...c, content_type: c.content_type ?? 'product' })),
-      content_type: 'product',
-      currency: purchase.currency,
-      value: purchase.value,
-      order_id: purchase.order_name,
+  // The buyer's ttclid, _ttp and user agent were recorded from the browser: the relay's scrub applies.
+  // A website without domains in Odoo leaves its confirmation address unbounded rather than dropped.
+  const row = buildScrubbedEventRow(
+    {
+      event,
+      eventId: purchase.event_id,
+      eventTime: purchase.event_time,
+      user: purchase.user,
+      properties: {
+        contents: purchase.contents.map((c) => ({ ...c, content_type: c.content_type ?? 'product' })),
+        content_type: 'product',
+        currency: purchase.currency,
+        value: purchase.value,
+        order_id: purchase.order_name,
+      },
+      page: { url: purchase.page_url },
     },
-    page: { url: purchase.page_url },
-  });
+    settings.domains.length ? settings.domains : undefined,
+  );
   return { pixelId: settings.pixelId, event, eventId: purchase.event_id, testEventCode: settings.testEventCode, source: 'server', row };
 }

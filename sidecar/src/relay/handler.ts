@@ -2,21 +2,29 @@ import cors from 'cors';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import proxyAddr from 'proxy-addr';
 import getRawBody from 'raw-body';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { EnqueueResult, NewOutboxEvent } from '../outbox/store';
 import type { SettingsSource } from '../settings/types';
 import { unixSeconds } from '../tiktok/payload';
 import { cleanIp, isBotUserAgent, isOriginAllowed, isPrefetch, requestOrigin } from './filters';
+import { OutboxCap } from './outboxCap';
 import { describeIssues, RelayRequestSchema, type RelayEvent } from './schema';
-import { decideRelayEvent } from './toOutbox';
+import { decideRelayEvent, type PlausibilityLimits, type RelayRules } from './toOutbox';
 
 export interface RelayOptions {
   path: string;
   maxBodyBytes: number;
   /** Requests per minute per client IP; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Events per minute per client IP, counted in the parsed body; 0 turns the limit off. */
+  rateLimitEventsPerMinute: number;
+  /** Time a client has to send its body once the headers are in. */
+  bodyTimeoutMs: number;
+  limits: PlausibilityLimits;
+  /** Browser events waiting per pixel beyond which new ones are refused (503); 0 turns the cap off. */
+  maxWaitingPerPixel: number;
   /** Origins accepted for every pixel, on top of each website's own domains. */
   extraAllowedOrigins: string[];
   /** express-style "trust proxy": false, a hop count, or addresses/subnets. */
@@ -26,11 +34,19 @@ export interface RelayOptions {
 export interface RelayDeps {
   settings: SettingsSource;
   enqueue: (events: NewOutboxEvent[]) => Promise<EnqueueResult>;
+  /** Waiting events of a pixel counted up to `limit` (OutboxStore.waitingCount); needed when the cap is on. */
+  waitingCount?: (pixelId: string, limit: number) => number;
   metrics: Metrics;
   log: Logger;
   /** False while shutting down: intake stops before the outbox is flushed. */
   isAccepting: () => boolean;
   clock?: () => number;
+}
+
+function countByPixel(events: NewOutboxEvent[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.pixelId, (counts.get(e.pixelId) ?? 0) + 1);
+  return counts;
 }
 
 export type RelayHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -40,7 +56,31 @@ class Refusal {
     readonly status: number,
     readonly error: string,
     readonly detail: string,
+    readonly retryAfterSeconds?: number,
   ) {}
+}
+
+/** True at most once per `everyMs` for each key: a flood must not turn into a flood of log lines. */
+function throttle(everyMs: number, clock: () => number): (key: string) => boolean {
+  const last = new Map<string, number>();
+  return (key) => {
+    const now = clock();
+    if (now - (last.get(key) ?? Number.NEGATIVE_INFINITY) < everyMs) return false;
+    last.set(key, now);
+    return true;
+  };
+}
+
+/** `consume` rejects with the limiter's state when the budget is spent; anything else is a real error. */
+async function withinBudget(limiter: RateLimiterMemory | undefined, key: string, points: number): Promise<number | undefined> {
+  if (!limiter) return undefined;
+  try {
+    await limiter.consume(key, points);
+    return undefined;
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    throw rejection;
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -68,6 +108,11 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
   const clock = deps.clock ?? Date.now;
   const trust = compileTrust(opts.trustProxy);
   const limiter = opts.rateLimitPerMinute > 0 ? new RateLimiterMemory({ points: opts.rateLimitPerMinute, duration: 60 }) : undefined;
+  const eventLimiter = opts.rateLimitEventsPerMinute > 0 ? new RateLimiterMemory({ points: opts.rateLimitEventsPerMinute, duration: 60 }) : undefined;
+  const rules: RelayRules = { limits: opts.limits, extraOrigins: opts.extraAllowedOrigins };
+  if (opts.maxWaitingPerPixel > 0 && !deps.waitingCount) throw new Error('the outbox cap needs deps.waitingCount');
+  const cap = new OutboxCap(deps.waitingCount ?? (() => 0), opts.maxWaitingPerPixel, clock);
+  const shouldLog = throttle(60_000, clock);
 
   const allowedOriginsFor = (pixelId: string) => [...(deps.settings.byPixel(pixelId)?.domains ?? []), ...opts.extraAllowedOrigins];
   const allKnownOrigins = () => [...deps.settings.all().flatMap((s) => s.domains), ...opts.extraAllowedOrigins];
@@ -84,6 +129,7 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
 
   function refuse(res: ServerResponse, r: Refusal): void {
     metrics.refused.inc({ reason: r.error });
+    if (r.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(r.retryAfterSeconds));
     sendJson(res, r.status, { error: r.error, detail: r.detail });
   }
 
@@ -99,12 +145,20 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
   }
 
   async function readBody(req: IncomingMessage): Promise<string> {
-    try {
-      return await getRawBody(req, { limit: opts.maxBodyBytes, encoding: 'utf8', length: req.headers['content-length'] });
-    } catch (err) {
+    const reading = getRawBody(req, { limit: opts.maxBodyBytes, encoding: 'utf8', length: req.headers['content-length'] }).catch((err: unknown) => {
       const type = (err as { type?: string }).type;
       if (type === 'entity.too.large') throw new Refusal(413, 'body_too_large', `the body is larger than ${opts.maxBodyBytes} bytes`);
       throw new Refusal(400, 'bad_body', 'the body could not be read');
+    });
+    // A client trickling its body would hold the socket and its buffers for minutes.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Refusal(408, 'body_timeout', `the body did not arrive within ${opts.bodyTimeoutMs} ms`)), opts.bodyTimeoutMs);
+    });
+    try {
+      return await Promise.race([reading, deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -124,6 +178,10 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
     const origin = requestOrigin(req.headers.origin, req.headers.referer);
     if (!origin) throw new Refusal(403, 'missing_origin', 'the request carries no Origin or Referer of a shop page');
     const events = parseEvents(await readBody(req));
+    const retryAfter = await withinBudget(eventLimiter, ip ?? 'unknown', events.length);
+    if (retryAfter !== undefined) {
+      throw new Refusal(429, 'rate_limited', `more than ${opts.rateLimitEventsPerMinute} events a minute from this address`, retryAfter);
+    }
     const ctx = { ip, userAgent: req.headers['user-agent'], nowSeconds: unixSeconds(clock()) };
     const toStore: NewOutboxEvent[] = [];
     let skipped = 0;
@@ -133,19 +191,28 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
       if (settings && !isOriginAllowed(origin, allowedOriginsFor(event.pixel_id))) {
         throw new Refusal(403, 'origin_not_allowed', `${where}origin ${origin} is not a domain of the website that owns pixel ${event.pixel_id}`);
       }
-      const decision = decideRelayEvent(event, settings, ctx);
+      const decision = decideRelayEvent(event, settings, ctx, rules);
       if (decision.kind === 'refuse') throw new Refusal(decision.status, decision.error, `${where}${decision.detail}`);
       if (decision.kind === 'skip') skipped += 1;
       else toStore.push(decision.event);
     }
     if (toStore.length === 0) return sendJson(res, 202, { accepted: 0, duplicates: 0, skipped });
+    const perPixel = countByPixel(toStore);
+    for (const pixelId of perPixel.keys()) {
+      if (!cap.isFull(pixelId)) continue;
+      if (shouldLog(`full:${pixelId}`)) {
+        log.warn({ pixelId, cap: cap.cap }, 'relay: the outbox holds the most events a pixel may have waiting; new browser events are refused until TikTok takes some');
+      }
+      throw new Refusal(503, 'outbox_full', `pixel ${pixelId} has ${cap.cap} events waiting for TikTok; retry later`, 60);
+    }
     let stored: EnqueueResult;
     try {
       stored = await deps.enqueue(toStore);
     } catch (err) {
-      log.error({ err }, 'relay: the outbox could not store events');
+      if (shouldLog('enqueue_failed')) log.error({ err }, 'relay: the outbox could not store events');
       return sendJson(res, 503, { error: 'outbox_unavailable', detail: 'events could not be stored; retry later' });
     }
+    for (const [pixelId, count] of perPixel) cap.noteStored(pixelId, count);
     for (const e of toStore) metrics.accepted.inc({ event: e.event });
     if (stored.duplicates) metrics.duplicates.inc(stored.duplicates);
     sendJson(res, 202, { accepted: stored.inserted, duplicates: stored.duplicates, skipped });
@@ -163,16 +230,18 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
       const early = screen(req);
       if (early) return refuse(res, early);
       const ip = cleanIp(proxyAddr(req, trust));
-      if (limiter) {
-        try {
-          await limiter.consume(ip ?? 'unknown');
-        } catch {
-          res.setHeader('Retry-After', '60');
-          return refuse(res, new Refusal(429, 'rate_limited', `more than ${opts.rateLimitPerMinute} requests a minute from this address`));
-        }
+      const retryAfter = await withinBudget(limiter, ip ?? 'unknown', 1);
+      if (retryAfter !== undefined) {
+        return refuse(res, new Refusal(429, 'rate_limited', `more than ${opts.rateLimitPerMinute} requests a minute from this address`, retryAfter));
       }
       await accept(req, res, ip);
     })().catch((err: unknown) => {
+      if (err instanceof Refusal && err.status === 408) {
+        // The trickling client loses its connection: nothing more is read from it.
+        // (Node ends and destroys the socket once a `Connection: close` answer is sent.)
+        res.setHeader('Connection', 'close');
+        return refuse(res, err);
+      }
       if (err instanceof Refusal) {
         // Drain what is left of a refused body so the connection stays usable.
         req.resume();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CURRENCY_CODE, PIXEL_ID, SHA256_HEX_LOWER } from '../tiktok/validate';
+import { CURRENCY_CODE_HINT, isCurrencyCode, PIXEL_ID, SHA256_HEX_LOWER } from '../tiktok/validate';
 
 /** The browser → sidecar relay protocol (docs/CONTRACTS.md §4). Strict: unknown keys are refused. */
 
@@ -34,7 +34,7 @@ export const RelayPropertiesSchema = z
   .object({
     contents: z.array(RelayContentSchema).max(100).optional(),
     content_type: z.enum(['product', 'product_group']).optional(),
-    currency: z.string().regex(CURRENCY_CODE, 'must be an ISO 4217 code such as "USD"').optional(),
+    currency: z.string().refine(isCurrencyCode, CURRENCY_CODE_HINT).optional(),
     value: z.number().finite().nonnegative().optional(),
     query: shortText(512).optional(),
     order_id: shortText(128).optional(),

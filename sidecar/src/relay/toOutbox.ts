@@ -1,7 +1,7 @@
 import type { NewOutboxEvent } from '../outbox/store';
 import type { WebsiteSettings } from '../settings/types';
 import { BROWSER_EVENTS, isCanonicalEvent, serverEventName } from '../tiktok/eventNames';
-import { buildEventRow } from '../tiktok/payload';
+import { buildScrubbedEventRow } from '../tiktok/scrub';
 import { MAX_FUTURE_SKEW_SECONDS, validateEventRow } from '../tiktok/validate';
 import type { RelayEvent } from './schema';
 
@@ -9,6 +9,19 @@ export interface RequestContext {
   ip?: string;
   userAgent?: string;
   nowSeconds: number;
+}
+
+/** Ceilings above which an amount is a forgery or a unit error, not a shopper's cart. */
+export interface PlausibilityLimits {
+  value: number;
+  price: number;
+  quantity: number;
+}
+
+export interface RelayRules {
+  limits: PlausibilityLimits;
+  /** Origins accepted for every pixel, on top of each website's own domains. */
+  extraOrigins: readonly string[];
 }
 
 export type RelayDecision =
@@ -26,13 +39,26 @@ export function pickEventTime(clientTime: number | undefined, nowSeconds: number
   return tooOld || inFuture ? nowSeconds : clientTime;
 }
 
+/** The first amount above its ceiling, in words that name the field and the limit; undefined when all are plausible. */
+export function implausibleAmount(properties: RelayEvent['properties'], limits: PlausibilityLimits): string | undefined {
+  if (!properties) return undefined;
+  const over = (field: string, amount: number | undefined, limit: number) =>
+    amount !== undefined && amount > limit ? `${field} ${amount} is above the limit of ${limit}` : undefined;
+  const contents = properties.contents ?? [];
+  return (
+    over('properties.value', properties.value, limits.value) ??
+    contents.map((c, i) => over(`properties.contents[${i}].price`, c.price, limits.price)).find(Boolean) ??
+    contents.map((c, i) => over(`properties.contents[${i}].quantity`, c.quantity, limits.quantity)).find(Boolean)
+  );
+}
+
 function hasConsent(event: RelayEvent, settings: WebsiteSettings): boolean {
   if (event.consent === 'denied') return false;
   return !settings.consentRequired || event.consent === 'granted';
 }
 
 /** Decide what happens to one relayed event: the pure heart of the relay endpoint. */
-export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | undefined, ctx: RequestContext): RelayDecision {
+export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | undefined, ctx: RequestContext, rules: RelayRules): RelayDecision {
   if (!settings) return { kind: 'refuse', status: 400, error: 'unknown_pixel', detail: `pixel ${event.pixel_id} is not configured on this sidecar` };
   if (!settings.enabled) return { kind: 'refuse', status: 403, error: 'pixel_disabled', detail: `tracking is disabled for pixel ${event.pixel_id}` };
   if (!isCanonicalEvent(event.event) || !BROWSER_EVENTS.includes(event.event)) {
@@ -42,16 +68,24 @@ export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | 
         : `"${event.event}" is not an event a browser may relay (allowed: ${BROWSER_EVENTS.join(', ')})`;
     return { kind: 'refuse', status: 400, error: 'event_not_allowed', detail };
   }
+  const implausible = implausibleAmount(event.properties, rules.limits);
+  if (implausible) return { kind: 'refuse', status: 400, error: 'implausible_amount', detail: implausible };
   if (!hasConsent(event, settings)) return { kind: 'skip', reason: 'no_consent' };
 
-  const row = buildEventRow({
-    event: serverEventName(event.event, settings.eventNames),
-    eventId: event.event_id,
-    eventTime: pickEventTime(event.event_time, ctx.nowSeconds),
-    user: { ...event.user, ip: ctx.ip, user_agent: ctx.userAgent },
-    properties: event.properties,
-    page: event.page,
-  });
+  // A page or referrer outside the website's origins is dropped, not refused: the Origin header
+  // already showed the request comes from the shop, and refusing would lose the whole batch
+  // over a claim nobody can verify.
+  const row = buildScrubbedEventRow(
+    {
+      event: serverEventName(event.event, settings.eventNames),
+      eventId: event.event_id,
+      eventTime: pickEventTime(event.event_time, ctx.nowSeconds),
+      user: { ...event.user, ip: ctx.ip, user_agent: ctx.userAgent },
+      properties: event.properties,
+      page: event.page,
+    },
+    [...settings.domains, ...rules.extraOrigins],
+  );
   const reasons = validateEventRow(row, { nowSeconds: ctx.nowSeconds });
   if (reasons.length > 0) return { kind: 'refuse', status: 400, error: 'invalid_event', detail: reasons.join('; ') };
   return {

@@ -184,6 +184,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       RETRY_BASE_MS: '200',
       RETRY_MAX_MS: '2000',
       RELAY_RATE_LIMIT_PER_MINUTE: '0',
+      RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '0',
       SHUTDOWN_GRACE_MS: '2000',
       LOG_LEVEL: 'info',
     };

@@ -24,7 +24,7 @@ describe('buildPurchaseEvent', () => {
     const purchase = ClaimedPurchaseSchema.parse({
       order_id: 42, website_id: 1, event_id: 'purchase-so-42', event_time: 1_732_500_000, order_name: 'S00042', value: 1350, currency: 'USD',
       contents: [{ content_id: '23', content_name: 'Desk', price: 675, quantity: 2 }],
-      user: { email: 'a'.repeat(64), phone: false, external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttclid: '', ttp: 'ttp' },
+      user: { email: 'a'.repeat(64), phone: false, external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttclid: '', ttp: '2Ab3cD4eF5gH6iJ7kL8mN9oP0q' },
       page_url: 'https://shop.example/shop/confirmation',
     });
     const event = buildPurchaseEvent(purchase, website({ eventNames: { Purchase: 'CompletePayment', SubmitForm: 'SubmitForm' }, testEventCode: 'T1' }));
@@ -33,10 +33,39 @@ describe('buildPurchaseEvent', () => {
       event: 'CompletePayment',
       event_id: 'purchase-so-42',
       event_time: 1_732_500_000,
-      user: { email: 'a'.repeat(64), external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttp: 'ttp' },
+      user: { email: 'a'.repeat(64), external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttp: '2Ab3cD4eF5gH6iJ7kL8mN9oP0q' },
       properties: { contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: 675, quantity: 2 }], content_type: 'product', currency: 'USD', value: 1350, order_id: 'S00042' },
       page: { url: 'https://shop.example/shop/confirmation' },
     });
+  });
+
+  it('applies the relay\'s scrub to what Odoo recorded from the browser', () => {
+    const purchase = ClaimedPurchaseSchema.parse({
+      order_id: 7, website_id: 1, event_id: 'purchase-so-7', event_time: 1_732_500_000, order_name: 'S00007', value: 10, currency: 'EUR',
+      contents: [{ content_id: '23', content_name: 'Desk for jane@mail.com', price: 10, quantity: 1 }],
+      user: { ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11) Chrome/131.0 jane@mail.com', ttclid: 'jane@mail.com', ttp: '<script>x</script>' },
+      page_url: 'https://shop.example/shop/confirmation?access_token=9f1e-secret#x',
+    });
+    const row = buildPurchaseEvent(purchase, website()).row;
+    expect(row.user).toEqual({ ip: '203.0.113.7' });
+    expect(row.page).toEqual({ url: 'https://shop.example/shop/confirmation' });
+    expect(row.properties?.contents).toEqual([{ content_id: '23', content_type: 'product', content_name: 'Desk for [redacted]', price: 10, quantity: 1 }]);
+    expect(JSON.stringify(row)).not.toMatch(/@|access_token|script/);
+  });
+
+  it('drops a confirmation address outside the website\'s domains, and bounds none for a website without domains', () => {
+    const purchase = ClaimedPurchaseSchema.parse({
+      order_id: 8, website_id: 1, event_id: 'purchase-so-8', event_time: 1_732_500_000, value: 10, currency: 'EUR',
+      page_url: 'https://other.example/shop/confirmation',
+    });
+    expect(buildPurchaseEvent(purchase, website()).row.page).toBeUndefined();
+    expect(buildPurchaseEvent(purchase, website({ domains: [] })).row.page).toEqual({ url: 'https://other.example/shop/confirmation' });
+  });
+
+  it('refuses an answer in a currency that is not ISO 4217', () => {
+    const base = { order_id: 1, website_id: 1, event_id: 'purchase-so-1', event_time: 1, value: 1 };
+    expect(ClaimedPurchaseSchema.safeParse({ ...base, currency: 'EUR' }).success).toBe(true);
+    expect(ClaimedPurchaseSchema.safeParse({ ...base, currency: 'ABC' }).success).toBe(false);
   });
 
   it('refuses an answer with plain match keys or a value as text', () => {

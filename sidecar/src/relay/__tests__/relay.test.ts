@@ -1,7 +1,19 @@
+import type Database from 'better-sqlite3';
+import net from 'node:net';
+import pino from 'pino';
 import request from 'supertest';
+import { loadConfig } from '../../config';
+import { Metrics } from '../../metrics';
+import { SqliteOutboxStore } from '../../outbox/store';
+import { PurchasePoller } from '../../poller/purchasePoller';
+import { createSidecar } from '../../server';
+import { StaticSettings } from '../../settings/static';
+import { FakeOdooPurchases } from '../../poller/__tests__/fakeOdooPurchases';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../../../../tests/helpers/sidecar';
 
 const HASH = 'b'.repeat(64);
+/** A _ttp cookie value as TikTok sets it. */
+const TTP = '2Ab3cD4eF5gH6iJ7kL8mN9oP0q';
 
 function post(app: Parameters<typeof request>[0], body: unknown, headers: Record<string, string> = {}) {
   const req = request(app)
@@ -20,7 +32,7 @@ function storedRows(sidecar: ReturnType<typeof testSidecar>) {
 describe('relay: accepting', () => {
   it('stores a JSON event with ip and user agent added, and answers 202', async () => {
     const sidecar = testSidecar();
-    const res = await post(sidecar.handler, relayEvent({ event_id: 'e-1', user: { email: HASH, ttclid: 'E.C.P.abc', ttp: 'ttp-1' } }));
+    const res = await post(sidecar.handler, relayEvent({ event_id: 'e-1', user: { email: HASH, ttclid: 'E.C.P.abc', ttp: TTP } }));
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ accepted: 1, duplicates: 0, skipped: 0 });
     const [row] = storedRows(sidecar);
@@ -28,7 +40,7 @@ describe('relay: accepting', () => {
     expect(row.row).toMatchObject({
       event: 'AddToCart',
       event_id: 'e-1',
-      user: { email: HASH, ttclid: 'E.C.P.abc', ttp: 'ttp-1', user_agent: BROWSER_UA },
+      user: { email: HASH, ttclid: 'E.C.P.abc', ttp: TTP, user_agent: BROWSER_UA },
       properties: { value: 675, currency: 'USD' },
       page: { url: `${SHOP}/shop/desk` },
     });
@@ -151,6 +163,9 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
       relayEvent({ properties: { contents: [{ content_id: 1 }] } }), relayEvent({ properties: { value: -5, currency: 'USD' } }),
       relayEvent({ properties: { value: 5, currency: 'usd' } }), relayEvent({ user: { phone: ['x'] } }),
       relayEvent({ user: { locale: '../../etc' } }), relayEvent({ consent: 'maybe' }), relayEvent({ pixel_id: 'a b' }),
+      relayEvent({ properties: { value: 1e308, currency: 'USD' } }), relayEvent({ properties: { value: 5, currency: 'ABC' } }),
+      relayEvent({ properties: { value: 5, currency: 'XXX' } }), relayEvent({ properties: { contents: [{ content_id: '1', quantity: 1e9 }] } }),
+      relayEvent({ properties: { contents: [{ content_id: '1', price: Number.MAX_VALUE }] } }),
     ];
     let rng = 42;
     const random = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -175,5 +190,341 @@ describe('relay: CORS for a relay on another host', () => {
     expect(ok.headers['access-control-allow-origin']).toBe(SHOP);
     const evil = await request(sidecar.handler).options('/tiktok/relay').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+/** Every stored payload, as the dispatcher would send it. */
+function storedPayloads(sidecar: ReturnType<typeof testSidecar>): string[] {
+  return storedRows(sidecar).map((r) => r.payload);
+}
+
+describe('relay: nothing secret or personal is stored (hostile input)', () => {
+  const SECRET_TOKEN = 'rst-9f1e7c2a';
+  const PORTAL_TOKEN = 'portal-4b5c6d7e';
+  const EMAIL = 'jane.doe@mail.com';
+  const PHONE = '+32 470 12 34 56';
+  const hostile = [
+    relayEvent({ page: { url: `${SHOP}/web/reset_password?token=${SECRET_TOKEN}&db=shop`, referrer: `${SHOP}/my/orders/7?access_token=${PORTAL_TOKEN}` } }),
+    relayEvent({ page: { url: `https://admin:hunter2@shop.example/shop#token=${SECRET_TOKEN}` } }),
+    relayEvent({ page: { url: `${SHOP}/shop?search=${encodeURIComponent(EMAIL)}&utm_source=tiktok`, referrer: `https://mail.example/inbox?u=${EMAIL}` } }),
+    relayEvent({ page: { url: `${SHOP}/contact/${EMAIL}` } }),
+    relayEvent({ event: 'Search', properties: { query: `${EMAIL} desk` } }),
+    relayEvent({ event: 'Search', properties: { query: `call ${PHONE}` } }),
+    relayEvent({ properties: { description: `deliver to ${EMAIL}, ${PHONE}`, contents: [{ content_id: '1', content_name: `for ${EMAIL}`, content_category: PHONE }], currency: 'USD', value: 1 } }),
+    relayEvent({ user: { ttclid: EMAIL, ttp: '<img src=x onerror=alert(1)>' } }),
+    relayEvent({ user: { ttclid: `E.C.P.${'a'.repeat(20)}<script>`, ttp: `a${'b'.repeat(10)} ${EMAIL}` } }),
+  ];
+
+  it('accepts the events and stores them scrubbed', async () => {
+    const sidecar = testSidecar();
+    const res = await post(sidecar.handler, hostile);
+    expect(res.status).toBe(202);
+    expect(res.body.accepted).toBe(hostile.length);
+    const payloads = storedPayloads(sidecar);
+    expect(payloads).toHaveLength(hostile.length);
+    for (const payload of payloads) {
+      expect(payload).not.toMatch(/token=|token%3D/i);
+      expect(payload).not.toContain(SECRET_TOKEN);
+      expect(payload).not.toContain(PORTAL_TOKEN);
+      expect(payload).not.toContain('hunter2');
+      expect(payload).not.toMatch(/@|%40/);
+      expect(payload).not.toMatch(/470\D{0,3}12\D{0,3}34/);
+      expect(payload).not.toMatch(/<script|<img|onerror/i);
+    }
+  });
+
+  it('keeps what is not secret: the page path, campaign tags, the search terms, product names', async () => {
+    const sidecar = testSidecar();
+    await post(sidecar.handler, [
+      relayEvent({ event_id: 'reset', page: { url: `${SHOP}/web/reset_password?token=${SECRET_TOKEN}`, referrer: `${SHOP}/my/orders/7?access_token=${PORTAL_TOKEN}#top` } }),
+      relayEvent({ event_id: 'search', event: 'Search', page: { url: `${SHOP}/shop?search=desk&utm_campaign=spring` }, properties: { query: `desk ${EMAIL}` } }),
+    ]);
+    const rows = Object.fromEntries(storedRows(sidecar).map((r) => [r.eventId, r.row]));
+    expect(rows.reset.page).toEqual({ url: `${SHOP}/web/reset_password`, referrer: `${SHOP}/my/orders/7` });
+    expect(rows.search.page).toEqual({ url: `${SHOP}/shop?search=desk&utm_campaign=spring` });
+    expect(rows.search.properties).toEqual({ query: 'desk [redacted]' });
+  });
+
+  it('drops a page of another site and a referrer from elsewhere, keeping the event', async () => {
+    const sidecar = testSidecar();
+    const res = await post(sidecar.handler, relayEvent({ page: { url: 'https://evil.example/landing', referrer: 'https://www.google.com/search?q=desk' } }));
+    expect(res.status).toBe(202);
+    expect(storedRows(sidecar)[0].row.page).toBeUndefined();
+  });
+
+  it('accepts a page on any origin of the pixel: the website\'s domains and RELAY_ALLOWED_ORIGINS', async () => {
+    const sidecar = testSidecar({
+      env: { RELAY_ALLOWED_ORIGINS: 'https://www.shop.example' },
+      websites: [website({ domains: [SHOP, 'https://shop.example.be'] })],
+    });
+    for (const origin of [SHOP, 'https://shop.example.be', 'https://www.shop.example']) {
+      const res = await post(sidecar.handler, relayEvent({ page: { url: `${origin}/shop/desk`, referrer: `${origin}/shop` } }), { Origin: origin });
+      expect(res.status).toBe(202);
+    }
+    const pages = storedRows(sidecar).map((r) => r.row.page?.url).sort();
+    expect(pages).toEqual(['https://shop.example.be/shop/desk', 'https://shop.example/shop/desk', 'https://www.shop.example/shop/desk']);
+  });
+
+  it('drops a user agent that carries contact data or is absurdly long, keeping the event', async () => {
+    const sidecar = testSidecar();
+    await post(sidecar.handler, relayEvent({ event_id: 'mail' }), { 'User-Agent': `${BROWSER_UA} (${EMAIL})` });
+    await post(sidecar.handler, relayEvent({ event_id: 'long' }), { 'User-Agent': `${BROWSER_UA} ${'x'.repeat(600)}` });
+    const rows = storedRows(sidecar);
+    expect(rows.map((r) => r.eventId).sort()).toEqual(['long', 'mail']);
+    for (const r of rows) expect(r.row.user?.user_agent).toBeUndefined();
+  });
+});
+
+describe('relay: plausibility limits', () => {
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['a value of 1e308', { value: 1e308, currency: 'USD' }, /^properties\.value 1e\+308 is above the limit of 1000000000$/],
+    ['a value just above the ceiling', { value: 1_000_000_000.01, currency: 'IDR' }, /properties\.value .* above the limit of 1000000000/],
+    ['a huge price', { contents: [{ content_id: '1', price: 5e9 }] }, /properties\.contents\[0\]\.price 5000000000 is above the limit of 1000000000/],
+    ['a huge quantity', { contents: [{ content_id: '1' }, { content_id: '2', quantity: 1e6 }] }, /properties\.contents\[1\]\.quantity 1000000 is above the limit of 10000/],
+  ])('refuses %s with the field and the limit', async (_name, properties, detail) => {
+    const sidecar = testSidecar();
+    const res = await post(sidecar.handler, relayEvent({ properties }));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('implausible_amount');
+    expect(res.body.detail).toMatch(detail);
+    expect(sidecar.store.counts().pending).toBe(0);
+  });
+
+  it('accepts amounts at the ceiling, and follows the configured ceilings', async () => {
+    const atDefault = testSidecar();
+    const ok = await post(atDefault.handler, relayEvent({ properties: { value: 1e9, currency: 'VND', contents: [{ content_id: '1', price: 1e9, quantity: 10_000 }] } }));
+    expect(ok.status).toBe(202);
+    const strict = testSidecar({ env: { RELAY_MAX_VALUE: '5000', RELAY_MAX_PRICE: '2000', RELAY_MAX_QUANTITY: '10' } });
+    const value = await post(strict.handler, relayEvent({ properties: { value: 5000.5, currency: 'USD' } }));
+    const quantity = await post(strict.handler, relayEvent({ properties: { contents: [{ content_id: '1', quantity: 11 }] } }));
+    expect([value.status, value.body.detail]).toEqual([400, 'properties.value 5000.5 is above the limit of 5000']);
+    expect([quantity.status, quantity.body.detail]).toEqual([400, 'properties.contents[0].quantity 11 is above the limit of 10']);
+  });
+
+  it.each(['ABC', 'XXX', 'XTS', 'EURO', 'eur'])('refuses the currency %s, naming ISO 4217', async (currency) => {
+    const sidecar = testSidecar();
+    const res = await post(sidecar.handler, relayEvent({ properties: { value: 5, currency } }));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect(res.body.detail).toMatch(/properties\.currency: .*ISO 4217/);
+  });
+});
+
+describe('relay: rate limit in events', () => {
+  const batch = (n: number) => Array.from({ length: n }, () => relayEvent());
+
+  it('counts the events of a body, not the requests, and answers 429 with Retry-After', async () => {
+    const sidecar = testSidecar({ env: { RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '100' } });
+    const statuses: number[] = [];
+    let refused: request.Response | undefined;
+    for (let i = 0; i < 8; i++) {
+      const res = await post(sidecar.handler, batch(20));
+      statuses.push(res.status);
+      if (res.status === 429) refused ??= res;
+    }
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429, 429]);
+    expect(refused?.body).toEqual({ error: 'rate_limited', detail: 'more than 100 events a minute from this address' });
+    expect(Number(refused?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(refused?.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(sidecar.store.counts().pending).toBe(100);
+  });
+
+  it('keeps one address\'s flood from spending another\'s budget', async () => {
+    const sidecar = testSidecar({ env: { RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '40', TRUST_PROXY: 'loopback' } });
+    for (let i = 0; i < 3; i++) await post(sidecar.handler, batch(20), { 'X-Forwarded-For': '203.0.113.1' });
+    const other = await post(sidecar.handler, batch(20), { 'X-Forwarded-For': '203.0.113.2' });
+    expect(other.status).toBe(202);
+    expect(sidecar.store.counts().pending).toBe(60);
+  });
+
+  it('survives a flood of 20-event requests without a 5xx, storing at most the budget', async () => {
+    const sidecar = testSidecar({ env: { RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '200' } });
+    const responses = await Promise.all(Array.from({ length: 60 }, () => post(sidecar.handler, batch(20))));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+    expect(sidecar.store.counts().pending).toBe(200);
+  });
+});
+
+describe('relay: per-pixel outbox cap', () => {
+  const waiting = (sidecar: ReturnType<typeof testSidecar>) => sidecar.store.waitingCount(PIXEL, 1_000_000);
+
+  it('refuses new browser events with 503 outbox_full once the pixel has the cap waiting, and drops nothing stored', async () => {
+    const sidecar = testSidecar({ env: { OUTBOX_MAX_WAITING_PER_PIXEL: '5' } });
+    expect((await post(sidecar.handler, Array.from({ length: 5 }, () => relayEvent()))).status).toBe(202);
+    const full = await post(sidecar.handler, relayEvent());
+    expect(full.status).toBe(503);
+    expect(full.body).toEqual({ error: 'outbox_full', detail: `pixel ${PIXEL} has 5 events waiting for TikTok; retry later` });
+    expect(full.headers['retry-after']).toBe('60');
+    expect(waiting(sidecar)).toBe(5);
+    expect(await sidecar.metrics.registry.metrics()).toContain('tiktok_relay_refused_total{reason="outbox_full"} 1');
+  });
+
+  it('takes browser events again once TikTok has taken some (the count is re-read within a second)', async () => {
+    const sidecar = testSidecar({ env: { OUTBOX_MAX_WAITING_PER_PIXEL: '3' } });
+    await post(sidecar.handler, [relayEvent(), relayEvent(), relayEvent()]);
+    expect((await post(sidecar.handler, relayEvent())).status).toBe(503);
+    const rows = storedRows(sidecar);
+    sidecar.store.markDelivered(rows.map((r) => r.id), Date.now());
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await post(sidecar.handler, relayEvent())).status).toBe(202);
+  });
+
+  it('never blocks a server Purchase: the poller stores it past the cap', async () => {
+    const sidecar = testSidecar({ env: { OUTBOX_MAX_WAITING_PER_PIXEL: '2' } });
+    await post(sidecar.handler, [relayEvent(), relayEvent()]);
+    expect((await post(sidecar.handler, relayEvent())).status).toBe(503);
+    const odoo = new FakeOdooPurchases();
+    odoo.add(42);
+    const poller = new PurchasePoller(
+      { odoo: async () => odoo.transport(), settings: sidecar.settings, store: sidecar.store, log: pino({ level: 'silent' }), onEnqueued: () => {} },
+      { intervalMs: 10, leaseSeconds: 60, batchSize: 50, maxBackoffMs: 100 },
+    );
+    expect(await poller.pollOnce()).toBe(1);
+    expect(waiting(sidecar)).toBe(3);
+    const purchase = storedRows(sidecar).find((r) => r.eventId === 'purchase-so-42');
+    // Stored through the shared scrub, which keeps attribution ids of TikTok's shapes.
+    expect(purchase?.row.user).toMatchObject({ ttclid: 'E.C.P.fake42', ttp: 'ttp-fake-0042', user_agent: 'Mozilla/5.0 (X11) Chrome/131' });
+  });
+
+  it('counts each pixel apart', async () => {
+    const other = 'COTHERPIXEL000000002';
+    const sidecar = testSidecar({ env: { OUTBOX_MAX_WAITING_PER_PIXEL: '1' }, websites: [website(), website({ websiteId: 2, pixelId: other })] });
+    expect((await post(sidecar.handler, relayEvent())).status).toBe(202);
+    expect((await post(sidecar.handler, relayEvent())).status).toBe(503);
+    expect((await post(sidecar.handler, relayEvent({ pixel_id: other }))).status).toBe(202);
+  });
+});
+
+/** A raw HTTP/1.1 exchange on a real socket: what the server wrote and when it closed the connection. */
+async function rawExchange(port: number, write: (socket: net.Socket) => NodeJS.Timeout | undefined): Promise<{ text: string; closedAfterMs: number }> {
+  const socket = net.connect(port, '127.0.0.1');
+  const started = Date.now();
+  let text = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (text += chunk));
+  socket.on('error', () => {});
+  const trickle = write(socket);
+  await new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  clearInterval(trickle);
+  return { text, closedAfterMs: Date.now() - started };
+}
+
+describe('relay: slow clients (real sockets)', () => {
+  let sidecar: ReturnType<typeof testSidecar>;
+  let port: number;
+  beforeEach(async () => {
+    sidecar = testSidecar({ env: { RELAY_BODY_TIMEOUT_MS: '400' } });
+    port = await sidecar.start();
+  });
+  afterEach(() => sidecar.stop());
+
+  const head = (length: number, extra = '') =>
+    `POST /tiktok/relay HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${SHOP}\r\nUser-Agent: ${BROWSER_UA}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${extra}\r\n`;
+
+  it('answers 408 to a body that trickles in, and frees the socket', async () => {
+    const body = JSON.stringify(relayEvent());
+    const { text, closedAfterMs } = await rawExchange(port, (socket) => {
+      socket.write(head(body.length));
+      let sent = 0;
+      return setInterval(() => socket.writable && sent < body.length && socket.write(body[sent++]), 50);
+    });
+    const [answerHead] = text.split('\r\n\r\n');
+    expect(answerHead).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answerHead).toMatch(/\r\nconnection: close\r\n/i);
+    expect(text).toContain('"error":"body_timeout"');
+    // One answer, then the end: what is still trickling is not read as another request.
+    expect(text.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(closedAfterMs).toBeGreaterThanOrEqual(350);
+    expect(closedAfterMs).toBeLessThan(2000);
+    expect(sidecar.store.counts().pending).toBe(0);
+    expect(await sidecar.metrics.registry.metrics()).toContain('tiktok_relay_refused_total{reason="body_timeout"} 1');
+  });
+
+  it('cuts off headers that trickle in', async () => {
+    const { text, closedAfterMs } = await rawExchange(port, (socket) => {
+      const headers = head(2);
+      let sent = 0;
+      return setInterval(() => socket.writable && sent < headers.length && socket.write(headers[sent++]), 50);
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(closedAfterMs).toBeLessThan(3000);
+  });
+
+  it('still serves a client that sends its body in time, on the same kind of socket', async () => {
+    const body = JSON.stringify(relayEvent());
+    const { text } = await rawExchange(port, (socket) => {
+      socket.write(head(body.length, 'Connection: close\r\n') + body);
+      return undefined;
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 202 /);
+    expect(sidecar.store.counts().pending).toBe(1);
+  });
+});
+
+describe('/healthz follows whether the outbox takes writes', () => {
+  /** The store's own SQLite connection: its limits stand in for a full disk or a read-only file. */
+  const sqliteOf = (sidecar: ReturnType<typeof testSidecar>) => (sidecar.store as unknown as { db: Database.Database }).db;
+
+  it('reports outbox_unwritable (503) after a write fails with SQLITE_FULL, and ok again once one succeeds', async () => {
+    const sidecar = testSidecar();
+    expect((await request(sidecar.handler).get('/healthz')).status).toBe(200);
+    const db = sqliteOf(sidecar);
+    db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
+    const big = () => Array.from({ length: 20 }, () => relayEvent({ properties: { description: 'x'.repeat(1000) } }));
+    const refused = await post(sidecar.handler, big());
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toBe('outbox_unavailable');
+    const unhealthy = await request(sidecar.handler).get('/healthz');
+    expect(unhealthy.status).toBe(503);
+    expect(unhealthy.body.status).toBe('outbox_unwritable');
+    expect(sidecar.health()).toEqual({ ok: false, status: 'outbox_unwritable' });
+
+    db.pragma('max_page_count = 1073741823');
+    expect((await post(sidecar.handler, big())).status).toBe(202);
+    const healthy = await request(sidecar.handler).get('/healthz');
+    expect([healthy.status, healthy.body.status]).toEqual([200, 'ok']);
+  });
+
+  it('notices an outbox that takes no writes even without traffic (probe)', async () => {
+    const sidecar = testSidecar();
+    sqliteOf(sidecar).pragma('query_only = 1');
+    const res = await request(sidecar.handler).get('/healthz');
+    expect(res.status).toBe(503);
+    expect(res.body.status).toBe('outbox_unwritable');
+  });
+});
+
+describe('relay: logs under a flood stay few', () => {
+  /** A sidecar whose log lines are kept, parsed. */
+  function loggingSidecar(env: Record<string, string>) {
+    const lines: Record<string, unknown>[] = [];
+    const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const cfg = loadConfig({ OUTBOX_PATH: ':memory:', RELAY_PORT: '0', ...env });
+    const sidecar = createSidecar(cfg, {
+      log: pino({ level: 'info' }, stream),
+      metrics: new Metrics(),
+      store: new SqliteOutboxStore(cfg.OUTBOX_PATH),
+      settings: new StaticSettings([website()]),
+    });
+    return { sidecar, lines };
+  }
+
+  it('warns once a minute per pixel that the outbox is full, not once per refused request', async () => {
+    const { sidecar, lines } = loggingSidecar({ OUTBOX_MAX_WAITING_PER_PIXEL: '1' });
+    await post(sidecar.handler, relayEvent());
+    for (let i = 0; i < 5; i++) expect((await post(sidecar.handler, relayEvent())).status).toBe(503);
+    const warnings = lines.filter((l) => String(l.msg).includes('outbox holds the most events'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, pixelId: PIXEL, cap: 1 });
+  });
+
+  it('logs a failing outbox once, not once per request', async () => {
+    const { sidecar, lines } = loggingSidecar({});
+    const db = (sidecar.store as unknown as { db: Database.Database }).db;
+    db.pragma('query_only = 1');
+    for (let i = 0; i < 5; i++) expect((await post(sidecar.handler, relayEvent())).status).toBe(503);
+    expect(lines.filter((l) => l.msg === 'relay: the outbox could not store events')).toHaveLength(1);
   });
 });

@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { buildEventRow, buildTrackRequest, serializeTrackRequest } from '../payload';
 import type { TikTokEventRow } from '../types';
-import { validateEventRow, validateTrackRequest } from '../validate';
+import { CURRENCY_CODES, isCurrencyCode, validateEventRow, validateTrackRequest } from '../validate';
 
 const now = 1_732_500_000;
 const hash = 'a'.repeat(64);
@@ -88,5 +91,32 @@ describe('serializeTrackRequest', () => {
     const text = serializeTrackRequest('CABCDEFGH12345678', rows.map((r) => JSON.stringify(r)), 'TEST1');
     expect(JSON.parse(text)).toEqual(buildTrackRequest('CABCDEFGH12345678', rows, 'TEST1'));
     expect(JSON.parse(serializeTrackRequest('CABCDEFGH12345678', [JSON.stringify(row())]))).toEqual(buildTrackRequest('CABCDEFGH12345678', [row()]));
+  });
+});
+
+describe('currency codes', () => {
+  it.each(['USD', 'EUR', 'IDR', 'VND', 'XOF', 'XCG', 'ZWG', 'VES', 'CLF', 'HRK'])('accepts %s', (code) => {
+    expect(isCurrencyCode(code)).toBe(true);
+    expect(validateEventRow(row({ properties: { value: 1, currency: code } }), { nowSeconds: now })).toEqual([]);
+  });
+
+  it.each(['ABC', 'XXX', 'XTS', 'XAU', 'usd', 'US', 'USDD', 'CNH', 'ZIG', ''])('refuses %s', (code) => {
+    expect(isCurrencyCode(code)).toBe(false);
+    expect(validateEventRow(row({ properties: { value: 1, currency: code } }), { nowSeconds: now }).join()).toMatch(/ISO 4217/);
+  });
+
+  it('knows every currency the runtime knows, but units of account', () => {
+    const unitsOfAccount = ['XDR', 'XSU'];
+    const missing = Intl.supportedValuesOf('currency').filter((code) => !CURRENCY_CODES.has(code) && !unitsOfAccount.includes(code));
+    expect(missing).toEqual([]);
+  });
+
+  // Odoo's own currency list, read from its source when it is on this machine (scripts/odoo-dev.ts finds it the same way).
+  const odooCurrencies = path.join(process.env.ODOO_SRC || path.join(os.homedir(), '.cache', 'odoo-src', '19.0'), 'odoo/addons/base/data/res_currency_data.xml');
+  (fs.existsSync(odooCurrencies) ? it : it.skip)('knows every currency Odoo 19 ships, but its two that are not ISO 4217', () => {
+    const codes = [...fs.readFileSync(odooCurrencies, 'utf8').matchAll(/<field name="name">([A-Z]{3})<\/field>/g)].map((m) => m[1]);
+    expect(codes.length).toBeGreaterThan(150);
+    // CNH is the offshore yuan (a market name, not ISO 4217); ZIG is Odoo's spelling of ISO's ZWG.
+    expect(codes.filter((code) => !isCurrencyCode(code)).sort()).toEqual(['CNH', 'ZIG']);
   });
 });
