@@ -97,6 +97,11 @@ export interface OutboxStore {
   saveSettingsSnapshot(json: string, now: number): void;
   loadSettingsSnapshot(): string | undefined;
   close(): void;
+  /**
+   * Back to pending without counting the claim as an attempt: the lane paused for
+   * a problem of the request (token, address), so the rows were never judged.
+   */
+  markPaused(ids: number[], nextAttemptAt: number, reason: string): void;
 }
 
 const SCHEMA = `
@@ -226,6 +231,10 @@ export class SqliteOutboxStore implements OutboxStore {
       loadSnapshot: this.db.prepare(`SELECT json FROM settings_snapshot WHERE id = 1`),
       requeueAll: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead'`),
       requeueOne: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead' AND id = ?`),
+      paused: this.db.prepare(
+        `UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, attempts = MAX(attempts - 1, 0)
+         WHERE id IN (SELECT value FROM json_each(?)) AND state = 'in_flight'`,
+      ),
     };
   }
 
@@ -370,5 +379,9 @@ export class SqliteOutboxStore implements OutboxStore {
 
   close(): void {
     this.db.close();
+  }
+
+  markPaused(ids: number[], nextAttemptAt: number, reason: string): void {
+    this.stmt.paused.run(nextAttemptAt, reason.slice(0, 1000), JSON.stringify(ids));
   }
 }
