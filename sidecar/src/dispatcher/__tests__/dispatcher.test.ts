@@ -174,6 +174,17 @@ describe('Dispatcher: refusals of a whole request', () => {
     await until(() => h.store.counts().delivered === 3);
   });
 
+  it('does not spend the shutdown grace period waiting for a paused lane', async () => {
+    h = harness(() => ({ kind: 'request_problem', problem: 'request_refused', code: 41999, message: 'unknown code 41999: x' }));
+    h.enqueue(ids(5));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    const started = Date.now();
+    await h.dispatcher.stop(5000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(h.store.counts()).toMatchObject({ pending: 5, dead: 0 });
+  });
+
   it('pauses when single-event batches are refused alike one after the other', async () => {
     h = harness(() => rejected('Invalid parameter'), { testEventCode: 'TEST1' });
     h.enqueue(ids(5));
