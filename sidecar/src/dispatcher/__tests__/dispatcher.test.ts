@@ -12,13 +12,13 @@ const PIXEL = 'CDISPATCHPIXEL000001';
 const TOKEN = 'token-one-0000000001';
 const PAUSE_MS = 60_000;
 
-type Script = (rows: TikTokEventRow[], token: string) => SendOutcome;
+type Script = (rows: TikTokEventRow[], token: string) => SendOutcome | Promise<SendOutcome>;
 
 const delivered: SendOutcome = { kind: 'delivered' };
 const rejected = (message: string, code = 40002): SendOutcome => ({ kind: 'rejected', code, message });
 
 /** A dispatcher on an in-memory outbox whose Events API answers from a script; time can be moved forward. */
-function harness(script: Script, opts: { batch?: number; testEventCode?: string } = {}) {
+function harness(script: Script, opts: { batch?: number; testEventCode?: string; concurrency?: number } = {}) {
   const store = new SqliteOutboxStore(':memory:');
   const site: WebsiteSettings = {
     websiteId: 1,
@@ -45,7 +45,7 @@ function harness(script: Script, opts: { batch?: number; testEventCode?: string 
   const clock = () => Date.now() + skew;
   const dispatcher = new Dispatcher(
     { store, client, settings: new StaticSettings([site]), metrics, log: pino({ level: 'silent' }), clock, random: () => 0 },
-    { maxBatchSize: opts.batch ?? 1000, lingerMs: 0, maxConcurrentRequests: 1, backoff: { baseMs: 10, maxMs: 20 }, pause: { baseMs: PAUSE_MS, maxMs: 4 * PAUSE_MS }, idleMs: 20 },
+    { maxBatchSize: opts.batch ?? 1000, lingerMs: 0, maxConcurrentRequests: opts.concurrency ?? 1, backoff: { baseMs: 10, maxMs: 20 }, pause: { baseMs: PAUSE_MS, maxMs: 4 * PAUSE_MS }, idleMs: 20 },
   );
   const enqueue = (ids: string[]) => {
     const eventTime = Math.floor(clock() / 1000) - 60;
@@ -179,10 +179,30 @@ describe('Dispatcher: refusals of a whole request', () => {
     h.enqueue(ids(5));
     h.dispatcher.start();
     await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    h.enqueue(ids(3, 'late')); // due now, in a paused lane
     const started = Date.now();
     await h.dispatcher.stop(5000);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(h.store.counts()).toMatchObject({ pending: 5, dead: 0 });
+    expect(h.requests).toHaveLength(1);
+    expect(h.store.counts()).toMatchObject({ pending: 8, dead: 0 });
+  });
+
+  it('sends nothing more for a batch that was in flight when its lane paused', async () => {
+    const later = (ms: number, outcome: SendOutcome) => new Promise<SendOutcome>((resolve) => setTimeout(() => resolve(outcome), ms));
+    h = harness(
+      (rows) =>
+        rows[0].event_id === 'e-0'
+          ? later(20, { kind: 'request_problem', problem: 'wrong_base_url', code: 404, message: 'HTTP 404 from x' })
+          : later(rows.length === 10 ? 80 : 0, rejected('Invalid parameter')),
+      { batch: 10, concurrency: 2 },
+    );
+    h.enqueue(ids(20));
+    h.dispatcher.start();
+    await until(() => h.requests.length >= 2 && h.settled());
+    // The second batch was refused after the first one paused the lane: its halves wait with the lane.
+    expect(h.requests.map((r) => r.ids.length)).toEqual([10, 10]);
+    expect(h.store.counts()).toMatchObject({ pending: 20, dead: 0 });
+    expect(h.dispatcher.laneStates()[0]).toMatchObject({ state: 'paused', reason: 'wrong_base_url' });
   });
 
   it('pauses when single-event batches are refused alike one after the other', async () => {
