@@ -352,10 +352,12 @@ export class Dispatcher {
     if (everyRowRefusedAlike(rows.length, failed) && !at.rowSpecific) return this.pauseLane(to, rows, systemic(failed[0].refusal));
     const failedRows = new Set(failed.map((f) => f.row));
     await this.markDelivered(to, rows.filter((r) => !failedRows.has(r)));
-    for (const { row, refusal } of failed) {
-      const decision = classifyCode(refusal.code, refusal.message);
-      if (decision.kind === 'retry') this.retry(to, [row], decision.cause, decision.detail);
-      else if (rows.length === 1) this.refuseOneRow(to, row, refusal, at);
+    const decided = failed.map((f) => ({ ...f, decision: classifyCode(f.refusal.code, f.refusal.message) }));
+    const retryable = decided.filter((f) => f.decision.kind === 'retry');
+    const first = retryable[0]?.decision;
+    if (first?.kind === 'retry') this.retry(to, retryable.map((f) => f.row), first.cause, first.detail);
+    for (const { row, refusal } of decided.filter((f) => f.decision.kind !== 'retry')) {
+      if (rows.length === 1) this.refuseOneRow(to, row, refusal, at);
       else this.park([row], refusal.code, refusal.message);
     }
   }
@@ -409,7 +411,9 @@ export class Dispatcher {
       return;
     }
     metrics.lanePauses.inc({ reason: problem.reason });
-    log.error(fields, `dispatcher: lane paused: ${PAUSE_ADVICE[problem.reason]}. TikTok said: ${problem.message}. Events wait in the outbox.`);
+    // A pixel without a token yet is the normal state of a start while Odoo is down.
+    const level = problem.reason === 'no_token' ? 'warn' : 'error';
+    log[level](fields, `dispatcher: lane paused (${problem.reason}): ${PAUSE_ADVICE[problem.reason]}. Detail: ${problem.message}. Events wait in the outbox.`);
   }
 
   private pausedNow(to: Target): boolean {
