@@ -267,10 +267,10 @@ export class Dispatcher {
   }
 
   /**
-   * A rejected batch is split in halves. When both halves are refused exactly as
-   * the whole was, the refusal is probably about the request, not a row: one row
-   * of the batch, sent alone, decides. Refused alike too: the lane pauses and every
-   * row waits. Otherwise bisection goes on down to the bad rows.
+   * A rejected batch is split in halves. When both halves are refused with the
+   * same code and message, the refusal is probably about the request, not a row:
+   * one row of the batch, sent alone, decides. Refused alike too: the lane pauses
+   * and every row waits. Otherwise bisection goes on down to the bad rows.
    */
   private async bisect(to: Target, rows: OutboxRow[], refusal: Refusal, at: Bisection): Promise<void> {
     if (rows.length === 1) return this.refuseOneRow(to, rows[0], refusal, at);
