@@ -4,6 +4,12 @@
  *   npx ts-node --transpile-only scripts/fake-events-api.ts --port 9555 \
  *     [--host 127.0.0.1] [--fault-rate 0.3] [--fault-kinds rate_limit,server_error,slow,drop] \
  *     [--slow-ms 2000] [--seed 1] [--max-age-days 7] [--token PIXEL=TOKEN ...] [--interval 5] [--full-rows]
+ *     [--sticky-fault invalid_param] [--max-rows 25] [--partial-rejects]
+ *
+ * `--sticky-fault` fails every request with that kind (40002 to every call, an
+ * expired token, an HTML 404...); `--max-rows` answers 413 (HTML) to bodies with
+ * more rows; `--partial-rejects` answers refused rows with 20001 per event.
+ * `POST /_fake/faults {"sticky": null, "maxRows": null}` lifts both at run time.
  *
  * Point the sidecar's Events API base URL at the printed address. Every few seconds
  * it prints one summary line; `GET /_fake/stats` returns the same figures as JSON.
@@ -17,7 +23,8 @@ interface CliOptions {
 
 const USAGE =
   'usage: fake-events-api.ts [--port N] [--host H] [--fault-rate 0..1] [--fault-kinds k1,k2] [--slow-ms N] ' +
-  '[--seed N] [--max-age-days N] [--token PIXEL=TOKEN]... [--interval SECONDS] [--full-rows]';
+  '[--seed N] [--max-age-days N] [--token PIXEL=TOKEN]... [--interval SECONDS] [--full-rows] ' +
+  '[--sticky-fault KIND] [--max-rows N] [--partial-rejects]';
 
 function parseNumber(flag: string, value: string | undefined): number {
   const n = Number(value);
@@ -68,6 +75,20 @@ export function parseArgs(argv: string[]): CliOptions {
         api.tokens = { ...api.tokens, [pixel]: token };
         break;
       }
+      case '--sticky-fault':
+        if (!value || !(FAULT_KINDS as readonly string[]).includes(value)) throw new Error(`--sticky-fault takes one of: ${FAULT_KINDS.join(', ')}`);
+        api.stickyFault = value as FaultKind;
+        break;
+      case '--max-rows': {
+        const rows = parseNumber(flag, value);
+        if (!Number.isInteger(rows) || rows < 1) throw new Error('--max-rows needs a whole number of at least 1');
+        api.maxRows = rows;
+        break;
+      }
+      case '--partial-rejects':
+        // Flag without a value.
+        api.rejectMode = 'partial';
+        continue;
       case '--full-rows':
         // Flag without a value: keep whole rows (GET /_fake/delivered then shows payloads).
         api.retainRows = 'full';
@@ -98,7 +119,8 @@ async function main(): Promise<void> {
   const api = await startFakeEventsApi(options.api);
   console.log(
     `fake TikTok Events API listening: ${api.baseUrl}/v1.3/event/track/ ` +
-      `(fault rate ${options.api.faultRate ?? 0}, stats at ${api.baseUrl.replace(/\/open_api$/, '/_fake/stats')})`,
+      `(fault rate ${options.api.faultRate ?? 0}${options.api.stickyFault ? `, every request: ${options.api.stickyFault}` : ''}` +
+      `${options.api.maxRows ? `, 413 above ${options.api.maxRows} rows` : ''}, stats at ${api.baseUrl.replace(/\/open_api$/, '/_fake/stats')})`,
   );
 
   let lastRequests = 0;

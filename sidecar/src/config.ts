@@ -69,7 +69,8 @@ export const EnvSchema = z.object({
   DISPATCH_CONCURRENCY: int(1, 64).default(4),
   RETRY_BASE_MS: int(10, 600_000).default(1000),
   RETRY_MAX_MS: int(100, 3_600_000).default(300_000),
-  UNAUTHORIZED_PAUSE_MS: int(100, 3_600_000).default(300_000),
+  LANE_PAUSE_BASE_MS: int(100, 3_600_000).default(5_000),
+  LANE_PAUSE_MAX_MS: int(100, 86_400_000).default(300_000),
 
   ODOO_URL: url.optional(),
   ODOO_DB: z.string().optional(),
@@ -105,7 +106,14 @@ export class ConfigError extends Error {
 /** Env names whose values must never be echoed back, even in an error message. */
 const SECRET_VARS = new Set(['TIKTOK_ACCESS_TOKEN', 'ODOO_API_KEY', 'OPS_TOKEN']);
 
+/** Variables of earlier versions, with what replaced them: set, they stop the start with that advice. */
+const REPLACED_VARS: Record<string, string> = {
+  UNAUTHORIZED_PAUSE_MS: 'LANE_PAUSE_MAX_MS (longest pause of a lane; LANE_PAUSE_BASE_MS is the first one)',
+};
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
+  const replaced = Object.entries(REPLACED_VARS).filter(([name]) => env[name] !== undefined && env[name]!.trim() !== '');
+  if (replaced.length) throw new ConfigError(replaced.map(([name, now]) => `${name} is no longer read: use ${now}`));
   // Blank variables (VAR= in a compose file) mean "not set".
   const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in EnvSchema.shape && v !== undefined && v.trim() !== ''));
   const result = EnvSchema.safeParse(present);
@@ -128,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
   if (cfg.RELAY_RATE_LIMIT_EVENTS_PER_MINUTE > 0 && cfg.RELAY_RATE_LIMIT_EVENTS_PER_MINUTE < MAX_EVENTS_PER_REQUEST) {
     problems.push(`RELAY_RATE_LIMIT_EVENTS_PER_MINUTE must be 0 (off) or at least ${MAX_EVENTS_PER_REQUEST}, the events one request may carry`);
   }
+  if (cfg.LANE_PAUSE_MAX_MS < cfg.LANE_PAUSE_BASE_MS) problems.push('LANE_PAUSE_MAX_MS must be at least LANE_PAUSE_BASE_MS');
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }

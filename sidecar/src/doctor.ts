@@ -6,6 +6,7 @@ import { connectOdoo } from './odoo/connect';
 import { parseWebsiteEntry } from './settings/odooAnswer';
 import { settingsFromEnv } from './settings/static';
 import type { WebsiteSettings } from './settings/types';
+import { displayUrl, trackUrl } from './tiktok/client';
 import { classifyResponse } from './tiktok/outcome';
 
 export interface Finding {
@@ -17,7 +18,7 @@ export interface Finding {
 /**
  * Walk the whole chain a merchant depends on and say, in plain words, what is
  * wrong: configuration, outbox, Odoo (address, database, key, module, access),
- * each website's settings, and each pixel's token at TikTok.
+ * each website's settings, the Events API address, and each pixel's token at TikTok.
  */
 export async function runDoctor(cfg: Env): Promise<Finding[]> {
   const findings: Finding[] = [{ ok: true, check: 'configuration', detail: `valid; mode ${runMode(cfg)}` }];
@@ -29,7 +30,12 @@ export async function runDoctor(cfg: Env): Promise<Finding[]> {
   } else if (websites.length === 0) {
     findings.push({ ok: false, check: 'pixel', detail: 'no Odoo connection and no TIKTOK_PIXEL_ID/TIKTOK_ACCESS_TOKEN: nothing can be sent' });
   }
-  for (const w of websites) findings.push(await checkToken(cfg, w));
+  if (websites.length > 0) {
+    const address = await checkApiAddress(cfg);
+    findings.push(address);
+    // A wrong address answers every token the same way: saying so once is enough.
+    if (address.ok) for (const w of websites) findings.push(await checkToken(cfg, w));
+  }
   return findings;
 }
 
@@ -75,20 +81,46 @@ async function checkOdoo(cfg: Env, findings: Finding[]): Promise<WebsiteSettings
 }
 
 /**
+ * Is TIKTOK_API_BASE_URL the Events API? A request without a token gets a TikTok
+ * answer (a JSON code) there; a wrong path gets a 404 or an HTML page, a wrong
+ * host no answer at all. None of those is a token problem.
+ */
+async function checkApiAddress(cfg: Env): Promise<Finding> {
+  const check = 'Events API address';
+  const url = trackUrl(cfg.TIKTOK_API_BASE_URL);
+  const shown = displayUrl(url);
+  try {
+    const res = await axios.post(url, { event_source: 'web', event_source_id: '', data: [] }, { timeout: cfg.TIKTOK_TIMEOUT_MS, validateStatus: () => true, maxRedirects: 0 });
+    const outcome = classifyResponse(res.status, res.data, shown);
+    if (outcome.kind === 'request_problem' && (outcome.problem === 'wrong_base_url' || outcome.problem === 'not_tiktok_answer')) {
+      const what = outcome.problem === 'wrong_base_url' ? 'is not the Events API' : 'did not answer like the Events API';
+      return { ok: false, check, detail: `${shown} ${what} (${outcome.message}); check TIKTOK_API_BASE_URL (normally https://business-api.tiktok.com/open_api)` };
+    }
+    if (outcome.kind === 'retry') return { ok: false, check, detail: `${shown} answered ${outcome.detail}: TikTok or a proxy is failing, try again later` };
+    return { ok: true, check, detail: `${shown} answers like the Events API` };
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    return { ok: false, check, detail: `cannot reach ${shown} (${e.code ?? e.message ?? String(err)}); check TIKTOK_API_BASE_URL and that this host may connect to it` };
+  }
+}
+
+/**
  * Ask TikTok about the token without creating an event: an empty batch is refused
  * as an invalid parameter when the token is good, and as unauthorized when it is not.
  */
 async function checkToken(cfg: Env, w: WebsiteSettings): Promise<Finding> {
   const check = `token of pixel ${w.pixelId}`;
+  const url = trackUrl(cfg.TIKTOK_API_BASE_URL);
   try {
     const res = await axios.post(
-      `${cfg.TIKTOK_API_BASE_URL.replace(/\/+$/, '')}/v1.3/event/track/`,
+      url,
       { event_source: 'web', event_source_id: w.pixelId, data: [] },
-      { headers: { 'Access-Token': w.accessToken }, timeout: cfg.TIKTOK_TIMEOUT_MS, validateStatus: () => true },
+      { headers: { 'Access-Token': w.accessToken }, timeout: cfg.TIKTOK_TIMEOUT_MS, validateStatus: () => true, maxRedirects: 0 },
     );
-    const outcome = classifyResponse(res.status, res.data);
-    if (outcome.kind === 'unauthorized') return { ok: false, check, detail: `TikTok refused the token (${outcome.code}): ${outcome.message}` };
-    if (outcome.kind === 'retry') return { ok: false, check, detail: `TikTok did not answer usefully: ${outcome.reason}` };
+    const outcome = classifyResponse(res.status, res.data, displayUrl(url));
+    if (outcome.kind === 'request_problem' && outcome.problem === 'token_refused') return { ok: false, check, detail: `TikTok refused the token (${outcome.code}): ${outcome.message}` };
+    if (outcome.kind === 'request_problem' && outcome.problem !== 'request_refused') return { ok: false, check, detail: `not checked: ${outcome.message}` };
+    if (outcome.kind === 'retry') return { ok: false, check, detail: `TikTok did not answer usefully: ${outcome.cause} (${outcome.detail})` };
     return { ok: true, check, detail: 'TikTok accepts the token' };
   } catch (err) {
     return { ok: false, check, detail: `TikTok unreachable: ${(err as Error).message}` };

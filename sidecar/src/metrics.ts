@@ -1,6 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OutboxStore } from './outbox/store';
 
+/** What the lane gauge reads of each dispatcher lane. */
+interface LaneGaugeSource {
+  pixelId: string;
+  state: 'running' | 'paused';
+  reason?: string;
+}
+
 /** Every metric the sidecar exposes on /metrics, in one registry per process (tests build several). */
 export class Metrics {
   readonly registry = new Registry();
@@ -57,8 +64,16 @@ export class Metrics {
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600],
     registers: [this.registry],
   });
+  readonly lanePauses = new Counter({
+    name: 'tiktok_lane_pauses_total',
+    help: 'Lanes paused by a problem of the request (token, address, a refusal of every event), once per problem, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   private outbox?: OutboxStore;
+  private lanes?: () => readonly LaneGaugeSource[];
   readonly queueDepth: Gauge<'state'>;
+  readonly lanePaused: Gauge<'pixel' | 'reason'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const metrics = this;
@@ -73,6 +88,18 @@ export class Metrics {
         for (const [state, n] of Object.entries(metrics.outbox.counts())) this.set({ state }, n);
       },
     });
+    this.lanePaused = new Gauge({
+      name: 'tiktok_lane_paused',
+      help: 'Lanes paused now (1), by pixel and reason; events of a paused lane wait in the outbox',
+      labelNames: ['pixel', 'reason'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const lane of metrics.lanes?.() ?? []) {
+          if (lane.state === 'paused' && lane.reason) this.set({ pixel: lane.pixelId, reason: lane.reason }, 1);
+        }
+      },
+    });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -85,4 +112,8 @@ export class Metrics {
     help: 'Outbox files found corrupt at start, moved aside and replaced by an empty outbox',
     registers: [this.registry],
   });
+
+  watchLanes(states: () => readonly LaneGaugeSource[]): void {
+    this.lanes = states;
+  }
 }

@@ -93,7 +93,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       lingerMs: cfg.DISPATCH_LINGER_MS,
       maxConcurrentRequests: cfg.DISPATCH_CONCURRENCY,
       backoff: { baseMs: cfg.RETRY_BASE_MS, maxMs: cfg.RETRY_MAX_MS },
-      unauthorizedPauseMs: cfg.UNAUTHORIZED_PAUSE_MS,
+      pause: { baseMs: cfg.LANE_PAUSE_BASE_MS, maxMs: cfg.LANE_PAUSE_MAX_MS },
       idleMs: 1000,
     },
   );

@@ -4,7 +4,7 @@ import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../helpers/sidecar';
 
 const TOKEN = 'test-access-token-0001';
-const FAST = { DISPATCH_LINGER_MS: '30', RETRY_BASE_MS: '20', RETRY_MAX_MS: '200', UNAUTHORIZED_PAUSE_MS: '60000', TIKTOK_TIMEOUT_MS: '500' };
+const FAST = { DISPATCH_LINGER_MS: '30', RETRY_BASE_MS: '20', RETRY_MAX_MS: '200', LANE_PAUSE_BASE_MS: '60000', TIKTOK_TIMEOUT_MS: '500' };
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -121,7 +121,7 @@ describe('a corrected token applies without a restart', () => {
     const api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN } });
     const settings = [website({ accessToken: 'wrong-token-000000' })];
     const sidecar = testSidecar({
-      env: { DISPATCH_LINGER_MS: '10', RETRY_BASE_MS: '20', UNAUTHORIZED_PAUSE_MS: '600000' },
+      env: { DISPATCH_LINGER_MS: '10', RETRY_BASE_MS: '20', LANE_PAUSE_BASE_MS: '600000', LANE_PAUSE_MAX_MS: '600000' },
       websites: settings,
       client: new HttpEventsApiClient({ baseUrl: api.baseUrl, timeoutMs: 1000 }),
     });

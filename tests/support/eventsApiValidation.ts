@@ -211,7 +211,29 @@ export function validateTrackBody(body: Json, ctx: ValidationContext): Validatio
   return problem ? { ok: false, message: `Invalid parameter: ${problem}` } : { ok: true };
 }
 
-function firstBodyProblem(body: Json, ctx: ValidationContext): string | undefined {
+/** A row the endpoint refuses, by its position in `data`. */
+export interface RowRefusal {
+  index: number;
+  message: string;
+}
+
+/**
+ * Validates the envelope as `validateTrackBody` does, then every row on its own:
+ * the refused rows, for an endpoint that answers per event (20001).
+ */
+export function validateTrackRows(body: Json, ctx: ValidationContext): { ok: false; message: string } | { ok: true; refused: RowRefusal[] } {
+  const problem = envelopeProblem(body);
+  if (problem) return { ok: false, message: `Invalid parameter: ${problem}` };
+  const refused: RowRefusal[] = [];
+  (body as { data: Json[] }).data.forEach((row, index) => {
+    const rowProblem = checkRow(row, `data[${index}]`, ctx);
+    if (rowProblem) refused.push({ index, message: `Invalid parameter: ${rowProblem}` });
+  });
+  return { ok: true, refused };
+}
+
+/** Everything but the rows: the object, the source, the test code, the size of `data`. */
+function envelopeProblem(body: Json): string | undefined {
   if (!isObject(body)) return `request body must be a JSON object, got ${describe(body)}`;
   if (body.event_source !== 'web') return `event_source must be "web"`;
   if (!isNonEmptyString(body.event_source_id)) return 'event_source_id must be a non-empty string';
@@ -221,8 +243,15 @@ function firstBodyProblem(body: Json, ctx: ValidationContext): string | undefine
   if (!Array.isArray(body.data)) return `data must be an array, got ${describe(body.data)}`;
   if (body.data.length === 0) return 'data must contain at least 1 event';
   if (body.data.length > MAX_BATCH_ROWS) return `data must contain at most ${MAX_BATCH_ROWS} events`;
-  for (let i = 0; i < body.data.length; i++) {
-    const rowProblem = checkRow(body.data[i], `data[${i}]`, ctx);
+  return undefined;
+}
+
+function firstBodyProblem(body: Json, ctx: ValidationContext): string | undefined {
+  const problem = envelopeProblem(body);
+  if (problem) return problem;
+  const data = (body as { data: Json[] }).data;
+  for (let i = 0; i < data.length; i++) {
+    const rowProblem = checkRow(data[i], `data[${i}]`, ctx);
     if (rowProblem) return rowProblem;
   }
   return undefined;

@@ -5,7 +5,11 @@
  * with `{code, message, request_id, data}`, code 0 on success), validates requests
  * strictly and independently of the sidecar, records what it receives and what it
  * accepts, and fails on demand: rate limiting (40100), rejected batches (40002),
- * bad tokens (40105), HTTP 5xx, slow answers and dropped connections.
+ * bad (40105) and expired (40104) tokens, a busy TikTok (40700), partial success
+ * (20001 naming failed events in `data`), HTTP 5xx, an HTML 404 (a wrong path)
+ * and 413 (a body limit), slow answers and dropped connections. A fault can be
+ * made sticky (every request, e.g. 40002 to every call) and bodies above a number
+ * of rows refused with 413, as a proxy with a body limit would.
  *
  * A few control routes under `/_fake/` let a process that started the fake
  * elsewhere (the CLI in `scripts/fake-events-api.ts`) be inspected and steered.
@@ -13,17 +17,34 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_MAX_EVENT_AGE_DAYS, validateTrackBody } from './eventsApiValidation';
+import { DEFAULT_MAX_EVENT_AGE_DAYS, validateTrackBody, validateTrackRows, type RowRefusal } from './eventsApiValidation';
 
 export type FaultKind =
   | 'rate_limit' /* HTTP 200 {code:40100} */
-  | 'invalid_param' /* 200 {code:40002} */
+  | 'invalid_param' /* 200 {code:40002}, the same message every time */
   | 'server_error' /* HTTP 500/502/503 */
   | 'slow' /* answers after slowMs */
   | 'drop' /* destroys the socket without answering */
-  | 'bad_token'; /* 200 {code:40105} */
+  | 'bad_token' /* 200 {code:40105} */
+  | 'token_expired' /* 200 {code:40104} */
+  | 'busy' /* 200 {code:40700} */
+  | 'not_found_html' /* HTTP 404 with an HTML page, as a wrong path gets */
+  | 'too_large_html' /* HTTP 413 with an HTML page, as a proxy's body limit answers */
+  | 'partial_failure'; /* 200 {code:20001}: data[0] named failed in data.failed_events, the other rows accepted */
 
-export const FAULT_KINDS: readonly FaultKind[] = ['rate_limit', 'invalid_param', 'server_error', 'slow', 'drop', 'bad_token'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'rate_limit',
+  'invalid_param',
+  'server_error',
+  'slow',
+  'drop',
+  'bad_token',
+  'token_expired',
+  'busy',
+  'not_found_html',
+  'too_large_html',
+  'partial_failure',
+];
 
 /** Random faults default to the transient ones: a client must retry through them and lose nothing. */
 export const DEFAULT_RANDOM_FAULT_KINDS: readonly FaultKind[] = ['rate_limit', 'server_error', 'slow', 'drop'];
@@ -45,6 +66,17 @@ export interface FakeEventsApiOptions {
   maxEventAgeDays?: number;
   /** Return a message to make TikTok reject the whole batch with 40002 naming that row. */
   rejectEvent?: (row: any) => string | undefined;
+  /**
+   * How refused rows (validation, `rejectEvent`) are answered: 'batch' (default)
+   * fails the whole batch with 40002; 'partial' answers 20001 listing each refused
+   * row in `data.failed_events` ({index, event_id, code: 40002, message}) and
+   * accepts the others. Problems of the envelope always fail the whole batch.
+   */
+  rejectMode?: 'batch' | 'partial';
+  /** Every request fails with this fault (after queued ones) until `setStickyFault()` clears it. */
+  stickyFault?: FaultKind;
+  /** Bodies with more rows than this answer HTTP 413 with an HTML page, before any fault. */
+  maxRows?: number;
   /**
    * 'full' (default) keeps each delivered row as received; 'ids' keeps only event,
    * event_id and event_time, so a long benchmark does not hold every payload in memory.
@@ -86,8 +118,12 @@ export interface FakeEventsApi {
   delivered: DeliveredEvent[];
   /** The next `count` requests (default 1) fail this way, before any random fault. */
   enqueueFaults(kind: FaultKind, count?: number): void;
+  /** Every request fails this way (after queued faults) until called without a kind. */
+  setStickyFault(kind?: FaultKind): void;
+  /** Bodies with more rows than `rows` answer 413 (HTML); undefined lifts the limit. */
+  setMaxRows(rows?: number): void;
   setFaultRate(rate: number, kinds?: FaultKind[]): void;
-  /** Forgets requests, deliveries and queued faults; restores the fault rate given at start. */
+  /** Forgets requests, deliveries and queued faults; restores the fault rate, sticky fault and row limit given at start. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -103,7 +139,10 @@ export const CODES = {
   noPermission: 40001,
   invalidParameter: 40002,
   rateLimited: 40100,
+  tokenExpired: 40104,
   badToken: 40105,
+  busy: 40700,
+  partialSuccess: 20001,
 } as const;
 
 /** mulberry32: tiny, fast and good enough to pick faults reproducibly from a seed. */
@@ -135,6 +174,15 @@ interface Answer {
   message?: string;
   /** Rows to append to `delivered` when the answer is sent. */
   accepted?: unknown[];
+  /** The `data` of a JSON answer (default `{}`). */
+  data?: unknown;
+  /** Without a code: the body of the non-JSON answer (default: a gateway's error page). */
+  html?: string;
+}
+
+/** What a front server (nginx) answers for a path it does not serve, or a body above its limit. */
+export function htmlErrorPage(status: number, title: string): string {
+  return `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n<center><h1>${status} ${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 }
 
 interface ParsedBody {
@@ -174,6 +222,7 @@ interface TrackContext {
   tokens?: Record<string, string>;
   maxEventAgeDays: number;
   rejectEvent?: (row: any) => string | undefined;
+  rejectMode?: 'batch' | 'partial';
   nowMs: number;
 }
 
@@ -190,17 +239,46 @@ export function answerTrack(token: string | undefined, parsed: ParsedBody, ctx: 
       return { status: 200, code: CODES.badToken, message: 'Access token is incorrect or has been revoked.' };
     }
   }
-  const verdict = validateTrackBody(parsed.json, {
+  const validation = {
     nowSeconds: Math.floor(ctx.nowMs / 1000),
     maxEventAgeDays: ctx.maxEventAgeDays,
     rejectEvent: ctx.rejectEvent,
-  });
+  };
+  if (ctx.rejectMode === 'partial') {
+    const verdict = validateTrackRows(parsed.json, validation);
+    if (!verdict.ok) return { status: 200, code: CODES.invalidParameter, message: verdict.message };
+    const rows = (parsed.json as { data: unknown[] }).data;
+    if (verdict.refused.length === 0) return { status: 200, code: CODES.ok, message: 'OK', accepted: rows };
+    return partialAnswer(rows, verdict.refused);
+  }
+  const verdict = validateTrackBody(parsed.json, validation);
   if (!verdict.ok) return { status: 200, code: CODES.invalidParameter, message: verdict.message };
   return { status: 200, code: CODES.ok, message: 'OK', accepted: (parsed.json as { data: unknown[] }).data };
 }
 
-/** The answer of an injected fault; `slow` and `drop` are handled by the transport. */
-function answerFault(kind: FaultKind, random: () => number): Answer {
+/** 20001 naming the refused rows in `data.failed_events`; the other rows are accepted. */
+function partialAnswer(rows: unknown[], refused: RowRefusal[]): Answer {
+  const failedIndexes = new Set(refused.map((r) => r.index));
+  const failed_events = refused.map((r) => ({
+    index: r.index,
+    event_id: (rows[r.index] as { event_id?: unknown })?.event_id,
+    code: CODES.invalidParameter,
+    message: r.message,
+  }));
+  return {
+    status: 200,
+    code: CODES.partialSuccess,
+    message: `Partial success: ${refused.length} of ${rows.length} events failed.`,
+    accepted: rows.filter((_, i) => !failedIndexes.has(i)),
+    data: { failed_events },
+  };
+}
+
+/**
+ * The answer of an injected fault; `slow` and `drop` are handled by the transport.
+ * `fair` is the answer the request would get without a fault (for `partial_failure`).
+ */
+function answerFault(kind: FaultKind, random: () => number, fair: () => Answer, rows: unknown[]): Answer {
   switch (kind) {
     case 'rate_limit':
       return { status: 200, code: CODES.rateLimited, message: 'Too many requests. Please retry in some time.' };
@@ -208,9 +286,23 @@ function answerFault(kind: FaultKind, random: () => number): Answer {
       return { status: 200, code: CODES.invalidParameter, message: 'Invalid parameter: data[0] was rejected.' };
     case 'bad_token':
       return { status: 200, code: CODES.badToken, message: 'Access token is incorrect or has been revoked.' };
+    case 'token_expired':
+      return { status: 200, code: CODES.tokenExpired, message: 'Access token has expired.' };
+    case 'busy':
+      return { status: 200, code: CODES.busy, message: 'The system is busy. Please retry later.' };
     case 'server_error': {
       const statuses = [500, 502, 503];
       return { status: statuses[Math.floor(random() * statuses.length)], message: 'Service temporarily unavailable' };
+    }
+    case 'not_found_html':
+      return { status: 404, message: 'Not Found', html: htmlErrorPage(404, 'Not Found') };
+    case 'too_large_html':
+      return { status: 413, message: 'Request Entity Too Large', html: htmlErrorPage(413, 'Request Entity Too Large') };
+    case 'partial_failure': {
+      // Only a request TikTok would accept can be a partial success.
+      const answer = fair();
+      if (answer.code !== CODES.ok || rows.length === 0) return answer;
+      return partialAnswer(rows, [{ index: 0, message: 'Invalid parameter: data[0] was rejected.' }]);
     }
     case 'slow':
     case 'drop':
@@ -253,10 +345,14 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
   const maxEventAgeDays = opts.maxEventAgeDays ?? DEFAULT_MAX_EVENT_AGE_DAYS;
   const initialRate = clampRate(opts.faultRate ?? 0);
   const initialKinds = [...(opts.faultKinds ?? DEFAULT_RANDOM_FAULT_KINDS)];
+  checkFaultKinds(opts.stickyFault ? [opts.stickyFault] : []);
+  checkMaxRows(opts.maxRows);
 
   let random = createPrng(opts.seed ?? 1);
   let faultRate = initialRate;
   let faultKinds = initialKinds;
+  let stickyFault = opts.stickyFault;
+  let maxRows = opts.maxRows;
   const faultQueue: FaultKind[] = [];
   const pendingTimers = new Set<NodeJS.Timeout>();
 
@@ -266,6 +362,7 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
   function nextFault(): FaultKind | undefined {
     const queued = faultQueue.shift();
     if (queued) return queued;
+    if (stickyFault) return stickyFault;
     if (faultRate > 0 && faultKinds.length > 0 && random() < faultRate) {
       return faultKinds[Math.floor(random() * faultKinds.length)];
     }
@@ -273,15 +370,24 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
   }
 
   function enqueueFaults(kind: FaultKind, count = 1): void {
-    if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault kind: ${kind}`);
+    checkFaultKinds([kind]);
     for (let i = 0; i < count; i++) faultQueue.push(kind);
+  }
+
+  function setStickyFault(kind?: FaultKind): void {
+    if (kind !== undefined) checkFaultKinds([kind]);
+    stickyFault = kind;
+  }
+
+  function setMaxRows(rows?: number): void {
+    checkMaxRows(rows);
+    maxRows = rows;
   }
 
   function setFaultRate(rate: number, kinds?: FaultKind[]): void {
     faultRate = clampRate(rate);
     if (kinds) {
-      const unknown = kinds.filter((k) => !FAULT_KINDS.includes(k));
-      if (unknown.length) throw new Error(`unknown fault kind: ${unknown.join(', ')}`);
+      checkFaultKinds(kinds);
       faultKinds = [...kinds];
     }
   }
@@ -292,6 +398,8 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
     faultQueue.length = 0;
     faultRate = initialRate;
     faultKinds = [...initialKinds];
+    stickyFault = opts.stickyFault;
+    maxRows = opts.maxRows;
     random = createPrng(opts.seed ?? 1);
   }
 
@@ -314,6 +422,15 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
     };
     requests.push(record);
 
+    if (maxRows !== undefined && parsed.rows > maxRows) {
+      // A front server's body limit: TikTok never sees the request.
+      record.status = 413;
+      record.message = 'Request Entity Too Large';
+      res.writeHead(413, { 'Content-Type': 'text/html' });
+      res.end(htmlErrorPage(413, 'Request Entity Too Large'));
+      return;
+    }
+
     const fault = nextFault();
     if (fault) record.fault = fault;
     if (fault === 'drop') {
@@ -322,10 +439,10 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
       return;
     }
 
-    const answer =
-      fault && fault !== 'slow'
-        ? answerFault(fault, random)
-        : answerTrack(tokenHeader(req), parsed, { tokens: opts.tokens, maxEventAgeDays, rejectEvent: opts.rejectEvent, nowMs: receivedAt });
+    const fair = (): Answer =>
+      answerTrack(tokenHeader(req), parsed, { tokens: opts.tokens, maxEventAgeDays, rejectEvent: opts.rejectEvent, rejectMode: opts.rejectMode, nowMs: receivedAt });
+    const rows = Array.isArray((parsed.json as { data?: unknown })?.data) ? (parsed.json as { data: unknown[] }).data : [];
+    const answer = fault && fault !== 'slow' ? answerFault(fault, random, fair, rows) : fair();
 
     const respond = (): void => {
       // A client that went away (killed, timed out) never learns the outcome: TikTok's
@@ -349,10 +466,10 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
       if (answer.code === undefined) {
         // A gateway in front of TikTok answers 5xx with a non-JSON page: clients must cope with that.
         res.writeHead(answer.status, { 'Content-Type': 'text/html' });
-        res.end(`<html><body><h1>${answer.status}</h1>${answer.message ?? ''}</body></html>`);
+        res.end(answer.html ?? `<html><body><h1>${answer.status}</h1>${answer.message ?? ''}</body></html>`);
         return;
       }
-      sendJson(res, answer.status, { code: answer.code, message: answer.message, request_id: newRequestId(new Date()), data: {} });
+      sendJson(res, answer.status, { code: answer.code, message: answer.message, request_id: newRequestId(new Date()), data: answer.data ?? {} });
     };
 
     if (fault === 'slow') {
@@ -384,7 +501,10 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
           const body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
           if (typeof body.kind === 'string') enqueueFaults(body.kind, Number(body.count ?? 1));
           if (typeof body.rate === 'number') setFaultRate(body.rate, body.kinds);
-          return sendJson(res, 200, { ok: true, queued: faultQueue.length, rate: faultRate, kinds: faultKinds });
+          // `sticky`/`maxRows`: a value sets, null clears.
+          if ('sticky' in body) setStickyFault(body.sticky ?? undefined);
+          if ('maxRows' in body) setMaxRows(body.maxRows ?? undefined);
+          return sendJson(res, 200, { ok: true, queued: faultQueue.length, rate: faultRate, kinds: faultKinds, sticky: stickyFault ?? null, maxRows: maxRows ?? null });
         }
         default:
           return sendJson(res, 404, { error: 'not_found' });
@@ -407,7 +527,9 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
       }
       work = handleTrack(req, res);
     } else {
-      sendJson(res, 404, { code: 40400, message: `No route for ${req.method} ${url.pathname}`, request_id: newRequestId(new Date()), data: {} });
+      // Like TikTok's front servers for a path they do not serve (a wrong base URL): an HTML page.
+      res.writeHead(404, { 'Content-Type': 'text/html' });
+      res.end(htmlErrorPage(404, 'Not Found'));
       return;
     }
     work.catch(() => {
@@ -430,6 +552,8 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
     requests,
     delivered,
     enqueueFaults,
+    setStickyFault,
+    setMaxRows,
     setFaultRate,
     reset,
     close: () =>
@@ -441,6 +565,15 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
       }),
   };
   return api;
+}
+
+function checkFaultKinds(kinds: readonly string[]): void {
+  const unknown = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (unknown.length) throw new Error(`unknown fault kind: ${unknown.join(', ')}`);
+}
+
+function checkMaxRows(rows: number | undefined): void {
+  if (rows !== undefined && (!Number.isInteger(rows) || rows < 1)) throw new Error(`maxRows must be a whole number of at least 1, got ${rows}`);
 }
 
 export interface FakeEventsApiSummary {

@@ -3,16 +3,34 @@ import type { Metrics } from '../metrics';
 import type { OutboxRow, OutboxStore } from '../outbox/store';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
-import type { SendOutcome } from '../tiktok/outcome';
+import { classifyCode, type RetryCause, type RowFailure, type SendOutcome } from '../tiktok/outcome';
 import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
 import { MAX_EVENT_AGE_SECONDS } from '../tiktok/validate';
-import { backoffDelay, batchLimit, isLaneReady, splitInHalves, type BackoffPolicy, type BatchPolicy } from './policy';
+import { Lanes, type LaneKey, type LanePauseReason, type LaneProblem, type LaneState } from './lanes';
+import {
+  backoffDelay,
+  batchLimit,
+  everyRowRefusedAlike,
+  isLaneReady,
+  judgeHalves,
+  matchFailures,
+  needsSample,
+  sameRefusal,
+  splitInHalves,
+  type BackoffPolicy,
+  type BatchPolicy,
+  type HalvesVerdict,
+  type Refusal,
+} from './policy';
 
 export interface DispatcherOptions extends BatchPolicy {
   backoff: BackoffPolicy;
+  /**
+   * Pause of a lane after a request-level problem (token, address, a refusal of
+   * every row): the base at first, doubled while the problem persists, capped.
+   */
+  pause: BackoffPolicy;
   maxConcurrentRequests: number;
-  /** How long a pixel waits after TikTok refused its token before trying again (settings may have changed). */
-  unauthorizedPauseMs: number;
   /** Idle poll interval when nothing is due (enqueue also wakes the loop). */
   idleMs: number;
 }
@@ -27,17 +45,52 @@ export interface DispatcherDeps {
   random?: () => number;
 }
 
+/** How soon the rows of a lane paused for its token are looked at again: a corrected token applies within seconds. */
+const TOKEN_RECHECK_MS = 5_000;
+
+/** What an operator should do about each pause, for the one log line it gets. */
+const PAUSE_ADVICE: Record<LanePauseReason, string> = {
+  no_token: 'no access token for this pixel yet (Odoo not read yet, or the field is empty)',
+  token_refused: "TikTok refused the access token or the pixel's permissions; check the Events API token in Odoo's TikTok settings (or TIKTOK_ACCESS_TOKEN): a new token applies within seconds",
+  wrong_base_url: 'the Events API was not found at the address called; check TIKTOK_API_BASE_URL (normally https://business-api.tiktok.com/open_api)',
+  not_tiktok_answer: 'something other than the Events API answered (a proxy, a firewall or a portal page); check the network path and TIKTOK_API_BASE_URL',
+  request_refused: 'TikTok refused the requests as a whole, not a bad event; nothing becomes a dead letter for it',
+};
+
+/** Where a batch stands in the search for bad rows. */
+interface Bisection {
+  /** The batch as claimed, not a part of one. */
+  whole: boolean;
+  /** Some rows went through, or rows were refused differently: the refusal is about rows, bisect to single rows. */
+  rowSpecific: boolean;
+}
+
+const WHOLE_BATCH: Bisection = { whole: true, rowSpecific: false };
+
+function deeper(at: Bisection, verdict: HalvesVerdict): Bisection {
+  return { whole: false, rowSpecific: at.rowSpecific || verdict === 'row_specific' };
+}
+
+/** A lane with the token its batch is sent with. */
+interface Target extends LaneKey {
+  token: string;
+}
+
+function systemic(refusal: Refusal): LaneProblem {
+  return { reason: 'request_refused', code: refusal.code, message: `every event refused alike: ${refusal.message}` };
+}
+
 /**
  * Moves events from the outbox to TikTok: one lane per (pixel, test event code),
- * batches of up to 1,000, retries with backoff that keep the event_id, and
- * bisection of rejected batches so only the bad rows become dead letters.
+ * batches of up to 1,000, retries with backoff that keep the event_id, a paused
+ * lane for problems of the request (token, address, a refusal of every row), and
+ * bounded bisection of rejected batches so only the bad rows become dead letters.
  */
 export class Dispatcher {
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Pixels TikTok (or the settings) refused, with the token they had: a new token lifts the pause. */
-  private readonly paused = new Map<string, { until: number; token: string }>();
+  private readonly lanes: Lanes;
   private running = false;
   private draining = false;
   private loop?: Promise<void>;
@@ -49,6 +102,8 @@ export class Dispatcher {
   ) {
     this.clock = deps.clock ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.lanes = new Lanes(opts.pause, TOKEN_RECHECK_MS);
+    deps.metrics.watchLanes(() => this.laneStates());
   }
 
   start(): void {
@@ -62,6 +117,11 @@ export class Dispatcher {
   /** Called after new events are stored, so a full batch leaves without waiting for the idle timer. */
   wake(): void {
     for (const wakeUp of [...this.sleepers]) wakeUp();
+  }
+
+  /** Every lane seen since start: running, or paused with a typed reason. No personal data. */
+  laneStates(): LaneState[] {
+    return this.lanes.states(this.clock());
   }
 
   /** Stop claiming new work, send what is due within `graceMs`, and wait for requests in flight. */
@@ -79,8 +139,10 @@ export class Dispatcher {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Work a drain can do: requests in flight, or due events of a lane that is not paused. */
   private hasDueWork(): boolean {
-    return this.inFlight.size > 0 || this.deps.store.dueGroups(this.clock()).length > 0;
+    const now = this.clock();
+    return this.inFlight.size > 0 || this.deps.store.dueGroups(now).some((g) => !this.lanes.isPaused(g, now, this.tokenOf(g.pixelId)));
   }
 
   private async run(): Promise<void> {
@@ -103,11 +165,13 @@ export class Dispatcher {
     let launched = 0;
     for (const group of this.deps.store.dueGroups(now)) {
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) break;
-      if (this.isPaused(group.pixelId, now)) continue;
+      if (!this.lanes.mayLaunch(group, now, this.tokenOf(group.pixelId))) continue;
       if (!isLaneReady(group, now, this.opts, this.draining)) continue;
       const rows = await this.claimInSlices(group, now, batchLimit(group, this.opts));
       if (rows.length === 0) continue;
-      this.track(this.deliver(group.pixelId, group.testEventCode, rows));
+      const lane: LaneKey = { pixelId: group.pixelId, testEventCode: group.testEventCode };
+      this.lanes.launched(lane);
+      this.track(this.deliver(lane, rows).finally(() => this.lanes.settled(lane)));
       launched += 1;
     }
     return launched;
@@ -117,7 +181,7 @@ export class Dispatcher {
    * Claim a batch a slice at a time, yielding to the event loop between slices: one
    * 1,000-row claim would hold the relay's thread long enough to show in its p99.
    */
-  private async claimInSlices(group: { pixelId: string; testEventCode: string }, now: number, limit: number): Promise<OutboxRow[]> {
+  private async claimInSlices(group: LaneKey, now: number, limit: number): Promise<OutboxRow[]> {
     const rows: OutboxRow[] = [];
     while (rows.length < limit) {
       const slice = this.deps.store.claim(group, now, Math.min(CLAIM_SLICE, limit - rows.length));
@@ -128,19 +192,8 @@ export class Dispatcher {
     return rows;
   }
 
-  private isPaused(pixelId: string, now: number): boolean {
-    const pause = this.paused.get(pixelId);
-    if (!pause) return false;
-    const token = this.deps.settings.byPixel(pixelId)?.accessToken ?? '';
-    if (pause.until <= now || token !== pause.token) {
-      this.paused.delete(pixelId);
-      return false;
-    }
-    return true;
-  }
-
-  private pause(pixelId: string, token: string, ms: number): void {
-    this.paused.set(pixelId, { until: this.clock() + ms, token });
+  private tokenOf(pixelId: string): string {
+    return this.deps.settings.byPixel(pixelId)?.accessToken ?? '';
   }
 
   private nextWakeDelay(): number {
@@ -160,20 +213,15 @@ export class Dispatcher {
     this.inFlight.add(tracked);
   }
 
-  private async deliver(pixelId: string, testEventCode: string, claimed: OutboxRow[]): Promise<void> {
-    const { store, settings, log } = this.deps;
-    const now = this.clock();
-    const token = settings.byPixel(pixelId)?.accessToken;
+  private async deliver(lane: LaneKey, claimed: OutboxRow[]): Promise<void> {
+    const token = this.tokenOf(lane.pixelId);
     if (!token) {
       // Usually a start while Odoo is down: the token arrives with the next settings read.
-      const wait = Math.min(this.opts.unauthorizedPauseMs, 10_000);
-      store.markRetry(claimed.map((r) => r.id), now + wait, 'no access token configured for this pixel');
-      this.pause(pixelId, '', wait);
-      log.warn({ pixelId, events: claimed.length }, 'dispatcher: no access token for this pixel; events wait in the outbox');
+      this.pauseLane({ ...lane, token }, claimed, { reason: 'no_token', message: 'no access token configured for this pixel' });
       return;
     }
     const rows = this.parkInvalid(claimed);
-    if (rows.length > 0) await this.sendAndSettle(pixelId, testEventCode, token, rows);
+    if (rows.length > 0) await this.sendAndSettle({ ...lane, token }, rows, WHOLE_BATCH);
   }
 
   /**
@@ -187,52 +235,197 @@ export class Dispatcher {
     return expired.length ? rows.filter((r) => r.eventTime >= oldest) : rows;
   }
 
-  private async sendAndSettle(pixelId: string, testEventCode: string, token: string, rows: OutboxRow[]): Promise<void> {
-    const { store, client, metrics, log } = this.deps;
-    const request = serializeTrackRequest(pixelId, rows.map((r) => r.payload), testEventCode || undefined);
+  private async send(to: Target, rows: OutboxRow[]): Promise<SendOutcome> {
+    const { client, metrics } = this.deps;
+    const request = serializeTrackRequest(to.pixelId, rows.map((r) => r.payload), to.testEventCode || undefined);
     metrics.batchSize.observe(rows.length);
-    const outcome: SendOutcome = await client.send(request, token);
+    const outcome = await client.send(request, to.token);
     metrics.requests.inc({ outcome: outcome.kind });
+    return outcome;
+  }
+
+  private async sendAndSettle(to: Target, rows: OutboxRow[], at: Bisection): Promise<void> {
+    if (this.holdIfPaused(to, rows)) return;
+    await this.settle(to, rows, await this.send(to, rows), at);
+  }
+
+  private async settle(to: Target, rows: OutboxRow[], outcome: SendOutcome, at: Bisection): Promise<void> {
+    switch (outcome.kind) {
+      case 'delivered':
+        return this.markDelivered(to, rows);
+      case 'partial':
+        return this.settlePartial(to, rows, outcome.failures, at);
+      case 'retry':
+        return this.retry(to, rows, outcome.cause, outcome.detail);
+      case 'request_problem':
+        return this.pauseLane(to, rows, { reason: outcome.problem, code: outcome.code, message: outcome.message });
+      case 'too_large':
+        return this.splitTooLarge(to, rows, outcome.status, outcome.message, at);
+      case 'rejected':
+        return this.bisect(to, rows, outcome, at);
+    }
+  }
+
+  /**
+   * A rejected batch is split in halves. When both halves are refused with the
+   * same code and message, the refusal is probably about the request, not a row:
+   * one row of the batch, sent alone, decides. Refused alike too: the lane pauses
+   * and every row waits. Otherwise bisection goes on down to the bad rows.
+   */
+  private async bisect(to: Target, rows: OutboxRow[], refusal: Refusal, at: Bisection): Promise<void> {
+    if (rows.length === 1) return this.refuseOneRow(to, rows[0], refusal, at);
+    if (this.holdIfPaused(to, rows)) return;
+    const [left, right] = splitInHalves(rows);
+    const leftOutcome = await this.send(to, left);
+    if (leftOutcome.kind === 'request_problem' || this.pausedNow(to)) {
+      // Nothing more leaves a paused lane: the left half settles, the right one waits.
+      await this.settle(to, left, leftOutcome, deeper(at, 'undecided'));
+      return this.sendAndSettle(to, right, deeper(at, 'undecided'));
+    }
+    const rightOutcome = await this.send(to, right);
+    const verdict = judgeHalves(leftOutcome, rightOutcome);
+    if (verdict === 'alike' && !at.rowSpecific && leftOutcome.kind === 'rejected') {
+      if (!needsSample(rows.length)) return this.pauseLane(to, rows, systemic(leftOutcome));
+      return this.sampleOneRow(to, rows, [left, leftOutcome], [right, rightOutcome], leftOutcome, at);
+    }
+    const next = deeper(at, verdict);
+    await this.settle(to, left, leftOutcome, next);
+    await this.settle(to, right, rightOutcome, next);
+  }
+
+  private async sampleOneRow(
+    to: Target,
+    rows: OutboxRow[],
+    left: [OutboxRow[], SendOutcome],
+    right: [OutboxRow[], SendOutcome],
+    refusal: Refusal,
+    at: Bisection,
+  ): Promise<void> {
+    if (this.holdIfPaused(to, rows)) return;
+    const sample = rows[Math.floor(this.random() * rows.length)];
+    const outcome = await this.send(to, [sample]);
+    if (outcome.kind === 'rejected' && sameRefusal(outcome, refusal)) return this.pauseLane(to, rows, systemic(refusal));
+    // The sample tells the rows apart when it went through or was refused differently.
+    const next = deeper(at, judgeHalves(outcome, { kind: 'rejected', ...refusal }));
+    await this.settle(to, [sample], outcome, next);
+    for (const [half, halfOutcome] of [left, right]) {
+      const rest = half.filter((r) => r !== sample);
+      // A half without the sample is another batch than the one refused: send it again.
+      if (rest.length === half.length) await this.settle(to, rest, halfOutcome, next);
+      else if (rest.length > 0) await this.sendAndSettle(to, rest, next);
+    }
+  }
+
+  /**
+   * A single row refused: a dead letter with TikTok's code and message. A claimed
+   * batch of one refused exactly as the previous one was, with nothing delivered
+   * in between, looks like a refusal of every event: the lane pauses instead.
+   */
+  private refuseOneRow(to: Target, row: OutboxRow, refusal: Refusal, at: Bisection): void {
+    if (at.whole && !at.rowSpecific) {
+      if (this.lanes.repeatsSingleRefusal(to, refusal)) return this.pauseLane(to, [row], systemic(refusal));
+      this.lanes.rememberSingleRefusal(to, refusal);
+    }
+    this.park([row], refusal.code, refusal.message);
+  }
+
+  /** 413: halves until the batch fits; a single row that still does not is a dead letter. */
+  private async splitTooLarge(to: Target, rows: OutboxRow[], status: number, message: string, at: Bisection): Promise<void> {
+    if (rows.length === 1) {
+      this.park(rows, status, `too large to send even alone (HTTP ${status}): ${message}`);
+      return;
+    }
+    const next = deeper(at, 'undecided');
+    for (const half of splitInHalves(rows)) await this.sendAndSettle(to, half, next);
+  }
+
+  /**
+   * 20001 naming failed events: the others are delivered, a failed one is retried
+   * when its code says so, else a dead letter. Every row named alike is a refusal
+   * of the request: the lane pauses.
+   */
+  private async settlePartial(to: Target, rows: OutboxRow[], failures: RowFailure[], at: Bisection): Promise<void> {
+    const { failed, unmatched } = matchFailures(rows, failures);
+    if (unmatched > 0) {
+      this.deps.log.warn({ pixelId: to.pixelId, unmatched, events: rows.length }, 'dispatcher: TikTok answered 20001 naming events that are not in the batch; those entries are ignored');
+    }
+    if (everyRowRefusedAlike(rows.length, failed) && !at.rowSpecific) return this.pauseLane(to, rows, systemic(failed[0].refusal));
+    const failedRows = new Set(failed.map((f) => f.row));
+    await this.markDelivered(to, rows.filter((r) => !failedRows.has(r)));
+    const decided = failed.map((f) => ({ ...f, decision: classifyCode(f.refusal.code, f.refusal.message) }));
+    const retryable = decided.filter((f) => f.decision.kind === 'retry');
+    const first = retryable[0]?.decision;
+    if (first?.kind === 'retry') this.retry(to, retryable.map((f) => f.row), first.cause, first.detail);
+    for (const { row, refusal } of decided.filter((f) => f.decision.kind !== 'retry')) {
+      if (rows.length === 1) this.refuseOneRow(to, row, refusal, at);
+      else this.park([row], refusal.code, refusal.message);
+    }
+  }
+
+  private async markDelivered(to: Target, rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const { store, metrics, log } = this.deps;
     const now = this.clock();
     const ids = rows.map((r) => r.id);
-    switch (outcome.kind) {
-      case 'delivered': {
-        for (let i = 0; i < ids.length; i += CLAIM_SLICE) {
-          store.markDelivered(ids.slice(i, i + CLAIM_SLICE), now);
-          if (i + CLAIM_SLICE < ids.length) await yieldToEventLoop();
-        }
-        for (const r of rows) {
-          metrics.delivered.inc({ source: r.source });
-          metrics.deliveryLatency.observe((now - r.createdAt) / 1000);
-        }
-        return;
-      }
-      case 'retry': {
-        const attempts = Math.max(...rows.map((r) => r.attempts));
-        store.markRetry(ids, now + backoffDelay(attempts, this.opts.backoff, this.random), outcome.reason);
-        metrics.retried.inc({ reason: retryReasonClass(outcome.reason) }, rows.length);
-        log.warn({ pixelId, events: rows.length, attempts, reason: outcome.reason }, 'dispatcher: batch will be retried');
-        return;
-      }
-      case 'unauthorized': {
-        const message = `TikTok refused the access token or pixel (${outcome.code}): ${outcome.message}`;
-        // The lane pauses; rows are looked at again soon, so a corrected token applies within seconds.
-        store.markRetry(ids, now + Math.min(this.opts.unauthorizedPauseMs, 10_000), message);
-        this.pause(pixelId, token, this.opts.unauthorizedPauseMs);
-        log.error({ pixelId, code: outcome.code }, `dispatcher: ${message}; check the Events API token in Odoo's TikTok settings. Events wait in the outbox.`);
-        return;
-      }
-      case 'rejected': {
-        if (rows.length === 1) {
-          this.park(rows, outcome.code, outcome.message);
-          return;
-        }
-        const [left, right] = splitInHalves(rows);
-        await this.sendAndSettle(pixelId, testEventCode, token, left);
-        await this.sendAndSettle(pixelId, testEventCode, token, right);
-        return;
-      }
+    for (let i = 0; i < ids.length; i += CLAIM_SLICE) {
+      store.markDelivered(ids.slice(i, i + CLAIM_SLICE), now);
+      if (i + CLAIM_SLICE < ids.length) await yieldToEventLoop();
     }
+    for (const r of rows) {
+      metrics.delivered.inc({ source: r.source });
+      metrics.deliveryLatency.observe((now - r.createdAt) / 1000);
+    }
+    const pausedSince = this.lanes.delivered(to);
+    if (pausedSince !== undefined) {
+      log.info({ pixelId: to.pixelId, testEventCode: to.testEventCode || undefined, pausedSeconds: Math.round((now - pausedSince) / 1000) }, 'dispatcher: lane resumed: TikTok accepts its events again');
+    }
+  }
+
+  private retry(to: Target, rows: OutboxRow[], cause: RetryCause, detail: string): void {
+    const { store, metrics, log } = this.deps;
+    const attempts = Math.max(...rows.map((r) => r.attempts));
+    store.markRetry(rows.map((r) => r.id), this.clock() + backoffDelay(attempts, this.opts.backoff, this.random), `${cause}: ${detail}`);
+    metrics.retried.inc({ reason: cause }, rows.length);
+    log.warn({ pixelId: to.pixelId, events: rows.length, attempts, cause, detail }, 'dispatcher: batch will be retried');
+  }
+
+  /**
+   * Pause the lane for a problem of the request and keep the rows pending without
+   * counting an attempt. One log line per problem, not per batch or probe.
+   */
+  private pauseLane(to: Target, rows: OutboxRow[], problem: LaneProblem): void {
+    const { store, metrics, log } = this.deps;
+    const now = this.clock();
+    const { fresh, until } = this.lanes.pause(to, problem, now, to.token);
+    store.markPaused(rows.map((r) => r.id), this.lanes.holdUntil(to, now) ?? until, `lane paused (${problem.reason}): ${problem.message}`);
+    const fields = {
+      pixelId: to.pixelId,
+      testEventCode: to.testEventCode || undefined,
+      reason: problem.reason,
+      code: problem.code,
+      events: rows.length,
+      nextTryInSeconds: Math.round((until - now) / 1000),
+    };
+    if (!fresh) {
+      log.debug(fields, 'dispatcher: lane still paused');
+      return;
+    }
+    metrics.lanePauses.inc({ reason: problem.reason });
+    // A pixel without a token yet is the normal state of a start while Odoo is down.
+    const level = problem.reason === 'no_token' ? 'warn' : 'error';
+    log[level](fields, `dispatcher: lane paused (${problem.reason}): ${PAUSE_ADVICE[problem.reason]}. Detail: ${problem.message}. Events wait in the outbox.`);
+  }
+
+  private pausedNow(to: Target): boolean {
+    return this.lanes.isPaused(to, this.clock(), this.tokenOf(to.pixelId));
+  }
+
+  /** Another batch of the lane met a request-level problem meanwhile: these rows wait with the lane, unsent. */
+  private holdIfPaused(to: Target, rows: OutboxRow[]): boolean {
+    if (!this.pausedNow(to)) return false;
+    const now = this.clock();
+    this.deps.store.markPaused(rows.map((r) => r.id), this.lanes.holdUntil(to, now) ?? now, 'lane paused');
+    return true;
   }
 
   private park(rows: OutboxRow[], code: number | null, message: string): void {
@@ -265,11 +458,4 @@ const CLAIM_SLICE = 200;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function retryReasonClass(reason: string): string {
-  if (reason.startsWith('rate limited')) return 'rate_limited';
-  if (reason.startsWith('network')) return 'network';
-  if (reason.startsWith('HTTP')) return 'http';
-  return 'tiktok';
 }

@@ -1,6 +1,7 @@
-/** Pure decisions of the dispatcher: when a lane is ready, how long to back off, how to split. */
+/** Pure decisions of the dispatcher: when a lane is ready, how long to back off or pause, how to split and when to stop. */
 
 import type { DueGroup } from '../outbox/store';
+import type { RowFailure, SendOutcome } from '../tiktok/outcome';
 
 export interface BatchPolicy {
   maxBatchSize: number;
@@ -36,4 +37,78 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
 export function splitInHalves<T>(items: T[]): [T[], T[]] {
   const mid = Math.ceil(items.length / 2);
   return [items.slice(0, mid), items.slice(mid)];
+}
+
+/**
+ * How long a lane stays paused after its `streak`-th request-level problem in a
+ * row: the base, doubled while the problem persists, capped. No jitter: a lane
+ * sends one probe, not a crowd of retries.
+ */
+export function pauseDelay(streak: number, policy: BackoffPolicy): number {
+  return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, streak - 1));
+}
+
+export interface Refusal {
+  code: number;
+  message: string;
+}
+
+export function sameRefusal(a: Refusal, b: Refusal): boolean {
+  return a.code === b.code && a.message === b.message;
+}
+
+/**
+ * What the two halves of a rejected batch say about the refusal:
+ * - `alike`: both refused with the same code and message, as a request-level
+ *   problem would be (splitting further would cost about two requests per row);
+ * - `row_specific`: a half went through, or the halves were refused differently:
+ *   some rows are bad and others are not, so bisecting finds them;
+ * - `undecided`: a half met something else (a retry, a pause, a 413).
+ */
+export type HalvesVerdict = 'alike' | 'row_specific' | 'undecided';
+
+export function judgeHalves(left: SendOutcome, right: SendOutcome): HalvesVerdict {
+  if (left.kind === 'rejected' && right.kind === 'rejected') return sameRefusal(left, right) ? 'alike' : 'row_specific';
+  const through = (o: SendOutcome) => o.kind === 'delivered' || o.kind === 'partial';
+  return through(left) || through(right) ? 'row_specific' : 'undecided';
+}
+
+/**
+ * Which refusal ends a bisection as systemic. Both halves refused alike is not
+ * yet proof: two bad rows with a generic message may sit in different halves.
+ * A third sample, one row taken from the batch, decides, unless the halves were
+ * single rows already (then the sample would only repeat one of them).
+ */
+export function needsSample(batchSize: number): boolean {
+  return batchSize > 2;
+}
+
+/** The row refused in the `data` of a 20001 answer, matched to the batch by position or event_id. */
+export interface MatchedFailure<T> {
+  row: T;
+  refusal: Refusal;
+}
+
+/**
+ * Match TikTok's per-event failures to the rows of the batch: by `event_id` when
+ * the failure has one, else by `index` inside the batch. Failures that name no row of the batch
+ * are counted in `unmatched` and otherwise ignored.
+ */
+export function matchFailures<T extends { eventId: string }>(rows: T[], failures: RowFailure[]): { failed: MatchedFailure<T>[]; unmatched: number } {
+  const failed = new Map<T, Refusal>();
+  let unmatched = 0;
+  for (const f of failures) {
+    const refusal = { code: f.code, message: f.message };
+    // The event_id names the row for sure; an index (0- or 1-based?) only serves alone.
+    const matches =
+      f.eventId !== undefined ? rows.filter((r) => r.eventId === f.eventId) : f.index !== undefined && f.index < rows.length ? [rows[f.index]] : [];
+    if (matches.length === 0) unmatched++;
+    for (const row of matches) if (!failed.has(row)) failed.set(row, refusal);
+  }
+  return { failed: [...failed].map(([row, refusal]) => ({ row, refusal })), unmatched };
+}
+
+/** True when every row of a batch of several was refused with the same code and message. */
+export function everyRowRefusedAlike(batchSize: number, failed: MatchedFailure<unknown>[]): boolean {
+  return batchSize > 1 && failed.length === batchSize && failed.every((f) => sameRefusal(f.refusal, failed[0].refusal));
 }

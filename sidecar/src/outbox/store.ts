@@ -108,6 +108,11 @@ export interface OutboxStore {
   waitingCount(pixelId: string, limit: number): number;
   /** One tiny committed write; throws when the file takes no writes (disk full, read-only, I/O error). */
   probeWrite(now: number): void;
+  /**
+   * Back to pending without counting the claim as an attempt: the lane paused for
+   * a problem of the request (token, address), so the rows were never judged.
+   */
+  markPaused(ids: number[], nextAttemptAt: number, reason: string): void;
 }
 
 const SCHEMA = `
@@ -245,6 +250,10 @@ export class SqliteOutboxStore implements OutboxStore {
       loadSnapshot: this.db.prepare(`SELECT json FROM settings_snapshot WHERE id = 1`),
       requeueAll: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead'`),
       requeueOne: this.db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead' AND id = ?`),
+      paused: this.db.prepare(
+        `UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, attempts = MAX(attempts - 1, 0)
+         WHERE id IN (SELECT value FROM json_each(?)) AND state = 'in_flight'`,
+      ),
     };
   }
 
@@ -426,6 +435,10 @@ export class SqliteOutboxStore implements OutboxStore {
   probeWrite(now: number): void {
     this.db.exec(`CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)`);
     this.db.prepare(`INSERT OR REPLACE INTO write_probe (id, at) VALUES (1, ?)`).run(now);
+  }
+
+  markPaused(ids: number[], nextAttemptAt: number, reason: string): void {
+    this.stmt.paused.run(nextAttemptAt, reason.slice(0, 1000), JSON.stringify(ids));
   }
 }
 

@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
-import { classifyResponse, type SendOutcome } from './outcome';
+import { classifyResponse, type RetryCause, type SendOutcome } from './outcome';
 
 export interface EventsApiClient {
   /** `body` is a serialized `TrackRequest` (see serializeTrackRequest). */
@@ -14,13 +14,29 @@ export interface HttpEventsApiOptions {
   timeoutMs: number;
 }
 
+/** The track endpoint under a base URL (TIKTOK_API_BASE_URL). */
+export function trackUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/v1.3/event/track/`;
+}
+
+/** An address fit for a log line: no user or password. */
+export function displayUrl(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+}
+
+/** Axios error codes of a request that ran out of time. */
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
+
 /** The real Events API over HTTP(S), with keep-alive connections. */
 export class HttpEventsApiClient implements EventsApiClient {
   private readonly http: AxiosInstance;
+  private readonly url: string;
 
   constructor(opts: HttpEventsApiOptions) {
+    this.url = trackUrl(opts.baseUrl);
     this.http = axios.create({
-      baseURL: opts.baseUrl.replace(/\/+$/, ''),
       timeout: opts.timeoutMs,
       httpAgent: new http.Agent({ keepAlive: true, maxSockets: 16 }),
       httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 16 }),
@@ -36,14 +52,15 @@ export class HttpEventsApiClient implements EventsApiClient {
 
   async send(body: string, accessToken: string): Promise<SendOutcome> {
     try {
-      const res = await this.http.post('/v1.3/event/track/', body, {
+      const res = await this.http.post(this.url, body, {
         headers: { 'Access-Token': accessToken, 'Content-Type': 'application/json' },
       });
-      return classifyResponse(res.status, res.data);
+      return classifyResponse(res.status, res.data, displayUrl(this.url));
     } catch (err) {
       // Timeouts, refused or dropped connections: TikTok never saw a definite answer.
       const e = err as { code?: string; message?: string };
-      return { kind: 'retry', reason: `network: ${e.code ?? ''} ${e.message ?? String(err)}`.trim() };
+      const cause: RetryCause = e.code && TIMEOUT_CODES.has(e.code) ? 'timeout' : 'network';
+      return { kind: 'retry', cause, detail: `${e.code ?? ''} ${e.message ?? String(err)}`.trim() };
     }
   }
 }

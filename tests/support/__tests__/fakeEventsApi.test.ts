@@ -135,9 +135,11 @@ describe('fake TikTok Events API', () => {
       expect(api.delivered).toHaveLength(0);
     });
 
-    it('serves only the exact v1.3 track path with POST', async () => {
+    it('serves only the exact v1.3 track path with POST; another path gets an HTML 404 page', async () => {
       const noSlash = await axios.post(`${api.baseUrl}/v1.3/event/track`, body([row()]), { headers: { 'Access-Token': TOKEN }, validateStatus: () => true });
       expect(noSlash.status).toBe(404);
+      expect(String(noSlash.headers['content-type'])).toMatch(/text\/html/);
+      expect(noSlash.data).toMatch(/<title>404 Not Found<\/title>/);
       const get = await axios.get(`${api.baseUrl}/v1.3/event/track/`, { validateStatus: () => true });
       expect(get.status).toBe(405);
       expect(api.delivered).toHaveLength(0);
@@ -162,6 +164,25 @@ describe('fake TikTok Events API', () => {
       expect(api.delivered).toHaveLength(2);
     });
 
+    it("answers refused rows per event with 20001 in rejectMode 'partial', accepting the others", async () => {
+      api = await startFakeEventsApi({ rejectMode: 'partial', rejectEvent: (r) => (r.event_id === 'poison' ? 'event_id is blocked' : undefined) });
+      const rows = [row(), row({ event_id: 'poison' }), row(), row({ properties: { value: '1' } })];
+      const res = await post(body(rows));
+      expect(res.data).toMatchObject({
+        code: 20001,
+        data: {
+          failed_events: [
+            { index: 1, event_id: 'poison', code: 40002, message: 'Invalid parameter: data[1]: event_id is blocked' },
+            { index: 3, event_id: rows[3].event_id, code: 40002, message: expect.stringContaining('data[3].properties.value must be a number') },
+          ],
+        },
+      });
+      expect(api.delivered.map((d) => d.row.event_id)).toEqual([rows[0].event_id, rows[2].event_id]);
+      // The envelope is still checked as a whole; a clean batch is plain success.
+      expect((await post(body([row()], { event_source: 'app' }))).data.code).toBe(40002);
+      expect((await post(body([row()]))).data).toMatchObject({ code: 0, data: {} });
+    });
+
     it("keeps only event, event_id and event_time of delivered rows with retainRows 'ids'", async () => {
       api = await startFakeEventsApi({ retainRows: 'ids' });
       const r = row();
@@ -181,6 +202,8 @@ describe('fake TikTok Events API', () => {
       ['rate_limit', 40100],
       ['invalid_param', 40002],
       ['bad_token', 40105],
+      ['token_expired', 40104],
+      ['busy', 40700],
     ] as const)('answers HTTP 200 with the code of %s and delivers nothing', async (kind, code) => {
       api = await startFakeEventsApi();
       api.enqueueFaults(kind);
@@ -206,6 +229,72 @@ describe('fake TikTok Events API', () => {
       expect(statuses.every((s) => [500, 502, 503].includes(s))).toBe(true);
       expect(api.delivered).toHaveLength(0);
       expect(api.requests.every((r) => r.fault === 'server_error' && r.code === undefined)).toBe(true);
+    });
+
+    it.each([
+      ['not_found_html', 404, /<title>404 Not Found<\/title>/],
+      ['too_large_html', 413, /<title>413 Request Entity Too Large<\/title>/],
+    ] as const)('answers %s with HTTP %s and an HTML page, and delivers nothing', async (kind, status, page) => {
+      api = await startFakeEventsApi();
+      api.enqueueFaults(kind);
+      const res = await post(body([row()]));
+      expect(res.status).toBe(status);
+      expect(String(res.headers['content-type'])).toMatch(/text\/html/);
+      expect(res.data).toMatch(page);
+      expect(api.delivered).toHaveLength(0);
+      expect(api.requests[0]).toMatchObject({ fault: kind, status, code: undefined });
+      expect(summarize(api).answers).toEqual({ [`http_${status}`]: 1 });
+    });
+
+    it('answers partial_failure with 20001 naming data[0] in data.failed_events and accepts the other rows', async () => {
+      api = await startFakeEventsApi();
+      api.enqueueFaults('partial_failure', 2);
+      const rows = [row(), row(), row()];
+      const res = await post(body(rows));
+      expect(res.status).toBe(200);
+      expect(res.data).toMatchObject({
+        code: 20001,
+        message: 'Partial success: 1 of 3 events failed.',
+        data: { failed_events: [{ index: 0, event_id: rows[0].event_id, code: 40002, message: expect.stringMatching(/^Invalid parameter/) }] },
+      });
+      expect(api.delivered.map((d) => d.row.event_id)).toEqual([rows[1].event_id, rows[2].event_id]);
+      // Only a request TikTok would accept can partly succeed: a bad one is refused whole.
+      const bad = await post(body([row({ event_id: 42 })]));
+      expect(bad.data.code).toBe(40002);
+      expect(api.delivered).toHaveLength(2);
+    });
+
+    it('answers every request with a sticky fault, after queued ones, until it is cleared', async () => {
+      api = await startFakeEventsApi({ stickyFault: 'invalid_param' });
+      api.enqueueFaults('rate_limit');
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push((await post(body([row(), row()]))).data);
+      expect(answers.map((a) => a.code)).toEqual([40100, 40002, 40002, 40002]);
+      expect(new Set(answers.slice(1).map((a) => a.message)).size).toBe(1);
+      api.setStickyFault();
+      expect((await post(body([row()]))).data.code).toBe(0);
+      api.setStickyFault('token_expired');
+      expect((await post(body([row()]))).data.code).toBe(40104);
+      api.reset();
+      expect((await post(body([row()]))).data.code).toBe(40002);
+      expect(() => api.setStickyFault('teapot' as never)).toThrow(/unknown fault kind: teapot/);
+      await expect(startFakeEventsApi({ stickyFault: 'teapot' as never })).rejects.toThrow(/unknown fault kind/);
+    });
+
+    it('answers 413 with an HTML page to bodies above maxRows, before any fault', async () => {
+      api = await startFakeEventsApi({ maxRows: 3 });
+      api.enqueueFaults('rate_limit');
+      const tooMany = await post(body([row(), row(), row(), row()]));
+      expect(tooMany.status).toBe(413);
+      expect(tooMany.data).toMatch(/413 Request Entity Too Large/);
+      expect(api.requests[0]).toMatchObject({ status: 413, rows: 4 });
+      expect(api.requests[0].fault).toBeUndefined();
+      expect((await post(body([row(), row(), row()]))).data.code).toBe(40100);
+      expect((await post(body([row(), row(), row()]))).data.code).toBe(0);
+      api.setMaxRows(undefined);
+      expect((await post(body([row(), row(), row(), row()]))).data.code).toBe(0);
+      expect(api.delivered).toHaveLength(7);
+      expect(() => api.setMaxRows(0)).toThrow(/maxRows must be a whole number/);
     });
 
     it('answers slow requests after slowMs and still accepts them', async () => {
@@ -303,6 +392,18 @@ describe('fake TikTok Events API', () => {
       expect(page.events).toHaveLength(1);
       await axios.post(`${control}/reset`);
       expect(api.requests).toHaveLength(0);
+    });
+
+    it('sets and clears a sticky fault and a row limit over HTTP', async () => {
+      api = await startFakeEventsApi();
+      const control = api.baseUrl.replace(/\/open_api$/, '/_fake');
+      expect((await axios.post(`${control}/faults`, { sticky: 'not_found_html', maxRows: 2 })).data).toMatchObject({ sticky: 'not_found_html', maxRows: 2 });
+      expect((await post(body([row(), row(), row()]))).status).toBe(413);
+      expect((await post(body([row()]))).status).toBe(404);
+      expect((await axios.post(`${control}/faults`, { sticky: null, maxRows: null })).data).toMatchObject({ sticky: null, maxRows: null });
+      expect((await post(body([row(), row(), row()]))).data.code).toBe(0);
+      const refused = await axios.post(`${control}/faults`, { sticky: 'teapot' }, { validateStatus: () => true });
+      expect(refused.status).toBe(400);
     });
   });
 });

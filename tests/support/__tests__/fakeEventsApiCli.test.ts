@@ -20,6 +20,11 @@ describe('fake-events-api CLI arguments', () => {
       },
     });
     expect(parseArgs(['--full-rows', '--port', '1']).api).toMatchObject({ retainRows: 'full', port: 1 });
+    expect(parseArgs(['--sticky-fault', 'invalid_param', '--max-rows', '25', '--partial-rejects']).api).toMatchObject({
+      stickyFault: 'invalid_param',
+      maxRows: 25,
+      rejectMode: 'partial',
+    });
   });
 
   it.each([
@@ -27,6 +32,10 @@ describe('fake-events-api CLI arguments', () => {
     [['--fault-kinds', 'rate_limit,teapot'], /--fault-kinds takes a comma list/],
     [['--token', 'nopixel'], /PIXEL=TOKEN/],
     [['--verbose'], /unknown argument --verbose/],
+    [['--sticky-fault', 'invalid_param,drop'], /--sticky-fault takes one of/],
+    [['--sticky-fault'], /--sticky-fault takes one of/],
+    [['--max-rows', '0'], /--max-rows needs a whole number of at least 1/],
+    [['--max-rows', '2.5'], /--max-rows needs a whole number/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv as string[])).toThrow(message);
   });

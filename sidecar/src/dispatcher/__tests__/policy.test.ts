@@ -1,4 +1,15 @@
-import { backoffDelay, batchLimit, isLaneReady, splitInHalves } from '../policy';
+import type { SendOutcome } from '../../tiktok/outcome';
+import {
+  backoffDelay,
+  batchLimit,
+  everyRowRefusedAlike,
+  isLaneReady,
+  judgeHalves,
+  matchFailures,
+  needsSample,
+  pauseDelay,
+  splitInHalves,
+} from '../policy';
 
 const policy = { maxBatchSize: 1000, lingerMs: 250 };
 const lane = (due: number, oldestCreatedAt: number, testEventCode = '') => ({ pixelId: 'P', testEventCode, due, oldestCreatedAt });
@@ -38,5 +49,72 @@ describe('splitInHalves', () => {
   it('keeps every item exactly once', () => {
     expect(splitInHalves([1, 2, 3, 4, 5])).toEqual([[1, 2, 3], [4, 5]]);
     expect(splitInHalves([1, 2])).toEqual([[1], [2]]);
+  });
+});
+
+describe('pauseDelay', () => {
+  const pause = { baseMs: 5000, maxMs: 300_000 };
+  it('starts at the base and doubles while the problem persists, without jitter', () => {
+    expect([1, 2, 3, 4].map((n) => pauseDelay(n, pause))).toEqual([5000, 10_000, 20_000, 40_000]);
+  });
+  it('is capped', () => {
+    expect(pauseDelay(7, pause)).toBe(300_000);
+    expect(pauseDelay(60, pause)).toBe(300_000);
+  });
+});
+
+describe('judgeHalves', () => {
+  const rejected = (code: number, message: string): SendOutcome => ({ kind: 'rejected', code, message });
+  const delivered: SendOutcome = { kind: 'delivered' };
+
+  it('calls halves refused with the same code and message alike', () => {
+    expect(judgeHalves(rejected(40002, 'Invalid parameter'), rejected(40002, 'Invalid parameter'))).toBe('alike');
+  });
+  it('calls halves refused differently, or a half that went through, row-specific', () => {
+    expect(judgeHalves(rejected(40002, 'data[3] bad'), rejected(40002, 'data[7] bad'))).toBe('row_specific');
+    expect(judgeHalves(rejected(40002, 'x'), rejected(40000, 'x'))).toBe('row_specific');
+    expect(judgeHalves(delivered, rejected(40002, 'x'))).toBe('row_specific');
+    expect(judgeHalves(rejected(40002, 'x'), { kind: 'partial', failures: [] })).toBe('row_specific');
+  });
+  it('cannot tell when a half met something else', () => {
+    expect(judgeHalves(rejected(40002, 'x'), { kind: 'retry', cause: 'server_error', detail: 'HTTP 502' })).toBe('undecided');
+    expect(judgeHalves({ kind: 'too_large', status: 413, message: '' }, rejected(40002, 'x'))).toBe('undecided');
+  });
+  it('samples one row only when the halves were not single rows already', () => {
+    expect(needsSample(2)).toBe(false);
+    expect(needsSample(3)).toBe(true);
+  });
+});
+
+describe('matchFailures', () => {
+  const rows = ['a', 'b', 'c', 'd'].map((eventId) => ({ eventId }));
+
+  it('matches by event_id first, else by index inside the batch, and counts the rest', () => {
+    const { failed, unmatched } = matchFailures(rows, [
+      { eventId: 'c', index: 0, code: 40002, message: 'm1' },
+      { index: 1, code: 40002, message: 'm2' },
+      { index: 9, code: 40002, message: 'm3' },
+      { eventId: 'zz', code: 40002, message: 'm4' },
+    ]);
+    expect(failed.map((f) => [f.row.eventId, f.refusal.message])).toEqual([
+      ['c', 'm1'],
+      ['b', 'm2'],
+    ]);
+    expect(unmatched).toBe(2);
+  });
+  it('names a row once even when TikTok lists it twice', () => {
+    const { failed } = matchFailures(rows, [
+      { eventId: 'a', code: 40002, message: 'first' },
+      { index: 0, code: 40002, message: 'second' },
+    ]);
+    expect(failed).toEqual([{ row: rows[0], refusal: { code: 40002, message: 'first' } }]);
+  });
+  it('tells when every row of a batch of several was refused alike', () => {
+    const all = matchFailures(rows, rows.map((r) => ({ eventId: r.eventId, code: 40002, message: 'same' }))).failed;
+    expect(everyRowRefusedAlike(4, all)).toBe(true);
+    expect(everyRowRefusedAlike(5, all)).toBe(false);
+    const mixed = matchFailures(rows, rows.map((r, i) => ({ eventId: r.eventId, code: 40002, message: i ? 'same' : 'other' }))).failed;
+    expect(everyRowRefusedAlike(4, mixed)).toBe(false);
+    expect(everyRowRefusedAlike(1, all.slice(0, 1))).toBe(false);
   });
 });

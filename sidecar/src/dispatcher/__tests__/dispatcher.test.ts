@@ -1,0 +1,299 @@
+import pino from 'pino';
+import { Metrics } from '../../metrics';
+import { SqliteOutboxStore } from '../../outbox/store';
+import { StaticSettings } from '../../settings/static';
+import type { WebsiteSettings } from '../../settings/types';
+import type { EventsApiClient } from '../../tiktok/client';
+import type { SendOutcome } from '../../tiktok/outcome';
+import type { TikTokEventRow } from '../../tiktok/types';
+import { Dispatcher } from '../dispatcher';
+
+const PIXEL = 'CDISPATCHPIXEL000001';
+const TOKEN = 'token-one-0000000001';
+const PAUSE_MS = 60_000;
+
+type Script = (rows: TikTokEventRow[], token: string) => SendOutcome | Promise<SendOutcome>;
+
+const delivered: SendOutcome = { kind: 'delivered' };
+const rejected = (message: string, code = 40002): SendOutcome => ({ kind: 'rejected', code, message });
+
+/** A dispatcher on an in-memory outbox whose Events API answers from a script; time can be moved forward. */
+function harness(script: Script, opts: { batch?: number; testEventCode?: string; concurrency?: number } = {}) {
+  const store = new SqliteOutboxStore(':memory:');
+  const site: WebsiteSettings = {
+    websiteId: 1,
+    name: 'Shop',
+    enabled: true,
+    pixelId: PIXEL,
+    accessToken: TOKEN,
+    domains: ['https://shop.example'],
+    eventNames: { Purchase: 'Purchase', SubmitForm: 'SubmitForm' },
+    consentRequired: false,
+    purchaseWithoutPayment: false,
+    debug: false,
+  };
+  const metrics = new Metrics();
+  const requests: { ids: string[]; token: string }[] = [];
+  const client: EventsApiClient = {
+    async send(body, token) {
+      const rows = (JSON.parse(body) as { data: TikTokEventRow[] }).data;
+      requests.push({ ids: rows.map((r) => r.event_id), token });
+      return script(rows, token);
+    },
+  };
+  let skew = 0;
+  const clock = () => Date.now() + skew;
+  const dispatcher = new Dispatcher(
+    { store, client, settings: new StaticSettings([site]), metrics, log: pino({ level: 'silent' }), clock, random: () => 0 },
+    { maxBatchSize: opts.batch ?? 1000, lingerMs: 0, maxConcurrentRequests: opts.concurrency ?? 1, backoff: { baseMs: 10, maxMs: 20 }, pause: { baseMs: PAUSE_MS, maxMs: 4 * PAUSE_MS }, idleMs: 20 },
+  );
+  const enqueue = (ids: string[]) => {
+    const eventTime = Math.floor(clock() / 1000) - 60;
+    store.enqueue(
+      ids.map((eventId) => ({
+        pixelId: PIXEL,
+        event: 'AddToCart',
+        eventId,
+        testEventCode: opts.testEventCode,
+        source: 'browser' as const,
+        row: { event: 'AddToCart', event_id: eventId, event_time: eventTime },
+      })),
+      clock(),
+    );
+    dispatcher.wake();
+  };
+  const settled = () => store.counts().in_flight === 0;
+  return {
+    store,
+    site,
+    metrics,
+    requests,
+    dispatcher,
+    enqueue,
+    settled,
+    /** Move the clock forward (pauses and retries end) and wake the loop. */
+    advance(ms: number) {
+      skew += ms;
+      dispatcher.wake();
+    },
+    async stop() {
+      await dispatcher.stop(0);
+      store.close();
+    },
+  };
+}
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const ids = (n: number, prefix = 'e') => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+describe('Dispatcher: refusals of a whole request', () => {
+  let h: ReturnType<typeof harness>;
+  afterEach(async () => h?.stop());
+
+  it('stops bisecting when every part is refused alike: the lane pauses, nothing is dead, no attempt is burnt', async () => {
+    h = harness(() => rejected('Invalid parameter'));
+    h.enqueue(ids(400));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    // The batch, its two halves and one row sent alone.
+    expect(h.requests.map((r) => r.ids.length)).toEqual([400, 200, 200, 1]);
+    expect(h.store.counts()).toMatchObject({ pending: 400, dead: 0, delivered: 0 });
+    expect(h.dispatcher.laneStates()).toEqual([
+      expect.objectContaining({ pixelId: PIXEL, testEventCode: '', state: 'paused', reason: 'request_refused', code: 40002, message: 'every event refused alike: Invalid parameter' }),
+    ]);
+    const text = await h.metrics.registry.metrics();
+    expect(text).toContain(`tiktok_lane_paused{pixel="${PIXEL}",reason="request_refused"} 1`);
+    expect(text).toContain('tiktok_lane_pauses_total{reason="request_refused"} 1');
+    await h.dispatcher.stop(0);
+    expect(h.store.claim({ pixelId: PIXEL, testEventCode: '' }, Date.now() + 10 * PAUSE_MS, 1000).every((r) => r.attempts === 1)).toBe(true);
+  });
+
+  it('probes again at the end of the pause, with a longer pause while the refusal persists, and delivers once it stops', async () => {
+    let refusing = true;
+    h = harness(() => (refusing ? rejected('Invalid parameter') : delivered));
+    h.enqueue(ids(10));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    const first = h.dispatcher.laneStates()[0];
+    expect(first.until! - first.since!).toBe(PAUSE_MS);
+    const before = h.requests.length;
+    h.advance(PAUSE_MS);
+    await until(() => h.requests.length > before && h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    const second = h.dispatcher.laneStates()[0];
+    expect(second.since).toBe(first.since);
+    expect(second.until! - first.until!).toBeGreaterThanOrEqual(2 * PAUSE_MS);
+    expect(h.store.counts()).toMatchObject({ pending: 10, dead: 0 });
+    refusing = false;
+    h.advance(2 * PAUSE_MS);
+    await until(() => h.store.counts().delivered === 10);
+    expect(h.dispatcher.laneStates()[0].state).toBe('running');
+    expect(await h.metrics.registry.metrics()).not.toMatch(/tiktok_lane_paused\{[^}]*\} 1/);
+  });
+
+  it('pauses for an expired token (40104) and resumes within seconds of a new token', async () => {
+    h = harness((_rows, token) => (token === TOKEN ? { kind: 'request_problem', problem: 'token_refused', code: 40104, message: 'Access token has expired.' } : delivered));
+    h.enqueue(ids(300));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    expect(h.requests).toHaveLength(1);
+    expect(h.dispatcher.laneStates()[0]).toMatchObject({ reason: 'token_refused', code: 40104 });
+    expect(h.store.counts()).toMatchObject({ pending: 300, dead: 0 });
+    h.site.accessToken = 'token-two-0000000002';
+    h.advance(6000); // far less than the pause: only the new token lifts it
+    await until(() => h.store.counts().delivered === 300);
+    expect(h.requests.slice(1).every((r) => r.token === 'token-two-0000000002')).toBe(true);
+  });
+
+  it('pauses for a wrong base URL (404) after one request', async () => {
+    h = harness(() => ({ kind: 'request_problem', problem: 'wrong_base_url', code: 404, message: 'HTTP 404 from http://127.0.0.1:9/wrong/v1.3/event/track/' }));
+    h.enqueue(ids(250));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    expect(h.requests).toHaveLength(1);
+    expect(h.dispatcher.laneStates()[0]).toMatchObject({ reason: 'wrong_base_url', code: 404, message: expect.stringContaining('/wrong/v1.3/event/track/') });
+    expect(h.store.counts()).toMatchObject({ pending: 250, dead: 0 });
+  });
+
+  it('waits for a token when the pixel has none, without dead letters', async () => {
+    h = harness(() => delivered);
+    h.site.accessToken = '';
+    h.enqueue(ids(3));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    expect(h.dispatcher.laneStates()[0]).toMatchObject({ reason: 'no_token' });
+    expect(h.requests).toHaveLength(0);
+    h.site.accessToken = TOKEN;
+    h.advance(6000);
+    await until(() => h.store.counts().delivered === 3);
+  });
+
+  it('does not spend the shutdown grace period waiting for a paused lane', async () => {
+    h = harness(() => ({ kind: 'request_problem', problem: 'request_refused', code: 41999, message: 'unknown code 41999: x' }));
+    h.enqueue(ids(5));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    h.enqueue(ids(3, 'late')); // due now, in a paused lane
+    const started = Date.now();
+    await h.dispatcher.stop(5000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(h.requests).toHaveLength(1);
+    expect(h.store.counts()).toMatchObject({ pending: 8, dead: 0 });
+  });
+
+  it('sends nothing more for a batch that was in flight when its lane paused', async () => {
+    const later = (ms: number, outcome: SendOutcome) => new Promise<SendOutcome>((resolve) => setTimeout(() => resolve(outcome), ms));
+    h = harness(
+      (rows) =>
+        rows[0].event_id === 'e-0'
+          ? later(20, { kind: 'request_problem', problem: 'wrong_base_url', code: 404, message: 'HTTP 404 from x' })
+          : later(rows.length === 10 ? 80 : 0, rejected('Invalid parameter')),
+      { batch: 10, concurrency: 2 },
+    );
+    h.enqueue(ids(20));
+    h.dispatcher.start();
+    await until(() => h.requests.length >= 2 && h.settled());
+    // The second batch was refused after the first one paused the lane: its halves wait with the lane.
+    expect(h.requests.map((r) => r.ids.length)).toEqual([10, 10]);
+    expect(h.store.counts()).toMatchObject({ pending: 20, dead: 0 });
+    expect(h.dispatcher.laneStates()[0]).toMatchObject({ state: 'paused', reason: 'wrong_base_url' });
+  });
+
+  it('pauses when single-event batches are refused alike one after the other', async () => {
+    h = harness(() => rejected('Invalid parameter'), { testEventCode: 'TEST1' });
+    h.enqueue(ids(5));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    // The first one could be a bad event; the second refused the same way says it is not.
+    expect(h.requests.map((r) => r.ids.length)).toEqual([1, 1]);
+    expect(h.store.counts()).toMatchObject({ dead: 1, pending: 4 });
+    expect(h.dispatcher.laneStates()[0]).toMatchObject({ testEventCode: 'TEST1', reason: 'request_refused' });
+  });
+});
+
+describe('Dispatcher: refusals of rows', () => {
+  let h: ReturnType<typeof harness>;
+  afterEach(async () => h?.stop());
+
+  const refuseIds = (bad: Set<string>, message = (id: string) => `Invalid parameter: ${id}`): Script => (rows) => {
+    const hit = rows.find((r) => bad.has(r.event_id));
+    return hit ? rejected(message(hit.event_id)) : delivered;
+  };
+
+  it('bisects down to the one bad row and delivers the rest', async () => {
+    h = harness(refuseIds(new Set(['e-137'])));
+    h.enqueue(ids(400));
+    h.dispatcher.start();
+    await until(() => h.store.counts().delivered === 399 && h.store.counts().dead === 1);
+    expect(h.store.deadLetters(5)).toEqual([expect.objectContaining({ eventId: 'e-137', errorCode: 40002, lastError: 'Invalid parameter: e-137' })]);
+    expect(h.requests.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(400)) + 1);
+    expect(h.dispatcher.laneStates()[0].state).toBe('running');
+  });
+
+  it('finds two bad rows refused with the same generic message in different halves', async () => {
+    h = harness(refuseIds(new Set(['e-17', 'e-300']), () => 'Invalid parameter'));
+    h.enqueue(ids(400));
+    h.dispatcher.start();
+    await until(() => h.store.counts().delivered === 398 && h.store.counts().dead === 2);
+    expect(h.store.deadLetters(5).map((d) => d.eventId).sort()).toEqual(['e-17', 'e-300']);
+    expect(h.dispatcher.laneStates()[0].state).toBe('running');
+    expect(h.requests.length).toBeLessThan(50);
+  });
+
+  it('splits a batch TikTok finds too large until it fits, and parks a single row still too large', async () => {
+    h = harness((rows) => (rows.length > 50 || rows.some((r) => r.event_id === 'e-3') ? { kind: 'too_large', status: 413, message: 'Request Entity Too Large' } : delivered));
+    h.enqueue(ids(400));
+    h.dispatcher.start();
+    await until(() => h.store.counts().delivered === 399 && h.store.counts().dead === 1);
+    expect(h.requests.filter((r) => r.ids.length > 50).map((r) => r.ids.length)).toEqual([400, 200, 100, 100, 200, 100, 100]);
+    expect(h.store.deadLetters(1)[0]).toMatchObject({ eventId: 'e-3', errorCode: 413, lastError: expect.stringContaining('too large to send even alone') });
+    expect(h.dispatcher.laneStates()[0].state).toBe('running');
+  });
+
+  it('delivers a 20001 answer except the events it names, which become dead letters', async () => {
+    h = harness((rows) => {
+      const bad = rows.findIndex((r) => r.event_id === 'e-5');
+      return bad < 0 ? delivered : { kind: 'partial', failures: [{ index: bad, code: 40002, message: 'Invalid parameter: currency' }, { eventId: 'not-in-batch', code: 40002, message: 'x' }] };
+    });
+    h.enqueue(ids(20));
+    h.dispatcher.start();
+    await until(() => h.store.counts().delivered === 19 && h.store.counts().dead === 1);
+    expect(h.requests).toHaveLength(1);
+    expect(h.store.deadLetters(1)[0]).toMatchObject({ eventId: 'e-5', errorCode: 40002, lastError: 'Invalid parameter: currency' });
+  });
+
+  it('retries the events a 20001 answer names with a retryable code', async () => {
+    let calls = 0;
+    h = harness((rows) => (calls++ === 0 ? { kind: 'partial', failures: [{ eventId: rows[1].event_id, code: 40100, message: 'Too many requests' }] } : delivered));
+    h.enqueue(ids(4));
+    h.dispatcher.start();
+    await until(() => h.store.counts().delivered === 4);
+    expect(h.requests.map((r) => r.ids)).toEqual([ids(4), ['e-1']]);
+    expect(h.store.counts().dead).toBe(0);
+  });
+
+  it('pauses when a 20001 answer names every event with the same refusal', async () => {
+    h = harness((rows) => ({ kind: 'partial', failures: rows.map((r) => ({ eventId: r.event_id, code: 40002, message: 'Invalid parameter' })) }));
+    h.enqueue(ids(30));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    expect(h.requests).toHaveLength(1);
+    expect(h.store.counts()).toMatchObject({ pending: 30, dead: 0, delivered: 0 });
+  });
+
+  it('retries 40700 like a 5xx, with a typed reason', async () => {
+    let calls = 0;
+    h = harness(() => (calls++ < 2 ? { kind: 'retry', cause: 'tiktok_busy', detail: '40700: busy' } : delivered));
+    h.enqueue(ids(5));
+    h.dispatcher.start();
+    await until(() => h.store.counts().delivered === 5);
+    expect(h.requests).toHaveLength(3);
+    expect(await h.metrics.registry.metrics()).toContain('tiktok_events_retried_total{reason="tiktok_busy"} 10');
+  });
+});
