@@ -12,6 +12,7 @@ import { PAGE_VIEW_RELAYED, type PageConfig } from '../config';
 import type { RelayEvent, RelayTransport } from '../relay';
 import { createSession, trackPageLoad } from '../session';
 import { clearCookies, MemoryStore } from './fixturePage';
+import { EVENTS_JS_STAND_IN, trackCalls, TTQ_STORAGE_KEY, type TtqCall } from '../../../../tests/e2e/support/ttqRecorder';
 
 const TEMPLATE = join(__dirname, '..', '..', '..', '..', 'addon', 'website_tiktok_events', 'views', 'website_templates.xml');
 const PIXEL = 'C4A1B2C3D4E5F6G7H8I9';
@@ -194,5 +195,30 @@ describe('inline head code: the PageView relay', () => {
     const relayed = await bundlePageView(setup);
     // without consent the bundle queues it (sent once the visitor accepts); else it sends it now
     expect(relayed.map((e) => e.event_id)).toEqual(consentGiven ? ['pv-5f0c3a7e-1'] : []);
+  });
+});
+
+describe('the e2e stand-in for events.js (tests/e2e/support/ttqRecorder.ts)', () => {
+  it('records what the head code queued and what the bundle calls later, each with the pixel it was addressed to', () => {
+    sessionStorage.clear();
+    runHead({ url: `${ORIGIN}/shop`, config: { identify: { email: 'a'.repeat(64) } } });
+    const standIn = document.createElement('script');
+    standIn.textContent = EVENTS_JS_STAND_IN;
+    document.head.appendChild(standIn);
+    const ttq = (window as any).ttq;
+    ttq.instance(PIXEL).track('Search', { query: 'desk' }, { event_id: 'evt-1', pixel_code: PIXEL });
+    ttq.grantConsent();
+    const calls: TtqCall[] = JSON.parse(sessionStorage.getItem(TTQ_STORAGE_KEY) ?? '[]');
+    expect(calls.map((c) => [c.method, c.pixel, c.args[0]])).toEqual([
+      ['identify', PIXEL, { email: 'a'.repeat(64) }],
+      ['track', PIXEL, 'Pageview'],
+      ['track', PIXEL, 'Search'],
+      ['grantConsent', null, undefined],
+    ]);
+    expect(trackCalls(calls).map((t) => [t.name, t.eventId, t.pixelCode])).toEqual([
+      ['Pageview', 'pv-5f0c3a7e-1', PIXEL],
+      ['Search', 'evt-1', PIXEL],
+    ]);
+    sessionStorage.clear();
   });
 });
