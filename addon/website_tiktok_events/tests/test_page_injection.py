@@ -42,8 +42,10 @@ class TestPageInjection(HttpCase, TikTokCase):
         # The browser PageView: on our pixel only, with the page's event id.
         self.assertIn('ours.track("Pageview", {}, { event_id: cfg.page_event_id, pixel_code: pixel });', page)
         self.assertNotIn('ttq.page(', page)
-        # Its server copy leaves from <head>; the XML-escaped operators render as JavaScript.
+        # Its server copy leaves from <head>; the XML-escaped operators render as JavaScript,
+        # the XML comments that explain the code are not rendered.
         self.assertIn('if (consent && cfg.page_event_id && cfg.relay_url && n.sendBeacon) {', page)
+        self.assertNotIn('QWeb does not render them', page)
         blob = config_blob(page)
         self.assertEqual(set(blob), BLOB_KEYS)
         self.assertEqual(blob['pixel_id'], GLOBAL_PIXEL)
