@@ -10,6 +10,7 @@ import { prepareShopData, type ShopData } from './support/shopData';
 import { newShopper, relayedEvents, type Shopper } from './support/shopper';
 import { ACCESS_TOKEN, PIXEL, startStack, type Stack } from './support/stack';
 import { hashEmail, hashPhone, queuedPurchase } from './support/pairing';
+import { cleanPageUrl } from '../../sidecar/src/tiktok/privacy';
 import { ALL_EVENTS, leaksIn, pairNamed, plainForms, walkAllEvents, type WalkContacts, type WalkResult } from './support/walk';
 
 jest.setTimeout(300_000);
@@ -48,27 +49,35 @@ describeE2E('anonymous shopper on real Odoo 19', () => {
     expect(walk.unpaired).toEqual([]);
     for (const { browser, server } of walk.pairs) {
       expect({ id: server.row.event_id, name: server.row.event, pixel: server.pixelId }).toEqual({ id: browser.eventId, name: browser.name, pixel: PIXEL });
-      expect(browser.pixel).toBe(PIXEL);
+      // addressed to our pixel only: its instance, and pixel_code in the options
+      expect({ pixel: browser.pixel, pixelCode: browser.pixelCode }).toEqual({ pixel: PIXEL, pixelCode: PIXEL });
     }
     // every event id is sent once: TikTok gets no duplicate rows
     const ids = stack.fake.delivered.map((d) => d.row.event_id);
     expect(ids.length).toBe(new Set(ids).size);
   });
 
-  it('pairs every ttq.page() with a server Pageview carrying the page event id', async () => {
+  it('pairs every browser Pageview with a server Pageview carrying the page event id', async () => {
     const calls = await shopper.ttq();
     const pagesWithPixel = shopper.visited.filter((v) => v.config);
     expect(pagesWithPixel.length).toBeGreaterThanOrEqual(10);
     expect(walk.missingPageViews).toEqual([]);
+    // the browser PageView is ttq.instance(pixel).track('Pageview', {}, {event_id, pixel_code}), never ttq.page()
+    expect(calls.filter((c) => c.method === 'page')).toEqual([]);
     for (const visited of pagesWithPixel) {
       // The browser PageView carries the page's event id, the one the server Pageview uses.
-      // (A URL visited twice has one page() per visit.)
-      const ids = calls.filter((c) => c.method === 'page' && c.url === visited.url).map((c) => (c.args[1] as { event_id?: string } | undefined)?.event_id);
+      // (A URL visited twice has one Pageview per visit.)
+      const pageViews = calls.filter((c) => c.method === 'track' && c.args[0] === 'Pageview' && c.url === visited.url);
+      const ids = pageViews.map((c) => (c.args[2] as { event_id?: string } | undefined)?.event_id);
       expect(ids).toContain(visited.config!.page_event_id);
+      for (const call of pageViews) {
+        expect({ pixel: call.pixel, pixelCode: (call.args[2] as { pixel_code?: string }).pixel_code }).toEqual({ pixel: PIXEL, pixelCode: PIXEL });
+      }
     }
     for (const pv of walk.pageViews) {
       expect(pv.server.row.event).toBe('Pageview');
-      expect(pv.server.row.page?.url).toBe(pv.url);
+      // the address as the browser may send it: no secret parameter, no fragment
+      expect(pv.server.row.page?.url).toBe(cleanPageUrl(pv.url));
     }
   });
 

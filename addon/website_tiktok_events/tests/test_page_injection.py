@@ -36,9 +36,16 @@ class TestPageInjection(HttpCase, TikTokCase):
 
     def test_base_code_and_blob_on_public_pages(self):
         page = self._get('/')
-        self.assertIn('ttq.load("%s")' % GLOBAL_PIXEL, page)
+        self.assertIn('var pixel = "%s";' % GLOBAL_PIXEL, page)
+        self.assertIn('ttq.load(pixel);', page)
         self.assertIn('https://analytics.tiktok.com/i18n/pixel/events.js', page)
-        self.assertIn('ttq.page({}, pageEventId ? { event_id: pageEventId } : undefined)', page)
+        # The browser PageView: on our pixel only, with the page's event id.
+        self.assertIn('ours.track("Pageview", {}, { event_id: cfg.page_event_id, pixel_code: pixel });', page)
+        self.assertNotIn('ttq.page(', page)
+        # Its server copy leaves from <head>; the XML-escaped operators render as JavaScript,
+        # the XML comments that explain the code are not rendered.
+        self.assertIn('if (consent && cfg.page_event_id && cfg.relay_url && n.sendBeacon) {', page)
+        self.assertNotIn('QWeb does not render them', page)
         blob = config_blob(page)
         self.assertEqual(set(blob), BLOB_KEYS)
         self.assertEqual(blob['pixel_id'], GLOBAL_PIXEL)

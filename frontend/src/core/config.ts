@@ -22,3 +22,10 @@ export interface PageConfig {
 }
 
 export const CONFIG_ELEMENT_ID = 'tiktok-events-config';
+
+/**
+ * Set on `window` by the inline head code to the page's `page_event_id` once
+ * it has handed the PageView relay to sendBeacon: the bundle then does not
+ * send it again.
+ */
+export const PAGE_VIEW_RELAYED = '__tiktokPageViewRelayed';

@@ -19,3 +19,8 @@ export function consentState(jar: CookieJar, consentRequired: boolean | undefine
     return 'pending';
   }
 }
+
+/** Whether events may be relayed and attribution cookies written now. */
+export function consentAllows(state: ConsentState): state is 'granted' | 'not_required' {
+  return state === 'granted' || state === 'not_required';
+}

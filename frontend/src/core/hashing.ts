@@ -10,6 +10,8 @@ import {
   normalizePhone as normalizePhoneRule,
 } from '../../../sidecar/src/tiktok/normalize';
 
+import { toHex } from './ids';
+
 export { isSha256Hex };
 
 /** Trim + lowercase; an input that is not an address is dropped (''). One rule with the sidecar's. */
@@ -31,10 +33,10 @@ export async function sha256Hex(text: string, subtle: SubtleCrypto | undefined =
   // no matching key at all rather than a plain one.
   if (!subtle) return undefined;
   const digest = await subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(new Uint8Array(digest));
 }
 
-async function hashNormalized(raw: string | null | undefined, normalize: (v: string) => string): Promise<string | undefined> {
+async function hashNormalized(raw: string | null | undefined, normalize: (v: string) => string | undefined): Promise<string | undefined> {
   const trimmed = (raw ?? '').trim();
   if (!trimmed) return undefined;
   if (isSha256Hex(trimmed)) return trimmed.toLowerCase();
@@ -43,11 +45,11 @@ async function hashNormalized(raw: string | null | undefined, normalize: (v: str
 }
 
 export function hashEmail(raw: string | null | undefined): Promise<string | undefined> {
-  return hashNormalized(raw, normalizeEmail);
+  return hashNormalized(raw, normalizeEmailRule);
 }
 
 export function hashPhone(raw: string | null | undefined, defaultCallingCode?: string): Promise<string | undefined> {
-  return hashNormalized(raw, (v) => normalizePhone(v, defaultCallingCode));
+  return hashNormalized(raw, (v) => normalizePhoneRule(v, defaultCallingCode));
 }
 
 /** The `ttq.identify` / relay `user` keys built from a form's contact fields. */

@@ -16,6 +16,11 @@ export interface RelayEvent {
 /** The relay accepts at most this many events per request. */
 export const RELAY_BATCH_LIMIT = 20;
 
+/**
+ * `failed`: not delivered, worth another try (network error, a beacon the
+ * browser refused, a sidecar down or busy: 5xx, 408, 429); `refused`: refused
+ * for good (any other 4xx would be refused again).
+ */
 export type RelayOutcome =
   | { status: 'accepted'; accepted: number; skipped?: number }
   | { status: 'refused'; httpStatus: number; error?: string }
@@ -23,11 +28,12 @@ export type RelayOutcome =
   | { status: 'failed'; error: string };
 
 export interface RelayTransport {
-  send(events: RelayEvent[]): Promise<RelayOutcome>;
+  /** `leaving`: the page is going away (pagehide, hidden); only a beacon outlives it. */
+  send(events: RelayEvent[], leaving?: boolean): Promise<RelayOutcome>;
 }
 
 export interface RelayEnv {
-  sendBeacon?: (url: string, data: Blob) => boolean;
+  sendBeacon?: (url: string, data: string) => boolean;
   fetch?: typeof fetch;
 }
 
@@ -39,37 +45,32 @@ export function relayBatches<T>(events: T[], size = RELAY_BATCH_LIMIT): T[][] {
 }
 
 /**
- * sendBeacon survives page unloads (a click that navigates away) and never
- * delays the page; its answer cannot be read. `text/plain` keeps the request
- * "simple", so a relay on another origin needs no CORS preflight. When the
- * answer matters (debug panel) or sendBeacon refuses, fetch with keepalive.
+ * While the page lives, `fetch` with keepalive (a navigation does not cancel
+ * it): its answer tells a sidecar that is down or busy, whose events are kept
+ * and sent again, from a refusal for good. A page being left uses sendBeacon,
+ * the one request a browser still delivers after the page is gone; its answer
+ * cannot be read, and a beacon the browser refuses is a failure (kept).
+ * A string body goes as `text/plain`, which keeps both requests "simple": a
+ * relay on another origin needs no CORS preflight.
  */
-export function createRelayTransport(url: string, env: RelayEnv, readAnswers: boolean): RelayTransport {
+export function createRelayTransport(url: string, env: RelayEnv): RelayTransport {
   return {
-    async send(events) {
-      if (!events.length) return { status: 'accepted', accepted: 0 };
-      const body = JSON.stringify(events.length === 1 ? events[0] : events);
-      if (!readAnswers && env.sendBeacon) {
-        try {
-          if (env.sendBeacon(url, new Blob([body], { type: 'text/plain' }))) return { status: 'sent' };
-        } catch {
-          /* fall through to fetch */
-        }
-      }
-      if (!env.fetch) return { status: 'failed', error: 'no transport' };
+    async send(events, leaving = false) {
+      const body = JSON.stringify(events);
       try {
-        const response = await env.fetch(url, {
-          method: 'POST',
-          body,
-          headers: { 'Content-Type': 'text/plain' },
-          keepalive: true,
-          credentials: 'omit',
-        });
+        if (env.sendBeacon && (leaving || !env.fetch)) {
+          return env.sendBeacon(url, body) ? { status: 'sent' } : { status: 'failed', error: 'beacon refused' };
+        }
+        // without fetch either, the TypeError below is the failure (kept)
+        // credentials omitted: the shop's session cookie is none of the relay's business
+        const response = await env.fetch!(url, { method: 'POST', body, keepalive: true, credentials: 'omit' });
         const answer = (await response.json().catch(() => ({}))) as { accepted?: number; skipped?: number; error?: string };
+        const { status } = response;
         if (response.ok) return { status: 'accepted', accepted: answer.accepted ?? 0, skipped: answer.skipped };
-        return { status: 'refused', httpStatus: response.status, error: answer.error };
+        if (status >= 500 || status === 408 || status === 429) return { status: 'failed', error: `${status} ${answer.error ?? ''}`.trim() };
+        return { status: 'refused', httpStatus: status, error: answer.error };
       } catch (err) {
-        return { status: 'failed', error: err instanceof Error ? err.message : String(err) };
+        return { status: 'failed', error: String(err) };
       }
     },
   };

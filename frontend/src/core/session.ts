@@ -1,4 +1,4 @@
-import { CONFIG_ELEMENT_ID, type PageConfig } from './config';
+import { CONFIG_ELEMENT_ID, PAGE_VIEW_RELAYED, type PageConfig } from './config';
 import type { DetectorContext } from './context';
 import { createRelayTransport, type RelayTransport } from './relay';
 import { sessionStore, type KeyValueStore } from './storage';
@@ -14,15 +14,12 @@ export function readPageConfig(doc: Document): PageConfig | undefined {
   if (!el?.textContent) return undefined;
   try {
     const config = JSON.parse(el.textContent) as PageConfig;
-    if (typeof config.pixel_id !== 'string' || !config.pixel_id || typeof config.relay_url !== 'string') {
-      console.warn('[tiktok] config without pixel_id or relay_url: tracking is off');
-      return undefined;
-    }
-    return config;
+    if (typeof config.pixel_id === 'string' && config.pixel_id && typeof config.relay_url === 'string') return config;
   } catch {
-    console.warn('[tiktok] unreadable #tiktok-events-config: tracking is off');
-    return undefined;
+    /* said below */
   }
+  console.warn(`[tiktok] no usable #${CONFIG_ELEMENT_ID}: tracking is off`);
+  return undefined;
 }
 
 export interface SessionOptions {
@@ -39,15 +36,10 @@ export function createSession(win: Window & typeof globalThis, config: PageConfi
   const nav = win.navigator;
   const transport =
     options.transport ??
-    createRelayTransport(
-      config.relay_url,
-      {
-        sendBeacon: typeof nav.sendBeacon === 'function' ? nav.sendBeacon.bind(nav) : undefined,
-        fetch: typeof win.fetch === 'function' ? win.fetch.bind(win) : undefined,
-      },
-      // the debug panel shows the relay's answer, which sendBeacon cannot read
-      !!config.debug,
-    );
+    createRelayTransport(config.relay_url, {
+      sendBeacon: nav.sendBeacon?.bind(nav),
+      fetch: win.fetch?.bind(win),
+    });
   const tracker = new Tracker({
     config,
     ttq: () => (win as unknown as { ttq?: Ttq }).ttq,
@@ -57,7 +49,7 @@ export function createSession(win: Window & typeof globalThis, config: PageConfi
     referrer: doc.referrer,
     locale: nav.language,
     store,
-    log: config.debug ? (...args: unknown[]) => console.debug(...args) : undefined,
+    log: config.debug ? console.debug.bind(console) : undefined,
     now,
   });
   return { tracker, store, location: win.location, now };
@@ -65,13 +57,17 @@ export function createSession(win: Window & typeof globalThis, config: PageConfi
 
 /**
  * Page-load events, in the order a shopper would expect them: the PageView
- * relay first (the inline code already called `ttq.page()` with the same id),
+ * relay first (the inline code fired its browser copy with the same id, and
+ * sent the relay too when it could), then what earlier pages could not send,
  * then whatever this page itself means.
  */
 export function trackPageLoad(ctx: DetectorContext, doc: Document): void {
   const { tracker } = ctx;
-  tracker.flushQueue();
-  tracker.track('PageView', {}, { eventId: tracker.config.page_event_id, browser: false });
+  const pageEventId = tracker.config.page_event_id;
+  const sentByHead = (doc.defaultView as unknown as Record<string, unknown> | null)?.[PAGE_VIEW_RELAYED] === pageEventId;
+  const pageView = tracker.track('PageView', {}, { eventId: pageEventId, browser: false, relay: !sentByHead });
+  if (pageView && sentByHead) pageView.relay = 'sent';
+  tracker.flush();
   trackProductView(ctx, doc);
   trackEventPageView(ctx, doc);
   trackShopLanding(ctx, doc);

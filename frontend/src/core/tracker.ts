@@ -1,18 +1,25 @@
 import type { PageConfig } from './config';
 import { stripEmpty } from './clean';
-import { consentState, type ConsentState } from './consent';
+import { consentAllows, consentState, type ConsentState } from './consent';
 import { captureTtclid, readTtp } from './attribution';
 import type { CookieJar } from './cookies';
 import { browserEventName, DEFAULT_EVENT_NAMES, type CanonicalEvent } from './eventNames';
 import type { MatchKeys } from './hashing';
 import { newEventId } from './ids';
-import { relayBatches, RELAY_BATCH_LIMIT, type RelayEvent, type RelayOutcome, type RelayTransport } from './relay';
+import { cleanAddress, redactFreeText } from './privacy';
+import { relayBatches, type RelayEvent, type RelayOutcome, type RelayTransport } from './relay';
+import { keepUnsent, takeUnsent } from './unsent';
 import { readJson, writeJson, STORAGE_PREFIX, type KeyValueStore } from './storage';
+
+/** One pixel's calls, as `ttq.instance(pixelId)` returns them. */
+export interface TtqPixel {
+  track(event: string, properties: Record<string, unknown>, options: { event_id: string; pixel_code: string }): void;
+  identify(keys: Record<string, string>): void;
+}
 
 /** The subset of TikTok's `ttq` the bundle calls. */
 export interface Ttq {
-  track(event: string, properties: Record<string, unknown>, options: { event_id: string }): void;
-  identify(keys: Record<string, string>): void;
+  instance(pixelId: string): TtqPixel;
   grantConsent?(): void;
   revokeConsent?(): void;
 }
@@ -23,7 +30,7 @@ export interface TrackerDeps {
   ttq: () => Ttq | undefined;
   transport: RelayTransport;
   jar: CookieJar;
-  location: Pick<Location, 'href' | 'search' | 'protocol'>;
+  location: Pick<Location, 'href' | 'search' | 'protocol' | 'origin'>;
   referrer?: string;
   locale?: string;
   store?: KeyValueStore;
@@ -36,7 +43,7 @@ export interface TrackOptions {
   eventId?: string;
   /** Hashed keys learnt on this page (forms), on top of the logged-in customer's. */
   user?: MatchKeys;
-  /** false: relay only (PageView, whose `ttq.page()` the inline code already made). */
+  /** false: relay only (PageView, whose browser copy the inline code already fired). */
   browser?: boolean;
   /** false: browser only (Purchase: the server copy comes from the sidecar's poller). */
   relay?: boolean;
@@ -53,20 +60,32 @@ export interface FiredEvent {
   detail?: string;
 }
 
-const QUEUE_KEY = STORAGE_PREFIX + 'consent_queue';
+/** What the debug panel shows next to a relay status. */
+function outcomeDetail(outcome: RelayOutcome): string | undefined {
+  if (outcome.status === 'refused') return `${outcome.httpStatus} ${outcome.error ?? ''}`.trim();
+  if (outcome.status === 'failed') return outcome.error;
+  return outcome.status === 'accepted' && outcome.skipped ? 'skipped by the relay' : undefined;
+}
+
 const SEEN_KEY = STORAGE_PREFIX + 'seen_ids';
-/** A visitor who never answers the cookie bar should not grow storage forever. */
-const QUEUE_LIMIT = 60;
 const SEEN_LIMIT = 200;
 
 /**
- * Fires each event once per event id: `ttq.identify` (when hashes are known),
- * `ttq.track(name, props, {event_id})`, and the relay with the same id.
+ * Fires each event once per event id: `identify` (when hashes are known) and
+ * `track(name, props, {event_id, pixel_code})` on `ttq.instance(pixel_id)`,
+ * and the relay with the same id. Every call goes through our pixel's
+ * instance (TikTok's way to address one pixel, the only one `identify` has)
+ * and names it again in `pixel_code` (stape's way for `track`): another
+ * TikTok pixel on the page (a tag manager, another module) never receives our
+ * events or our visitor's keys.
  *
  * Consent: with Odoo's cookie bar on, events are always handed to `ttq` (which
- * holds them itself until `grantConsent()`), but the relay copies wait in a
- * session queue until optional cookies are accepted; a denial keeps them
- * queued (never sent) in case the visitor changes their mind on a later page.
+ * holds them itself until `grantConsent()`), but the relay copies wait with
+ * the unsent ones (./unsent.ts) until optional cookies are accepted; a denial
+ * keeps them waiting (never sent) in case the visitor changes their mind on a
+ * later page. Relays the sidecar did not accept wait there too, and everything
+ * waiting leaves on the next page load, on acceptance, or by beacon when the
+ * page is left.
  */
 export class Tracker {
   readonly records: FiredEvent[] = [];
@@ -77,7 +96,7 @@ export class Tracker {
 
   constructor(private readonly deps: TrackerDeps) {
     this.seen = new Set(readJson<string[]>(deps.store, SEEN_KEY) ?? []);
-    this.ttclid = captureTtclid(deps.jar, deps.location);
+    this.ttclid = captureTtclid(deps.jar, deps.location, this.consent());
   }
 
   get config(): PageConfig {
@@ -100,17 +119,18 @@ export class Tracker {
     this.remember(eventId);
 
     const { config } = this.deps;
-    const props = (stripEmpty(properties) ?? {}) as Record<string, unknown>;
+    // One cleaned copy for the pixel and the relay alike.
+    const props = redactFreeText((stripEmpty(properties) ?? {}) as Record<string, unknown>);
     const name = browserEventName(event, { ...DEFAULT_EVENT_NAMES, ...config.event_names });
     const identify = this.identifyKeys(options.user);
     const record: FiredEvent = { event, name, eventId, properties: props, relay: 'not relayed' };
     this.records.push(record);
 
-    if (options.browser !== false && event !== 'PageView') {
-      const ttq = this.deps.ttq();
+    if (options.browser !== false) {
       try {
-        if (ttq && Object.keys(identify).length) ttq.identify(identify);
-        ttq?.track(name, props, { event_id: eventId });
+        const pixel = this.deps.ttq()?.instance(config.pixel_id);
+        if (pixel && Object.keys(identify).length) pixel.identify(identify);
+        pixel?.track(name, props, { event_id: eventId, pixel_code: config.pixel_id });
       } catch (err) {
         this.deps.log?.('[tiktok] ttq call failed', err);
       }
@@ -119,23 +139,23 @@ export class Tracker {
 
     if (options.relay !== false && event !== 'Purchase') {
       const payload = this.relayPayload(event, eventId, props, identify);
-      const consent = this.consent();
-      if (consent === 'pending' || consent === 'denied') {
-        this.enqueue(payload);
-        record.relay = 'queued';
+      if (consentAllows(this.consent())) {
+        this.relay([payload]);
       } else {
-        this.relay([payload], [record]);
+        keepUnsent(this.deps.store, [payload], this.now());
+        record.relay = 'queued';
       }
     }
     this.notify();
     return record;
   }
 
-  /** `optionalCookiesAccepted`: release ttq's hold and the queued relay copies. */
+  /** `optionalCookiesAccepted`: release ttq's hold, keep this landing's click id, send the waiting relay copies. */
   grantConsent(): void {
     this.consentOverride = 'granted';
     this.deps.ttq()?.grantConsent?.();
-    this.flushQueue();
+    captureTtclid(this.deps.jar, this.deps.location, 'granted');
+    this.flush();
   }
 
   /** `optionalCookiesDenied`: TikTok stops; relay copies stay queued, unsent. */
@@ -144,31 +164,27 @@ export class Tracker {
     this.deps.ttq()?.revokeConsent?.();
   }
 
-  /** Sends what earlier pages queued, once consent is known to be granted. */
-  flushQueue(): void {
+  /**
+   * Sends what waits (for consent, or for the sidecar to be back) once the
+   * visitor allows it; `leaving`: by beacon, the page is going away.
+   */
+  flush(leaving = false): void {
     const consent = this.consent();
-    if (consent !== 'granted' && consent !== 'not_required') return;
-    const queued = readJson<RelayEvent[]>(this.deps.store, QUEUE_KEY) ?? [];
-    if (!queued.length) return;
-    writeJson(this.deps.store, QUEUE_KEY, undefined);
-    const records = queued.map((q) => this.records.find((r) => r.eventId === q.event_id));
+    if (!consentAllows(consent)) return;
     this.relay(
-      queued.map((q) => ({ ...q, consent })),
-      records,
+      takeUnsent(this.deps.store, this.now()).map((e) => ({ ...e, consent })),
+      leaving,
     );
-    this.notify();
   }
 
-  private relay(payloads: RelayEvent[], records: Array<FiredEvent | undefined>): void {
-    for (const [index, batch] of relayBatches(payloads).entries()) {
-      const batchRecords = records.slice(index * RELAY_BATCH_LIMIT, index * RELAY_BATCH_LIMIT + batch.length);
-      void this.deps.transport.send(batch).then((outcome) => {
-        for (const record of batchRecords) {
-          if (!record) continue;
+  private relay(payloads: RelayEvent[], leaving = false): void {
+    for (const batch of relayBatches(payloads)) {
+      void this.deps.transport.send(batch, leaving).then((outcome) => {
+        if (outcome.status === 'failed') keepUnsent(this.deps.store, batch, this.now());
+        for (const record of this.records) {
+          if (!batch.some((e) => e.event_id === record.eventId)) continue;
           record.relay = outcome.status;
-          if (outcome.status === 'refused') record.detail = `${outcome.httpStatus} ${outcome.error ?? ''}`.trim();
-          if (outcome.status === 'failed') record.detail = outcome.error;
-          if (outcome.status === 'accepted' && outcome.skipped) record.detail = 'skipped by the relay';
+          record.detail = outcomeDetail(outcome);
         }
         if (outcome.status !== 'accepted' && outcome.status !== 'sent') this.deps.log?.('[tiktok] relay', outcome);
         this.notify();
@@ -178,15 +194,14 @@ export class Tracker {
 
   private relayPayload(event: CanonicalEvent, eventId: string, properties: Record<string, unknown>, identify: Record<string, string>): RelayEvent {
     const { config, location, referrer, locale, jar } = this.deps;
-    const now = this.deps.now ?? Date.now;
     const consent = this.consent();
     return stripEmpty({
       pixel_id: config.pixel_id,
       event,
       event_id: eventId,
-      event_time: Math.floor(now() / 1000),
+      event_time: Math.floor(this.now() / 1000),
       consent: consent === 'pending' ? 'denied' : consent,
-      page: { url: location.href, referrer },
+      page: { url: cleanAddress(location.href), referrer: cleanAddress(referrer, location.origin) },
       user: {
         email: identify.email,
         phone: identify.phone_number,
@@ -199,22 +214,21 @@ export class Tracker {
     }) as RelayEvent;
   }
 
+  /** The logged-in customer's keys (the module omits empty ones), overridden by those learnt on this page. */
   private identifyKeys(user: MatchKeys | undefined): Record<string, string> {
-    const keys: Record<string, string> = { ...(this.deps.config.identify ?? {}) } as Record<string, string>;
+    const keys: Record<string, string> = { ...this.deps.config.identify };
     if (user?.email) keys.email = user.email;
     if (user?.phone) keys.phone_number = user.phone;
-    return (stripEmpty(keys) ?? {}) as Record<string, string>;
-  }
-
-  private enqueue(payload: RelayEvent): void {
-    const queued = readJson<RelayEvent[]>(this.deps.store, QUEUE_KEY) ?? [];
-    queued.push(payload);
-    writeJson(this.deps.store, QUEUE_KEY, queued.slice(-QUEUE_LIMIT));
+    return keys;
   }
 
   private remember(eventId: string): void {
     this.seen.add(eventId);
     writeJson(this.deps.store, SEEN_KEY, Array.from(this.seen).slice(-SEEN_LIMIT));
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   private notify(): void {

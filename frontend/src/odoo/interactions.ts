@@ -13,7 +13,9 @@ let pageLoadTracked = false;
 /**
  * Page-wide: page-load events, website_sale's CustomEvents (they do not
  * bubble, hence capture on document), cookie-bar consent, the payment button
- * (it sits outside `#o_payment_form`) and, in debug mode, the pixel helper.
+ * (it sits outside `#o_payment_form`), a page being left (what still waits
+ * leaves by beacon: on `pagehide`, and on turning hidden, on mobile often the
+ * last moment a page is given) and, in debug mode, the pixel helper.
  */
 export class TiktokPageTracking extends Interaction {
   static override selector = '#wrapwrap';
@@ -29,6 +31,12 @@ export class TiktokPageTracking extends Interaction {
       },
       't-on-optionalCookiesAccepted.noUpdate': () => pageSession()?.tracker.grantConsent(),
       't-on-optionalCookiesDenied.noUpdate': () => pageSession()?.tracker.denyConsent(),
+      't-on-visibilitychange.noUpdate': () => {
+        if (document.visibilityState === 'hidden') pageSession()?.tracker.flush(true);
+      },
+    },
+    _window: {
+      't-on-pagehide.noUpdate': () => pageSession()?.tracker.flush(true),
     },
     'button[name="o_payment_submit_button"]': {
       't-on-click.noUpdate': () => {
@@ -45,13 +53,8 @@ export class TiktokPageTracking extends Interaction {
       pageLoadTracked = true;
       trackPageLoad(ctx, document);
     }
-    if (ctx.tracker.config.debug) {
-      const host = document.createElement('div');
-      host.className = 'o_tiktok_pixel_helper';
-      document.body.appendChild(host);
-      this.registerCleanup(() => host.remove());
-      this.mountComponent(host, PixelHelper, { tracker: ctx.tracker });
-    }
+    // Odoo wraps it in its own root element and removes both when the interaction stops.
+    if (ctx.tracker.config.debug) this.mountComponent(document.body, PixelHelper, { tracker: ctx.tracker });
   }
 }
 

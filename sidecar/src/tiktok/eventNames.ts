@@ -23,7 +23,7 @@ export const CANONICAL_EVENTS = [
 export type CanonicalEvent = (typeof CANONICAL_EVENTS)[number];
 
 /** Events a browser may relay. Purchase only ever comes from the server poller. */
-export const BROWSER_EVENTS: readonly CanonicalEvent[] = CANONICAL_EVENTS.filter((e) => e !== 'Purchase');
+export const BROWSER_EVENTS: readonly CanonicalEvent[] = /* @__PURE__ */ CANONICAL_EVENTS.filter((e) => e !== 'Purchase');
 
 /** Per-pixel choice of names where TikTok has two spellings for one conversion. */
 export interface EventNameVariants {

@@ -1,17 +1,22 @@
 /**
  * A local stand-in for TikTok's events.js. analytics.tiktok.com is out of reach
  * in tests (and must never be contacted by them): every request to it is routed
- * here. The stand-in replays the calls the inline base code queued in the
- * `ttq` array before it loaded, then replaces each `ttq` method with a
- * recorder. Calls are kept in sessionStorage so that a whole walk across
- * several pages of one tab can be read back at the end.
+ * here. The stand-in replays the calls the inline base code queued before it
+ * loaded — the page-wide `ttq` array, then each pixel's own queue
+ * (`ttq._i[pixelId]`, where `ttq.instance(pixelId).track(...)` queues) — then
+ * replaces each `ttq` method, and `ttq.instance(pixelId)`, with recorders.
+ * Calls are kept in sessionStorage so that a whole walk across several pages
+ * of one tab can be read back at the end.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 
 export interface TtqCall {
   method: string;
   args: unknown[];
-  /** Pixel code of the events.js that recorded the call (its `sdkid`). */
+  /**
+   * The pixel the call was addressed to: its id for a `ttq.instance(id)` call,
+   * else the pixel code of the events.js that recorded it (its `sdkid`).
+   */
   pixel: string | null;
   url: string;
 }
@@ -26,10 +31,11 @@ export const EVENTS_JS_STAND_IN = `(function () {
   if (!ttq || ttq.__e2eRecorder) return;
   var src = (document.currentScript && document.currentScript.src) || '';
   var match = /[?&]sdkid=([^&]+)/.exec(src);
-  var pixel = match ? decodeURIComponent(match[1]) : null;
+  var sdkid = match ? decodeURIComponent(match[1]) : null;
   var KEY = ${JSON.stringify(TTQ_STORAGE_KEY)};
+  var slice = Array.prototype.slice;
   w.__ttqCalls = w.__ttqCalls || [];
-  function record(method, args) {
+  function record(method, args, pixel) {
     var call;
     try {
       call = { method: method, args: JSON.parse(JSON.stringify(args)), pixel: pixel, url: location.href };
@@ -43,15 +49,34 @@ export const EVENTS_JS_STAND_IN = `(function () {
       sessionStorage.setItem(KEY, JSON.stringify(stored));
     } catch (e) { /* storage full or blocked: __ttqCalls still has it */ }
   }
-  var queued = [];
-  for (var i = 0; i < ttq.length; i++) queued.push(ttq[i]);
-  ttq.length = 0;
-  var methods = (ttq.methods || []).concat(['load', 'instance']);
+  function take(queue, pixel) {
+    var calls = [];
+    for (var i = 0; i < queue.length; i++) calls.push({ call: queue[i], pixel: pixel });
+    queue.length = 0;
+    return calls;
+  }
+  var queued = take(ttq, sdkid);
+  var perPixel = ttq._i || {};
+  for (var id in perPixel) {
+    if (Object.prototype.hasOwnProperty.call(perPixel, id)) queued = queued.concat(take(perPixel[id], id));
+  }
+  var methods = (ttq.methods || []).concat(['load']);
   methods.forEach(function (m) {
-    ttq[m] = function () { record(m, Array.prototype.slice.call(arguments)); return ttq; };
+    ttq[m] = function () { record(m, slice.call(arguments), sdkid); return ttq; };
   });
+  var instances = {};
+  ttq.instance = function (pixel) {
+    if (!instances[pixel]) {
+      var one = {};
+      methods.forEach(function (m) {
+        one[m] = function () { record(m, slice.call(arguments), pixel); return one; };
+      });
+      instances[pixel] = one;
+    }
+    return instances[pixel];
+  };
   ttq.__e2eRecorder = true;
-  queued.forEach(function (q) { record(q[0], Array.prototype.slice.call(q, 1)); });
+  queued.forEach(function (q) { record(q.call[0], slice.call(q.call, 1), q.pixel); });
 })();`;
 
 /** Routes analytics.tiktok.com to the stand-in and returns the list of URLs requested there. */
@@ -80,23 +105,29 @@ export async function ttqCalls(page: Page): Promise<TtqCall[]> {
   }, TTQ_STORAGE_KEY);
 }
 
-/** `ttq.track(name, props, {event_id})` calls, flattened. */
+/** `track(name, props, {event_id, pixel_code})` calls, flattened. */
 export interface TrackCall {
   name: string;
   properties: Record<string, any>;
   eventId: string;
   pixel: string | null;
+  /** The `pixel_code` of the call's options: the one pixel that may receive it. */
+  pixelCode: string | null;
   url: string;
 }
 
 export function trackCalls(calls: TtqCall[]): TrackCall[] {
   return calls
     .filter((c) => c.method === 'track')
-    .map((c) => ({
-      name: String(c.args[0]),
-      properties: (c.args[1] ?? {}) as Record<string, any>,
-      eventId: String((c.args[2] as { event_id?: string } | undefined)?.event_id ?? ''),
-      pixel: c.pixel,
-      url: c.url,
-    }));
+    .map((c) => {
+      const options = c.args[2] as { event_id?: string; pixel_code?: string } | undefined;
+      return {
+        name: String(c.args[0]),
+        properties: (c.args[1] ?? {}) as Record<string, any>,
+        eventId: String(options?.event_id ?? ''),
+        pixel: c.pixel,
+        pixelCode: options?.pixel_code ?? null,
+        url: c.url,
+      };
+    });
 }

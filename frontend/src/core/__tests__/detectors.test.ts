@@ -1,6 +1,6 @@
 /** @jest-environment jsdom */
 import { createHash } from 'node:crypto';
-import { clearCookies, loadPage, MemoryStore } from './fixturePage';
+import { BASE_CONFIG, clearCookies, loadPage, MemoryStore } from './fixturePage';
 import { trackPageLoad } from '../session';
 import { readCartPage, loadCart } from '../cart';
 import {
@@ -17,6 +17,7 @@ import { rememberAttendee } from '../detectors/events';
 
 const ORIGIN = 'http://localhost';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const PIXEL = BASE_CONFIG.pixel_id;
 
 beforeEach(() => {
   clearCookies();
@@ -24,15 +25,53 @@ beforeEach(() => {
   resetPaymentMemory();
 });
 
+/** jsdom's document.referrer is fixed at creation; a test sets the one the next page sees. */
+function setReferrer(referrer: string): void {
+  Object.defineProperty(document, 'referrer', { value: referrer, configurable: true });
+}
+
 describe('PageView', () => {
-  it('relays the page view with the config id and leaves ttq.page() to the inline code', async () => {
-    const page = loadPage('cart', `${ORIGIN}/shop/cart?ttclid=E.C.P.abc`);
+  beforeEach(() => setReferrer(''));
+
+  it('relays the page view with the config id and a clean address, and leaves the browser copy to the inline code', async () => {
+    const page = loadPage('cart', `${ORIGIN}/shop/cart?ttclid=E.C.P.abc&access_token=s3cr3t#summary`);
     trackPageLoad(page.ctx, page.doc);
     await page.flush();
     expect(page.tracks().map((t) => t.name)).not.toContain('Pageview');
     const pv = page.relayed.find((e) => e.event === 'PageView');
     expect(pv).toMatchObject({ event_id: 'pv-1', consent: 'not_required', page: { url: `${ORIGIN}/shop/cart?ttclid=E.C.P.abc` }, user: { ttclid: 'E.C.P.abc' } });
+    expect(JSON.stringify(page.relayed)).not.toContain('s3cr3t');
     expect(page.doc.cookie).toContain('ttclid=E.C.P.abc');
+  });
+
+  it('does not relay again the PageView the inline code sent, and says so in the debug records', async () => {
+    const sent = loadPage('cart', `${ORIGIN}/shop/cart`);
+    (window as any).__tiktokPageViewRelayed = 'pv-1';
+    trackPageLoad(sent.ctx, sent.doc);
+    await sent.flush();
+    expect(sent.relayed.map((e) => e.event)).not.toContain('PageView');
+    expect(sent.ctx.tracker.records.find((r) => r.event === 'PageView')?.relay).toBe('sent');
+
+    // the mark of another page (a page restored from the back-forward cache) is not this one's
+    const other = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' });
+    (window as any).__tiktokPageViewRelayed = 'pv-1';
+    trackPageLoad(other.ctx, other.doc);
+    await other.flush();
+    expect(other.relayed.filter((e) => e.event === 'PageView').map((e) => e.event_id)).toEqual(['pv-2']);
+  });
+
+  it('sends the referrer only when it is a page of the shop, cleaned', async () => {
+    setReferrer(`${ORIGIN}/shop?search=desk&access_token=s3cr3t#grid`);
+    const inner = loadPage('cart', `${ORIGIN}/shop/cart`);
+    trackPageLoad(inner.ctx, inner.doc);
+    await inner.flush();
+    expect(inner.relayed[0].page).toEqual({ url: `${ORIGIN}/shop/cart`, referrer: `${ORIGIN}/shop?search=desk` });
+
+    setReferrer('https://webmail.example/inbox?user=jane@example.com');
+    const outer = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' });
+    trackPageLoad(outer.ctx, outer.doc);
+    await outer.flush();
+    expect(outer.relayed[0].page).toEqual({ url: `${ORIGIN}/shop/cart` });
   });
 });
 
@@ -166,7 +205,7 @@ describe('checkout, payment and purchase', () => {
     const bought = confirmation.tracks()[1];
     expect(bought).toMatchObject({ eventId: 'purchase-so-37', props: { value: 126, currency: 'USD', order_id: 'S00037', contents: [{ content_id: '5', content_type: 'product', quantity: 2 }] } });
     // identify precedes every track when the customer's hashes are known
-    expect(confirmation.ttq[0]).toEqual({ method: 'identify', args: [{ email: sha('jane@example.com') }] });
+    expect(confirmation.ttq[0]).toEqual({ method: 'identify', args: [{ email: sha('jane@example.com') }], pixel: PIXEL });
     // the browser never relays a Purchase: the sidecar's poller sends the server copy
     expect(confirmation.relayed.map((e) => e.event)).toEqual(['PageView', 'PlaceAnOrder']);
     expect(confirmation.relayed[1].user?.email).toBe(sha('jane@example.com'));
@@ -209,7 +248,7 @@ describe('event registration', () => {
     const registration = success.tracks().find((t) => t.name === 'CompleteRegistration')!;
     expect(registration.props.contents).toEqual([{ content_id: 'event-9', content_type: 'product', content_name: 'TikTok Fixture Conference' }]);
     const trackIndex = success.ttq.findIndex((c) => c.method === 'track' && c.args[0] === 'CompleteRegistration');
-    expect(success.ttq[trackIndex - 1]).toEqual({ method: 'identify', args: [keys] });
+    expect(success.ttq[trackIndex - 1]).toEqual({ method: 'identify', args: [keys], pixel: PIXEL });
     expect(success.relayed.find((e) => e.event === 'CompleteRegistration')?.user).toMatchObject({ email: keys.email, phone: keys.phone_number });
   });
 });
@@ -255,7 +294,7 @@ describe('Subscribe (newsletter block)', () => {
     await page.flush();
     await page.flush();
     expect(page.tracks().map((t) => t.name)).toEqual(['Subscribe']);
-    expect(page.ttq[0]).toEqual({ method: 'identify', args: [{ email: sha('news.reader@example.com') }] });
+    expect(page.ttq[0]).toEqual({ method: 'identify', args: [{ email: sha('news.reader@example.com') }], pixel: PIXEL });
   });
 
   it('matches the real subscribed state captured from Odoo', () => {
@@ -283,7 +322,7 @@ describe('website forms', () => {
     await thanks.flush();
     expect(thanks.tracks().map((t) => t.name)).toEqual(['Contact']);
     const keys = { email: sha('visitor@example.com'), phone_number: sha('+15550109999') };
-    expect(thanks.ttq[0]).toEqual({ method: 'identify', args: [keys] });
+    expect(thanks.ttq[0]).toEqual({ method: 'identify', args: [keys], pixel: PIXEL });
     expect(thanks.relayed.find((e) => e.event === 'Contact')?.user).toMatchObject({ email: keys.email, phone: keys.phone_number });
   });
 
@@ -339,11 +378,12 @@ describe('consent', () => {
     next.doc.cookie = 'website_cookies_bar=' + encodeURIComponent('{"required": true, "optional": true}') + '; Path=/';
     trackPageLoad(next.ctx, next.doc);
     await next.flush();
-    expect(next.relayed.map((e) => [e.event, e.consent])).toEqual([
-      ['PageView', 'granted'],
-      ['Search', 'granted'],
-      ['PageView', 'granted'],
-      ['ViewContent', 'granted'],
+    // this page's PageView first, then what waited, then this page's own events
+    expect(next.relayed.map((e) => [e.event, e.event_id, e.consent])).toEqual([
+      ['PageView', 'pv-2', 'granted'],
+      ['PageView', 'pv-1', 'granted'],
+      ['Search', page.tracks()[0].eventId, 'granted'],
+      ['ViewContent', next.tracks()[0].eventId, 'granted'],
     ]);
   });
 
@@ -357,5 +397,147 @@ describe('consent', () => {
     await page.flush();
     expect(page.relayed.map((e) => e.event)).toEqual(['PageView', 'ViewContent']);
     expect(page.ttq.map((c) => c.method)).toEqual(['track', 'revokeConsent', 'grantConsent']);
+  });
+});
+
+describe('privacy of what leaves the page', () => {
+  it('redacts contact data typed in a search, for the pixel and the relay alike', async () => {
+    const page = loadPage('shop_search', `${ORIGIN}/shop?search=jane%40example.com`);
+    trackPageLoad(page.ctx, page.doc);
+    await page.flush();
+    expect(page.tracks().find((t) => t.name === 'Search')?.props).toEqual({ query: '[redacted]' });
+    const search = page.relayed.find((e) => e.event === 'Search')!;
+    expect(search.properties).toEqual({ query: '[redacted]' });
+    expect(search.page?.url).toBe(`${ORIGIN}/shop`);
+    expect(JSON.stringify([page.ttq, page.relayed])).not.toMatch(/jane/);
+  });
+
+  it('sends ttclid and _ttp only in their own shapes', async () => {
+    page: {
+      document.cookie = '_ttp=' + encodeURIComponent('jane@example.com') + '; Path=/';
+      const page = loadPage('cart', `${ORIGIN}/shop/cart?ttclid=${encodeURIComponent('"><img src=x>')}`);
+      trackPageLoad(page.ctx, page.doc);
+      await page.flush();
+      expect(page.relayed[0].user).toEqual({ locale: navigator.language });
+      expect(page.doc.cookie).not.toContain('ttclid=');
+      break page;
+    }
+    document.cookie = '_ttp=2fJ3kLmN0pQrStUv; Path=/';
+    const page = loadPage('cart', `${ORIGIN}/shop/cart?ttclid=E.C.P.valid-1`, { page_event_id: 'pv-2' });
+    trackPageLoad(page.ctx, page.doc);
+    await page.flush();
+    expect(page.relayed[0].user).toMatchObject({ ttclid: 'E.C.P.valid-1', ttp: '2fJ3kLmN0pQrStUv' });
+  });
+
+  it('writes the ttclid cookie of a landing page only once the visitor accepts optional cookies', async () => {
+    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5?ttclid=E.C.P.landing-1`, { consent_required: true });
+    trackPageLoad(page.ctx, page.doc);
+    expect(page.doc.cookie).not.toContain('ttclid=');
+    // the landing page's own events still carry the click id, in the consent queue
+    expect(page.ctx.tracker.ttclid).toBe('E.C.P.landing-1');
+    page.ctx.tracker.grantConsent();
+    await page.flush();
+    expect(page.doc.cookie).toContain('ttclid=E.C.P.landing-1');
+    expect(page.relayed.find((e) => e.event === 'PageView')?.user?.ttclid).toBe('E.C.P.landing-1');
+  });
+
+  it('addresses every ttq call to our pixel: identify and track on its instance, pixel_code on every track', () => {
+    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, { identify: { email: sha('jane@example.com') } });
+    trackPageLoad(page.ctx, page.doc);
+    trackWishlistClick(page.ctx, page.doc.querySelector<HTMLElement>('.o_add_wishlist_dyn')!);
+    rememberAddToCartClick(page.ctx, page.doc.querySelector('#add_to_cart')!);
+    trackAddToCart(page.ctx, [{ item_id: 5, price: 63, quantity: 1 }]);
+    const calls = page.ttq.filter((c) => c.method === 'track' || c.method === 'identify');
+    expect(calls.map((c) => c.method)).toEqual(['identify', 'track', 'identify', 'track', 'identify', 'track']);
+    for (const call of calls) expect(call.pixel).toBe(PIXEL);
+    for (const track of page.tracks()) expect(track.pixelCode).toBe(PIXEL);
+  });
+});
+
+describe('relays the sidecar did not accept', () => {
+  beforeEach(() => setReferrer(''));
+
+  it('keeps them and sends them again on the next page, after its PageView, with the same ids', async () => {
+    const store = new MemoryStore();
+    const first = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, {}, store);
+    let calls = 0;
+    // a deploy: the first request meets a 503, the second no sidecar at all
+    first.answer = () => ({ status: 'failed', error: ++calls === 1 ? '503 shutting_down' : 'TypeError: Failed to fetch' });
+    trackPageLoad(first.ctx, first.doc);
+    await first.flush();
+    const failed = first.sends.flatMap((s) => s.ids);
+    expect(failed).toEqual(['pv-1', first.tracks().find((t) => t.name === 'Search')!.eventId]);
+
+    const second = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' }, store);
+    trackPageLoad(second.ctx, second.doc);
+    await second.flush();
+    expect(second.sends).toEqual([
+      { ids: ['pv-2'], leaving: false },
+      { ids: failed, leaving: false },
+    ]);
+    expect(second.relayed.find((e) => e.event === 'Search')?.properties).toEqual({ query: 'desk' });
+
+    // accepted this time: a third page has nothing left to send again
+    const third = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-3' }, store);
+    trackPageLoad(third.ctx, third.doc);
+    await third.flush();
+    expect(third.sends).toEqual([{ ids: ['pv-3'], leaving: false }]);
+  });
+
+  it('does not keep what the sidecar refused for good (4xx)', async () => {
+    const store = new MemoryStore();
+    const first = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, {}, store);
+    first.answer = () => ({ status: 'refused', httpStatus: 400, error: 'invalid_request' });
+    trackPageLoad(first.ctx, first.doc);
+    await first.flush();
+    const second = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' }, store);
+    trackPageLoad(second.ctx, second.doc);
+    await second.flush();
+    expect(second.sends).toEqual([{ ids: ['pv-2'], leaving: false }]);
+  });
+});
+
+describe('a page being left', () => {
+  it('sends what waits by beacon: kept relays, and a consent queue released meanwhile', async () => {
+    const store = new MemoryStore();
+    const earlier = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, {}, store);
+    earlier.answer = () => ({ status: 'failed', error: 'TypeError: Failed to fetch' });
+    earlier.ctx.tracker.track('Search', { query: 'lamp' }, { eventId: 'kept-1' });
+    await earlier.flush();
+
+    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, { consent_required: true, page_event_id: 'pv-2' }, store);
+    trackPageLoad(page.ctx, page.doc);
+    page.ctx.tracker.flush(true);
+    await page.flush();
+    expect(page.sends).toEqual([]); // no consent yet: nothing leaves, not even what was kept
+    // the visitor accepted optional cookies in another tab
+    document.cookie = 'website_cookies_bar=' + encodeURIComponent('{"required": true, "optional": true}') + '; Path=/';
+    page.ctx.tracker.flush(true);
+    await page.flush();
+    const viewId = page.tracks().find((t) => t.name === 'ViewContent')!.eventId;
+    expect(page.sends).toEqual([{ ids: ['kept-1', 'pv-2', viewId], leaving: true }]);
+    expect(page.relayed.map((e) => e.consent)).toEqual(['granted', 'granted', 'granted']);
+  });
+
+  it('keeps what the browser would not take for the next page', async () => {
+    const store = new MemoryStore();
+    const page = loadPage('cart', `${ORIGIN}/shop/cart`, {}, store);
+    page.answer = () => ({ status: 'failed', error: '429 rate_limited' });
+    page.ctx.tracker.track('Search', { query: 'lamp' }, { eventId: 'kept-2' });
+    await page.flush();
+    page.answer = () => ({ status: 'failed', error: 'beacon refused' });
+    page.ctx.tracker.flush(true);
+    await page.flush();
+    expect(page.sends).toEqual([
+      { ids: ['kept-2'], leaving: false },
+      { ids: ['kept-2'], leaving: true },
+    ]);
+    const next = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' }, store);
+    trackPageLoad(next.ctx, next.doc);
+    await next.flush();
+    expect(next.sends).toEqual([
+      { ids: ['pv-2'], leaving: false },
+      { ids: ['kept-2'], leaving: false },
+    ]);
   });
 });

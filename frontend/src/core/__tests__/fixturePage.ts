@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
 import { TextEncoder } from 'node:util';
-import type { PageConfig } from '../config';
-import type { RelayEvent, RelayTransport } from '../relay';
+import { PAGE_VIEW_RELAYED, type PageConfig } from '../config';
+import type { RelayEvent, RelayOutcome, RelayTransport } from '../relay';
 import { createSession } from '../session';
 import type { DetectorContext } from '../context';
 import type { KeyValueStore } from '../storage';
@@ -36,19 +36,52 @@ export class MemoryStore implements KeyValueStore {
 export interface TtqCall {
   method: 'track' | 'identify' | 'grantConsent' | 'revokeConsent';
   args: unknown[];
+  /** The pixel whose `ttq.instance()` received the call; page-wide calls (consent) have none. */
+  pixel?: string;
+}
+
+/** A recording `ttq`: every call lands in `calls`. */
+export function recordingTtq(calls: TtqCall[]) {
+  return {
+    instance: (pixel: string) => ({
+      track: (...args: unknown[]) => calls.push({ method: 'track', args, pixel }),
+      identify: (...args: unknown[]) => calls.push({ method: 'identify', args, pixel }),
+    }),
+    grantConsent: () => calls.push({ method: 'grantConsent', args: [] }),
+    revokeConsent: () => calls.push({ method: 'revokeConsent', args: [] }),
+  };
 }
 
 export interface LoadedPage {
   doc: Document;
   ctx: DetectorContext;
   ttq: TtqCall[];
+  /** Every event handed to the relay transport. */
   relayed: RelayEvent[];
-  tracks(): Array<{ name: string; props: Record<string, any>; eventId: string }>;
+  /** Every transport call: its events and whether the page was being left. */
+  sends: Array<{ ids: string[]; leaving: boolean }>;
+  /** What the relay answers (default: accepted); set it before the events are sent. */
+  answer: (events: RelayEvent[]) => RelayOutcome;
+  tracks(): Array<{ name: string; props: Record<string, any>; eventId: string; pixelCode: string; pixel?: string }>;
   flush(): Promise<void>;
 }
 
 // jest's jsdom has no SubtleCrypto: lend it Node's WebCrypto (the same API browsers have).
 if (!globalThis.crypto?.subtle) Object.defineProperty(globalThis, 'crypto', { value: webcrypto, configurable: true });
+// jest's jsdom predates URL.canParse (browsers have it since 2023), which the shared privacy rules use.
+if (typeof (URL as any).canParse !== 'function') {
+  Object.defineProperty(URL, 'canParse', {
+    value: (url: string, base?: string) => {
+      try {
+        new URL(url, base);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    configurable: true,
+  });
+}
 if (typeof globalThis.TextEncoder === 'undefined') Object.defineProperty(globalThis, 'TextEncoder', { value: TextEncoder, configurable: true });
 
 /** Forgets the cookies of the previous test (the jsdom window lives for the whole file). */
@@ -71,30 +104,34 @@ export function loadPage(fixture: string, url: string, config: Partial<PageConfi
   const parsed = new DOMParser().parseFromString(html, 'text/html');
   document.replaceChild(document.adoptNode(parsed.documentElement), document.documentElement);
   const win = window;
+  delete (win as any)[PAGE_VIEW_RELAYED];
   const ttq: TtqCall[] = [];
-  (win as any).ttq = {
-    track: (...args: unknown[]) => ttq.push({ method: 'track', args }),
-    identify: (...args: unknown[]) => ttq.push({ method: 'identify', args }),
-    grantConsent: () => ttq.push({ method: 'grantConsent', args: [] }),
-    revokeConsent: () => ttq.push({ method: 'revokeConsent', args: [] }),
-  };
+  (win as any).ttq = recordingTtq(ttq);
   const relayed: RelayEvent[] = [];
+  const sends: LoadedPage['sends'] = [];
   const transport: RelayTransport = {
-    send: async (events) => {
+    send: async (events, leaving = false) => {
       relayed.push(...events);
-      return { status: 'accepted', accepted: events.length };
+      sends.push({ ids: events.map((e) => e.event_id), leaving });
+      return page.answer(events);
     },
   };
   const ctx = createSession(win, { ...BASE_CONFIG, ...config }, { transport, store, now });
-  return {
+  const page: LoadedPage = {
     doc: win.document,
     ctx,
     ttq,
     relayed,
+    sends,
+    answer: (events) => ({ status: 'accepted', accepted: events.length }),
     tracks: () =>
       ttq
         .filter((c) => c.method === 'track')
-        .map((c) => ({ name: c.args[0] as string, props: c.args[1] as Record<string, any>, eventId: (c.args[2] as { event_id: string }).event_id })),
+        .map((c) => {
+          const options = c.args[2] as { event_id: string; pixel_code: string };
+          return { name: c.args[0] as string, props: c.args[1] as Record<string, any>, eventId: options.event_id, pixelCode: options.pixel_code, pixel: c.pixel };
+        }),
     flush: () => new Promise((resolve) => setTimeout(resolve, 0)),
   };
+  return page;
 }

@@ -3,8 +3,9 @@ import { stripEmpty, toNumber } from '../clean';
 import { hashEmail, hashPhone, normalizeEmail, normalizePhone } from '../hashing';
 import { newEventId } from '../ids';
 import { consentState } from '../consent';
-import { captureTtclid } from '../attribution';
+import { captureTtclid, readTtp } from '../attribution';
 import { browserEventName } from '../eventNames';
+import { cleanAddress, redactFreeText } from '../privacy';
 import { hoistImports } from '../../../../scripts/build-frontend';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -42,11 +43,12 @@ describe('normalization and hashing', () => {
 });
 
 describe('ids', () => {
-  it('uses crypto.randomUUID when present and a v4 fallback otherwise', () => {
+  it('builds uuid v4 ids from getRandomValues alone (plain-http shops have no randomUUID)', () => {
     expect(newEventId()).toMatch(UUID_V4);
-    const fallback = newEventId({ getRandomValues: (a) => globalThis.crypto.getRandomValues(a) });
-    expect(fallback).toMatch(UUID_V4);
-    expect(new Set(Array.from({ length: 50 }, () => newEventId({} as Crypto))).size).toBe(50);
+    const filled = (byte: number) => ({ getRandomValues: <T extends ArrayBufferView | null>(a: T) => ((a as unknown as Uint8Array).fill(byte), a) });
+    expect(newEventId(filled(0))).toBe('00000000-0000-4000-8000-000000000000');
+    expect(newEventId(filled(0xff))).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
+    expect(new Set(Array.from({ length: 50 }, () => newEventId())).size).toBe(50);
   });
 });
 
@@ -76,19 +78,48 @@ describe('consent and attribution', () => {
     expect(consentState({ cookie: cookie(false) }, true)).toBe('denied');
   });
 
-  it('keeps ttclid from the landing URL in a 30-day first-party cookie', () => {
+  function recordingJar(cookie: string) {
     const writes: string[] = [];
     const jar = {
       get cookie() {
-        return 'ttclid=E.C.P.old';
+        return cookie;
       },
       set cookie(v: string) {
         writes.push(v);
       },
     };
-    expect(captureTtclid(jar, { search: '?ttclid=E.C.P.new&x=1', protocol: 'https:' })).toBe('E.C.P.new');
-    expect(writes[0]).toBe('ttclid=E.C.P.new; Max-Age=2592000; Path=/; SameSite=Lax; Secure');
-    expect(captureTtclid(jar, { search: '', protocol: 'https:' })).toBe('E.C.P.old');
+    return { jar, writes };
+  }
+
+  it('keeps ttclid from the landing URL in a 30-day first-party cookie once the visitor allows it', () => {
+    for (const consent of ['not_required', 'granted'] as const) {
+      const { jar, writes } = recordingJar('ttclid=E.C.P.old-click');
+      expect(captureTtclid(jar, { search: '?ttclid=E.C.P.new-click&x=1', protocol: 'https:' }, consent)).toBe('E.C.P.new-click');
+      expect(writes).toEqual(['ttclid=E.C.P.new-click; Max-Age=2592000; Path=/; SameSite=Lax; Secure']);
+    }
+  });
+
+  it('writes no ttclid cookie before consent, but the landing page still knows its click id', () => {
+    for (const consent of ['pending', 'denied'] as const) {
+      const { jar, writes } = recordingJar('');
+      expect(captureTtclid(jar, { search: '?ttclid=E.C.P.new-click', protocol: 'https:' }, consent)).toBe('E.C.P.new-click');
+      expect(writes).toEqual([]);
+    }
+  });
+
+  it('writes the cookie only from a landing URL, and reads back only a well-formed click id', () => {
+    const { jar, writes } = recordingJar('ttclid=E.C.P.old-click');
+    expect(captureTtclid(jar, { search: '?utm_source=tiktok', protocol: 'https:' }, 'granted')).toBe('E.C.P.old-click');
+    // a ttclid parameter that is not TikTok's shape is no landing: the kept click stays in force
+    expect(captureTtclid(jar, { search: '?ttclid=%3Cscript%3E', protocol: 'https:' }, 'granted')).toBe('E.C.P.old-click');
+    expect(writes).toEqual([]);
+    expect(captureTtclid(recordingJar('ttclid=a%20b%40c.example').jar, { search: '', protocol: 'https:' }, 'granted')).toBeUndefined();
+  });
+
+  it('sends the _ttp cookie only when it has the pixel cookie shape', () => {
+    expect(readTtp({ cookie: '_ttp=2fJ3kLmN0pQrStUv' })).toBe('2fJ3kLmN0pQrStUv');
+    expect(readTtp({ cookie: '_ttp=jane%40example.com' })).toBeUndefined();
+    expect(readTtp({ cookie: '' })).toBeUndefined();
   });
 
   it('resolves browser names from the per-pixel variants', () => {
@@ -103,5 +134,36 @@ describe('build output for Odoo', () => {
     expect(out).toBe(
       '/* b */\nimport { Interaction as k } from "@web/public/interaction";\nimport { xml as x, Component as C } from "@odoo/owl";\nvar a=1;k(x,C);',
     );
+  });
+});
+
+describe('what leaves the browser', () => {
+  it('cleans a page address: no secrets, no fragment, campaign tags and the click id kept', () => {
+    expect(cleanAddress('https://shop.example/my/orders/7?access_token=s3cr3t&utm_source=tiktok&ttclid=E.C.P.abc123#top')).toBe(
+      'https://shop.example/my/orders/7?utm_source=tiktok&ttclid=E.C.P.abc123',
+    );
+    expect(cleanAddress('https://shop.example/shop?search=jane%40example.com')).toBe('https://shop.example/shop');
+  });
+
+  it('keeps a referrer only when it is a page of the shop itself', () => {
+    expect(cleanAddress('https://shop.example/shop?search=desk&token=x', 'https://shop.example')).toBe('https://shop.example/shop?search=desk');
+    expect(cleanAddress('https://mail.example/inbox?u=jane', 'https://shop.example')).toBeUndefined();
+    expect(cleanAddress('', 'https://shop.example')).toBeUndefined();
+  });
+
+  it('sends no address at all from a browser without URL.canParse, rather than a raw one', () => {
+    const canParse = Object.getOwnPropertyDescriptor(URL, 'canParse')!;
+    Object.defineProperty(URL, 'canParse', { value: undefined, configurable: true });
+    try {
+      expect(cleanAddress('https://shop.example/reset?token=s3cr3t')).toBeUndefined();
+    } finally {
+      Object.defineProperty(URL, 'canParse', canParse);
+    }
+  });
+
+  it('redacts contact data in the free text properties, and only there', () => {
+    const props = { query: 'jane@example.com +32 470 12 34 56 desk', description: 'call 0470123456', content_type: 'product', value: 12 };
+    expect(redactFreeText(props)).toEqual({ query: '[redacted] [redacted] desk', description: 'call [redacted]', content_type: 'product', value: 12 });
+    expect(props.query).toBe('jane@example.com +32 470 12 34 56 desk');
   });
 });

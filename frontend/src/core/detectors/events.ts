@@ -6,11 +6,9 @@ import { readJson, writeJson, STORAGE_PREFIX } from '../storage';
 const ATTENDEE_KEY = STORAGE_PREFIX + 'attendee';
 const ATTENDEE_TTL_MS = 30 * 60_000;
 
-/** `data-main-object="event.event(12,)"` on <html> names the record the page shows. */
-function mainObjectId(doc: Document, model: string): string | undefined {
-  const raw = doc.documentElement.dataset.mainObject ?? '';
-  const match = new RegExp(`^${model.replace('.', '\\.')}\\((\\d+),?\\)$`).exec(raw);
-  return match?.[1];
+/** `data-main-object="event.event(12,)"` on <html> names the event the page shows. */
+function mainEventId(doc: Document): string | undefined {
+  return /^event\.event\((\d+),?\)$/.exec(doc.documentElement.dataset.mainObject ?? '')?.[1];
 }
 
 /** Event page (`#wrap.o_wevent_event`): ViewContent with the event as content. */
@@ -20,7 +18,7 @@ export function trackEventPageView(ctx: DetectorContext, doc: Document): void {
   // CompleteRegistration, not a view of the event.
   if (!wrap || doc.querySelector('.o_wereg_confirmed')) return;
   const name = wrap.querySelector('h1[itemprop="name"], h1')?.textContent?.trim();
-  const eventId = mainObjectId(doc, 'event.event');
+  const eventId = mainEventId(doc);
   ctx.tracker.track('ViewContent', {
     contents: [{ content_id: eventId ? `event-${eventId}` : undefined, content_type: 'product', content_name: name }],
     content_type: 'product',

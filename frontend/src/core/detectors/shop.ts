@@ -1,6 +1,6 @@
 import type { ContentItem } from '../config';
-import { roundMoney, toNumber } from '../clean';
-import { cartSignature, loadCart, mergeIntoCart, quantityInCart, readCartPage, saveCart, type CartSnapshot } from '../cart';
+import { toNumber } from '../clean';
+import { cartSignature, cartValue, loadCart, mergeIntoCart, quantityInCart, readCartPage, saveCart, type CartSnapshot } from '../cart';
 import { pageCurrency, type DetectorContext } from '../context';
 import { readJson, writeJson, STORAGE_PREFIX } from '../storage';
 
@@ -150,7 +150,7 @@ export function trackAddToCart(ctx: DetectorContext, detail: unknown): void {
   const added = addedItems(items, readJson<AddClick>(ctx.store, LAST_ADD_KEY), cart, ctx.now());
   writeJson(ctx.store, LAST_ADD_KEY, undefined);
   const currency = items[0].currency ?? pageCurrency(ctx);
-  const value = roundMoney(added.reduce((sum, c) => sum + (c.price ?? 0) * (c.quantity ?? 1), 0));
+  const value = cartValue(added);
   ctx.tracker.track('AddToCart', { contents: added, content_type: 'product', currency, value });
   saveCart(ctx.store, mergeIntoCart(cart, added, currency));
 }
