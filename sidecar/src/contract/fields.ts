@@ -21,3 +21,8 @@ export const Sha256HexSchema = z.string().regex(SHA256_HEX_LOWER, 'must be a low
 export const OdooTextSchema = z
   .union([z.string(), z.literal(false), z.null()])
   .transform((v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined));
+
+/** An identifier in an answer of the module: read as it is (the module sends it in canonical form); empty, `false` and `null` read as absent. */
+export const OdooIdentifierSchema = z
+  .union([z.string(), z.literal(false), z.null()])
+  .transform((v) => (typeof v === 'string' && v !== '' ? v : undefined));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OdooTextSchema } from './fields';
+import { OdooIdentifierSchema, OdooTextSchema } from './fields';
 
 /** Per pixel, the name TikTok receives where it has two spellings for one conversion. */
 export const EventNamesSchema = z.object({
@@ -19,7 +19,7 @@ export const WebsiteSettingsAnswerSchema = z.object({
   website_id: z.number().int().positive(),
   name: z.union([z.string(), z.literal(false)]).transform((v) => v || ''),
   enabled: z.boolean(),
-  pixel_id: OdooTextSchema,
+  pixel_id: OdooIdentifierSchema,
   access_token: OdooTextSchema,
   test_event_code: OdooTextSchema.optional(),
   domains: z.array(z.string()).default([]),
