@@ -50,4 +50,3 @@ export const PageConfigSchema = z
   .strict();
 
 export type PageConfig = z.infer<typeof PageConfigSchema>;
-export type PageProduct = z.infer<typeof PageProductSchema>;

@@ -64,4 +64,3 @@ export type RelayEvent = z.infer<typeof RelayEventSchema>;
 /** An event as a browser may write it. */
 export type RelayEventInput = z.input<typeof RelayEventSchema>;
 export type RelayConsent = z.infer<typeof RelayConsentSchema>;
-export type RelayProperties = z.infer<typeof RelayPropertiesSchema>;

@@ -28,5 +28,3 @@ export const WebsiteSettingsAnswerSchema = z.object({
   purchase_without_payment: z.boolean().default(false),
   debug: z.boolean().default(false),
 });
-
-export type WebsiteSettingsAnswer = z.infer<typeof WebsiteSettingsAnswerSchema>;
