@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { MAX_EVENTS_PER_REQUEST } from './relay/schema';
-import { PIXEL_ID } from './tiktok/validate';
+import { normalizePixelId, PIXEL_ID, PIXEL_ID_FORMAT, RELAY_MAX_EVENTS_PER_REQUEST } from './contract/constants';
 import { OPS_TOKEN_MIN_LENGTH } from './ops';
 
 /**
@@ -30,7 +29,8 @@ const trustProxy = z.string().transform((v, ctx): boolean | number | string[] =>
   return items;
 });
 
-const pixelId = z.string().regex(PIXEL_ID, 'expected a TikTok pixel code (letters and digits)');
+/** Typed by a person: trimmed and upper-cased, as the module does with the settings field. */
+const pixelId = z.string().transform(normalizePixelId).pipe(z.string().regex(PIXEL_ID, `expected ${PIXEL_ID_FORMAT}`));
 
 export const EnvSchema = z.object({
   RELAY_HOST: z.string().default('127.0.0.1'),
@@ -133,8 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
   if (!cfg.ODOO_URL && (cfg.ODOO_LOGIN || cfg.ODOO_API_KEY || cfg.ODOO_DB)) problems.push('ODOO_LOGIN/ODOO_API_KEY/ODOO_DB are set but ODOO_URL is not');
   if (cfg.RETRY_MAX_MS < cfg.RETRY_BASE_MS) problems.push('RETRY_MAX_MS must be at least RETRY_BASE_MS');
   if (cfg.OPS_PORT && cfg.OPS_PORT === cfg.RELAY_PORT) problems.push('OPS_PORT must differ from RELAY_PORT (the operations port is a listener of its own)');
-  if (cfg.RELAY_RATE_LIMIT_EVENTS_PER_MINUTE > 0 && cfg.RELAY_RATE_LIMIT_EVENTS_PER_MINUTE < MAX_EVENTS_PER_REQUEST) {
-    problems.push(`RELAY_RATE_LIMIT_EVENTS_PER_MINUTE must be 0 (off) or at least ${MAX_EVENTS_PER_REQUEST}, the events one request may carry`);
+  if (cfg.RELAY_RATE_LIMIT_EVENTS_PER_MINUTE > 0 && cfg.RELAY_RATE_LIMIT_EVENTS_PER_MINUTE < RELAY_MAX_EVENTS_PER_REQUEST) {
+    problems.push(`RELAY_RATE_LIMIT_EVENTS_PER_MINUTE must be 0 (off) or at least ${RELAY_MAX_EVENTS_PER_REQUEST}, the events one request may carry`);
   }
   if (cfg.LANE_PAUSE_MAX_MS < cfg.LANE_PAUSE_BASE_MS) problems.push('LANE_PAUSE_MAX_MS must be at least LANE_PAUSE_BASE_MS');
   if (problems.length) throw new ConfigError(problems);

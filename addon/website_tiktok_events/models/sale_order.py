@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from ..tools.contents import order_line_content
 from .tiktok_server_event import STATES, check_sidecar_caller
 
 # Only administrators see the buyer's browser context (the sidecar reads it
@@ -49,13 +50,9 @@ class SaleOrder(models.Model):
     def _tiktok_contents(self):
         self.ensure_one()
         return [
-            {
-                'content_id': str(line.product_id.id),
-                'content_type': 'product',
-                'content_name': line.product_id.display_name or line.name,
-                'price': line.price_unit,
-                'quantity': line.product_uom_qty,
-            }
+            order_line_content(
+                line.product_id.id, line.product_id.display_name, line.name, line.price_unit, line.product_uom_qty,
+            )
             for line in self.order_line
             if line.product_id and not line.display_type and not line.is_delivery
         ]

@@ -1,13 +1,17 @@
 """Normalization and SHA-256 hashing of the match keys TikTok accepts.
 
-Pure functions only: the same rules run in the browser bundle, so a person
-hashed here and in the browser must produce the same digest.
+Pure functions only: the same rules run in the browser bundle and the sidecar
+(sidecar/src/tiktok/normalize.ts), so a person hashed here and in the browser
+must produce the same digest. tests/vectors/contract.json holds both sides to
+the same cases (tests/test_hashing.py reads it).
 """
 import hashlib
 import re
 
 _SHA256_HEX = re.compile(r'^[0-9a-f]{64}$')
-_NON_DIGITS = re.compile(r'\D')
+# ASCII digits only, as in JavaScript: Python's \d would also keep other
+# scripts' digits (a full-width ９) and hash a number the browser drops.
+_NON_DIGITS = re.compile(r'\D', re.ASCII)
 _EMAIL = re.compile(r'^[^\s@]+@[^\s@]+$')
 
 # E.164 allows at most 15 digits after '+'; fewer than 8 cannot be a full
@@ -90,6 +94,8 @@ def hash_external_id(value):
     if value is None or value is False:
         return None
     text = str(value).strip()
+    if is_sha256_hex(text):
+        return text.lower()
     return sha256_hex(text) if text else None
 
 

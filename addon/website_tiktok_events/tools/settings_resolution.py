@@ -6,10 +6,14 @@ import re
 
 from .settings_table import SETTINGS
 
-# TikTok pixel codes are 20 upper-case alphanumerics today; the range leaves room
-# for format changes while still refusing anything that could break out of a
-# JavaScript string or carry markup.
-_PIXEL_ID = re.compile(r'^[A-Z0-9]{10,32}$')
+# A TikTok pixel code: 16 to 32 upper-case ASCII letters and digits. TikTok's
+# codes are 20 characters today; the range leaves room for a format change, and
+# the alphabet alone keeps a code from breaking out of a JavaScript string or
+# carrying markup. What a person types is trimmed and upper-cased first
+# (normalize_pixel_id). The sidecar checks the same rule
+# (sidecar/src/contract/constants.ts); tests/vectors/contract.json holds both
+# to it.
+PIXEL_ID = re.compile(r'^[A-Z0-9]{16,32}$')
 _ABSOLUTE_URL = re.compile(r'^https?://[^\s/?#]+(/[^\s]*)?$', re.IGNORECASE)
 _RELATIVE_PATH = re.compile(r'^/(?!/)[^\s]*$')
 
@@ -19,7 +23,8 @@ def normalize_pixel_id(value):
 
 
 def is_valid_pixel_id(value):
-    return bool(_PIXEL_ID.match(value or ''))
+    # fullmatch: `$` alone would let a trailing newline through.
+    return bool(PIXEL_ID.fullmatch(value or ''))
 
 
 def is_valid_relay_url(value):

@@ -1,7 +1,8 @@
+import type { RelayConsent } from '../../../sidecar/src/contract/relay';
 import { readCookie, type CookieJar } from './cookies';
 
 /** What the relay payload says about consent (docs/CONTRACTS.md §4). */
-export type RelayConsent = 'granted' | 'denied' | 'not_required';
+export type { RelayConsent };
 /** Inside the browser a visitor may also not have chosen yet. */
 export type ConsentState = RelayConsent | 'pending';
 

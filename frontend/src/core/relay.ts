@@ -1,20 +1,13 @@
+import { RELAY_MAX_EVENTS_PER_REQUEST } from '../../../sidecar/src/contract/constants';
+import type { RelayEventInput } from '../../../sidecar/src/contract/relay';
 import type { CanonicalEvent } from './eventNames';
 import type { RelayConsent } from './consent';
 
-/** One event as the sidecar's relay accepts it (docs/CONTRACTS.md §4). */
-export interface RelayEvent {
-  pixel_id: string;
-  event: CanonicalEvent;
-  event_id: string;
-  event_time?: number;
-  consent: RelayConsent;
-  page?: { url?: string; referrer?: string };
-  user?: { email?: string; phone?: string; external_id?: string; ttclid?: string; ttp?: string; locale?: string };
-  properties?: Record<string, unknown>;
-}
-
-/** The relay accepts at most this many events per request. */
-export const RELAY_BATCH_LIMIT = 20;
+/**
+ * One event as the bundle relays it: the relay's schema (docs/CONTRACTS.md §4,
+ * `sidecar/src/contract/relay.ts`), with a canonical name and a consent always said.
+ */
+export type RelayEvent = RelayEventInput & { event: CanonicalEvent; consent: RelayConsent };
 
 /**
  * `failed`: not delivered, worth another try (network error, a beacon the
@@ -38,7 +31,7 @@ export interface RelayEnv {
 }
 
 /** Splits a queue into relay-sized requests. */
-export function relayBatches<T>(events: T[], size = RELAY_BATCH_LIMIT): T[][] {
+export function relayBatches<T>(events: T[], size = RELAY_MAX_EVENTS_PER_REQUEST): T[][] {
   const batches: T[][] = [];
   for (let i = 0; i < events.length; i += size) batches.push(events.slice(i, i + size));
   return batches;

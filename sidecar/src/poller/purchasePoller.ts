@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { OdooTransport } from '../odoo/types';
 import type { OutboxStore, PurchaseClaim } from '../outbox/store';
 import type { SettingsSource } from '../settings/types';
-import { buildPurchaseEvent, ClaimedPurchaseSchema } from './purchaseEvent';
+import { ClaimedPurchaseSchema } from '../contract/purchase';
+import { buildPurchaseEvent } from './purchaseEvent';
 
 export interface PurchasePollerOptions {
   intervalMs: number;

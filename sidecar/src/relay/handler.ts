@@ -10,7 +10,8 @@ import type { SettingsSource } from '../settings/types';
 import { unixSeconds } from '../tiktok/payload';
 import { cleanIp, isBotUserAgent, isOriginAllowed, isPrefetch, requestOrigin } from './filters';
 import { OutboxCap } from './outboxCap';
-import { describeIssues, RelayRequestSchema, type RelayEvent } from './schema';
+import { describeIssues } from '../contract/issues';
+import { RelayRequestSchema, type RelayEvent } from '../contract/relay';
 import { decideRelayEvent, type PlausibilityLimits, type RelayRules } from './toOutbox';
 
 export interface RelayOptions {

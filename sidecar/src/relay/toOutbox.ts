@@ -3,7 +3,7 @@ import type { WebsiteSettings } from '../settings/types';
 import { BROWSER_EVENTS, isCanonicalEvent, serverEventName } from '../tiktok/eventNames';
 import { buildScrubbedEventRow } from '../tiktok/scrub';
 import { MAX_FUTURE_SKEW_SECONDS, validateEventRow } from '../tiktok/validate';
-import type { RelayEvent } from './schema';
+import type { RelayEvent } from '../contract/relay';
 
 export interface RequestContext {
   ip?: string;

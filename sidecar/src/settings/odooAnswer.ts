@@ -1,36 +1,12 @@
-import { z } from 'zod';
+import { PIXEL_ID, PIXEL_ID_FORMAT } from '../contract/constants';
+import { WebsiteSettingsAnswerSchema } from '../contract/settings';
 import type { WebsiteSettings } from './types';
-import { PIXEL_ID } from '../tiktok/validate';
 
-/**
- * The answer of `website.tiktok_sidecar_settings()` (docs/CONTRACTS.md §5), validated:
- * an RPC answer is an input boundary like any other. Odoo sends `false` for empty fields.
- */
-const emptyToUndefined = z.union([z.string(), z.literal(false), z.null()]).transform((v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined));
-
-export const WebsiteSettingsAnswerSchema = z.object({
-  website_id: z.number().int().positive(),
-  name: z.union([z.string(), z.literal(false)]).transform((v) => v || ''),
-  enabled: z.boolean(),
-  pixel_id: emptyToUndefined,
-  access_token: emptyToUndefined,
-  test_event_code: emptyToUndefined.optional(),
-  domains: z.array(z.string()).default([]),
-  event_names: z
-    .object({ Purchase: z.enum(['Purchase', 'CompletePayment']), SubmitForm: z.enum(['SubmitForm', 'Lead']) })
-    .default({ Purchase: 'Purchase', SubmitForm: 'SubmitForm' }),
-  consent_required: z.boolean().default(false),
-  purchase_without_payment: z.boolean().default(false),
-  debug: z.boolean().default(false),
-});
-
-export type WebsiteSettingsAnswer = z.infer<typeof WebsiteSettingsAnswerSchema>;
-
+/** One entry of the module's settings answer, validated by the contract's schema and resolved for serving. */
 export type ParsedWebsite =
   | { kind: 'usable'; settings: WebsiteSettings }
   /** A website the sidecar cannot serve, with the reason (one warning per change). */
   | { kind: 'skipped'; websiteId: number | undefined; name: string; reason: string };
-
 
 export function parseWebsiteEntry(raw: unknown): ParsedWebsite {
   const result = WebsiteSettingsAnswerSchema.safeParse(raw);
@@ -43,7 +19,7 @@ export function parseWebsiteEntry(raw: unknown): ParsedWebsite {
   const skip = (reason: string): ParsedWebsite => ({ kind: 'skipped', websiteId: w.website_id, name: w.name, reason });
   if (!w.enabled) return skip('TikTok tracking is disabled');
   if (!w.pixel_id) return skip('no pixel id');
-  if (!PIXEL_ID.test(w.pixel_id)) return skip(`pixel id "${w.pixel_id}" is not a TikTok pixel code`);
+  if (!PIXEL_ID.test(w.pixel_id)) return skip(`pixel id "${w.pixel_id}" is not ${PIXEL_ID_FORMAT}`);
   if (!w.access_token) return skip('no Events API access token');
   return {
     kind: 'usable',

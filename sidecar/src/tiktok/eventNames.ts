@@ -1,3 +1,5 @@
+import type { EventNames } from '../contract/settings';
+
 /**
  * The 14 events of the product, by canonical key. The key is what the browser,
  * the relay and the outbox speak; the name TikTok receives is resolved per pixel
@@ -25,11 +27,8 @@ export type CanonicalEvent = (typeof CANONICAL_EVENTS)[number];
 /** Events a browser may relay. Purchase only ever comes from the server poller. */
 export const BROWSER_EVENTS: readonly CanonicalEvent[] = /* @__PURE__ */ CANONICAL_EVENTS.filter((e) => e !== 'Purchase');
 
-/** Per-pixel choice of names where TikTok has two spellings for one conversion. */
-export interface EventNameVariants {
-  Purchase: 'Purchase' | 'CompletePayment';
-  SubmitForm: 'SubmitForm' | 'Lead';
-}
+/** Per-pixel choice of names where TikTok has two spellings for one conversion (the settings' `event_names`). */
+export type EventNameVariants = EventNames;
 
 export const DEFAULT_EVENT_NAMES: EventNameVariants = { Purchase: 'Purchase', SubmitForm: 'SubmitForm' };
 

@@ -1,4 +1,5 @@
 /** The Events API v1.3 `/event/track/` shapes (see the contract in docs). */
+import type { Content, ContentType } from '../contract/content';
 
 export type HashedValue = string | string[];
 
@@ -13,19 +14,12 @@ export interface TikTokUser {
   locale?: string;
 }
 
-export interface TikTokContent {
-  content_id: string;
-  content_type?: 'product' | 'product_group';
-  content_name?: string;
-  content_category?: string;
-  price?: number;
-  quantity?: number;
-  brand?: string;
-}
+/** One `contents[]` entry: the contract's shape, the same from the browser to TikTok. */
+export type TikTokContent = Content;
 
 export interface TikTokProperties {
   contents?: TikTokContent[];
-  content_type?: 'product' | 'product_group';
+  content_type?: ContentType;
   currency?: string;
   value?: number;
   query?: string;

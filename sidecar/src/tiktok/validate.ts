@@ -1,3 +1,4 @@
+import { PIXEL_ID } from '../contract/constants';
 import { TIKTOK_EVENT_NAMES } from './eventNames';
 import type { TikTokEventRow, TrackRequest } from './types';
 import { MAX_BATCH_SIZE } from './types';
@@ -7,9 +8,8 @@ export const MAX_EVENT_AGE_SECONDS = 7 * 24 * 3600;
 /** Clock skew tolerated for events stamped in the future. */
 export const MAX_FUTURE_SKEW_SECONDS = 5 * 60;
 
-/** Formats every input boundary checks (relay, settings, RPC answers, env): declared once here. */
+/** A hashed match key as every input boundary checks it (relay, RPC answers); the pixel code's format is the contract's (`contract/constants.ts`). */
 export const SHA256_HEX_LOWER = /^[a-f0-9]{64}$/;
-export const PIXEL_ID = /^[A-Z0-9]{8,40}$/i;
 
 /**
  * ISO 4217 codes of the currencies shops price in: List One as amended up to the

@@ -2,7 +2,8 @@ import pino from 'pino';
 import { SqliteOutboxStore } from '../../outbox/store';
 import { StaticSettings } from '../../settings/static';
 import { PurchasePoller } from '../purchasePoller';
-import { buildPurchaseEvent, ClaimedPurchaseSchema } from '../purchaseEvent';
+import { ClaimedPurchaseSchema } from '../../contract/purchase';
+import { buildPurchaseEvent } from '../purchaseEvent';
 import { FakeOdooPurchases } from './fakeOdooPurchases';
 import { website } from '../../../../tests/helpers/sidecar';
 

@@ -1,0 +1,27 @@
+/**
+ * The facts of the contract that are needed at run time outside a schema: the
+ * browser bundle imports these (and only types from the schema modules), so
+ * this file must never import zod.
+ */
+
+/** At most this many events in one relay request (a page flushing its queue). */
+export const RELAY_MAX_EVENTS_PER_REQUEST = 20;
+
+/**
+ * A TikTok pixel code: 16 to 32 upper-case ASCII letters and digits. TikTok's
+ * codes are 20 characters today (`C4A1B2C3D4E5F6G7H8I9`); the range leaves
+ * room for a format change either way, and the alphabet alone keeps a code
+ * from breaking out of the JavaScript string or HTML it is rendered into.
+ * Upper case only: where a person types a code (the Odoo settings,
+ * `TIKTOK_PIXEL_ID`) it is trimmed and upper-cased first (`normalizePixelId`);
+ * everywhere else it travels in that form already. The module checks the same
+ * rule; tests/vectors/contract.json holds both sides to it.
+ */
+export const PIXEL_ID = /^[A-Z0-9]{16,32}$/;
+/** What `PIXEL_ID` asks for, in words for an error message ("must be …", "expected …"). */
+export const PIXEL_ID_FORMAT = 'a TikTok pixel code (16 to 32 upper-case letters and digits)';
+
+/** The pixel code a person typed, in its canonical form (validate it afterwards). */
+export function normalizePixelId(typed: string): string {
+  return typed.trim().toUpperCase();
+}

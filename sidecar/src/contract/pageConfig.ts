@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { ContentSchema, OrderContentSchema } from './content';
+import { CurrencySchema, EventIdSchema, PixelIdSchema, Sha256HexSchema } from './fields';
+import { EventNamesSchema } from './settings';
+
+/**
+ * The page config blob (docs/CONTRACTS.md §2): rendered by the module
+ * (`website._tiktok_page_config`) into `<head>` as
+ * `<script type="application/json" id="tiktok-events-config">`, read by the
+ * browser bundle, which imports only the type (no validation in the page).
+ * Absent keys are omitted, never null.
+ */
+
+/** The product page's item: a content entry and the price's currency. */
+export const PageProductSchema = ContentSchema.pick({ content_id: true, content_name: true, content_category: true, price: true })
+  .extend({ currency: CurrencySchema.optional() })
+  .strict();
+
+/** The order on `/shop/confirmation`: the browser Purchase, paired with the server one by `event_id`. */
+export const PagePurchaseSchema = z
+  .object({
+    event_id: EventIdSchema,
+    order_id: z.string().optional(),
+    value: z.number().finite().nonnegative(),
+    currency: CurrencySchema,
+    contents: z.array(OrderContentSchema.strict()),
+  })
+  .strict();
+
+export const PageConfigSchema = z
+  .object({
+    pixel_id: PixelIdSchema,
+    website_id: z.number().int().positive(),
+    /** A same-site path (`/tiktok/relay`) or an http(s) URL; the module checks it when it is typed. */
+    relay_url: z.string().min(1),
+    /** The PageView's event id for this render: the inline head code relays it as the event's `event_id`. */
+    page_event_id: EventIdSchema,
+    currency: CurrencySchema.optional(),
+    debug: z.boolean().optional(),
+    consent_required: z.boolean().optional(),
+    event_names: EventNamesSchema.partial().optional(),
+    /** The logged-in customer's hashed keys, named as `ttq.identify` names them. */
+    identify: z
+      .object({ email: Sha256HexSchema.optional(), phone_number: Sha256HexSchema.optional(), external_id: Sha256HexSchema.optional() })
+      .strict()
+      .optional(),
+    product: PageProductSchema.optional(),
+    purchase: PagePurchaseSchema.optional(),
+  })
+  .strict();
+
+export type PageConfig = z.infer<typeof PageConfigSchema>;

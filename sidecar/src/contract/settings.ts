@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { OdooIdentifierSchema, OdooTextSchema } from './fields';
+
+/** Per pixel, the name TikTok receives where it has two spellings for one conversion. */
+export const EventNamesSchema = z.object({
+  Purchase: z.enum(['Purchase', 'CompletePayment']),
+  SubmitForm: z.enum(['SubmitForm', 'Lead']),
+});
+
+export type EventNames = z.infer<typeof EventNamesSchema>;
+
+/**
+ * One entry of `website.tiktok_sidecar_settings()` (docs/CONTRACTS.md §5): an
+ * RPC answer is an input boundary like any other. Odoo sends `false` for empty
+ * fields. A pixel id that breaks `PIXEL_ID` is read, so that the website can be
+ * skipped with that reason (`settings/odooAnswer.ts`).
+ */
+export const WebsiteSettingsAnswerSchema = z.object({
+  website_id: z.number().int().positive(),
+  name: z.union([z.string(), z.literal(false)]).transform((v) => v || ''),
+  enabled: z.boolean(),
+  pixel_id: OdooIdentifierSchema,
+  access_token: OdooTextSchema,
+  test_event_code: OdooTextSchema.optional(),
+  domains: z.array(z.string()).default([]),
+  event_names: EventNamesSchema.default({ Purchase: 'Purchase', SubmitForm: 'SubmitForm' }),
+  consent_required: z.boolean().default(false),
+  purchase_without_payment: z.boolean().default(false),
+  debug: z.boolean().default(false),
+});

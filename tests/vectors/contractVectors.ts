@@ -1,0 +1,38 @@
+/**
+ * tests/vectors/contract.json, typed: the cases the module (Python), the
+ * browser bundle and the sidecar are all held to. The module's tests read the
+ * same file (addon/website_tiktok_events/tests/test_hashing.py).
+ */
+import raw from './contract.json';
+
+export interface HashVector {
+  raw: string;
+  normalized: string | null;
+  sha256: string | null;
+}
+
+export interface PhoneVector {
+  raw: string;
+  /** The country calling code of the partner or visitor; null when unknown. */
+  calling_code: string | null;
+  e164: string | null;
+  sha256: string | null;
+  note?: string;
+}
+
+export interface ContractVectors {
+  email: HashVector[];
+  phone: PhoneVector[];
+  external_id: Array<{ raw: string | number; sha256: string | null }>;
+  already_hashed: Array<{ key: 'email' | 'phone' | 'external_id'; raw: string; sha256: string }>;
+  pixel_id: { pattern: string; valid: string[]; invalid: string[]; typed: Array<{ raw: string; canonical: string | null }> };
+  contents: {
+    order_lines: Array<{ line: Record<string, unknown>; content: Record<string, unknown> }>;
+    page_config: Record<string, unknown> & { purchase: { contents: Array<Record<string, unknown>> } };
+  };
+}
+
+export const VECTORS = raw as ContractVectors;
+
+/** `undefined` where the vectors say null: how the TypeScript functions say "dropped". */
+export const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
