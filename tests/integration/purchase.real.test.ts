@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { odooUnavailableReason } from '../../scripts/odoo-dev';
-import { hashEmail, hashExternalId, hashPhone } from '../../sidecar/src/tiktok/hash';
+import { hashEmail, hashExternalId, hashPhone } from '../../sidecar/src/tiktok/__tests__/nodeHash';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
 import { makePaidOrders, startShop, type OdooShop, type PaidOrder } from '../helpers/odooShop';
 import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';

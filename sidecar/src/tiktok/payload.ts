@@ -8,7 +8,6 @@ export interface EventInput {
   user?: TikTokUser;
   properties?: TikTokProperties;
   page?: { url?: string; referrer?: string };
-  limitedDataUse?: boolean;
 }
 
 /** A `data[]` row with every empty value removed; event/event_time/event_id are always kept. */
@@ -18,15 +17,7 @@ export function buildEventRow(input: EventInput): TikTokEventRow {
     properties: input.properties,
     page: input.page,
   }) ?? {};
-  const row: TikTokEventRow = { event: input.event, event_time: input.eventTime, event_id: input.eventId, ...optional };
-  if (input.limitedDataUse !== undefined) row.limited_data_use = input.limitedDataUse;
-  return row;
-}
-
-export function buildTrackRequest(pixelId: string, rows: TikTokEventRow[], testEventCode?: string): TrackRequest {
-  const request: TrackRequest = { event_source: 'web', event_source_id: pixelId, data: rows };
-  if (testEventCode) request.test_event_code = testEventCode;
-  return request;
+  return { event: input.event, event_time: input.eventTime, event_id: input.eventId, ...optional };
 }
 
 export function unixSeconds(ms: number = Date.now()): number {

@@ -116,13 +116,3 @@ const ROW_CHECKS: Check[] = [checkIdentity, checkTime, checkUser, checkPropertie
 export function validateEventRow(row: TikTokEventRow, opts: ValidationOptions): string[] {
   return ROW_CHECKS.flatMap((check) => check(row, opts));
 }
-
-export function validateTrackRequest(request: TrackRequest, opts: ValidationOptions): string[] {
-  const reasons: string[] = [];
-  if (request.event_source !== 'web') reasons.push('event_source must be "web"');
-  if (!PIXEL_ID.test(request.event_source_id ?? '')) reasons.push('event_source_id must be a TikTok pixel code');
-  if (!Array.isArray(request.data) || request.data.length === 0) reasons.push('data must hold at least one event');
-  else if (request.data.length > MAX_BATCH_SIZE) reasons.push(`data holds ${request.data.length} events; at most ${MAX_BATCH_SIZE}`);
-  else request.data.forEach((row, i) => validateEventRow(row, opts).forEach((r) => reasons.push(`data[${i}]: ${r}`)));
-  return reasons;
-}

@@ -3,8 +3,6 @@ import { website } from '../../../../tests/helpers/sidecar';
 import { ConfigError, loadConfig } from '../../config';
 import { buildPurchaseEvent } from '../../poller/purchaseEvent';
 import { parseWebsiteEntry } from '../../settings/odooAnswer';
-import { buildEventRow, buildTrackRequest } from '../../tiktok/payload';
-import { validateTrackRequest } from '../../tiktok/validate';
 import { PIXEL_ID } from '../constants';
 import { ContentSchema, OrderContentSchema } from '../content';
 import { PageConfigSchema } from '../pageConfig';
@@ -18,7 +16,6 @@ const pageConfig = CONTENTS.page_config;
 const relayEvent = (pixelId: string) => ({ pixel_id: pixelId, event: 'AddToCart', event_id: 'e-1' });
 const settingsEntry = (pixelId: string) => ({ website_id: 1, name: 'Shop', enabled: true, pixel_id: pixelId, access_token: 'token', domains: [] });
 const nowSeconds = 1_732_500_000;
-const trackRequest = (pixelId: string) => buildTrackRequest(pixelId, [buildEventRow({ event: 'AddToCart', eventId: 'e-1', eventTime: nowSeconds })]);
 
 /** Every place the sidecar reads a pixel code from another part, and whether it took this one. */
 function acceptedBy(pixelId: string): Record<string, boolean> {
@@ -27,7 +24,6 @@ function acceptedBy(pixelId: string): Record<string, boolean> {
     relay: RelayEventSchema.safeParse(relayEvent(pixelId)).success,
     pageConfig: PageConfigSchema.safeParse({ ...pageConfig, pixel_id: pixelId }).success,
     settingsAnswer: parseWebsiteEntry(settingsEntry(pixelId)).kind === 'usable',
-    eventsApiRequest: !validateTrackRequest(trackRequest(pixelId), { nowSeconds }).some((r) => r.startsWith('event_source_id')),
   };
 }
 
@@ -47,11 +43,11 @@ describe('the pixel code rule', () => {
   });
 
   it.each(PIXELS.valid)('%s is taken everywhere', (pixelId) => {
-    expect(acceptedBy(pixelId)).toEqual({ PIXEL_ID: true, relay: true, pageConfig: true, settingsAnswer: true, eventsApiRequest: true });
+    expect(acceptedBy(pixelId)).toEqual({ PIXEL_ID: true, relay: true, pageConfig: true, settingsAnswer: true });
   });
 
   it.each(PIXELS.invalid.map((p) => [JSON.stringify(p), p]))('%s is refused everywhere', (_name, pixelId) => {
-    expect(acceptedBy(pixelId)).toEqual({ PIXEL_ID: false, relay: false, pageConfig: false, settingsAnswer: false, eventsApiRequest: false });
+    expect(acceptedBy(pixelId)).toEqual({ PIXEL_ID: false, relay: false, pageConfig: false, settingsAnswer: false });
   });
 
   it('says why a website is skipped', () => {

@@ -1,5 +1,5 @@
 import { orUndefined, VECTORS } from '../../../../tests/vectors/contractVectors';
-import { hashEmail, hashExternalId, hashPhone, sha256Hex } from '../hash';
+import { hashEmail, hashExternalId, hashPhone, sha256Hex } from './nodeHash';
 import { isSha256Hex, normalizeEmail, normalizePhone } from '../normalize';
 
 // The cases come from tests/vectors/contract.json, which the browser bundle's

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildEventRow, buildTrackRequest, serializeTrackRequest } from '../payload';
+import { buildEventRow, serializeTrackRequest } from '../payload';
 import type { TikTokEventRow } from '../types';
-import { CURRENCY_CODES, isCurrencyCode, validateEventRow, validateTrackRequest } from '../validate';
+import { CURRENCY_CODES, isCurrencyCode, validateEventRow } from '../validate';
 
 const now = 1_732_500_000;
 const hash = 'a'.repeat(64);
@@ -47,23 +47,6 @@ describe('validateEventRow', () => {
   });
 });
 
-describe('validateTrackRequest', () => {
-  it('names the row at fault', () => {
-    const request = buildTrackRequest('CABCDEFGH12345678', [row(), row({ event_id: '' })]);
-    expect(validateTrackRequest(request, { nowSeconds: now })).toEqual(['data[1]: event_id must be a non-empty string']);
-  });
-  it('refuses more than 1,000 rows and a bad pixel code', () => {
-    const request = buildTrackRequest('bad pixel!', Array.from({ length: 1001 }, () => row()));
-    const reasons = validateTrackRequest(request, { nowSeconds: now });
-    expect(reasons).toContain('event_source_id must be a TikTok pixel code');
-    expect(reasons).toContain('data holds 1001 events; at most 1000');
-  });
-  it('carries the test event code for the whole request only when set', () => {
-    expect(buildTrackRequest('CABCDEFGH12345678', [row()], 'TEST123').test_event_code).toBe('TEST123');
-    expect('test_event_code' in buildTrackRequest('CABCDEFGH12345678', [row()])).toBe(false);
-  });
-});
-
 describe('buildEventRow', () => {
   it('strips empty values but keeps the identity of the event', () => {
     const built = buildEventRow({
@@ -86,11 +69,15 @@ describe('buildEventRow', () => {
 });
 
 describe('serializeTrackRequest', () => {
-  it('produces the same JSON as serializing the whole request', () => {
+  it('writes the Events API request around rows already serialized, the test code only when set', () => {
     const rows = [row(), row({ event_id: 'e-2', properties: { value: 1, currency: 'EUR' } })];
     const text = serializeTrackRequest('CABCDEFGH12345678', rows.map((r) => JSON.stringify(r)), 'TEST1');
-    expect(JSON.parse(text)).toEqual(buildTrackRequest('CABCDEFGH12345678', rows, 'TEST1'));
-    expect(JSON.parse(serializeTrackRequest('CABCDEFGH12345678', [JSON.stringify(row())]))).toEqual(buildTrackRequest('CABCDEFGH12345678', [row()]));
+    expect(JSON.parse(text)).toEqual({ event_source: 'web', event_source_id: 'CABCDEFGH12345678', test_event_code: 'TEST1', data: rows });
+    expect(JSON.parse(serializeTrackRequest('CABCDEFGH12345678', [JSON.stringify(row())]))).toEqual({
+      event_source: 'web',
+      event_source_id: 'CABCDEFGH12345678',
+      data: [row()],
+    });
   });
 });
 
