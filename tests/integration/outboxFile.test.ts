@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { SqliteOutboxStore } from '../../sidecar/src/outbox/store';
+import { SqliteOutbox } from '../../sidecar/src/outbox/outbox';
 import { exited, freePort, OPS_AUTH, spawnSidecar, TEST_OPS_TOKEN, waitForHttp } from '../helpers/process';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP } from '../helpers/sidecar';
 
@@ -84,9 +84,9 @@ describe('the outbox file', () => {
 
   it('a file the sidecar may not read is left in place, and the sidecar exits saying why', async () => {
     const file = path.join(dir, 'outbox.sqlite');
-    const store = new SqliteOutboxStore(file);
-    store.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
-    store.close();
+    const outbox = new SqliteOutbox(file);
+    outbox.events.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
+    outbox.close();
     const before = fs.readFileSync(file);
     fs.chmodSync(file, 0o000);
     const output: string[] = [];
@@ -103,7 +103,7 @@ describe('the outbox file', () => {
 
   it('dead-letters lists code and message, never a payload', async () => {
     const file = path.join(dir, 'outbox.sqlite');
-    const store = new SqliteOutboxStore(file);
+    const outbox = new SqliteOutbox(file);
     const row = {
       event: 'CompleteRegistration',
       event_id: 'dead-1',
@@ -111,10 +111,10 @@ describe('the outbox file', () => {
       user: { email: 'e'.repeat(64), phone: 'f'.repeat(64), ip: '192.0.2.44', user_agent: 'Mozilla/5.0 Gecko/20100101 Firefox/133.0', ttclid: 'E.C.P.secret-click' },
       page: { url: 'https://shop.example/web/signup?redirect=/my/account&login=jane%40example.com' },
     };
-    store.enqueue([{ pixelId: PIXEL, event: row.event, eventId: row.event_id, source: 'browser', row }], 1000);
-    const [claimed] = store.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 1);
-    store.markDead([claimed.id], 40002, 'Invalid value for user.email (jane@example.com)', 2000);
-    store.close();
+    outbox.events.enqueue([{ pixelId: PIXEL, event: row.event, eventId: row.event_id, source: 'browser', row }], 1000);
+    const [claimed] = outbox.events.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 1);
+    outbox.events.markDead([claimed.id], 40002, 'Invalid value for user.email (jane@example.com)', 2000);
+    outbox.close();
     const output: string[] = [];
 
     child = spawnSidecar({ OUTBOX_PATH: file, LOG_LEVEL: 'info' }, output, { bundled: true, command: ['dead-letters'] });

@@ -1,5 +1,5 @@
 import { redactContactData } from '../tiktok/privacy';
-import type { DeadLetter } from './store';
+import type { DeadLetter } from './eventQueue';
 
 export interface DeadLetterLine {
   id: number;

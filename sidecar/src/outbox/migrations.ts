@@ -1,0 +1,95 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The outbox schema as numbered steps, each bringing a file from `PRAGMA user_version`
+ * `version - 1` to `version`. A released step is never edited: a change is a new
+ * step. Kept in TypeScript rather than .sql files so the compiled and bundled
+ * sidecar carry them without a copy step.
+ */
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    // The schema of the first release, verbatim. It wrote no version: its files open
+    // at user_version 0, and this step finds every object there already.
+    version: 1,
+    sql: `
+CREATE TABLE IF NOT EXISTS outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  pixel_id        TEXT    NOT NULL,
+  event           TEXT    NOT NULL,
+  event_id        TEXT    NOT NULL,
+  test_event_code TEXT    NOT NULL DEFAULT '',
+  source          TEXT    NOT NULL,
+  payload         TEXT    NOT NULL,
+  event_time      INTEGER NOT NULL,
+  state           TEXT    NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'in_flight', 'delivered', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  error_code      INTEGER,
+  last_error      TEXT,
+  created_at      INTEGER NOT NULL,
+  delivered_at    INTEGER,
+  UNIQUE (pixel_id, event, event_id)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (pixel_id, test_event_code, next_attempt_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_next ON outbox (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox (delivered_at) WHERE state = 'delivered';
+CREATE TABLE IF NOT EXISTS purchase_claims (
+  order_id   INTEGER PRIMARY KEY,
+  pixel_id   TEXT    NOT NULL,
+  event      TEXT    NOT NULL,
+  event_id   TEXT    NOT NULL,
+  claimed_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings_snapshot (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  json       TEXT    NOT NULL,
+  saved_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_in_flight ON outbox (state) WHERE state = 'in_flight';
+`,
+  },
+  {
+    // The /healthz write probe's one row, and the index that keeps each dead-letter
+    // scrub pass to the dead letters. IF NOT EXISTS: builds before versioning made them on first use.
+    version: 2,
+    sql: `
+CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (delivered_at) WHERE state = 'dead';
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/** The file was written by a newer sidecar: its schema may mean things this code does not know. */
+export class OutboxTooNewError extends Error {
+  constructor(file: string, found: number) {
+    super(
+      `the outbox ${file} has schema version ${found}, newer than this sidecar knows (${SCHEMA_VERSION}): it was written by a newer ` +
+        'release. Run that release (or newer); the file was left as it is.',
+    );
+    this.name = 'OutboxTooNewError';
+  }
+}
+
+function versionOf(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Bring the file to SCHEMA_VERSION, each step and its version number in one
+ * transaction. IMMEDIATE takes the write lock before the version is read, so two
+ * processes opening the same file cannot both apply a step.
+ */
+export function migrate(db: Database.Database, file: string): void {
+  const found = versionOf(db);
+  if (found > SCHEMA_VERSION) throw new OutboxTooNewError(file, found);
+  for (const step of MIGRATIONS.filter((m) => m.version > found)) {
+    db.transaction(() => {
+      if (versionOf(db) >= step.version) return;
+      db.exec(step.sql);
+      db.pragma(`user_version = ${step.version}`);
+    }).immediate();
+  }
+}
