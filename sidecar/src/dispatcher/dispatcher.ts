@@ -36,10 +36,7 @@ export interface DispatcherOptions extends BatchPolicy {
 }
 
 /** What the dispatcher does with the queue: claim due events and mark how each send ended. */
-export type DispatchQueue = Pick<
-  EventQueue,
-  'releaseInFlight' | 'dueLanes' | 'claim' | 'markDelivered' | 'markRetry' | 'markDead' | 'markPaused' | 'nextAttemptAt'
->;
+export type DispatchQueue = Pick<EventQueue, 'releaseInFlight' | 'dueLanes' | 'claim' | 'markDelivered' | 'markRetry' | 'markDead' | 'markPaused' | 'nextAttemptAt'>;
 
 export interface DispatcherDeps {
   queue: DispatchQueue;

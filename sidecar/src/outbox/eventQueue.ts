@@ -25,24 +25,13 @@ export interface ClaimedEvent {
   source: EventSource;
   /** The `data[]` row as stored JSON text: the dispatcher sends it without parsing it again. */
   payload: string;
-  /** Parsed on demand (diagnostics, tests). */
-  readonly row: TikTokEventRow;
   eventTime: number;
   /** Claims so far, this one included. */
   attempts: number;
   createdAt: number;
 }
 
-export interface DeadLetter {
-  id: number;
-  pixelId: string;
-  event: string;
-  eventId: string;
-  errorCode: number | null;
-  lastError: string | null;
-  attempts: number;
-  createdAt: number;
-}
+export type DeadLetter = Pick<ClaimedEvent, 'id' | 'pixelId' | 'event' | 'eventId' | 'attempts' | 'createdAt'> & { errorCode: number | null; lastError: string | null };
 
 /** One lane of the queue: TikTok batches per pixel, and test traffic goes apart. */
 export interface LaneKey {
@@ -81,10 +70,7 @@ export interface EventQueue {
   /** Back to pending until `nextAttemptAt`; the stored error starts with the typed cause. */
   markRetry(ids: number[], nextAttemptAt: number, cause: RetryCause, detail: string): void;
   markDead(ids: number[], code: number | null, message: string, now: number): void;
-  /**
-   * Back to pending without counting the claim as an attempt: the lane paused for
-   * a problem of the request (token, address), so the rows were never judged.
-   */
+  /** Back to pending without counting the claim as an attempt: the lane paused for a problem of the request (token, address). */
   markPaused(ids: number[], nextAttemptAt: number, reason: string): void;
   /** In-flight rows of a previous process go back to pending: their send may or may not have landed. */
   releaseInFlight(): number;
@@ -92,7 +78,7 @@ export interface EventQueue {
   counts(): Record<OutboxState, number>;
   nextAttemptAt(): number | undefined;
   deadLetters(limit: number): DeadLetter[];
-  requeueDead(now: number, ids?: number[]): number;
+  requeueDead(now: number): number;
   /**
    * Dead letters parked before `deadBefore` keep what explains them (event, id,
    * time, TikTok's code and message) and lose what may identify a person: the
@@ -104,45 +90,29 @@ export interface EventQueue {
   waitingCount(pixelId: string, limit: number): number;
 }
 
-interface RawRow {
-  id: number;
-  event_time: number;
-  pixel_id: string;
-  event: string;
-  event_id: string;
-  test_event_code: string;
-  source: EventSource;
-  payload: string;
-  attempts: number;
-  created_at: number;
-}
-
 /** Longest error text kept per row. */
 const MAX_ERROR_CHARS = 1000;
 
 /** The `outbox` table of the outbox file. */
 export class SqliteEventQueue implements EventQueue {
   private readonly stmt;
+  /** One transaction per call, prepared once: the relay's group commit calls it every event-loop turn. */
+  private readonly insertAll: (events: NewOutboxEvent[], now: number) => boolean[];
 
   constructor(private readonly db: Database.Database) {
     this.stmt = {
-      insert: db.prepare(
-        `INSERT OR IGNORE INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, event_time, next_attempt_at, created_at)
-         VALUES (@pixelId, @event, @eventId, @testEventCode, @source, @payload, @eventTime, @now, @now)`,
-      ),
       lanes: db.prepare(`SELECT DISTINCT pixel_id AS pixelId, test_event_code AS testEventCode FROM outbox WHERE state IN ('pending', 'in_flight')`),
-      // Both lane queries are bounded index range scans, whatever the backlog (a long TikTok outage).
+      // A bounded index range scan (outbox_due), in due order, whatever the backlog (a long TikTok outage).
       laneDue: db.prepare(
-        `SELECT COUNT(*) AS due FROM (SELECT 1 FROM outbox WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ? LIMIT ?)`,
-      ),
-      laneOldestDue: db.prepare(
-        `SELECT next_attempt_at AS t FROM outbox WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? ORDER BY next_attempt_at LIMIT 1`,
+        `SELECT COUNT(*) AS due, MIN(t) AS oldestDueAt FROM (SELECT next_attempt_at AS t FROM outbox
+         WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)`,
       ),
       claim: db.prepare(
         `UPDATE outbox SET state = 'in_flight', attempts = attempts + 1
          WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ?
                       ORDER BY next_attempt_at LIMIT ?)
-         RETURNING id, pixel_id, event, event_id, test_event_code, source, payload, event_time, attempts, created_at`,
+         RETURNING id, pixel_id AS pixelId, event, event_id AS eventId, test_event_code AS testEventCode, source, payload,
+                   event_time AS eventTime, attempts, created_at AS createdAt`,
       ),
       // Batches of up to 1,000 ids are passed as one JSON array: one statement per batch.
       delivered: db.prepare(
@@ -171,12 +141,10 @@ export class SqliteEventQueue implements EventQueue {
         `SELECT id, pixel_id AS pixelId, event, event_id AS eventId, error_code AS errorCode, last_error AS lastError, attempts, created_at AS createdAt
          FROM outbox WHERE state = 'dead' ORDER BY id DESC LIMIT ?`,
       ),
-      requeueAll: db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead'`),
-      requeueOne: db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead' AND id = ?`),
+      requeue: db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead'`),
       reviveDead: db.prepare(
-        `UPDATE outbox SET state = 'pending', payload = @payload, event_time = @eventTime, attempts = 0, next_attempt_at = @now,
-                error_code = NULL, last_error = NULL, delivered_at = NULL
-         WHERE pixel_id = @pixelId AND event = @event AND event_id = @eventId AND state = 'dead'`,
+        `UPDATE outbox SET state = 'pending', payload = ?, event_time = ?, next_attempt_at = ?, attempts = 0, error_code = NULL, last_error = NULL,
+                delivered_at = NULL WHERE pixel_id = ? AND event = ? AND event_id = ? AND state = 'dead'`,
       ),
       // The outbox_dead index keeps each pass to the dead letters, not the whole outbox.
       scrub: db.prepare<[number, number]>(
@@ -189,74 +157,44 @@ export class SqliteEventQueue implements EventQueue {
               + (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE state = 'in_flight' AND pixel_id = @pixelId LIMIT @limit)) AS n`,
       ),
     };
+    const insert = db.prepare(
+      `INSERT OR IGNORE INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, event_time, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertAll = db.transaction((events: NewOutboxEvent[], now: number) =>
+      events.map((e) => insert.run(e.pixelId, e.event, e.eventId, e.testEventCode ?? '', e.source, JSON.stringify(e.row), e.row.event_time, now, now).changes === 1),
+    );
   }
 
   enqueue(events: NewOutboxEvent[], now: number): boolean[] {
-    const stored: boolean[] = [];
     const lanes = this.knownLanes();
     for (const e of events) {
       const lane = { pixelId: e.pixelId, testEventCode: e.testEventCode ?? '' };
       if (!lanes.has(laneKey(lane))) lanes.set(laneKey(lane), lane);
     }
-    this.db.transaction(() => {
-      for (const e of events) {
-        const info = this.stmt.insert.run({
-          pixelId: e.pixelId,
-          event: e.event,
-          eventId: e.eventId,
-          testEventCode: e.testEventCode ?? '',
-          source: e.source,
-          payload: JSON.stringify(e.row),
-          eventTime: e.row.event_time,
-          now,
-        });
-        stored.push(info.changes === 1);
-      }
-    })();
-    return stored;
+    return this.insertAll(events, now);
   }
 
   /** Lanes seen since start or left from a previous run; few (one per pixel, plus test traffic). */
   private lanes?: Map<string, LaneKey>;
 
   private knownLanes(): Map<string, LaneKey> {
-    if (!this.lanes) {
-      const rows = this.stmt.lanes.all() as LaneKey[];
-      this.lanes = new Map(rows.map((l) => [laneKey(l), l]));
-    }
+    this.lanes ??= new Map((this.stmt.lanes.all() as LaneKey[]).map((l) => [laneKey(l), l]));
     return this.lanes;
   }
 
   dueLanes(now: number, countLimit = 1000): DueLane[] {
-    const due: DueLane[] = [];
+    const dueLanes: DueLane[] = [];
     for (const lane of this.knownLanes().values()) {
-      const { due: count } = this.stmt.laneDue.get(lane.pixelId, lane.testEventCode, now, countLimit) as { due: number };
-      if (count === 0) continue;
-      const { t } = this.stmt.laneOldestDue.get(lane.pixelId, lane.testEventCode) as { t: number };
-      due.push({ ...lane, due: count, oldestDueAt: t });
+      const { due, oldestDueAt } = this.stmt.laneDue.get(lane.pixelId, lane.testEventCode, now, countLimit) as { due: number; oldestDueAt: number };
+      if (due > 0) dueLanes.push({ ...lane, due, oldestDueAt });
     }
-    return due;
+    return dueLanes;
   }
 
   claim(lane: LaneKey, now: number, limit: number): ClaimedEvent[] {
-    const rows = this.stmt.claim.all(lane.pixelId, lane.testEventCode, now, limit) as RawRow[];
-    return rows
-      .map((r) => ({
-        id: r.id,
-        pixelId: r.pixel_id,
-        event: r.event,
-        eventId: r.event_id,
-        testEventCode: r.test_event_code,
-        source: r.source,
-        payload: r.payload,
-        get row(): TikTokEventRow {
-          return JSON.parse(r.payload) as TikTokEventRow;
-        },
-        eventTime: r.event_time,
-        attempts: r.attempts,
-        createdAt: r.created_at,
-      }))
-      .sort((a, b) => a.id - b.id);
+    // RETURNING gives no order; the queue's is the order of arrival.
+    return (this.stmt.claim.all(lane.pixelId, lane.testEventCode, now, limit) as ClaimedEvent[]).sort((a, b) => a.id - b.id);
   }
 
   markDelivered(ids: number[], now: number): void {
@@ -298,23 +236,15 @@ export class SqliteEventQueue implements EventQueue {
     return this.stmt.deadLetters.all(limit) as DeadLetter[];
   }
 
-  requeueDead(now: number, ids?: number[]): number {
+  requeueDead(now: number): number {
     this.lanes = undefined; // requeued rows may belong to lanes not seen since start
-    if (!ids) return this.stmt.requeueAll.run(now).changes;
-    let n = 0;
-    this.db.transaction(() => ids.forEach((id) => (n += this.stmt.requeueOne.run(now, id).changes)))();
-    return n;
+    return this.stmt.requeue.run(now).changes;
   }
 
-  /**
-   * A dead letter of this (pixel, event, event_id) back in the queue with the fresh
-   * payload, as a first attempt; false when there is none.
-   */
-  reviveDead(e: NewOutboxEvent, now: number): boolean {
-    const { pixelId, event, eventId, row } = e;
-    const revived = this.stmt.reviveDead.run({ pixelId, event, eventId, payload: JSON.stringify(row), eventTime: row.event_time, now }).changes > 0;
+  /** A dead letter of this (pixel, event, event_id), if any, back in the queue with the fresh payload, as a first attempt. */
+  reviveDead(e: NewOutboxEvent, now: number): void {
+    const revived = this.stmt.reviveDead.run(JSON.stringify(e.row), e.row.event_time, now, e.pixelId, e.event, e.eventId).changes;
     if (revived) this.lanes = undefined; // its lane may not be known since start
-    return revived;
   }
 
   scrubDeadLetters(deadBefore: number, limit: number): number {

@@ -1,17 +1,14 @@
 import type Database from 'better-sqlite3';
 
 /**
- * The outbox schema as numbered steps, each bringing a file from `PRAGMA user_version`
- * `version - 1` to `version`. A released step is never edited: a change is a new
- * step. Kept in TypeScript rather than .sql files so the compiled and bundled
- * sidecar carry them without a copy step.
+ * The outbox schema as numbered steps: step N (position N - 1) brings a file from
+ * `PRAGMA user_version` N - 1 to N. A released step is never edited; a change is a
+ * new step. In TypeScript, not .sql files, so the compiled and bundled sidecar carry them.
  */
-export const MIGRATIONS: readonly { version: number; sql: string }[] = [
-  {
-    // The schema of the first release, verbatim. It wrote no version: its files open
-    // at user_version 0, and this step finds every object there already.
-    version: 1,
-    sql: `
+export const MIGRATIONS: readonly string[] = [
+  // 1: the first release's schema, verbatim. It set no version: its files open at
+  // user_version 0, and this step finds every object there already.
+  `
 CREATE TABLE IF NOT EXISTS outbox (
   id              INTEGER PRIMARY KEY AUTOINCREMENT,
   pixel_id        TEXT    NOT NULL,
@@ -48,48 +45,41 @@ CREATE TABLE IF NOT EXISTS settings_snapshot (
 );
 CREATE INDEX IF NOT EXISTS outbox_in_flight ON outbox (state) WHERE state = 'in_flight';
 `,
-  },
-  {
-    // The /healthz write probe's one row, and the index that keeps each dead-letter
-    // scrub pass to the dead letters. IF NOT EXISTS: builds before versioning made them on first use.
-    version: 2,
-    sql: `
+  // 2: the /healthz write probe's row, and the index that keeps each dead-letter scrub
+  // pass to the dead letters. IF NOT EXISTS: builds before versioning made them on first use.
+  `
 CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (delivered_at) WHERE state = 'dead';
 `,
-  },
 ];
 
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** The file was written by a newer sidecar: its schema may mean things this code does not know. */
-export class OutboxTooNewError extends Error {
-  constructor(file: string, found: number) {
-    super(
-      `the outbox ${file} has schema version ${found}, newer than this sidecar knows (${SCHEMA_VERSION}): it was written by a newer ` +
-        'release. Run that release (or newer); the file was left as it is.',
-    );
-    this.name = 'OutboxTooNewError';
-  }
-}
+/** The file was written by a newer release: its schema may mean things this code does not know. */
+export class OutboxTooNewError extends Error {}
 
-function versionOf(db: Database.Database): number {
-  return db.pragma('user_version', { simple: true }) as number;
-}
+const versionOf = (db: Database.Database) => db.pragma('user_version', { simple: true }) as number;
 
 /**
- * Bring the file to SCHEMA_VERSION, each step and its version number in one
- * transaction. IMMEDIATE takes the write lock before the version is read, so two
- * processes opening the same file cannot both apply a step.
+ * Bring the file to SCHEMA_VERSION, each step with its version number in one
+ * transaction. IMMEDIATE takes the write lock before the version is read again, so
+ * two processes opening the same file cannot both apply a step.
  */
 export function migrate(db: Database.Database, file: string): void {
   const found = versionOf(db);
-  if (found > SCHEMA_VERSION) throw new OutboxTooNewError(file, found);
-  for (const step of MIGRATIONS.filter((m) => m.version > found)) {
-    db.transaction(() => {
-      if (versionOf(db) >= step.version) return;
-      db.exec(step.sql);
-      db.pragma(`user_version = ${step.version}`);
-    }).immediate();
+  if (found > SCHEMA_VERSION) {
+    throw new OutboxTooNewError(
+      `the outbox ${file} has schema version ${found}, newer than this sidecar knows (${SCHEMA_VERSION}): a newer release wrote it. ` +
+        'Run that release (or a later one); the file was left as it is.',
+    );
   }
+  MIGRATIONS.forEach((sql, i) => {
+    const version = i + 1;
+    if (version <= found) return;
+    db.transaction(() => {
+      if (versionOf(db) >= version) return;
+      db.exec(sql);
+      db.pragma(`user_version = ${version}`);
+    }).immediate();
+  });
 }

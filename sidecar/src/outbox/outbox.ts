@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SqliteEventQueue, type EventQueue } from './eventQueue';
 import { migrate } from './migrations';
-import { SqlitePurchaseClaims, type PurchaseClaims } from './purchaseClaims';
-import { SqliteSettingsSnapshot, type SettingsSnapshot } from './settingsSnapshot';
+import { sqlitePurchaseClaims, type PurchaseClaims } from './purchaseClaims';
+import { sqliteSettingsSnapshot, type SettingsSnapshot } from './settingsSnapshot';
 
 /**
  * The outbox file: the event queue, the purchase claims and the settings snapshot
@@ -28,8 +28,8 @@ export interface SqliteOutboxOptions {
 export class SqliteOutbox implements Outbox {
   private readonly db: Database.Database;
   readonly events: SqliteEventQueue;
-  readonly purchaseClaims: SqlitePurchaseClaims;
-  readonly settingsSnapshot: SqliteSettingsSnapshot;
+  readonly purchaseClaims: PurchaseClaims;
+  readonly settingsSnapshot: SettingsSnapshot;
   private readonly probe: Database.Statement<[number]>;
 
   constructor(file: string, opts: SqliteOutboxOptions = {}) {
@@ -45,8 +45,8 @@ export class SqliteOutbox implements Outbox {
       throw err;
     }
     this.events = new SqliteEventQueue(this.db);
-    this.purchaseClaims = new SqlitePurchaseClaims(this.db, this.events);
-    this.settingsSnapshot = new SqliteSettingsSnapshot(this.db);
+    this.purchaseClaims = sqlitePurchaseClaims(this.db, this.events);
+    this.settingsSnapshot = sqliteSettingsSnapshot(this.db);
     this.probe = this.db.prepare(`INSERT OR REPLACE INTO write_probe (id, at) VALUES (1, ?)`);
   }
 

@@ -7,20 +7,8 @@ export interface SettingsSnapshot {
 }
 
 /** The one-row `settings_snapshot` table. */
-export class SqliteSettingsSnapshot implements SettingsSnapshot {
-  private readonly saveStmt: Database.Statement<[string, number]>;
-  private readonly loadStmt: Database.Statement<[]>;
-
-  constructor(db: Database.Database) {
-    this.saveStmt = db.prepare(`INSERT OR REPLACE INTO settings_snapshot (id, json, saved_at) VALUES (1, ?, ?)`);
-    this.loadStmt = db.prepare(`SELECT json FROM settings_snapshot WHERE id = 1`);
-  }
-
-  save(json: string, now: number): void {
-    this.saveStmt.run(json, now);
-  }
-
-  load(): string | undefined {
-    return (this.loadStmt.get() as { json: string } | undefined)?.json;
-  }
+export function sqliteSettingsSnapshot(db: Database.Database): SettingsSnapshot {
+  const save = db.prepare<[string, number]>(`INSERT OR REPLACE INTO settings_snapshot (id, json, saved_at) VALUES (1, ?, ?)`);
+  const load = db.prepare<[], { json: string }>(`SELECT json FROM settings_snapshot WHERE id = 1`);
+  return { save: (json, now) => void save.run(json, now), load: () => load.get()?.json };
 }

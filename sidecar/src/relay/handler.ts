@@ -54,10 +54,6 @@ export type RelayHandler = (req: IncomingMessage, res: ServerResponse) => void;
 /** What the relay sends back: a refusal, counted by its `error`, or another answer as it is. */
 type RelayAnswer = RelayRefusal | { kind: 'answer'; status: number; body: Record<string, unknown> };
 
-function answer(status: number, body: Record<string, unknown>): RelayAnswer {
-  return { kind: 'answer', status, body };
-}
-
 /** True at most once per `everyMs` for each key: a flood must not turn into a flood of log lines. */
 function throttle(everyMs: number, clock: () => number): (key: string) => boolean {
   const last = new Map<string, number>();
@@ -137,17 +133,6 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
     sendJson(res, a.status, { error: a.error, detail: a.detail });
   }
 
-  function screen(req: IncomingMessage): RelayRefusal | undefined {
-    if (!deps.isAccepting()) return refuse(503, 'shutting_down', 'the sidecar is shutting down; retry shortly');
-    if (isPrefetch(req.headers)) return refuse(403, 'prefetch', 'speculative (prefetch/prerender) requests are not tracked');
-    if (isBotUserAgent(req.headers['user-agent'])) return refuse(403, 'bot', 'this user agent is a bot, crawler or automation tool');
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (contentType !== 'application/json' && contentType !== 'text/plain') {
-      return refuse(415, 'unsupported_media_type', 'send JSON as application/json or text/plain');
-    }
-    return undefined;
-  }
-
   async function readBody(req: IncomingMessage): Promise<string | RelayRefusal> {
     const reading = getRawBody(req, { limit: opts.maxBodyBytes, encoding: 'utf8', length: req.headers['content-length'] }).catch((err: unknown) =>
       (err as { type?: string }).type === 'entity.too.large'
@@ -203,7 +188,7 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
       if (decision.kind === 'skip') skipped += 1;
       else toStore.push(decision.event);
     }
-    if (toStore.length === 0) return answer(202, { accepted: 0, duplicates: 0, skipped });
+    if (toStore.length === 0) return { kind: 'answer', status: 202, body: { accepted: 0, duplicates: 0, skipped } };
     const perPixel = countByPixel(toStore);
     for (const pixelId of perPixel.keys()) {
       if (!cap.isFull(pixelId)) continue;
@@ -217,19 +202,24 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
       stored = await deps.enqueue(toStore);
     } catch (err) {
       if (shouldLog('enqueue_failed')) log.error({ err }, 'relay: the outbox could not store events');
-      return answer(503, { error: 'outbox_unavailable', detail: 'events could not be stored; retry later' });
+      return { kind: 'answer', status: 503, body: { error: 'outbox_unavailable', detail: 'events could not be stored; retry later' } };
     }
     for (const [pixelId, count] of perPixel) cap.noteStored(pixelId, count);
     for (const e of toStore) metrics.accepted.inc({ event: e.event });
     if (stored.duplicates) metrics.duplicates.inc(stored.duplicates);
-    return answer(202, { accepted: stored.inserted, duplicates: stored.duplicates, skipped });
+    return { kind: 'answer', status: 202, body: { accepted: stored.inserted, duplicates: stored.duplicates, skipped } };
   }
 
-  /** The answer to a POST; only I/O failures (a thrown Error) end elsewhere. */
+  /** The answer to a request; only I/O failures (a thrown Error) end elsewhere. */
   async function decide(req: IncomingMessage): Promise<RelayAnswer> {
     if (req.method !== 'POST') return refuse(405, 'method_not_allowed', 'the relay accepts POST only');
-    const early = screen(req);
-    if (early) return early;
+    if (!deps.isAccepting()) return refuse(503, 'shutting_down', 'the sidecar is shutting down; retry shortly');
+    if (isPrefetch(req.headers)) return refuse(403, 'prefetch', 'speculative (prefetch/prerender) requests are not tracked');
+    if (isBotUserAgent(req.headers['user-agent'])) return refuse(403, 'bot', 'this user agent is a bot, crawler or automation tool');
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (contentType !== 'application/json' && contentType !== 'text/plain') {
+      return refuse(415, 'unsupported_media_type', 'send JSON as application/json or text/plain');
+    }
     const ip = cleanIp(proxyAddr(req, trust));
     const retryAfter = await withinBudget(limiter, ip ?? 'unknown', 1);
     if (retryAfter !== undefined) return refuse(429, 'rate_limited', `more than ${opts.rateLimitPerMinute} requests a minute from this address`, retryAfter);

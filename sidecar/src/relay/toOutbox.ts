@@ -25,17 +25,9 @@ export interface RelayRules {
 }
 
 /** A request or event the relay turns down: the HTTP status, the `error` metrics count it by, and words for the sender. */
-export interface RelayRefusal {
-  kind: 'refuse';
-  status: number;
-  error: string;
-  detail: string;
-  retryAfterSeconds?: number;
-}
+export type RelayRefusal = { kind: 'refuse'; status: number; error: string; detail: string; retryAfterSeconds?: number };
 
-export function refuse(status: number, error: string, detail: string, retryAfterSeconds?: number): RelayRefusal {
-  return { kind: 'refuse', status, error, detail, retryAfterSeconds };
-}
+export const refuse = (status: number, error: string, detail: string, retryAfterSeconds?: number): RelayRefusal => ({ kind: 'refuse', status, error, detail, retryAfterSeconds });
 
 export type RelayDecision = { kind: 'store'; event: NewOutboxEvent } | { kind: 'skip'; reason: 'no_consent' } | RelayRefusal;
 

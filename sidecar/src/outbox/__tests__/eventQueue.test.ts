@@ -58,7 +58,7 @@ describe('SqliteEventQueue', () => {
     );
     const claimed = outbox.events.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 10);
     expect(claimed.map((r) => [r.eventId, r.attempts])).toEqual([['a', 1], ['b', 1]]);
-    expect(claimed[0].row).toEqual({ event: 'AddToCart', event_id: 'a', event_time: 1_732_500_000 });
+    expect(JSON.parse(claimed[0].payload)).toEqual({ event: 'AddToCart', event_id: 'a', event_time: 1_732_500_000 });
     expect(outbox.events.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 10)).toEqual([]);
     expect(outbox.events.counts().in_flight).toBe(2);
   });
@@ -111,7 +111,7 @@ describe('SqliteEventQueue', () => {
     expect(outbox.purchaseClaims.enqueueClaims([{ orderId: 1, event: purchase('p-1', 11) }, { orderId: 2, event: purchase('p-2', 20) }], 2000)).toEqual([false, false]);
     expect(outbox.purchaseClaims.settledClaims(10)).toEqual([{ orderId: 2, outcome: 'delivered' }]);
     const again = outbox.events.claim({ pixelId: PIXEL, testEventCode: '' }, 2000, 10);
-    expect(again.map((r) => [r.eventId, r.attempts, r.row.properties?.value])).toEqual([['p-1', 1, 11]]);
+    expect(again.map((r) => [r.eventId, r.attempts, JSON.parse(r.payload).properties?.value])).toEqual([['p-1', 1, 11]]);
   });
 });
 

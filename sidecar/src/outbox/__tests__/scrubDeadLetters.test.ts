@@ -118,7 +118,7 @@ describe('SqliteEventQueue.scrubDeadLetters', () => {
     outbox.events.scrubDeadLetters(2000, 100);
     expect(outbox.events.requeueDead(3000)).toBe(1);
     const [row] = outbox.events.claim(LANE, 3000, 10);
-    expect(row.row.user).toBeUndefined();
+    expect(JSON.parse(row.payload).user).toBeUndefined();
     expect(row.payload).not.toMatch(/203\.0\.113\.7|Mozilla|utm_source|search=|ttp-cookie|click-id/);
   });
 });

@@ -8,6 +8,7 @@ import { SqliteOutbox } from '../../outbox/outbox';
 import { PurchasePoller } from '../../poller/purchasePoller';
 import { createSidecar } from '../../server';
 import { StaticSettings } from '../../settings/static';
+import type { TikTokEventRow } from '../../tiktok/types';
 import { FakeOdooPurchases } from '../../poller/__tests__/fakeOdooPurchases';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../../../../tests/helpers/sidecar';
 
@@ -25,8 +26,13 @@ function post(app: Parameters<typeof request>[0], body: unknown, headers: Record
   return req.send(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
+/** Every stored event, claimed, with its row parsed. */
 function storedRows(sidecar: ReturnType<typeof testSidecar>) {
-  return sidecar.outbox.events.dueLanes(Date.now() + 1e9).flatMap((g) => sidecar.outbox.events.claim(g, Date.now() + 1e9, 1000));
+  const { events } = sidecar.outbox;
+  return events
+    .dueLanes(Date.now() + 1e9)
+    .flatMap((lane) => events.claim(lane, Date.now() + 1e9, 1000))
+    .map((e) => ({ ...e, row: JSON.parse(e.payload) as TikTokEventRow }));
 }
 
 describe('relay: accepting', () => {
