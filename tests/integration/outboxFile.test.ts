@@ -1,13 +1,16 @@
 /**
  * The outbox file as the `serve` and `dead-letters` commands meet it: a corrupt file
- * is moved aside once and the sidecar runs on a fresh one; a file it may not read is
- * left alone with a clear message; dead letters are listed without personal data.
+ * is moved aside once and the sidecar runs on a fresh one; a file it may not read, or
+ * one of a newer release, is left alone with a clear message; dead letters are listed
+ * without personal data.
  */
+import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { MIGRATIONS } from '../../sidecar/src/outbox/migrations';
 import { SqliteOutbox } from '../../sidecar/src/outbox/outbox';
 import { exited, freePort, OPS_AUTH, spawnSidecar, TEST_OPS_TOKEN, waitForHttp } from '../helpers/process';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP } from '../helpers/sidecar';
@@ -97,6 +100,22 @@ describe('the outbox file', () => {
 
     expect(code).toBe(74);
     expect(output.join('')).toMatch(/cannot open the outbox .*outbox\.sqlite: .*EACCES.*The file was left in place: check that the sidecar user can read and write it/);
+    expect(fs.readdirSync(dir)).toEqual(['outbox.sqlite']);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  }, 30_000);
+
+  it('a file of a newer release is left as it is, and the sidecar exits saying so', async () => {
+    const file = path.join(dir, 'outbox.sqlite');
+    new SqliteOutbox(file).close();
+    const db = new Database(file);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    const before = fs.readFileSync(file);
+    const output: string[] = [];
+
+    child = spawnSidecar(envFor(await freePort(), file), output, { bundled: true });
+    expect(await exited(child)).toBe(74);
+    expect(output.join('')).toContain(`the outbox ${file} has schema version ${MIGRATIONS.length + 1}, newer than this sidecar knows (${MIGRATIONS.length})`);
     expect(fs.readdirSync(dir)).toEqual(['outbox.sqlite']);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   }, 30_000);

@@ -53,27 +53,25 @@ CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (delivered_at) WHERE state = 'd
 `,
 ];
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
-
 /** The file was written by a newer release: its schema may mean things this code does not know. */
 export class OutboxTooNewError extends Error {}
 
 const versionOf = (db: Database.Database) => db.pragma('user_version', { simple: true }) as number;
 
 /**
- * Bring the file to SCHEMA_VERSION, each step with its version number in one
- * transaction. IMMEDIATE takes the write lock before the version is read again, so
- * two processes opening the same file cannot both apply a step.
+ * Bring the file to the last step's version, each step with its version number in
+ * one transaction. IMMEDIATE takes the write lock before the version is read again,
+ * so two processes opening the same file cannot both apply a step.
  */
-export function migrate(db: Database.Database, file: string): void {
+export function migrate(db: Database.Database, file: string, steps: readonly string[] = MIGRATIONS): void {
   const found = versionOf(db);
-  if (found > SCHEMA_VERSION) {
+  if (found > steps.length) {
     throw new OutboxTooNewError(
-      `the outbox ${file} has schema version ${found}, newer than this sidecar knows (${SCHEMA_VERSION}): a newer release wrote it. ` +
+      `the outbox ${file} has schema version ${found}, newer than this sidecar knows (${steps.length}): a newer release wrote it. ` +
         'Run that release (or a later one); the file was left as it is.',
     );
   }
-  MIGRATIONS.forEach((sql, i) => {
+  steps.forEach((sql, i) => {
     const version = i + 1;
     if (version <= found) return;
     db.transaction(() => {

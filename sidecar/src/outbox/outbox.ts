@@ -36,10 +36,10 @@ export class SqliteOutbox implements Outbox {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new Database(file);
     try {
+      this.db.pragma('busy_timeout = 5000');
+      migrate(this.db, file); // first: a file of a newer release is refused before anything in it changes
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-      this.db.pragma('busy_timeout = 5000');
-      migrate(this.db, file);
     } catch (err) {
       this.db.close();
       throw err;
