@@ -99,7 +99,7 @@ export class SqliteEventQueue implements EventQueue {
   /** One transaction per call, prepared once: the relay's group commit calls it every event-loop turn. */
   private readonly insertAll: (events: NewOutboxEvent[], now: number) => boolean[];
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.stmt = {
       lanes: db.prepare(`SELECT DISTINCT pixel_id AS pixelId, test_event_code AS testEventCode FROM outbox WHERE state IN ('pending', 'in_flight')`),
       // A bounded index range scan (outbox_due), in due order, whatever the backlog (a long TikTok outage).
