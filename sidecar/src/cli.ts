@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, runMode } from './config';
 import { createLogger } from './log';
 import { deadLetterReport } from './outbox/deadLetterReport';
 import { openOutbox, OutboxOpenError } from './outbox/openOutbox';
-import type { SqliteOutboxStore } from './outbox/store';
+import type { EventQueue } from './outbox/eventQueue';
 import { createSidecar } from './server';
 import { formatFindings, runDoctor } from './doctor';
 
@@ -54,14 +54,14 @@ async function serve(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-function withStore<T>(fn: (store: SqliteOutboxStore) => T): T {
+function withQueue<T>(fn: (queue: EventQueue) => T): T {
   const cfg = loadConfig();
   // Inspection only: a corrupt file is reported, never moved (`serve` does that).
-  const store = openOutbox(cfg.OUTBOX_PATH);
+  const outbox = openOutbox(cfg.OUTBOX_PATH);
   try {
-    return fn(store);
+    return fn(outbox.events);
   } finally {
-    store.close();
+    outbox.close();
   }
 }
 
@@ -77,14 +77,14 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'dead-letters':
-      withStore((store) => {
-        const letters = deadLetterReport(store.deadLetters(100));
+      withQueue((queue) => {
+        const letters = deadLetterReport(queue.deadLetters(100));
         if (letters.length) console.table(letters);
         else console.log('no dead letters');
       });
       return;
     case 'requeue-dead':
-      withStore((store) => console.log(`${store.requeueDead(Date.now())} dead letters queued again`));
+      withQueue((queue) => console.log(`${queue.requeueDead(Date.now())} dead letters queued again`));
       return;
     case 'help':
     case '--help':

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { OutboxStore } from './outbox/store';
+import type { EventQueue } from './outbox/eventQueue';
 
 /** What the lane gauge reads of each dispatcher lane. */
 interface LaneGaugeSource {
@@ -70,7 +70,7 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
-  private outbox?: OutboxStore;
+  private outbox?: Pick<EventQueue, 'counts'>;
   private lanes?: () => readonly LaneGaugeSource[];
   readonly queueDepth: Gauge<'state'>;
   readonly lanePaused: Gauge<'pixel' | 'reason'>;
@@ -103,8 +103,8 @@ export class Metrics {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
-  watchOutbox(store: OutboxStore): void {
-    this.outbox = store;
+  watchOutbox(queue: Pick<EventQueue, 'counts'>): void {
+    this.outbox = queue;
   }
 
   readonly outboxCorrupt = new Counter({

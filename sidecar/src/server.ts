@@ -8,7 +8,8 @@ import { createLogger } from './log';
 import { Metrics } from './metrics';
 import { GroupCommitWriter } from './outbox/groupCommit';
 import { openOutbox } from './outbox/openOutbox';
-import type { NewOutboxEvent, OutboxStore } from './outbox/store';
+import type { NewOutboxEvent } from './outbox/eventQueue';
+import type { Outbox } from './outbox/outbox';
 import { OutboxWriteHealth } from './outbox/writeHealth';
 import { metricsClosed, opsAccess, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
 import { createRelayHandler } from './relay/handler';
@@ -26,7 +27,7 @@ export interface SidecarParts {
   /** Replaces the Odoo connection made from ODOO_* variables (tests). */
   odoo?: () => Promise<OdooTransport>;
   settings?: SettingsSource;
-  store?: OutboxStore;
+  outbox?: Outbox;
   client?: EventsApiClient;
   metrics?: Metrics;
 }
@@ -36,7 +37,7 @@ export interface Sidecar {
   app: Express;
   /** The whole HTTP surface: the relay path, then everything else through `app`. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
-  store: OutboxStore;
+  outbox: Outbox;
   dispatcher: Dispatcher;
   poller?: PurchasePoller;
   settings: SettingsSource;
@@ -71,8 +72,8 @@ export function httpServerTimeouts(cfg: Pick<Env, 'RELAY_BODY_TIMEOUT_MS'>) {
 export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const log = parts.log ?? createLogger(cfg.LOG_LEVEL);
   const metrics = parts.metrics ?? new Metrics({ defaultMetrics: true });
-  const store =
-    parts.store ?? openOutbox(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC }, { log, onMovedAside: () => metrics.outboxCorrupt.inc() });
+  const outbox =
+    parts.outbox ?? openOutbox(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC }, { log, onMovedAside: () => metrics.outboxCorrupt.inc() });
   const connector =
     cfg.ODOO_URL && !parts.odoo
       ? new OdooConnector(
@@ -81,13 +82,14 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
         )
       : undefined;
   const odoo = parts.odoo ?? (connector ? odooCalls(connector) : undefined);
-  const odooSettings = odoo && !parts.settings ? new OdooSettingsSource(odoo, log, cfg.SETTINGS_REFRESH_SECONDS * 1000, store) : undefined;
+  const odooSettings = odoo && !parts.settings ? new OdooSettingsSource(odoo, log, cfg.SETTINGS_REFRESH_SECONDS * 1000, outbox.settingsSnapshot) : undefined;
   const settings = parts.settings ?? odooSettings ?? new StaticSettings(settingsFromEnv(cfg));
   const client = parts.client ?? new HttpEventsApiClient({ baseUrl: cfg.TIKTOK_API_BASE_URL, timeoutMs: cfg.TIKTOK_TIMEOUT_MS });
-  metrics.watchOutbox(store);
+  const queue = outbox.events;
+  metrics.watchOutbox(queue);
 
   const dispatcher = new Dispatcher(
-    { store, client, settings, metrics, log },
+    { queue, client, settings, metrics, log },
     {
       maxBatchSize: cfg.DISPATCH_MAX_BATCH,
       lingerMs: cfg.DISPATCH_LINGER_MS,
@@ -97,15 +99,15 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       idleMs: 1000,
     },
   );
-  const writer = new GroupCommitWriter(store, Date.now, () => dispatcher.wake());
+  const writer = new GroupCommitWriter(queue, Date.now, () => dispatcher.wake());
   const poller = odoo
     ? new PurchasePoller(
-        { odoo, settings, store, log, onEnqueued: () => dispatcher.wake() },
+        { odoo, settings, purchaseClaims: outbox.purchaseClaims, log, onEnqueued: () => dispatcher.wake() },
         { intervalMs: cfg.POLL_INTERVAL_SECONDS * 1000, leaseSeconds: cfg.PURCHASE_LEASE_SECONDS, batchSize: 50, maxBackoffMs: 60_000 },
       )
     : undefined;
   let accepting = true;
-  const writeHealth = new OutboxWriteHealth(() => store.probeWrite(Date.now()));
+  const writeHealth = new OutboxWriteHealth(() => outbox.probeWrite(Date.now()));
   const enqueue = (events: NewOutboxEvent[]) =>
     writer.enqueue(events).then(
       (result) => {
@@ -123,7 +125,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   app.set('trust proxy', cfg.TRUST_PROXY);
   app.set('etag', false);
   const relay = createRelayHandler(
-    { settings, enqueue, waitingCount: (pixelId, limit) => store.waitingCount(pixelId, limit), metrics, log, isAccepting: () => accepting },
+    { settings, enqueue, waitingCount: (pixelId, limit) => queue.waitingCount(pixelId, limit), metrics, log, isAccepting: () => accepting },
     {
       path: cfg.RELAY_PATH,
       maxBodyBytes: cfg.RELAY_MAX_BODY_BYTES,
@@ -158,7 +160,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       return {
         mode: runMode(cfg),
         pixels: settings.all().length,
-        outbox: store.counts(),
+        outbox: queue.counts(),
         memoryMb: { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) },
       };
     },
@@ -173,7 +175,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     let scrubbed = 0;
     try {
       for (let changed = SCRUB_BATCH; changed === SCRUB_BATCH && accepting; ) {
-        changed = store.scrubDeadLetters(deadBefore, SCRUB_BATCH);
+        changed = queue.scrubDeadLetters(deadBefore, SCRUB_BATCH);
         scrubbed += changed;
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -191,7 +193,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   return {
     app,
     handler,
-    store,
+    outbox,
     dispatcher,
     poller,
     settings,
@@ -204,7 +206,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       poller?.start();
       const prune = () => {
         const before = Date.now() - retentionMs;
-        const removed = store.prune(before);
+        const removed = queue.prune(before);
         if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
         void scrubDeadLetters(before);
       };
@@ -234,7 +236,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       // Report what TikTok settled during the flush, so Odoo does not hand it out again.
       await poller?.reportSettled().catch(() => undefined);
       connector?.close();
-      store.close();
+      outbox.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { loadConfig, type Env } from '../../sidecar/src/config';
 import { Metrics } from '../../sidecar/src/metrics';
-import { SqliteOutboxStore } from '../../sidecar/src/outbox/store';
+import { SqliteOutbox } from '../../sidecar/src/outbox/outbox';
 import { createSidecar, type Sidecar } from '../../sidecar/src/server';
 import { StaticSettings } from '../../sidecar/src/settings/static';
 import type { WebsiteSettings } from '../../sidecar/src/settings/types';
@@ -33,7 +33,7 @@ export function testSidecar(opts: { env?: Record<string, string>; websites?: Web
   const sidecar = createSidecar(cfg, {
     log: pino({ level: 'silent' }),
     metrics: new Metrics(),
-    store: new SqliteOutboxStore(cfg.OUTBOX_PATH),
+    outbox: new SqliteOutbox(cfg.OUTBOX_PATH),
     settings: new StaticSettings(opts.websites ?? [website()]),
     client: opts.client,
   });

@@ -56,7 +56,7 @@ describe('relay → outbox → Events API (fake), over real HTTP', () => {
     expect(new Set(deliveredIds())).toEqual(new Set(events.map((e) => e.event_id)));
     expect(api.requests.length).toBeLessThan(20);
     expect(api.delivered[0]).toMatchObject({ pixelId: PIXEL, row: { event: 'AddToCart', properties: { currency: 'USD', value: 675 } } });
-    await until(() => sidecar.store.counts().delivered === 200);
+    await until(() => sidecar.outbox.events.counts().delivered === 200);
   });
 
   it('parks only the row TikTok rejects and delivers the rest of its batch', async () => {
@@ -68,9 +68,9 @@ describe('relay → outbox → Events API (fake), over real HTTP', () => {
     await start({ env: { DISPATCH_LINGER_MS: '200' } });
     const events = Array.from({ length: 40 }, (_, i) => relayEvent({ event_id: i === 17 ? 'poison' : `good-${i}` }));
     await relay(events);
-    await until(() => api.delivered.length === 39 && sidecar.store.counts().dead === 1);
+    await until(() => api.delivered.length === 39 && sidecar.outbox.events.counts().dead === 1);
     expect(deliveredIds()).not.toContain('poison');
-    expect(sidecar.store.deadLetters(10)).toEqual([
+    expect(sidecar.outbox.events.deadLetters(10)).toEqual([
       expect.objectContaining({ eventId: 'poison', errorCode: 40002, lastError: expect.stringContaining('content_id unknown') }),
     ]);
     expect(api.requests.filter((r) => r.code === 40002).length).toBeGreaterThan(1);
@@ -84,11 +84,11 @@ describe('relay → outbox → Events API (fake), over real HTTP', () => {
     api.enqueueFaults('slow', 1);
     const events = Array.from({ length: 5 }, (_, i) => relayEvent({ event_id: `retry-${i}` }));
     await relay(events);
-    await until(() => sidecar.store.counts().delivered === 5, 15_000);
+    await until(() => sidecar.outbox.events.counts().delivered === 5, 15_000);
     expect(api.requests.filter((r) => r.fault).map((r) => r.fault)).toEqual(['rate_limit', 'rate_limit', 'server_error', 'drop', 'slow']);
     // Every attempt carried the same ids: what TikTok accepted is exactly what the browser sent.
     expect(new Set(deliveredIds())).toEqual(new Set(events.map((e) => e.event_id)));
-    expect(sidecar.store.counts().dead).toBe(0);
+    expect(sidecar.outbox.events.counts().dead).toBe(0);
   });
 
   it('sends test-event-code traffic one event per request, with the code', async () => {
@@ -101,9 +101,9 @@ describe('relay → outbox → Events API (fake), over real HTTP', () => {
   it('keeps events waiting, not dead, when TikTok refuses the token', async () => {
     await start({ websites: [website({ accessToken: 'wrong-token-000000' })] });
     await relay([relayEvent({ event_id: 'tok-1' })]);
-    await until(() => api.requests.length === 1 && sidecar.store.counts().pending === 1);
+    await until(() => api.requests.length === 1 && sidecar.outbox.events.counts().pending === 1);
     expect(api.requests[0].code).toBe(40105);
-    expect(sidecar.store.counts()).toMatchObject({ pending: 1, dead: 0, delivered: 0 });
+    expect(sidecar.outbox.events.counts()).toMatchObject({ pending: 1, dead: 0, delivered: 0 });
   });
 
   it('flushes what is due when stopped', async () => {
@@ -146,7 +146,7 @@ describe('events too old for TikTok', () => {
     const api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN } });
     const sidecar = testSidecar({ env: { DISPATCH_LINGER_MS: '10' }, client: new HttpEventsApiClient({ baseUrl: api.baseUrl, timeoutMs: 1000 }) });
     const eightDaysAgo = Math.floor(Date.now() / 1000) - 8 * 86400;
-    sidecar.store.enqueue(
+    sidecar.outbox.events.enqueue(
       [
         { pixelId: PIXEL, event: 'AddToCart', eventId: 'stale-1', source: 'browser', row: { event: 'AddToCart', event_id: 'stale-1', event_time: eightDaysAgo } },
         { pixelId: PIXEL, event: 'AddToCart', eventId: 'fresh-1', source: 'browser', row: { event: 'AddToCart', event_id: 'fresh-1', event_time: eightDaysAgo + 8 * 86400 } },
@@ -155,9 +155,9 @@ describe('events too old for TikTok', () => {
     );
     await sidecar.start();
     try {
-      await until(() => sidecar.store.counts().dead === 1 && api.delivered.length === 1);
+      await until(() => sidecar.outbox.events.counts().dead === 1 && api.delivered.length === 1);
       expect(api.delivered[0].row.event_id).toBe('fresh-1');
-      expect(sidecar.store.deadLetters(5)[0]).toMatchObject({ eventId: 'stale-1', lastError: expect.stringContaining('older than 7 days') });
+      expect(sidecar.outbox.events.deadLetters(5)[0]).toMatchObject({ eventId: 'stale-1', lastError: expect.stringContaining('older than 7 days') });
     } finally {
       await sidecar.stop();
       await api.close();

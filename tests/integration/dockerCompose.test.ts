@@ -300,7 +300,7 @@ describe('sidecar/Dockerfile', () => {
     const healthcheck = find(runtime, 'HEALTHCHECK');
     const argv = execForm(healthcheck[0].slice(healthcheck[0].indexOf('CMD')));
     const sidecar = testSidecar();
-    const sqlite = (sidecar.store as unknown as { db: { pragma(sql: string): unknown } }).db;
+    const sqlite = (sidecar.outbox as unknown as { db: { pragma(sql: string): unknown } }).db;
     const port = await sidecar.start();
     try {
       // The outbox file turns read-only (a remount, a failing disk): the probe write of an idle sidecar fails.

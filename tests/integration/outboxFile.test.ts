@@ -1,14 +1,17 @@
 /**
  * The outbox file as the `serve` and `dead-letters` commands meet it: a corrupt file
- * is moved aside once and the sidecar runs on a fresh one; a file it may not read is
- * left alone with a clear message; dead letters are listed without personal data.
+ * is moved aside once and the sidecar runs on a fresh one; a file it may not read, or
+ * one of a newer release, is left alone with a clear message; dead letters are listed
+ * without personal data.
  */
+import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { SqliteOutboxStore } from '../../sidecar/src/outbox/store';
+import { MIGRATIONS } from '../../sidecar/src/outbox/migrations';
+import { SqliteOutbox } from '../../sidecar/src/outbox/outbox';
 import { exited, freePort, OPS_AUTH, spawnSidecar, TEST_OPS_TOKEN, waitForHttp } from '../helpers/process';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP } from '../helpers/sidecar';
 
@@ -84,9 +87,9 @@ describe('the outbox file', () => {
 
   it('a file the sidecar may not read is left in place, and the sidecar exits saying why', async () => {
     const file = path.join(dir, 'outbox.sqlite');
-    const store = new SqliteOutboxStore(file);
-    store.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
-    store.close();
+    const outbox = new SqliteOutbox(file);
+    outbox.events.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
+    outbox.close();
     const before = fs.readFileSync(file);
     fs.chmodSync(file, 0o000);
     const output: string[] = [];
@@ -101,9 +104,25 @@ describe('the outbox file', () => {
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   }, 30_000);
 
+  it('a file of a newer release is left as it is, and the sidecar exits saying so', async () => {
+    const file = path.join(dir, 'outbox.sqlite');
+    new SqliteOutbox(file).close();
+    const db = new Database(file);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    const before = fs.readFileSync(file);
+    const output: string[] = [];
+
+    child = spawnSidecar(envFor(await freePort(), file), output, { bundled: true });
+    expect(await exited(child)).toBe(74);
+    expect(output.join('')).toContain(`the outbox ${file} has schema version ${MIGRATIONS.length + 1}, newer than this sidecar knows (${MIGRATIONS.length})`);
+    expect(fs.readdirSync(dir)).toEqual(['outbox.sqlite']);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  }, 30_000);
+
   it('dead-letters lists code and message, never a payload', async () => {
     const file = path.join(dir, 'outbox.sqlite');
-    const store = new SqliteOutboxStore(file);
+    const outbox = new SqliteOutbox(file);
     const row = {
       event: 'CompleteRegistration',
       event_id: 'dead-1',
@@ -111,10 +130,10 @@ describe('the outbox file', () => {
       user: { email: 'e'.repeat(64), phone: 'f'.repeat(64), ip: '192.0.2.44', user_agent: 'Mozilla/5.0 Gecko/20100101 Firefox/133.0', ttclid: 'E.C.P.secret-click' },
       page: { url: 'https://shop.example/web/signup?redirect=/my/account&login=jane%40example.com' },
     };
-    store.enqueue([{ pixelId: PIXEL, event: row.event, eventId: row.event_id, source: 'browser', row }], 1000);
-    const [claimed] = store.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 1);
-    store.markDead([claimed.id], 40002, 'Invalid value for user.email (jane@example.com)', 2000);
-    store.close();
+    outbox.events.enqueue([{ pixelId: PIXEL, event: row.event, eventId: row.event_id, source: 'browser', row }], 1000);
+    const [claimed] = outbox.events.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 1);
+    outbox.events.markDead([claimed.id], 40002, 'Invalid value for user.email (jane@example.com)', 2000);
+    outbox.close();
     const output: string[] = [];
 
     child = spawnSidecar({ OUTBOX_PATH: file, LOG_LEVEL: 'info' }, output, { bundled: true, command: ['dead-letters'] });

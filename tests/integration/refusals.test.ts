@@ -3,7 +3,7 @@ import pino from 'pino';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../sidecar/src/config';
 import { Metrics } from '../../sidecar/src/metrics';
-import { SqliteOutboxStore } from '../../sidecar/src/outbox/store';
+import { SqliteOutbox } from '../../sidecar/src/outbox/outbox';
 import { createSidecar } from '../../sidecar/src/server';
 import { StaticSettings } from '../../sidecar/src/settings/static';
 import { HttpEventsApiClient } from '../../sidecar/src/tiktok/client';
@@ -73,20 +73,20 @@ describe('request-level refusals from TikTok, over real HTTP', () => {
     const events = Array.from({ length: EVENTS }, (_, i) => relayEvent({ event_id: `${fault}-${i}` }));
     await relay(port, events);
 
-    const store = sidecar!.store;
-    await until(() => lane()?.state === 'paused' && store.counts().pending === EVENTS);
+    const queue = sidecar!.outbox.events;
+    await until(() => lane()?.state === 'paused' && queue.counts().pending === EVENTS);
     expect(lane()).toMatchObject({ state: 'paused', reason, code });
     await new Promise((r) => setTimeout(r, REFUSAL_HELD_MS));
     const refusedRequests = api.requests.length;
     expect(refusedRequests).toBeLessThanOrEqual(MAX_REQUESTS_WHILE_REFUSED);
     expect(api.delivered).toHaveLength(0);
-    expect(store.counts()).toMatchObject({ dead: 0, delivered: 0 });
+    expect(queue.counts()).toMatchObject({ dead: 0, delivered: 0 });
     expect(await sidecar!.metrics.registry.metrics()).toContain(`tiktok_lane_paused{pixel="${PIXEL}",reason="${reason}"} 1`);
 
     api.setStickyFault();
-    await until(() => store.counts().delivered === EVENTS);
+    await until(() => queue.counts().delivered === EVENTS);
     expect(new Set(api.delivered.map((d) => d.row.event_id))).toEqual(new Set(events.map((e) => e.event_id)));
-    expect(store.counts().dead).toBe(0);
+    expect(queue.counts().dead).toBe(0);
     expect(lane()?.state).toBe('running');
     expect(api.requests.length - refusedRequests).toBeLessThanOrEqual(4);
   });
@@ -96,10 +96,10 @@ describe('request-level refusals from TikTok, over real HTTP', () => {
     const port = await start();
     const events = Array.from({ length: EVENTS }, (_, i) => relayEvent({ event_id: `large-${i}` }));
     await relay(port, events);
-    const store = sidecar!.store;
-    await until(() => store.counts().delivered === EVENTS);
+    const queue = sidecar!.outbox.events;
+    await until(() => queue.counts().delivered === EVENTS);
     expect(new Set(api.delivered.map((d) => d.row.event_id)).size).toBe(EVENTS);
-    expect(store.counts().dead).toBe(0);
+    expect(queue.counts().dead).toBe(0);
     expect(api.requests.filter((r) => r.status === 413).every((r) => r.rows > 25)).toBe(true);
     expect(api.requests.filter((r) => r.code === 0).every((r) => r.rows <= 25)).toBe(true);
     expect(api.requests.length).toBeLessThanOrEqual(MAX_REQUESTS_WHILE_REFUSED);
@@ -126,15 +126,15 @@ describe('a wrong TIKTOK_API_BASE_URL', () => {
     const sidecar = createSidecar(cfg, {
       log,
       metrics: new Metrics(),
-      store: new SqliteOutboxStore(':memory:'),
+      outbox: new SqliteOutbox(':memory:'),
       settings: new StaticSettings([website({ accessToken: TOKEN })]),
     });
     const port = await sidecar.start();
     try {
       await relay(port, Array.from({ length: 60 }, (_, i) => relayEvent({ event_id: `url-${i}` })));
-      await until(() => sidecar.dispatcher.laneStates()[0]?.state === 'paused' && sidecar.store.counts().pending === 60);
+      await until(() => sidecar.dispatcher.laneStates()[0]?.state === 'paused' && sidecar.outbox.events.counts().pending === 60);
       expect(sidecar.dispatcher.laneStates()[0]).toMatchObject({ reason: 'wrong_base_url', code: 404, message: `HTTP 404 from ${wrongBase}/v1.3/event/track/` });
-      expect(sidecar.store.counts().dead).toBe(0);
+      expect(sidecar.outbox.events.counts().dead).toBe(0);
       const paused = lines.filter((l) => l.msg.includes('lane paused'));
       expect(paused).toHaveLength(1);
       expect(paused[0].msg).toContain(`${wrongBase}/v1.3/event/track/`);

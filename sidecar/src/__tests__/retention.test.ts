@@ -7,7 +7,7 @@ import { PIXEL, website } from '../../../tests/helpers/sidecar';
 import { loadConfig } from '../config';
 import { createLogger } from '../log';
 import { Metrics } from '../metrics';
-import { SqliteOutboxStore } from '../outbox/store';
+import { SqliteOutbox } from '../outbox/outbox';
 import { createSidecar } from '../server';
 import { StaticSettings } from '../settings/static';
 
@@ -21,7 +21,7 @@ describe('retention pass at start', () => {
 
   it('scrubs dead letters older than OUTBOX_RETENTION_HOURS and logs how many, without their content', async () => {
     const file = path.join(dir, 'outbox.sqlite');
-    const seed = new SqliteOutboxStore(file);
+    const seed = new SqliteOutbox(file);
     const now = Date.now();
     const row = (id: string) => ({
       event: 'ViewContent',
@@ -30,14 +30,14 @@ describe('retention pass at start', () => {
       user: { email: EMAIL_HASH, ip: '198.51.100.23', user_agent: 'Mozilla/5.0 Firefox/133.0' },
       page: { url: 'https://shop.example/shop/desk?utm_campaign=spring' },
     });
-    seed.enqueue(
+    seed.events.enqueue(
       ['old-1', 'old-2', 'recent'].map((id) => ({ pixelId: PIXEL, event: 'ViewContent', eventId: id, source: 'browser' as const, row: row(id) })),
       now - 3 * HOUR,
     );
-    const claimed = seed.claim({ pixelId: PIXEL, testEventCode: '' }, now, 10);
+    const claimed = seed.events.claim({ pixelId: PIXEL, testEventCode: '' }, now, 10);
     const id = (eventId: string) => claimed.find((r) => r.eventId === eventId)!.id;
-    seed.markDead([id('old-1'), id('old-2')], 40002, 'Invalid parameter', now - 2 * HOUR);
-    seed.markDead([id('recent')], 40002, 'Invalid parameter', now - HOUR / 2);
+    seed.events.markDead([id('old-1'), id('old-2')], 40002, 'Invalid parameter', now - 2 * HOUR);
+    seed.events.markDead([id('recent')], 40002, 'Invalid parameter', now - HOUR / 2);
     seed.close();
 
     const lines: string[] = [];
@@ -46,7 +46,7 @@ describe('retention pass at start', () => {
     const sidecar = createSidecar(cfg, {
       log: createLogger('info', sink),
       metrics: new Metrics(),
-      store: new SqliteOutboxStore(file),
+      outbox: new SqliteOutbox(file),
       settings: new StaticSettings([website()]),
     });
     await sidecar.start();

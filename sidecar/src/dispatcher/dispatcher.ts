@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
-import type { OutboxRow, OutboxStore } from '../outbox/store';
+import type { ClaimedEvent, EventQueue, LaneKey } from '../outbox/eventQueue';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import { classifyCode, type RetryCause, type RowFailure, type SendOutcome } from '../tiktok/outcome';
 import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
 import { MAX_EVENT_AGE_SECONDS } from '../tiktok/validate';
-import { Lanes, type LaneKey, type LanePauseReason, type LaneProblem, type LaneState } from './lanes';
+import { Lanes, type LanePauseReason, type LaneProblem, type LaneState } from './lanes';
 import {
   backoffDelay,
   batchLimit,
@@ -35,8 +35,11 @@ export interface DispatcherOptions extends BatchPolicy {
   idleMs: number;
 }
 
+/** What the dispatcher does with the queue: claim due events and mark how each send ended. */
+export type DispatchQueue = Pick<EventQueue, 'releaseInFlight' | 'dueLanes' | 'claim' | 'markDelivered' | 'markRetry' | 'markDead' | 'markPaused' | 'nextAttemptAt'>;
+
 export interface DispatcherDeps {
-  store: OutboxStore;
+  queue: DispatchQueue;
   client: EventsApiClient;
   settings: SettingsSource;
   metrics: Metrics;
@@ -109,7 +112,7 @@ export class Dispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const released = this.deps.store.releaseInFlight();
+    const released = this.deps.queue.releaseInFlight();
     if (released > 0) this.deps.log.info({ released }, 'outbox: events left in flight by a previous run are pending again');
     this.loop = this.run();
   }
@@ -142,7 +145,7 @@ export class Dispatcher {
   /** Work a drain can do: requests in flight, or due events of a lane that is not paused. */
   private hasDueWork(): boolean {
     const now = this.clock();
-    return this.inFlight.size > 0 || this.deps.store.dueGroups(now).some((g) => !this.lanes.isPaused(g, now, this.tokenOf(g.pixelId)));
+    return this.inFlight.size > 0 || this.deps.queue.dueLanes(now).some((g) => !this.lanes.isPaused(g, now, this.tokenOf(g.pixelId)));
   }
 
   private async run(): Promise<void> {
@@ -163,13 +166,13 @@ export class Dispatcher {
   private async tick(): Promise<number> {
     const now = this.clock();
     let launched = 0;
-    for (const group of this.deps.store.dueGroups(now)) {
+    for (const due of this.deps.queue.dueLanes(now)) {
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) break;
-      if (!this.lanes.mayLaunch(group, now, this.tokenOf(group.pixelId))) continue;
-      if (!isLaneReady(group, now, this.opts, this.draining)) continue;
-      const rows = await this.claimInSlices(group, now, batchLimit(group, this.opts));
+      if (!this.lanes.mayLaunch(due, now, this.tokenOf(due.pixelId))) continue;
+      if (!isLaneReady(due, now, this.opts, this.draining)) continue;
+      const rows = await this.claimInSlices(due, now, batchLimit(due, this.opts));
       if (rows.length === 0) continue;
-      const lane: LaneKey = { pixelId: group.pixelId, testEventCode: group.testEventCode };
+      const lane: LaneKey = { pixelId: due.pixelId, testEventCode: due.testEventCode };
       this.lanes.launched(lane);
       this.track(this.deliver(lane, rows).finally(() => this.lanes.settled(lane)));
       launched += 1;
@@ -181,10 +184,10 @@ export class Dispatcher {
    * Claim a batch a slice at a time, yielding to the event loop between slices: one
    * 1,000-row claim would hold the relay's thread long enough to show in its p99.
    */
-  private async claimInSlices(group: LaneKey, now: number, limit: number): Promise<OutboxRow[]> {
-    const rows: OutboxRow[] = [];
+  private async claimInSlices(lane: LaneKey, now: number, limit: number): Promise<ClaimedEvent[]> {
+    const rows: ClaimedEvent[] = [];
     while (rows.length < limit) {
-      const slice = this.deps.store.claim(group, now, Math.min(CLAIM_SLICE, limit - rows.length));
+      const slice = this.deps.queue.claim(lane, now, Math.min(CLAIM_SLICE, limit - rows.length));
       rows.push(...slice);
       if (slice.length < CLAIM_SLICE) break;
       await yieldToEventLoop();
@@ -197,7 +200,7 @@ export class Dispatcher {
   }
 
   private nextWakeDelay(): number {
-    const next = this.deps.store.nextAttemptAt();
+    const next = this.deps.queue.nextAttemptAt();
     const untilDue = next === undefined ? this.opts.idleMs : next - this.clock();
     // A lane that is due but not full waits for its linger time; poll at a fraction of it.
     return Math.max(5, Math.min(this.opts.idleMs, Math.max(untilDue, this.opts.lingerMs / 4)));
@@ -213,7 +216,7 @@ export class Dispatcher {
     this.inFlight.add(tracked);
   }
 
-  private async deliver(lane: LaneKey, claimed: OutboxRow[]): Promise<void> {
+  private async deliver(lane: LaneKey, claimed: ClaimedEvent[]): Promise<void> {
     const token = this.tokenOf(lane.pixelId);
     if (!token) {
       // Usually a start while Odoo is down: the token arrives with the next settings read.
@@ -228,14 +231,14 @@ export class Dispatcher {
    * Rows were validated when they entered the outbox; only their age changes while
    * they wait (a long outage). Too old for TikTok: parked with the reason.
    */
-  private parkInvalid(rows: OutboxRow[]): OutboxRow[] {
+  private parkInvalid(rows: ClaimedEvent[]): ClaimedEvent[] {
     const oldest = unixSeconds(this.clock()) - MAX_EVENT_AGE_SECONDS;
     const expired = rows.filter((r) => r.eventTime < oldest);
     if (expired.length) this.park(expired, null, `not sent: older than ${MAX_EVENT_AGE_SECONDS / 86400} days, TikTok would refuse it`);
     return expired.length ? rows.filter((r) => r.eventTime >= oldest) : rows;
   }
 
-  private async send(to: Target, rows: OutboxRow[]): Promise<SendOutcome> {
+  private async send(to: Target, rows: ClaimedEvent[]): Promise<SendOutcome> {
     const { client, metrics } = this.deps;
     const request = serializeTrackRequest(to.pixelId, rows.map((r) => r.payload), to.testEventCode || undefined);
     metrics.batchSize.observe(rows.length);
@@ -244,12 +247,12 @@ export class Dispatcher {
     return outcome;
   }
 
-  private async sendAndSettle(to: Target, rows: OutboxRow[], at: Bisection): Promise<void> {
+  private async sendAndSettle(to: Target, rows: ClaimedEvent[], at: Bisection): Promise<void> {
     if (this.holdIfPaused(to, rows)) return;
     await this.settle(to, rows, await this.send(to, rows), at);
   }
 
-  private async settle(to: Target, rows: OutboxRow[], outcome: SendOutcome, at: Bisection): Promise<void> {
+  private async settle(to: Target, rows: ClaimedEvent[], outcome: SendOutcome, at: Bisection): Promise<void> {
     switch (outcome.kind) {
       case 'delivered':
         return this.markDelivered(to, rows);
@@ -272,7 +275,7 @@ export class Dispatcher {
    * one row of the batch, sent alone, decides. Refused alike too: the lane pauses
    * and every row waits. Otherwise bisection goes on down to the bad rows.
    */
-  private async bisect(to: Target, rows: OutboxRow[], refusal: Refusal, at: Bisection): Promise<void> {
+  private async bisect(to: Target, rows: ClaimedEvent[], refusal: Refusal, at: Bisection): Promise<void> {
     if (rows.length === 1) return this.refuseOneRow(to, rows[0], refusal, at);
     if (this.holdIfPaused(to, rows)) return;
     const [left, right] = splitInHalves(rows);
@@ -295,9 +298,9 @@ export class Dispatcher {
 
   private async sampleOneRow(
     to: Target,
-    rows: OutboxRow[],
-    left: [OutboxRow[], SendOutcome],
-    right: [OutboxRow[], SendOutcome],
+    rows: ClaimedEvent[],
+    left: [ClaimedEvent[], SendOutcome],
+    right: [ClaimedEvent[], SendOutcome],
     refusal: Refusal,
     at: Bisection,
   ): Promise<void> {
@@ -321,7 +324,7 @@ export class Dispatcher {
    * batch of one refused exactly as the previous one was, with nothing delivered
    * in between, looks like a refusal of every event: the lane pauses instead.
    */
-  private refuseOneRow(to: Target, row: OutboxRow, refusal: Refusal, at: Bisection): void {
+  private refuseOneRow(to: Target, row: ClaimedEvent, refusal: Refusal, at: Bisection): void {
     if (at.whole && !at.rowSpecific) {
       if (this.lanes.repeatsSingleRefusal(to, refusal)) return this.pauseLane(to, [row], systemic(refusal));
       this.lanes.rememberSingleRefusal(to, refusal);
@@ -330,7 +333,7 @@ export class Dispatcher {
   }
 
   /** 413: halves until the batch fits; a single row that still does not is a dead letter. */
-  private async splitTooLarge(to: Target, rows: OutboxRow[], status: number, message: string, at: Bisection): Promise<void> {
+  private async splitTooLarge(to: Target, rows: ClaimedEvent[], status: number, message: string, at: Bisection): Promise<void> {
     if (rows.length === 1) {
       this.park(rows, status, `too large to send even alone (HTTP ${status}): ${message}`);
       return;
@@ -344,7 +347,7 @@ export class Dispatcher {
    * when its code says so, else a dead letter. Every row named alike is a refusal
    * of the request: the lane pauses.
    */
-  private async settlePartial(to: Target, rows: OutboxRow[], failures: RowFailure[], at: Bisection): Promise<void> {
+  private async settlePartial(to: Target, rows: ClaimedEvent[], failures: RowFailure[], at: Bisection): Promise<void> {
     const { failed, unmatched } = matchFailures(rows, failures);
     if (unmatched > 0) {
       this.deps.log.warn({ pixelId: to.pixelId, unmatched, events: rows.length }, 'dispatcher: TikTok answered 20001 naming events that are not in the batch; those entries are ignored');
@@ -362,13 +365,13 @@ export class Dispatcher {
     }
   }
 
-  private async markDelivered(to: Target, rows: OutboxRow[]): Promise<void> {
+  private async markDelivered(to: Target, rows: ClaimedEvent[]): Promise<void> {
     if (rows.length === 0) return;
-    const { store, metrics, log } = this.deps;
+    const { queue, metrics, log } = this.deps;
     const now = this.clock();
     const ids = rows.map((r) => r.id);
     for (let i = 0; i < ids.length; i += CLAIM_SLICE) {
-      store.markDelivered(ids.slice(i, i + CLAIM_SLICE), now);
+      queue.markDelivered(ids.slice(i, i + CLAIM_SLICE), now);
       if (i + CLAIM_SLICE < ids.length) await yieldToEventLoop();
     }
     for (const r of rows) {
@@ -381,10 +384,10 @@ export class Dispatcher {
     }
   }
 
-  private retry(to: Target, rows: OutboxRow[], cause: RetryCause, detail: string): void {
-    const { store, metrics, log } = this.deps;
+  private retry(to: Target, rows: ClaimedEvent[], cause: RetryCause, detail: string): void {
+    const { queue, metrics, log } = this.deps;
     const attempts = Math.max(...rows.map((r) => r.attempts));
-    store.markRetry(rows.map((r) => r.id), this.clock() + backoffDelay(attempts, this.opts.backoff, this.random), `${cause}: ${detail}`);
+    queue.markRetry(rows.map((r) => r.id), this.clock() + backoffDelay(attempts, this.opts.backoff, this.random), cause, detail);
     metrics.retried.inc({ reason: cause }, rows.length);
     log.warn({ pixelId: to.pixelId, events: rows.length, attempts, cause, detail }, 'dispatcher: batch will be retried');
   }
@@ -393,11 +396,11 @@ export class Dispatcher {
    * Pause the lane for a problem of the request and keep the rows pending without
    * counting an attempt. One log line per problem, not per batch or probe.
    */
-  private pauseLane(to: Target, rows: OutboxRow[], problem: LaneProblem): void {
-    const { store, metrics, log } = this.deps;
+  private pauseLane(to: Target, rows: ClaimedEvent[], problem: LaneProblem): void {
+    const { queue, metrics, log } = this.deps;
     const now = this.clock();
     const { fresh, until } = this.lanes.pause(to, problem, now, to.token);
-    store.markPaused(rows.map((r) => r.id), this.lanes.holdUntil(to, now) ?? until, `lane paused (${problem.reason}): ${problem.message}`);
+    queue.markPaused(rows.map((r) => r.id), this.lanes.holdUntil(to, now) ?? until, `lane paused (${problem.reason}): ${problem.message}`);
     const fields = {
       pixelId: to.pixelId,
       testEventCode: to.testEventCode || undefined,
@@ -421,15 +424,15 @@ export class Dispatcher {
   }
 
   /** Another batch of the lane met a request-level problem meanwhile: these rows wait with the lane, unsent. */
-  private holdIfPaused(to: Target, rows: OutboxRow[]): boolean {
+  private holdIfPaused(to: Target, rows: ClaimedEvent[]): boolean {
     if (!this.pausedNow(to)) return false;
     const now = this.clock();
-    this.deps.store.markPaused(rows.map((r) => r.id), this.lanes.holdUntil(to, now) ?? now, 'lane paused');
+    this.deps.queue.markPaused(rows.map((r) => r.id), this.lanes.holdUntil(to, now) ?? now, 'lane paused');
     return true;
   }
 
-  private park(rows: OutboxRow[], code: number | null, message: string): void {
-    this.deps.store.markDead(rows.map((r) => r.id), code, message, this.clock());
+  private park(rows: ClaimedEvent[], code: number | null, message: string): void {
+    this.deps.queue.markDead(rows.map((r) => r.id), code, message, this.clock());
     this.deps.metrics.dead.inc(rows.length);
     for (const r of rows) {
       this.deps.log.warn({ pixelId: r.pixelId, event: r.event, eventId: r.eventId, code, message }, 'dispatcher: event parked as a dead letter');

@@ -3,6 +3,7 @@
  * traffic): running or paused for a request-level problem, and what the lane
  * remembers between batches. No I/O; the caller passes the time.
  */
+import { laneKey, type LaneKey } from '../outbox/eventQueue';
 import { redactContactData } from '../tiktok/privacy';
 import type { RequestProblem } from '../tiktok/outcome';
 import { pauseDelay, sameRefusal, type BackoffPolicy, type Refusal } from './policy';
@@ -11,11 +12,6 @@ export type LanePauseReason = RequestProblem | 'no_token';
 
 /** Reasons tied to the pixel's token: a different token lifts the pause at once. */
 const TOKEN_BOUND: ReadonlySet<LanePauseReason> = new Set(['token_refused', 'no_token']);
-
-export interface LaneKey {
-  pixelId: string;
-  testEventCode: string;
-}
 
 /** What a status report may show: ids, a typed reason, TikTok's code and message (contact data redacted), times. */
 export interface LaneState extends LaneKey {
@@ -61,10 +57,6 @@ interface Lane extends LaneKey {
 
 /** Longest message kept in a lane state. */
 const MAX_MESSAGE_CHARS = 300;
-
-export function laneKey(lane: LaneKey): string {
-  return `${lane.pixelId}\u0000${lane.testEventCode}`;
-}
 
 export class Lanes {
   private readonly lanes = new Map<string, Lane>();

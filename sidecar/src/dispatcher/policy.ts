@@ -1,6 +1,6 @@
 /** Pure decisions of the dispatcher: when a lane is ready, how long to back off or pause, how to split and when to stop. */
 
-import type { DueGroup } from '../outbox/store';
+import type { DueLane } from '../outbox/eventQueue';
 import type { RowFailure, SendOutcome } from '../tiktok/outcome';
 
 export interface BatchPolicy {
@@ -9,17 +9,17 @@ export interface BatchPolicy {
 }
 
 /**
- * A lane is sent when it fills a batch, when its oldest event has waited the linger
- * time, or when the sidecar is draining. Test-event-code lanes go one event per
+ * A lane is sent when it fills a batch, when its longest-due event has waited the
+ * linger time, or when the sidecar is draining. Test-event-code lanes go one event per
  * request, as TikTok's test tooling does not support batches.
  */
-export function isLaneReady(group: DueGroup, now: number, policy: BatchPolicy, draining: boolean): boolean {
-  if (draining || group.testEventCode !== '') return true;
-  return group.due >= policy.maxBatchSize || now - group.oldestCreatedAt >= policy.lingerMs;
+export function isLaneReady(lane: DueLane, now: number, policy: BatchPolicy, draining: boolean): boolean {
+  if (draining || lane.testEventCode !== '') return true;
+  return lane.due >= policy.maxBatchSize || now - lane.oldestDueAt >= policy.lingerMs;
 }
 
-export function batchLimit(group: { testEventCode: string }, policy: BatchPolicy): number {
-  return group.testEventCode !== '' ? 1 : policy.maxBatchSize;
+export function batchLimit(lane: { testEventCode: string }, policy: BatchPolicy): number {
+  return lane.testEventCode !== '' ? 1 : policy.maxBatchSize;
 }
 
 export interface BackoffPolicy {

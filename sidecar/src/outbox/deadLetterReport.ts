@@ -1,22 +1,11 @@
 import { redactContactData } from '../tiktok/privacy';
-import type { DeadLetter } from './store';
-
-export interface DeadLetterLine {
-  id: number;
-  pixel: string;
-  event: string;
-  event_id: string;
-  code: number | null;
-  message: string | null;
-  attempts: number;
-  created: string;
-}
+import type { DeadLetter } from './eventQueue';
 
 /**
  * What `dead-letters` prints: named columns, never a payload (match keys, ip, user
  * agent), and TikTok's message with any contact data it might quote blanked.
  */
-export function deadLetterReport(letters: DeadLetter[]): DeadLetterLine[] {
+export function deadLetterReport(letters: DeadLetter[]) {
   return letters.map((d) => ({
     id: d.id,
     pixel: d.pixelId,

@@ -1,4 +1,4 @@
-import { summarizeEnqueue, type EnqueueResult, type NewOutboxEvent, type OutboxStore } from './store';
+import { summarizeEnqueue, type EnqueueResult, type EventQueue, type NewOutboxEvent } from './eventQueue';
 
 const MAX_BUSY_RETRIES = 50;
 
@@ -24,7 +24,7 @@ export class GroupCommitWriter {
   private scheduled = false;
 
   constructor(
-    private readonly store: OutboxStore,
+    private readonly queue: Pick<EventQueue, 'enqueue'>,
     private readonly clock: () => number = Date.now,
     private readonly onCommit: (result: EnqueueResult) => void = () => {},
   ) {}
@@ -52,7 +52,7 @@ export class GroupCommitWriter {
     const events = batch.flatMap((w) => w.events);
     let stored: boolean[];
     try {
-      stored = this.store.enqueue(events, this.clock());
+      stored = this.queue.enqueue(events, this.clock());
     } catch (err) {
       // A moment of lock contention (another connection on the file) is not a failure to store.
       if (isBusy(err) && attempt < MAX_BUSY_RETRIES) {

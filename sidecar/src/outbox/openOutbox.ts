@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import type { Logger } from 'pino';
-import { SqliteOutboxStore, type SqliteOutboxOptions } from './store';
+import { OutboxTooNewError } from './migrations';
+import { SqliteOutbox, type SqliteOutboxOptions } from './outbox';
 
 /** SQLite's companions of a database file: moved together, they still open as one database. */
 const COMPANION_SUFFIXES = ['', '-wal', '-shm'];
 
-/** How long a lock held by another process is waited for before giving up (the store's own busy timeout). */
+/** How long a lock held by another process is waited for before giving up (the outbox's own busy timeout). */
 const DEFAULT_LOCK_WAIT_MS = 5000;
 
 /**
@@ -51,14 +52,16 @@ export interface OpenOutboxOptions extends SqliteOutboxOptions {
  * a sound database is moved aside (with its -wal and -shm) and a fresh outbox takes
  * its place: the sidecar keeps accepting events instead of failing at every
  * restart. Without it (the CLI's inspection commands) the file is only reported.
- * Any other failure (a lock, permissions) throws and leaves the file alone: that is
- * for an operator to fix, and moving the file would hide events that are fine.
+ * Any other failure (a lock, permissions, a file of a newer release) throws and
+ * leaves the file alone: that is for an operator to fix, and moving the file would
+ * hide events that are fine.
  */
-export function openOutbox(file: string, opts: OpenOutboxOptions = {}, recovery?: CorruptOutboxRecovery): SqliteOutboxStore {
-  if (file === ':memory:') return new SqliteOutboxStore(file, opts);
+export function openOutbox(file: string, opts: OpenOutboxOptions = {}, recovery?: CorruptOutboxRecovery): SqliteOutbox {
+  if (file === ':memory:') return new SqliteOutbox(file, opts);
   try {
     return openChecked(file, opts);
   } catch (err) {
+    if (err instanceof OutboxTooNewError) throw new OutboxOpenError(err.message, false);
     if (!isCorruption(err)) throw cannotOpen(file, err);
     if (!recovery) {
       throw new OutboxOpenError(`the outbox ${file} is corrupt (${describe(err)}); \`serve\` moves it aside and starts a fresh one`, true);
@@ -79,9 +82,9 @@ export function openOutbox(file: string, opts: OpenOutboxOptions = {}, recovery?
   }
 }
 
-function openChecked(file: string, opts: OpenOutboxOptions): SqliteOutboxStore {
+function openChecked(file: string, opts: OpenOutboxOptions): SqliteOutbox {
   quickCheck(file, opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
-  return new SqliteOutboxStore(file, opts);
+  return new SqliteOutbox(file, opts);
 }
 
 /** The first bytes of every SQLite database file. */

@@ -1,5 +1,5 @@
 import type { ClaimedPurchase } from '../contract/purchase';
-import type { NewOutboxEvent } from '../outbox/store';
+import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
 import { serverEventName } from '../tiktok/eventNames';
 import { buildScrubbedEventRow } from '../tiktok/scrub';

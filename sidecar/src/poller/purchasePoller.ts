@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { OdooTransport } from '../odoo/types';
-import type { OutboxStore, PurchaseClaim } from '../outbox/store';
+import type { PurchaseClaim, PurchaseClaims } from '../outbox/purchaseClaims';
 import type { SettingsSource } from '../settings/types';
 import { ClaimedPurchaseSchema } from '../contract/purchase';
 import { buildPurchaseEvent } from './purchaseEvent';
@@ -18,7 +18,7 @@ export interface PurchasePollerOptions {
 export interface PurchasePollerDeps {
   odoo: () => Promise<OdooTransport>;
   settings: SettingsSource & { isLoaded?: () => boolean };
-  store: OutboxStore;
+  purchaseClaims: PurchaseClaims;
   log: Logger;
   /** Called after new Purchases are stored, to wake the dispatcher. */
   onEnqueued: () => void;
@@ -78,7 +78,7 @@ export class PurchasePoller {
 
   /** Claim what is due and store it; returns how many orders were claimed. */
   async pollOnce(): Promise<number> {
-    const { settings, log, store } = this.deps;
+    const { settings, log, purchaseClaims } = this.deps;
     if (settings.isLoaded && !settings.isLoaded()) return 0; // no routing yet: leave orders to the lease
     const odoo = await this.deps.odoo();
     const answer = await odoo.call<unknown>('sale.order', 'tiktok_claim_purchases', {
@@ -103,7 +103,7 @@ export class PurchasePoller {
       claims.push({ orderId: purchase.order_id, event: buildPurchaseEvent(purchase, website) });
     }
     if (claims.length) {
-      store.enqueueClaims(claims, Date.now());
+      purchaseClaims.enqueueClaims(claims, Date.now());
       this.deps.onEnqueued();
       log.info({ orders: claims.map((c) => c.orderId) }, 'purchases: claimed and queued');
     }
@@ -116,14 +116,14 @@ export class PurchasePoller {
 
   /** Tell Odoo which claimed orders TikTok accepted (sent) or refused for good (failed). */
   async reportSettled(): Promise<void> {
-    const settled = this.deps.store.settledClaims(500);
+    const settled = this.deps.purchaseClaims.settledClaims(500);
     if (!settled.length) return;
     const odoo = await this.deps.odoo();
     for (const outcome of ['delivered', 'dead'] as const) {
       const ids = settled.filter((s) => s.outcome === outcome).map((s) => s.orderId);
       if (!ids.length) continue;
       await odoo.call('sale.order', 'tiktok_mark_purchases', { kwargs: { order_ids: ids, state: outcome === 'delivered' ? 'sent' : 'failed' } });
-      this.deps.store.forgetClaims(ids);
+      this.deps.purchaseClaims.forgetClaims(ids);
     }
   }
 }

@@ -5,14 +5,14 @@ import getRawBody from 'raw-body';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
-import type { EnqueueResult, NewOutboxEvent } from '../outbox/store';
+import type { EnqueueResult, NewOutboxEvent } from '../outbox/eventQueue';
 import type { SettingsSource } from '../settings/types';
 import { unixSeconds } from '../tiktok/payload';
 import { cleanIp, isBotUserAgent, isOriginAllowed, isPrefetch, requestOrigin } from './filters';
 import { OutboxCap } from './outboxCap';
 import { describeIssues } from '../contract/issues';
 import { RelayRequestSchema, type RelayEvent } from '../contract/relay';
-import { decideRelayEvent, type PlausibilityLimits, type RelayRules } from './toOutbox';
+import { decideRelayEvent, refuse, type PlausibilityLimits, type RelayRefusal, type RelayRules } from './toOutbox';
 
 export interface RelayOptions {
   path: string;
@@ -35,7 +35,7 @@ export interface RelayOptions {
 export interface RelayDeps {
   settings: SettingsSource;
   enqueue: (events: NewOutboxEvent[]) => Promise<EnqueueResult>;
-  /** Waiting events of a pixel counted up to `limit` (OutboxStore.waitingCount); needed when the cap is on. */
+  /** Waiting events of a pixel counted up to `limit` (EventQueue.waitingCount); needed when the cap is on. */
   waitingCount?: (pixelId: string, limit: number) => number;
   metrics: Metrics;
   log: Logger;
@@ -52,14 +52,8 @@ function countByPixel(events: NewOutboxEvent[]): Map<string, number> {
 
 export type RelayHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-class Refusal {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly detail: string,
-    readonly retryAfterSeconds?: number,
-  ) {}
-}
+/** What the relay sends back: a refusal, counted by its `error`, or another answer as it is. */
+type RelayAnswer = RelayRefusal | { kind: 'answer'; status: number; body: Record<string, unknown> };
 
 /** True at most once per `everyMs` for each key: a flood must not turn into a flood of log lines. */
 function throttle(everyMs: number, clock: () => number): (key: string) => boolean {
@@ -128,33 +122,28 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
   const applyCors = (req: IncomingMessage, res: ServerResponse) =>
     new Promise<void>((resolve) => corsForShops(req as never, res as never, () => resolve()));
 
-  function refuse(res: ServerResponse, r: Refusal): void {
-    metrics.refused.inc({ reason: r.error });
-    if (r.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(r.retryAfterSeconds));
-    sendJson(res, r.status, { error: r.error, detail: r.detail });
+  function send(req: IncomingMessage, res: ServerResponse, a: RelayAnswer): void {
+    if (a.kind === 'answer') return sendJson(res, a.status, a.body);
+    metrics.refused.inc({ reason: a.error });
+    // The trickling client loses its connection: nothing more is read from it (Node
+    // ends and destroys the socket once a `Connection: close` answer is sent). Any
+    // other refused body is drained so the connection stays usable.
+    if (a.status === 408) res.setHeader('Connection', 'close');
+    else req.resume();
+    if (a.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(a.retryAfterSeconds));
+    sendJson(res, a.status, { error: a.error, detail: a.detail });
   }
 
-  function screen(req: IncomingMessage): Refusal | undefined {
-    if (!deps.isAccepting()) return new Refusal(503, 'shutting_down', 'the sidecar is shutting down; retry shortly');
-    if (isPrefetch(req.headers)) return new Refusal(403, 'prefetch', 'speculative (prefetch/prerender) requests are not tracked');
-    if (isBotUserAgent(req.headers['user-agent'])) return new Refusal(403, 'bot', 'this user agent is a bot, crawler or automation tool');
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (contentType !== 'application/json' && contentType !== 'text/plain') {
-      return new Refusal(415, 'unsupported_media_type', 'send JSON as application/json or text/plain');
-    }
-    return undefined;
-  }
-
-  async function readBody(req: IncomingMessage): Promise<string> {
-    const reading = getRawBody(req, { limit: opts.maxBodyBytes, encoding: 'utf8', length: req.headers['content-length'] }).catch((err: unknown) => {
-      const type = (err as { type?: string }).type;
-      if (type === 'entity.too.large') throw new Refusal(413, 'body_too_large', `the body is larger than ${opts.maxBodyBytes} bytes`);
-      throw new Refusal(400, 'bad_body', 'the body could not be read');
-    });
+  async function readBody(req: IncomingMessage): Promise<string | RelayRefusal> {
+    const reading = getRawBody(req, { limit: opts.maxBodyBytes, encoding: 'utf8', length: req.headers['content-length'] }).catch((err: unknown) =>
+      (err as { type?: string }).type === 'entity.too.large'
+        ? refuse(413, 'body_too_large', `the body is larger than ${opts.maxBodyBytes} bytes`)
+        : refuse(400, 'bad_body', 'the body could not be read'),
+    );
     // A client trickling its body would hold the socket and its buffers for minutes.
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Refusal(408, 'body_timeout', `the body did not arrive within ${opts.bodyTimeoutMs} ms`)), opts.bodyTimeoutMs);
+    const deadline = new Promise<RelayRefusal>((resolve) => {
+      timer = setTimeout(() => resolve(refuse(408, 'body_timeout', `the body did not arrive within ${opts.bodyTimeoutMs} ms`)), opts.bodyTimeoutMs);
     });
     try {
       return await Promise.race([reading, deadline]);
@@ -163,25 +152,28 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
     }
   }
 
-  function parseEvents(text: string): RelayEvent[] {
+  function parseEvents(text: string): RelayEvent[] | RelayRefusal {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new Refusal(400, 'malformed_json', 'the body is not valid JSON');
+      return refuse(400, 'malformed_json', 'the body is not valid JSON');
     }
     const result = RelayRequestSchema.safeParse(parsed);
-    if (!result.success) throw new Refusal(400, 'invalid_request', describeIssues(result.error));
+    if (!result.success) return refuse(400, 'invalid_request', describeIssues(result.error));
     return Array.isArray(result.data) ? result.data : [result.data];
   }
 
-  async function accept(req: IncomingMessage, res: ServerResponse, ip: string | undefined): Promise<void> {
+  async function accept(req: IncomingMessage, ip: string | undefined): Promise<RelayAnswer> {
     const origin = requestOrigin(req.headers.origin, req.headers.referer);
-    if (!origin) throw new Refusal(403, 'missing_origin', 'the request carries no Origin or Referer of a shop page');
-    const events = parseEvents(await readBody(req));
+    if (!origin) return refuse(403, 'missing_origin', 'the request carries no Origin or Referer of a shop page');
+    const body = await readBody(req);
+    if (typeof body !== 'string') return body;
+    const events = parseEvents(body);
+    if (!Array.isArray(events)) return events;
     const retryAfter = await withinBudget(eventLimiter, ip ?? 'unknown', events.length);
     if (retryAfter !== undefined) {
-      throw new Refusal(429, 'rate_limited', `more than ${opts.rateLimitEventsPerMinute} events a minute from this address`, retryAfter);
+      return refuse(429, 'rate_limited', `more than ${opts.rateLimitEventsPerMinute} events a minute from this address`, retryAfter);
     }
     const ctx = { ip, userAgent: req.headers['user-agent'], nowSeconds: unixSeconds(clock()) };
     const toStore: NewOutboxEvent[] = [];
@@ -190,33 +182,49 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
       const where = events.length > 1 ? `[${i}] ` : '';
       const settings = deps.settings.byPixel(event.pixel_id);
       if (settings && !isOriginAllowed(origin, allowedOriginsFor(event.pixel_id))) {
-        throw new Refusal(403, 'origin_not_allowed', `${where}origin ${origin} is not a domain of the website that owns pixel ${event.pixel_id}`);
+        return refuse(403, 'origin_not_allowed', `${where}origin ${origin} is not a domain of the website that owns pixel ${event.pixel_id}`);
       }
       const decision = decideRelayEvent(event, settings, ctx, rules);
-      if (decision.kind === 'refuse') throw new Refusal(decision.status, decision.error, `${where}${decision.detail}`);
+      if (decision.kind === 'refuse') return { ...decision, detail: `${where}${decision.detail}` };
       if (decision.kind === 'skip') skipped += 1;
       else toStore.push(decision.event);
     }
-    if (toStore.length === 0) return sendJson(res, 202, { accepted: 0, duplicates: 0, skipped });
+    if (toStore.length === 0) return { kind: 'answer', status: 202, body: { accepted: 0, duplicates: 0, skipped } };
     const perPixel = countByPixel(toStore);
     for (const pixelId of perPixel.keys()) {
       if (!cap.isFull(pixelId)) continue;
       if (shouldLog(`full:${pixelId}`)) {
         log.warn({ pixelId, cap: cap.cap }, 'relay: the outbox holds the most events a pixel may have waiting; new browser events are refused until TikTok takes some');
       }
-      throw new Refusal(503, 'outbox_full', `pixel ${pixelId} has ${cap.cap} events waiting for TikTok; retry later`, 60);
+      return refuse(503, 'outbox_full', `pixel ${pixelId} has ${cap.cap} events waiting for TikTok; retry later`, 60);
     }
     let stored: EnqueueResult;
     try {
       stored = await deps.enqueue(toStore);
     } catch (err) {
       if (shouldLog('enqueue_failed')) log.error({ err }, 'relay: the outbox could not store events');
-      return sendJson(res, 503, { error: 'outbox_unavailable', detail: 'events could not be stored; retry later' });
+      return { kind: 'answer', status: 503, body: { error: 'outbox_unavailable', detail: 'events could not be stored; retry later' } };
     }
     for (const [pixelId, count] of perPixel) cap.noteStored(pixelId, count);
     for (const e of toStore) metrics.accepted.inc({ event: e.event });
     if (stored.duplicates) metrics.duplicates.inc(stored.duplicates);
-    sendJson(res, 202, { accepted: stored.inserted, duplicates: stored.duplicates, skipped });
+    return { kind: 'answer', status: 202, body: { accepted: stored.inserted, duplicates: stored.duplicates, skipped } };
+  }
+
+  /** The answer to a request; only I/O failures (a thrown Error) end elsewhere. */
+  async function decide(req: IncomingMessage): Promise<RelayAnswer> {
+    if (req.method !== 'POST') return refuse(405, 'method_not_allowed', 'the relay accepts POST only');
+    if (!deps.isAccepting()) return refuse(503, 'shutting_down', 'the sidecar is shutting down; retry shortly');
+    if (isPrefetch(req.headers)) return refuse(403, 'prefetch', 'speculative (prefetch/prerender) requests are not tracked');
+    if (isBotUserAgent(req.headers['user-agent'])) return refuse(403, 'bot', 'this user agent is a bot, crawler or automation tool');
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (contentType !== 'application/json' && contentType !== 'text/plain') {
+      return refuse(415, 'unsupported_media_type', 'send JSON as application/json or text/plain');
+    }
+    const ip = cleanIp(proxyAddr(req, trust));
+    const retryAfter = await withinBudget(limiter, ip ?? 'unknown', 1);
+    if (retryAfter !== undefined) return refuse(429, 'rate_limited', `more than ${opts.rateLimitPerMinute} requests a minute from this address`, retryAfter);
+    return accept(req, ip);
   }
 
   return (req, res) => {
@@ -227,27 +235,8 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
         if (!res.writableEnded) res.writeHead(204).end();
         return;
       }
-      if (req.method !== 'POST') return refuse(res, new Refusal(405, 'method_not_allowed', 'the relay accepts POST only'));
-      const early = screen(req);
-      if (early) return refuse(res, early);
-      const ip = cleanIp(proxyAddr(req, trust));
-      const retryAfter = await withinBudget(limiter, ip ?? 'unknown', 1);
-      if (retryAfter !== undefined) {
-        return refuse(res, new Refusal(429, 'rate_limited', `more than ${opts.rateLimitPerMinute} requests a minute from this address`, retryAfter));
-      }
-      await accept(req, res, ip);
+      send(req, res, await decide(req));
     })().catch((err: unknown) => {
-      if (err instanceof Refusal && err.status === 408) {
-        // The trickling client loses its connection: nothing more is read from it.
-        // (Node ends and destroys the socket once a `Connection: close` answer is sent.)
-        res.setHeader('Connection', 'close');
-        return refuse(res, err);
-      }
-      if (err instanceof Refusal) {
-        // Drain what is left of a refused body so the connection stays usable.
-        req.resume();
-        return refuse(res, err);
-      }
       log.error({ err }, 'relay: unexpected error');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', detail: 'unexpected error; the event was not stored' });
     });

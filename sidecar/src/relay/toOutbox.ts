@@ -1,4 +1,4 @@
-import type { NewOutboxEvent } from '../outbox/store';
+import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
 import { BROWSER_EVENTS, isCanonicalEvent, serverEventName } from '../tiktok/eventNames';
 import { buildScrubbedEventRow } from '../tiktok/scrub';
@@ -24,10 +24,12 @@ export interface RelayRules {
   extraOrigins: readonly string[];
 }
 
-export type RelayDecision =
-  | { kind: 'store'; event: NewOutboxEvent }
-  | { kind: 'skip'; reason: 'no_consent' }
-  | { kind: 'refuse'; status: number; error: string; detail: string };
+/** A request or event the relay turns down: the HTTP status, the `error` metrics count it by, and words for the sender. */
+export type RelayRefusal = { kind: 'refuse'; status: number; error: string; detail: string; retryAfterSeconds?: number };
+
+export const refuse = (status: number, error: string, detail: string, retryAfterSeconds?: number): RelayRefusal => ({ kind: 'refuse', status, error, detail, retryAfterSeconds });
+
+export type RelayDecision = { kind: 'store'; event: NewOutboxEvent } | { kind: 'skip'; reason: 'no_consent' } | RelayRefusal;
 
 /** Browser clocks drift; beyond this the server's receive time is used instead. */
 const MAX_CLIENT_CLOCK_AGE_SECONDS = 3600;
@@ -59,17 +61,17 @@ function hasConsent(event: RelayEvent, settings: WebsiteSettings): boolean {
 
 /** Decide what happens to one relayed event: the pure heart of the relay endpoint. */
 export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | undefined, ctx: RequestContext, rules: RelayRules): RelayDecision {
-  if (!settings) return { kind: 'refuse', status: 400, error: 'unknown_pixel', detail: `pixel ${event.pixel_id} is not configured on this sidecar` };
-  if (!settings.enabled) return { kind: 'refuse', status: 403, error: 'pixel_disabled', detail: `tracking is disabled for pixel ${event.pixel_id}` };
+  if (!settings) return refuse(400, 'unknown_pixel', `pixel ${event.pixel_id} is not configured on this sidecar`);
+  if (!settings.enabled) return refuse(403, 'pixel_disabled', `tracking is disabled for pixel ${event.pixel_id}`);
   if (!isCanonicalEvent(event.event) || !BROWSER_EVENTS.includes(event.event)) {
     const detail =
       event.event === 'Purchase' || event.event === 'CompletePayment'
         ? 'Purchase is sent by the server from confirmed payments, never from a browser'
         : `"${event.event}" is not an event a browser may relay (allowed: ${BROWSER_EVENTS.join(', ')})`;
-    return { kind: 'refuse', status: 400, error: 'event_not_allowed', detail };
+    return refuse(400, 'event_not_allowed', detail);
   }
   const implausible = implausibleAmount(event.properties, rules.limits);
-  if (implausible) return { kind: 'refuse', status: 400, error: 'implausible_amount', detail: implausible };
+  if (implausible) return refuse(400, 'implausible_amount', implausible);
   if (!hasConsent(event, settings)) return { kind: 'skip', reason: 'no_consent' };
 
   // A page or referrer outside the website's origins is dropped, not refused: the Origin header
@@ -87,7 +89,7 @@ export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | 
     [...settings.domains, ...rules.extraOrigins],
   );
   const reasons = validateEventRow(row, { nowSeconds: ctx.nowSeconds });
-  if (reasons.length > 0) return { kind: 'refuse', status: 400, error: 'invalid_event', detail: reasons.join('; ') };
+  if (reasons.length > 0) return refuse(400, 'invalid_event', reasons.join('; '));
   return {
     kind: 'store',
     event: {

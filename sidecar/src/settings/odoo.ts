@@ -1,12 +1,8 @@
 import type { Logger } from 'pino';
 import type { OdooTransport } from '../odoo/types';
+import type { SettingsSnapshot } from '../outbox/settingsSnapshot';
 import { indexByPixel, parseWebsiteEntry } from './odooAnswer';
 import type { SettingsSource, WebsiteSettings } from './types';
-
-export interface SettingsSnapshotStore {
-  saveSettingsSnapshot(json: string, now: number): void;
-  loadSettingsSnapshot(): string | undefined;
-}
 
 /**
  * Per-website settings read from the module over RPC, refreshed periodically and
@@ -25,7 +21,7 @@ export class OdooSettingsSource implements SettingsSource {
     private readonly odoo: () => Promise<OdooTransport>,
     private readonly log: Logger,
     private readonly refreshMs: number,
-    private readonly snapshot?: SettingsSnapshotStore,
+    private readonly snapshot?: SettingsSnapshot,
   ) {
     this.restoreSnapshot();
   }
@@ -36,7 +32,7 @@ export class OdooSettingsSource implements SettingsSource {
    * outbox until a fresh read brings the tokens.
    */
   private restoreSnapshot(): void {
-    const json = this.snapshot?.loadSettingsSnapshot();
+    const json = this.snapshot?.load();
     if (!json) return;
     try {
       const websites = (JSON.parse(json) as WebsiteSettings[]).map((w) => ({ ...w, accessToken: '' }));
@@ -86,7 +82,7 @@ export class OdooSettingsSource implements SettingsSource {
     this.byPixelIndex = indexByPixel(usable);
     this.loaded = true;
     this.consecutiveFailures = 0;
-    this.snapshot?.saveSettingsSnapshot(JSON.stringify(usable.map((w) => ({ ...w, accessToken: '' }))), Date.now());
+    this.snapshot?.save(JSON.stringify(usable.map((w) => ({ ...w, accessToken: '' }))), Date.now());
     const after = summary(usable);
     if (before !== after) this.log.info({ websites: usable.map((w) => ({ websiteId: w.websiteId, pixelId: w.pixelId, domains: w.domains })) }, 'settings: loaded from Odoo');
   }

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { Metrics } from '../../metrics';
-import { SqliteOutboxStore } from '../../outbox/store';
+import { SqliteOutbox } from '../../outbox/outbox';
 import { StaticSettings } from '../../settings/static';
 import type { WebsiteSettings } from '../../settings/types';
 import type { EventsApiClient } from '../../tiktok/client';
@@ -19,7 +19,8 @@ const rejected = (message: string, code = 40002): SendOutcome => ({ kind: 'rejec
 
 /** A dispatcher on an in-memory outbox whose Events API answers from a script; time can be moved forward. */
 function harness(script: Script, opts: { batch?: number; testEventCode?: string; concurrency?: number } = {}) {
-  const store = new SqliteOutboxStore(':memory:');
+  const outbox = new SqliteOutbox(':memory:');
+  const queue = outbox.events;
   const site: WebsiteSettings = {
     websiteId: 1,
     name: 'Shop',
@@ -44,12 +45,12 @@ function harness(script: Script, opts: { batch?: number; testEventCode?: string;
   let skew = 0;
   const clock = () => Date.now() + skew;
   const dispatcher = new Dispatcher(
-    { store, client, settings: new StaticSettings([site]), metrics, log: pino({ level: 'silent' }), clock, random: () => 0 },
+    { queue, client, settings: new StaticSettings([site]), metrics, log: pino({ level: 'silent' }), clock, random: () => 0 },
     { maxBatchSize: opts.batch ?? 1000, lingerMs: 0, maxConcurrentRequests: opts.concurrency ?? 1, backoff: { baseMs: 10, maxMs: 20 }, pause: { baseMs: PAUSE_MS, maxMs: 4 * PAUSE_MS }, idleMs: 20 },
   );
   const enqueue = (ids: string[]) => {
     const eventTime = Math.floor(clock() / 1000) - 60;
-    store.enqueue(
+    queue.enqueue(
       ids.map((eventId) => ({
         pixelId: PIXEL,
         event: 'AddToCart',
@@ -62,9 +63,9 @@ function harness(script: Script, opts: { batch?: number; testEventCode?: string;
     );
     dispatcher.wake();
   };
-  const settled = () => store.counts().in_flight === 0;
+  const settled = () => queue.counts().in_flight === 0;
   return {
-    store,
+    queue,
     site,
     metrics,
     requests,
@@ -78,7 +79,7 @@ function harness(script: Script, opts: { batch?: number; testEventCode?: string;
     },
     async stop() {
       await dispatcher.stop(0);
-      store.close();
+      outbox.close();
     },
   };
 }
@@ -104,7 +105,7 @@ describe('Dispatcher: refusals of a whole request', () => {
     await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
     // The batch, its two halves and one row sent alone.
     expect(h.requests.map((r) => r.ids.length)).toEqual([400, 200, 200, 1]);
-    expect(h.store.counts()).toMatchObject({ pending: 400, dead: 0, delivered: 0 });
+    expect(h.queue.counts()).toMatchObject({ pending: 400, dead: 0, delivered: 0 });
     expect(h.dispatcher.laneStates()).toEqual([
       expect.objectContaining({ pixelId: PIXEL, testEventCode: '', state: 'paused', reason: 'request_refused', code: 40002, message: 'every event refused alike: Invalid parameter' }),
     ]);
@@ -112,7 +113,7 @@ describe('Dispatcher: refusals of a whole request', () => {
     expect(text).toContain(`tiktok_lane_paused{pixel="${PIXEL}",reason="request_refused"} 1`);
     expect(text).toContain('tiktok_lane_pauses_total{reason="request_refused"} 1');
     await h.dispatcher.stop(0);
-    expect(h.store.claim({ pixelId: PIXEL, testEventCode: '' }, Date.now() + 10 * PAUSE_MS, 1000).every((r) => r.attempts === 1)).toBe(true);
+    expect(h.queue.claim({ pixelId: PIXEL, testEventCode: '' }, Date.now() + 10 * PAUSE_MS, 1000).every((r) => r.attempts === 1)).toBe(true);
   });
 
   it('probes again at the end of the pause, with a longer pause while the refusal persists, and delivers once it stops', async () => {
@@ -129,10 +130,10 @@ describe('Dispatcher: refusals of a whole request', () => {
     const second = h.dispatcher.laneStates()[0];
     expect(second.since).toBe(first.since);
     expect(second.until! - first.until!).toBeGreaterThanOrEqual(2 * PAUSE_MS);
-    expect(h.store.counts()).toMatchObject({ pending: 10, dead: 0 });
+    expect(h.queue.counts()).toMatchObject({ pending: 10, dead: 0 });
     refusing = false;
     h.advance(2 * PAUSE_MS);
-    await until(() => h.store.counts().delivered === 10);
+    await until(() => h.queue.counts().delivered === 10);
     expect(h.dispatcher.laneStates()[0].state).toBe('running');
     expect(await h.metrics.registry.metrics()).not.toMatch(/tiktok_lane_paused\{[^}]*\} 1/);
   });
@@ -144,10 +145,10 @@ describe('Dispatcher: refusals of a whole request', () => {
     await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
     expect(h.requests).toHaveLength(1);
     expect(h.dispatcher.laneStates()[0]).toMatchObject({ reason: 'token_refused', code: 40104 });
-    expect(h.store.counts()).toMatchObject({ pending: 300, dead: 0 });
+    expect(h.queue.counts()).toMatchObject({ pending: 300, dead: 0 });
     h.site.accessToken = 'token-two-0000000002';
     h.advance(6000); // far less than the pause: only the new token lifts it
-    await until(() => h.store.counts().delivered === 300);
+    await until(() => h.queue.counts().delivered === 300);
     expect(h.requests.slice(1).every((r) => r.token === 'token-two-0000000002')).toBe(true);
   });
 
@@ -158,7 +159,7 @@ describe('Dispatcher: refusals of a whole request', () => {
     await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
     expect(h.requests).toHaveLength(1);
     expect(h.dispatcher.laneStates()[0]).toMatchObject({ reason: 'wrong_base_url', code: 404, message: expect.stringContaining('/wrong/v1.3/event/track/') });
-    expect(h.store.counts()).toMatchObject({ pending: 250, dead: 0 });
+    expect(h.queue.counts()).toMatchObject({ pending: 250, dead: 0 });
   });
 
   it('waits for a token when the pixel has none, without dead letters', async () => {
@@ -171,7 +172,7 @@ describe('Dispatcher: refusals of a whole request', () => {
     expect(h.requests).toHaveLength(0);
     h.site.accessToken = TOKEN;
     h.advance(6000);
-    await until(() => h.store.counts().delivered === 3);
+    await until(() => h.queue.counts().delivered === 3);
   });
 
   it('does not spend the shutdown grace period waiting for a paused lane', async () => {
@@ -184,7 +185,7 @@ describe('Dispatcher: refusals of a whole request', () => {
     await h.dispatcher.stop(5000);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(h.requests).toHaveLength(1);
-    expect(h.store.counts()).toMatchObject({ pending: 8, dead: 0 });
+    expect(h.queue.counts()).toMatchObject({ pending: 8, dead: 0 });
   });
 
   it('sends nothing more for a batch that was in flight when its lane paused', async () => {
@@ -201,7 +202,7 @@ describe('Dispatcher: refusals of a whole request', () => {
     await until(() => h.requests.length >= 2 && h.settled());
     // The second batch was refused after the first one paused the lane: its halves wait with the lane.
     expect(h.requests.map((r) => r.ids.length)).toEqual([10, 10]);
-    expect(h.store.counts()).toMatchObject({ pending: 20, dead: 0 });
+    expect(h.queue.counts()).toMatchObject({ pending: 20, dead: 0 });
     expect(h.dispatcher.laneStates()[0]).toMatchObject({ state: 'paused', reason: 'wrong_base_url' });
   });
 
@@ -212,7 +213,7 @@ describe('Dispatcher: refusals of a whole request', () => {
     await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
     // The first one could be a bad event; the second refused the same way says it is not.
     expect(h.requests.map((r) => r.ids.length)).toEqual([1, 1]);
-    expect(h.store.counts()).toMatchObject({ dead: 1, pending: 4 });
+    expect(h.queue.counts()).toMatchObject({ dead: 1, pending: 4 });
     expect(h.dispatcher.laneStates()[0]).toMatchObject({ testEventCode: 'TEST1', reason: 'request_refused' });
   });
 });
@@ -230,8 +231,8 @@ describe('Dispatcher: refusals of rows', () => {
     h = harness(refuseIds(new Set(['e-137'])));
     h.enqueue(ids(400));
     h.dispatcher.start();
-    await until(() => h.store.counts().delivered === 399 && h.store.counts().dead === 1);
-    expect(h.store.deadLetters(5)).toEqual([expect.objectContaining({ eventId: 'e-137', errorCode: 40002, lastError: 'Invalid parameter: e-137' })]);
+    await until(() => h.queue.counts().delivered === 399 && h.queue.counts().dead === 1);
+    expect(h.queue.deadLetters(5)).toEqual([expect.objectContaining({ eventId: 'e-137', errorCode: 40002, lastError: 'Invalid parameter: e-137' })]);
     expect(h.requests.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(400)) + 1);
     expect(h.dispatcher.laneStates()[0].state).toBe('running');
   });
@@ -240,8 +241,8 @@ describe('Dispatcher: refusals of rows', () => {
     h = harness(refuseIds(new Set(['e-17', 'e-300']), () => 'Invalid parameter'));
     h.enqueue(ids(400));
     h.dispatcher.start();
-    await until(() => h.store.counts().delivered === 398 && h.store.counts().dead === 2);
-    expect(h.store.deadLetters(5).map((d) => d.eventId).sort()).toEqual(['e-17', 'e-300']);
+    await until(() => h.queue.counts().delivered === 398 && h.queue.counts().dead === 2);
+    expect(h.queue.deadLetters(5).map((d) => d.eventId).sort()).toEqual(['e-17', 'e-300']);
     expect(h.dispatcher.laneStates()[0].state).toBe('running');
     expect(h.requests.length).toBeLessThan(50);
   });
@@ -250,9 +251,9 @@ describe('Dispatcher: refusals of rows', () => {
     h = harness((rows) => (rows.length > 50 || rows.some((r) => r.event_id === 'e-3') ? { kind: 'too_large', status: 413, message: 'Request Entity Too Large' } : delivered));
     h.enqueue(ids(400));
     h.dispatcher.start();
-    await until(() => h.store.counts().delivered === 399 && h.store.counts().dead === 1);
+    await until(() => h.queue.counts().delivered === 399 && h.queue.counts().dead === 1);
     expect(h.requests.filter((r) => r.ids.length > 50).map((r) => r.ids.length)).toEqual([400, 200, 100, 100, 200, 100, 100]);
-    expect(h.store.deadLetters(1)[0]).toMatchObject({ eventId: 'e-3', errorCode: 413, lastError: expect.stringContaining('too large to send even alone') });
+    expect(h.queue.deadLetters(1)[0]).toMatchObject({ eventId: 'e-3', errorCode: 413, lastError: expect.stringContaining('too large to send even alone') });
     expect(h.dispatcher.laneStates()[0].state).toBe('running');
   });
 
@@ -263,9 +264,9 @@ describe('Dispatcher: refusals of rows', () => {
     });
     h.enqueue(ids(20));
     h.dispatcher.start();
-    await until(() => h.store.counts().delivered === 19 && h.store.counts().dead === 1);
+    await until(() => h.queue.counts().delivered === 19 && h.queue.counts().dead === 1);
     expect(h.requests).toHaveLength(1);
-    expect(h.store.deadLetters(1)[0]).toMatchObject({ eventId: 'e-5', errorCode: 40002, lastError: 'Invalid parameter: currency' });
+    expect(h.queue.deadLetters(1)[0]).toMatchObject({ eventId: 'e-5', errorCode: 40002, lastError: 'Invalid parameter: currency' });
   });
 
   it('retries the events a 20001 answer names with a retryable code', async () => {
@@ -273,9 +274,9 @@ describe('Dispatcher: refusals of rows', () => {
     h = harness((rows) => (calls++ === 0 ? { kind: 'partial', failures: [{ eventId: rows[1].event_id, code: 40100, message: 'Too many requests' }] } : delivered));
     h.enqueue(ids(4));
     h.dispatcher.start();
-    await until(() => h.store.counts().delivered === 4);
+    await until(() => h.queue.counts().delivered === 4);
     expect(h.requests.map((r) => r.ids)).toEqual([ids(4), ['e-1']]);
-    expect(h.store.counts().dead).toBe(0);
+    expect(h.queue.counts().dead).toBe(0);
   });
 
   it('pauses when a 20001 answer names every event with the same refusal', async () => {
@@ -284,7 +285,7 @@ describe('Dispatcher: refusals of rows', () => {
     h.dispatcher.start();
     await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
     expect(h.requests).toHaveLength(1);
-    expect(h.store.counts()).toMatchObject({ pending: 30, dead: 0, delivered: 0 });
+    expect(h.queue.counts()).toMatchObject({ pending: 30, dead: 0, delivered: 0 });
   });
 
   it('retries 40700 like a 5xx, with a typed reason', async () => {
@@ -292,7 +293,7 @@ describe('Dispatcher: refusals of rows', () => {
     h = harness(() => (calls++ < 2 ? { kind: 'retry', cause: 'tiktok_busy', detail: '40700: busy' } : delivered));
     h.enqueue(ids(5));
     h.dispatcher.start();
-    await until(() => h.store.counts().delivered === 5);
+    await until(() => h.queue.counts().delivered === 5);
     expect(h.requests).toHaveLength(3);
     expect(await h.metrics.registry.metrics()).toContain('tiktok_events_retried_total{reason="tiktok_busy"} 10');
   });

@@ -12,7 +12,7 @@ import {
 } from '../policy';
 
 const policy = { maxBatchSize: 1000, lingerMs: 250 };
-const lane = (due: number, oldestCreatedAt: number, testEventCode = '') => ({ pixelId: 'P', testEventCode, due, oldestCreatedAt });
+const lane = (due: number, oldestDueAt: number, testEventCode = '') => ({ pixelId: 'P', testEventCode, due, oldestDueAt });
 
 describe('isLaneReady', () => {
   it('waits for the linger time while a batch is not full', () => {

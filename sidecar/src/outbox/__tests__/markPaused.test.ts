@@ -1,27 +1,27 @@
-import { SqliteOutboxStore } from '../store';
+import { SqliteOutbox } from '../outbox';
 
 const LANE = { pixelId: 'CABCDEFGH12345678', testEventCode: '' };
 
-describe('SqliteOutboxStore.markPaused', () => {
+describe('SqliteEventQueue.markPaused', () => {
   it('puts claimed rows back to pending at the given time without counting the claim as an attempt', () => {
-    const store = new SqliteOutboxStore(':memory:');
+    const outbox = new SqliteOutbox(':memory:');
     try {
-      store.enqueue(
+      outbox.events.enqueue(
         ['a', 'b'].map((eventId) => ({ ...LANE, event: 'AddToCart', eventId, source: 'browser' as const, row: { event: 'AddToCart', event_id: eventId, event_time: 1_732_500_000 } })),
         1000,
       );
-      const claimed = store.claim(LANE, 1000, 10);
+      const claimed = outbox.events.claim(LANE, 1000, 10);
       expect(claimed.map((r) => r.attempts)).toEqual([1, 1]);
-      store.markPaused([claimed[0].id], 5000, 'lane paused (token_refused)');
-      expect(store.counts()).toMatchObject({ pending: 1, in_flight: 1 });
-      expect(store.claim(LANE, 4999, 10)).toEqual([]);
-      expect(store.claim(LANE, 5000, 10).map((r) => [r.eventId, r.attempts])).toEqual([['a', 1]]);
+      outbox.events.markPaused([claimed[0].id], 5000, 'lane paused (token_refused)');
+      expect(outbox.events.counts()).toMatchObject({ pending: 1, in_flight: 1 });
+      expect(outbox.events.claim(LANE, 4999, 10)).toEqual([]);
+      expect(outbox.events.claim(LANE, 5000, 10).map((r) => [r.eventId, r.attempts])).toEqual([['a', 1]]);
       // Only rows in flight: a delivered row stays delivered.
-      store.markDelivered([claimed[1].id], 6000);
-      store.markPaused([claimed[1].id], 7000, 'x');
-      expect(store.counts()).toMatchObject({ delivered: 1 });
+      outbox.events.markDelivered([claimed[1].id], 6000);
+      outbox.events.markPaused([claimed[1].id], 7000, 'x');
+      expect(outbox.events.counts()).toMatchObject({ delivered: 1 });
     } finally {
-      store.close();
+      outbox.close();
     }
   });
 });

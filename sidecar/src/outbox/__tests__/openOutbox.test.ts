@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../log';
 import { isCorruption, movedAsideName, openOutbox, OutboxOpenError } from '../openOutbox';
-import { SqliteOutboxStore, type NewOutboxEvent } from '../store';
+import type { NewOutboxEvent } from '../eventQueue';
+import { SqliteOutbox } from '../outbox';
 
 const PIXEL = 'CABCDEFGH12345678';
 const AT = new Date('2025-03-04T05:06:07.089Z');
@@ -44,9 +45,9 @@ describe('openOutbox', () => {
     expect(logged[0].msg).toContain(`Moved aside to ${movedTo}`);
   }
 
-  function expectFreshOutboxWorks(store: SqliteOutboxStore): void {
-    expect(store.counts()).toEqual({ pending: 0, in_flight: 0, delivered: 0, dead: 0 });
-    expect(store.enqueue([event('after')], 1000)).toEqual([true]);
+  function expectFreshOutboxWorks(outbox: SqliteOutbox): void {
+    expect(outbox.events.counts()).toEqual({ pending: 0, in_flight: 0, delivered: 0, dead: 0 });
+    expect(outbox.events.enqueue([event('after')], 1000)).toEqual([true]);
   }
 
   it('moves a file of garbage bytes aside, with its -wal and -shm, and starts a fresh outbox', () => {
@@ -56,11 +57,11 @@ describe('openOutbox', () => {
     fs.writeFileSync(`${file}-wal`, wal);
     fs.writeFileSync(`${file}-shm`, shm);
 
-    const store = openOutbox(file, {}, recovery());
+    const outbox = openOutbox(file, {}, recovery());
     try {
-      expectFreshOutboxWorks(store);
+      expectFreshOutboxWorks(outbox);
     } finally {
-      store.close();
+      outbox.close();
     }
     expect(fs.readFileSync(aside()).equals(garbage)).toBe(true);
     expect(fs.readFileSync(`${aside()}-wal`).equals(wal)).toBe(true);
@@ -71,18 +72,18 @@ describe('openOutbox', () => {
   });
 
   it('moves a truncated real outbox aside', () => {
-    const original = new SqliteOutboxStore(file);
-    original.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
+    const original = new SqliteOutbox(file);
+    original.events.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
     original.close();
     const size = fs.statSync(file).size;
     expect(size).toBeGreaterThan(64 * 1024);
     fs.truncateSync(file, Math.floor(size / 2));
 
-    const store = openOutbox(file, {}, recovery());
+    const outbox = openOutbox(file, {}, recovery());
     try {
-      expectFreshOutboxWorks(store);
+      expectFreshOutboxWorks(outbox);
     } finally {
-      store.close();
+      outbox.close();
     }
     expect(fs.statSync(aside()).size).toBe(Math.floor(size / 2));
     expect(movedAside).toBe(1);
@@ -91,21 +92,21 @@ describe('openOutbox', () => {
   });
 
   it('moves aside a real outbox with a damaged page that only quick_check finds', () => {
-    const original = new SqliteOutboxStore(file);
-    original.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
+    const original = new SqliteOutbox(file);
+    original.events.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
     original.close();
     const size = fs.statSync(file).size;
     const fd = fs.openSync(file, 'r+');
     fs.writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, Math.floor(size / 2 / 4096) * 4096);
     fs.closeSync(fd);
     // The schema still reads: opening the store alone would not notice.
-    new SqliteOutboxStore(file).close();
+    new SqliteOutbox(file).close();
 
-    const store = openOutbox(file, {}, recovery());
+    const outbox = openOutbox(file, {}, recovery());
     try {
-      expectFreshOutboxWorks(store);
+      expectFreshOutboxWorks(outbox);
     } finally {
-      store.close();
+      outbox.close();
     }
     expect(fs.existsSync(aside())).toBe(true);
     expect(movedAside).toBe(1);
@@ -113,31 +114,33 @@ describe('openOutbox', () => {
   });
 
   it('moves aside a real outbox whose quick_check lists problems', () => {
-    const original = new SqliteOutboxStore(file);
-    original.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
+    const original = new SqliteOutbox(file);
+    original.events.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
     original.close();
-    // Where two b-tree pages say their cells start: the cells fall out of range, the file still reads.
+    // Where two table leaf pages (type byte 0x0d) say their cells start: the cells fall out of range, the file still reads.
+    const bytes = fs.readFileSync(file);
+    const leaves = Array.from({ length: bytes.length / 4096 }, (_, page) => page).filter((page) => page >= 10 && bytes[page * 4096] === 0x0d);
     const fd = fs.openSync(file, 'r+');
-    for (const page of [10, 20]) fs.writeSync(fd, Buffer.from([0x0d]), 0, 1, page * 4096 + 5);
+    for (const page of [leaves[0], leaves[10]]) fs.writeSync(fd, Buffer.from([0x0d]), 0, 1, page * 4096 + 5);
     fs.closeSync(fd);
 
-    const store = openOutbox(file, {}, recovery());
-    store.close();
+    const outbox = openOutbox(file, {}, recovery());
+    outbox.close();
     expect(movedAside).toBe(1);
     expectOneErrorNaming(aside());
     expect(JSON.parse(lines[0]).reason).toMatch(/^quick_check: \*\*\* in database main \*\*\*; .*out of range.* \(SQLITE_CORRUPT\)$/);
   });
 
   it('opens a sound outbox in place, with its events, and says nothing', () => {
-    const original = new SqliteOutboxStore(file);
-    original.enqueue([event('a'), event('b')], 1000);
+    const original = new SqliteOutbox(file);
+    original.events.enqueue([event('a'), event('b')], 1000);
     original.close();
 
-    const store = openOutbox(file, {}, recovery());
+    const outbox = openOutbox(file, {}, recovery());
     try {
-      expect(store.counts().pending).toBe(2);
+      expect(outbox.events.counts().pending).toBe(2);
     } finally {
-      store.close();
+      outbox.close();
     }
     expect(entries().filter((f) => f.includes('corrupt'))).toEqual([]);
     expect(movedAside).toBe(0);
@@ -145,8 +148,8 @@ describe('openOutbox', () => {
   });
 
   it('leaves a file locked by another process where it is, and says so', () => {
-    const original = new SqliteOutboxStore(file);
-    original.enqueue([event('a')], 1000);
+    const original = new SqliteOutbox(file);
+    original.events.enqueue([event('a')], 1000);
     original.close();
     const holder = new Database(file);
     holder.pragma('locking_mode = EXCLUSIVE');
@@ -169,9 +172,9 @@ describe('openOutbox', () => {
       holder.exec('ROLLBACK');
       holder.close();
     }
-    const store = openOutbox(file, {}, recovery());
-    expect(store.counts().pending).toBe(1);
-    store.close();
+    const outbox = openOutbox(file, {}, recovery());
+    expect(outbox.events.counts().pending).toBe(1);
+    outbox.close();
   });
 
   it('leaves a path it cannot open as a file (a directory) alone', () => {

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SqliteOutboxStore, type NewOutboxEvent } from '../store';
+import type { NewOutboxEvent } from '../eventQueue';
+import { SqliteOutbox } from '../outbox';
 import type { TikTokEventRow } from '../../tiktok/types';
 
 const PIXEL = 'CABCDEFGH12345678';
@@ -35,10 +36,10 @@ function event(row: TikTokEventRow): NewOutboxEvent {
   return { pixelId: PIXEL, event: row.event, eventId: row.event_id, source: 'browser', row };
 }
 
-describe('SqliteOutboxStore.scrubDeadLetters', () => {
+describe('SqliteEventQueue.scrubDeadLetters', () => {
   let dir: string;
   let file: string;
-  let store: SqliteOutboxStore;
+  let outbox: SqliteOutbox;
   let reader: Database.Database;
 
   const payloadOf = (eventId: string): unknown =>
@@ -46,26 +47,26 @@ describe('SqliteOutboxStore.scrubDeadLetters', () => {
 
   /** Enqueue rows and park them as dead letters at `deadAt`. */
   function park(rows: TikTokEventRow[], deadAt: number): void {
-    store.enqueue(rows.map(event), deadAt - 10);
-    const claimed = store.claim(LANE, deadAt, rows.length);
-    store.markDead(claimed.map((r) => r.id), 40002, 'Invalid parameter: data[0].page.url', deadAt);
+    outbox.events.enqueue(rows.map(event), deadAt - 10);
+    const claimed = outbox.events.claim(LANE, deadAt, rows.length);
+    outbox.events.markDead(claimed.map((r) => r.id), 40002, 'Invalid parameter: data[0].page.url', deadAt);
   }
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scrub-'));
     file = path.join(dir, 'outbox.sqlite');
-    store = new SqliteOutboxStore(file);
+    outbox = new SqliteOutbox(file);
     reader = new Database(file, { readonly: true });
   });
   afterEach(() => {
     reader.close();
-    store.close();
+    outbox.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('removes every user key and page query strings of old dead letters, and keeps what explains them', () => {
     park([personalRow('old')], 1000);
-    expect(store.scrubDeadLetters(2000, 100)).toBe(1);
+    expect(outbox.events.scrubDeadLetters(2000, 100)).toBe(1);
     expect(payloadOf('old')).toEqual({
       event: 'AddToCart',
       event_id: 'old',
@@ -73,23 +74,23 @@ describe('SqliteOutboxStore.scrubDeadLetters', () => {
       properties: { contents: [{ content_id: '23', content_type: 'product', price: 675, quantity: 1 }], currency: 'USD', value: 675 },
       page: { url: 'https://shop.example/shop/desk', referrer: 'https://shop.example/shop' },
     });
-    expect(store.deadLetters(10)).toEqual([
+    expect(outbox.events.deadLetters(10)).toEqual([
       expect.objectContaining({ eventId: 'old', event: 'AddToCart', errorCode: 40002, lastError: 'Invalid parameter: data[0].page.url', attempts: 1 }),
     ]);
   });
 
   it('is idempotent: a second pass changes nothing', () => {
     park([personalRow('old')], 1000);
-    expect(store.scrubDeadLetters(2000, 100)).toBe(1);
+    expect(outbox.events.scrubDeadLetters(2000, 100)).toBe(1);
     const once = payloadOf('old');
-    expect(store.scrubDeadLetters(2000, 100)).toBe(0);
+    expect(outbox.events.scrubDeadLetters(2000, 100)).toBe(0);
     expect(payloadOf('old')).toEqual(once);
   });
 
   it('leaves dead letters younger than the cut-off, and events still on their way, untouched', () => {
     park([personalRow('young')], 5000);
-    store.enqueue([event(personalRow('waiting'))], 1000);
-    expect(store.scrubDeadLetters(2000, 100)).toBe(0);
+    outbox.events.enqueue([event(personalRow('waiting'))], 1000);
+    expect(outbox.events.scrubDeadLetters(2000, 100)).toBe(0);
     expect(payloadOf('young')).toEqual(personalRow('young'));
     expect(payloadOf('waiting')).toEqual(personalRow('waiting'));
   });
@@ -98,7 +99,7 @@ describe('SqliteOutboxStore.scrubDeadLetters', () => {
     const noReferrer = { ...personalRow('a'), page: { url: 'https://shop.example/shop?order=price' } };
     const noPage = { ...personalRow('b'), page: undefined };
     park([noReferrer, noPage], 1000);
-    expect(store.scrubDeadLetters(2000, 100)).toBe(2);
+    expect(outbox.events.scrubDeadLetters(2000, 100)).toBe(2);
     expect(payloadOf('a')).toMatchObject({ page: { url: 'https://shop.example/shop' } });
     expect((payloadOf('a') as TikTokEventRow).page).not.toHaveProperty('referrer');
     expect(payloadOf('b')).not.toHaveProperty('page');
@@ -107,17 +108,17 @@ describe('SqliteOutboxStore.scrubDeadLetters', () => {
 
   it('changes at most `limit` rows per call', () => {
     park(['1', '2', '3', '4', '5'].map(personalRow), 1000);
-    expect([2, 2, 2, 2].map(() => store.scrubDeadLetters(2000, 2))).toEqual([2, 2, 1, 0]);
+    expect([2, 2, 2, 2].map(() => outbox.events.scrubDeadLetters(2000, 2))).toEqual([2, 2, 1, 0]);
     const left = reader.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE json_type(payload, '$.user') IS NOT NULL`).get() as { n: number };
     expect(left.n).toBe(0);
   });
 
   it('sends a requeued scrubbed dead letter without personal data', () => {
     park([personalRow('old')], 1000);
-    store.scrubDeadLetters(2000, 100);
-    expect(store.requeueDead(3000)).toBe(1);
-    const [row] = store.claim(LANE, 3000, 10);
-    expect(row.row.user).toBeUndefined();
+    outbox.events.scrubDeadLetters(2000, 100);
+    expect(outbox.events.requeueDead(3000)).toBe(1);
+    const [row] = outbox.events.claim(LANE, 3000, 10);
+    expect(JSON.parse(row.payload).user).toBeUndefined();
     expect(row.payload).not.toMatch(/203\.0\.113\.7|Mozilla|utm_source|search=|ttp-cookie|click-id/);
   });
 });

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { SqliteOutboxStore } from '../../outbox/store';
+import { SqliteOutbox } from '../../outbox/outbox';
 import { StaticSettings } from '../../settings/static';
 import { PurchasePoller } from '../purchasePoller';
 import { ClaimedPurchaseSchema } from '../../contract/purchase';
@@ -10,13 +10,13 @@ import { website } from '../../../../tests/helpers/sidecar';
 const log = pino({ level: 'silent' });
 const OPTS = { intervalMs: 10, leaseSeconds: 60, batchSize: 50, maxBackoffMs: 100 };
 
-function poller(odoo: FakeOdooPurchases, store: SqliteOutboxStore, websites = [website()]) {
-  return new PurchasePoller({ odoo: async () => odoo.transport(), settings: new StaticSettings(websites), store, log, onEnqueued: () => {} }, OPTS);
+function poller(odoo: FakeOdooPurchases, outbox: SqliteOutbox, websites = [website()]) {
+  return new PurchasePoller({ odoo: async () => odoo.transport(), settings: new StaticSettings(websites), purchaseClaims: outbox.purchaseClaims, log, onEnqueued: () => {} }, OPTS);
 }
 
-function deliverAll(store: SqliteOutboxStore): string[] {
-  const rows = store.dueGroups(Date.now() + 1e9).flatMap((g) => store.claim(g, Date.now() + 1e9, 1000));
-  store.markDelivered(rows.map((r) => r.id), Date.now());
+function deliverAll({ events }: SqliteOutbox): string[] {
+  const rows = events.dueLanes(Date.now() + 1e9).flatMap((lane) => events.claim(lane, Date.now() + 1e9, 1000));
+  events.markDelivered(rows.map((r) => r.id), Date.now());
   return rows.map((r) => r.eventId);
 }
 
@@ -81,22 +81,22 @@ describe('PurchasePoller', () => {
     const odoo = new FakeOdooPurchases();
     odoo.add(1);
     odoo.add(2);
-    const store = new SqliteOutboxStore(':memory:');
-    const p = poller(odoo, store);
+    const outbox = new SqliteOutbox(':memory:');
+    const p = poller(odoo, outbox);
     expect(await p.pollOnce()).toBe(2);
     expect(await p.pollOnce()).toBe(0);
     await p.reportSettled();
     expect(odoo.orders.map((o) => o.state)).toEqual(['claimed', 'claimed']);
-    expect(deliverAll(store).sort()).toEqual(['purchase-so-1', 'purchase-so-2']);
+    expect(deliverAll(outbox).sort()).toEqual(['purchase-so-1', 'purchase-so-2']);
     await p.reportSettled();
     expect(odoo.orders.map((o) => o.state)).toEqual(['sent', 'sent']);
-    expect(store.settledClaims(10)).toEqual([]);
+    expect(outbox.purchaseClaims.settledClaims(10)).toEqual([]);
   });
 
   it('two sidecars polling the same Odoo queue each order once between them', async () => {
     const odoo = new FakeOdooPurchases();
     for (let i = 1; i <= 40; i++) odoo.add(i);
-    const [a, b] = [new SqliteOutboxStore(':memory:'), new SqliteOutboxStore(':memory:')];
+    const [a, b] = [new SqliteOutbox(':memory:'), new SqliteOutbox(':memory:')];
     await Promise.all([poller(odoo, a).pollOnce(), poller(odoo, b).pollOnce(), poller(odoo, a).pollOnce(), poller(odoo, b).pollOnce()]);
     const ids = [...deliverAll(a), ...deliverAll(b)];
     expect(ids).toHaveLength(40);
@@ -108,9 +108,9 @@ describe('PurchasePoller', () => {
     odoo.add(7);
     let clock = 1_000_000;
     odoo.now = () => clock;
-    const dead = new SqliteOutboxStore(':memory:');
+    const dead = new SqliteOutbox(':memory:');
     await poller(odoo, dead).pollOnce(); // claimed, then this sidecar vanishes with its outbox
-    const survivor = new SqliteOutboxStore(':memory:');
+    const survivor = new SqliteOutbox(':memory:');
     expect(await poller(odoo, survivor).pollOnce()).toBe(0);
     clock += 61_000;
     expect(await poller(odoo, survivor).pollOnce()).toBe(1);
@@ -120,7 +120,7 @@ describe('PurchasePoller', () => {
   it('marks orders of a website without a usable pixel as skipped', async () => {
     const odoo = new FakeOdooPurchases();
     odoo.add(3, 99);
-    const p = poller(odoo, new SqliteOutboxStore(':memory:'));
+    const p = poller(odoo, new SqliteOutbox(':memory:'));
     await p.pollOnce();
     expect(odoo.orders[0].state).toBe('skipped');
   });
@@ -129,8 +129,8 @@ describe('PurchasePoller', () => {
     const odoo = new FakeOdooPurchases();
     odoo.add(5);
     odoo.down = true;
-    const store = new SqliteOutboxStore(':memory:');
-    const p = poller(odoo, store);
+    const outbox = new SqliteOutbox(':memory:');
+    const p = poller(odoo, outbox);
     p.start();
     await new Promise((r) => setTimeout(r, 150));
     const attemptsWhileDown = odoo.calls.length;
@@ -138,6 +138,6 @@ describe('PurchasePoller', () => {
     odoo.down = false;
     await new Promise((r) => setTimeout(r, 300));
     await p.stop();
-    expect(deliverAll(store)).toEqual(['purchase-so-5']);
+    expect(deliverAll(outbox)).toEqual(['purchase-so-5']);
   });
 });

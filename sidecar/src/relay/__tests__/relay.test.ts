@@ -4,10 +4,11 @@ import pino from 'pino';
 import request from 'supertest';
 import { loadConfig } from '../../config';
 import { Metrics } from '../../metrics';
-import { SqliteOutboxStore } from '../../outbox/store';
+import { SqliteOutbox } from '../../outbox/outbox';
 import { PurchasePoller } from '../../poller/purchasePoller';
 import { createSidecar } from '../../server';
 import { StaticSettings } from '../../settings/static';
+import type { TikTokEventRow } from '../../tiktok/types';
 import { FakeOdooPurchases } from '../../poller/__tests__/fakeOdooPurchases';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../../../../tests/helpers/sidecar';
 
@@ -25,8 +26,13 @@ function post(app: Parameters<typeof request>[0], body: unknown, headers: Record
   return req.send(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
+/** Every stored event, claimed, with its row parsed. */
 function storedRows(sidecar: ReturnType<typeof testSidecar>) {
-  return sidecar.store.dueGroups(Date.now() + 1e9).flatMap((g) => sidecar.store.claim(g, Date.now() + 1e9, 1000));
+  const { events } = sidecar.outbox;
+  return events
+    .dueLanes(Date.now() + 1e9)
+    .flatMap((lane) => events.claim(lane, Date.now() + 1e9, 1000))
+    .map((e) => ({ ...e, row: JSON.parse(e.payload) as TikTokEventRow }));
 }
 
 describe('relay: accepting', () => {
@@ -135,7 +141,7 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
     expect(res.status).toBe(status);
     expect(res.body.error).toBe(error);
     expect(typeof res.body.detail).toBe('string');
-    expect(sidecar.store.counts().pending).toBe(0);
+    expect(sidecar.outbox.events.counts().pending).toBe(0);
   });
 
   it('refuses the whole list when one event is bad', async () => {
@@ -143,7 +149,7 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
     const res = await post(sidecar.handler, [relayEvent(), relayEvent({ event: 'Purchase' })]);
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/^\[1\] Purchase is sent by the server/);
-    expect(sidecar.store.counts().pending).toBe(0);
+    expect(sidecar.outbox.events.counts().pending).toBe(0);
   });
 
   it('rate-limits one address', async () => {
@@ -179,7 +185,7 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
       expect(res.status).toBeLessThan(500);
       expect(res.body.error).toEqual(expect.any(String));
     }
-    expect(sidecar.store.counts()).toEqual({ pending: 0, in_flight: 0, delivered: 0, dead: 0 });
+    expect(sidecar.outbox.events.counts()).toEqual({ pending: 0, in_flight: 0, delivered: 0, dead: 0 });
   });
 });
 
@@ -287,7 +293,7 @@ describe('relay: plausibility limits', () => {
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('implausible_amount');
     expect(res.body.detail).toMatch(detail);
-    expect(sidecar.store.counts().pending).toBe(0);
+    expect(sidecar.outbox.events.counts().pending).toBe(0);
   });
 
   it('accepts amounts at the ceiling, and follows the configured ceilings', async () => {
@@ -326,7 +332,7 @@ describe('relay: rate limit in events', () => {
     expect(refused?.body).toEqual({ error: 'rate_limited', detail: 'more than 100 events a minute from this address' });
     expect(Number(refused?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(refused?.headers['retry-after'])).toBeLessThanOrEqual(60);
-    expect(sidecar.store.counts().pending).toBe(100);
+    expect(sidecar.outbox.events.counts().pending).toBe(100);
   });
 
   it('keeps one address\'s flood from spending another\'s budget', async () => {
@@ -334,7 +340,7 @@ describe('relay: rate limit in events', () => {
     for (let i = 0; i < 3; i++) await post(sidecar.handler, batch(20), { 'X-Forwarded-For': '203.0.113.1' });
     const other = await post(sidecar.handler, batch(20), { 'X-Forwarded-For': '203.0.113.2' });
     expect(other.status).toBe(202);
-    expect(sidecar.store.counts().pending).toBe(60);
+    expect(sidecar.outbox.events.counts().pending).toBe(60);
   });
 
   it('survives a flood of 20-event requests without a 5xx, storing at most the budget', async () => {
@@ -343,12 +349,12 @@ describe('relay: rate limit in events', () => {
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(50);
-    expect(sidecar.store.counts().pending).toBe(200);
+    expect(sidecar.outbox.events.counts().pending).toBe(200);
   });
 });
 
 describe('relay: per-pixel outbox cap', () => {
-  const waiting = (sidecar: ReturnType<typeof testSidecar>) => sidecar.store.waitingCount(PIXEL, 1_000_000);
+  const waiting = (sidecar: ReturnType<typeof testSidecar>) => sidecar.outbox.events.waitingCount(PIXEL, 1_000_000);
 
   it('refuses new browser events with 503 outbox_full once the pixel has the cap waiting, and drops nothing stored', async () => {
     const sidecar = testSidecar({ env: { OUTBOX_MAX_WAITING_PER_PIXEL: '5' } });
@@ -366,7 +372,7 @@ describe('relay: per-pixel outbox cap', () => {
     await post(sidecar.handler, [relayEvent(), relayEvent(), relayEvent()]);
     expect((await post(sidecar.handler, relayEvent())).status).toBe(503);
     const rows = storedRows(sidecar);
-    sidecar.store.markDelivered(rows.map((r) => r.id), Date.now());
+    sidecar.outbox.events.markDelivered(rows.map((r) => r.id), Date.now());
     await new Promise((r) => setTimeout(r, 1100));
     expect((await post(sidecar.handler, relayEvent())).status).toBe(202);
   });
@@ -378,7 +384,7 @@ describe('relay: per-pixel outbox cap', () => {
     const odoo = new FakeOdooPurchases();
     odoo.add(42);
     const poller = new PurchasePoller(
-      { odoo: async () => odoo.transport(), settings: sidecar.settings, store: sidecar.store, log: pino({ level: 'silent' }), onEnqueued: () => {} },
+      { odoo: async () => odoo.transport(), settings: sidecar.settings, purchaseClaims: sidecar.outbox.purchaseClaims, log: pino({ level: 'silent' }), onEnqueued: () => {} },
       { intervalMs: 10, leaseSeconds: 60, batchSize: 50, maxBackoffMs: 100 },
     );
     expect(await poller.pollOnce()).toBe(1);
@@ -438,7 +444,7 @@ describe('relay: slow clients (real sockets)', () => {
     expect(text.match(/HTTP\/1\.1 /g)).toHaveLength(1);
     expect(closedAfterMs).toBeGreaterThanOrEqual(350);
     expect(closedAfterMs).toBeLessThan(2000);
-    expect(sidecar.store.counts().pending).toBe(0);
+    expect(sidecar.outbox.events.counts().pending).toBe(0);
     expect(await sidecar.metrics.registry.metrics()).toContain('tiktok_relay_refused_total{reason="body_timeout"} 1');
   });
 
@@ -459,13 +465,13 @@ describe('relay: slow clients (real sockets)', () => {
       return undefined;
     });
     expect(text).toMatch(/^HTTP\/1\.1 202 /);
-    expect(sidecar.store.counts().pending).toBe(1);
+    expect(sidecar.outbox.events.counts().pending).toBe(1);
   });
 });
 
 describe('/healthz follows whether the outbox takes writes', () => {
-  /** The store's own SQLite connection: its limits stand in for a full disk or a read-only file. */
-  const sqliteOf = (sidecar: ReturnType<typeof testSidecar>) => (sidecar.store as unknown as { db: Database.Database }).db;
+  /** The outbox's own SQLite connection: its limits stand in for a full disk or a read-only file. */
+  const sqliteOf = (sidecar: ReturnType<typeof testSidecar>) => (sidecar.outbox as unknown as { db: Database.Database }).db;
 
   it('reports outbox_unwritable (503) after a write fails with SQLITE_FULL, and ok again once one succeeds', async () => {
     const sidecar = testSidecar();
@@ -505,7 +511,7 @@ describe('relay: logs under a flood stay few', () => {
     const sidecar = createSidecar(cfg, {
       log: pino({ level: 'info' }, stream),
       metrics: new Metrics(),
-      store: new SqliteOutboxStore(cfg.OUTBOX_PATH),
+      outbox: new SqliteOutbox(cfg.OUTBOX_PATH),
       settings: new StaticSettings([website()]),
     });
     return { sidecar, lines };
@@ -522,7 +528,7 @@ describe('relay: logs under a flood stay few', () => {
 
   it('logs a failing outbox once, not once per request', async () => {
     const { sidecar, lines } = loggingSidecar({});
-    const db = (sidecar.store as unknown as { db: Database.Database }).db;
+    const db = (sidecar.outbox as unknown as { db: Database.Database }).db;
     db.pragma('query_only = 1');
     for (let i = 0; i < 5; i++) expect((await post(sidecar.handler, relayEvent())).status).toBe(503);
     expect(lines.filter((l) => l.msg === 'relay: the outbox could not store events')).toHaveLength(1);

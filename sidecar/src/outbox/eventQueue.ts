@@ -1,0 +1,274 @@
+import type Database from 'better-sqlite3';
+import type { RetryCause } from '../tiktok/outcome';
+import type { TikTokEventRow } from '../tiktok/types';
+
+export type OutboxState = 'pending' | 'in_flight' | 'delivered' | 'dead';
+export type EventSource = 'browser' | 'server';
+
+export interface NewOutboxEvent {
+  pixelId: string;
+  /** The name TikTok receives (already resolved from the canonical key). */
+  event: string;
+  eventId: string;
+  testEventCode?: string;
+  source: EventSource;
+  row: TikTokEventRow;
+}
+
+/** An event taken from the queue for one send: in flight until marked. */
+export interface ClaimedEvent {
+  id: number;
+  pixelId: string;
+  event: string;
+  eventId: string;
+  testEventCode: string;
+  source: EventSource;
+  /** The `data[]` row as stored JSON text: the dispatcher sends it without parsing it again. */
+  payload: string;
+  eventTime: number;
+  /** Claims so far, this one included. */
+  attempts: number;
+  createdAt: number;
+}
+
+export type DeadLetter = Pick<ClaimedEvent, 'id' | 'pixelId' | 'event' | 'eventId' | 'attempts' | 'createdAt'> & { errorCode: number | null; lastError: string | null };
+
+/** One lane of the queue: TikTok batches per pixel, and test traffic goes apart. */
+export interface LaneKey {
+  pixelId: string;
+  testEventCode: string;
+}
+
+export function laneKey(lane: LaneKey): string {
+  return `${lane.pixelId}\u0000${lane.testEventCode}`;
+}
+
+export interface DueLane extends LaneKey {
+  /** Events due now, counted up to the caller's limit. */
+  due: number;
+  /** Since when the longest-due event has been due: its creation for a first attempt, else its retry time. */
+  oldestDueAt: number;
+}
+
+export interface EnqueueResult {
+  inserted: number;
+  duplicates: number;
+}
+
+export function summarizeEnqueue(stored: boolean[]): EnqueueResult {
+  const inserted = stored.filter(Boolean).length;
+  return { inserted, duplicates: stored.length - inserted };
+}
+
+/** The events waiting for TikTok, and what became of those sent. */
+export interface EventQueue {
+  /** Store events durably; one flag per event: true when new, false when its (pixel, event, event_id) was already there. */
+  enqueue(events: NewOutboxEvent[], now: number): boolean[];
+  dueLanes(now: number, countLimit?: number): DueLane[];
+  claim(lane: LaneKey, now: number, limit: number): ClaimedEvent[];
+  markDelivered(ids: number[], now: number): void;
+  /** Back to pending until `nextAttemptAt`; the stored error starts with the typed cause. */
+  markRetry(ids: number[], nextAttemptAt: number, cause: RetryCause, detail: string): void;
+  markDead(ids: number[], code: number | null, message: string, now: number): void;
+  /** Back to pending without counting the claim as an attempt: the lane paused for a problem of the request (token, address). */
+  markPaused(ids: number[], nextAttemptAt: number, reason: string): void;
+  /** In-flight rows of a previous process go back to pending: their send may or may not have landed. */
+  releaseInFlight(): number;
+  prune(deliveredBefore: number): number;
+  counts(): Record<OutboxState, number>;
+  nextAttemptAt(): number | undefined;
+  deadLetters(limit: number): DeadLetter[];
+  requeueDead(now: number): number;
+  /**
+   * Dead letters parked before `deadBefore` keep what explains them (event, id,
+   * time, TikTok's code and message) and lose what may identify a person: the
+   * whole `user` object and the query string of page addresses. At most `limit`
+   * rows per call; returns how many changed, 0 once every one is scrubbed.
+   */
+  scrubDeadLetters(deadBefore: number, limit: number): number;
+  /** Events of a pixel not settled yet (pending or in flight), counted up to `limit`: the relay's outbox cap. */
+  waitingCount(pixelId: string, limit: number): number;
+}
+
+/** Longest error text kept per row. */
+const MAX_ERROR_CHARS = 1000;
+
+/** The `outbox` table of the outbox file. */
+export class SqliteEventQueue implements EventQueue {
+  private readonly stmt;
+  /** One transaction per call, prepared once: the relay's group commit calls it every event-loop turn. */
+  private readonly insertAll: (events: NewOutboxEvent[], now: number) => boolean[];
+
+  constructor(db: Database.Database) {
+    this.stmt = {
+      lanes: db.prepare(`SELECT DISTINCT pixel_id AS pixelId, test_event_code AS testEventCode FROM outbox WHERE state IN ('pending', 'in_flight')`),
+      // A bounded index range scan (outbox_due), in due order, whatever the backlog (a long TikTok outage).
+      laneDue: db.prepare(
+        `SELECT COUNT(*) AS due, MIN(t) AS oldestDueAt FROM (SELECT next_attempt_at AS t FROM outbox
+         WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)`,
+      ),
+      claim: db.prepare(
+        `UPDATE outbox SET state = 'in_flight', attempts = attempts + 1
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ?
+                      ORDER BY next_attempt_at LIMIT ?)
+         RETURNING id, pixel_id AS pixelId, event, event_id AS eventId, test_event_code AS testEventCode, source, payload,
+                   event_time AS eventTime, attempts, created_at AS createdAt`,
+      ),
+      // Batches of up to 1,000 ids are passed as one JSON array: one statement per batch.
+      delivered: db.prepare(
+        `UPDATE outbox SET state = 'delivered', delivered_at = ?, payload = '{}' WHERE id IN (SELECT value FROM json_each(?)) AND state = 'in_flight'`,
+      ),
+      retry: db.prepare(
+        `UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id IN (SELECT value FROM json_each(?)) AND state = 'in_flight'`,
+      ),
+      dead: db.prepare(
+        `UPDATE outbox SET state = 'dead', error_code = ?, last_error = ?, delivered_at = ?
+         WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('in_flight', 'pending')`,
+      ),
+      paused: db.prepare(
+        `UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, attempts = MAX(attempts - 1, 0)
+         WHERE id IN (SELECT value FROM json_each(?)) AND state = 'in_flight'`,
+      ),
+      release: db.prepare(`UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'`),
+      // Rows of Purchases not yet reported back to Odoo stay until they are.
+      prune: db.prepare(
+        `DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?
+         AND NOT EXISTS (SELECT 1 FROM purchase_claims c WHERE c.pixel_id = outbox.pixel_id AND c.event = outbox.event AND c.event_id = outbox.event_id)`,
+      ),
+      counts: db.prepare(`SELECT state, COUNT(*) AS n FROM outbox GROUP BY state`),
+      nextAttempt: db.prepare(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`),
+      deadLetters: db.prepare(
+        `SELECT id, pixel_id AS pixelId, event, event_id AS eventId, error_code AS errorCode, last_error AS lastError, attempts, created_at AS createdAt
+         FROM outbox WHERE state = 'dead' ORDER BY id DESC LIMIT ?`,
+      ),
+      requeue: db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = 0 WHERE state = 'dead'`),
+      reviveDead: db.prepare(
+        `UPDATE outbox SET state = 'pending', payload = ?, event_time = ?, next_attempt_at = ?, attempts = 0, error_code = NULL, last_error = NULL,
+                delivered_at = NULL WHERE pixel_id = ? AND event = ? AND event_id = ? AND state = 'dead'`,
+      ),
+      // The outbox_dead index keeps each pass to the dead letters, not the whole outbox.
+      scrub: db.prepare<[number, number]>(
+        `UPDATE outbox SET payload = ${SCRUBBED_PAYLOAD}
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'dead' AND delivered_at < ? AND (${NOT_YET_SCRUBBED}) LIMIT ?)`,
+      ),
+      // Two bounded index range scans (outbox_due, outbox_in_flight), whatever the backlog.
+      waiting: db.prepare(
+        `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE state = 'pending' AND pixel_id = @pixelId LIMIT @limit))
+              + (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE state = 'in_flight' AND pixel_id = @pixelId LIMIT @limit)) AS n`,
+      ),
+    };
+    const insert = db.prepare(
+      `INSERT OR IGNORE INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, event_time, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertAll = db.transaction((events: NewOutboxEvent[], now: number) =>
+      events.map((e) => insert.run(e.pixelId, e.event, e.eventId, e.testEventCode ?? '', e.source, JSON.stringify(e.row), e.row.event_time, now, now).changes === 1),
+    );
+  }
+
+  enqueue(events: NewOutboxEvent[], now: number): boolean[] {
+    const lanes = this.knownLanes();
+    for (const e of events) {
+      const lane = { pixelId: e.pixelId, testEventCode: e.testEventCode ?? '' };
+      if (!lanes.has(laneKey(lane))) lanes.set(laneKey(lane), lane);
+    }
+    return this.insertAll(events, now);
+  }
+
+  /** Lanes seen since start or left from a previous run; few (one per pixel, plus test traffic). */
+  private lanes?: Map<string, LaneKey>;
+
+  private knownLanes(): Map<string, LaneKey> {
+    this.lanes ??= new Map((this.stmt.lanes.all() as LaneKey[]).map((l) => [laneKey(l), l]));
+    return this.lanes;
+  }
+
+  dueLanes(now: number, countLimit = 1000): DueLane[] {
+    const dueLanes: DueLane[] = [];
+    for (const lane of this.knownLanes().values()) {
+      const { due, oldestDueAt } = this.stmt.laneDue.get(lane.pixelId, lane.testEventCode, now, countLimit) as { due: number; oldestDueAt: number };
+      if (due > 0) dueLanes.push({ ...lane, due, oldestDueAt });
+    }
+    return dueLanes;
+  }
+
+  claim(lane: LaneKey, now: number, limit: number): ClaimedEvent[] {
+    // RETURNING gives no order; the queue's is the order of arrival.
+    return (this.stmt.claim.all(lane.pixelId, lane.testEventCode, now, limit) as ClaimedEvent[]).sort((a, b) => a.id - b.id);
+  }
+
+  markDelivered(ids: number[], now: number): void {
+    this.stmt.delivered.run(now, JSON.stringify(ids));
+  }
+
+  markRetry(ids: number[], nextAttemptAt: number, cause: RetryCause, detail: string): void {
+    this.stmt.retry.run(nextAttemptAt, `${cause}: ${detail}`.slice(0, MAX_ERROR_CHARS), JSON.stringify(ids));
+  }
+
+  markDead(ids: number[], code: number | null, message: string, now: number): void {
+    this.stmt.dead.run(code, message.slice(0, MAX_ERROR_CHARS), now, JSON.stringify(ids));
+  }
+
+  markPaused(ids: number[], nextAttemptAt: number, reason: string): void {
+    this.stmt.paused.run(nextAttemptAt, reason.slice(0, MAX_ERROR_CHARS), JSON.stringify(ids));
+  }
+
+  releaseInFlight(): number {
+    return this.stmt.release.run().changes;
+  }
+
+  prune(deliveredBefore: number): number {
+    return this.stmt.prune.run(deliveredBefore).changes;
+  }
+
+  counts(): Record<OutboxState, number> {
+    const counts: Record<OutboxState, number> = { pending: 0, in_flight: 0, delivered: 0, dead: 0 };
+    for (const { state, n } of this.stmt.counts.all() as { state: OutboxState; n: number }[]) counts[state] = n;
+    return counts;
+  }
+
+  nextAttemptAt(): number | undefined {
+    const { t } = this.stmt.nextAttempt.get() as { t: number | null };
+    return t ?? undefined;
+  }
+
+  deadLetters(limit: number): DeadLetter[] {
+    return this.stmt.deadLetters.all(limit) as DeadLetter[];
+  }
+
+  requeueDead(now: number): number {
+    this.lanes = undefined; // requeued rows may belong to lanes not seen since start
+    return this.stmt.requeue.run(now).changes;
+  }
+
+  /** A dead letter of this (pixel, event, event_id), if any, back in the queue with the fresh payload, as a first attempt. */
+  reviveDead(e: NewOutboxEvent, now: number): void {
+    const revived = this.stmt.reviveDead.run(JSON.stringify(e.row), e.row.event_time, now, e.pixelId, e.event, e.eventId).changes;
+    if (revived) this.lanes = undefined; // its lane may not be known since start
+  }
+
+  scrubDeadLetters(deadBefore: number, limit: number): number {
+    return this.stmt.scrub.run(deadBefore, limit).changes;
+  }
+
+  waitingCount(pixelId: string, limit: number): number {
+    return (this.stmt.waiting.get({ pixelId, limit }) as { n: number }).n;
+  }
+}
+
+/** Where a stored row keeps page addresses; their query strings may carry personal data. */
+const PAGE_ADDRESSES = ['$.page.url', '$.page.referrer'];
+
+/** SQL: the stored address at `jsonPath`, cut before its query string or fragment (NULL when absent). */
+function addressWithoutQuery(jsonPath: string): string {
+  const address = `json_extract(payload, '${jsonPath}')`;
+  return `substr(${address}, 1, min(instr(${address} || '?', '?'), instr(${address} || '#', '#')) - 1)`;
+}
+
+/** json_replace leaves absent paths absent: a row without a referrer does not get one. */
+const SCRUBBED_PAYLOAD = `json_replace(json_remove(payload, '$.user'), ${PAGE_ADDRESSES.map((p) => `'${p}', ${addressWithoutQuery(p)}`).join(', ')})`;
+
+const NOT_YET_SCRUBBED = [
+  `json_type(payload, '$.user') IS NOT NULL`,
+  ...PAGE_ADDRESSES.map((p) => `${addressWithoutQuery(p)} IS NOT json_extract(payload, '${p}')`),
+].join(' OR ');

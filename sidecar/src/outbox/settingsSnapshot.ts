@@ -1,0 +1,14 @@
+import type Database from 'better-sqlite3';
+
+/** The last website settings read from Odoo, without tokens, for a start while Odoo is down. */
+export interface SettingsSnapshot {
+  save(json: string, now: number): void;
+  load(): string | undefined;
+}
+
+/** The one-row `settings_snapshot` table. */
+export function sqliteSettingsSnapshot(db: Database.Database): SettingsSnapshot {
+  const save = db.prepare<[string, number]>(`INSERT OR REPLACE INTO settings_snapshot (id, json, saved_at) VALUES (1, ?, ?)`);
+  const load = db.prepare<[], { json: string }>(`SELECT json FROM settings_snapshot WHERE id = 1`);
+  return { save: (json, now) => void save.run(json, now), load: () => load.get()?.json };
+}
