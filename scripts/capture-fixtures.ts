@@ -15,6 +15,7 @@
  * Fixtures keep the DOM the detectors read and drop what they never read
  * (scripts, styles, images, CSRF tokens), so they stay small and reviewable.
  */
+import { inspect } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as xmlrpc from 'xmlrpc';
@@ -33,7 +34,7 @@ function rpcCall(path: string, method: string, params: XmlRpcValue[]): Promise<X
   const url = new URL(path, ODOO_URL);
   const client = xmlrpc.createClient({ host: url.hostname, port: Number(url.port || 80), path: url.pathname });
   return new Promise((resolve, reject) => {
-    client.methodCall(method, params, (err: unknown, value: XmlRpcValue) => (err ? reject(err) : resolve(value)));
+    client.methodCall(method, params, (err: unknown, value: XmlRpcValue) => (err ? reject(err instanceof Error ? err : new Error(inspect(err))) : resolve(value)));
   });
 }
 

@@ -99,7 +99,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--help':
       case '-h':
         console.log(USAGE);
-        process.exit(0);
+        return process.exit(0);
       default:
         throw new Error(`unknown argument ${flag}\n${USAGE}`);
     }

@@ -14,7 +14,7 @@ import { connectOdoo } from '../../sidecar/src/odoo/connect';
 import { startFakeEventsApi } from '../../tests/support/fakeEventsApi';
 import { startShop, type OdooShop } from '../../tests/helpers/odooShop';
 import { exited, freePort, spawnSidecar, waitForHttp } from '../../tests/helpers/process';
-import { machineLine, writeSection } from './report';
+import { machineLine, percentile, writeSection } from './report';
 
 const PIXEL = 'CBENCHPOLLPIXEL00001';
 const TOKEN = 'bench-poll-token-0001';
@@ -48,11 +48,6 @@ interface PollCost {
   executionMs: number;
   rpcP50Ms: number;
   rpcP95Ms: number;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function measurePoll(shop: OdooShop): Promise<PollCost> {

@@ -29,3 +29,9 @@ export function peakRssMb(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** The p-th percentile (nearest rank) of a sample. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

@@ -112,7 +112,7 @@ const REPLACED_VARS: Record<string, string> = {
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
-  const replaced = Object.entries(REPLACED_VARS).filter(([name]) => env[name] !== undefined && env[name]!.trim() !== '');
+  const replaced = Object.entries(REPLACED_VARS).filter(([name]) => env[name] !== undefined && env[name].trim() !== '');
   if (replaced.length) throw new ConfigError(replaced.map(([name, now]) => `${name} is no longer read: use ${now}`));
   // Blank variables (VAR= in a compose file) mean "not set".
   const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in EnvSchema.shape && v !== undefined && v.trim() !== ''));

@@ -76,7 +76,9 @@ export class Metrics {
   readonly lanePaused: Gauge<'pixel' | 'reason'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    const metrics = this;
+    // prom-client calls collect() with the gauge as `this`: read the watched sources through closures.
+    const outbox = () => this.outbox;
+    const lanes = () => this.lanes?.() ?? [];
     this.queueDepth = new Gauge({
       name: 'tiktok_outbox_events',
       help: 'Events in the outbox, by state',
@@ -84,8 +86,9 @@ export class Metrics {
       registers: [this.registry],
       // Read at scrape time from the store rather than tracked by hand.
       collect() {
-        if (!metrics.outbox) return;
-        for (const [state, n] of Object.entries(metrics.outbox.counts())) this.set({ state }, n);
+        const counts = outbox()?.counts();
+        if (!counts) return;
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
     });
     this.lanePaused = new Gauge({
@@ -95,7 +98,7 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const lane of metrics.lanes?.() ?? []) {
+        for (const lane of lanes()) {
           if (lane.state === 'paused' && lane.reason) this.set({ pixel: lane.pixelId, reason: lane.reason }, 1);
         }
       },

@@ -313,6 +313,6 @@ function odooCalls(connector: OdooConnector): () => Promise<OdooTransport> {
           throw err;
         }
       },
-    } as OdooTransport;
+    };
   };
 }

@@ -76,7 +76,7 @@ export class XmlRpcChannel {
       }, this.timeoutMs);
 
       client.methodCall(rpcMethod, params, (error: unknown, value: unknown) => {
-        if (error) settle(() => reject(this.classify(error as XmlRpcPackageError, path, label)));
+        if (error) settle(() => reject(this.classify(error, path, label)));
         else settle(() => resolve(value));
       });
     });
@@ -84,7 +84,7 @@ export class XmlRpcChannel {
 
   private classify(err: XmlRpcPackageError, path: string, label: { model?: string; method?: string }): OdooError {
     if (err.faultCode !== undefined || typeof err.faultString === 'string') {
-      return xmlRpcFaultError(this.target, err.faultCode, String(err.faultString ?? ''), label.model, label.method);
+      return xmlRpcFaultError(this.target, err.faultCode, typeof err.faultString === 'string' ? err.faultString : '', label.model, label.method);
     }
     const status = err.res?.statusCode;
     if (status === undefined) return networkError(this.target, err, this.timeoutMs, label.model, label.method);

@@ -133,7 +133,8 @@ function moveAside(file: string, aside: string): string[] {
 }
 
 function cannotOpen(file: string, err: unknown): OutboxOpenError {
-  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  const raw = (err as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'string' ? raw : '';
   const hint = /BUSY|LOCKED/.test(code)
     ? 'another process holds a lock on it (a second sidecar on the same file?)'
     : 'check that the sidecar user can read and write it and its directory';

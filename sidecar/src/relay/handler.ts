@@ -120,7 +120,7 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
     maxAge: 600,
   });
   const applyCors = (req: IncomingMessage, res: ServerResponse) =>
-    new Promise<void>((resolve) => corsForShops(req as never, res as never, () => resolve()));
+    new Promise<void>((resolve) => corsForShops(req, res, () => resolve()));
 
   function send(req: IncomingMessage, res: ServerResponse, a: RelayAnswer): void {
     if (a.kind === 'answer') return sendJson(res, a.status, a.body);

@@ -100,7 +100,7 @@ export class OdooSettingsSource implements SettingsSource {
         }
       }
       const delay = this.loaded ? this.refreshMs : Math.min(this.refreshMs, 1000 * 2 ** Math.min(this.consecutiveFailures, 5));
-      this.timer = setTimeout(loop, delay);
+      this.timer = setTimeout(() => void loop(), delay);
       this.timer.unref();
     };
     void loop();

@@ -4,10 +4,10 @@
  */
 export function stripEmpty<T>(value: T): T | undefined {
   if (value === null || value === undefined) return undefined;
-  if (typeof value === 'string') return (value.trim() === '' ? undefined : value) as T | undefined;
-  if (typeof value === 'number') return (Number.isFinite(value) ? value : undefined) as T | undefined;
+  if (typeof value === 'string') return (value.trim() === '' ? undefined : value);
+  if (typeof value === 'number') return (Number.isFinite(value) ? value : undefined);
   if (Array.isArray(value)) {
-    const items = value.map((item) => stripEmpty(item)).filter((item) => item !== undefined);
+    const items = value.map((item: unknown) => stripEmpty(item)).filter((item) => item !== undefined);
     return (items.length ? items : undefined) as T | undefined;
   }
   if (typeof value === 'object') {

@@ -1,5 +1,5 @@
 import { stripEmpty } from './clean';
-import type { TikTokEventRow, TikTokProperties, TikTokUser, TrackRequest } from './types';
+import type { TikTokEventRow, TikTokProperties, TikTokUser } from './types';
 
 export interface EventInput {
   event: string;

@@ -1,7 +1,5 @@
-import { PIXEL_ID } from '../contract/constants';
 import { TIKTOK_EVENT_NAMES } from './eventNames';
-import type { TikTokEventRow, TrackRequest } from './types';
-import { MAX_BATCH_SIZE } from './types';
+import type { TikTokEventRow } from './types';
 
 /** How old an event may be before it is refused instead of sent (TikTok accepts about 7 days). */
 export const MAX_EVENT_AGE_SECONDS = 7 * 24 * 3600;

@@ -3,6 +3,7 @@
  * demo data): the suites arrange their data the way a merchant would, through
  * the models, never by writing SQL.
  */
+import { inspect } from 'node:util';
 import * as xmlrpc from 'xmlrpc';
 
 export interface OdooAdmin {
@@ -14,7 +15,7 @@ export interface OdooAdmin {
 function methodCall(url: URL, path: string, method: string, params: unknown[]): Promise<unknown> {
   const client = xmlrpc.createClient({ host: url.hostname, port: Number(url.port || 80), path });
   return new Promise((resolve, reject) => {
-    client.methodCall(method, params, (err: unknown, value: unknown) => (err ? reject(err) : resolve(value)));
+    client.methodCall(method, params, (err: unknown, value: unknown) => (err ? reject(err instanceof Error ? err : new Error(inspect(err))) : resolve(value)));
   });
 }
 

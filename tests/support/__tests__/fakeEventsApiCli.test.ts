@@ -37,6 +37,6 @@ describe('fake-events-api CLI arguments', () => {
     [['--max-rows', '0'], /--max-rows needs a whole number of at least 1/],
     [['--max-rows', '2.5'], /--max-rows needs a whole number/],
   ])('refuses %j', (argv, message) => {
-    expect(() => parseArgs(argv as string[])).toThrow(message);
+    expect(() => parseArgs(argv)).toThrow(message);
   });
 });

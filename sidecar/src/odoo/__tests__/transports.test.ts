@@ -11,7 +11,7 @@ async function failure(p: Promise<unknown>): Promise<OdooError> {
     await p;
   } catch (err) {
     if (err instanceof OdooError) return err;
-    throw new Error(`expected an OdooError, got ${inspect(err)}`);
+    throw new Error(`expected an OdooError, got ${inspect(err)}`, { cause: err });
   }
   throw new Error('expected the call to fail');
 }
