@@ -33,7 +33,7 @@ export async function bundle(): Promise<string> {
     minify: true,
     legalComments: 'none',
     charset: 'utf8',
-    external: ['@web/*', '@odoo/owl'],
+    external: ['@web/*', '@website_sale/*', '@odoo/owl'],
     write: false,
     sourcemap: false,
     absWorkingDir: ROOT,
