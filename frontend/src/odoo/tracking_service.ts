@@ -5,7 +5,7 @@ import { createSession, readPageConfig, trackPageLoad, type SessionOptions } fro
 /**
  * The page's TikTok tracking, one per page: the config read once, the
  * tracker, what the page remembers, and whether its page-load events were
- * sent. Interactions and the cart patches reach it as
+ * sent. The interactions and the cart service patch reach it as
  * `services.tiktok_tracking`. Without a usable config (tracking off) `ctx` is
  * undefined and everything stays inert.
  */
