@@ -44,11 +44,7 @@ def tiktok_added(order, added_qty_per_line):
     contents = tiktok_contents(order, added_qty_per_line) if order else []
     if not contents:
         return None
-    cart_lines = {
-        line.id: line.product_uom_qty
-        for line in order.order_line
-        if not line.display_type and not line.is_delivery
-    }
+    cart_lines = {line.id: line.product_uom_qty for line in order.order_line if not line.is_delivery}
     return {
         'currency': order.currency_id.name,
         'contents': contents,

@@ -1,6 +1,7 @@
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.website_tiktok_events.controllers.cart import tiktok_added
 from .common import TikTokCase
 
 
@@ -73,3 +74,20 @@ class TestCartAdded(HttpCase, TikTokCase):
         answer = self._add(self.desk, 1)
         self.assertTrue(answer['quantity'])
         self.assertNotIn('tiktok_added', answer)
+
+    def test_the_cart_leaves_delivery_and_notes_out(self):
+        shipping = self.env['product.product'].create({'name': 'Cart Shipping', 'type': 'service'})
+        order = self.env['sale.order'].create({
+            'partner_id': self.env.ref('base.res_partner_2').id,
+            'website_id': self.website.id,
+            'order_line': [
+                Command.create({'product_id': self.desk.id, 'product_uom_qty': 2}),
+                Command.create({'display_type': 'line_note', 'name': 'Gift wrap, please'}),
+                Command.create({'product_id': shipping.id, 'price_unit': 10.0, 'is_delivery': True}),
+            ],
+        })
+        desk_line = order.order_line.filtered(lambda line: line.product_id == self.desk)
+        added = tiktok_added(order, {desk_line.id: 2})
+        self.assertEqual([(c['content_id'], c['quantity']) for c in added['cart']], [(str(self.desk.id), 2)])
+        self.assertIsNone(tiktok_added(order, {}))
+
