@@ -104,9 +104,8 @@ export function trackAddToCart(ctx: DetectorContext, added: CartAdded | undefine
   const { contents } = added;
   const currency = added.currency ?? pageCurrency(ctx);
   ctx.tracker.track('AddToCart', { contents, content_type: 'product', currency, value: cartValue(contents) });
-  if (added.cart) {
-    saveCart(ctx.store, { contents: added.cart, value: cartValue(added.cart), currency, checkoutFor: loadCart(ctx.store)?.checkoutFor });
-  }
+  // a cart that grew is a new checkout: its InitiateCheckout counts again
+  if (added.cart) saveCart(ctx.store, { contents: added.cart, value: cartValue(added.cart), currency });
 }
 
 // ------------------------------------------------------- checkout and payment
