@@ -10,7 +10,7 @@
  * bundled). The build is deterministic (no timestamps, no absolute paths), so
  * the committed file can be compared byte for byte.
  */
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -24,22 +24,25 @@ export const BUDGET_BYTES = 8 * 1024;
 const BANNER =
   '/* TikTok Pixel + Events API for Odoo: generated from frontend/src by scripts/build-frontend.ts; do not edit. LGPL-3.0-or-later */';
 
+/** How the page bundle is built; Odoo's own modules stay bare imports for its module loader. */
+export const BUILD_OPTIONS = {
+  entryPoints: [ENTRY],
+  bundle: true,
+  format: 'esm',
+  target: 'es2020',
+  minify: true,
+  legalComments: 'none',
+  charset: 'utf8',
+  external: ['@web/*', '@website_sale/*', '@odoo/owl'],
+  write: false,
+  sourcemap: false,
+  absWorkingDir: ROOT,
+  banner: { js: BANNER },
+  logLevel: 'silent',
+} satisfies BuildOptions;
+
 export async function bundle(): Promise<string> {
-  const result = await build({
-    entryPoints: [ENTRY],
-    bundle: true,
-    format: 'esm',
-    target: 'es2020',
-    minify: true,
-    legalComments: 'none',
-    charset: 'utf8',
-    external: ['@web/*', '@odoo/owl'],
-    write: false,
-    sourcemap: false,
-    absWorkingDir: ROOT,
-    banner: { js: BANNER },
-    logLevel: 'silent',
-  });
+  const result = await build(BUILD_OPTIONS);
   return hoistImports(result.outputFiles[0].text);
 }
 

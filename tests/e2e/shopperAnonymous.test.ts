@@ -91,7 +91,9 @@ describeE2E('anonymous shopper on real Odoo 19', () => {
     }
     const add = pairNamed(walk, 'AddToCart');
     for (const props of [add.browser.properties, add.server.row.properties]) {
-      expect(props.contents[0]).toMatchObject({ content_id: productId, quantity: 2 });
+      // what was added (not the cart line's total), under the product.product id and the
+      // product's name without its internal reference, as Odoo's cart controller reports them
+      expect(props.contents).toEqual([expect.objectContaining({ content_id: productId, quantity: 2, content_name: data.productName })]);
       expect(props.value).toBeCloseTo(2 * walk.shownPrice, 2);
       expect(props.currency).toBe('USD');
     }

@@ -1,1 +1,2 @@
+from . import cart
 from . import main

@@ -64,23 +64,3 @@ export function readCartPage(root: ParentNode, currency?: string): CartSnapshot 
   }
   return { contents, value: cartValue(contents), currency };
 }
-
-/** Adds an AddToCart's items to the snapshot (a shopper may never open /shop/cart). */
-export function mergeIntoCart(cart: CartSnapshot | undefined, added: ContentItem[], currency?: string): CartSnapshot {
-  const contents = (cart?.contents ?? []).map((c) => ({ ...c }));
-  for (const item of added) {
-    const existing = contents.find((c) => c.content_id === item.content_id);
-    if (existing) {
-      existing.quantity = (existing.quantity ?? 1) + (item.quantity ?? 1);
-      if (item.price !== undefined) existing.price = item.price;
-    } else {
-      contents.push({ ...item });
-    }
-  }
-  return { contents, value: cartValue(contents), currency: currency ?? cart?.currency, checkoutFor: cart?.checkoutFor };
-}
-
-/** The quantity a cart already holds of one product, per the snapshot. */
-export function quantityInCart(cart: CartSnapshot | undefined, contentId: string): number | undefined {
-  return cart?.contents.find((c) => c.content_id === contentId)?.quantity;
-}

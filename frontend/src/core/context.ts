@@ -1,12 +1,21 @@
 import type { Tracker } from './tracker';
 import type { KeyValueStore } from './storage';
 
-/** What every detector needs: the tracker, session storage and where we are. */
+/** What one page remembers between its own events; a new page starts empty. */
+export interface PageMemory {
+  /** The product variant last reported as viewed (Odoo announces the loaded one again). */
+  viewed?: string;
+  /** AddPaymentInfo counts once per page, however often "Pay" is pressed. */
+  paymentInfoSent?: boolean;
+}
+
+/** What every detector needs: the tracker, session storage, where we are and the page's memory. */
 export interface DetectorContext {
   tracker: Tracker;
   store?: KeyValueStore;
   location: Pick<Location, 'pathname' | 'search' | 'href'>;
   now: () => number;
+  page: PageMemory;
 }
 
 /** The website currency, for values read from the page. */

@@ -3,7 +3,7 @@ import type { DetectorContext } from './context';
 import { createRelayTransport, type RelayTransport } from './relay';
 import { sessionStore, type KeyValueStore } from './storage';
 import { Tracker, type Ttq } from './tracker';
-import { trackAddToCart, trackProductView, trackPurchase, trackShopLanding, trackVariantView } from './detectors/shop';
+import { trackProductView, trackPurchase, trackShopLanding } from './detectors/shop';
 import { trackSearchLanding } from './detectors/engagement';
 import { trackFormLanding } from './detectors/forms';
 import { trackEventPageView, trackRegistrationSuccess } from './detectors/events';
@@ -52,7 +52,7 @@ export function createSession(win: Window & typeof globalThis, config: PageConfi
     log: config.debug ? console.debug.bind(console) : undefined,
     now,
   });
-  return { tracker, store, location: win.location, now };
+  return { tracker, store, location: win.location, now, page: {} };
 }
 
 /**
@@ -76,5 +76,3 @@ export function trackPageLoad(ctx: DetectorContext, doc: Document): void {
   trackSearchLanding(ctx, doc);
   trackFormLanding(ctx);
 }
-
-export { trackAddToCart, trackVariantView };

@@ -1,95 +1,83 @@
 import { Interaction } from '@web/public/interaction';
-import { registry } from '@web/core/registry';
-import { trackPageLoad } from '../core/session';
-import { rememberAddToCartClick, trackAddToCart, trackPaymentSubmit, trackVariantView } from '../core/detectors/shop';
+import type { DetectorContext } from '../core/context';
+import { trackPaymentSubmit, trackVariantView } from '../core/detectors/shop';
 import { trackWishlistClick, watchNewsletterSubscribe } from '../core/detectors/engagement';
 import { rememberWebsiteForm, watchWebsiteForm } from '../core/detectors/forms';
 import { rememberAttendee } from '../core/detectors/events';
-import { pageSession } from './session_holder';
 import { PixelHelper } from './pixel_helper';
+import type { TiktokTracking } from './tracking_service';
 
-let pageLoadTracked = false;
+/** Our interactions share the page's tracking through the `tiktok_tracking` service. */
+class TiktokInteraction extends Interaction {
+  declare services: { tiktok_tracking: TiktokTracking };
+
+  /** Undefined when the page has no usable config: the interaction stays inert. */
+  get ctx(): DetectorContext | undefined {
+    return this.services.tiktok_tracking.ctx;
+  }
+}
 
 /**
- * Page-wide: page-load events, website_sale's CustomEvents (they do not
+ * Page-wide: page-load events, website_sale's `view_item_event` (it does not
  * bubble, hence capture on document), cookie-bar consent, the payment button
  * (it sits outside `#o_payment_form`), a page being left (what still waits
  * leaves by beacon: on `pagehide`, and on turning hidden, on mobile often the
  * last moment a page is given) and, in debug mode, the pixel helper.
+ * AddToCart comes from the cart service (./cart_service_patch.ts).
  */
-export class TiktokPageTracking extends Interaction {
+export class TiktokPageTracking extends TiktokInteraction {
   static override selector = '#wrapwrap';
   override dynamicContent = {
     _document: {
       't-on-view_item_event.capture.noUpdate': (ev: CustomEvent) => {
-        const ctx = pageSession();
+        const { ctx } = this;
         if (ctx && ev.detail) trackVariantView(ctx, ev.detail, document);
       },
-      't-on-add_to_cart_event.capture.noUpdate': (ev: CustomEvent) => {
-        const ctx = pageSession();
-        if (ctx) trackAddToCart(ctx, ev.detail);
-      },
-      't-on-optionalCookiesAccepted.noUpdate': () => pageSession()?.tracker.grantConsent(),
-      't-on-optionalCookiesDenied.noUpdate': () => pageSession()?.tracker.denyConsent(),
+      't-on-optionalCookiesAccepted.noUpdate': () => this.ctx?.tracker.grantConsent(),
+      't-on-optionalCookiesDenied.noUpdate': () => this.ctx?.tracker.denyConsent(),
       't-on-visibilitychange.noUpdate': () => {
-        if (document.visibilityState === 'hidden') pageSession()?.tracker.flush(true);
+        if (document.visibilityState === 'hidden') this.ctx?.tracker.flush(true);
       },
     },
     _window: {
-      't-on-pagehide.noUpdate': () => pageSession()?.tracker.flush(true),
+      't-on-pagehide.noUpdate': () => this.ctx?.tracker.flush(true),
     },
     'button[name="o_payment_submit_button"]': {
       't-on-click.noUpdate': () => {
-        const ctx = pageSession();
+        const { ctx } = this;
         if (ctx) trackPaymentSubmit(ctx, document);
       },
     },
   };
 
   override start(): void {
-    const ctx = pageSession();
+    const { ctx } = this;
     if (!ctx) return;
-    if (!pageLoadTracked) {
-      pageLoadTracked = true;
-      trackPageLoad(ctx, document);
-    }
+    this.services.tiktok_tracking.pageLoaded(document);
     // Odoo wraps it in its own root element and removes both when the interaction stops.
     if (ctx.tracker.config.debug) this.mountComponent(document.body, PixelHelper, { tracker: ctx.tracker });
   }
 }
 
-/** Product page: how many the shopper asked for, before Odoo's cart RPC answers. */
-export class TiktokAddToCartButton extends Interaction {
-  static override selector = '#product_detail';
-  override dynamicContent = {
-    '#add_to_cart, .o_we_buy_now': {
-      't-on-click.noUpdate': (ev: MouseEvent) => {
-        const ctx = pageSession();
-        if (ctx) rememberAddToCartClick(ctx, ev.currentTarget as Element);
-      },
-    },
-  };
-}
-
-export class TiktokWishlistButton extends Interaction {
+export class TiktokWishlistButton extends TiktokInteraction {
   static override selector = '.o_add_wishlist, .o_add_wishlist_dyn';
   override dynamicContent = {
     _root: {
       't-on-click.noUpdate': () => {
-        const ctx = pageSession();
+        const { ctx } = this;
         if (ctx) trackWishlistClick(ctx, this.el);
       },
     },
   };
 }
 
-export class TiktokNewsletter extends Interaction {
+export class TiktokNewsletter extends TiktokInteraction {
   static override selector = '.js_subscribe';
   private stopWatching: () => void = () => undefined;
   override dynamicContent = {
     '.js_subscribe_btn': {
       't-on-click.noUpdate': () => {
-        const ctx = pageSession();
+        const { ctx } = this;
         if (!ctx) return;
         // only the latest click's e-mail is the one Odoo subscribes
         this.stopWatching();
@@ -104,7 +92,7 @@ export class TiktokNewsletter extends Interaction {
 }
 
 /** Contact, lead, job application and mailing forms of the website builder. */
-export class TiktokWebsiteForm extends Interaction {
+export class TiktokWebsiteForm extends TiktokInteraction {
   static override selector = '.s_website_form form[data-model_name]';
   private lastSubmit = 0;
   override dynamicContent = {
@@ -113,7 +101,7 @@ export class TiktokWebsiteForm extends Interaction {
   };
 
   private onSend(): void {
-    const ctx = pageSession();
+    const { ctx } = this;
     // a click on "Submit" and the form's submit event are one sending
     if (!ctx || ctx.now() - this.lastSubmit < 1500) return;
     this.lastSubmit = ctx.now();
@@ -123,27 +111,14 @@ export class TiktokWebsiteForm extends Interaction {
 }
 
 /** Event registration: keep the attendee's hashed keys for the success page. */
-export class TiktokAttendeeForm extends Interaction {
+export class TiktokAttendeeForm extends TiktokInteraction {
   static override selector = 'form#attendee_registration';
   override dynamicContent = {
     _root: {
       't-on-submit.noUpdate': () => {
-        const ctx = pageSession();
+        const { ctx } = this;
         if (ctx) void rememberAttendee(ctx, this.el as HTMLFormElement);
       },
     },
   };
-}
-
-const interactions = registry.category('public.interactions');
-interactions.add('website_tiktok_events.page_tracking', TiktokPageTracking);
-interactions.add('website_tiktok_events.add_to_cart_button', TiktokAddToCartButton);
-interactions.add('website_tiktok_events.wishlist_button', TiktokWishlistButton);
-interactions.add('website_tiktok_events.newsletter', TiktokNewsletter);
-interactions.add('website_tiktok_events.website_form', TiktokWebsiteForm);
-interactions.add('website_tiktok_events.attendee_form', TiktokAttendeeForm);
-
-/** Tests only. */
-export function resetPageLoadFlag(): void {
-  pageLoadTracked = false;
 }

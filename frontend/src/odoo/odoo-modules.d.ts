@@ -1,12 +1,13 @@
 /**
- * The two Odoo 19 modules the bundle imports. They are provided by Odoo's
- * asset bundle at runtime (kept external by the build); only the surface used
- * here is declared.
+ * The Odoo 19 modules the bundle imports. They are provided by Odoo's asset
+ * bundle at runtime (kept external by the build); only the surface used here
+ * is declared.
  */
 declare module '@web/public/interaction' {
   export class Interaction {
     static selector: string;
     el: HTMLElement;
+    services: Record<string, unknown>;
     dynamicContent: Record<string, Record<string, unknown>>;
     setup(): void;
     start(): void;
@@ -22,4 +23,16 @@ declare module '@web/core/registry' {
     get(key: string): unknown;
   }
   export const registry: { category(name: string): Category };
+}
+
+declare module '@web/core/utils/patch' {
+  /** Odoo's patch: the extension's methods replace the object's, `super` reaches the previous ones. */
+  export function patch<T extends object>(objToPatch: T, extension: Partial<T> & ThisType<T>): () => void;
+}
+
+declare module '@website_sale/js/cart_service' {
+  export class CartService {
+    rpc: (route: string, ...args: unknown[]) => Promise<unknown>;
+    setup(env: unknown, services: unknown): { add: (...args: unknown[]) => Promise<number> };
+  }
 }

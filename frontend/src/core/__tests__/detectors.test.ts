@@ -3,14 +3,7 @@ import { createHash } from 'node:crypto';
 import { BASE_CONFIG, clearCookies, loadPage, MemoryStore } from './fixturePage';
 import { trackPageLoad } from '../session';
 import { readCartPage, loadCart } from '../cart';
-import {
-  rememberAddToCartClick,
-  resetPaymentMemory,
-  resetProductViewMemory,
-  trackAddToCart,
-  trackPaymentSubmit,
-  trackVariantView,
-} from '../detectors/shop';
+import { trackAddToCart, trackPaymentSubmit, trackVariantView, type CartAdded } from '../detectors/shop';
 import { trackWishlistClick, watchNewsletterSubscribe } from '../detectors/engagement';
 import { rememberWebsiteForm, watchWebsiteForm } from '../detectors/forms';
 import { rememberAttendee } from '../detectors/events';
@@ -21,8 +14,6 @@ const PIXEL = BASE_CONFIG.pixel_id;
 
 beforeEach(() => {
   clearCookies();
-  resetProductViewMemory();
-  resetPaymentMemory();
 });
 
 /** jsdom's document.referrer is fixed at creation; a test sets the one the next page sees. */
@@ -122,37 +113,41 @@ describe('ViewContent', () => {
 });
 
 describe('AddToCart and the cart snapshot', () => {
-  it('counts the quantity added, not the cart line total', async () => {
+  const chair = { content_id: '5', content_type: 'product' as const, content_name: 'Office Chair', content_category: 'Office', price: 63 };
+  /** `tiktok_added` of Odoo's answer: 3 chairs added to a line that held 2. */
+  const addedThree: CartAdded = { currency: 'USD', contents: [{ ...chair, quantity: 3 }], cart: [{ ...chair, quantity: 5 }] };
+
+  it("reports what Odoo's cart controller says was added, and keeps Odoo's cart as the snapshot", async () => {
     const store = new MemoryStore();
     const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, {}, store);
-    page.doc.querySelector<HTMLInputElement>('input[name="add_qty"]')!.value = '2';
-    rememberAddToCartClick(page.ctx, page.doc.querySelector('#add_to_cart')!);
-    // Odoo's detail: the line now holds 2 (it was empty)
-    trackAddToCart(page.ctx, [{ item_id: 5, item_name: 'Office Chair', item_category: 'Office', currency: 'USD', price: 63, quantity: 2 }]);
-    let add = page.tracks().find((t) => t.name === 'AddToCart')!;
-    expect(add.props).toEqual({
-      contents: [{ content_id: '5', content_type: 'product', content_name: 'Office Chair', content_category: 'Office', price: 63, quantity: 2 }],
-      content_type: 'product',
-      currency: 'USD',
-      value: 126,
-    });
-    // a second add without a click on this page: the line went from 2 to 5
-    trackAddToCart(page.ctx, [{ item_id: 5, item_name: 'Office Chair', currency: 'USD', price: 63, quantity: 5 }]);
-    add = page.tracks().filter((t) => t.name === 'AddToCart')[1];
-    expect(add.props.contents[0].quantity).toBe(3);
-    expect(add.props.value).toBe(189);
-    expect(loadCart(store)?.contents[0].quantity).toBe(5);
+    trackAddToCart(page.ctx, addedThree);
+    const add = page.tracks().find((t) => t.name === 'AddToCart')!;
+    expect(add.props).toEqual({ contents: [{ ...chair, quantity: 3 }], content_type: 'product', currency: 'USD', value: 189 });
+    expect(loadCart(store)).toEqual({ contents: [{ ...chair, quantity: 5 }], value: 315, currency: 'USD' });
     await page.flush();
-    expect(page.relayed.filter((e) => e.event === 'AddToCart').map((e) => e.event_id)).toEqual(
-      page.tracks().filter((t) => t.name === 'AddToCart').map((t) => t.eventId),
-    );
+    expect(page.relayed.filter((e) => e.event === 'AddToCart').map((e) => e.event_id)).toEqual([add.eventId]);
   });
 
-  it('falls back on the page product id when Odoo sends a barcode as item_id', () => {
-    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`);
-    rememberAddToCartClick(page.ctx, page.doc.querySelector('#add_to_cart')!);
-    trackAddToCart(page.ctx, [{ item_id: '601647855631', price: 63, quantity: 1 }]);
-    expect(page.tracks()[0].props.contents[0].content_id).toBe('5');
+  it('counts a new checkout once the cart grew', () => {
+    const store = new MemoryStore();
+    const checkout = loadPage('checkout', `${ORIGIN}/shop/checkout`, {}, store);
+    trackAddToCart(checkout.ctx, { ...addedThree, contents: [{ ...chair, quantity: 2 }], cart: [{ ...chair, quantity: 2 }] });
+    trackPageLoad(checkout.ctx, checkout.doc);
+    const product = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, { page_event_id: 'pv-2' }, store);
+    trackAddToCart(product.ctx, addedThree);
+    const again = loadPage('checkout', `${ORIGIN}/shop/checkout`, { page_event_id: 'pv-3' }, store);
+    trackPageLoad(again.ctx, again.doc);
+    const initiated = [...checkout.tracks(), ...again.tracks()].filter((t) => t.name === 'InitiateCheckout');
+    expect(initiated.map((t) => t.props.contents[0].quantity)).toEqual([2, 5]);
+  });
+
+  it('fires nothing for an answer without additions (tracking off on the server, nothing added)', () => {
+    const store = new MemoryStore();
+    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, {}, store);
+    trackAddToCart(page.ctx, undefined);
+    trackAddToCart(page.ctx, { currency: 'USD', contents: [], cart: [{ ...chair, quantity: 5 }] });
+    expect(page.tracks()).toEqual([]);
+    expect(loadCart(store)).toBeUndefined();
   });
 
   it('reads the cart page lines', () => {
@@ -445,8 +440,7 @@ describe('privacy of what leaves the page', () => {
     const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, { identify: { email: sha('jane@example.com') } });
     trackPageLoad(page.ctx, page.doc);
     trackWishlistClick(page.ctx, page.doc.querySelector<HTMLElement>('.o_add_wishlist_dyn')!);
-    rememberAddToCartClick(page.ctx, page.doc.querySelector('#add_to_cart')!);
-    trackAddToCart(page.ctx, [{ item_id: 5, price: 63, quantity: 1 }]);
+    trackAddToCart(page.ctx, { currency: 'USD', contents: [{ content_id: '5', price: 63, quantity: 1 }] });
     const calls = page.ttq.filter((c) => c.method === 'track' || c.method === 'identify');
     expect(calls.map((c) => c.method)).toEqual(['identify', 'track', 'identify', 'track', 'identify', 'track']);
     for (const call of calls) expect(call.pixel).toBe(PIXEL);

@@ -1,10 +1,11 @@
 import type { ContentItem } from '../config';
+import type { CartAdded } from '../../../../sidecar/src/contract/cart';
 import { toNumber } from '../clean';
-import { cartSignature, cartValue, loadCart, mergeIntoCart, quantityInCart, readCartPage, saveCart, type CartSnapshot } from '../cart';
+import { cartSignature, cartValue, loadCart, readCartPage, saveCart, type CartSnapshot } from '../cart';
 import { pageCurrency, type DetectorContext } from '../context';
 import { readJson, writeJson, STORAGE_PREFIX } from '../storage';
 
-/** website_sale's tracking payload (add_to_cart_event / view_item_event details). */
+/** website_sale's tracking payload (view_item_event detail). */
 export interface OdooTrackingItem {
   item_id?: string | number;
   item_name?: string;
@@ -14,10 +15,7 @@ export interface OdooTrackingItem {
   quantity?: number;
 }
 
-const LAST_ADD_KEY = STORAGE_PREFIX + 'last_add';
 const PLACE_ORDER_KEY = STORAGE_PREFIX + 'place_order';
-/** A click on "Add to cart" explains an add_to_cart_event only for a short while. */
-const ADD_CLICK_TTL_MS = 60_000;
 /** A payment submitted this long ago no longer explains a status page visit. */
 const PLACE_ORDER_TTL_MS = 30 * 60_000;
 
@@ -57,8 +55,6 @@ function viewContentProps(item: ContentItem, currency: string | undefined): Reco
   };
 }
 
-let lastViewedOnPage: string | undefined;
-
 /** Product page load: the module's `product` config, else the page itself. */
 export function trackProductView(ctx: DetectorContext, root: ParentNode): void {
   const fromConfig = ctx.tracker.config.product;
@@ -66,7 +62,7 @@ export function trackProductView(ctx: DetectorContext, root: ParentNode): void {
     ? { content_id: fromConfig.content_id, content_name: fromConfig.content_name, content_category: fromConfig.content_category, price: fromConfig.price }
     : readProductPage(root);
   if (!item) return;
-  lastViewedOnPage = item.content_id;
+  ctx.page.viewed = item.content_id;
   ctx.tracker.track('ViewContent', viewContentProps(item, fromConfig?.currency ?? pageCurrency(ctx)));
 }
 
@@ -78,8 +74,8 @@ export function trackVariantView(ctx: DetectorContext, detail: OdooTrackingItem,
   const contentId = isProductId(detail.item_id)
     ? String(detail.item_id)
     : root.querySelector<HTMLInputElement>('#product_detail input[name="product_id"]')?.value;
-  if (!contentId || contentId === lastViewedOnPage) return;
-  lastViewedOnPage = contentId;
+  if (!contentId || contentId === ctx.page.viewed) return;
+  ctx.page.viewed = contentId;
   ctx.tracker.track(
     'ViewContent',
     viewContentProps(
@@ -89,70 +85,23 @@ export function trackVariantView(ctx: DetectorContext, detail: OdooTrackingItem,
   );
 }
 
-/** Test hook: a new page starts with nothing viewed. */
-export function resetProductViewMemory(): void {
-  lastViewedOnPage = undefined;
-}
-
 // ------------------------------------------------------------------ AddToCart
 
-interface AddClick {
-  productId?: string;
-  quantity: number;
-  at: number;
-}
-
-/** "Add to cart" click: remember how many the shopper asked for (`add_qty`). */
-export function rememberAddToCartClick(ctx: DetectorContext, button: Element): void {
-  const scope = button.closest('form, .js_product, #product_detail') ?? button.ownerDocument;
-  const quantity = toNumber(scope.querySelector<HTMLInputElement>('input[name="add_qty"]')?.value) ?? 1;
-  const productId = scope.querySelector<HTMLInputElement>('input[name="product_id"]')?.value;
-  writeJson(ctx.store, LAST_ADD_KEY, { productId, quantity: quantity > 0 ? quantity : 1, at: ctx.now() } satisfies AddClick);
-}
-
 /**
- * `add_to_cart_event`: its `quantity` is the cart line's new total, not what
- * was added. The added quantity is the `add_qty` of the click that caused it,
- * else the growth over the cart snapshot, else 1.
+ * `tiktok_added` of Odoo's answer to an add to cart (docs/CONTRACTS.md §9):
+ * what that request added and the whole cart after it, as the module's cart
+ * controller computed them.
  */
-export function addedItems(detail: OdooTrackingItem[], click: AddClick | undefined, cart: CartSnapshot | undefined, now: number): ContentItem[] {
-  const freshClick = click && now - click.at < ADD_CLICK_TTL_MS ? click : undefined;
-  return detail.map((item, index) => {
-    // item_id is the barcode when the product has one: fall back on the page's product id
-    const contentId = isProductId(item.item_id)
-      ? String(item.item_id)
-      : index === 0 && freshClick?.productId
-        ? freshClick.productId
-        : String(item.item_id ?? '');
-    const lineTotal = toNumber(item.quantity);
-    const before = quantityInCart(cart, contentId);
-    let quantity = 1;
-    if (freshClick && index === 0) quantity = freshClick.quantity;
-    else if (lineTotal !== undefined && before !== undefined && lineTotal > before) quantity = lineTotal - before;
-    else if (lineTotal !== undefined && before === undefined && lineTotal > 0 && !freshClick) quantity = lineTotal;
-    return {
-      content_id: contentId,
-      content_type: 'product',
-      content_name: item.item_name,
-      content_category: item.item_category,
-      price: toNumber(item.price),
-      quantity,
-    };
-  });
-}
+export type { CartAdded };
 
-export function trackAddToCart(ctx: DetectorContext, detail: unknown): void {
-  const items = (Array.isArray(detail) ? detail : [detail]).filter(
-    (d): d is OdooTrackingItem => typeof d === 'object' && d !== null,
-  );
-  if (!items.length) return;
-  const cart = loadCart(ctx.store);
-  const added = addedItems(items, readJson<AddClick>(ctx.store, LAST_ADD_KEY), cart, ctx.now());
-  writeJson(ctx.store, LAST_ADD_KEY, undefined);
-  const currency = items[0].currency ?? pageCurrency(ctx);
-  const value = cartValue(added);
-  ctx.tracker.track('AddToCart', { contents: added, content_type: 'product', currency, value });
-  saveCart(ctx.store, mergeIntoCart(cart, added, currency));
+/** AddToCart with what was added; the cart snapshot becomes Odoo's cart. */
+export function trackAddToCart(ctx: DetectorContext, added: CartAdded | undefined): void {
+  if (!added?.contents?.length) return;
+  const { contents } = added;
+  const currency = added.currency ?? pageCurrency(ctx);
+  ctx.tracker.track('AddToCart', { contents, content_type: 'product', currency, value: cartValue(contents) });
+  // a cart that grew is a new checkout: its InitiateCheckout counts again
+  if (added.cart) saveCart(ctx.store, { contents: added.cart, value: cartValue(added.cart), currency });
 }
 
 // ------------------------------------------------------- checkout and payment
@@ -210,8 +159,6 @@ function paymentAmount(root: ParentNode): number | undefined {
   return toNumber(root.querySelector<HTMLElement>('#o_payment_form')?.dataset.amount);
 }
 
-let paymentInfoSent = false;
-
 /**
  * The payment form's submit button: AddPaymentInfo at once (once per page),
  * and a PlaceAnOrder that fires on the page the payment leads to, so a click
@@ -221,15 +168,11 @@ export function trackPaymentSubmit(ctx: DetectorContext, root: ParentNode): void
   const cart = loadCart(ctx.store);
   const props = checkoutProps(cart, pageCurrency(ctx), paymentAmount(root));
   const method = root.querySelector<HTMLInputElement>('input[name="o_payment_radio"]:checked')?.dataset.providerCode;
-  if (!paymentInfoSent) {
-    paymentInfoSent = true;
+  if (!ctx.page.paymentInfoSent) {
+    ctx.page.paymentInfoSent = true;
     ctx.tracker.track('AddPaymentInfo', { ...props, description: method });
   }
   writeJson(ctx.store, PLACE_ORDER_KEY, { props, at: ctx.now() });
-}
-
-export function resetPaymentMemory(): void {
-  paymentInfoSent = false;
 }
 
 // ------------------------------------------------------------------- Purchase

@@ -1,89 +1,65 @@
 /** @jest-environment jsdom */
 import { loadPage, clearCookies, recordingTtq, type TtqCall } from '../../core/__tests__/fixturePage';
+import { odoo, startInteractions, startOdoo, stopInteractions } from './odooStubs';
 
-/**
- * A small stand-in for Odoo's Interaction (web/static/src/public/interaction.js):
- * it binds `dynamicContent` the way colibri does (`_root`, `_document`,
- * `_window`, CSS selectors inside the element, `.capture`/`.noUpdate` suffixes).
- */
-jest.mock(
-  '@web/public/interaction',
-  () => ({
-    Interaction: class {
-      static selector = '';
-      dynamicContent: Record<string, Record<string, (ev: Event) => void>> = {};
-      constructor(public el: HTMLElement) {}
-      setup() {}
-      start() {}
-      destroy() {}
-      registerCleanup(fn: () => void) {
-        (globalThis as any).__interactionCleanups.push(fn);
-      }
-      mountComponent() {
-        return () => undefined;
-      }
-      boot() {
-        this.setup();
-        for (const [selector, directives] of Object.entries(this.dynamicContent)) {
-          const nodes: EventTarget[] =
-            selector === '_root'
-              ? [this.el]
-              : selector === '_document'
-                ? [document]
-                : selector === '_window'
-                  ? [window]
-                  : Array.from(this.el.querySelectorAll(selector));
-          for (const [directive, handler] of Object.entries(directives)) {
-            const parts = directive.replace(/^t-on-/, '').split('.');
-            const capture = parts.includes('capture');
-            for (const node of nodes) {
-              node.addEventListener(parts[0], handler, { capture });
-              this.registerCleanup(() => node.removeEventListener(parts[0], handler, { capture }));
-            }
-          }
-        }
-        this.start();
-      }
-    },
-  }),
-  { virtual: true },
-);
-(globalThis as any).__interactionCleanups = [];
-const registered = new Map<string, any>();
-jest.mock('@web/core/registry', () => ({ registry: { category: () => ({ add: (k: string, v: unknown) => registered.set(k, v) }) } }), {
-  virtual: true,
-});
+jest.mock('@web/public/interaction', () => require('./odooStubs').interactionModule, { virtual: true });
+jest.mock('@web/core/registry', () => require('./odooStubs').registryModule, { virtual: true });
+jest.mock('@web/core/utils/patch', () => require('./odooStubs').patchModule, { virtual: true });
+jest.mock('@website_sale/js/cart_service', () => require('./odooStubs').cartServiceModule, { virtual: true });
 
-function startInteractions() {
-  for (const Cls of registered.values()) {
-    for (const el of Array.from(document.querySelectorAll<HTMLElement>(Cls.selector))) new Cls(el).boot();
-  }
-}
+// The bundle is loaded once, as on a page: its registrations and its patch of the cart service.
+require('../main');
 
-function readBlob(blob: Blob): Promise<string> {
-  return new Promise((resolve) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
-    reader.readAsText(blob);
-  });
-}
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-describe('Odoo interactions', () => {
-  afterEach(() => {
-    // what Odoo does when the page's interactions stop
-    for (const cleanup of (globalThis as any).__interactionCleanups.splice(0)) cleanup();
-  });
+/** Odoo's answer to `/shop/cart/add` for 2 office chairs added to a line that already held 1. */
+const TWO_CHAIRS_ADDED = {
+  quantity: 3,
+  cart_quantity: 3,
+  notification_info: { lines: [{ id: 41, quantity: 2 }] },
+  // Odoo's own tracking (Google Analytics): the line's total
+  tracking_info: [{ item_id: 5, item_name: 'Office Chair', currency: 'USD', price: 63, quantity: 3 }],
+  tiktok_added: {
+    currency: 'USD',
+    contents: [{ content_id: '5', content_type: 'product', content_name: 'Office Chair', price: 63, quantity: 2 }],
+    cart: [{ content_id: '5', content_type: 'product', content_name: 'Office Chair', price: 63, quantity: 3 }],
+  },
+};
+
+describe('Odoo glue: the tracking service, the interactions and the cart service patch', () => {
+  let calls: TtqCall[];
+  let beacons: string[];
 
   beforeEach(() => {
     clearCookies();
-    jest.resetModules();
-    registered.clear();
+    sessionStorage.clear();
+    odoo.reset();
+    beacons = [];
+    Object.defineProperty(navigator, 'sendBeacon', { value: (_url: string, data: string) => beacons.push(data) > 0, configurable: true });
   });
 
-  it('registers one interaction per behaviour in public.interactions', () => {
-    jest.isolateModules(() => require('../main'));
-    expect([...registered.keys()].sort()).toEqual([
-      'website_tiktok_events.add_to_cart_button',
+  afterEach(() => {
+    stopInteractions();
+    delete (window as any).fetch;
+  });
+
+  function pageWithConfig(url: string, withConfig = true) {
+    loadPage('product', url);
+    if (withConfig) {
+      const config = document.createElement('script');
+      config.type = 'application/json';
+      config.id = 'tiktok-events-config';
+      config.textContent = JSON.stringify({ pixel_id: 'PIX', website_id: 1, relay_url: '/tiktok/relay', page_event_id: 'pv-x', currency: 'USD' });
+      document.head.appendChild(config);
+    }
+    calls = [];
+    (window as any).ttq = recordingTtq(calls);
+  }
+  const tracks = () => calls.filter((c) => c.method === 'track');
+
+  it('registers the tiktok_tracking service and one interaction per behaviour', () => {
+    expect([...odoo.registries.get('services')!.keys()]).toEqual(['tiktok_tracking']);
+    expect([...odoo.registries.get('public.interactions')!.keys()].sort()).toEqual([
       'website_tiktok_events.attendee_form',
       'website_tiktok_events.newsletter',
       'website_tiktok_events.page_tracking',
@@ -92,34 +68,24 @@ describe('Odoo interactions', () => {
     ]);
   });
 
-  function pageWithConfig(url: string) {
-    const page = loadPage('product', url);
-    const config = document.createElement('script');
-    config.type = 'application/json';
-    config.id = 'tiktok-events-config';
-    config.textContent = JSON.stringify({ pixel_id: 'PIX', website_id: 1, relay_url: '/tiktok/relay', page_event_id: 'pv-x', currency: 'USD' });
-    document.head.appendChild(config);
-    const calls: TtqCall[] = [];
-    (window as any).ttq = recordingTtq(calls);
-    return { page, calls };
-  }
-
-  it('wires a real product page: ViewContent on load, AddToCart from the non-bubbling CustomEvent, wishlist click', () => {
-    const { page, calls } = pageWithConfig('http://localhost/shop/furn-7777-office-chair-5');
-    Object.defineProperty(navigator, 'sendBeacon', { value: () => true, configurable: true });
-    jest.isolateModules(() => require('../main'));
-    startInteractions();
-    const tracks = () => calls.filter((c) => c.method === 'track');
+  it('wires a real product page: ViewContent on load, AddToCart from the cart answer, wishlist click', async () => {
+    pageWithConfig('http://localhost/shop/furn-7777-office-chair-5');
+    const { services } = startOdoo();
     expect(tracks().map((c) => c.args[0])).toEqual(['ViewContent']);
 
-    document.querySelector<HTMLInputElement>('input[name="add_qty"]')!.value = '3';
-    document.querySelector<HTMLElement>('#add_to_cart')!.click();
-    // website_sale dispatches it on .oe_website_sale without bubbling
-    document
-      .querySelector('.oe_website_sale')!
-      .dispatchEvent(new CustomEvent('add_to_cart_event', { detail: [{ item_id: 5, item_name: 'Office Chair', price: 63, currency: 'USD', quantity: 3 }] }));
-    expect(tracks()[1].args[0]).toBe('AddToCart');
-    expect(tracks()[1].args[1]).toMatchObject({ value: 189, contents: [{ content_id: '5', quantity: 3 }] });
+    // the product page's "Add to cart" goes through Odoo's cart service
+    odoo.rpcAnswers.set('/shop/cart/add', TWO_CHAIRS_ADDED);
+    await expect(services.cart.add({ productTemplateId: 7, productId: 5, quantity: 2 })).resolves.toBe(3);
+    expect(odoo.rpcCalls.map((c) => c.route)).toEqual(['/shop/cart/add']);
+    // Odoo still dispatched its add_to_cart_event (Google Analytics): no second AddToCart from it
+    expect(tracks().map((c) => c.args[0])).toEqual(['ViewContent', 'AddToCart']);
+    expect(tracks()[1].args[1]).toEqual({
+      contents: [{ content_id: '5', content_type: 'product', content_name: 'Office Chair', price: 63, quantity: 2 }],
+      content_type: 'product',
+      currency: 'USD',
+      value: 126,
+    });
+    expect(JSON.parse(sessionStorage.getItem('tiktok_events.cart')!).contents[0].quantity).toBe(3);
 
     document.querySelector<HTMLElement>('.o_add_wishlist_dyn')!.click();
     expect(tracks()[2].args[0]).toBe('AddToWishlist');
@@ -129,7 +95,65 @@ describe('Odoo interactions', () => {
       ['PIX', 'PIX'],
       ['PIX', 'PIX'],
     ]);
-    expect(page).toBeDefined();
+  });
+
+  it('reports an add to cart whose page goes to the cart: the relay leaves before the redirect, by keepalive fetch', async () => {
+    pageWithConfig('http://localhost/shop/furn-7777-office-chair-5');
+    const relays: Array<{ events: Array<{ event: string }>; keepalive: boolean; redirectedAlready: boolean }> = [];
+    (window as any).fetch = async (_url: string, init: RequestInit) => {
+      relays.push({ events: JSON.parse(String(init.body)), keepalive: !!init.keepalive, redirectedAlready: odoo.redirects.length > 0 });
+      return { ok: true, status: 202, json: async () => ({ accepted: 1 }) };
+    };
+    const { services } = startOdoo();
+    await settle();
+    relays.splice(0);
+    odoo.addToCartAction = 'go_to_cart';
+    odoo.rpcAnswers.set('/shop/cart/add', TWO_CHAIRS_ADDED);
+    await services.cart.add({ productTemplateId: 7, productId: 5, quantity: 2 });
+    expect(odoo.redirects).toEqual(['/shop/cart']);
+    expect(relays.map((r) => [r.events.map((e) => e.event), r.keepalive, r.redirectedAlready])).toEqual([[['AddToCart'], true, false]]);
+  });
+
+  it('takes additions only from /shop/cart/add answers', async () => {
+    pageWithConfig('http://localhost/shop/furn-7777-office-chair-5');
+    const { services } = startOdoo();
+    const { CartService } = require('@website_sale/js/cart_service');
+    // the patched `this.rpc` of a cart service, as Odoo's `add` uses it for its other routes
+    const cart = Object.create(CartService.prototype);
+    cart.setup({ services }, {});
+    odoo.rpcAnswers.set('/sale/create_product_variant', TWO_CHAIRS_ADDED);
+    await expect(cart.rpc('/sale/create_product_variant', {})).resolves.toBe(TWO_CHAIRS_ADDED);
+    expect(tracks().map((c) => c.args[0])).toEqual(['ViewContent']);
+  });
+
+  it('sends the page-load events once per page, however often its interactions restart', async () => {
+    pageWithConfig('http://localhost/shop/furn-7777-office-chair-5');
+    const { services } = startOdoo();
+    // Odoo stops and starts interactions again (the editor, a re-rendered part of the page)
+    stopInteractions();
+    startInteractions({ services });
+    await settle();
+    expect(tracks().map((c) => c.args[0])).toEqual(['ViewContent']);
+    // without fetch every relay leaves by beacon at once
+    const relayed = beacons.flatMap((b) => (JSON.parse(b) as Array<{ event: string }>).map((e) => e.event));
+    expect(relayed).toEqual(['PageView', 'ViewContent']);
+  });
+
+  it('stays inert on a page without a usable config, and the cart still works', async () => {
+    pageWithConfig('http://localhost/shop/furn-7777-office-chair-5', false);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const { services } = startOdoo();
+      expect(services.tiktok_tracking.ctx).toBeUndefined();
+      odoo.rpcAnswers.set('/shop/cart/add', TWO_CHAIRS_ADDED);
+      await expect(services.cart.add({ productTemplateId: 7, productId: 5, quantity: 2 })).resolves.toBe(3);
+      document.querySelector<HTMLElement>('.o_add_wishlist_dyn')!.click();
+      window.dispatchEvent(new Event('pagehide'));
+      expect(calls).toEqual([]);
+      expect(beacons).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it.each([
@@ -142,7 +166,6 @@ describe('Odoo interactions', () => {
       },
     ],
   ])('sends what waits by beacon on %s', async (_what, leave) => {
-    sessionStorage.clear();
     pageWithConfig('http://localhost/shop/furn-7777-office-chair-5');
     // the relay was down on an earlier page of the visit, and still is: this page's relays fail too
     sessionStorage.setItem(
@@ -150,24 +173,19 @@ describe('Odoo interactions', () => {
       JSON.stringify([{ pixel_id: 'PIX', event: 'Search', event_id: 'kept-9', event_time: Math.floor(Date.now() / 1000), consent: 'not_required' }]),
     );
     (window as any).fetch = () => Promise.reject(new TypeError('Failed to fetch'));
-    const beacons: string[] = [];
-    Object.defineProperty(navigator, 'sendBeacon', { value: (_url: string, data: string) => beacons.push(data) > 0, configurable: true });
     try {
-      jest.isolateModules(() => require('../main'));
-      startInteractions();
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      startOdoo();
+      await settle();
       document.dispatchEvent(new Event('visibilitychange')); // still visible: nothing leaves
       expect(beacons).toEqual([]);
       leave();
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await settle();
       expect(beacons).toHaveLength(1);
       const sent = (JSON.parse(beacons[0]) as Array<{ event_id: string }>).map((e) => e.event_id);
       expect(sent.slice(0, 2)).toEqual(['pv-x', 'kept-9']);
       expect(sent).toHaveLength(3); // and this page's ViewContent
     } finally {
       Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
-      delete (window as any).fetch;
-      sessionStorage.clear();
     }
   });
 });
