@@ -120,7 +120,7 @@ export class Tracker {
 
     const { config } = this.deps;
     // One cleaned copy for the pixel and the relay alike.
-    const props = redactFreeText((stripEmpty(properties) ?? {}) as Record<string, unknown>);
+    const props = redactFreeText((stripEmpty(properties) ?? {}));
     const name = browserEventName(event, { ...DEFAULT_EVENT_NAMES, ...config.event_names });
     const identify = this.identifyKeys(options.user);
     const record: FiredEvent = { event, name, eventId, properties: props, relay: 'not relayed' };

@@ -11,9 +11,13 @@ import type { TiktokTracking } from './tracking_service';
  * its notification or, with the website's "go to cart", leaves the page (the
  * relay's request outlives that navigation).
  */
+// The method this patch replaces (what `super.setup` would reach), kept typed.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with the service as `this`
+const originalSetup = CartService.prototype.setup;
+
 patch(CartService.prototype, {
   setup(env: { services: { tiktok_tracking?: TiktokTracking } }, services: unknown) {
-    const exposed = super.setup(env, services);
+    const exposed = originalSetup.call(this, env, services);
     const rpc = this.rpc;
     this.rpc = async (route: string, ...args: unknown[]) => {
       const answer = await rpc(route, ...args);

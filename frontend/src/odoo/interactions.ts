@@ -1,6 +1,6 @@
 import { Interaction } from '@web/public/interaction';
 import type { DetectorContext } from '../core/context';
-import { trackPaymentSubmit, trackVariantView } from '../core/detectors/shop';
+import { trackPaymentSubmit, trackVariantView, type OdooTrackingItem } from '../core/detectors/shop';
 import { trackWishlistClick, watchNewsletterSubscribe } from '../core/detectors/engagement';
 import { rememberWebsiteForm, watchWebsiteForm } from '../core/detectors/forms';
 import { rememberAttendee } from '../core/detectors/events';
@@ -29,7 +29,7 @@ export class TiktokPageTracking extends TiktokInteraction {
   static override selector = '#wrapwrap';
   override dynamicContent = {
     _document: {
-      't-on-view_item_event.capture.noUpdate': (ev: CustomEvent) => {
+      't-on-view_item_event.capture.noUpdate': (ev: CustomEvent<OdooTrackingItem | undefined>) => {
         const { ctx } = this;
         if (ctx && ev.detail) trackVariantView(ctx, ev.detail, document);
       },

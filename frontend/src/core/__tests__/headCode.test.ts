@@ -178,7 +178,7 @@ describe('inline head code: the PageView relay', () => {
 
   it('marks the PageView sent, so the bundle does not send it again', async () => {
     const setup = { url: `${ORIGIN}/shop` };
-    const run = runHead(setup);
+    runHead(setup);
     expect((window as any)[PAGE_VIEW_RELAYED]).toBe('pv-5f0c3a7e-1');
     expect(await bundlePageView(setup)).toEqual([]);
   });

@@ -101,7 +101,7 @@ describe('Odoo glue: the tracking service, the interactions and the cart service
     pageWithConfig('http://localhost/shop/furn-7777-office-chair-5');
     const relays: Array<{ events: Array<{ event: string }>; keepalive: boolean; redirectedAlready: boolean }> = [];
     (window as any).fetch = async (_url: string, init: RequestInit) => {
-      relays.push({ events: JSON.parse(String(init.body)), keepalive: !!init.keepalive, redirectedAlready: odoo.redirects.length > 0 });
+      relays.push({ events: JSON.parse(init.body as string), keepalive: !!init.keepalive, redirectedAlready: odoo.redirects.length > 0 });
       return { ok: true, status: 202, json: async () => ({ accepted: 1 }) };
     };
     const { services } = startOdoo();
