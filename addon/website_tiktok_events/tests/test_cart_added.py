@@ -90,4 +90,3 @@ class TestCartAdded(HttpCase, TikTokCase):
         added = tiktok_added(order, {desk_line.id: 2})
         self.assertEqual([(c['content_id'], c['quantity']) for c in added['cart']], [(str(self.desk.id), 2)])
         self.assertIsNone(tiktok_added(order, {}))
-
