@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { BUDGET_BYTES, OUTPUT } from '../build-frontend';
-import { cloneDatabase, copyDatabase, dropDatabase, ensureBaseDatabase, loadConfig, odooUnavailableReason, startOdoo, stopOdoo } from '../odoo-dev';
+import { BUDGET_BYTES, OUTPUT } from '../buildFrontend';
+import { cloneDatabase, copyDatabase, dropDatabase, ensureBaseDatabase, loadConfig, odooUnavailableReason, startOdoo, stopOdoo } from '../odooDev';
 import { runShell } from '../../tests/helpers/odooShop';
 import { freePort } from '../../tests/helpers/process';
 import { machineLine, percentile, writeSection } from './report';

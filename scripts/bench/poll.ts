@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { odooUnavailableReason } from '../odoo-dev';
+import { odooUnavailableReason } from '../odooDev';
 import { connectOdoo } from '../../sidecar/src/odoo/connect';
 import { startFakeEventsApi } from '../../tests/support/fakeEventsApi';
 import { startShop, type OdooShop } from '../../tests/helpers/odooShop';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { exited, freePort, REPO_ROOT, SIDECAR_NODE_FLAGS, spawnSidecar, waitForHttp } from '../../tests/helpers/process';
 import type { FakeEventsApiSummary } from '../../tests/support/fakeEventsApi';
-import { cloneDatabase, dropDatabase, loadConfig as loadOdooConfig, odooUnavailableReason, startOdoo, stopOdoo } from '../odoo-dev';
+import { cloneDatabase, dropDatabase, loadConfig as loadOdooConfig, odooUnavailableReason, startOdoo, stopOdoo } from '../odooDev';
 import { machineLine, peakRssMb, writeSection } from './report';
 
 const PIXEL = 'CBENCHPIXEL000000001';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const connections = arg('connections', 16);
   // The fake runs in its own process so its work never stalls the load generator's clock.
   const fakePort = await freePort();
-  const fake = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'scripts/fake-events-api.ts'), '--port', String(fakePort), '--token', `${PIXEL}=${TOKEN}`, '--interval', '3600'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  const fake = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'scripts/fakeEventsApiServer.ts'), '--port', String(fakePort), '--token', `${PIXEL}=${TOKEN}`, '--interval', '3600'], { cwd: REPO_ROOT, stdio: 'ignore' });
   const fakeUrl = `http://127.0.0.1:${fakePort}`;
   await waitForHttp(`${fakeUrl}/_fake/stats`);
   const stats = async () => (await (await fetch(`${fakeUrl}/_fake/stats`)).json()) as FakeEventsApiSummary;

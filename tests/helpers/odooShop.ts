@@ -9,7 +9,7 @@ import {
   stopOdoo,
   type OdooDevConfig,
   type RunningOdoo,
-} from '../../scripts/odoo-dev';
+} from '../../scripts/odooDev';
 import { freePort } from './process';
 
 const PYTHON = '/usr/bin/python3';

@@ -8,7 +8,7 @@ import { connectOdoo } from '../../sidecar/src/odoo/connect';
 import { OdooError } from '../../sidecar/src/odoo/errors';
 import type { ConnectedOdoo, OdooConnectionConfig, OdooLogger } from '../../sidecar/src/odoo/types';
 import { startFakeOdoo, type FakeOdoo } from '../../sidecar/src/odoo/__tests__/fakeOdoo';
-import { odooUnavailableReason } from '../../scripts/odoo-dev';
+import { odooUnavailableReason } from '../../scripts/odooDev';
 import { startShop, type OdooShop } from '../helpers/odooShop';
 
 const env = {

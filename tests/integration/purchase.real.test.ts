@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { odooUnavailableReason } from '../../scripts/odoo-dev';
+import { odooUnavailableReason } from '../../scripts/odooDev';
 import { hashEmail, hashExternalId, hashPhone } from '../../sidecar/src/tiktok/__tests__/nodeHash';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
 import { makePaidOrders, startShop, type OdooShop, type PaidOrder } from '../helpers/odooShop';

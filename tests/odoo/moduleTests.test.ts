@@ -1,4 +1,4 @@
-import { odooUnavailableReason, runModuleTests } from '../../scripts/odoo-dev';
+import { odooUnavailableReason, runModuleTests } from '../../scripts/odooDev';
 
 /** Odoo's own Python tests of the module, on a fresh copy of the template database. */
 const unavailable = odooUnavailableReason();

@@ -13,7 +13,7 @@ import {
   psql,
   REPO_ROOT,
   runOdoo,
-} from '../../scripts/odoo-dev';
+} from '../../scripts/odooDev';
 import { runShell } from '../helpers/odooShop';
 
 /**

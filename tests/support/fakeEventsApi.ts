@@ -12,7 +12,7 @@
  * of rows refused with 413, as a proxy with a body limit would.
  *
  * A few control routes under `/_fake/` let a process that started the fake
- * elsewhere (the CLI in `scripts/fake-events-api.ts`) be inspected and steered.
+ * elsewhere (the CLI in `scripts/fakeEventsApiServer.ts`) be inspected and steered.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -4,8 +4,8 @@ import { trackPaymentSubmit, trackVariantView, type OdooTrackingItem } from '../
 import { trackWishlistClick, watchNewsletterSubscribe } from '../core/detectors/engagement';
 import { rememberWebsiteForm, watchWebsiteForm } from '../core/detectors/forms';
 import { rememberAttendee } from '../core/detectors/events';
-import { PixelHelper } from './pixel_helper';
-import type { TiktokTracking } from './tracking_service';
+import { PixelHelper } from './pixelHelper';
+import type { TiktokTracking } from './trackingService';
 
 /** Our interactions share the page's tracking through the `tiktok_tracking` service. */
 class TiktokInteraction extends Interaction {
@@ -23,7 +23,7 @@ class TiktokInteraction extends Interaction {
  * (it sits outside `#o_payment_form`), a page being left (what still waits
  * leaves by beacon: on `pagehide`, and on turning hidden, on mobile often the
  * last moment a page is given) and, in debug mode, the pixel helper.
- * AddToCart comes from the cart service (./cart_service_patch.ts).
+ * AddToCart comes from the cart service (./cartServicePatch.ts).
  */
 export class TiktokPageTracking extends TiktokInteraction {
   static override selector = '#wrapwrap';

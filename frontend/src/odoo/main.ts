@@ -4,9 +4,9 @@
  * patches website_sale's cart service.
  */
 import { registry } from '@web/core/registry';
-import { trackingService } from './tracking_service';
+import { trackingService } from './trackingService';
 import { TiktokAttendeeForm, TiktokNewsletter, TiktokPageTracking, TiktokWebsiteForm, TiktokWishlistButton } from './interactions';
-import './cart_service_patch';
+import './cartServicePatch';
 
 registry.category('services').add('tiktok_tracking', trackingService);
 

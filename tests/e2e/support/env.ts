@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { loadConfig, odooUnavailableReason } from '../../../scripts/odoo-dev';
+import { loadConfig, odooUnavailableReason } from '../../../scripts/odooDev';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

@@ -18,7 +18,7 @@ import {
   startOdoo,
   stopOdoo,
   type RunningOdoo,
-} from '../../../scripts/odoo-dev';
+} from '../../../scripts/odooDev';
 import { exited, freePort, OPS_AUTH, spawnSidecar } from '../../helpers/process';
 import { createSidecarUser } from '../../helpers/odooShop';
 import { startFakeEventsApi, type FakeEventsApi } from '../../support/fakeEventsApi';

@@ -1,6 +1,6 @@
-import { parseArgs } from '../../../scripts/fake-events-api';
+import { parseArgs } from '../../../scripts/fakeEventsApiServer';
 
-describe('fake-events-api CLI arguments', () => {
+describe('fakeEventsApiServer CLI arguments', () => {
   it('maps flags onto the fake options, keeping only ids by default', () => {
     const parsed = parseArgs([
       '--port', '9555', '--fault-rate', '0.3', '--fault-kinds', 'rate_limit,drop', '--slow-ms', '1500',

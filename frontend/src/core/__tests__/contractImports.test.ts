@@ -1,5 +1,5 @@
 import { build } from 'esbuild';
-import { BUILD_OPTIONS } from '../../../../scripts/build-frontend';
+import { BUILD_OPTIONS } from '../../../../scripts/buildFrontend';
 
 // The bundle is at its size budget: the page reads the contract's types and
 // the relay's limit, never its zod schemas. esbuild lists what it bundled.

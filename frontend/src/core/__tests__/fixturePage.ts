@@ -94,7 +94,7 @@ export function clearCookies(): void {
 
 /**
  * Turns jest's jsdom window into one real Odoo 19 page (captured by
- * scripts/capture-fixtures.ts) at `url` (same origin as the test window),
+ * scripts/captureFixtures.ts) at `url` (same origin as the test window),
  * with a recording `ttq` and relay transport. The store plays sessionStorage
  * across the "pages" of one visit.
  */

@@ -6,7 +6,7 @@ import { consentState } from '../consent';
 import { captureTtclid, readTtp } from '../attribution';
 import { browserEventName } from '../eventNames';
 import { cleanAddress, redactFreeText } from '../privacy';
-import { hoistImports } from '../../../../scripts/build-frontend';
+import { hoistImports } from '../../../../scripts/buildFrontend';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -98,7 +98,7 @@ describe('currency codes', () => {
     expect(missing).toEqual([]);
   });
 
-  // Odoo's own currency list, read from its source when it is on this machine (scripts/odoo-dev.ts finds it the same way).
+  // Odoo's own currency list, read from its source when it is on this machine (scripts/odooDev.ts finds it the same way).
   const odooCurrencies = path.join(process.env.ODOO_SRC || path.join(os.homedir(), '.cache', 'odoo-src', '19.0'), 'odoo/addons/base/data/res_currency_data.xml');
   (fs.existsSync(odooCurrencies) ? it : it.skip)('knows every currency Odoo 19 ships, but its two that are not ISO 4217', () => {
     const codes = [...fs.readFileSync(odooCurrencies, 'utf8').matchAll(/<field name="name">([A-Z]{3})<\/field>/g)].map((m) => m[1]);

@@ -1,8 +1,8 @@
 /**
  * Builds the browser bundle into the module's static folder.
  *
- *   npx ts-node --transpile-only scripts/build-frontend.ts          # write
- *   npx ts-node --transpile-only scripts/build-frontend.ts --check  # CI: exit 1 when stale
+ *   npx ts-node --transpile-only scripts/buildFrontend.ts          # write
+ *   npx ts-node --transpile-only scripts/buildFrontend.ts --check  # CI: exit 1 when stale
  *
  * The output is an ES module whose `@web/*` and `@odoo/owl` imports stay bare:
  * Odoo's asset pipeline turns every JS file under static/src into an Odoo
@@ -22,7 +22,7 @@ export const OUTPUT = join(ROOT, 'addon', 'website_tiktok_events', 'static', 'sr
 export const BUDGET_BYTES = 8 * 1024;
 
 const BANNER =
-  '/* TikTok Pixel + Events API for Odoo: generated from frontend/src by scripts/build-frontend.ts; do not edit. LGPL-3.0-or-later */';
+  '/* TikTok Pixel + Events API for Odoo: generated from frontend/src by scripts/buildFrontend.ts; do not edit. LGPL-3.0-or-later */';
 
 /** How the page bundle is built; Odoo's own modules stay bare imports for its module loader. */
 export const BUILD_OPTIONS = {
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   if (check) {
     const committed = existsSync(OUTPUT) ? readFileSync(OUTPUT, 'utf8') : '';
     if (committed !== code) {
-      console.error(`${where} is stale: run scripts/build-frontend.ts and commit the result`);
+      console.error(`${where} is stale: run scripts/buildFrontend.ts and commit the result`);
       process.exit(1);
     }
     console.log(`${where} is up to date`);

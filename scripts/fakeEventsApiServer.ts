@@ -1,7 +1,7 @@
 /**
  * Runs the fake TikTok Events API v1.3 on its own, for benchmarks and manual runs:
  *
- *   npx ts-node --transpile-only scripts/fake-events-api.ts --port 9555 \
+ *   npx ts-node --transpile-only scripts/fakeEventsApiServer.ts --port 9555 \
  *     [--host 127.0.0.1] [--fault-rate 0.3] [--fault-kinds rate_limit,server_error,slow,drop] \
  *     [--slow-ms 2000] [--seed 1] [--max-age-days 7] [--token PIXEL=TOKEN ...] [--interval 5] [--full-rows]
  *     [--sticky-fault invalid_param] [--max-rows 25] [--partial-rejects]
@@ -22,7 +22,7 @@ interface CliOptions {
 }
 
 const USAGE =
-  'usage: fake-events-api.ts [--port N] [--host H] [--fault-rate 0..1] [--fault-kinds k1,k2] [--slow-ms N] ' +
+  'usage: fakeEventsApiServer.ts [--port N] [--host H] [--fault-rate 0..1] [--fault-kinds k1,k2] [--slow-ms N] ' +
   '[--seed N] [--max-age-days N] [--token PIXEL=TOKEN]... [--interval SECONDS] [--full-rows] ' +
   '[--sticky-fault KIND] [--max-rows N] [--partial-rejects]';
 

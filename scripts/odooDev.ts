@@ -1,11 +1,11 @@
 /**
  * A real Odoo 19 for development and tests, run from source (no Docker).
  *
- *   npx ts-node --transpile-only scripts/odoo-dev.ts template        # tiktok_tpl = shop_base + our module
- *   npx ts-node --transpile-only scripts/odoo-dev.ts clone <db>      # fresh copy of the template
- *   npx ts-node --transpile-only scripts/odoo-dev.ts start <db> <port>
- *   npx ts-node --transpile-only scripts/odoo-dev.ts stop [port]     # every server this script started, or one
- *   npx ts-node --transpile-only scripts/odoo-dev.ts test [db]       # Odoo's Python tests of the module
+ *   npx ts-node --transpile-only scripts/odooDev.ts template        # tiktok_tpl = shop_base + our module
+ *   npx ts-node --transpile-only scripts/odooDev.ts clone <db>      # fresh copy of the template
+ *   npx ts-node --transpile-only scripts/odooDev.ts start <db> <port>
+ *   npx ts-node --transpile-only scripts/odooDev.ts stop [port]     # every server this script started, or one
+ *   npx ts-node --transpile-only scripts/odooDev.ts test [db]       # Odoo's Python tests of the module
  *
  * The same functions are exported for the end-to-end suite. Environment:
  * ODOO_SRC (default ~/.cache/odoo-src/19.0), ODOO_BASE_DB (shop_base),
@@ -270,8 +270,8 @@ export async function ensureBaseDatabase(config: OdooDevConfig = loadConfig(), l
     if (databaseExists(config.baseDb, config)) return;
     const buildDb = `${config.baseDb}_build`;
     dropDatabase(buildDb, config);
-    log(`odoo-dev: building ${config.baseDb} (${SHOP_MODULES.join(', ')}, demo data); this takes a few minutes once`);
-    const logFile = path.join(os.tmpdir(), `odoo-dev-${config.baseDb}-install.log`);
+    log(`odooDev: building ${config.baseDb} (${SHOP_MODULES.join(', ')}, demo data); this takes a few minutes once`);
+    const logFile = path.join(os.tmpdir(), `odooDev-${config.baseDb}-install.log`);
     const exit = runOdoo(config, ['-d', buildDb, '--with-demo', '-i', SHOP_MODULES.join(','), '--stop-after-init', '--no-http'], logFile);
     if (exit !== 0) {
       dropDatabase(buildDb, config);
@@ -298,9 +298,9 @@ export async function ensureTemplate(config: OdooDevConfig = loadConfig(), log =
   return withTemplateLock(config, async () => {
     if (templateHash(config) === hash) return { db: config.templateDb, hash, rebuilt: false };
     const buildDb = `${config.templateDb}_build`;
-    log(`odoo-dev: building ${config.templateDb} from ${config.baseDb} with ${MODULE_NAME} (${hash.slice(0, 12)})`);
+    log(`odooDev: building ${config.templateDb} from ${config.baseDb} with ${MODULE_NAME} (${hash.slice(0, 12)})`);
     copyDatabase(config.baseDb, buildDb, config);
-    const logFile = path.join(os.tmpdir(), `odoo-dev-${config.templateDb}-install.log`);
+    const logFile = path.join(os.tmpdir(), `odooDev-${config.templateDb}-install.log`);
     const install = runOdoo(config, ['-d', buildDb, '-i', MODULE_NAME, '--stop-after-init', '--no-http'], logFile);
     if (install !== 0) {
       dropDatabase(buildDb, config);
@@ -384,7 +384,7 @@ export async function startOdoo(
 ): Promise<RunningOdoo> {
   fs.mkdirSync(config.stateDir, { recursive: true });
   await stopOdoo(port, config);
-  const logFile = path.join(os.tmpdir(), `odoo-dev-${db}-${port}.log`);
+  const logFile = path.join(os.tmpdir(), `odooDev-${db}-${port}.log`);
   const out = fs.openSync(logFile, 'w');
   const child = spawn(
     PYTHON,
@@ -457,7 +457,7 @@ export async function runModuleTests(
   httpPort = 8169,
 ): Promise<ModuleTestResult> {
   await cloneDatabase(db, config);
-  const logFile = path.join(os.tmpdir(), `odoo-dev-${db}-tests.log`);
+  const logFile = path.join(os.tmpdir(), `odooDev-${db}-tests.log`);
   try {
     const exitCode = runOdoo(config, [
       '-d', db,
@@ -483,43 +483,43 @@ export async function runModuleTests(
 // Command line
 // ---------------------------------------------------------------------------
 
-const USAGE = 'usage: odoo-dev.ts template | clone <db> | start <db> <port> | stop [port] | test [db]';
+const USAGE = 'usage: odooDev.ts template | clone <db> | start <db> <port> | stop [port] | test [db]';
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   const config = loadConfig();
   const unavailable = odooUnavailableReason(config);
   if (unavailable) {
-    console.log(`odoo-dev: skipped, ${unavailable}`);
+    console.log(`odooDev: skipped, ${unavailable}`);
     return 0;
   }
   switch (command) {
     case 'template': {
       const result = await ensureTemplate(config);
-      console.log(`odoo-dev: ${result.db} ${result.rebuilt ? 'rebuilt' : 'up to date'} (${result.hash.slice(0, 12)})`);
+      console.log(`odooDev: ${result.db} ${result.rebuilt ? 'rebuilt' : 'up to date'} (${result.hash.slice(0, 12)})`);
       return 0;
     }
     case 'clone': {
       if (!args[0]) break;
-      console.log(`odoo-dev: cloned ${await cloneDatabase(args[0], config)} from ${config.templateDb}`);
+      console.log(`odooDev: cloned ${await cloneDatabase(args[0], config)} from ${config.templateDb}`);
       return 0;
     }
     case 'start': {
       const port = Number(args[1]);
       if (!args[0] || !Number.isInteger(port) || port <= 0) break;
       const server = await startOdoo(args[0], port, config);
-      console.log(`odoo-dev: ${server.db} on ${server.url} (pid ${server.pid}, log ${server.logFile})`);
+      console.log(`odooDev: ${server.db} on ${server.url} (pid ${server.pid}, log ${server.logFile})`);
       return 0;
     }
     case 'stop': {
       const port = args[0] === undefined ? undefined : Number(args[0]);
       const stopped = await stopOdoo(port, config);
-      console.log(`odoo-dev: stopped ${stopped.length} server(s)`);
+      console.log(`odooDev: stopped ${stopped.length} server(s)`);
       return 0;
     }
     case 'test': {
       const result = await runModuleTests(args[0], config);
-      console.log(`odoo-dev: ${MODULE_NAME} tests: ${result.summary} (log ${result.logFile})`);
+      console.log(`odooDev: ${MODULE_NAME} tests: ${result.summary} (log ${result.logFile})`);
       return result.ok ? 0 : 1;
     }
     default:
@@ -533,7 +533,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(`odoo-dev: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`odooDev: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);
     },
   );

@@ -3,7 +3,7 @@
  * jsdom tests (tests/fixtures/odoo19/*.html).
  *
  * Usage:
- *   ODOO_URL=http://127.0.0.1:8269 ODOO_DB=tt_fix npx ts-node --transpile-only scripts/capture-fixtures.ts
+ *   ODOO_URL=http://127.0.0.1:8269 ODOO_DB=tt_fix npx ts-node --transpile-only scripts/captureFixtures.ts
  *
  * Needs a running Odoo 19 with demo data and website_sale, website_event,
  * website_sale_wishlist, website_mass_mailing, website_crm,

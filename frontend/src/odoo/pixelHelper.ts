@@ -12,10 +12,10 @@ interface PixelHelperProps {
  */
 export class PixelHelper extends Component<PixelHelperProps> {
   static override template = xml`
-    <div class="o_tiktok_pixel_helper o_tiktok_pixel_helper_panel" style="position:fixed;bottom:8px;right:8px;z-index:1100;max-width:420px;max-height:50vh;overflow:auto;background:#fff;font:12px monospace;border:1px solid #999">
+    <div class="o_tiktok_pixelHelper o_tiktok_pixelHelper_panel" style="position:fixed;bottom:8px;right:8px;z-index:1100;max-width:420px;max-height:50vh;overflow:auto;background:#fff;font:12px monospace;border:1px solid #999">
       <b t-on-click="toggle" style="cursor:pointer">TikTok events (<t t-esc="state.records.length"/>)</b>
       <ol t-if="state.open">
-        <li t-foreach="state.records" t-as="r" t-key="r.eventId" class="o_tiktok_pixel_helper_event" t-att-data-event="r.event" t-att-data-relay="r.relay">
+        <li t-foreach="state.records" t-as="r" t-key="r.eventId" class="o_tiktok_pixelHelper_event" t-att-data-event="r.event" t-att-data-relay="r.relay">
           <b t-esc="r.name"/> <t t-esc="r.eventId"/> relay: <t t-esc="r.relay"/> <t t-esc="r.detail"/>
           <pre t-esc="json(r.properties)"/>
         </li>

@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
 import { clearCookies, loadPage, MemoryStore } from '../../core/__tests__/fixturePage';
 import type { RelayEvent } from '../../core/relay';
-import { TiktokTracking, trackingService } from '../tracking_service';
+import { TiktokTracking, trackingService } from '../trackingService';
 
 const PRODUCT_URL = 'http://localhost/shop/furn-7777-office-chair-5';
 const CHAIR = { content_id: '5', content_type: 'product' as const, content_name: 'Office Chair', price: 63 };

@@ -1,6 +1,6 @@
 import { patch } from '@web/core/utils/patch';
 import { CartService } from '@website_sale/js/cart_service';
-import type { TiktokTracking } from './tracking_service';
+import type { TiktokTracking } from './trackingService';
 
 /**
  * AddToCart from Odoo's own answer to `/shop/cart/add`, which the module's

@@ -4,10 +4,10 @@ import * as path from 'path';
 
 import {
   ADDON_ROOT, MODULE_DIR, loadConfig, main, moduleHash, moduleLogProblems, odooBaseArgs, odooUnavailableReason,
-} from '../odoo-dev';
+} from '../odooDev';
 
 function copyModule(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-dev-hash-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'odooDev-hash-'));
   fs.cpSync(MODULE_DIR, dir, { recursive: true });
   return dir;
 }
@@ -80,7 +80,7 @@ describe('configuration', () => {
     process.env.ODOO_SRC = missing;
     try {
       await expect(main(['test'])).resolves.toBe(0);
-      expect(log).toHaveBeenCalledWith(`odoo-dev: skipped, no Odoo 19 source at ${missing} (set ODOO_SRC)`);
+      expect(log).toHaveBeenCalledWith(`odooDev: skipped, no Odoo 19 source at ${missing} (set ODOO_SRC)`);
     } finally {
       if (previous === undefined) delete process.env.ODOO_SRC;
       else process.env.ODOO_SRC = previous;

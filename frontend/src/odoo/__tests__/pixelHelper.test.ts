@@ -1,6 +1,6 @@
 /** @jest-environment jsdom */
 import { mount } from '@odoo/owl';
-import { PixelHelper } from '../pixel_helper';
+import { PixelHelper } from '../pixelHelper';
 import { Tracker } from '../../core/tracker';
 import type { RelayOutcome } from '../../core/relay';
 
@@ -23,7 +23,7 @@ describe('pixel helper (debug panel)', () => {
 
     tracker.track('Search', { query: 'desk' }, { eventId: 'evt-1' });
     await tick();
-    let item = target.querySelector('.o_tiktok_pixel_helper_event')!;
+    let item = target.querySelector('.o_tiktok_pixelHelper_event')!;
     expect(item.getAttribute('data-event')).toBe('Search');
     expect(item.textContent).toContain('evt-1');
     expect(item.textContent).toContain('{"query":"desk"}');
@@ -32,7 +32,7 @@ describe('pixel helper (debug panel)', () => {
     answer({ status: 'accepted', accepted: 1 });
     await tick();
     await tick();
-    item = target.querySelector('.o_tiktok_pixel_helper_event')!;
+    item = target.querySelector('.o_tiktok_pixelHelper_event')!;
     expect(item.getAttribute('data-relay')).toBe('accepted');
   });
 });
