@@ -20,12 +20,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as xmlrpc from 'xmlrpc';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_PATH } from '../tests/e2e/support/env';
+import { SIMPLE_PRODUCT_DOMAIN } from '../tests/e2e/support/shopData';
+import { CHROMIUM_ARGS } from '../tests/e2e/support/stack';
 
 const ODOO_URL = process.env.ODOO_URL ?? 'http://127.0.0.1:8269';
 const ODOO_DB = process.env.ODOO_DB ?? 'tt_b_fix';
 const ADMIN_LOGIN = process.env.ODOO_LOGIN ?? 'admin';
 const ADMIN_PASSWORD = process.env.ODOO_PASSWORD ?? 'admin';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT_DIR = join(__dirname, '..', 'tests', 'fixtures', 'odoo19');
 
 type XmlRpcValue = unknown;
@@ -76,16 +78,7 @@ async function simpleProductUrl(): Promise<string> {
   const rows = (await adminExecute(
     'product.template',
     'search_read',
-    [
-      [
-        ['is_published', '=', true],
-        ['sale_ok', '=', true],
-        ['list_price', '>', 0],
-        ['attribute_line_ids', '=', false],
-        ['optional_product_ids', '=', false],
-        ['type', '=', 'consu'],
-      ],
-    ],
+    [SIMPLE_PRODUCT_DOMAIN],
     { fields: ['website_url', 'name'], limit: 1, order: 'id' },
   )) as Array<{ website_url: string }>;
   if (!rows.length) throw new Error('no simple published product in the demo data');
@@ -147,16 +140,8 @@ async function main(): Promise<void> {
   const variantUrl = await variantProductUrl();
 
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
   });
   try {
     const context = await browser.newContext({ baseURL: ODOO_URL });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { odooUnavailableReason } from '../odooDev';
 import { connectOdoo } from '../../sidecar/src/odoo/connect';
 import { startFakeEventsApi } from '../../tests/support/fakeEventsApi';
-import { startShop, type OdooShop } from '../../tests/helpers/odooShop';
+import { sidecarEnvFor, startShop, type OdooShop } from '../../tests/helpers/odooShop';
 import { exited, freePort, spawnSidecar, waitForHttp } from '../../tests/helpers/process';
 import { machineLine, percentile, writeSection } from './report';
 
@@ -132,17 +132,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     const sidecarLog: string[] = [];
     const child = spawnSidecar(
-      {
-        RELAY_PORT: String(port),
-        OUTBOX_PATH: path.join(dir, 'outbox.sqlite'),
-        ODOO_URL: shop.odoo.url,
-        ODOO_DB: shop.db,
-        ODOO_LOGIN: shop.sidecarLogin,
-        ODOO_API_KEY: shop.sidecarApiKey,
-        TIKTOK_API_BASE_URL: api.baseUrl,
-        POLL_INTERVAL_SECONDS: String(POLL_SECONDS),
-        LOG_LEVEL: 'info',
-      },
+      sidecarEnvFor(shop, { port, outboxPath: path.join(dir, 'outbox.sqlite'), eventsApiUrl: api.baseUrl, pollSeconds: POLL_SECONDS }),
       sidecarLog,
       { compiled: true },
     );

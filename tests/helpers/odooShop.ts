@@ -212,3 +212,18 @@ print('@@RESULT@@' + json.dumps(result))
   }
   return orders;
 }
+
+/** The environment of a sidecar in Odoo mode on this shop, with its own port and outbox, sending to `eventsApiUrl`. */
+export function sidecarEnvFor(shop: OdooShop, opts: { port: number; outboxPath: string; eventsApiUrl: string; pollSeconds: number }): Record<string, string> {
+  return {
+    RELAY_PORT: String(opts.port),
+    OUTBOX_PATH: opts.outboxPath,
+    ODOO_URL: shop.odoo.url,
+    ODOO_DB: shop.db,
+    ODOO_LOGIN: shop.sidecarLogin,
+    ODOO_API_KEY: shop.sidecarApiKey,
+    TIKTOK_API_BASE_URL: opts.eventsApiUrl,
+    POLL_INTERVAL_SECONDS: String(opts.pollSeconds),
+    LOG_LEVEL: 'info',
+  };
+}

@@ -7,7 +7,7 @@
 import { connectOdoo } from '../../sidecar/src/odoo/connect';
 import { OdooError } from '../../sidecar/src/odoo/errors';
 import type { ConnectedOdoo, OdooConnectionConfig, OdooLogger } from '../../sidecar/src/odoo/types';
-import { startFakeOdoo, type FakeOdoo } from '../../sidecar/src/odoo/__tests__/fakeOdoo';
+import { failure, startFakeOdoo, type FakeOdoo } from '../../sidecar/src/odoo/__tests__/fakeOdoo';
 import { odooUnavailableReason } from '../../scripts/odooDev';
 import { startShop, type OdooShop } from '../helpers/odooShop';
 
@@ -38,15 +38,6 @@ const quiet: OdooLogger = { warn: () => undefined, info: () => undefined };
 
 function realConfig(over: Partial<OdooConnectionConfig> = {}): OdooConnectionConfig {
   return { url: env.url!, db: env.db, login: env.login!, apiKey: env.apiKey!, transport: 'auto', timeoutMs: 20_000, ...over };
-}
-
-async function failure(p: Promise<unknown>): Promise<OdooError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof OdooError)) throw new Error(`expected an OdooError, got ${String(err)}`);
-  return err;
 }
 
 /** Calls whose failure the double must reproduce exactly (same kind, Odoo class, status, message). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { odooUnavailableReason } from '../../scripts/odooDev';
 import { hashEmail, hashExternalId, hashPhone } from '../../sidecar/src/tiktok/__tests__/nodeHash';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
-import { makePaidOrders, startShop, type OdooShop, type PaidOrder } from '../helpers/odooShop';
+import { makePaidOrders, sidecarEnvFor, startShop, type OdooShop, type PaidOrder } from '../helpers/odooShop';
 import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';
 
 const unavailable = odooUnavailableReason();
@@ -41,18 +41,10 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
     const output: string[] = [];
     const child = spawnSidecar(
       {
-        RELAY_PORT: String(port),
-        OUTBOX_PATH: path.join(dir, `${name}.sqlite`),
-        ODOO_URL: shop.odoo.url,
-        ODOO_DB: shop.db,
-        ODOO_LOGIN: shop.sidecarLogin,
-        ODOO_API_KEY: shop.sidecarApiKey,
-        TIKTOK_API_BASE_URL: api.baseUrl,
-        POLL_INTERVAL_SECONDS: String(POLL_SECONDS),
+        ...sidecarEnvFor(shop, { port, outboxPath: path.join(dir, `${name}.sqlite`), eventsApiUrl: api.baseUrl, pollSeconds: POLL_SECONDS }),
         SETTINGS_REFRESH_SECONDS: '5',
         DISPATCH_LINGER_MS: '50',
         RETRY_BASE_MS: '100',
-        LOG_LEVEL: 'info',
         ...env,
       },
       output,

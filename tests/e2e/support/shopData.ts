@@ -37,22 +37,22 @@ async function futureEvent(admin: OdooAdmin): Promise<{ id: number; url: string 
   return { id, url: event.website_url };
 }
 
-/** A published, variant-free product without optional products: "Add to cart" adds it directly. */
+/** Published, variant-free products without optional products: "Add to cart" adds them directly. */
+export const SIMPLE_PRODUCT_DOMAIN = [
+  ['is_published', '=', true],
+  ['sale_ok', '=', true],
+  ['list_price', '>', 0],
+  ['attribute_line_ids', '=', false],
+  ['optional_product_ids', '=', false],
+  ['type', '=', 'consu'],
+];
+
+/** A simple product (see SIMPLE_PRODUCT_DOMAIN) named like a desk. */
 async function simpleProduct(admin: OdooAdmin): Promise<{ url: string; name: string; productId: number; price: number }> {
   const [row] = await admin.call<Array<{ website_url: string; name: string; product_variant_id: [number, string]; list_price: number }>>(
     'product.template',
     'search_read',
-    [
-      [
-        ['is_published', '=', true],
-        ['sale_ok', '=', true],
-        ['list_price', '>', 0],
-        ['attribute_line_ids', '=', false],
-        ['optional_product_ids', '=', false],
-        ['type', '=', 'consu'],
-        ['name', 'ilike', 'desk'],
-      ],
-    ],
+    [[...SIMPLE_PRODUCT_DOMAIN, ['name', 'ilike', 'desk']]],
     { fields: ['website_url', 'name', 'product_variant_id', 'list_price'], limit: 1, order: 'id' },
   );
   if (!row) throw new Error('no simple published desk product in the demo data');

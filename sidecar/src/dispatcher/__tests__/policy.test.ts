@@ -1,15 +1,5 @@
 import type { SendOutcome } from '../../tiktok/outcome';
-import {
-  backoffDelay,
-  batchLimit,
-  everyRowRefusedAlike,
-  isLaneReady,
-  judgeHalves,
-  matchFailures,
-  needsSample,
-  pauseDelay,
-  splitInHalves,
-} from '../policy';
+import { backoffDelay, batchLimit, everyRowRefusedAlike, isLaneReady, judgeHalves, matchFailures, needsSample, pauseDelay, splitInHalves } from '../policy';
 
 const policy = { maxBatchSize: 1000, lingerMs: 250 };
 const lane = (due: number, oldestDueAt: number, testEventCode = '') => ({ pixelId: 'P', testEventCode, due, oldestDueAt });

@@ -1,9 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { connectOdoo } from '../connect';
-import { OdooError } from '../errors';
 import type { OdooConnectionConfig, OdooLogger } from '../types';
-import { startFakeOdoo, startNotOdoo, type FakeOdoo } from './fakeOdoo';
+import { failure, startFakeOdoo, startHttpStub, startNotOdoo, type FakeOdoo } from './fakeOdoo';
 
 const API_KEY = '9d2f6a1b3c4e5f60718293a4b5c6d7e8f9012345';
 
@@ -13,30 +11,6 @@ function recordingLogger(): OdooLogger & { lines: Array<{ level: string; obj: ob
     lines,
     warn: (obj, msg) => lines.push({ level: 'warn', obj, msg }),
     info: (obj, msg) => lines.push({ level: 'info', obj, msg }),
-  };
-}
-
-async function failure(p: Promise<unknown>): Promise<OdooError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof OdooError)) throw new Error(`expected an OdooError, got ${String(err)}`);
-  return err;
-}
-
-/** A single-route server, for answers no Odoo gives but proxies do. */
-async function startStub(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }
 
@@ -146,7 +120,7 @@ describe('connectOdoo: wrong address', () => {
   });
 
   it('reports a redirect with its target instead of following it', async () => {
-    const stub = await startStub((_req, res) => {
+    const stub = await startHttpStub((_req, res) => {
       res.writeHead(301, { Location: 'https://shop.example/web/version' });
       res.end();
     });
@@ -160,7 +134,7 @@ describe('connectOdoo: wrong address', () => {
   });
 
   it('treats a 503 from a proxy while Odoo restarts as retryable', async () => {
-    const stub = await startStub((_req, res) => {
+    const stub = await startHttpStub((_req, res) => {
       res.writeHead(503, { 'Content-Type': 'text/html' });
       res.end('<h1>503 Service Unavailable</h1>');
     });
@@ -175,7 +149,7 @@ describe('connectOdoo: wrong address', () => {
 
   it('keeps a path prefix (Odoo behind a proxy under /odoo)', async () => {
     const fake = await startFakeOdoo({ major: 19, apiKey: API_KEY });
-    const proxy = await startStub((req, res) => {
+    const proxy = await startHttpStub((req, res) => {
       if (!req.url?.startsWith('/odoo/')) {
         res.writeHead(404);
         res.end();

@@ -6,7 +6,9 @@
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import xmlrpc from 'xmlrpc';
+import { OdooError } from '../errors';
 
 export interface FakeOdooOptions {
   /** Major version; `null` = an old server without `/web/version` (XML-RPC `common.version()` only). */
@@ -347,12 +349,9 @@ export async function refusedPort(): Promise<number> {
   return port;
 }
 
-/** Any HTTP server that is not Odoo (a stray web server on the configured port). */
-export async function startNotOdoo(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(404, { 'Content-Type': 'text/html' });
-    res.end('<html><body>nginx default page</body></html>');
-  });
+/** A single-route HTTP server, for answers no Odoo gives but proxies and stray servers do. */
+export async function startHttpStub(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(handler);
   const port = await listen(server);
   return {
     url: `http://127.0.0.1:${port}`,
@@ -362,4 +361,23 @@ export async function startNotOdoo(): Promise<{ url: string; close(): Promise<vo
         server.closeAllConnections();
       }),
   };
+}
+
+/** Any HTTP server that is not Odoo (a stray web server on the configured port). */
+export function startNotOdoo(): Promise<{ url: string; close(): Promise<void> }> {
+  return startHttpStub((_req, res) => {
+    res.writeHead(404, { 'Content-Type': 'text/html' });
+    res.end('<html><body>nginx default page</body></html>');
+  });
+}
+
+/** The OdooError a call fails with; any other outcome fails the test. */
+export async function failure(p: Promise<unknown>): Promise<OdooError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof OdooError) return err;
+    throw new Error(`expected an OdooError, got ${inspect(err)}`, { cause: err });
+  }
+  throw new Error('expected the call to fail');
 }

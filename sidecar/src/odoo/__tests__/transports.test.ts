@@ -2,19 +2,9 @@ import { inspect } from 'node:util';
 import { connectOdoo } from '../connect';
 import { OdooError, type OdooErrorKind } from '../errors';
 import type { ConnectedOdoo, OdooConnectionConfig } from '../types';
-import { refusedPort, startFakeOdoo, type FakeOdoo } from './fakeOdoo';
+import { failure, refusedPort, startFakeOdoo, type FakeOdoo } from './fakeOdoo';
 
 const API_KEY = 'f3e1c0ffee5ec7e7f3e1c0ffee5ec7e7f3e1c0ff';
-
-async function failure(p: Promise<unknown>): Promise<OdooError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OdooError) return err;
-    throw new Error(`expected an OdooError, got ${inspect(err)}`, { cause: err });
-  }
-  throw new Error('expected the call to fail');
-}
 
 function expectKind(err: OdooError, kind: OdooErrorKind, retryable: boolean): void {
   expect({ kind: err.kind, retryable: err.retryable }).toEqual({ kind, retryable });

@@ -9,47 +9,11 @@ import { openOutbox, OutboxOpenError } from '../openOutbox';
 import { SqliteOutbox } from '../outbox';
 
 /**
- * The schema the first release (commit 663b286, `SCHEMA` in sidecar/src/outbox/store.ts)
- * ran at every start, copied here rather than read from git: CI may clone without
- * history, and this must stay what was shipped whatever later commits do.
+ * The schema the first release ran at every start, kept as a fixture file rather
+ * than read from git: CI may clone without history, and this must stay what was
+ * shipped whatever later commits do.
  */
-const FIRST_RELEASE_SCHEMA = `
-CREATE TABLE IF NOT EXISTS outbox (
-  id              INTEGER PRIMARY KEY AUTOINCREMENT,
-  pixel_id        TEXT    NOT NULL,
-  event           TEXT    NOT NULL,
-  event_id        TEXT    NOT NULL,
-  test_event_code TEXT    NOT NULL DEFAULT '',
-  source          TEXT    NOT NULL,
-  payload         TEXT    NOT NULL,
-  event_time      INTEGER NOT NULL,
-  state           TEXT    NOT NULL DEFAULT 'pending'
-                  CHECK (state IN ('pending', 'in_flight', 'delivered', 'dead')),
-  attempts        INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  error_code      INTEGER,
-  last_error      TEXT,
-  created_at      INTEGER NOT NULL,
-  delivered_at    INTEGER,
-  UNIQUE (pixel_id, event, event_id)
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (pixel_id, test_event_code, next_attempt_at) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS outbox_next ON outbox (next_attempt_at) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox (delivered_at) WHERE state = 'delivered';
-CREATE TABLE IF NOT EXISTS purchase_claims (
-  order_id   INTEGER PRIMARY KEY,
-  pixel_id   TEXT    NOT NULL,
-  event      TEXT    NOT NULL,
-  event_id   TEXT    NOT NULL,
-  claimed_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings_snapshot (
-  id         INTEGER PRIMARY KEY CHECK (id = 1),
-  json       TEXT    NOT NULL,
-  saved_at   INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS outbox_in_flight ON outbox (state) WHERE state = 'in_flight';
-`;
+const FIRST_RELEASE_SCHEMA = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'tests', 'fixtures', 'outbox', 'first-release-schema.sql'), 'utf8').replace(/^--.*\n/gm, '');
 
 const PIXEL = 'CABCDEFGH12345678';
 const LANE = { pixelId: PIXEL, testEventCode: '' };
