@@ -134,7 +134,7 @@ describe('outbox migrations', () => {
 
       // The claimed Purchase settles, is reported, and its row goes once past retention.
       expect(purchaseClaims.settledClaims(10)).toEqual([{ orderId: 7, outcome: 'delivered' }]);
-      purchaseClaims.forgetClaims([7]);
+      purchaseClaims.markReported([7], 'delivered');
       expect(events.prune(4000)).toBe(4);
 
       // What this release added works on the old file: the scrub of old dead letters, the write probe.
