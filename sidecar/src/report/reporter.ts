@@ -68,6 +68,11 @@ export class Reporter {
     this.nonce = deps.nonce ?? (() => randomBytes(4).toString('hex'));
   }
 
+  /** Reports in a row Odoo did not take (0 while it takes them). */
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
   start(): void {
     this.running = true;
     this.schedule(0);
