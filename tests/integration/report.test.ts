@@ -196,7 +196,7 @@ describe('the report beside the purchase poll', () => {
       metrics: new Metrics(),
       outbox: new SqliteOutbox(':memory:'),
       settings: new StaticSettings([website()]),
-      odoo: async () => odoo.transport(),
+      odoo: () => Promise.resolve(odoo.transport()),
     });
     await sidecar.start();
     try {

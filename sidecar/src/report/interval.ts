@@ -31,8 +31,9 @@ const noMatchKeys = (): MatchKeyCounts => ({ delivered: 0, ...(Object.fromEntrie
  * compile time.
  */
 type NestedKeys = keyof TikTokProperties | keyof TikTokContent | keyof TikTokPage;
-type KeysClashing = Extract<NestedKeys, MatchKey | 'user'> | Extract<Exclude<keyof TikTokEventRow, 'user'>, MatchKey>;
-const MATCH_KEYS_ONLY_IN_USER: [KeysClashing] extends [never] ? true : never = true;
+type ClashingNestedKeys = Extract<NestedKeys, MatchKey | 'user'>;
+type ClashingTopKeys = Extract<Exclude<keyof TikTokEventRow, 'user'>, MatchKey>;
+const MATCH_KEYS_ONLY_IN_USER: [ClashingNestedKeys, ClashingTopKeys] extends [never, never] ? true : never = true;
 void MATCH_KEYS_ONLY_IN_USER;
 
 const USER_OBJECT = '"user":{';

@@ -20,9 +20,9 @@ const LANE = { pixelId: PIXEL, testEventCode: '' };
 class RecordingClient implements EventsApiClient {
   sent: { body: any; token: string }[] = [];
   answer: SendOutcome = { kind: 'delivered' };
-  async send(body: string, token: string): Promise<SendOutcome> {
+  send(body: string, token: string): Promise<SendOutcome> {
     this.sent.push({ body: JSON.parse(body), token });
-    return this.answer;
+    return Promise.resolve(this.answer);
   }
 }
 
@@ -40,7 +40,7 @@ function harness(opts: { websites?: WebsiteSettings[]; intervalMs?: number } = {
   const settings = new StaticSettings(opts.websites ?? [website({ testEventCode: 'TEST123' })]);
   let woken = 0;
   const reporter = new Reporter(
-    { odoo: async () => odoo.transport(), tally, queue: outbox.events, lanes: () => [], settings, client, log, onRequeued: () => (woken += 1), nonce: () => 'n0nce' },
+    { odoo: () => Promise.resolve(odoo.transport()), tally, queue: outbox.events, lanes: () => [], settings, client, log, onRequeued: () => (woken += 1), nonce: () => 'n0nce' },
     { replica: { replica: 'replica-a', version: '9.9.9', startedAt: 1_732_500_000_000 }, intervalMs: opts.intervalMs ?? 10, maxBackoffMs: 40 },
   );
   /** Store events and count them as the relay's writer does. */
@@ -224,7 +224,7 @@ describe('Reporter', () => {
     const h = harness({ websites: [website()] });
     h.odoo.add(42);
     const poller = new PurchasePoller(
-      { odoo: async () => h.odoo.transport(), settings: h.settings, purchaseClaims: h.outbox.purchaseClaims, log: createLogger('silent'), onEnqueued: () => {} },
+      { odoo: () => Promise.resolve(h.odoo.transport()), settings: h.settings, purchaseClaims: h.outbox.purchaseClaims, log: createLogger('silent'), onEnqueued: () => {} },
       { intervalMs: 10, leaseSeconds: 60, batchSize: 50, maxBackoffMs: 100, claimer: 'replica-a' },
     );
     await poller.pollOnce();
