@@ -80,6 +80,8 @@ export const EnvSchema = z.object({
   SETTINGS_REFRESH_SECONDS: int(5, 86_400).default(60),
   POLL_INTERVAL_SECONDS: int(1, 3600).default(5),
   PURCHASE_LEASE_SECONDS: int(10, 86_400).default(600),
+  // The replica's name in Odoo (purchase claims, reports); `host:pid` when unset.
+  SIDECAR_REPLICA_ID: z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'expected 1 to 128 letters, digits and . _ : @ -').optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),

@@ -21,6 +21,10 @@ import type { OdooTransport } from './odoo/types';
 import { isOdooError } from './odoo/errors';
 import { OdooSettingsSource } from './settings/odoo';
 import { PurchasePoller } from './poller/purchasePoller';
+import { defaultReplicaId } from './report/replica';
+import { Reporter } from './report/reporter';
+import { ReportTally } from './report/tally';
+import { version } from '../../package.json';
 
 export interface SidecarParts {
   log?: Logger;
@@ -40,6 +44,8 @@ export interface Sidecar {
   outbox: Outbox;
   dispatcher: Dispatcher;
   poller?: PurchasePoller;
+  /** Odoo mode: the report to Odoo every poll interval. */
+  reporter?: Reporter;
   settings: SettingsSource;
   metrics: Metrics;
   log: Logger;
@@ -87,9 +93,12 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const client = parts.client ?? new HttpEventsApiClient({ baseUrl: cfg.TIKTOK_API_BASE_URL, timeoutMs: cfg.TIKTOK_TIMEOUT_MS });
   const queue = outbox.events;
   metrics.watchOutbox(queue);
+  // Only Odoo reads the report: in relay-only mode nothing counts for it.
+  const tally = odoo ? new ReportTally() : undefined;
+  const replica = cfg.SIDECAR_REPLICA_ID ?? defaultReplicaId();
 
   const dispatcher = new Dispatcher(
-    { queue, client, settings, metrics, log },
+    { queue, client, settings, metrics, log, tally },
     {
       maxBatchSize: cfg.DISPATCH_MAX_BATCH,
       lingerMs: cfg.DISPATCH_LINGER_MS,
@@ -99,13 +108,25 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       idleMs: 1000,
     },
   );
-  const writer = new GroupCommitWriter(queue, Date.now, () => dispatcher.wake());
+  const onStored = (events: NewOutboxEvent[], stored: boolean[]) => {
+    tally?.accepted(events, stored);
+    dispatcher.wake();
+  };
+  const writer = new GroupCommitWriter(queue, Date.now, onStored);
+  const pollIntervalMs = cfg.POLL_INTERVAL_SECONDS * 1000;
   const poller = odoo
     ? new PurchasePoller(
-        { odoo, settings, purchaseClaims: outbox.purchaseClaims, log, onEnqueued: () => dispatcher.wake() },
-        { intervalMs: cfg.POLL_INTERVAL_SECONDS * 1000, leaseSeconds: cfg.PURCHASE_LEASE_SECONDS, batchSize: 50, maxBackoffMs: 60_000 },
+        { odoo, settings, purchaseClaims: outbox.purchaseClaims, log, onEnqueued: onStored },
+        { intervalMs: pollIntervalMs, leaseSeconds: cfg.PURCHASE_LEASE_SECONDS, batchSize: 50, maxBackoffMs: ODOO_MAX_BACKOFF_MS, claimer: replica },
       )
     : undefined;
+  const reporter =
+    odoo && tally
+      ? new Reporter(
+          { odoo, tally, queue, lanes: () => dispatcher.laneStates(), settings, client, log, onRequeued: () => dispatcher.wake() },
+          { replica: { replica, version, startedAt: Date.now() }, intervalMs: pollIntervalMs, maxBackoffMs: ODOO_MAX_BACKOFF_MS },
+        )
+      : undefined;
   let accepting = true;
   const writeHealth = new OutboxWriteHealth(() => outbox.probeWrite(Date.now()));
   const enqueue = (events: NewOutboxEvent[]) =>
@@ -196,6 +217,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     outbox,
     dispatcher,
     poller,
+    reporter,
     settings,
     metrics,
     log,
@@ -204,6 +226,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       dispatcher.start();
       odooSettings?.start();
       poller?.start();
+      reporter?.start();
       const prune = () => {
         const before = Date.now() - retentionMs;
         const removed = queue.prune(before);
@@ -235,11 +258,16 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       await new Promise<void>((resolve) => (opsServer ? opsServer.close(() => resolve()) : resolve()));
       // Report what TikTok settled during the flush, so Odoo does not hand it out again.
       await poller?.reportSettled().catch(() => undefined);
+      // The last counts, the flush's deliveries included.
+      await reporter?.stop();
       connector?.close();
       outbox.close();
     },
   };
 }
+
+/** Longest wait between two calls to an Odoo that keeps failing (purchase poll, report). */
+const ODOO_MAX_BACKOFF_MS = 60_000;
 
 /** Dead letters scrubbed per statement. */
 const SCRUB_BATCH = 500;

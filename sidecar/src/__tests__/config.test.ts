@@ -68,3 +68,14 @@ describe('loadConfig: lane pauses', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('loadConfig: the replica id', () => {
+  it('is unset by default (host:pid is used) and read as given', () => {
+    expect(loadConfig({}).SIDECAR_REPLICA_ID).toBeUndefined();
+    expect(loadConfig({ SIDECAR_REPLICA_ID: 'shop-sidecar-1' }).SIDECAR_REPLICA_ID).toBe('shop-sidecar-1');
+  });
+
+  it.each(['shop sidecar', 'x'.repeat(129), 'sidecar/1'])('refuses %j with what it expects', (value) => {
+    expect(problems({ SIDECAR_REPLICA_ID: value }).join('\n')).toMatch(/^SIDECAR_REPLICA_ID: expected 1 to 128 letters, digits and \. _ : @ -/);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { ClaimedEvent, EventQueue, LaneKey } from '../outbox/eventQueue';
+import type { DeliveryTally } from '../report/tally';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import { classifyCode, type RetryCause, type RowFailure, type SendOutcome } from '../tiktok/outcome';
@@ -44,6 +45,8 @@ export interface DispatcherDeps {
   settings: SettingsSource;
   metrics: Metrics;
   log: Logger;
+  /** The counts of the report to Odoo (Odoo mode). */
+  tally?: DeliveryTally;
   clock?: () => number;
   random?: () => number;
 }
@@ -378,6 +381,7 @@ export class Dispatcher {
       metrics.delivered.inc({ source: r.source });
       metrics.deliveryLatency.observe((now - r.createdAt) / 1000);
     }
+    this.deps.tally?.delivered(rows, now);
     const pausedSince = this.lanes.delivered(to);
     if (pausedSince !== undefined) {
       log.info({ pixelId: to.pixelId, testEventCode: to.testEventCode || undefined, pausedSeconds: Math.round((now - pausedSince) / 1000) }, 'dispatcher: lane resumed: TikTok accepts its events again');
@@ -389,6 +393,7 @@ export class Dispatcher {
     const attempts = Math.max(...rows.map((r) => r.attempts));
     queue.markRetry(rows.map((r) => r.id), this.clock() + backoffDelay(attempts, this.opts.backoff, this.random), cause, detail);
     metrics.retried.inc({ reason: cause }, rows.length);
+    this.deps.tally?.retried(rows);
     log.warn({ pixelId: to.pixelId, events: rows.length, attempts, cause, detail }, 'dispatcher: batch will be retried');
   }
 
@@ -434,6 +439,7 @@ export class Dispatcher {
   private park(rows: ClaimedEvent[], code: number | null, message: string): void {
     this.deps.queue.markDead(rows.map((r) => r.id), code, message, this.clock());
     this.deps.metrics.dead.inc(rows.length);
+    this.deps.tally?.dead(rows);
     for (const r of rows) {
       this.deps.log.warn({ pixelId: r.pixelId, event: r.event, eventId: r.eventId, code, message }, 'dispatcher: event parked as a dead letter');
     }

@@ -26,7 +26,8 @@ export class GroupCommitWriter {
   constructor(
     private readonly queue: Pick<EventQueue, 'enqueue'>,
     private readonly clock: () => number = Date.now,
-    private readonly onCommit: (result: EnqueueResult) => void = () => {},
+    /** After each commit, with what was stored (`stored[i]` false: a duplicate). */
+    private readonly onCommit: (events: NewOutboxEvent[], stored: boolean[]) => void = () => {},
   ) {}
 
   enqueue(events: NewOutboxEvent[]): Promise<EnqueueResult> {
@@ -67,6 +68,6 @@ export class GroupCommitWriter {
       w.resolve(summarizeEnqueue(stored.slice(offset, offset + w.events.length)));
       offset += w.events.length;
     }
-    this.onCommit(summarizeEnqueue(stored));
+    this.onCommit(events, stored);
   }
 }

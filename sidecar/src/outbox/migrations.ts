@@ -51,6 +51,11 @@ CREATE INDEX IF NOT EXISTS outbox_in_flight ON outbox (state) WHERE state = 'in_
 CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (delivered_at) WHERE state = 'dead';
 `,
+  // 3: the outcome last reported to Odoo for a claim. A Purchase reported refused
+  // keeps its claim: sent again from the dead letters and delivered, it is reported sent.
+  `
+ALTER TABLE purchase_claims ADD COLUMN reported TEXT;
+`,
 ];
 
 /** The file was written by a newer release: its schema may mean things this code does not know. */

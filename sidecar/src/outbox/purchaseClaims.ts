@@ -19,9 +19,13 @@ export interface PurchaseClaims {
    * administrator's "send again", or a report of its refusal that never arrived): its dead letter is queued again, fresh.
    */
   enqueueClaims(claims: PurchaseClaim[], now: number): boolean[];
-  /** Claims whose event TikTok has accepted or refused for good. */
+  /** Claims whose event TikTok has accepted or refused for good, and Odoo was not told so yet. */
   settledClaims(limit: number): SettledClaim[];
-  forgetClaims(orderIds: number[]): void;
+  /**
+   * Odoo was told. A delivered claim is forgotten; a refused one is kept as reported,
+   * so that its dead letter, sent again and delivered, is reported sent.
+   */
+  markReported(orderIds: number[], outcome: SettledClaim['outcome']): void;
 }
 
 /** The `purchase_claims` table, written with the queue's rows on the same connection. */
@@ -30,9 +34,10 @@ export function sqlitePurchaseClaims(db: Database.Database, queue: SqliteEventQu
   const settled = db.prepare<[number], SettledClaim>(
     `SELECT c.order_id AS orderId, o.state AS outcome FROM purchase_claims c
      JOIN outbox o ON o.pixel_id = c.pixel_id AND o.event = c.event AND o.event_id = c.event_id
-     WHERE o.state IN ('delivered', 'dead') LIMIT ?`,
+     WHERE o.state IN ('delivered', 'dead') AND c.reported IS NOT o.state LIMIT ?`,
   );
   const forget = db.prepare(`DELETE FROM purchase_claims WHERE order_id = ?`);
+  const reportedDead = db.prepare(`UPDATE purchase_claims SET reported = 'dead' WHERE order_id = ?`);
   return {
     enqueueClaims: db.transaction((claims: PurchaseClaim[], now: number) => {
       const stored = queue.enqueue(claims.map((c) => c.event), now);
@@ -43,6 +48,8 @@ export function sqlitePurchaseClaims(db: Database.Database, queue: SqliteEventQu
       return stored;
     }),
     settledClaims: (limit) => settled.all(limit),
-    forgetClaims: db.transaction((orderIds: number[]) => orderIds.forEach((id) => forget.run(id))),
+    markReported: db.transaction((orderIds: number[], outcome: SettledClaim['outcome']) =>
+      orderIds.forEach((id) => (outcome === 'delivered' ? forget : reportedDead).run(id)),
+    ),
   };
 }

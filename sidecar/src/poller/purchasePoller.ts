@@ -1,7 +1,8 @@
-import os from 'node:os';
 import type { Logger } from 'pino';
 import type { OdooTransport } from '../odoo/types';
+import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { PurchaseClaim, PurchaseClaims } from '../outbox/purchaseClaims';
+import { defaultReplicaId } from '../report/replica';
 import type { SettingsSource } from '../settings/types';
 import { ClaimedPurchaseSchema } from '../contract/purchase';
 import { buildPurchaseEvent } from './purchaseEvent';
@@ -13,6 +14,8 @@ export interface PurchasePollerOptions {
   batchSize: number;
   /** Upper bound of the backoff while Odoo is unreachable. */
   maxBackoffMs: number;
+  /** Who claims, as Odoo records it (the replica id); `host:pid` by default. */
+  claimer?: string;
 }
 
 export interface PurchasePollerDeps {
@@ -20,8 +23,13 @@ export interface PurchasePollerDeps {
   settings: SettingsSource & { isLoaded?: () => boolean };
   purchaseClaims: PurchaseClaims;
   log: Logger;
-  /** Called after new Purchases are stored, to wake the dispatcher. */
-  onEnqueued: () => void;
+  /** Called after Purchases are stored (`stored[i]` false: already in the outbox), to wake the dispatcher. */
+  onEnqueued: (events: NewOutboxEvent[], stored: boolean[]) => void;
+}
+
+/** The wait before the next call to an Odoo that failed `failures` times in a row: doubling from the interval, capped. */
+export function backoffDelay(failures: number, opts: Pick<PurchasePollerOptions, 'intervalMs' | 'maxBackoffMs'>): number {
+  return Math.min(opts.maxBackoffMs, opts.intervalMs * 2 ** Math.min(failures, 8));
 }
 
 /**
@@ -34,12 +42,14 @@ export class PurchasePoller {
   private running = false;
   private failures = 0;
   private current?: Promise<void>;
-  readonly claimer = `${os.hostname()}:${process.pid}`;
+  readonly claimer: string;
 
   constructor(
     private readonly deps: PurchasePollerDeps,
     private readonly opts: PurchasePollerOptions,
-  ) {}
+  ) {
+    this.claimer = opts.claimer ?? defaultReplicaId();
+  }
 
   start(): void {
     this.running = true;
@@ -72,8 +82,7 @@ export class PurchasePoller {
       }
     }
     // A full batch means more are waiting: go again at once.
-    const backoff = Math.min(this.opts.maxBackoffMs, this.opts.intervalMs * 2 ** Math.min(this.failures, 8));
-    this.schedule(this.failures ? backoff : claimedFull ? 0 : this.opts.intervalMs);
+    this.schedule(this.failures ? backoffDelay(this.failures, this.opts) : claimedFull ? 0 : this.opts.intervalMs);
   }
 
   /** Claim what is due and store it; returns how many orders were claimed. */
@@ -103,8 +112,8 @@ export class PurchasePoller {
       claims.push({ orderId: purchase.order_id, event: buildPurchaseEvent(purchase, website) });
     }
     if (claims.length) {
-      purchaseClaims.enqueueClaims(claims, Date.now());
-      this.deps.onEnqueued();
+      const stored = purchaseClaims.enqueueClaims(claims, Date.now());
+      this.deps.onEnqueued(claims.map((c) => c.event), stored);
       log.info({ orders: claims.map((c) => c.orderId) }, 'purchases: claimed and queued');
     }
     if (skipped.length) {
@@ -123,7 +132,7 @@ export class PurchasePoller {
       const ids = settled.filter((s) => s.outcome === outcome).map((s) => s.orderId);
       if (!ids.length) continue;
       await odoo.call('sale.order', 'tiktok_mark_purchases', { kwargs: { order_ids: ids, state: outcome === 'delivered' ? 'sent' : 'failed' } });
-      this.deps.purchaseClaims.forgetClaims(ids);
+      this.deps.purchaseClaims.markReported(ids, outcome);
     }
   }
 }

@@ -21,6 +21,8 @@ export interface FakeOdooOptions {
   uid?: number;
   /** Does the website_tiktok_events module exist on this server? */
   withModule?: boolean;
+  /** With the module: what `website.tiktok_sidecar_settings()` answers (docs/CONTRACTS.md §5). */
+  websites?: unknown[];
 }
 
 /** Whole-server misbehaviour, for both transports alike. */
@@ -38,6 +40,10 @@ export interface RecordedCall {
 export interface FakeOdoo {
   url: string;
   calls: RecordedCall[];
+  /** Every report `tiktok.sidecar.report.tiktok_report(report=…)` received and answered, in order. */
+  reports: Record<string, any>[];
+  /** The answer to the next report (one each, in order); `{ok: true}` with nothing to do when none is queued. */
+  answerNextReport(answer: unknown): void;
   /** Count of requests per path, e.g. `/web/version`. */
   hits: Map<string, number>;
   breakWith(b: Breakage): void;
@@ -59,8 +65,24 @@ const PARTNERS = [
   { id: 97, name: 'Abigail Carter', email: false, parent_id: [14, 'Azure Interior'] },
 ];
 
+/** What the module's methods keep between calls. */
+interface ModuleState {
+  websites?: unknown[];
+  reports: Record<string, any>[];
+  reportAnswers: unknown[];
+}
+
+const NOTHING_TO_DO = { ok: true, send_again: [], test_events: [] };
+
 /** A tiny slice of Odoo's ORM: enough methods to exercise each answer kind. */
-function runModelMethod(opts: Required<FakeOdooOptions>, model: string, method: string, ids: number[], kw: Record<string, unknown>): Outcome {
+function runModelMethod(
+  opts: Required<Omit<FakeOdooOptions, 'websites'>>,
+  state: ModuleState,
+  model: string,
+  method: string,
+  ids: number[],
+  kw: Record<string, unknown>,
+): Outcome {
   const pick = (rec: Record<string, unknown>, fields: unknown) =>
     Array.isArray(fields) && fields.length
       ? Object.fromEntries([['id', rec.id], ...fields.map((f) => [String(f), rec[String(f)]])])
@@ -103,12 +125,22 @@ function runModelMethod(opts: Required<FakeOdooOptions>, model: string, method: 
         },
       };
     case 'website.tiktok_sidecar_settings':
-      if (opts.withModule) return { ok: [{ website_id: 1, name: 'My Website', enabled: true }] };
+      if (opts.withModule) return { ok: state.websites ?? [{ website_id: 1, name: 'My Website', enabled: true }] };
       break;
+    case 'sale.order.tiktok_claim_purchases':
+      if (opts.withModule) return { ok: [] };
+      break;
+    case 'sale.order.tiktok_mark_purchases':
+      if (opts.withModule) return { ok: 0 };
+      break;
+    case 'tiktok.sidecar.report.tiktok_report':
+      if (!opts.withModule) return { error: { cls: 'NotFoundModel', message: model } };
+      state.reports.push(kw.report as Record<string, any>);
+      return { ok: state.reportAnswers.length ? state.reportAnswers.shift() : NOTHING_TO_DO };
     case 'sale.order.crash':
       return { error: { cls: 'Internal', pyType: 'KeyError', message: "'amount_total'" } };
   }
-  if (!['res.users', 'res.partner', 'payment.transaction', 'website', 'sale.order'].includes(model)) {
+  if (!['res.users', 'res.partner', 'payment.transaction', 'website', 'sale.order', 'tiktok.sidecar.report'].includes(model)) {
     return { error: { cls: 'NotFoundModel', message: model } };
   }
   return { error: { cls: 'NotFoundMethod', message: `The method '${model}.${method}' does not exist` } };
@@ -206,7 +238,7 @@ async function xmlrpcHandler(): Promise<{ rpc: xmlrpc.Server; handle: http.Reque
 }
 
 export async function startFakeOdoo(options: FakeOdooOptions = {}): Promise<FakeOdoo> {
-  const opts: Required<FakeOdooOptions> = {
+  const opts: Required<Omit<FakeOdooOptions, 'websites'>> = {
     major: options.major === undefined ? 19 : options.major,
     db: options.db ?? 'shop',
     databases: options.databases ?? [options.db ?? 'shop'],
@@ -215,6 +247,7 @@ export async function startFakeOdoo(options: FakeOdooOptions = {}): Promise<Fake
     uid: options.uid ?? 7,
     withModule: options.withModule ?? false,
   };
+  const state: ModuleState = { websites: options.websites, reports: [], reportAnswers: [] };
   const calls: RecordedCall[] = [];
   const hits = new Map<string, number>();
   let breakage: Breakage = 'none';
@@ -283,7 +316,7 @@ export async function startFakeOdoo(options: FakeOdooOptions = {}): Promise<Fake
     const model = String(req.params.model);
     const method = String(req.params.method);
     calls.push({ transport: 'json2', model, method, ids, kwargs: { ...kwargs, ...(body.context ? { context: body.context } : {}) }, headers: req.headers });
-    const outcome = runModelMethod(opts, model, method, ids, kwargs);
+    const outcome = runModelMethod(opts, state, model, method, ids, kwargs);
     if ('ok' in outcome) {
       res.status(200).json(outcome.ok);
       return;
@@ -313,7 +346,7 @@ export async function startFakeOdoo(options: FakeOdooOptions = {}): Promise<Fake
     const ids = Array.isArray(args[0]) ? (args[0] as number[]) : [];
     calls.push({ transport: 'xmlrpc', model, method, ids, kwargs, headers: {} });
     const { context: _context, ...plainKwargs } = kwargs;
-    const outcome = runModelMethod(opts, model, method, ids, plainKwargs);
+    const outcome = runModelMethod(opts, state, model, method, ids, plainKwargs);
     if ('ok' in outcome) return reply(null, outcome.ok);
     reply(xmlrpcFault(outcome.error));
   });
@@ -324,6 +357,10 @@ export async function startFakeOdoo(options: FakeOdooOptions = {}): Promise<Fake
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    reports: state.reports,
+    answerNextReport(answer: unknown) {
+      state.reportAnswers.push(answer);
+    },
     hits,
     breakWith(b: Breakage) {
       breakage = b;

@@ -80,6 +80,19 @@ describe('SqliteEventQueue', () => {
     expect(outbox.events.counts().dead).toBe(0);
   });
 
+  it('queues only the named dead letters again, as a first attempt with their event id, most recently parked listed first', () => {
+    outbox.events.enqueue([event('a'), event('b'), event('c')], 1000);
+    const [a, b, c] = outbox.events.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 10);
+    outbox.events.markDead([b.id], 40002, 'Invalid parameter', 1300);
+    outbox.events.markDead([a.id], 40002, 'Invalid parameter', 1200);
+    outbox.events.markDelivered([c.id], 1100);
+    expect(outbox.events.deadLetters(10).map((d) => [d.eventId, d.deadAt, d.eventTime])).toEqual([['b', 1300, 1_732_500_000], ['a', 1200, 1_732_500_000]]);
+    expect(outbox.events.requeueDeadLetters([b.id, c.id, 999], 2000)).toBe(1);
+    expect(outbox.events.counts()).toEqual({ pending: 1, in_flight: 0, delivered: 1, dead: 1 });
+    expect(outbox.events.claim({ pixelId: PIXEL, testEventCode: '' }, 2000, 10).map((r) => [r.id, r.eventId, r.attempts])).toEqual([[b.id, 'b', 1]]);
+    expect(outbox.events.requeueDeadLetters([], 2000)).toBe(0);
+  });
+
   it('returns in-flight rows of a crashed run to pending', () => {
     outbox.events.enqueue([event('a')], 1000);
     outbox.events.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 10);

@@ -98,7 +98,7 @@ describe('outbox migrations', () => {
 
       // The claimed Purchase settles, is reported, and its row goes once past retention.
       expect(purchaseClaims.settledClaims(10)).toEqual([{ orderId: 7, outcome: 'delivered' }]);
-      purchaseClaims.forgetClaims([7]);
+      purchaseClaims.markReported([7], 'delivered');
       expect(events.prune(4000)).toBe(4);
 
       // What this release added works on the old file: the scrub of old dead letters, the write probe.
@@ -125,6 +125,30 @@ describe('outbox migrations', () => {
     const fresh = path.join(dir, 'fresh.sqlite');
     new SqliteOutbox(fresh).close();
     expect(schemaOf(file)).toEqual(schemaOf(fresh));
+  });
+
+  it('keeps the claim of a refused Purchase of an upgraded file until its delivery, sent again, is reported', () => {
+    writeFirstReleaseOutbox(file);
+    const outbox = new SqliteOutbox(file);
+    try {
+      const { events, purchaseClaims } = outbox;
+      const purchase = events.claim(LANE, 2000, 10).find((e) => e.eventId === 'purchase-so-7')!;
+      events.markDead([purchase.id], 40002, 'Invalid parameter', 2500);
+      expect(purchaseClaims.settledClaims(10)).toEqual([{ orderId: 7, outcome: 'dead' }]);
+      purchaseClaims.markReported([7], 'dead');
+      expect(purchaseClaims.settledClaims(10)).toEqual([]);
+
+      expect(events.deadLetters(10).map((d) => [d.eventId, d.deadAt])).toEqual([['purchase-so-7', 2500], ['dead', 1500]]);
+      expect(events.requeueDeadLetters([purchase.id], 3000)).toBe(1);
+      const again = events.claim(LANE, 3000, 10).find((e) => e.eventId === 'purchase-so-7')!;
+      expect(again.attempts).toBe(1);
+      events.markDelivered([again.id], 3500);
+      expect(purchaseClaims.settledClaims(10)).toEqual([{ orderId: 7, outcome: 'delivered' }]);
+      purchaseClaims.markReported([7], 'delivered');
+      expect(purchaseClaims.settledClaims(10)).toEqual([]);
+    } finally {
+      outbox.close();
+    }
   });
 
   it('upgrades a file whose probe table and dead-letter index were made on first use, before versions', () => {

@@ -11,12 +11,19 @@ export interface FakeOrder {
 
 /**
  * An in-memory stand-in for the module's purchase methods with the same claim
- * semantics as the SQL (`FOR UPDATE SKIP LOCKED` + lease): a test double of the RPC edge.
+ * semantics as the SQL (`FOR UPDATE SKIP LOCKED` + lease), and for the report
+ * method (`tiktok.sidecar.report.tiktok_report`): a test double of the RPC edge.
  */
 export class FakeOdooPurchases {
   orders: FakeOrder[] = [];
   calls: { method: string; kwargs?: Record<string, unknown> }[] = [];
   down = false;
+  /** Methods that fail while the others answer (`tiktok_claim_purchases`, `tiktok_report`…). */
+  failing = new Set<string>();
+  /** Reports received and answered, in order. */
+  reports: Record<string, any>[] = [];
+  /** Answers to the next reports, one each; `{ok: true}` with nothing to do when none is queued. */
+  reportAnswers: unknown[] = [];
   now = () => Date.now();
 
   add(id: number, websiteId = 1, value = 100): void {
@@ -29,6 +36,8 @@ export class FakeOdooPurchases {
       call: async <T>(model: string, method: string, params?: OdooCallParams): Promise<T> => {
         this.calls.push({ method, kwargs: params?.kwargs });
         if (this.down) throw Object.assign(new Error('Odoo is unreachable'), { retryable: true });
+        if (this.failing.has(method)) throw new Error(`${model}.${method}() failed`);
+        if (model === 'tiktok.sidecar.report' && method === 'tiktok_report') return this.report(params!.kwargs!) as T;
         if (model !== 'sale.order') throw new Error(`unexpected model ${model}`);
         if (method === 'tiktok_claim_purchases') return this.claim(params!.kwargs!) as T;
         if (method === 'tiktok_mark_purchases') return this.mark(params!.kwargs!) as T;
@@ -55,6 +64,11 @@ export class FakeOdooPurchases {
       user: { email: 'e'.repeat(64), phone: false, external_id: 'f'.repeat(64), ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11) Chrome/131', ttclid: `E.C.P.fake${o.id}`, ttp: `ttp-fake-${String(o.id).padStart(4, '0')}` },
       page_url: 'https://shop.example/shop/confirmation',
     }));
+  }
+
+  private report(kwargs: Record<string, unknown>) {
+    this.reports.push(kwargs.report as Record<string, any>);
+    return this.reportAnswers.length ? this.reportAnswers.shift() : { ok: true, send_again: [], test_events: [] };
   }
 
   private mark(kwargs: Record<string, unknown>) {

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/**
+ * The sidecar's report to the module and the module's answer
+ * (docs/CONTRACTS.md §7): `tiktok.sidecar.report.tiktok_report(report=…)`,
+ * once per `POLL_INTERVAL_SECONDS`. The report carries no personal data:
+ * counters, lane states, TikTok's codes and messages (contact data redacted),
+ * event ids. Absent values are omitted, never null. Times are unix seconds
+ * (XML-RPC integers are 32-bit), durations milliseconds.
+ */
+
+/** Dead letters listed per report: the most recent ones. */
+export const REPORT_MAX_DEAD_LETTERS = 100;
+/** Longest message of a dead letter or a test event's answer; lanes keep theirs as short. */
+export const REPORT_MAX_MESSAGE_CHARS = 300;
+/** The match keys whose coverage is counted among delivered events: keys of a row's `user`. */
+export const MATCH_KEYS = ['email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent'] as const;
+export type MatchKey = (typeof MATCH_KEYS)[number];
+
+const count = z.number().int().nonnegative();
+const seconds = z.number().int().nonnegative();
+const id = z.number().int().positive();
+const message = z.string().max(REPORT_MAX_MESSAGE_CHARS);
+
+export const ReportCounterSchema = z
+  .object({
+    /** The website owning the event's pixel; 0 when the pixel is no longer configured. */
+    website_id: z.number().int().nonnegative(),
+    /** The name TikTok receives (`Pageview`, `CompletePayment`…). */
+    event: z.string().min(1),
+    accepted: count,
+    delivered: count,
+    retried: count,
+    dead: count,
+  })
+  .strict();
+
+export const ReportLaneSchema = z
+  .object({
+    pixel_id: z.string(),
+    /** The lane of the pixel's test event code (the code itself is not reported). */
+    test: z.boolean(),
+    state: z.enum(['running', 'paused']),
+    reason: z.string().optional(),
+    code: z.number().int().optional(),
+    message: message.optional(),
+    since: seconds.optional(),
+  })
+  .strict();
+
+export const ReportDeadLetterSchema = z
+  .object({
+    id,
+    pixel_id: z.string(),
+    event: z.string(),
+    event_id: z.string(),
+    event_time: seconds,
+    dead_at: seconds,
+    /** TikTok's code, or the HTTP status when its answer had none; absent when not sent (too old). */
+    code: z.number().int().optional(),
+    message: message.optional(),
+  })
+  .strict();
+
+export const ReportTestEventSchema = z
+  .object({
+    request_id: id,
+    /** TikTok's code (0: accepted), or the HTTP status when its answer had none; absent when nothing reached TikTok. */
+    code: z.number().int().optional(),
+    message,
+  })
+  .strict();
+
+const matchKeyCounts = Object.fromEntries(MATCH_KEYS.map((k) => [k, count])) as Record<MatchKey, typeof count>;
+
+export const SidecarReportSchema = z
+  .object({
+    /** `SIDECAR_REPLICA_ID`, else `host:pid`: the claimer named in Odoo's purchase claims. */
+    replica: z.string().min(1).max(128),
+    version: z.string(),
+    mode: z.literal('odoo'),
+    started_at: seconds,
+    sent_at: seconds,
+    outbox: z.object({ pending: count, in_flight: count, delivered: count, dead: count }).strict(),
+    /** Deltas since the previous report Odoo acknowledged. */
+    counters: z.array(ReportCounterSchema),
+    /** Of the events delivered in the same interval, from acceptance to TikTok's answer; all 0 when none was. */
+    latency_ms: z.object({ p50: count, p95: count, max: count }).strict(),
+    lanes: z.array(ReportLaneSchema),
+    /** Among the events delivered in the same interval, how many carried each key. */
+    match_keys: z.object({ delivered: count, ...matchKeyCounts }).strict(),
+    dead_letters: z.array(ReportDeadLetterSchema).max(REPORT_MAX_DEAD_LETTERS),
+    test_events: z.array(ReportTestEventSchema),
+  })
+  .strict();
+
+/** Requests of one answer; far above what an administrator asks between two reports. */
+const MAX_SEND_AGAIN = 1000;
+const MAX_TEST_EVENTS = 50;
+
+/**
+ * Odoo's answer, read loosely (unknown keys are ignored, so the module can add
+ * some). `ok: false` means the report was not taken: its counts go with the next one.
+ */
+export const ReportAnswerSchema = z.object({
+  ok: z.boolean(),
+  send_again: z.array(z.object({ id })).max(MAX_SEND_AGAIN).default([]),
+  test_events: z.array(z.object({ request_id: id, website_id: z.number().int().nonnegative() })).max(MAX_TEST_EVENTS).default([]),
+});
+
+export type SidecarReport = z.infer<typeof SidecarReportSchema>;
+export type ReportCounter = z.infer<typeof ReportCounterSchema>;
+export type ReportLane = z.infer<typeof ReportLaneSchema>;
+export type ReportDeadLetter = z.infer<typeof ReportDeadLetterSchema>;
+export type ReportTestEvent = z.infer<typeof ReportTestEventSchema>;
+export type ReportAnswer = z.infer<typeof ReportAnswerSchema>;
+export type TestEventRequest = ReportAnswer['test_events'][number];

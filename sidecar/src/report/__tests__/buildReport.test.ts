@@ -1,0 +1,146 @@
+import { REPORT_MAX_DEAD_LETTERS, SidecarReportSchema } from '../../contract/report';
+import type { LaneState } from '../../dispatcher/lanes';
+import type { DeadLetter } from '../../outbox/eventQueue';
+import { CANONICAL_EVENTS, serverEventName } from '../../tiktok/eventNames';
+import { buildReport, reportCounters, type ReportParts } from '../buildReport';
+import { Interval } from '../interval';
+
+const PIXEL_A = 'CAAAAAAAAAAAAAAAAAA1';
+const PIXEL_B = 'CBBBBBBBBBBBBBBBBBB2';
+const GONE = 'CGONEGONEGONEGONE003';
+const REPLICA = { replica: 'shop-sidecar-1:4242', version: '0.1.0', startedAt: 1_732_500_000_000 };
+const NOW = 1_732_503_600_500;
+const WEBSITES: Record<string, number> = { [PIXEL_A]: 1, [PIXEL_B]: 2 };
+const H = 'e'.repeat(64);
+
+function deadLetter(id: number, overrides: Partial<DeadLetter> = {}): DeadLetter {
+  return {
+    id,
+    pixelId: PIXEL_A,
+    event: 'AddToCart',
+    eventId: `5f0c2b1e-9d7a-4c1b-8e3f-${String(id).padStart(12, '0')}`,
+    eventTime: 1_732_500_000,
+    attempts: 1,
+    createdAt: 1_732_500_000_000,
+    errorCode: 40002,
+    lastError: 'Invalid parameter: properties.contents[0].content_id is not in the catalog',
+    deadAt: 1_732_500_100_900,
+    ...overrides,
+  };
+}
+
+const runningLane: LaneState = { pixelId: PIXEL_A, testEventCode: '', state: 'running' };
+const pausedLane: LaneState = {
+  pixelId: PIXEL_A,
+  testEventCode: 'TEST123',
+  state: 'paused',
+  reason: 'token_refused',
+  code: 40105,
+  message: 'Access token is incorrect or has been revoked.',
+  since: 1_732_490_000_700,
+  until: 1_732_503_700_000,
+};
+
+function parts(overrides: Partial<ReportParts> = {}): ReportParts {
+  return {
+    interval: new Interval(),
+    websiteOf: (pixelId) => WEBSITES[pixelId],
+    outbox: { pending: 3, in_flight: 0, delivered: 1200, dead: 1 },
+    lanes: [],
+    deadLetters: [],
+    ...overrides,
+  };
+}
+
+describe('buildReport', () => {
+  it('follows the contract: identity, times in seconds, outbox, lanes without their test code, dead letters without payloads', () => {
+    const report = buildReport(REPLICA, NOW, parts({ lanes: [runningLane, pausedLane], deadLetters: [deadLetter(12, { lastError: 'Invalid parameter: jane@mail.com is not allowed' })] }));
+    expect(SidecarReportSchema.parse(report)).toEqual(report);
+    expect(report).toEqual({
+      replica: 'shop-sidecar-1:4242',
+      version: '0.1.0',
+      mode: 'odoo',
+      started_at: 1_732_500_000,
+      sent_at: 1_732_503_600,
+      outbox: { pending: 3, in_flight: 0, delivered: 1200, dead: 1 },
+      counters: [],
+      latency_ms: { p50: 0, p95: 0, max: 0 },
+      lanes: [
+        { pixel_id: PIXEL_A, test: false, state: 'running' },
+        { pixel_id: PIXEL_A, test: true, state: 'paused', reason: 'token_refused', code: 40105, message: 'Access token is incorrect or has been revoked.', since: 1_732_490_000 },
+      ],
+      match_keys: { delivered: 0, email: 0, phone: 0, external_id: 0, ttclid: 0, ttp: 0, ip: 0, user_agent: 0 },
+      dead_letters: [
+        { id: 12, pixel_id: PIXEL_A, event: 'AddToCart', event_id: deadLetter(12).eventId, event_time: 1_732_500_000, dead_at: 1_732_500_100, code: 40002, message: 'Invalid parameter: [redacted] is not allowed' },
+      ],
+      test_events: [],
+    });
+    expect(JSON.stringify(report)).not.toContain('TEST123');
+  });
+
+  it('leaves out what a dead letter does not have: a code when it was never sent, a message from an old file', () => {
+    const [tooOld, legacy] = buildReport(REPLICA, NOW, parts({ deadLetters: [deadLetter(3, { errorCode: null, lastError: 'not sent: older than 7 days' }), deadLetter(2, { lastError: null })] })).dead_letters;
+    expect(tooOld).not.toHaveProperty('code');
+    expect(tooOld.message).toBe('not sent: older than 7 days');
+    expect(legacy).not.toHaveProperty('message');
+  });
+
+  it('counts per website: a website\'s pixels added up, unconfigured pixels under website 0', () => {
+    const interval = new Interval();
+    interval.count(PIXEL_A, 'AddToCart', 'accepted', 3);
+    interval.count(PIXEL_A, 'AddToCart', 'delivered', 2);
+    interval.count(PIXEL_B, 'AddToCart', 'retried', 4);
+    interval.count(GONE, 'Pageview', 'dead', 1);
+    interval.count('CGONETOOGONETOO00004', 'Pageview', 'dead', 2);
+    expect(reportCounters(interval, (p) => WEBSITES[p])).toEqual([
+      { website_id: 0, event: 'Pageview', accepted: 0, delivered: 0, retried: 0, dead: 3 },
+      { website_id: 1, event: 'AddToCart', accepted: 3, delivered: 2, retried: 0, dead: 0 },
+      { website_id: 2, event: 'AddToCart', accepted: 0, delivered: 0, retried: 4, dead: 0 },
+    ]);
+  });
+
+  it('carries the interval\'s latency, match keys and test answers', () => {
+    const interval = new Interval();
+    for (let i = 1; i <= 20; i++) {
+      interval.delivered({ pixelId: PIXEL_A, event: 'AddToCart', createdAt: 0, payload: JSON.stringify({ user: i % 2 ? { email: H, ip: '203.0.113.7' } : { ip: '203.0.113.7' } }) }, i * 100);
+    }
+    interval.testEvents.push({ request_id: 7, code: 0, message: 'OK' }, { request_id: 8, message: 'not sent: no test event code' });
+    const report = buildReport(REPLICA, NOW, parts({ interval }));
+    // Exact: p50 1000, p95 1900; reported within one bucket (4.4 %) above.
+    expect(report.latency_ms.max).toBe(2000);
+    expect(report.latency_ms.p50).toBeGreaterThanOrEqual(1000);
+    expect(report.latency_ms.p50).toBeLessThanOrEqual(1045);
+    expect(report.latency_ms.p95).toBeGreaterThanOrEqual(1900);
+    expect(report.latency_ms.p95).toBeLessThanOrEqual(1984);
+    expect(report.match_keys).toMatchObject({ delivered: 20, email: 10, ip: 20, phone: 0 });
+    expect(report.test_events).toEqual([{ request_id: 7, code: 0, message: 'OK' }, { request_id: 8, message: 'not sent: no test event code' }]);
+    expect(SidecarReportSchema.safeParse(report).success).toBe(true);
+  });
+
+  describe('size on the wire (JSON)', () => {
+    /** A busy website: every event name counted, a live and a test lane, the most dead letters a report lists. */
+    function busyReport() {
+      const interval = new Interval();
+      const names = CANONICAL_EVENTS.map((e) => serverEventName(e));
+      expect(names).toHaveLength(14);
+      for (const event of names) {
+        interval.count(PIXEL_A, event, 'accepted', 123_456);
+        interval.count(PIXEL_A, event, 'delivered', 123_400);
+        interval.count(PIXEL_A, event, 'retried', 1_234);
+        interval.count(PIXEL_A, event, 'dead', 12);
+      }
+      for (let i = 0; i < 5000; i++) interval.delivered({ pixelId: PIXEL_A, event: 'AddToCart', createdAt: 0, payload: '{"user":{"ip":"203.0.113.7"}}' }, 200 + (i % 3000));
+      const deadLetters = Array.from({ length: REPORT_MAX_DEAD_LETTERS }, (_, i) => deadLetter(100_000 + i));
+      return buildReport(REPLICA, NOW, parts({ interval, lanes: [runningLane, pausedLane], deadLetters }));
+    }
+
+    it('stays small: about 28 KB for a busy website with 100 dead letters, under 1 KB for a quiet one', () => {
+      const busy = Buffer.byteLength(JSON.stringify(busyReport()));
+      const quiet = Buffer.byteLength(JSON.stringify(buildReport(REPLICA, NOW, parts({ lanes: [runningLane] }))));
+      expect(busy).toBeLessThan(32 * 1024);
+      expect(quiet).toBeLessThan(1024);
+      // The dead letters are most of it: without them the busy report is a couple of kilobytes.
+      expect(Buffer.byteLength(JSON.stringify({ ...busyReport(), dead_letters: [] }))).toBeLessThan(4 * 1024);
+    });
+  });
+});

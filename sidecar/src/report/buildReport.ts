@@ -1,0 +1,86 @@
+/** The report of one interval, assembled from what the parts know. No I/O. */
+import type { ReportCounter, ReportDeadLetter, ReportLane, SidecarReport } from '../contract/report';
+import type { LaneState } from '../dispatcher/lanes';
+import type { DeadLetter, OutboxState } from '../outbox/eventQueue';
+import { unixSeconds } from '../tiktok/payload';
+import type { Interval } from './interval';
+import { reportMessage } from './testEvent';
+
+export interface ReplicaInfo {
+  replica: string;
+  version: string;
+  /** When this process started, epoch ms. */
+  startedAt: number;
+}
+
+export interface ReportParts {
+  interval: Interval;
+  /** The website owning a pixel now; undefined when the pixel is no longer configured. */
+  websiteOf: (pixelId: string) => number | undefined;
+  outbox: Record<OutboxState, number>;
+  lanes: readonly LaneState[];
+  deadLetters: readonly DeadLetter[];
+}
+
+/** Per website and event name, pixels of one website (or of none: 0) added up; in a stable order. */
+export function reportCounters(interval: Interval, websiteOf: ReportParts['websiteOf']): ReportCounter[] {
+  const byKey = new Map<string, ReportCounter>();
+  for (const [pixelId, byEvent] of interval.events) {
+    const website_id = websiteOf(pixelId) ?? 0;
+    for (const [event, counts] of byEvent) {
+      const key = `${website_id}\u0000${event}`;
+      const entry = byKey.get(key) ?? { website_id, event, accepted: 0, delivered: 0, retried: 0, dead: 0 };
+      entry.accepted += counts.accepted;
+      entry.delivered += counts.delivered;
+      entry.retried += counts.retried;
+      entry.dead += counts.dead;
+      byKey.set(key, entry);
+    }
+  }
+  return [...byKey.values()].sort((a, b) => a.website_id - b.website_id || a.event.localeCompare(b.event));
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined | null) => (value === undefined || value === null ? {} : ({ [key]: value } as Record<K, V>));
+
+export function reportLane(lane: LaneState): ReportLane {
+  return {
+    pixel_id: lane.pixelId,
+    test: lane.testEventCode !== '',
+    state: lane.state,
+    ...optional('reason', lane.reason),
+    ...optional('code', lane.code),
+    ...optional('message', lane.message === undefined ? undefined : reportMessage(lane.message)),
+    ...optional('since', lane.since === undefined ? undefined : unixSeconds(lane.since)),
+  };
+}
+
+export function reportDeadLetter(d: DeadLetter): ReportDeadLetter {
+  return {
+    id: d.id,
+    pixel_id: d.pixelId,
+    event: d.event,
+    event_id: d.eventId,
+    event_time: d.eventTime,
+    dead_at: unixSeconds(d.deadAt),
+    ...optional('code', d.errorCode),
+    ...optional('message', d.lastError === null ? undefined : reportMessage(d.lastError)),
+  };
+}
+
+export function buildReport(replica: ReplicaInfo, now: number, parts: ReportParts): SidecarReport {
+  const { interval } = parts;
+  return {
+    replica: replica.replica,
+    version: replica.version,
+    mode: 'odoo',
+    started_at: unixSeconds(replica.startedAt),
+    sent_at: unixSeconds(now),
+    outbox: parts.outbox,
+    counters: reportCounters(interval, parts.websiteOf),
+    latency_ms: { p50: interval.latency.percentile(0.5), p95: interval.latency.percentile(0.95), max: interval.latency.max },
+    lanes: parts.lanes.map(reportLane),
+    match_keys: { ...interval.matchKeys },
+    dead_letters: parts.deadLetters.map(reportDeadLetter),
+    test_events: [...interval.testEvents],
+  };
+}

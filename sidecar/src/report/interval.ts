@@ -1,0 +1,109 @@
+/**
+ * What happened to events during one report interval, in memory: counts per
+ * pixel and event name, delivery latencies, match-key coverage, and TikTok's
+ * answers to test events. Two intervals add up (a report that failed is folded
+ * into the next one). No I/O.
+ */
+import { MATCH_KEYS, type MatchKey, type ReportTestEvent } from '../contract/report';
+import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties } from '../tiktok/types';
+import { LatencyHistogram } from './latency';
+
+export interface EventCounts {
+  accepted: number;
+  delivered: number;
+  retried: number;
+  dead: number;
+}
+
+export type Outcome = keyof EventCounts;
+
+export type MatchKeyCounts = { delivered: number } & Record<MatchKey, number>;
+
+const noMatchKeys = (): MatchKeyCounts => ({ delivered: 0, ...(Object.fromEntries(MATCH_KEYS.map((k) => [k, 0])) as Record<MatchKey, number>) });
+
+/**
+ * Match keys are counted in the stored JSON text of a delivered row, without
+ * parsing it: `"email":` can only be an object key in JSON text (a quote inside
+ * a string value is escaped, so `email"` never appears in one), the row's keys
+ * are the serializer's own, never a sender's, and empty values are stripped
+ * before a row is stored. What remains is that no object of a row other than
+ * `user` may have a key named like a match key, nor `user`: checked here at
+ * compile time.
+ */
+type NestedKeys = keyof TikTokProperties | keyof TikTokContent | keyof TikTokPage;
+type ClashingNestedKeys = Extract<NestedKeys, MatchKey | 'user'>;
+type ClashingTopKeys = Extract<Exclude<keyof TikTokEventRow, 'user'>, MatchKey>;
+const MATCH_KEYS_ONLY_IN_USER: [ClashingNestedKeys, ClashingTopKeys] extends [never, never] ? true : never = true;
+void MATCH_KEYS_ONLY_IN_USER;
+
+const USER_OBJECT = '"user":{';
+const MATCH_KEY_NEEDLES = MATCH_KEYS.map((k) => `"${k}":`);
+
+/** Count one delivered row's match keys (its `user` keys) from its stored JSON text. */
+export function countMatchKeys(rowJson: string, into: MatchKeyCounts): void {
+  into.delivered += 1;
+  const user = rowJson.indexOf(USER_OBJECT);
+  if (user === -1) return;
+  const from = user + USER_OBJECT.length;
+  for (let i = 0; i < MATCH_KEYS.length; i++) {
+    if (rowJson.indexOf(MATCH_KEY_NEEDLES[i], from) !== -1) into[MATCH_KEYS[i]] += 1;
+  }
+}
+
+/** What a settled row brings to the counts: its lane's pixel, TikTok's event name, and for a delivery its age and JSON text. */
+export interface SettledRow {
+  pixelId: string;
+  event: string;
+  /** When the outbox accepted it, epoch ms. */
+  createdAt: number;
+  payload: string;
+}
+
+export class Interval {
+  /** pixel → event name → counts: two lookups per counted event. */
+  readonly events = new Map<string, Map<string, EventCounts>>();
+  readonly latency = new LatencyHistogram();
+  readonly matchKeys: MatchKeyCounts = noMatchKeys();
+  readonly testEvents: ReportTestEvent[] = [];
+
+  countsOf(pixelId: string, event: string): EventCounts {
+    let byEvent = this.events.get(pixelId);
+    if (!byEvent) {
+      byEvent = new Map();
+      this.events.set(pixelId, byEvent);
+    }
+    let counts = byEvent.get(event);
+    if (!counts) {
+      counts = { accepted: 0, delivered: 0, retried: 0, dead: 0 };
+      byEvent.set(event, counts);
+    }
+    return counts;
+  }
+
+  count(pixelId: string, event: string, outcome: Outcome, n = 1): void {
+    this.countsOf(pixelId, event)[outcome] += n;
+  }
+
+  delivered(row: SettledRow, now: number): void {
+    this.count(row.pixelId, row.event, 'delivered');
+    this.latency.record(now - row.createdAt);
+    countMatchKeys(row.payload, this.matchKeys);
+  }
+
+  /** Add `other` into this interval. */
+  add(other: Interval): void {
+    for (const [pixelId, byEvent] of other.events) {
+      for (const [event, counts] of byEvent) {
+        const mine = this.countsOf(pixelId, event);
+        mine.accepted += counts.accepted;
+        mine.delivered += counts.delivered;
+        mine.retried += counts.retried;
+        mine.dead += counts.dead;
+      }
+    }
+    this.latency.add(other.latency);
+    this.matchKeys.delivered += other.matchKeys.delivered;
+    for (const key of MATCH_KEYS) this.matchKeys[key] += other.matchKeys[key];
+    this.testEvents.push(...other.testEvents);
+  }
+}
