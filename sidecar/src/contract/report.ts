@@ -80,6 +80,8 @@ export const SidecarReportSchema = z
     version: z.string(),
     mode: z.literal('odoo'),
     started_at: seconds,
+    /** Per replica process, from 1: a report sent again after a lost answer keeps its number. */
+    seq: z.number().int().positive(),
     sent_at: seconds,
     outbox: z.object({ pending: count, in_flight: count, delivered: count, dead: count }).strict(),
     /** Deltas since the previous report Odoo acknowledged. */
@@ -100,7 +102,7 @@ const MAX_TEST_EVENTS = 50;
 
 /**
  * Odoo's answer, read loosely (unknown keys are ignored, so the module can add
- * some). `ok: false` means the report was not taken: its counts go with the next one.
+ * some). `ok: false` means the report was not taken: it is sent again, unchanged, under its `seq`.
  */
 export const ReportAnswerSchema = z.object({
   ok: z.boolean(),

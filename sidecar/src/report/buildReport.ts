@@ -14,6 +14,8 @@ export interface ReplicaInfo {
 }
 
 export interface ReportParts {
+  /** The interval's sequence number: a report sent again after a lost answer keeps it. */
+  seq: number;
   interval: Interval;
   /** The website owning a pixel now; undefined when the pixel is no longer configured. */
   websiteOf: (pixelId: string) => number | undefined;
@@ -74,6 +76,7 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
     version: replica.version,
     mode: 'odoo',
     started_at: unixSeconds(replica.startedAt),
+    seq: parts.seq,
     sent_at: unixSeconds(now),
     outbox: parts.outbox,
     counters: reportCounters(interval, parts.websiteOf),

@@ -113,7 +113,8 @@ export class Reporter {
     let answer: unknown;
     try {
       const report = buildReport(this.opts.replica, this.clock(), {
-        interval: taken,
+        seq: taken.seq,
+        interval: taken.interval,
         websiteOf: (pixelId) => settings.byPixel(pixelId)?.websiteId,
         outbox: queue.counts(),
         lanes: this.deps.lanes(),
@@ -144,7 +145,7 @@ export class Reporter {
   private failed(reason: string): boolean {
     this.failures += 1;
     if (this.failures === 1) {
-      this.deps.log.warn({ err: reason }, "report: Odoo did not take the sidecar's report; its counts go with the next one");
+      this.deps.log.warn({ err: reason }, "report: Odoo did not take the sidecar's report; it goes again, counts unchanged, with the next one");
     }
     return false;
   }

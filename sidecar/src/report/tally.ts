@@ -8,17 +8,25 @@ export interface DeliveryTally {
   dead(rows: readonly Pick<SettledRow, 'pixelId' | 'event'>[]): void;
 }
 
+/** An interval of counts handed to one report, under its sequence number. */
+export interface TakenInterval {
+  seq: number;
+  interval: Interval;
+}
+
 /**
  * The counts since the last report Odoo acknowledged, in memory: a crash loses
- * at most what was not acknowledged yet. `take()` hands out everything not
- * acknowledged (a failed report's counts included) and starts a fresh interval
- * for what happens while the report is on its way; `acknowledge()` forgets what
- * was taken. A report that fails is simply not acknowledged: the next `take()`
- * folds it in, so every count reaches Odoo once.
+ * at most what was not acknowledged yet. `take()` hands out the interval to
+ * report under a sequence number and starts a fresh one for what happens
+ * meanwhile; `acknowledge()` forgets it. A report that got no answer may still
+ * have been committed by Odoo, so the next `take()` hands out the SAME interval
+ * under the SAME number, and Odoo, which remembers the last number it applied
+ * per replica, adds its counts once (docs/CONTRACTS.md §7).
  */
 export class ReportTally implements DeliveryTally {
   private current = new Interval();
-  private unacknowledged?: Interval;
+  private unacknowledged?: TakenInterval;
+  private nextSeq = 1;
 
   /** Events newly stored in the outbox (`stored[i]` false: a duplicate, not counted). */
   accepted(events: readonly { pixelId: string; event: string }[], stored: readonly boolean[]): void {
@@ -41,20 +49,17 @@ export class ReportTally implements DeliveryTally {
     this.current.testEvents.push(answer);
   }
 
-  /** Everything not acknowledged yet; later counts go to a fresh interval. One report at a time. */
-  take(): Interval {
-    const taken = this.current;
-    this.current = new Interval();
-    if (this.unacknowledged) {
-      this.unacknowledged.add(taken);
-      return this.unacknowledged;
+  /** The interval not acknowledged yet, else the current one under the next number. One report at a time. */
+  take(): TakenInterval {
+    if (!this.unacknowledged) {
+      this.unacknowledged = { seq: this.nextSeq++, interval: this.current };
+      this.current = new Interval();
     }
-    this.unacknowledged = taken;
-    return taken;
+    return this.unacknowledged;
   }
 
   /** Odoo has the counts of `taken`: they are never reported again. */
-  acknowledge(taken: Interval): void {
+  acknowledge(taken: TakenInterval): void {
     if (this.unacknowledged === taken) this.unacknowledged = undefined;
   }
 }

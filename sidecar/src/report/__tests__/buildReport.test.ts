@@ -43,6 +43,7 @@ const pausedLane: LaneState = {
 
 function parts(overrides: Partial<ReportParts> = {}): ReportParts {
   return {
+    seq: 1,
     interval: new Interval(),
     websiteOf: (pixelId) => WEBSITES[pixelId],
     outbox: { pending: 3, in_flight: 0, delivered: 1200, dead: 1 },
@@ -61,6 +62,7 @@ describe('buildReport', () => {
       version: '0.1.0',
       mode: 'odoo',
       started_at: 1_732_500_000,
+      seq: 1,
       sent_at: 1_732_503_600,
       outbox: { pending: 3, in_flight: 0, delivered: 1200, dead: 1 },
       counters: [],

@@ -94,7 +94,7 @@ describe('Reporter', () => {
     expect(h.odoo.reports[1].counters).toEqual([]);
   });
 
-  it('folds reports Odoo did not take into the next one: every count arrives once', async () => {
+  it('sends a report Odoo did not take again, unchanged and under its number; what came meanwhile goes next: every count arrives once', async () => {
     const h = harness();
     h.odoo.failing.add('tiktok_report');
     h.accept([event('a')]);
@@ -106,10 +106,13 @@ describe('Reporter', () => {
     expect(await h.reporter.report()).toBe(true);
     expect(await h.reporter.report()).toBe(true);
     expect(h.odoo.reports).toHaveLength(2);
-    expect(h.odoo.reports[0].counters).toEqual([{ website_id: 1, event: 'AddToCart', accepted: 4, delivered: 0, retried: 0, dead: 0 }]);
+    expect(h.odoo.reports.map((r) => [r.seq, r.counters])).toEqual([
+      [1, [{ website_id: 1, event: 'AddToCart', accepted: 1, delivered: 0, retried: 0, dead: 0 }]],
+      [2, [{ website_id: 1, event: 'AddToCart', accepted: 3, delivered: 0, retried: 0, dead: 0 }]],
+    ]);
     expect(h.accepted()).toBe(4);
     // One warning for the outage, one line for the recovery, not one per report.
-    expect(h.warnings()).toEqual(["report: Odoo did not take the sidecar's report; its counts go with the next one"]);
+    expect(h.warnings()).toEqual(["report: Odoo did not take the sidecar's report; it goes again, counts unchanged, with the next one"]);
     expect(h.lines.filter((l) => /takes the reports again/.test(l.msg))).toEqual([expect.objectContaining({ failedReports: 2 })]);
   });
 

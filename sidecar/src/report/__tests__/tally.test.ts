@@ -34,7 +34,7 @@ describe('ReportTally', () => {
     tally.delivered([row('AddToCart'), row('Pageview')], 1500);
     tally.retried([row('AddToCart')]);
     tally.dead([row('Pageview', undefined, OTHER_PIXEL)]);
-    const taken = tally.take();
+    const { interval: taken } = tally.take();
     expect(countsOf(taken, PIXEL, 'AddToCart')).toEqual({ accepted: 1, delivered: 1, retried: 1, dead: 0 });
     expect(countsOf(taken, PIXEL, 'Pageview')).toEqual({ accepted: 1, delivered: 1, retried: 0, dead: 0 });
     expect(countsOf(taken, OTHER_PIXEL, 'AddToCart')).toEqual({ accepted: 1, delivered: 0, retried: 0, dead: 0 });
@@ -42,21 +42,27 @@ describe('ReportTally', () => {
     expect([taken.latency.count, taken.latency.max]).toEqual([2, 500]);
   });
 
-  it('folds a report that was not acknowledged into the next one: nothing is lost', () => {
+  it('sends a report that got no answer again unchanged, under its number: Odoo adds it once', () => {
     const tally = new ReportTally();
     tally.accepted([{ pixelId: PIXEL, event: 'AddToCart' }], [true]);
     tally.delivered([row('AddToCart', { ip: '203.0.113.7' }, PIXEL, 1000)], 3000);
     tally.testEventAnswered({ request_id: 7, code: 0, message: 'OK' });
-    tally.take(); // the report fails: not acknowledged
+    const first = tally.take(); // no answer: Odoo may or may not have committed it
     tally.accepted([{ pixelId: PIXEL, event: 'AddToCart' }], [true]);
     tally.delivered([row('AddToCart', undefined, PIXEL, 1000)], 1100);
-    tally.take(); // fails again
+    const again = tally.take();
+    expect(again).toBe(first);
+    expect(again.seq).toBe(1);
+    expect(countsOf(again.interval, PIXEL, 'AddToCart')).toEqual({ accepted: 1, delivered: 1, retried: 0, dead: 0 });
+    expect(again.interval.matchKeys).toMatchObject({ delivered: 1, ip: 1 });
+    expect(again.interval.testEvents).toEqual([{ request_id: 7, code: 0, message: 'OK' }]);
+    tally.acknowledge(again);
+    // What happened meanwhile goes next, under the next number: nothing lost, nothing twice.
     tally.dead([row('AddToCart')]);
-    const third = tally.take();
-    expect(countsOf(third, PIXEL, 'AddToCart')).toEqual({ accepted: 2, delivered: 2, retried: 0, dead: 1 });
-    expect(third.matchKeys).toMatchObject({ delivered: 2, ip: 1 });
-    expect([third.latency.count, third.latency.max]).toEqual([2, 2000]);
-    expect(third.testEvents).toEqual([{ request_id: 7, code: 0, message: 'OK' }]);
+    const next = tally.take();
+    expect(next.seq).toBe(2);
+    expect(countsOf(next.interval, PIXEL, 'AddToCart')).toEqual({ accepted: 1, delivered: 1, retried: 0, dead: 1 });
+    expect([next.interval.latency.count, next.interval.latency.max]).toEqual([1, 100]);
   });
 
   it('reports acknowledged counts once: the next interval starts from zero', () => {
@@ -65,7 +71,8 @@ describe('ReportTally', () => {
     tally.testEventAnswered({ request_id: 7, code: 0, message: 'OK' });
     const first = tally.take();
     tally.acknowledge(first);
-    const second = tally.take();
+    const { seq, interval: second } = tally.take();
+    expect(seq).toBe(2);
     expect(second.events.size).toBe(0);
     expect(second.testEvents).toEqual([]);
     expect(second.matchKeys.delivered).toBe(0);
@@ -77,7 +84,7 @@ describe('ReportTally', () => {
     const inFlight = tally.take();
     tally.accepted([{ pixelId: PIXEL, event: 'Pageview' }], [true]);
     tally.acknowledge(inFlight);
-    const next = tally.take();
+    const { interval: next } = tally.take();
     expect(countsOf(next, PIXEL, 'AddToCart')).toBeUndefined();
     expect(countsOf(next, PIXEL, 'Pageview')).toEqual({ accepted: 1, delivered: 0, retried: 0, dead: 0 });
   });
@@ -85,10 +92,10 @@ describe('ReportTally', () => {
   it('ignores an acknowledgement of an interval that is no longer the one outstanding', () => {
     const tally = new ReportTally();
     tally.accepted([{ pixelId: PIXEL, event: 'AddToCart' }], [true]);
-    const stale = new Interval();
+    const stale = { seq: 1, interval: new Interval() };
     tally.take();
     tally.acknowledge(stale);
-    expect(countsOf(tally.take(), PIXEL, 'AddToCart')).toMatchObject({ accepted: 1 });
+    expect(countsOf(tally.take().interval, PIXEL, 'AddToCart')).toMatchObject({ accepted: 1 });
   });
 });
 
