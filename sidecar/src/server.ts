@@ -110,7 +110,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   );
   const onStored = (events: NewOutboxEvent[], stored: boolean[]) => {
     tally?.accepted(events, stored);
-    dispatcher.wake();
+    dispatcher.wake(stored.filter(Boolean).length);
   };
   const writer = new GroupCommitWriter(queue, Date.now, onStored);
   const pollIntervalMs = cfg.POLL_INTERVAL_SECONDS * 1000;

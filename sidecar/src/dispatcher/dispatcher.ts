@@ -101,6 +101,9 @@ export class Dispatcher {
   private draining = false;
   private loop?: Promise<void>;
   private readonly sleepers = new Set<() => void>();
+  /** When the loop's current sleep ends (0: not sleeping); events stored since it last looked at the lanes. */
+  private sleepingUntil = 0;
+  private storedSinceTick = 0;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -120,8 +123,19 @@ export class Dispatcher {
     this.loop = this.run();
   }
 
-  /** Called after new events are stored, so a full batch leaves without waiting for the idle timer. */
-  wake(): void {
+  /**
+   * Called after events are stored (`stored`: how many), and when something else
+   * may have made work due. The loop looks at the lanes again at once when it was
+   * idle (a first event is not kept waiting) or when a full batch may be there;
+   * under a steady flow it polls every quarter of the linger time anyway, and
+   * looking at every lane after each commit would cost the relay more than it saves.
+   */
+  wake(stored?: number): void {
+    if (stored !== undefined) {
+      this.storedSinceTick += stored;
+      const pollingSoon = this.sleepingUntil <= this.clock() + this.opts.lingerMs / 4;
+      if (pollingSoon && this.storedSinceTick < this.opts.maxBatchSize) return;
+    }
     for (const wakeUp of [...this.sleepers]) wakeUp();
   }
 
@@ -168,6 +182,7 @@ export class Dispatcher {
   /** Launch a request for every ready lane while request slots are free. Returns how many were launched. */
   private async tick(): Promise<number> {
     const now = this.clock();
+    this.storedSinceTick = 0;
     let launched = 0;
     for (const due of this.deps.queue.dueLanes(now)) {
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) break;
@@ -446,10 +461,12 @@ export class Dispatcher {
   }
 
   private sleep(ms: number): Promise<void> {
+    this.sleepingUntil = Math.max(this.sleepingUntil, this.clock() + ms);
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.sleepers.delete(done);
+        if (this.sleepers.size === 0) this.sleepingUntil = 0;
         resolve();
       };
       const timer = setTimeout(done, ms);
