@@ -73,6 +73,7 @@ class TikTokSidecarReport(models.Model):
 
     _replica_unique = models.Constraint('UNIQUE(replica)', 'One row per sidecar replica.')
 
+    @api.depends('last_seen', 'poll_interval')
     def _compute_status(self):
         now = time.time()
         for replica in self:
