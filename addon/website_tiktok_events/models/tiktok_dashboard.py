@@ -71,7 +71,7 @@ class TikTokSidecarReportDashboard(models.Model):
             'lanes': self._lane_problems(live.filtered(lambda replica: replica.status != 'down'), website),
             'dead_letters': self._dead_letter_counts(website),
             'test_events': self.env['tiktok.test.event'].sudo().search(
-                [('website_id', '=', website.id)] if website else [], limit=5).tiktok_test_event_status(),
+                [('website_id', '=', website.id)] if website else [], limit=5)._status(),
         }
 
     def _replica_entry(self, replica, now):

@@ -52,8 +52,10 @@ class TikTokTestEvent(models.Model):
         """What the settings dialog shows while it waits: state, TikTok's code and message."""
         if not self.env.user.has_group(ADMINISTRATORS):
             raise AccessError(_('Only administrators can send a TikTok test event.'))
-        requests = self.sudo()
-        requests._expire(fields.Datetime.now())
+        return self.sudo()._status()
+
+    def _status(self):
+        self._expire(fields.Datetime.now())
         return [{
             'id': request.id,
             'website': request.website_id.name,
@@ -62,7 +64,7 @@ class TikTokTestEvent(models.Model):
             'code': request.code if request.state == 'answered' else None,
             'message': request.message or '',
             'replica': request.replica or '',
-        } for request in requests]
+        } for request in self]
 
     # ------------------------------------------------------------------
     # Intake (called by tiktok.sidecar.report, as superuser)

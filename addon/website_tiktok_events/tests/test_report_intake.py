@@ -256,10 +256,12 @@ class TestBoundedStorage(ControlRoomCase):
 
     def test_dead_letters_stay_bounded(self):
         old = int(time.time()) - (RETENTION_DAYS + 1) * 86400
+        self.report('other', dead_letters=[a_dead_letter(outbox_id=1, dead_at=old), a_dead_letter(outbox_id=2)])
+        self.assertEqual(self.env['tiktok.dead.letter'].search([]).mapped('outbox_id'), [2])
         with patch('odoo.addons.website_tiktok_events.models.tiktok_dead_letter.DEAD_LETTERS_PER_REPLICA', 3):
             self.report(dead_letters=[a_dead_letter(outbox_id=1, dead_at=old)]
                         + [a_dead_letter(outbox_id=i, dead_at=DEAD_AT + i) for i in range(2, 7)])
-        letters = self.env['tiktok.dead.letter'].search([])
+        letters = self.env['tiktok.dead.letter'].search([('report_id.replica', '=', 'shop-sidecar-1:4242')])
         self.assertEqual(sorted(letters.mapped('outbox_id')), [4, 5, 6])
 
     def test_silent_replicas_are_forgotten_with_their_dead_letters(self):
