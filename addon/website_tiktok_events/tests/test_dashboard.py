@@ -131,6 +131,8 @@ class TestDashboardData(ControlRoomCase):
                      new_test_user(self.env, 'tt_dash_designer', groups='website.group_website_designer')):
             with self.assertRaises(AccessError, msg=user.login):
                 self.env['tiktok.sidecar.report'].with_user(user).tiktok_dashboard_data(days=7)
+            with self.assertRaises(AccessError, msg=user.login):
+                self.env['tiktok.sidecar.report'].with_user(user).tiktok_connection_status(0)
         with self.assertRaises(UserError):
             self.dashboard(days=5)
         with self.assertRaises(UserError):

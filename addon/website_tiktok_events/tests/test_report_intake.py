@@ -368,3 +368,7 @@ class TestTestEvents(ControlRoomCase):
         with self.assertRaises(AccessError):
             self.env['tiktok.test.event'].with_user(self.sidecar)._request(self.website)
         self.assertFalse(self.env['tiktok.test.event'].search([]))
+        self.website.tiktok_test_event_code = 'TEST123'
+        request = self.request()
+        with self.assertRaises(AccessError):
+            request.with_user(self.sidecar).tiktok_test_event_status()
