@@ -365,10 +365,10 @@ class TestTestEvents(ControlRoomCase):
         self.assertFalse(settings.tiktok_test_event_ready)
         with self.assertRaises(UserError):
             settings.action_tiktok_send_test_event()
+        self.website.tiktok_test_event_code = 'TEST123'
         with self.assertRaises(AccessError):
             self.env['tiktok.test.event'].with_user(self.sidecar)._request(self.website)
         self.assertFalse(self.env['tiktok.test.event'].search([]))
-        self.website.tiktok_test_event_code = 'TEST123'
         request = self.request()
         with self.assertRaises(AccessError):
             request.with_user(self.sidecar).tiktok_test_event_status()
