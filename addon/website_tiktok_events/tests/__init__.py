@@ -6,3 +6,4 @@ from . import test_purchases
 from . import test_report_intake
 from . import test_dashboard
 from . import test_sidecar_connect
+from . import test_translations

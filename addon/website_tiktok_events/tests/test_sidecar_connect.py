@@ -78,6 +78,7 @@ class TestConnectTheSidecar(HttpCase):
         wizard, second = self.connect()
         self.assertTrue(second['params']['rotated'])
         self.assertEqual(wizard.existing_key_count, 1)
+        self.assertIn('tiktok-sidecar already has 1 API key(s)', wizard.rotation_warning)
         with mute_logger('odoo.http'):
             old = self.post(first['params']['key'])
         self.assertEqual(old.status_code, 401, old.text)

@@ -32,14 +32,18 @@ class TikTokSidecarConnect(models.TransientModel):
                            help='The address the sidecar calls Odoo at, as seen from the sidecar.')
     existing_user_id = fields.Many2one('res.users', compute='_compute_existing_user')
     existing_key_count = fields.Integer(compute='_compute_existing_user')
+    rotation_warning = fields.Char(compute='_compute_existing_user')
 
     @api.depends('login')
     def _compute_existing_user(self):
         for wizard in self:
             user = wizard._find_user()
             wizard.existing_user_id = user
-            wizard.existing_key_count = self.env['res.users.apikeys'].sudo().search_count(
-                [('user_id', '=', user.id)]) if user else 0
+            count = self.env['res.users.apikeys'].sudo().search_count([('user_id', '=', user.id)]) if user else 0
+            wizard.existing_key_count = count
+            wizard.rotation_warning = _(
+                '%(login)s already has %(count)s API key(s). A new key replaces them: the sidecar stops working '
+                'until you give it the new one.', login=user.login, count=count) if count else False
 
     def _find_user(self):
         login = (self.login or '').strip()

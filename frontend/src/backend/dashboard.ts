@@ -53,6 +53,46 @@ export class TikTokDashboard extends Component {
     return this.state.data ? chartBars(this.state.data.chart) : [];
   }
 
+  get thresholdsText(): string {
+    const t = this.state.data!.thresholds;
+    return _t(
+      'A replica reports every %(interval)s seconds unless it says otherwise. It is lagging after %(lagging)s missed report and down after %(down)s missed reports, with %(grace)s seconds of grace each time.',
+      { interval: t.default_interval_seconds, lagging: t.lagging_after_missed, down: t.down_after_missed, grace: t.grace_seconds },
+    );
+  }
+
+  get eventsTitle(): string {
+    const data = this.state.data!;
+    return _t('Events: today and the last %(days)s days (%(first)s – %(today)s, UTC days)', {
+      days: data.days,
+      first: data.first_day,
+      today: data.today,
+    });
+  }
+
+  get purchasesTitle(): string {
+    const data = this.state.data!;
+    return _t('Purchase of the confirmed web orders: %(orders)s over the last %(days)s days', {
+      orders: data.purchases.orders,
+      days: data.days,
+    });
+  }
+
+  get deadLettersText(): string {
+    const { dead, requested } = this.state.data!.dead_letters;
+    const parts = [dead ? _t('%s dead letters: events TikTok refused for good.', dead) : _t('No dead letters.')];
+    if (requested) parts.push(_t('%s waiting to be sent again.', requested));
+    return parts.join(' ');
+  }
+
+  daysLabel(days: number): string {
+    return _t('%s days', days);
+  }
+
+  milliseconds(value: number): string {
+    return _t('%s ms', value);
+  }
+
   async load(): Promise<void> {
     try {
       this.state.data = await this.orm.call<DashboardData>('tiktok.sidecar.report', 'tiktok_dashboard_data', [], {

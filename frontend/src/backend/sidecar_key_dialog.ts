@@ -48,6 +48,17 @@ export class SidecarKeyDialog extends Component<SidecarKeyProps> {
     return this.props.action.params ?? {};
   }
 
+  get rotatedText(): string {
+    return _t('The previous key of %s no longer works.', this.params.login ?? '');
+  }
+
+  get connectedText(): string {
+    const replicas = (this.state.connection?.replicas ?? []).map((replica) =>
+      _t('%(replica)s reported at %(time)s', { replica: replica.replica, time: replica.last_seen }),
+    );
+    return _t('Connected: %s.', replicas.join(', '));
+  }
+
   async waitForReport(cancelled: () => boolean): Promise<void> {
     const since = this.params.since;
     if (typeof since !== 'number') return;

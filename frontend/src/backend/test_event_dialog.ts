@@ -37,6 +37,10 @@ export class TestEventDialog extends Component<TestEventProps> {
     return this.props.action.params?.request_id;
   }
 
+  get sentText(): string {
+    return _t("Sent by %s: waiting for TikTok's answer…", this.state.status?.replica ?? '');
+  }
+
   async follow(cancelled: () => boolean): Promise<void> {
     const id = this.requestId;
     if (!id) {

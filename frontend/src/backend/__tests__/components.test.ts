@@ -5,7 +5,15 @@ import type { TestEventStatus } from '../types';
 
 const services: Record<string, unknown> = {};
 
-jest.mock('@web/core/l10n/translation', () => ({ _t: (text: string, ...values: unknown[]) => values.reduce<string>((s, v) => s.replace('%s', String(v)), text) }), { virtual: true });
+// Odoo's _t: positional %s, or %(name)s from one object.
+function translate(text: string, ...values: unknown[]): string {
+  if (values.length === 1 && typeof values[0] === 'object' && values[0] !== null) {
+    const named = values[0] as Record<string, unknown>;
+    return text.replace(/%\((\w+)\)s/g, (_all, key: string) => String(named[key] ?? ''));
+  }
+  return values.reduce<string>((s, v) => s.replace('%s', String(v)), text);
+}
+jest.mock('@web/core/l10n/translation', () => ({ _t: translate }), { virtual: true });
 jest.mock('@web/core/utils/hooks', () => ({ useService: (name: string) => services[name] }), { virtual: true });
 jest.mock(
   '@web/search/layout',

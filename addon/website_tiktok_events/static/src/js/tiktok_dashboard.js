@@ -76,6 +76,40 @@ var TikTokDashboard = class extends Component {
   get bars() {
     return this.state.data ? chartBars(this.state.data.chart) : [];
   }
+  get thresholdsText() {
+    const t = this.state.data.thresholds;
+    return _t(
+      "A replica reports every %(interval)s seconds unless it says otherwise. It is lagging after %(lagging)s missed report and down after %(down)s missed reports, with %(grace)s seconds of grace each time.",
+      { interval: t.default_interval_seconds, lagging: t.lagging_after_missed, down: t.down_after_missed, grace: t.grace_seconds }
+    );
+  }
+  get eventsTitle() {
+    const data = this.state.data;
+    return _t("Events: today and the last %(days)s days (%(first)s – %(today)s, UTC days)", {
+      days: data.days,
+      first: data.first_day,
+      today: data.today
+    });
+  }
+  get purchasesTitle() {
+    const data = this.state.data;
+    return _t("Purchase of the confirmed web orders: %(orders)s over the last %(days)s days", {
+      orders: data.purchases.orders,
+      days: data.days
+    });
+  }
+  get deadLettersText() {
+    const { dead, requested } = this.state.data.dead_letters;
+    const parts = [dead ? _t("%s dead letters: events TikTok refused for good.", dead) : _t("No dead letters.")];
+    if (requested) parts.push(_t("%s waiting to be sent again.", requested));
+    return parts.join(" ");
+  }
+  daysLabel(days) {
+    return _t("%s days", days);
+  }
+  milliseconds(value) {
+    return _t("%s ms", value);
+  }
   async load() {
     try {
       this.state.data = await this.orm.call("tiktok.sidecar.report", "tiktok_dashboard_data", [], {
@@ -145,6 +179,15 @@ var SidecarKeyDialog = class extends Component2 {
   get params() {
     return this.props.action.params ?? {};
   }
+  get rotatedText() {
+    return _t("The previous key of %s no longer works.", this.params.login ?? "");
+  }
+  get connectedText() {
+    const replicas = (this.state.connection?.replicas ?? []).map(
+      (replica) => _t("%(replica)s reported at %(time)s", { replica: replica.replica, time: replica.last_seen })
+    );
+    return _t("Connected: %s.", replicas.join(", "));
+  }
   async waitForReport(cancelled) {
     const since = this.params.since;
     if (typeof since !== "number") return;
@@ -189,6 +232,9 @@ var TestEventDialog = class extends Component3 {
   }
   get requestId() {
     return this.props.action.params?.request_id;
+  }
+  get sentText() {
+    return _t("Sent by %s: waiting for TikTok's answer…", this.state.status?.replica ?? "");
   }
   async follow(cancelled) {
     const id = this.requestId;
