@@ -9,7 +9,10 @@ const services: Record<string, unknown> = {};
 function translate(text: string, ...values: unknown[]): string {
   if (values.length === 1 && typeof values[0] === 'object' && values[0] !== null) {
     const named = values[0] as Record<string, unknown>;
-    return text.replace(/%\((\w+)\)s/g, (_all, key: string) => String(named[key] ?? ''));
+    return text.replace(/%\((\w+)\)s/g, (_all, key: string) => {
+      const value = named[key];
+      return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+    });
   }
   return values.reduce<string>((s, v) => s.replace('%s', String(v)), text);
 }
@@ -31,7 +34,6 @@ jest.mock(
 const registered: Record<string, unknown> = {};
 jest.mock('@web/core/registry', () => ({ registry: { category: () => ({ add: (key: string, value: unknown) => (registered[key] = value) }) } }), { virtual: true });
 
-// eslint-disable-next-line import/first
 import { TikTokDashboard } from '../dashboard';
 import { TEST_EVENT_POLL, TestEventDialog } from '../test_event_dialog';
 import { SidecarKeyDialog } from '../sidecar_key_dialog';
@@ -46,7 +48,7 @@ function target(): HTMLElement {
 
 describe('TikTok dashboard', () => {
   it('shows the sidecar, the lanes in words, the events, the purchases and the chart from one call', async () => {
-    const call = jest.fn(async () => dashboardData());
+    const call = jest.fn(() => Promise.resolve(dashboardData()));
     const doAction = jest.fn();
     Object.assign(services, { orm: { call }, action: { doAction } });
     const el = target();
@@ -71,7 +73,7 @@ describe('TikTok dashboard', () => {
   });
 
   it('asks again for the chosen period and website', async () => {
-    const call = jest.fn(async () => dashboardData());
+    const call = jest.fn(() => Promise.resolve(dashboardData()));
     Object.assign(services, { orm: { call }, action: { doAction: jest.fn() } });
     const el = target();
     await mount(TikTokDashboard, el, { props: {}, templates: TEMPLATES, test: true });
@@ -86,14 +88,15 @@ describe('TikTok dashboard', () => {
   });
 
   it('says a sidecar that never reported, and shows a refused call as an error', async () => {
-    const call = jest.fn(async () => dashboardData({ sidecar: { status: 'never', replicas: [] }, lanes: [] }));
+    const call = jest.fn(() => Promise.resolve(dashboardData({ sidecar: { status: 'never', replicas: [] }, lanes: [] })));
     Object.assign(services, { orm: { call }, action: { doAction: jest.fn() } });
     const el = target();
     await mount(TikTokDashboard, el, { props: {}, templates: TEMPLATES, test: true });
     expect(el.querySelector('.o_tiktok_sidecar')!.textContent).toContain('Never connected');
     expect(el.querySelector('.o_tiktok_sidecar')!.textContent).toContain('Connect the sidecar');
 
-    const refused = jest.fn(async () => Promise.reject({ data: { message: 'Only administrators can see the TikTok control room.' } }));
+    const refusal = Object.assign(new Error('refused'), { data: { message: 'Only administrators can see the TikTok control room.' } });
+    const refused = jest.fn(() => Promise.reject(refusal));
     Object.assign(services, { orm: { call: refused } });
     const other = target();
     await mount(TikTokDashboard, other, { props: {}, templates: TEMPLATES, test: true });
@@ -131,7 +134,7 @@ describe('test event dialog', () => {
 
 describe('sidecar key dialog', () => {
   it('shows the key lines once and says connected when a replica reports', async () => {
-    const call = jest.fn(async () => ({ connected: true, replicas: [{ replica: 'shop-sidecar-1', version: '0.1.0', last_seen: '10:00', status: 'connected' }] }));
+    const call = jest.fn(() => Promise.resolve({ connected: true, replicas: [{ replica: 'shop-sidecar-1', version: '0.1.0', last_seen: '10:00', status: 'connected' }] }));
     Object.assign(services, { orm: { call }, notification: { add: jest.fn() } });
     const el = target();
     const params = { login: 'tiktok-sidecar', key: 'k'.repeat(40), env_lines: 'ODOO_API_KEY=' + 'k'.repeat(40), compose: 'ODOO_API_KEY=…', since: 1732500000, rotated: true };

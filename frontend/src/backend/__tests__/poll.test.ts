@@ -4,8 +4,9 @@ function clock() {
   let time = 0;
   return {
     now: () => time,
-    sleep: async (ms: number) => {
+    sleep: (ms: number) => {
       time += ms;
+      return Promise.resolve();
     },
   };
 }
@@ -14,7 +15,7 @@ describe('pollUntil', () => {
   it('stops at the first final answer', async () => {
     const answers = ['requested', 'sent', 'answered', 'never read'];
     const seen: string[] = [];
-    const fetchValue = jest.fn(async () => answers.shift()!);
+    const fetchValue = jest.fn(() => Promise.resolve(answers.shift()!));
     const result = await pollUntil(fetchValue, (v) => v === 'answered', (v) => seen.push(v), { intervalMs: 2000, timeoutMs: 60_000, ...clock() });
     expect(result).toEqual({ value: 'answered', done: true, timedOut: false });
     expect(seen).toEqual(['requested', 'sent', 'answered']);
@@ -22,7 +23,7 @@ describe('pollUntil', () => {
   });
 
   it('asks every interval for a minute, then gives up', async () => {
-    const fetchValue = jest.fn(async () => 'sent');
+    const fetchValue = jest.fn(() => Promise.resolve('sent'));
     const result = await pollUntil(fetchValue, () => false, () => undefined, { intervalMs: 2000, timeoutMs: 60_000, ...clock() });
     expect(result).toEqual({ value: 'sent', done: false, timedOut: true });
     // t = 0, 2 s, ..., 60 s
@@ -31,9 +32,9 @@ describe('pollUntil', () => {
 
   it('makes no call once the caller went away', async () => {
     let closed = false;
-    const fetchValue = jest.fn(async () => {
+    const fetchValue = jest.fn(() => {
       closed = true;
-      return 'sent';
+      return Promise.resolve('sent');
     });
     const onValue = jest.fn();
     const result = await pollUntil(fetchValue, () => false, onValue, { intervalMs: 2000, timeoutMs: 60_000, cancelled: () => closed, ...clock() });
