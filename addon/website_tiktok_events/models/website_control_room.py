@@ -5,7 +5,7 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.tools.misc import format_datetime
 
-from ..tools.control_room import SILENT_AFTER_SECONDS, website_warning_codes
+from ..tools.control_room import REPLICA_SHOWN_SECONDS, overall_status, website_warning_codes
 from ..tools.settings_fields import ADMINISTRATORS
 from ..tools.settings_table import SETTINGS_BY_KEY, set_at_field, set_at_param, website_field
 from .tiktok_sidecar_report import to_unix
@@ -17,10 +17,12 @@ class Website(models.Model):
     """Each website's TikTok status, for its form and the settings page."""
     _inherit = 'website'
 
+    # The same words as the dashboard: the best status among the replicas of the last 24 hours.
     tiktok_sidecar_status = fields.Selection(
-        [('connected', 'Connected'), ('silent', 'Silent'), ('never', 'Never connected')],
+        [('connected', 'Connected'), ('lagging', 'Lagging'), ('down', 'Down'), ('never', 'Never connected')],
         string='TikTok sidecar', compute='_compute_tiktok_control_room', groups=ADMINISTRATORS,
-        help='Connected: a sidecar replica reported within the last %d minutes.' % (SILENT_AFTER_SECONDS // 60))
+        help='Connected: a sidecar replica reports on time. Lagging: it missed one report. '
+             'Down: it missed two or more.')
     tiktok_last_report = fields.Datetime(string='Last sidecar report', compute='_compute_tiktok_control_room',
                                          groups=ADMINISTRATORS)
     tiktok_warnings = fields.Html(string='TikTok warnings', compute='_compute_tiktok_control_room',
@@ -29,12 +31,14 @@ class Website(models.Model):
 
     @api.depends_context('uid')
     def _compute_tiktok_control_room(self):
-        last = self.env['tiktok.sidecar.report'].sudo().search([('last_seen', '!=', False)], limit=1).last_seen
+        replicas = self.env['tiktok.sidecar.report'].sudo().search([('last_seen', '!=', False)])
+        last = replicas[:1].last_seen
         report_age = time.time() - to_unix(last) if last else None
+        shown = replicas.filtered(lambda replica: time.time() - to_unix(replica.last_seen) <= REPLICA_SHOWN_SECONDS)
+        status = overall_status(set(shown.mapped('status')))
         for website in self:
             warnings = website._tiktok_warnings(report_age, last)
-            website.tiktok_sidecar_status = 'never' if report_age is None else (
-                'silent' if report_age > SILENT_AFTER_SECONDS else 'connected')
+            website.tiktok_sidecar_status = status
             website.tiktok_last_report = last
             website.tiktok_has_warnings = bool(warnings)
             website.tiktok_warnings = Markup('<ul class="mb-0">%s</ul>') % Markup().join(

@@ -100,7 +100,7 @@ var TikTokDashboard = class extends Component {
   }
   get deadLettersText() {
     const { dead, requested } = this.state.data.dead_letters;
-    const parts = [dead ? _t("%s dead letters: events TikTok refused for good.", dead) : _t("No dead letters.")];
+    const parts = [dead ? _t("Dead letters (events TikTok refused for good): %s.", dead) : _t("No dead letters.")];
     if (requested) parts.push(_t("%s waiting to be sent again.", requested));
     return parts.join(" ");
   }
