@@ -194,7 +194,8 @@ class TikTokSidecarReportDashboard(models.Model):
         if code is None:
             answer = ''
         elif lane.get('message'):
-            answer = _(' (code %(code)s: %(message)s)', code=code, message=lane['message'])
+            # The sentence ends after the parenthesis: TikTok's own full stop would double it.
+            answer = _(' (code %(code)s: %(message)s)', code=code, message=lane['message'].rstrip('. '))
         else:
             answer = _(' (code %(code)s)', code=code)
         values = {

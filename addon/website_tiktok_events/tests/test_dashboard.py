@@ -107,7 +107,7 @@ class TestDashboardData(ControlRoomCase):
         self.assertEqual(set(sentences), {'token_refused', 'wrong_base_url'})
         self.assertRegex(sentences['token_refused'],
                          r'^TikTok refused the access token of pixel %s since \d\d:\d\d \(code 40105: %s\)\. '
-                         % (WEBSITE_PIXEL, re.escape(TOKEN_MESSAGE)))
+                         % (WEBSITE_PIXEL, re.escape(TOKEN_MESSAGE.rstrip('.'))))
         self.assertIn('TIKTOK_API_BASE_URL', sentences['wrong_base_url'])
         everything = self.env['tiktok.sidecar.report'].with_user(self.admin).tiktok_dashboard_data(days=7)
         no_token = next(lane for lane in everything['lanes'] if lane['reason'] == 'no_token')
