@@ -1,8 +1,10 @@
 /**
- * Builds the browser bundle into the module's static folder.
+ * Builds the two bundles into the module's static folder: the shop's browser
+ * bundle (frontend/src/odoo, web.assets_frontend) and the back office's TikTok
+ * control room (frontend/src/backend, web.assets_backend).
  *
- *   npx ts-node --transpile-only scripts/buildFrontend.ts          # write
- *   npx ts-node --transpile-only scripts/buildFrontend.ts --check  # CI: exit 1 when stale
+ *   npx ts-node --transpile-only scripts/buildFrontend.ts          # write both
+ *   npx ts-node --transpile-only scripts/buildFrontend.ts --check  # CI: exit 1 when either is stale
  *
  * The output is an ES module whose `@web/*` and `@odoo/owl` imports stay bare:
  * Odoo's asset pipeline turns every JS file under static/src into an Odoo
@@ -20,6 +22,8 @@ const ENTRY = join(ROOT, 'frontend', 'src', 'odoo', 'main.ts');
 export const OUTPUT = join(ROOT, 'addon', 'website_tiktok_events', 'static', 'src', 'js', 'tiktok_events.js');
 /** The product's budget for the bundle, minified + gzipped. */
 export const BUDGET_BYTES = 8 * 1024;
+const BACKEND_ENTRY = join(ROOT, 'frontend', 'src', 'backend', 'main.ts');
+export const BACKEND_OUTPUT = join(ROOT, 'addon', 'website_tiktok_events', 'static', 'src', 'js', 'tiktok_dashboard.js');
 
 const BANNER =
   '/* TikTok Pixel + Events API for Odoo: generated from frontend/src by scripts/buildFrontend.ts; do not edit. LGPL-3.0-or-later */';
@@ -43,6 +47,30 @@ export const BUILD_OPTIONS = {
 
 export async function bundle(): Promise<string> {
   const result = await build(BUILD_OPTIONS);
+  return hoistImports(result.outputFiles[0].text);
+}
+
+/**
+ * The control room is not minified: Odoo minifies back-office assets itself,
+ * and its translation extractor finds the `_t("...")` calls of this file only
+ * while `_t` keeps its name (odoo/tools/translate.py reads static/src/**.js).
+ */
+export async function bundleBackend(): Promise<string> {
+  const result = await build({
+    entryPoints: [BACKEND_ENTRY],
+    bundle: true,
+    format: 'esm',
+    target: 'es2020',
+    minify: false,
+    legalComments: 'none',
+    charset: 'utf8',
+    external: ['@web/*', '@odoo/owl'],
+    write: false,
+    sourcemap: false,
+    absWorkingDir: ROOT,
+    banner: { js: BANNER },
+    logLevel: 'silent',
+  });
   return hoistImports(result.outputFiles[0].text);
 }
 
@@ -73,27 +101,36 @@ export function gzipSize(code: string): number {
   return gzipSync(Buffer.from(code), { level: 9 }).length;
 }
 
+/** Compare with the committed file (--check), or write it; false when stale. */
+function writeOrCheck(output: string, code: string, check: boolean): boolean {
+  const where = relative(ROOT, output);
+  if (check) {
+    const committed = existsSync(output) ? readFileSync(output, 'utf8') : '';
+    if (committed !== code) {
+      console.error(`${where} is stale: run scripts/buildFrontend.ts and commit the result`);
+      return false;
+    }
+    console.log(`${where} is up to date`);
+    return true;
+  }
+  mkdirSync(dirname(output), { recursive: true });
+  writeFileSync(output, code);
+  return true;
+}
+
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
   const code = await bundle();
   const gz = gzipSize(code);
-  const where = relative(ROOT, OUTPUT);
-  console.log(`${where}: ${code.length} bytes minified, ${gz} bytes gzipped (budget ${BUDGET_BYTES})`);
+  console.log(`${relative(ROOT, OUTPUT)}: ${code.length} bytes minified, ${gz} bytes gzipped (budget ${BUDGET_BYTES})`);
   if (gz > BUDGET_BYTES) {
     console.error(`bundle over budget by ${gz - BUDGET_BYTES} bytes`);
     process.exit(1);
   }
-  if (check) {
-    const committed = existsSync(OUTPUT) ? readFileSync(OUTPUT, 'utf8') : '';
-    if (committed !== code) {
-      console.error(`${where} is stale: run scripts/buildFrontend.ts and commit the result`);
-      process.exit(1);
-    }
-    console.log(`${where} is up to date`);
-    return;
-  }
-  mkdirSync(dirname(OUTPUT), { recursive: true });
-  writeFileSync(OUTPUT, code);
+  const backend = await bundleBackend();
+  console.log(`${relative(ROOT, BACKEND_OUTPUT)}: ${backend.length} bytes`);
+  const fresh = [writeOrCheck(OUTPUT, code, check), writeOrCheck(BACKEND_OUTPUT, backend, check)];
+  if (!fresh.every(Boolean)) process.exit(1);
 }
 
 if (require.main === module) {

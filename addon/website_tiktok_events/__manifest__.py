@@ -1,6 +1,6 @@
 {
     'name': 'TikTok Pixel & Events API',
-    'version': '19.0.1.1.0',
+    'version': '19.0.1.2.0',
     'category': 'Website/Website',
     'summary': 'TikTok Pixel with an Events API sidecar: 14 events, consent, deduplicated purchases',
     'description': """
@@ -8,7 +8,9 @@ TikTok Pixel on every website page, with the configuration the Events API
 sidecar reads: global settings in Website > Configuration > Settings,
 per-website overrides, a restricted access token, a "TikTok sidecar" security
 group, and the page data (product, purchase, hashed identify) the browser
-bundle needs.
+bundle needs. A control room under Website > Reporting > TikTok shows what the
+sidecar reports: its status, events per day, Purchase coverage, match keys,
+problems in plain words, dead letters to send again and test events.
 """,
     'author': 'odoo-tiktok-events contributors',
     'license': 'LGPL-3',
@@ -16,6 +18,8 @@ bundle needs.
     'data': [
         'security/tiktok_security.xml',
         'security/ir.model.access.csv',
+        'views/tiktok_control_room_views.xml',
+        'wizard/tiktok_sidecar_connect_views.xml',
         'views/res_config_settings_views.xml',
         'views/website_views.xml',
         'views/sale_order_views.xml',
@@ -24,6 +28,10 @@ bundle needs.
     'assets': {
         'web.assets_frontend': [
             'website_tiktok_events/static/src/js/tiktok_events.js',
+        ],
+        'web.assets_backend': [
+            'website_tiktok_events/static/src/js/tiktok_dashboard.js',
+            'website_tiktok_events/static/src/xml/tiktok_control_room.xml',
         ],
     },
     'installable': True,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizePixelId, PIXEL_ID, PIXEL_ID_FORMAT, RELAY_MAX_EVENTS_PER_REQUEST } from './contract/constants';
+import { REPLICA_ID } from './contract/report';
 import { OPS_TOKEN_MIN_LENGTH } from './ops';
 
 /**
@@ -81,7 +82,7 @@ export const EnvSchema = z.object({
   POLL_INTERVAL_SECONDS: int(1, 3600).default(5),
   PURCHASE_LEASE_SECONDS: int(10, 86_400).default(600),
   // The replica's name in Odoo (purchase claims, reports); `host:pid` when unset.
-  SIDECAR_REPLICA_ID: z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'expected 1 to 128 letters, digits and . _ : @ -').optional(),
+  SIDECAR_REPLICA_ID: z.string().regex(REPLICA_ID, 'expected 1 to 128 letters, digits and . _ : @ / + -').optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),

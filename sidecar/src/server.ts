@@ -124,7 +124,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     odoo && tally
       ? new Reporter(
           { odoo, tally, queue, lanes: () => dispatcher.laneStates(), settings, client, log, onRequeued: () => dispatcher.wake() },
-          { replica: { replica, version, startedAt: Date.now() }, intervalMs: pollIntervalMs, maxBackoffMs: ODOO_MAX_BACKOFF_MS },
+          { replica: { replica, version, startedAt: Date.now(), pollIntervalSeconds: cfg.POLL_INTERVAL_SECONDS }, intervalMs: pollIntervalMs, maxBackoffMs: ODOO_MAX_BACKOFF_MS },
         )
       : undefined;
   let accepting = true;

@@ -3,5 +3,11 @@ from . import product_template
 from . import res_config_settings
 from . import sale_order
 from . import tiktok_server_event
+from . import tiktok_sidecar_report
+from . import tiktok_dashboard
+from . import tiktok_dead_letter
+from . import tiktok_event_daily
+from . import tiktok_test_event
 from . import website
+from . import website_control_room
 from . import website_page

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.http import request
 
@@ -8,7 +8,9 @@ from ..tools import hashing
 from ..tools.page_config import disabled_comment, new_page_event_id, script_safe_json, without_empty
 from ..tools.settings_fields import website_fields
 from ..tools.settings_resolution import resolve_settings, settings_value_problem, tracking_problem
-from ..tools.settings_table import SECRET_KEYS, SETTINGS, global_param, parse_global_value, website_field
+from ..tools.settings_table import (
+    DATED_SETTINGS, SECRET_KEYS, SETTINGS, global_param, parse_global_value, set_at_field, website_field,
+)
 
 SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
 
@@ -19,6 +21,36 @@ class Website(models.Model):
     # One override per setting of tools/settings_table.py: blank or "Use
     # global setting" inherits; secrets readable by administrators only.
     locals().update(website_fields())
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            for setting in DATED_SETTINGS:
+                if (vals.get(website_field(setting)) or '').strip():
+                    vals.setdefault(set_at_field(setting), now)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        dated = [setting for setting in DATED_SETTINGS if website_field(setting) in vals]
+        if not dated:
+            return super().write(vals)
+        before = {website.id: {setting: (website.sudo()[website_field(setting)] or '').strip() for setting in dated}
+                  for website in self}
+        result = super().write(vals)
+        now = fields.Datetime.now()
+        for website in self.sudo():
+            # When each dated value was set: a new value restarts the clock, a blank one clears it.
+            stamps = {}
+            for setting in dated:
+                value = (website[website_field(setting)] or '').strip()
+                if not value:
+                    stamps[set_at_field(setting)] = False
+                elif value != before[website.id][setting]:
+                    stamps[set_at_field(setting)] = now
+            if stamps:
+                super(Website, website).write(stamps)
+        return result
 
     @api.constrains('tiktok_pixel_id', 'tiktok_relay_url')
     def _check_tiktok_overrides(self):

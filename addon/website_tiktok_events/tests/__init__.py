@@ -4,3 +4,7 @@ from . import test_sidecar_access
 from . import test_page_injection
 from . import test_purchases
 from . import test_cart_added
+from . import test_report_intake
+from . import test_dashboard
+from . import test_sidecar_connect
+from . import test_translations

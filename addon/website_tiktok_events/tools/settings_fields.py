@@ -2,7 +2,8 @@
 from odoo import fields
 
 from .settings_table import (
-    INHERIT, SETTINGS, global_param, settings_global_field, settings_website_field, website_field,
+    DATED_SETTINGS, INHERIT, SETTINGS, global_param, set_at_field, settings_global_field, settings_website_field,
+    website_field,
 )
 
 ADMINISTRATORS = 'base.group_system'
@@ -38,9 +39,18 @@ def _selected_website_override(setting):
     return field_class(related='website_id.%s' % website_field(setting), readonly=False, **_readers(setting))
 
 
+def _set_at(setting):
+    return fields.Datetime(string='TikTok: %s set on' % setting.label, readonly=True, copy=False,
+                           help='When this website\'s own value was set (empty: never, or cleared).',
+                           **_readers(setting))
+
+
 def website_fields():
-    """The per-website override of every setting, for the `website` model."""
-    return {website_field(setting): _website_override(setting) for setting in SETTINGS}
+    """The per-website override of every setting, for the `website` model, and
+    when the website's own value of each dated setting was set."""
+    overrides = {website_field(setting): _website_override(setting) for setting in SETTINGS}
+    overrides.update({set_at_field(setting): _set_at(setting) for setting in DATED_SETTINGS})
+    return overrides
 
 
 def settings_page_fields():

@@ -20,7 +20,10 @@ SUBMIT_FORM_NAMES = ('SubmitForm', 'Lead')
 # value inherits), 'choice' (one of `choices`; a website may also inherit).
 # secret: readable by administrators only, never rendered into a page (the
 # sidecar gets it through website.tiktok_sidecar_settings()).
-Setting = namedtuple('Setting', 'key kind label help default choices secret', defaults=(False, (), False))
+# dated: Odoo remembers when a value was set (a test event code left on for days
+# is flagged in the settings).
+Setting = namedtuple('Setting', 'key kind label help default choices secret dated',
+                     defaults=(False, (), False, False))
 
 SETTINGS = (
     Setting('enabled', 'flag', 'TikTok Pixel & Events API',
@@ -32,7 +35,7 @@ SETTINGS = (
             'Readable by administrators only and never put in a page.', secret=True),
     Setting('test_event_code', 'text', 'Test event code',
             'From TikTok Events Manager, Test events: while it is set, server events show up there. '
-            'Remove it in production.', secret=True),
+            'Remove it in production.', secret=True, dated=True),
     Setting('relay_url', 'text', 'Relay URL',
             'Where browsers send the server copy of each event: a path of the shop routed to the sidecar '
             '(default /tiktok/relay) or the sidecar\'s own https URL.', default=DEFAULT_RELAY_URL),
@@ -53,6 +56,7 @@ SETTINGS = (
 
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}
 SECRET_KEYS = tuple(setting.key for setting in SETTINGS if setting.secret)
+DATED_SETTINGS = tuple(setting for setting in SETTINGS if setting.dated)
 
 
 def global_param(setting):
@@ -63,6 +67,16 @@ def global_param(setting):
 def website_field(setting):
     """The per-website override field on ``website``."""
     return 'tiktok_' + setting.key
+
+
+def set_at_param(setting):
+    """The ``ir.config_parameter`` key of when the global value was set (dated settings)."""
+    return global_param(setting) + '_set_at'
+
+
+def set_at_field(setting):
+    """The ``website`` field of when the website's own value was set (dated settings)."""
+    return website_field(setting) + '_set_at'
 
 
 def settings_global_field(setting):

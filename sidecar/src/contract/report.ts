@@ -73,13 +73,18 @@ export const ReportTestEventSchema = z
 
 const matchKeyCounts = Object.fromEntries(MATCH_KEYS.map((k) => [k, count])) as Record<MatchKey, typeof count>;
 
+/** A replica's name, as Odoo accepts it: kept per replica, so the same across restarts. */
+export const REPLICA_ID = /^[A-Za-z0-9._:@/+-]{1,128}$/;
+
 export const SidecarReportSchema = z
   .object({
-    /** `SIDECAR_REPLICA_ID`, else `host:pid`: the claimer named in Odoo's purchase claims. */
-    replica: z.string().min(1).max(128),
+    /** `SIDECAR_REPLICA_ID`, else the host name: the same across restarts; the claimer of Odoo's purchase claims. */
+    replica: z.string().regex(REPLICA_ID),
     version: z.string(),
     mode: z.literal('odoo'),
     started_at: seconds,
+    /** The replica's reporting interval (`POLL_INTERVAL_SECONDS`): Odoo calls it down after two missed reports. */
+    poll_interval_seconds: z.number().int().positive().optional(),
     /** Per replica process, from 1: a report sent again after a lost answer keeps its number. */
     seq: z.number().int().positive(),
     sent_at: seconds,

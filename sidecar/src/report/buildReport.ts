@@ -11,6 +11,8 @@ export interface ReplicaInfo {
   version: string;
   /** When this process started, epoch ms. */
   startedAt: number;
+  /** How often it reports, seconds. */
+  pollIntervalSeconds: number;
 }
 
 export interface ReportParts {
@@ -76,6 +78,7 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
     version: replica.version,
     mode: 'odoo',
     started_at: unixSeconds(replica.startedAt),
+    poll_interval_seconds: replica.pollIntervalSeconds,
     seq: parts.seq,
     sent_at: unixSeconds(now),
     outbox: parts.outbox,

@@ -3,13 +3,14 @@ import type { Logger } from 'pino';
 import { describeIssues } from '../contract/issues';
 import { REPORT_MAX_DEAD_LETTERS, ReportAnswerSchema, type ReportAnswer, type ReportTestEvent, type TestEventRequest } from '../contract/report';
 import type { LaneState } from '../dispatcher/lanes';
+import { isOdooError } from '../odoo/errors';
 import type { OdooTransport } from '../odoo/types';
 import type { EventQueue } from '../outbox/eventQueue';
 import { backoffDelay } from '../poller/purchasePoller';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import { buildReport, type ReplicaInfo } from './buildReport';
-import type { ReportTally } from './tally';
+import type { ReportTally, TakenInterval } from './tally';
 import { planTestEvent, reportMessage, testEventAnswer } from './testEvent';
 
 export const REPORT_MODEL = 'tiktok.sidecar.report';
@@ -122,6 +123,7 @@ export class Reporter {
       });
       answer = await (await odoo()).call<unknown>(REPORT_MODEL, REPORT_METHOD, { kwargs: { report } });
     } catch (err) {
+      if (isOdooError(err) && err.kind === 'validation') return this.refused(taken, err.message);
       return this.failed((err as Error).message);
     }
     const parsed = ReportAnswerSchema.safeParse(answer);
@@ -148,6 +150,17 @@ export class Reporter {
       this.deps.log.warn({ err: reason }, "report: Odoo did not take the sidecar's report; it goes again, counts unchanged, with the next one");
     }
     return false;
+  }
+
+  /**
+   * Odoo read the report and refused its content: sent again it would be refused
+   * again and hold back every later count, so this interval is dropped, loudly.
+   */
+  private refused(taken: TakenInterval, reason: string): boolean {
+    this.deps.tally.acknowledge(taken);
+    this.deps.log.error({ seq: taken.seq, err: reason }, "report: Odoo refused the sidecar's report; its counts are dropped (a newer module or sidecar is needed)");
+    this.recovered();
+    return true;
   }
 
   private recovered(): void {

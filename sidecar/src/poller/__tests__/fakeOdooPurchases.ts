@@ -22,7 +22,11 @@ export class FakeOdooPurchases {
   failing = new Set<string>();
   /** Reports received and answered, in order. */
   reports: Record<string, any>[] = [];
-  /** Answers to the next reports, one each; `{ok: true}` with nothing to do when none is queued. */
+  /**
+   * Answers to the next reports, one each; `{ok: true}` with nothing to do when none is
+   * queued. An Error is thrown instead, after the report was recorded: Odoo refused it
+   * (an OdooError of kind `validation`) or committed it and the answer was lost.
+   */
   reportAnswers: unknown[] = [];
   now = () => Date.now();
 
@@ -68,7 +72,9 @@ export class FakeOdooPurchases {
 
   private report(kwargs: Record<string, unknown>) {
     this.reports.push(kwargs.report as Record<string, any>);
-    return this.reportAnswers.length ? this.reportAnswers.shift() : { ok: true, send_again: [], test_events: [] };
+    const answer = this.reportAnswers.length ? this.reportAnswers.shift() : { ok: true, send_again: [], test_events: [] };
+    if (answer instanceof Error) throw answer;
+    return answer;
   }
 
   private mark(kwargs: Record<string, unknown>) {

@@ -8,7 +8,7 @@ import { Interval } from '../interval';
 const PIXEL_A = 'CAAAAAAAAAAAAAAAAAA1';
 const PIXEL_B = 'CBBBBBBBBBBBBBBBBBB2';
 const GONE = 'CGONEGONEGONEGONE003';
-const REPLICA = { replica: 'shop-sidecar-1:4242', version: '0.1.0', startedAt: 1_732_500_000_000 };
+const REPLICA = { replica: 'shop-sidecar-1', version: '0.1.0', startedAt: 1_732_500_000_000, pollIntervalSeconds: 5 };
 const NOW = 1_732_503_600_500;
 const WEBSITES: Record<string, number> = { [PIXEL_A]: 1, [PIXEL_B]: 2 };
 const H = 'e'.repeat(64);
@@ -58,10 +58,11 @@ describe('buildReport', () => {
     const report = buildReport(REPLICA, NOW, parts({ lanes: [runningLane, pausedLane], deadLetters: [deadLetter(12, { lastError: 'Invalid parameter: jane@mail.com is not allowed' })] }));
     expect(SidecarReportSchema.parse(report)).toEqual(report);
     expect(report).toEqual({
-      replica: 'shop-sidecar-1:4242',
+      replica: 'shop-sidecar-1',
       version: '0.1.0',
       mode: 'odoo',
       started_at: 1_732_500_000,
+      poll_interval_seconds: 5,
       seq: 1,
       sent_at: 1_732_503_600,
       outbox: { pending: 3, in_flight: 0, delivered: 1200, dead: 1 },

@@ -11,6 +11,7 @@ import type { WebsiteSettings } from '../../settings/types';
 import type { EventsApiClient } from '../../tiktok/client';
 import type { SendOutcome } from '../../tiktok/outcome';
 import { Reporter } from '../reporter';
+import { OdooError } from '../../odoo/errors';
 import { ReportTally } from '../tally';
 
 const PIXEL = website().pixelId;
@@ -41,7 +42,7 @@ function harness(opts: { websites?: WebsiteSettings[]; intervalMs?: number } = {
   let woken = 0;
   const reporter = new Reporter(
     { odoo: () => Promise.resolve(odoo.transport()), tally, queue: outbox.events, lanes: () => [], settings, client, log, onRequeued: () => (woken += 1), nonce: () => 'n0nce' },
-    { replica: { replica: 'replica-a', version: '9.9.9', startedAt: 1_732_500_000_000 }, intervalMs: opts.intervalMs ?? 10, maxBackoffMs: 40 },
+    { replica: { replica: 'replica-a', version: '9.9.9', startedAt: 1_732_500_000_000, pollIntervalSeconds: 1 }, intervalMs: opts.intervalMs ?? 10, maxBackoffMs: 40 },
   );
   /** Store events and count them as the relay's writer does. */
   const accept = (events: NewOutboxEvent[]) => tally.accepted(events, outbox.events.enqueue(events, Date.now()));
@@ -114,6 +115,34 @@ describe('Reporter', () => {
     // One warning for the outage, one line for the recovery, not one per report.
     expect(h.warnings()).toEqual(["report: Odoo did not take the sidecar's report; it goes again, counts unchanged, with the next one"]);
     expect(h.lines.filter((l) => /takes the reports again/.test(l.msg))).toEqual([expect.objectContaining({ failedReports: 2 })]);
+  });
+
+  it('sends a report whose answer was lost again under the same number, with the same counts', async () => {
+    const h = harness();
+    h.odoo.reportAnswers.push(new Error('socket hang up'));
+    h.accept([event('a')]);
+    expect(await h.reporter.report()).toBe(false);
+    h.accept([event('b')]);
+    expect(await h.reporter.report()).toBe(true);
+    expect(await h.reporter.report()).toBe(true);
+    expect(h.odoo.reports.map((r) => [r.seq, r.counters[0]?.accepted])).toEqual([
+      [1, 1],
+      [1, 1],
+      [2, 1],
+    ]);
+  });
+
+  it('drops, loudly, a report whose content Odoo refused: later counts are not held back', async () => {
+    const h = harness();
+    h.odoo.reportAnswers.push(new OdooError('validation', 'The TikTok sidecar report was refused: counters[0].event must be …'));
+    h.accept([event('a')]);
+    expect(await h.reporter.report()).toBe(true);
+    h.accept([event('b')]);
+    expect(await h.reporter.report()).toBe(true);
+    expect(h.odoo.reports.map((r) => r.seq)).toEqual([1, 2]);
+    expect(h.accepted()).toBe(2); // recorded by the fake: 1 refused + 1 taken
+    expect(h.odoo.reports[1].counters).toEqual([{ website_id: 1, event: 'AddToCart', accepted: 1, delivered: 0, retried: 0, dead: 0 }]);
+    expect(h.lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual(["report: Odoo refused the sidecar's report; its counts are dropped (a newer module or sidecar is needed)"]);
   });
 
   it('treats ok: false as a report not taken', async () => {

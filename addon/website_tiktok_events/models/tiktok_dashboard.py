@@ -1,0 +1,256 @@
+import time
+from datetime import datetime, timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+from odoo.tools.misc import format_date, format_datetime, format_time
+
+from ..tools import control_room
+from ..tools.control_room import (
+    DASHBOARD_PERIODS, REPLICA_SHOWN_SECONDS, overall_status, percent, replica_status,
+)
+from ..tools.report_contract import CANONICAL_EVENTS, COUNTER_KEYS, MATCH_KEYS
+from ..tools.settings_fields import ADMINISTRATORS
+from .tiktok_sidecar_report import from_unix, to_unix
+
+# Purchase coverage buckets besides the queue's own states.
+NOT_QUEUED = 'not_queued'
+
+
+def check_administrator(env):
+    if not env.user.has_group(ADMINISTRATORS):
+        raise AccessError(env._('Only administrators can see the TikTok control room.'))
+
+
+class TikTokSidecarReportDashboard(models.Model):
+    _inherit = 'tiktok.sidecar.report'
+
+    # ------------------------------------------------------------------
+    # The dashboard (Website > Reporting > TikTok): one call, plain JSON
+    # ------------------------------------------------------------------
+
+    @api.model
+    def tiktok_dashboard_data(self, days=7, website_id=False):
+        """Everything the TikTok dashboard shows, for the last `days` days
+        (today included; days are UTC days) and one website or all."""
+        check_administrator(self.env)
+        if days not in DASHBOARD_PERIODS:
+            raise UserError(self.env._('The dashboard shows the last %(periods)s days.',
+                                       periods=' or '.join(str(period) for period in DASHBOARD_PERIODS)))
+        websites = self.env['website'].sudo().search([], order='sequence, id')
+        website = websites.filtered(lambda site: site.id == website_id) if website_id else None
+        if website_id and not website:
+            raise UserError(self.env._('There is no website with id %(id)s.', id=website_id))
+        now = fields.Datetime.now()
+        today = now.date()
+        first_day = today - timedelta(days=days - 1)
+        live = self.sudo().search([('last_seen', '>=', now - timedelta(seconds=REPLICA_SHOWN_SECONDS))])
+        replicas = [self._replica_entry(replica, now) for replica in live]
+        return {
+            'days': days,
+            'periods': list(DASHBOARD_PERIODS),
+            'website_id': website.id if website else False,
+            'websites': [{'id': site.id, 'name': site.name} for site in websites],
+            'today': format_date(self.env, today),
+            'first_day': format_date(self.env, first_day),
+            'thresholds': {
+                'default_interval_seconds': control_room.DEFAULT_REPORT_INTERVAL_SECONDS,
+                'grace_seconds': control_room.REPORT_GRACE_SECONDS,
+                'lagging_after_missed': control_room.LAGGING_AFTER_MISSED,
+                'down_after_missed': control_room.DOWN_AFTER_MISSED,
+                'retention_days': control_room.RETENTION_DAYS,
+            },
+            'sidecar': {
+                'status': overall_status({entry['status'] for entry in replicas}),
+                'replicas': replicas,
+            },
+            **self._event_counts(today, first_day, website),
+            'purchases': self._purchase_coverage(first_day, website),
+            'match_keys': self._match_key_coverage(first_day),
+            'lanes': self._lane_problems(live.filtered(lambda replica: replica.status != 'down'), website),
+            'dead_letters': self._dead_letter_counts(website),
+            'test_events': self.env['tiktok.test.event'].sudo().search(
+                [('website_id', '=', website.id)] if website else [], limit=5)._status(),
+        }
+
+    def _replica_entry(self, replica, now):
+        age = to_unix(now) - to_unix(replica.last_seen)
+        return {
+            'replica': replica.replica,
+            'version': replica.version or '',
+            'mode': replica.mode or '',
+            'status': replica_status(age, replica.poll_interval),
+            'last_seen': format_datetime(self.env, replica.last_seen),
+            'age_seconds': int(age),
+            'interval_seconds': replica.poll_interval or control_room.DEFAULT_REPORT_INTERVAL_SECONDS,
+            'started_at': format_datetime(self.env, replica.started_at) if replica.started_at else '',
+            'outbox': {key: replica['outbox_%s' % key] for key in ('pending', 'in_flight', 'delivered', 'dead')},
+            'latency_ms': {key: replica['latency_%s' % key] for key in ('p50', 'p95', 'max')},
+        }
+
+    def _event_counts(self, today, first_day, website):
+        daily = self.env['tiktok.event.daily'].sudo()
+        domain = [('day', '>=', first_day)] + ([('website_id', '=', website.id)] if website else [])
+        rows = daily.search_fetch(domain, ['day', 'event', *COUNTER_KEYS])
+        zero = dict.fromkeys(COUNTER_KEYS, 0)
+        by_event = {event: {'event': event, 'today': dict(zero), 'period': dict(zero)} for event in CANONICAL_EVENTS}
+        delivered_by_day = {first_day + timedelta(days=offset): 0 for offset in range((today - first_day).days + 1)}
+        for row in rows:
+            entry = by_event.setdefault(row.event, {'event': row.event, 'today': dict(zero), 'period': dict(zero)})
+            for key in COUNTER_KEYS:
+                entry['period'][key] += row[key]
+                if row.day == today:
+                    entry['today'][key] += row[key]
+            delivered_by_day[row.day] = delivered_by_day.get(row.day, 0) + row.delivered
+        events = list(by_event.values())
+        totals = {period: {key: sum(entry[period][key] for entry in events) for key in COUNTER_KEYS}
+                  for period in ('today', 'period')}
+        return {
+            'events': events,
+            'totals': totals,
+            'chart': [{'day': day.isoformat(), 'label': format_date(self.env, day, date_format='MMM d'),
+                       'delivered': count} for day, count in sorted(delivered_by_day.items())],
+        }
+
+    def _purchase_coverage(self, first_day, website):
+        """Confirmed web orders of the period and what became of their server Purchase.
+
+        Odoo knows what the server sent; whether the confirmation page's browser
+        copy reached TikTok is not known here (TikTok merges the pair by event id).
+        """
+        self.env['sale.order'].flush_model(['state', 'website_id', 'date_order'])
+        self.env['tiktok.server.event'].flush_model(['state', 'skip_reason', 'sale_order_id'])
+        self.env.cr.execute(SQL(
+            """
+            SELECT COALESCE(queue.state, %s), queue.skip_reason, count(*)
+              FROM sale_order so
+              LEFT JOIN tiktok_server_event queue ON queue.sale_order_id = so.id
+             WHERE so.website_id IS NOT NULL AND so.state = 'sale' AND so.date_order >= %s %s
+             GROUP BY 1, 2
+            """,
+            NOT_QUEUED, datetime.combine(first_day, datetime.min.time()),
+            SQL('AND so.website_id = %s', website.id) if website else SQL(),
+        ))
+        counts = self.env.cr.fetchall()
+        total = sum(count for _state, _reason, count in counts)
+        queue = self.env['tiktok.server.event']
+        state_labels = dict(queue._fields['state']._description_selection(self.env))
+        reason_labels = dict(queue._fields['skip_reason']._description_selection(self.env))
+        state_labels[NOT_QUEUED] = self.env._(
+            'Not queued: confirmed without an online payment (Purchase without payment is off), '
+            'or before the module was installed')
+        rows = []
+        for state in ('sent', 'pending', 'claimed', 'failed', NOT_QUEUED):
+            count = sum(n for row_state, _reason, n in counts if row_state == state)
+            if count:
+                rows.append({'key': state, 'label': state_labels[state], 'count': count,
+                             'percent': percent(count, total)})
+        for reason, label in reason_labels.items():
+            count = sum(n for row_state, row_reason, n in counts if row_state == 'skipped' and row_reason == reason)
+            if count:
+                rows.append({'key': 'skipped:%s' % reason, 'label': self.env._('Not sent: %(reason)s', reason=label),
+                             'count': count, 'percent': percent(count, total)})
+        return {'orders': total, 'rows': rows}
+
+    def _match_key_coverage(self, first_day):
+        daily = self.env['tiktok.match.daily'].sudo()
+        rows = daily.search_fetch([('day', '>=', first_day)], list(MATCH_KEYS))
+        sums = {key: sum(row[key] for row in rows) for key in MATCH_KEYS}
+        delivered = sums.pop('delivered')
+        return {
+            'delivered': delivered,
+            'keys': [{'key': key, 'label': daily._fields[key]._description_string(self.env), 'count': count,
+                      'percent': percent(count, delivered)} for key, count in sums.items()],
+        }
+
+    def _lane_problems(self, replicas, website):
+        """Paused lanes of the replicas still reporting, one sentence each."""
+        pixels = None
+        if website:
+            pixels = {website._tiktok_resolved_settings()['pixel_id']}
+        seen = set()
+        problems = []
+        for replica in replicas:
+            for lane in replica.lanes or []:
+                key = (lane.get('pixel_id'), lane.get('test'), lane.get('reason'))
+                if lane.get('state') != 'paused' or key in seen or (pixels is not None and key[0] not in pixels):
+                    continue
+                seen.add(key)
+                problems.append({
+                    'pixel_id': lane['pixel_id'],
+                    'test': bool(lane.get('test')),
+                    'reason': lane['reason'],
+                    'code': lane.get('code'),
+                    'sentence': self._lane_sentence(lane),
+                })
+        return problems
+
+    def _lane_sentence(self, lane):
+        """What a paused lane means, in one sentence a merchant can act on."""
+        _ = self.env._
+        since = lane.get('since')
+        code = lane.get('code')
+        if code is None:
+            answer = ''
+        elif lane.get('message'):
+            # The sentence ends after the parenthesis: TikTok's own full stop would double it.
+            answer = _(' (code %(code)s: %(message)s)', code=code, message=lane['message'].rstrip('. '))
+        else:
+            answer = _(' (code %(code)s)', code=code)
+        values = {
+            'pixel': lane['pixel_id'] + (_(' (test events)') if lane.get('test') else ''),
+            'since': _(' since %(time)s', time=self._since_text(since)) if since is not None else '',
+            'answer': answer,
+        }
+        sentences = {
+            'token_refused': _('TikTok refused the access token of pixel %(pixel)s%(since)s%(answer)s. '
+                               'Paste a new token from TikTok Events Manager in the settings: '
+                               'the waiting events leave within seconds.'),
+            'wrong_base_url': _('The TikTok address the sidecar calls for pixel %(pixel)s is wrong%(since)s'
+                                '%(answer)s. Check TIKTOK_API_BASE_URL in the sidecar\'s environment; '
+                                'events wait meanwhile.'),
+            'not_tiktok_answer': _('Something that is not TikTok answers the sidecar for pixel %(pixel)s'
+                                   '%(since)s%(answer)s: a proxy, a firewall or a captive portal between the '
+                                   'sidecar and TikTok. Events wait meanwhile.'),
+            'request_refused': _('TikTok refuses every event of pixel %(pixel)s alike%(since)s%(answer)s. '
+                                 'Events wait; the message says what to change.'),
+            'no_token': _('Pixel %(pixel)s has no Events API access token%(since)s: its server events wait '
+                          'until you paste one in the settings.'),
+        }
+        return sentences[lane['reason']] % values
+
+    def _since_text(self, since):
+        """A lane's start in the reader's time zone: the time today, else date and time."""
+        moment = from_unix(since)
+        tz_today = fields.Datetime.context_timestamp(self, fields.Datetime.now()).date()
+        if fields.Datetime.context_timestamp(self, moment).date() == tz_today:
+            return format_time(self.env, moment, time_format='HH:mm')
+        return format_datetime(self.env, moment, dt_format='short')
+
+    def _dead_letter_counts(self, website):
+        letters = self.env['tiktok.dead.letter'].sudo()
+        domain = [('website_id', '=', website.id)] if website else []
+        return {state: letters.search_count(domain + [('state', '=', state)]) for state in ('dead', 'requested')}
+
+    # ------------------------------------------------------------------
+    # The "Connect the sidecar" dialog
+    # ------------------------------------------------------------------
+
+    @api.model
+    def tiktok_connection_status(self, since):
+        """Replicas that reported since `since` (unix seconds): the new key works."""
+        check_administrator(self.env)
+        if not isinstance(since, (int, float)) or isinstance(since, bool):
+            raise UserError(self.env._('"since" must be a time in unix seconds.'))
+        replicas = self.sudo().search([('last_seen', '>=', from_unix(int(since)))])
+        age = time.time()
+        return {
+            'connected': bool(replicas),
+            'replicas': [{
+                'replica': replica.replica,
+                'version': replica.version or '',
+                'last_seen': format_datetime(self.env, replica.last_seen),
+                'status': replica_status(age - to_unix(replica.last_seen), replica.poll_interval),
+            } for replica in replicas],
+        }

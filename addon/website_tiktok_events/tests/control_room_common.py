@@ -1,0 +1,61 @@
+import copy
+import itertools
+import time
+
+from odoo.tests import new_test_user
+
+from .common import GLOBAL_PIXEL, TikTokCase
+
+SIDECAR_GROUPS = 'base.group_portal,website_tiktok_events.group_tiktok_sidecar'
+# An hour ago: within the retention whatever the test machine's clock says.
+DEAD_AT = int(time.time()) - 3600
+# One run of the replica: each report gets the next number, as the sidecar numbers them.
+STARTED_AT = int(time.time()) - 3600
+_REPORT_NUMBERS = itertools.count(1)
+
+
+def a_report(replica='shop-sidecar-1:4242', **overrides):
+    """A report of docs/CONTRACTS.md §7, with times close to now."""
+    now = int(time.time())
+    report = {
+        'replica': replica, 'version': '0.1.0', 'mode': 'odoo',
+        'started_at': STARTED_AT, 'seq': next(_REPORT_NUMBERS), 'sent_at': now, 'poll_interval_seconds': 5,
+        'outbox': {'pending': 3, 'in_flight': 0, 'delivered': 1200, 'dead': 1},
+        'counters': [],
+        'latency_ms': {'p50': 800, 'p95': 2100, 'max': 4000},
+        'lanes': [{'pixel_id': GLOBAL_PIXEL, 'test': False, 'state': 'running'}],
+        'match_keys': {},
+        'dead_letters': [],
+        'test_events': [],
+    }
+    report.update(copy.deepcopy(overrides))
+    return report
+
+
+def a_counter(event='AddToCart', website_id=1, **counts):
+    return {'website_id': website_id, 'event': event, 'accepted': 0, 'delivered': 0, 'retried': 0, 'dead': 0,
+            **counts}
+
+
+def a_dead_letter(outbox_id=12, dead_at=DEAD_AT, **values):
+    return {'id': outbox_id, 'pixel_id': GLOBAL_PIXEL, 'event': 'AddToCart', 'event_id': 'evt-%d' % outbox_id,
+            'event_time': dead_at - 100, 'dead_at': dead_at, 'code': 40002,
+            'message': 'Invalid parameter: content_id', **values}
+
+
+class ControlRoomCase(TikTokCase):
+    """A shop with TikTok on, a least-privilege sidecar user and an administrator."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sidecar = new_test_user(cls.env, 'tt_cr_sidecar', groups=SIDECAR_GROUPS)
+        cls.admin = cls.env.ref('base.user_admin')
+        cls.Report = cls.env['tiktok.sidecar.report'].with_user(cls.sidecar)
+
+    def report(self, replica='shop-sidecar-1:4242', **overrides):
+        return self.Report.tiktok_report(a_report(replica, **overrides))
+
+    def daily(self, event='AddToCart', website=None):
+        return self.env['tiktok.event.daily'].search([
+            ('event', '=', event), ('website_id', '=', (website or self.website).id)])

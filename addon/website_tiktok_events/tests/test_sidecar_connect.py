@@ -1,0 +1,130 @@
+import json
+from datetime import datetime, timedelta
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, get_db_name, mute_logger, new_test_user, tagged
+
+from .control_room_common import SIDECAR_GROUPS, a_counter, a_report
+
+SETTINGS_PATH = '/json/2/website/tiktok_sidecar_settings'
+REPORT_PATH = '/json/2/tiktok.sidecar.report/tiktok_report'
+
+
+@tagged('post_install', '-at_install')
+class TestConnectTheSidecar(HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin = cls.env.ref('base.user_admin')
+        cls.env['ir.config_parameter'].sudo().set_param('website_tiktok_events.access_token', 'tok-connect')
+
+    def post(self, key, path=SETTINGS_PATH, payload=None):
+        return self.url_open(
+            path, data=json.dumps(payload or {}),
+            headers={'Content-Type': 'application/json', 'Authorization': 'bearer %s' % key,
+                     'X-Odoo-Database': get_db_name()})
+
+    def connect(self, login='tiktok-sidecar'):
+        wizard = self.env['tiktok.sidecar.connect'].with_user(self.admin).create(
+            {'login': login, 'odoo_url': 'https://shop.example/'})
+        return wizard, wizard.action_connect()
+
+    def test_the_wizard_makes_a_portal_user_in_the_sidecar_group_only_and_a_working_key(self):
+        _wizard, action = self.connect()
+        params = action['params']
+        self.assertEqual((action['tag'], action['target']), ('website_tiktok_events.sidecar_key', 'new'))
+        user = self.env['res.users'].search([('login', '=', 'tiktok-sidecar')])
+        self.assertEqual(user.group_ids, self.env.ref('base.group_portal') | self.env.ref(
+            'website_tiktok_events.group_tiktok_sidecar'))
+        self.assertTrue(user._is_portal())
+        self.assertFalse(user.has_group('base.group_user'))
+        key = params['key']
+        self.assertEqual(params['env_lines'].splitlines(), [
+            'ODOO_URL=https://shop.example', 'ODOO_DB=%s' % get_db_name(), 'ODOO_LOGIN=tiktok-sidecar',
+            'ODOO_API_KEY=%s' % key])
+        self.assertIn('ODOO_API_KEY=%s' % key, params['compose'])
+        self.assertFalse(params['rotated'])
+        # Odoo keeps a hash only.
+        self.env.cr.execute('SELECT key FROM res_users_apikeys WHERE user_id = %s', [user.id])
+        self.assertNotIn(key, [row[0] for row in self.env.cr.fetchall()])
+
+        response = self.post(key)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()[0]['access_token'], 'tok-connect')
+        status = self.env['tiktok.sidecar.report'].with_user(self.admin).tiktok_connection_status(params['since'])
+        self.assertFalse(status['connected'])
+        reported = self.post(key, REPORT_PATH, {'report': a_report('connected-1', counters=[a_counter(accepted=1)])})
+        self.assertEqual(reported.status_code, 200, reported.text)
+        self.assertEqual(reported.json(), {'ok': True, 'send_again': [], 'test_events': []})
+        status = self.env['tiktok.sidecar.report'].with_user(self.admin).tiktok_connection_status(params['since'])
+        self.assertEqual((status['connected'], status['replicas'][0]['replica']), (True, 'connected-1'))
+        # The key opens none of the shop's data: a portal user sees its own orders
+        # and partner only (it has none), and nothing of the control room.
+        customer = self.env['res.partner'].create({'name': 'Somebody', 'email': 'somebody@example.com'})
+        order = self.env['sale.order'].create({'partner_id': customer.id})
+        orders = self.post(key, '/json/2/sale.order/search_read', {'domain': [], 'fields': ['name']})
+        self.assertEqual((orders.status_code, orders.json()), (200, []), orders.text)
+        partners = self.post(key, '/json/2/res.partner/search_read', {'domain': [], 'fields': ['email']})
+        self.assertNotIn('somebody@example.com', partners.text)
+        self.assertNotIn(order.name, orders.text)
+        with mute_logger('odoo.http'):
+            for model in ('tiktok.dead.letter', 'tiktok.sidecar.report', 'tiktok.server.event', 'payment.transaction'):
+                refused = self.post(key, '/json/2/%s/search_read' % model, {'domain': [], 'fields': ['id']})
+                self.assertEqual(refused.status_code, 403, '%s %s' % (model, refused.text))
+
+    def test_running_it_again_rotates_the_key(self):
+        _wizard, first = self.connect()
+        wizard, second = self.connect()
+        self.assertTrue(second['params']['rotated'])
+        self.assertEqual(wizard.existing_key_count, 1)
+        self.assertIn('tiktok-sidecar already has 1 API key(s)', wizard.rotation_warning)
+        with mute_logger('odoo.http'):
+            old = self.post(first['params']['key'])
+        self.assertEqual(old.status_code, 401, old.text)
+        self.assertEqual(self.post(second['params']['key']).status_code, 200)
+        user = self.env['res.users'].search([('login', '=', 'tiktok-sidecar')])
+        self.assertEqual(self.env['res.users.apikeys'].sudo().search_count([('user_id', '=', user.id)]), 1)
+
+    def test_an_existing_portal_user_is_reset_to_the_sidecar_group_only(self):
+        user = new_test_user(self.env, 'tt_existing_portal', groups='base.group_portal,base.group_partner_manager')
+        self.connect('tt_existing_portal')
+        self.assertEqual(user.group_ids, self.env.ref('base.group_portal') | self.env.ref(
+            'website_tiktok_events.group_tiktok_sidecar'))
+
+    def test_internal_users_and_non_administrators_are_refused(self):
+        new_test_user(self.env, 'tt_internal_login', groups='base.group_user')
+        with self.assertRaises(UserError):
+            self.connect('tt_internal_login')
+        designer = new_test_user(self.env, 'tt_connect_designer',
+                                 groups='base.group_user,website.group_website_designer')
+        with self.assertRaises(AccessError):
+            self.env['tiktok.sidecar.connect'].with_user(designer).create({'login': 'x'}).action_connect()
+
+
+@tagged('post_install', '-at_install')
+class TestReportOverJson2(HttpCase):
+    """tiktok_report is reached the way the sidecar calls it, and only by the sidecar and administrators."""
+
+    def call(self, user, payload):
+        key = self.env['res.users.apikeys'].with_user(user).sudo()._generate(
+            'rpc', 'test', datetime.now() + timedelta(days=1))
+        return self.url_open(
+            REPORT_PATH, data=json.dumps(payload),
+            headers={'Content-Type': 'application/json', 'Authorization': 'bearer %s' % key,
+                     'X-Odoo-Database': get_db_name()})
+
+    def test_only_the_sidecar_group_and_administrators(self):
+        sidecar = new_test_user(self.env, 'tt_json2_sidecar', groups=SIDECAR_GROUPS)
+        admin = self.env.ref('base.user_admin')
+        self.assertEqual(self.call(sidecar, {'report': a_report('json2-a')}).status_code, 200)
+        self.assertEqual(self.call(admin, {'report': a_report('json2-b')}).status_code, 200)
+        with mute_logger('odoo.http'):
+            for login, groups in (('tt_json2_portal', 'base.group_portal'), ('tt_json2_internal', 'base.group_user'),
+                                  ('tt_json2_salesman', 'sales_team.group_sale_salesman_all_leads')):
+                refused = self.call(new_test_user(self.env, login, groups=groups), {'report': a_report(login)})
+                self.assertEqual(refused.status_code, 403, '%s %s' % (login, refused.text))
+            garbage = self.call(sidecar, {'report': a_report('json2-c', counters=[a_counter(accepted=-1)])})
+        self.assertEqual(garbage.status_code, 422, garbage.text)
+        self.assertIn('counters[0].accepted must be a whole number', garbage.text)
+        self.assertEqual(sorted(self.env['tiktok.sidecar.report'].search([]).mapped('replica')), ['json2-a', 'json2-b'])

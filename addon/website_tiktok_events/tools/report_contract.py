@@ -1,0 +1,273 @@
+"""The sidecar's report (docs/CONTRACTS.md §7), declared once: its keys, its
+limits, and the validation that turns whatever arrives into what may be stored.
+
+Pure: no Odoo import. A key outside the contract is dropped (a newer sidecar
+may send more; nothing unknown is ever stored); a value of the wrong type or
+beyond a limit refuses the whole report with a message naming the field and
+what is expected, never quoting the value (the sidecar folds a refused
+report's counters into its next one, so nothing is counted twice or lost).
+"""
+import math
+import re
+
+from .settings_resolution import PIXEL_ID
+
+# The 14 canonical keys (sidecar/src/tiktok/eventNames.ts, CANONICAL_EVENTS).
+CANONICAL_EVENTS = (
+    'PageView', 'ViewContent', 'AddToCart', 'InitiateCheckout', 'AddPaymentInfo', 'PlaceAnOrder',
+    'Purchase', 'CompleteRegistration', 'Search', 'AddToWishlist', 'Subscribe', 'Contact',
+    'SubmitForm', 'SubmitApplication',
+)
+# What TikTok receives under another name than the canonical key (per website
+# for the last two): reports may say either; Odoo keeps the canonical key.
+CANONICAL_OF_TIKTOK_NAME = {'Pageview': 'PageView', 'CompletePayment': 'Purchase', 'Lead': 'SubmitForm'}
+TIKTOK_ONLY_NAMES = tuple(CANONICAL_OF_TIKTOK_NAME)
+
+COUNTER_KEYS = ('accepted', 'delivered', 'retried', 'dead')
+OUTBOX_KEYS = ('pending', 'in_flight', 'delivered', 'dead')
+LATENCY_KEYS = ('p50', 'p95', 'max')
+MATCH_KEYS = ('delivered', 'email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent')
+LANE_STATES = ('running', 'paused')
+LANE_REASONS = ('token_refused', 'wrong_base_url', 'not_tiktok_answer', 'request_refused', 'no_token')
+
+MAX_COUNTERS = 2000
+MAX_LANES = 200
+MAX_DEAD_LETTERS = 100
+MAX_TEST_EVENTS = 50
+MAX_COUNT = 10 ** 9
+MAX_LATENCY_MS = 24 * 3600 * 1000
+MAX_POLL_INTERVAL_SECONDS = 24 * 3600
+MAX_ID = 2 ** 31 - 1
+# TikTok's messages are kept this long (the sidecar keeps 300 characters too).
+MAX_MESSAGE_CHARS = 300
+# Times before this are not times this product could have produced.
+EARLIEST_TIME = 1577836800  # 2020-01-01
+# A replica's clock may run ahead of Odoo's by this much.
+CLOCK_SKEW_SECONDS = 24 * 3600
+
+_REPLICA = re.compile(r'^[A-Za-z0-9._:@/+-]{1,128}$')
+_VERSION = re.compile(r'^[A-Za-z0-9._+-]{1,32}$')
+_MODE = re.compile(r'^[a-z_-]{1,16}$')
+_EVENT_ID = re.compile(r'^[A-Za-z0-9._:-]{1,128}$')
+
+# Contact data in free text (TikTok's messages), as sidecar/src/tiktok/privacy.ts
+# finds it: an e-mail address, or seven digits and more typed like a phone number.
+_EMAIL = re.compile(r'''[^\s@<>()\[\]"',;:]{1,64}(?:@|%40)[^\s@<>()\[\]"',;:%]{1,253}\.[a-z]{2,}''', re.IGNORECASE)
+_PHONE = re.compile(r'(?:\+|\b)\d(?:[\s.\-/()]{0,3}\d){6,}')
+REDACTED = '[redacted]'
+
+
+class ReportError(ValueError):
+    """The report is not the contract's; the message names the field."""
+
+
+def redact_contact_data(text):
+    """The text with e-mail addresses and phone-like numbers replaced."""
+    return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, text))
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _count(value, where, highest=MAX_COUNT):
+    if not _is_int(value) or not 0 <= value <= highest:
+        raise ReportError('%s must be a whole number from 0 to %d' % (where, highest))
+    return value
+
+
+def _optional_int(value, where):
+    if value is None:
+        return None
+    if not _is_int(value) or abs(value) > MAX_ID:
+        raise ReportError('%s must be a whole number or null' % where)
+    return value
+
+
+def _identifier(value, where, pattern, what):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ReportError('%s must be %s' % (where, what))
+    return value
+
+
+def _time(value, where, now, optional=False):
+    """Unix seconds between 2020 and a day after Odoo's clock."""
+    if value is None and optional:
+        return None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if not _is_int(value) or not EARLIEST_TIME <= value <= now + CLOCK_SKEW_SECONDS:
+        raise ReportError('%s must be a time in unix seconds, not in the future' % where)
+    return value
+
+
+def _message(value, where):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ReportError('%s must be text or null' % where)
+    # Redact before cutting: a cut could split an address into what no longer matches.
+    return redact_contact_data(value)[:MAX_MESSAGE_CHARS]
+
+
+def _object(value, where):
+    if not isinstance(value, dict):
+        raise ReportError('%s must be an object' % where)
+    return value
+
+
+def _list(value, where, longest):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ReportError('%s must be a list' % where)
+    if len(value) > longest:
+        raise ReportError('%s has %d entries, at most %d are accepted' % (where, len(value), longest))
+    return value
+
+
+def _event(value, where, names):
+    if not isinstance(value, str) or value not in names:
+        raise ReportError('%s must be one of the event names of docs/CONTRACTS.md §1' % where)
+    return value
+
+
+def canonical_event(name):
+    return CANONICAL_OF_TIKTOK_NAME.get(name, name)
+
+
+def _counts(value, where, keys, highest=MAX_COUNT):
+    """An object of counts; a count left out is 0."""
+    obj = _object(value, where)
+    return {key: _count(obj.get(key, 0), '%s.%s' % (where, key), highest) for key in keys}
+
+
+def _counter(entry, where):
+    entry = _object(entry, where)
+    website_id = entry.get('website_id')
+    if not _is_int(website_id) or not 0 <= website_id <= MAX_ID:
+        raise ReportError('%s.website_id must be a website id, or 0' % where)
+    return {
+        'website_id': website_id,
+        'event': canonical_event(_event(entry.get('event'), '%s.event' % where, CANONICAL_EVENTS + TIKTOK_ONLY_NAMES)),
+        **{key: _count(entry.get(key, 0), '%s.%s' % (where, key)) for key in COUNTER_KEYS},
+    }
+
+
+def _lane(entry, where, now):
+    entry = _object(entry, where)
+    state = entry.get('state')
+    if state not in LANE_STATES:
+        raise ReportError('%s.state must be one of %s' % (where, ', '.join(LANE_STATES)))
+    test = entry.get('test', False)
+    if not isinstance(test, bool):
+        raise ReportError('%s.test must be true or false' % where)
+    lane = {
+        'pixel_id': _identifier(entry.get('pixel_id'), '%s.pixel_id' % where, PIXEL_ID, 'a TikTok pixel code'),
+        'test': test,
+        'state': state,
+    }
+    if state == 'paused':
+        reason = entry.get('reason')
+        if reason not in LANE_REASONS:
+            raise ReportError('%s.reason must be one of %s' % (where, ', '.join(LANE_REASONS)))
+        lane.update({
+            'reason': reason,
+            'code': _optional_int(entry.get('code'), '%s.code' % where),
+            'message': _message(entry.get('message'), '%s.message' % where),
+            'since': _time(entry.get('since'), '%s.since' % where, now, optional=True),
+        })
+    return lane
+
+
+def _dead_letter(entry, where, now):
+    entry = _object(entry, where)
+    outbox_id = entry.get('id')
+    if not _is_int(outbox_id) or not 0 < outbox_id <= 2 ** 53:
+        raise ReportError('%s.id must be the positive id of the dead letter in the outbox' % where)
+    return {
+        'id': outbox_id,
+        'pixel_id': _identifier(entry.get('pixel_id'), '%s.pixel_id' % where, PIXEL_ID, 'a TikTok pixel code'),
+        'event': _event(entry.get('event'), '%s.event' % where, CANONICAL_EVENTS + TIKTOK_ONLY_NAMES),
+        'event_id': _identifier(entry.get('event_id'), '%s.event_id' % where, _EVENT_ID,
+                                'an event id (letters, digits, . _ : -, at most 128)'),
+        'event_time': _time(entry.get('event_time'), '%s.event_time' % where, now, optional=True),
+        'dead_at': _time(entry.get('dead_at'), '%s.dead_at' % where, now),
+        'code': _optional_int(entry.get('code'), '%s.code' % where),
+        'message': _message(entry.get('message'), '%s.message' % where),
+    }
+
+
+def _test_event_answer(entry, where):
+    entry = _object(entry, where)
+    request_id = entry.get('request_id')
+    if not _is_int(request_id) or not 0 < request_id <= MAX_ID:
+        raise ReportError('%s.request_id must be the id of a test event request' % where)
+    return {
+        'request_id': request_id,
+        'code': _optional_int(entry.get('code'), '%s.code' % where),
+        'message': _message(entry.get('message'), '%s.message' % where),
+    }
+
+
+def _unique(entries, key, where):
+    seen = set()
+    for index, entry in enumerate(entries):
+        if entry[key] in seen:
+            raise ReportError('%s[%d].%s repeats an earlier entry' % (where, index, key))
+        seen.add(entry[key])
+    return entries
+
+
+def _report_number(value):
+    if not _is_int(value) or not 1 <= value <= 2 ** 53:
+        raise ReportError('seq must be the number of the report, a whole number from 1')
+    return value
+
+
+def clean_report(report, now):
+    """The report as it may be stored, or ReportError.
+
+    ``now`` is Odoo's clock in unix seconds. The result holds exactly the keys
+    of the contract, each checked: ids and names by shape, numbers by range,
+    TikTok's messages with contact data redacted and cut to 300 characters.
+    """
+    report = _object(report, 'report')
+    counters = _list(report.get('counters'), 'counters', MAX_COUNTERS)
+    lanes = _list(report.get('lanes'), 'lanes', MAX_LANES)
+    dead_letters = _list(report.get('dead_letters'), 'dead_letters', MAX_DEAD_LETTERS)
+    test_events = _list(report.get('test_events'), 'test_events', MAX_TEST_EVENTS)
+    poll_interval = report.get('poll_interval_seconds')
+    if poll_interval is not None:
+        poll_interval = _count(poll_interval, 'poll_interval_seconds', MAX_POLL_INTERVAL_SECONDS) or None
+    started_at = _time(report.get('started_at'), 'started_at', now)
+    return {
+        'replica': _identifier(report.get('replica'), 'replica', _REPLICA,
+                               'the replica name (letters, digits, . _ : @ / + -, at most 128)'),
+        'version': _identifier(report.get('version'), 'version', _VERSION, 'a version such as 0.1.0'),
+        'mode': _identifier(report.get('mode'), 'mode', _MODE, 'a mode such as odoo'),
+        'started_at': started_at,
+        'seq': _report_number(report.get('seq')),
+        'sent_at': _time(report.get('sent_at'), 'sent_at', now),
+        'poll_interval_seconds': poll_interval,
+        'outbox': _counts(report.get('outbox', {}), 'outbox', OUTBOX_KEYS, highest=2 ** 53),
+        'latency_ms': _counts(report.get('latency_ms', {}), 'latency_ms', LATENCY_KEYS, highest=MAX_LATENCY_MS),
+        'counters': [_counter(entry, 'counters[%d]' % i) for i, entry in enumerate(counters)],
+        'lanes': [_lane(entry, 'lanes[%d]' % i, now) for i, entry in enumerate(lanes)],
+        'match_keys': _counts(report.get('match_keys', {}), 'match_keys', MATCH_KEYS),
+        'dead_letters': _unique([_dead_letter(entry, 'dead_letters[%d]' % i, now)
+                                 for i, entry in enumerate(dead_letters)], 'id', 'dead_letters'),
+        'test_events': _unique([_test_event_answer(entry, 'test_events[%d]' % i)
+                                for i, entry in enumerate(test_events)], 'request_id', 'test_events'),
+    }
+
+
+def summed_counters(counters):
+    """Counter deltas summed per (website_id, event): a report may list a key twice."""
+    sums = {}
+    for entry in counters:
+        key = (entry['website_id'], entry['event'])
+        total = sums.setdefault(key, dict.fromkeys(COUNTER_KEYS, 0))
+        for name in COUNTER_KEYS:
+            total[name] += entry[name]
+    return sums

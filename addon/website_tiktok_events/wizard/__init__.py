@@ -1,0 +1,1 @@
+from . import tiktok_sidecar_connect

@@ -1,0 +1,128 @@
+import { Component, onWillStart, onWillUnmount, useState } from '@odoo/owl';
+import { _t } from './translate';
+import { useService, type OrmService, type ActionService } from '@web/core/utils/hooks';
+import { Layout } from '@web/search/layout';
+import type { DashboardData } from './types';
+import { activeEventRows, chartBars, percentText, statusBadgeClass } from './view';
+
+/** The sidecar's status is worth a fresh look this often while the page is open. */
+export const REFRESH_MS = 30_000;
+
+interface DashboardState {
+  days: number;
+  websiteId: number | false;
+  data: DashboardData | null;
+  error: string;
+}
+
+/**
+ * Website > Reporting > TikTok: the sidecar's replicas, what happened to each
+ * event, Purchase coverage, match keys, paused lanes in plain words, dead
+ * letters and test events. One call to the module
+ * (`tiktok.sidecar.report.tiktok_dashboard_data`) feeds it all.
+ */
+export class TikTokDashboard extends Component {
+  static override template = 'website_tiktok_events.Dashboard';
+  static components = { Layout };
+  static override props = ['*'];
+
+  state!: DashboardState;
+  orm!: OrmService;
+  action!: ActionService;
+  readonly statusBadgeClass = statusBadgeClass;
+  readonly percentText = percentText;
+
+  override setup(): void {
+    this.orm = useService('orm');
+    this.action = useService('action');
+    this.state = useState<DashboardState>({ days: 7, websiteId: false, data: null, error: '' });
+    onWillStart(() => this.load());
+    const timer = setInterval(() => void this.load(), REFRESH_MS);
+    onWillUnmount(() => clearInterval(timer));
+  }
+
+  get display(): Record<string, unknown> {
+    return { controlPanel: {} };
+  }
+
+  get eventRows() {
+    return this.state.data ? activeEventRows(this.state.data.events) : [];
+  }
+
+  get bars() {
+    return this.state.data ? chartBars(this.state.data.chart) : [];
+  }
+
+  get thresholdsText(): string {
+    const t = this.state.data!.thresholds;
+    return _t(
+      'A replica reports every %(interval)s seconds unless it says otherwise. It is lagging after %(lagging)s missed report and down after %(down)s missed reports, with %(grace)s seconds of grace each time.',
+      { interval: t.default_interval_seconds, lagging: t.lagging_after_missed, down: t.down_after_missed, grace: t.grace_seconds },
+    );
+  }
+
+  get eventsTitle(): string {
+    const data = this.state.data!;
+    return _t('Events: today and the last %(days)s days (%(first)s – %(today)s, UTC days)', {
+      days: data.days,
+      first: data.first_day,
+      today: data.today,
+    });
+  }
+
+  get purchasesTitle(): string {
+    const data = this.state.data!;
+    return _t('Purchase of the confirmed web orders: %(orders)s over the last %(days)s days', {
+      orders: data.purchases.orders,
+      days: data.days,
+    });
+  }
+
+  get deadLettersText(): string {
+    const { dead, requested } = this.state.data!.dead_letters;
+    const parts = [dead ? _t('Dead letters (events TikTok refused for good): %s.', dead) : _t('No dead letters.')];
+    if (requested) parts.push(_t('%s waiting to be sent again.', requested));
+    return parts.join(' ');
+  }
+
+  daysLabel(days: number): string {
+    return _t('%s days', days);
+  }
+
+  milliseconds(value: number): string {
+    return _t('%s ms', value);
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.state.data = await this.orm.call<DashboardData>('tiktok.sidecar.report', 'tiktok_dashboard_data', [], {
+        days: this.state.days,
+        website_id: this.state.websiteId,
+      });
+      this.state.error = '';
+    } catch (error) {
+      this.state.error = _t('The TikTok dashboard could not be loaded: %s', errorMessage(error));
+    }
+  }
+
+  async setDays(days: number): Promise<void> {
+    this.state.days = days;
+    await this.load();
+  }
+
+  async setWebsite(event: Event): Promise<void> {
+    const value = Number((event.target as HTMLSelectElement).value);
+    this.state.websiteId = value > 0 ? value : false;
+    await this.load();
+  }
+
+  openDeadLetters(): Promise<unknown> {
+    return this.action.doAction('website_tiktok_events.action_tiktok_dead_letter');
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  const data = (error as { data?: { message?: unknown } } | null)?.data;
+  if (data && typeof data.message === 'string') return data.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,95 @@
+/**
+ * What the module's methods return to the control room (Python:
+ * models/tiktok_dashboard.py, models/tiktok_test_event.py). Plain JSON.
+ */
+export type ReplicaStatus = 'connected' | 'lagging' | 'down';
+export type SidecarStatus = ReplicaStatus | 'never';
+
+export interface Counts {
+  accepted: number;
+  delivered: number;
+  retried: number;
+  dead: number;
+}
+
+export interface ReplicaEntry {
+  replica: string;
+  version: string;
+  mode: string;
+  status: ReplicaStatus;
+  last_seen: string;
+  age_seconds: number;
+  interval_seconds: number;
+  started_at: string;
+  outbox: { pending: number; in_flight: number; delivered: number; dead: number };
+  latency_ms: { p50: number; p95: number; max: number };
+}
+
+export interface EventRow {
+  event: string;
+  today: Counts;
+  period: Counts;
+}
+
+export interface ChartPoint {
+  day: string;
+  label: string;
+  delivered: number;
+}
+
+export interface ShareRow {
+  key: string;
+  label: string;
+  count: number;
+  percent: number | null;
+}
+
+export interface LaneProblem {
+  pixel_id: string;
+  test: boolean;
+  reason: string;
+  code: number | null;
+  sentence: string;
+}
+
+export type TestEventState = 'requested' | 'sent' | 'answered' | 'failed';
+
+export interface TestEventStatus {
+  id: number;
+  website: string;
+  state: TestEventState;
+  state_label: string;
+  code: number | null;
+  message: string;
+  replica: string;
+}
+
+export interface DashboardData {
+  days: number;
+  periods: number[];
+  website_id: number | false;
+  websites: { id: number; name: string }[];
+  today: string;
+  first_day: string;
+  thresholds: {
+    default_interval_seconds: number;
+    grace_seconds: number;
+    lagging_after_missed: number;
+    down_after_missed: number;
+    retention_days: number;
+  };
+  sidecar: { status: SidecarStatus; replicas: ReplicaEntry[] };
+  events: EventRow[];
+  totals: { today: Counts; period: Counts };
+  chart: ChartPoint[];
+  purchases: { orders: number; rows: ShareRow[] };
+  match_keys: { delivered: number; keys: ShareRow[] };
+  lanes: LaneProblem[];
+  dead_letters: { dead: number; requested: number };
+  test_events: TestEventStatus[];
+}
+
+export interface ConnectionStatus {
+  connected: boolean;
+  replicas: { replica: string; version: string; last_seen: string; status: ReplicaStatus }[];
+}
