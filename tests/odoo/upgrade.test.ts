@@ -57,6 +57,8 @@ import json
 from datetime import timedelta
 from odoo import fields
 env['ir.config_parameter'].sudo().set_param('website_tiktok_events.purchase_without_payment', 'True')
+env['ir.config_parameter'].sudo().set_param('website_tiktok_events.test_event_code', 'TESTGLOBAL1')
+env['website'].browse(1).tiktok_test_event_code = 'TESTSITE1'
 partner = env.ref('base.res_partner_2')
 product = env['product.product'].search([('sale_ok', '=', True)], limit=1)
 ids = []
@@ -83,6 +85,9 @@ print('@@RESULT@@' + json.dumps(ids))
     const queue = psql(config, db, `SELECT sale_order_id || ' ' || event_id || ' ' || state FROM tiktok_server_event WHERE sale_order_id IN (${ids.join(',')}) ORDER BY sale_order_id`);
     expect(queue.split('\n')).toEqual(ids.map((id, i) => `${id} purchase-so-${id} ${states[i]}`));
     expect(psql(config, db, `SELECT count(*) FROM information_schema.columns WHERE table_name = 'sale_order' AND column_name IN ('tiktok_purchase_state', 'tiktok_purchase_time', 'tiktok_claimed_by', 'tiktok_lease_until')`)).toBe('0');
+    // Test event codes set before the upgrade are dated from it, so a code left on is flagged a day later.
+    expect(psql(config, db, `SELECT tiktok_test_event_code_set_at IS NOT NULL FROM website WHERE id = 1`)).toBe('t');
+    expect(psql(config, db, `SELECT count(*) FROM ir_config_parameter WHERE key = 'website_tiktok_events.test_event_code_set_at'`)).toBe('1');
 
     // The pending order and the one whose replica died are sent with the ids their pages showed.
     const claimed = JSON.parse(
