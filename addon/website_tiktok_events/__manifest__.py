@@ -28,6 +28,7 @@ problems in plain words, dead letters to send again and test events.
     'assets': {
         'web.assets_frontend': [
             'website_tiktok_events/static/src/js/tiktok_events.js',
+            'website_tiktok_events/static/src/xml/tiktok_pixel_helper.xml',
         ],
         'web.assets_backend': [
             'website_tiktok_events/static/src/js/tiktok_dashboard.js',

@@ -53,8 +53,11 @@ export async function productDebugScreenshot(target: ScreenshotTarget, productUr
     const page = await context.newPage();
     await page.goto(productUrl);
     await page.waitForLoadState('networkidle');
-    await page.locator('.o_tiktok_pixelHelper_event').first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator('.o_tiktok_pixel_helper_event').first().waitFor({ state: 'attached', timeout: 15_000 });
     await page.waitForTimeout(800);
+    // The panel sits at the end of the page: the shot is of the page's end, panel included.
+    const panel = page.locator('.o_tiktok_pixel_helper');
+    await panel.scrollIntoViewIfNeeded();
     const file = path.join(SCREENSHOT_DIR, 'product-debug.png');
     await page.screenshot({ path: file });
     return file;

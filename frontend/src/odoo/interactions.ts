@@ -54,8 +54,8 @@ export class TiktokPageTracking extends TiktokInteraction {
     const { ctx } = this;
     if (!ctx) return;
     this.services.tiktok_tracking.pageLoaded(document);
-    // Odoo wraps it in its own root element and removes both when the interaction stops.
-    if (ctx.tracker.config.debug) this.mountComponent(document.body, PixelHelper, { tracker: ctx.tracker });
+    // At the end of the page, in its flow; Odoo removes it when the interaction stops.
+    if (ctx.tracker.config.debug) this.mountComponent(this.el, PixelHelper, { tracker: ctx.tracker });
   }
 }
 

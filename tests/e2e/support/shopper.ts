@@ -81,7 +81,7 @@ export async function newShopper(stack: Stack, options: ShopperOptions = {}): Pr
     const data = await page.evaluate(() => {
       const configEl = document.getElementById('tiktok-events-config');
       const baseEl = document.getElementById('tiktok-pixel-base');
-      const panelEl = document.querySelector('.o_tiktok_pixelHelper');
+      const panelEl = document.querySelector('.o_tiktok_pixel_helper');
       return {
         configText: configEl?.textContent ?? '',
         injected: (configEl?.outerHTML ?? '') + (baseEl?.outerHTML ?? ''),

@@ -1,8 +1,13 @@
 /** @jest-environment jsdom */
 import { mount } from '@odoo/owl';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PixelHelper } from '../pixelHelper';
 import { Tracker } from '../../core/tracker';
 import type { RelayOutcome } from '../../core/relay';
+
+/** The panel's template as Odoo loads it, from the module's static XML. */
+const TEMPLATES = readFileSync(join(__dirname, '..', '..', '..', '..', 'addon', 'website_tiktok_events', 'static', 'src', 'xml', 'tiktok_pixel_helper.xml'), 'utf8');
 
 // OWL renders on the next animation frame
 const tick = () => new Promise((resolve) => setTimeout(resolve, 40));
@@ -19,11 +24,11 @@ describe('pixel helper (debug panel)', () => {
     });
     const target = document.createElement('div');
     document.body.appendChild(target);
-    await mount(PixelHelper, target, { props: { tracker }, test: true });
+    await mount(PixelHelper, target, { props: { tracker }, templates: TEMPLATES, test: true });
 
     tracker.track('Search', { query: 'desk' }, { eventId: 'evt-1' });
     await tick();
-    let item = target.querySelector('.o_tiktok_pixelHelper_event')!;
+    let item = target.querySelector('.o_tiktok_pixel_helper_event')!;
     expect(item.getAttribute('data-event')).toBe('Search');
     expect(item.textContent).toContain('evt-1');
     expect(item.textContent).toContain('{"query":"desk"}');
@@ -32,7 +37,31 @@ describe('pixel helper (debug panel)', () => {
     answer({ status: 'accepted', accepted: 1 });
     await tick();
     await tick();
-    item = target.querySelector('.o_tiktok_pixelHelper_event')!;
+    item = target.querySelector('.o_tiktok_pixel_helper_event')!;
     expect(item.getAttribute('data-relay')).toBe('accepted');
+    expect(item.querySelector('.badge')?.textContent).toBe('stored by the relay');
+    expect(target.querySelector('.o_tiktok_pixel_helper')?.getAttribute('style')).toBeNull(); // in the page's flow, not over it
+  });
+
+  it('folds and unfolds from its header', async () => {
+    const tracker = new Tracker({
+      config: { pixel_id: 'PIX', website_id: 1, relay_url: '/r', page_event_id: 'pv-1', debug: true },
+      ttq: () => undefined,
+      transport: { send: () => Promise.resolve<RelayOutcome>({ status: 'sent' }) },
+      jar: document,
+      location: window.location,
+    });
+    const target = document.createElement('div');
+    document.body.appendChild(target);
+    await mount(PixelHelper, target, { props: { tracker }, templates: TEMPLATES, test: true });
+    tracker.track('Search', { query: 'desk' }, { eventId: 'evt-2' });
+    await tick();
+    const header = target.querySelector<HTMLButtonElement>('.card-header')!;
+    expect(header.getAttribute('aria-expanded')).toBe('true');
+    header.click();
+    await tick();
+    expect(target.querySelector('.o_tiktok_pixel_helper_event')).toBeNull();
+    expect(header.getAttribute('aria-expanded')).toBe('false');
+    expect(header.textContent).toContain('1 event(s) on this page');
   });
 });
