@@ -44,6 +44,13 @@ def _add_counts(cr, table, key_columns, conflict_target, rows, count_columns):
     ), log_exceptions=False)
 
 
+def _prune_days(model, today):
+    """Days beyond the retention leave the table."""
+    model.env.cr.execute(SQL('DELETE FROM %s WHERE day < %s', SQL.identifier(model._table),
+                             today - timedelta(days=RETENTION_DAYS)))
+    model.invalidate_model()
+
+
 class TikTokEventDaily(models.Model):
     """What the sidecar did with each event, per day (UTC), website and event.
 
@@ -76,9 +83,7 @@ class TikTokEventDaily(models.Model):
 
     @api.model
     def _prune(self, today):
-        self.env.cr.execute(SQL('DELETE FROM %s WHERE day < %s', SQL.identifier(self._table),
-                                today - timedelta(days=RETENTION_DAYS)))
-        self.invalidate_model()
+        _prune_days(self, today)
 
 
 class TikTokMatchDaily(models.Model):
@@ -103,6 +108,4 @@ class TikTokMatchDaily(models.Model):
 
     @api.model
     def _prune(self, today):
-        self.env.cr.execute(SQL('DELETE FROM %s WHERE day < %s', SQL.identifier(self._table),
-                                today - timedelta(days=RETENTION_DAYS)))
-        self.invalidate_model()
+        _prune_days(self, today)

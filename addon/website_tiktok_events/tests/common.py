@@ -1,9 +1,11 @@
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, new_test_user
 
 GLOBAL_PIXEL = 'C4A1B2C3D4E5F6G7H8I9'
 WEBSITE_PIXEL = 'CWEBSITE000000000002'
 GLOBAL_TOKEN = 'global-token-6b1f0e2a9c'
 WEBSITE_TOKEN = 'website-token-d7c4e1b038'
+# The least-privilege sidecar user the README recommends: a portal user in the group only.
+SIDECAR_GROUPS = 'base.group_portal,website_tiktok_events.group_tiktok_sidecar'
 
 
 class TikTokCase(TransactionCase):
@@ -24,6 +26,12 @@ class TikTokCase(TransactionCase):
             'tiktok_purchase_event_name': 'global', 'tiktok_submit_form_event_name': 'global',
             'tiktok_purchase_without_payment': 'global', 'cookies_bar': False,
         })
+
+    @classmethod
+    def make_users(cls, tag):
+        """The sidecar's user and a plain internal user, logins ending in `tag`."""
+        cls.sidecar_user = new_test_user(cls.env, 'tt_sidecar_%s' % tag, groups=SIDECAR_GROUPS)
+        cls.internal_user = new_test_user(cls.env, 'tt_internal_%s' % tag, groups='base.group_user')
 
     @classmethod
     def set_params(cls, **values):

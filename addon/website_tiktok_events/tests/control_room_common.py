@@ -4,9 +4,8 @@ import time
 
 from odoo.tests import new_test_user
 
-from .common import GLOBAL_PIXEL, TikTokCase
+from .common import GLOBAL_PIXEL, SIDECAR_GROUPS, TikTokCase
 
-SIDECAR_GROUPS = 'base.group_portal,website_tiktok_events.group_tiktok_sidecar'
 # An hour ago: within the retention whatever the test machine's clock says.
 DEAD_AT = int(time.time()) - 3600
 # One run of the replica: each report gets the next number, as the sidecar numbers them.

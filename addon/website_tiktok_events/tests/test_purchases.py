@@ -20,9 +20,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sidecar_user = new_test_user(
-            cls.env, 'tt_sidecar_po', groups='base.group_user,website_tiktok_events.group_tiktok_sidecar')
-        cls.internal_user = new_test_user(cls.env, 'tt_internal_po', groups='base.group_user')
+        cls.make_users('po')
         cls.buyer = cls.env['res.partner'].create({
             'name': 'Buyer', 'email': ' Buyer@Example.com', 'phone': '06 12 34 56 78',
             'country_id': cls.env.ref('base.fr').id,

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, get_db_name, mute_logger, new_test_user, tagged
 
-from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase
+from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, SIDECAR_GROUPS, WEBSITE_TOKEN, TikTokCase
 
 SIDECAR_KEYS = {
     'website_id', 'name', 'enabled', 'pixel_id', 'access_token', 'domains', 'event_names',
@@ -18,9 +18,7 @@ class TestSidecarSettingsAccess(TikTokCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sidecar_user = new_test_user(
-            cls.env, 'tt_sidecar', groups='base.group_user,website_tiktok_events.group_tiktok_sidecar')
-        cls.internal_user = new_test_user(cls.env, 'tt_internal', groups='base.group_user')
+        cls.make_users('access')
         cls.portal_user = new_test_user(cls.env, 'tt_portal', groups='base.group_portal')
         cls.public_user = cls.env.ref('base.public_user')
         cls.admin_user = cls.env.ref('base.user_admin')
@@ -78,7 +76,7 @@ class TestSidecarSettingsAccess(TikTokCase):
     def test_sidecar_group_grants_no_access_to_shop_data(self):
         # The least-privilege sidecar user: a portal user in the sidecar group only.
         sidecar = new_test_user(self.env, 'tt_sidecar_portal',
-                                groups='base.group_portal,website_tiktok_events.group_tiktok_sidecar')
+                                groups=SIDECAR_GROUPS)
         for model in ('payment.transaction', 'payment.provider', 'tiktok.server.event'):
             for mode in ('read', 'write', 'create'):
                 self.assertFalse(self.env[model].with_user(sidecar).has_access(mode), '%s %s' % (model, mode))
@@ -130,7 +128,7 @@ class TestSidecarSettingsOverJson2(HttpCase):
     def test_json2_call(self):
         self.env['ir.config_parameter'].sudo().set_param('website_tiktok_events.access_token', GLOBAL_TOKEN)
         sidecar = new_test_user(self.env, 'tt_sidecar_rpc',
-                                groups='base.group_user,website_tiktok_events.group_tiktok_sidecar')
+                                groups=SIDECAR_GROUPS)
         response = self._call(sidecar)
         self.assertEqual(response.status_code, 200, response.text)
         entries = response.json()

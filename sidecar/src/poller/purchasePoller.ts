@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { RepeatingTask } from '../odoo/repeating';
 import type { OdooTransport } from '../odoo/types';
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { PurchaseClaim, PurchaseClaims } from '../outbox/purchaseClaims';
@@ -38,10 +39,8 @@ export function backoffDelay(failures: number, opts: Pick<PurchasePollerOptions,
  * the confirmation page's event id, and reports back to Odoo once TikTok settled it.
  */
 export class PurchasePoller {
-  private timer?: NodeJS.Timeout;
-  private running = false;
   private failures = 0;
-  private current?: Promise<void>;
+  private readonly loop = new RepeatingTask(() => this.cycle());
   readonly claimer: string;
 
   constructor(
@@ -52,24 +51,15 @@ export class PurchasePoller {
   }
 
   start(): void {
-    this.running = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    await this.current;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private schedule(delayMs: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.current = this.cycle().finally(() => (this.current = undefined));
-    }, delayMs);
-  }
-
-  private async cycle(): Promise<void> {
+  /** One poll; returns the wait before the next. */
+  private async cycle(): Promise<number> {
     let claimedFull = false;
     try {
       await this.reportSettled();
@@ -82,7 +72,7 @@ export class PurchasePoller {
       }
     }
     // A full batch means more are waiting: go again at once.
-    this.schedule(this.failures ? backoffDelay(this.failures, this.opts) : claimedFull ? 0 : this.opts.intervalMs);
+    return this.failures ? backoffDelay(this.failures, this.opts) : claimedFull ? 0 : this.opts.intervalMs;
   }
 
   /** Claim what is due and store it; returns how many orders were claimed. */

@@ -4,6 +4,7 @@ import { describeIssues } from '../contract/issues';
 import { REPORT_MAX_DEAD_LETTERS, ReportAnswerSchema, type ReportAnswer, type ReportTestEvent, type TestEventRequest } from '../contract/report';
 import type { LaneState } from '../dispatcher/lanes';
 import { isOdooError } from '../odoo/errors';
+import { RepeatingTask } from '../odoo/repeating';
 import type { OdooTransport } from '../odoo/types';
 import type { EventQueue } from '../outbox/eventQueue';
 import { backoffDelay } from '../poller/purchasePoller';
@@ -51,9 +52,9 @@ export interface ReporterOptions {
 export class Reporter {
   private readonly clock: () => number;
   private readonly nonce: () => string;
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private current?: Promise<void>;
+  private readonly loop = new RepeatingTask(async () =>
+    (await this.report()) ? this.opts.intervalMs : backoffDelay(this.failures, this.opts),
+  );
   /** Reports go one at a time: two in flight would both carry the counts not acknowledged yet. */
   private last: Promise<boolean> = Promise.resolve(true);
   private failures = 0;
@@ -75,26 +76,14 @@ export class Reporter {
   }
 
   start(): void {
-    this.running = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stop the loop, wait for test events in flight, and send a last report when Odoo took the previous one. */
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    await this.current;
+    await this.loop.stop();
     await Promise.allSettled([...this.testsInFlight]);
     if (this.failures === 0) await this.report();
-  }
-
-  private schedule(delayMs: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.current = this.report()
-        .then((ok) => this.schedule(ok ? this.opts.intervalMs : backoffDelay(this.failures, this.opts)))
-        .finally(() => (this.current = undefined));
-    }, delayMs);
   }
 
   /** Send one report and act on the answer; true when Odoo took it. Never throws. */
