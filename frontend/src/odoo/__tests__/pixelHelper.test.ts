@@ -12,19 +12,25 @@ const TEMPLATES = readFileSync(join(__dirname, '..', '..', '..', '..', 'addon', 
 // OWL renders on the next animation frame
 const tick = () => new Promise((resolve) => setTimeout(resolve, 40));
 
+/** The panel over a tracker whose relay answers through `send`, mounted in a fresh element. */
+async function mountPanel(send: () => Promise<RelayOutcome>): Promise<{ tracker: Tracker; target: HTMLElement }> {
+  const tracker = new Tracker({
+    config: { pixel_id: 'PIX', website_id: 1, relay_url: '/r', page_event_id: 'pv-1', debug: true },
+    ttq: () => undefined,
+    transport: { send },
+    jar: document,
+    location: window.location,
+  });
+  const target = document.createElement('div');
+  document.body.appendChild(target);
+  await mount(PixelHelper, target, { props: { tracker }, templates: TEMPLATES, test: true });
+  return { tracker, target };
+}
+
 describe('pixel helper (debug panel)', () => {
   it('lists each fired event with its id, data and the relay answer', async () => {
     let answer: (o: RelayOutcome) => void = () => undefined;
-    const tracker = new Tracker({
-      config: { pixel_id: 'PIX', website_id: 1, relay_url: '/r', page_event_id: 'pv-1', debug: true },
-      ttq: () => undefined,
-      transport: { send: () => new Promise<RelayOutcome>((resolve) => (answer = resolve)) },
-      jar: document,
-      location: window.location,
-    });
-    const target = document.createElement('div');
-    document.body.appendChild(target);
-    await mount(PixelHelper, target, { props: { tracker }, templates: TEMPLATES, test: true });
+    const { tracker, target } = await mountPanel(() => new Promise<RelayOutcome>((resolve) => (answer = resolve)));
 
     tracker.track('Search', { query: 'desk' }, { eventId: 'evt-1' });
     await tick();
@@ -44,16 +50,7 @@ describe('pixel helper (debug panel)', () => {
   });
 
   it('folds and unfolds from its header', async () => {
-    const tracker = new Tracker({
-      config: { pixel_id: 'PIX', website_id: 1, relay_url: '/r', page_event_id: 'pv-1', debug: true },
-      ttq: () => undefined,
-      transport: { send: () => Promise.resolve<RelayOutcome>({ status: 'sent' }) },
-      jar: document,
-      location: window.location,
-    });
-    const target = document.createElement('div');
-    document.body.appendChild(target);
-    await mount(PixelHelper, target, { props: { tracker }, templates: TEMPLATES, test: true });
+    const { tracker, target } = await mountPanel(() => Promise.resolve<RelayOutcome>({ status: 'sent' }));
     tracker.track('Search', { query: 'desk' }, { eventId: 'evt-2' });
     await tick();
     const header = target.querySelector<HTMLButtonElement>('.card-header')!;
