@@ -70,7 +70,7 @@ describe('loadConfig: lane pauses', () => {
 });
 
 describe('loadConfig: the replica id', () => {
-  it('is unset by default (host:pid is used) and read as given', () => {
+  it('is unset by default (the host name is used) and read as given', () => {
     expect(loadConfig({}).SIDECAR_REPLICA_ID).toBeUndefined();
     expect(loadConfig({ SIDECAR_REPLICA_ID: 'shop-sidecar-1' }).SIDECAR_REPLICA_ID).toBe('shop-sidecar-1');
   });

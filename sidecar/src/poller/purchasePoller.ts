@@ -15,7 +15,7 @@ export interface PurchasePollerOptions {
   batchSize: number;
   /** Upper bound of the backoff while Odoo is unreachable. */
   maxBackoffMs: number;
-  /** Who claims, as Odoo records it (the replica id); `host:pid` by default. */
+  /** Who claims, as Odoo records it (the replica id); the host name by default. */
   claimer?: string;
 }
 
