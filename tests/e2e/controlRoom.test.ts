@@ -261,7 +261,7 @@ describeE2E('the control room in Odoo 19 (dashboard, dead letters, test event, c
 
   it(`turns the sidecar "Down" within ${DOWN_AFTER_MISSED} report intervals plus the grace once it stops`, async () => {
     const { page } = office;
-    const before = await reloadDashboard(page);
+    const before = await openDashboard(page);
     expect(before.sidecar).toBe('Connected');
     // The page says the thresholds it applies.
     expect(await page.locator('.o_tiktok_thresholds').innerText()).toContain(
