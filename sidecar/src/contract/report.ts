@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OdooTextSchema } from './fields';
 
 /**
  * The sidecar's report to the module and the module's answer
@@ -112,7 +113,17 @@ const MAX_TEST_EVENTS = 50;
 export const ReportAnswerSchema = z.object({
   ok: z.boolean(),
   send_again: z.array(z.object({ id })).max(MAX_SEND_AGAIN).default([]),
-  test_events: z.array(z.object({ request_id: id, website_id: z.number().int().nonnegative() })).max(MAX_TEST_EVENTS).default([]),
+  test_events: z
+    .array(
+      z.object({
+        request_id: id,
+        website_id: z.number().int().nonnegative(),
+        /** The website's code when Odoo answered: the settings read every SETTINGS_REFRESH_SECONDS may not have it yet. */
+        test_event_code: OdooTextSchema.optional(),
+      }),
+    )
+    .max(MAX_TEST_EVENTS)
+    .default([]),
 });
 
 export type SidecarReport = z.infer<typeof SidecarReportSchema>;

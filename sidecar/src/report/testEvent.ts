@@ -42,7 +42,9 @@ export function planTestEvent(request: TestEventRequest, websites: readonly Webs
   if (!website) {
     return notSent(request, `website ${request.website_id} has no usable TikTok pixel on this sidecar (tracking off, no pixel id or no Events API token in its TikTok settings)`);
   }
-  if (!website.testEventCode) {
+  // Odoo's code comes with the request: a code saved a moment ago is not in the settings read earlier.
+  const testEventCode = request.test_event_code ?? website.testEventCode;
+  if (!testEventCode) {
     return notSent(
       request,
       `website ${website.websiteId} has no test event code. Copy it from TikTok Events Manager (Test events) into the website's TikTok settings: without it the test would count as a real page view`,
@@ -55,7 +57,7 @@ export function planTestEvent(request: TestEventRequest, websites: readonly Webs
     kind: 'send',
     requestId: request.request_id,
     eventId,
-    body: serializeTrackRequest(website.pixelId, [JSON.stringify(row)], website.testEventCode),
+    body: serializeTrackRequest(website.pixelId, [JSON.stringify(row)], testEventCode),
     accessToken: website.accessToken,
   };
 }

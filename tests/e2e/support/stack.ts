@@ -21,7 +21,7 @@ import {
 } from '../../../scripts/odooDev';
 import { exited, freePort, OPS_AUTH, spawnSidecar } from '../../helpers/process';
 import { createSidecarUser } from '../../helpers/odooShop';
-import { startFakeEventsApi, type FakeEventsApi } from '../../support/fakeEventsApi';
+import { startFakeEventsApi, type FakeEventsApi, type FakeEventsApiOptions } from '../../support/fakeEventsApi';
 import { CHROMIUM_PATH } from './env';
 import { connectAdmin, type OdooAdmin } from './odooAdmin';
 
@@ -30,6 +30,8 @@ export const PIXEL_2 = 'CE2EPIXEL00000000002';
 export const ACCESS_TOKEN = 'e2e-events-api-token-7f3a9c1d5b';
 export const ACCESS_TOKEN_2 = 'e2e-events-api-token-2-b81c4e6f0a';
 export const SIDECAR_LOGIN = 'tiktok-sidecar';
+/** The sidecar's POLL_INTERVAL_SECONDS: it reports to Odoo this often. */
+export const REPORT_INTERVAL_SECONDS = 1;
 
 /** A normal desktop Chrome: the relay refuses "HeadlessChrome" as automation. */
 export const DESKTOP_UA =
@@ -50,6 +52,10 @@ export interface StackOptions {
   suite: string;
   debug?: boolean;
   testEventCode?: string;
+  /** Refusals the fake Events API makes of its own accord (which rows it rejects, and how). */
+  fake?: Pick<FakeEventsApiOptions, 'rejectEvent' | 'rejectMode'>;
+  /** SIDECAR_REPLICA_ID of the sidecar (its name in Odoo); the host name when unset. */
+  replicaId?: string;
 }
 
 export interface Stack {
@@ -66,6 +72,8 @@ export interface Stack {
   browser: Browser;
   /** Restart the sidecar (same outbox): settings are read at start. */
   restartSidecar(): Promise<void>;
+  /** SIGTERM to the sidecar; resolves once it exited. */
+  stopSidecar(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -141,7 +149,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     log(`odoo on ${baseUrl} (${Date.now() - started} ms)`);
     const admin = await connectAdmin(baseUrl, db);
 
-    const fake = await startFakeEventsApi({ tokens: { [PIXEL]: ACCESS_TOKEN, [PIXEL_2]: ACCESS_TOKEN_2 } });
+    const fake = await startFakeEventsApi({ ...options.fake, tokens: { [PIXEL]: ACCESS_TOKEN, [PIXEL_2]: ACCESS_TOKEN_2 } });
     cleanups.push(() => fake.close());
 
     const sidecarPort = await freePort();
@@ -178,7 +186,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ODOO_LOGIN: sidecarUser.login,
       ODOO_API_KEY: sidecarUser.apiKey,
       ODOO_TRANSPORT: 'json2',
-      POLL_INTERVAL_SECONDS: '1',
+      POLL_INTERVAL_SECONDS: String(REPORT_INTERVAL_SECONDS),
       SETTINGS_REFRESH_SECONDS: '5',
       DISPATCH_LINGER_MS: '50',
       RETRY_BASE_MS: '200',
@@ -187,6 +195,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '0',
       SHUTDOWN_GRACE_MS: '2000',
       LOG_LEVEL: 'info',
+      ...(options.replicaId ? { SIDECAR_REPLICA_ID: options.replicaId } : {}),
     };
     let sidecar: ChildProcess = spawnSidecar(sidecarEnv, sidecarOutput);
     const stopSidecar = async () => {
@@ -222,6 +231,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         sidecar = spawnSidecar(sidecarEnv, sidecarOutput);
         await waitForSidecarSettings(sidecarUrl, 1, 60_000);
       },
+      stopSidecar,
       stop: stopAll,
     };
   } catch (err) {

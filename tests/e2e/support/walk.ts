@@ -82,11 +82,34 @@ export async function walkAllEvents(stack: Stack, shopper: Shopper, data: ShopDa
   return { orderId, shownPrice, tracks, pairs, unpaired, pageViews, missingPageViews };
 }
 
+export interface PurchaseWalkResult {
+  orderId: number;
+  tracks: TrackCall[];
+  pairs: Array<{ browser: TrackCall; server: DeliveredEvent }>;
+  unpaired: string[];
+}
+
+/**
+ * The shop part of the walk: search, wishlist, product, cart, checkout and a
+ * payment with the demo provider; returns once each browser event has its
+ * server copy.
+ */
+export async function walkToPurchase(stack: Stack, shopper: Shopper, data: ShopData, buyer: Contact): Promise<PurchaseWalkResult> {
+  await searchAndWishlist(shopper, 'desk');
+  await addToCart(shopper, data.productUrl, 1);
+  await checkoutToPayment(shopper, buyer);
+  await payWithDemo(shopper);
+  const orderId = await confirmedOrderId(shopper.page);
+  await shopper.page.waitForTimeout(1000);
+  const tracks = await shopper.tracks();
+  return { orderId, tracks, ...(await pairUp(stack, tracks)) };
+}
+
 export function tracksNamed(result: WalkResult, name: string): TrackCall[] {
   return result.tracks.filter((t) => t.name === name);
 }
 
-export function pairNamed(result: WalkResult, name: string): { browser: TrackCall; server: DeliveredEvent } {
+export function pairNamed(result: Pick<WalkResult, 'pairs' | 'tracks'>, name: string): { browser: TrackCall; server: DeliveredEvent } {
   const pair = result.pairs.find((p) => p.browser.name === name);
   if (!pair) throw new Error(`no browser ${name}; tracked: ${result.tracks.map((t) => t.name).join(', ')}`);
   return pair;

@@ -215,6 +215,14 @@ describe('Reporter', () => {
     ]);
   });
 
+  it('sends a test event with the code of Odoo\'s answer when its settings were read before the code was saved', async () => {
+    const h = harness({ websites: [website()] });
+    h.odoo.reportAnswers.push({ ok: true, test_events: [{ request_id: 9, website_id: 1, pixel_id: PIXEL, test_event_code: 'JUSTSAVED1' }] });
+    await h.reporter.report();
+    await until(() => h.lines.some((l) => l.requestId === 9));
+    expect(h.client.sent).toEqual([{ token: 'test-access-token-0001', body: expect.objectContaining({ test_event_code: 'JUSTSAVED1' }) }]);
+  });
+
   it('reports on its own loop every interval and backs off while Odoo fails', async () => {
     const h = harness();
     h.reporter.start();

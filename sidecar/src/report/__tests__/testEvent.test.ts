@@ -18,6 +18,15 @@ describe('planTestEvent', () => {
     });
   });
 
+  it('sends with the code Odoo gave with the request, which settings read earlier may not have yet', () => {
+    const saved = { ...request, test_event_code: 'JUSTSAVED1' };
+    for (const known of [website(), website({ testEventCode: 'OLDCODE' })]) {
+      const plan = planTestEvent(saved, [known], NOW, 'x');
+      if (plan.kind !== 'send') throw new Error('expected a send');
+      expect(JSON.parse(plan.body).test_event_code).toBe('JUSTSAVED1');
+    }
+  });
+
   it('never sends live: a website without a test event code gets an answer saying what to set', () => {
     const plan = planTestEvent(request, [website()], NOW, 'x');
     expect(plan).toEqual({
