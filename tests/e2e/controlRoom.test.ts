@@ -153,7 +153,7 @@ describeE2E('the control room in Odoo 19 (dashboard, dead letters, test event, c
     const purchase = pairNamed(walk, 'Purchase');
     expect(purchase.browser.eventId).toBe((await queuedPurchase(stack, walk.orderId)).event_id);
     expect(shown.events.Purchase.delivered).toBe(1);
-    expect(shown.purchases.sent).toBe(1);
+    expect(shown.purchases.paired).toBe(1); // sent by the server, fired on the confirmation page
 
     expect(shown.sidecar).toBe('Connected');
     expect(shown.replicas).toEqual([{ replica: REPLICA, status: 'connected' }]);

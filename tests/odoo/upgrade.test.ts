@@ -17,37 +17,54 @@ import {
 import { runShell } from '../helpers/odooShop';
 
 /**
- * Merchants upgrade in place: a database written by the previous release
- * (19.0.1.0.0, which kept the Purchase queue on sale.order) is upgraded with
- * this checkout's module, and its queued Purchases keep their event ids.
+ * Merchants upgrade in place: databases written by earlier releases are
+ * upgraded with this checkout's module.
+ * - 19.0.1.0.0 kept the Purchase queue on sale.order: its queued Purchases
+ *   keep their event ids.
+ * - 19.0.1.2.0 had the control room without the confirmation-page note: its
+ *   counts stay, its sent Purchases count as sent by the server only.
  */
-const PREVIOUS_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
+const FIRST_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
+const CONTROL_ROOM_RELEASE = '12eba5f'; // website_tiktok_events 19.0.1.2.0
 
 const unavailable = odooUnavailableReason();
 if (unavailable) console.warn(`Odoo upgrade test skipped: ${unavailable}`);
 const describeWithOdoo = unavailable ? describe.skip : describe;
 
-describeWithOdoo('upgrade from the previous release on real Odoo 19', () => {
+describeWithOdoo('upgrade from earlier releases on real Odoo 19', () => {
   const config = loadConfig();
-  const db = `tt_upgrade_${process.pid}`;
-  let previousAddons: string;
+  const databases: string[] = [];
+  const checkouts: string[] = [];
 
-  beforeAll(() => {
-    previousAddons = fs.mkdtempSync(path.join(os.tmpdir(), 'tiktok-previous-'));
-    const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', PREVIOUS_RELEASE, `addon/${MODULE_NAME}`]);
-    execFileSync('tar', ['-x', '-C', previousAddons], { input: archive });
-  });
+  /** A fresh shop database with the module of an earlier release installed; returns that release's config. */
+  async function installRelease(commit: string, db: string): Promise<typeof config> {
+    const checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'tiktok-previous-'));
+    checkouts.push(checkout);
+    const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', commit, `addon/${MODULE_NAME}`]);
+    execFileSync('tar', ['-x', '-C', checkout], { input: archive });
+    await ensureBaseDatabase(config);
+    const previous = { ...config, addonRoot: path.join(checkout, 'addon') };
+    copyDatabase(config.baseDb, db, config);
+    databases.push(db);
+    const installLog = path.join(os.tmpdir(), `${db}-install.log`);
+    expect(runOdoo(previous, ['-d', db, '-i', MODULE_NAME, '--stop-after-init', '--no-http'], installLog)).toBe(0);
+    return previous;
+  }
+
+  function upgradeToThisCheckout(db: string): void {
+    const upgradeLog = path.join(os.tmpdir(), `${db}-upgrade.log`);
+    expect(runOdoo(config, ['-d', db, '-u', MODULE_NAME, '--stop-after-init', '--no-http'], upgradeLog)).toBe(0);
+    expect(moduleLogProblems(fs.readFileSync(upgradeLog, 'utf8'))).toEqual([]);
+  }
+
   afterAll(() => {
-    dropDatabase(db, config);
-    fs.rmSync(previousAddons, { recursive: true, force: true });
+    for (const db of databases) dropDatabase(db, config);
+    for (const checkout of checkouts) fs.rmSync(checkout, { recursive: true, force: true });
   });
 
   it('moves queued Purchases into the new queue with their event ids and drops the old columns', async () => {
-    await ensureBaseDatabase(config);
-    const previous = { ...config, addonRoot: path.join(previousAddons, 'addon') };
-    copyDatabase(config.baseDb, db, config);
-    const installLog = path.join(os.tmpdir(), `${db}-install.log`);
-    expect(runOdoo(previous, ['-d', db, '-i', MODULE_NAME, '--stop-after-init', '--no-http'], installLog)).toBe(0);
+    const db = `tt_upgrade_${process.pid}`;
+    const previous = await installRelease(FIRST_RELEASE, db);
 
     // Orders in every state the previous release wrote, the way it wrote them.
     const states = ['pending', 'claimed', 'sent', 'skipped'];
@@ -78,9 +95,7 @@ print('@@RESULT@@' + json.dumps(ids))
 `),
     ) as number[];
 
-    const upgradeLog = path.join(os.tmpdir(), `${db}-upgrade.log`);
-    expect(runOdoo(config, ['-d', db, '-u', MODULE_NAME, '--stop-after-init', '--no-http'], upgradeLog)).toBe(0);
-    expect(moduleLogProblems(fs.readFileSync(upgradeLog, 'utf8'))).toEqual([]);
+    upgradeToThisCheckout(db);
 
     const queue = psql(config, db, `SELECT sale_order_id || ' ' || event_id || ' ' || state FROM tiktok_server_event WHERE sale_order_id IN (${ids.join(',')}) ORDER BY sale_order_id`);
     expect(queue.split('\n')).toEqual(ids.map((id, i) => `${id} purchase-so-${id} ${states[i]}`));
@@ -100,5 +115,44 @@ print('@@RESULT@@' + json.dumps({'claimed': [[c['order_id'], c['event_id']] for 
     ) as { claimed: [number, string][]; page: string };
     expect(claimed.claimed).toEqual([ids[0], ids[1]].map((id) => [id, `purchase-so-${id}`]));
     expect(claimed.page).toBe(`purchase-so-${ids[0]}`);
+  }, 15 * 60_000);
+
+  it('keeps the control room\'s counts and counts its sent Purchases as sent by the server only', async () => {
+    const db = `tt_upgrade_cr_${process.pid}`;
+    const previous = await installRelease(CONTROL_ROOM_RELEASE, db);
+    const orderId = JSON.parse(
+      runShell(previous, db, `
+import json
+from odoo import fields
+website = env['website'].browse(1)
+order = env['sale.order'].create({
+    'partner_id': env.ref('base.res_partner_2').id, 'website_id': website.id,
+    'order_line': [(0, 0, {'product_id': env['product.product'].search([('sale_ok', '=', True)], limit=1).id})],
+})
+order.action_confirm()
+env['tiktok.server.event'].sudo().create({
+    'sale_order_id': order.id, 'website_id': website.id, 'event_id': 'purchase-before-upgrade', 'state': 'sent'})
+env['tiktok.event.daily'].sudo().create({
+    'day': fields.Date.today(), 'website_id': website.id, 'event': 'Purchase', 'delivered': 7})
+print('@@RESULT@@' + json.dumps(order.id))
+`),
+    ) as number;
+
+    upgradeToThisCheckout(db);
+
+    const shown = JSON.parse(
+      runShell(config, db, `
+import json
+data = env['tiktok.sidecar.report'].tiktok_dashboard_data(days=7, website_id=1)
+purchase = [row for row in data['events'] if row['event'] == 'Purchase'][0]
+rows = {row['key']: row['count'] for row in data['purchases']['rows']}
+print('@@RESULT@@' + json.dumps({'delivered': purchase['today']['delivered'], 'rows': rows,
+                                  'shown': bool(env['sale.order'].browse(${orderId}).tiktok_confirmation_shown_at)}))
+`),
+    ) as { delivered: number; rows: Record<string, number>; shown: boolean };
+    expect(shown.delivered).toBe(7);
+    expect(shown.shown).toBe(false);
+    expect(shown.rows.server_only).toBeGreaterThanOrEqual(1);
+    expect(shown.rows.paired).toBeUndefined();
   }, 15 * 60_000);
 });

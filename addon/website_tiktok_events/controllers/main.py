@@ -44,6 +44,8 @@ class WebsiteSaleTikTok(WebsiteSale):
         # pages, where no Purchase must be announced.
         values = super()._prepare_shop_payment_confirmation_values(order)
         values['tiktok_purchase_order'] = order
+        if order:
+            order._tiktok_note_confirmation_shown()
         return values
 
 

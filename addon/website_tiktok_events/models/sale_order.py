@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..tools.contents import order_line_content
+from ..tools.settings_resolution import tracking_problem
 from .tiktok_server_event import STATES, check_sidecar_caller
 
 # Only administrators see the buyer's browser context (the sidecar reads it
@@ -24,6 +25,11 @@ class SaleOrder(models.Model):
     tiktok_user_agent = fields.Char(copy=False, readonly=True, groups=BUYER_CONTEXT_GROUPS)
     tiktok_ttclid = fields.Char(copy=False, readonly=True, groups=BUYER_CONTEXT_GROUPS)
     tiktok_ttp = fields.Char(copy=False, readonly=True, groups=BUYER_CONTEXT_GROUPS)
+    # Shown in the dashboard's Purchase coverage: the server copy is "paired"
+    # when the buyer's browser also got the page that fires the browser copy.
+    tiktok_confirmation_shown_at = fields.Datetime(
+        string='TikTok confirmation page shown', copy=False, readonly=True, groups=BUYER_CONTEXT_GROUPS,
+        help='When the buyer, with consent, first opened the confirmation page that fires the browser Purchase.')
 
     def _compute_tiktok_purchase_state(self):
         # Read as superuser: the state is shown to whoever may see the order,
@@ -95,6 +101,17 @@ class SaleOrder(models.Model):
         if consent:
             return consent != 'denied'
         return not self.website_id.cookies_bar
+
+    def _tiktok_note_confirmation_shown(self):
+        """Remember the first time the confirmation page carried the browser
+        Purchase to a buyer whose consent lets the pixel fire it."""
+        self.ensure_one()
+        order = self.sudo()
+        if order.tiktok_confirmation_shown_at or not self._tiktok_buyer_consented():
+            return
+        if tracking_problem(order.website_id._tiktok_resolved_settings()):
+            return
+        order.tiktok_confirmation_shown_at = fields.Datetime.now()
 
     def _tiktok_mark_purchase_due(self):
         """Queue the server Purchase of confirmed website orders, once per order."""

@@ -116,41 +116,54 @@ class TikTokSidecarReportDashboard(models.Model):
     def _purchase_coverage(self, first_day, website):
         """Confirmed web orders of the period and what became of their server Purchase.
 
-        Odoo knows what the server sent; whether the confirmation page's browser
-        copy reached TikTok is not known here (TikTok merges the pair by event id).
+        A sent Purchase is "paired" when the buyer, with consent, also opened
+        the confirmation page that fires the browser copy under the same event
+        id (TikTok keeps one of the two); "server only" when the buyer never
+        got there (closed the tab after paying, or paid later by wire).
         """
-        self.env['sale.order'].flush_model(['state', 'website_id', 'date_order'])
+        self.env['sale.order'].flush_model(['state', 'website_id', 'date_order', 'tiktok_confirmation_shown_at'])
         self.env['tiktok.server.event'].flush_model(['state', 'skip_reason', 'sale_order_id'])
         self.env.cr.execute(SQL(
             """
-            SELECT COALESCE(queue.state, %s), queue.skip_reason, count(*)
+            SELECT COALESCE(queue.state, %s), queue.skip_reason, so.tiktok_confirmation_shown_at IS NOT NULL, count(*)
               FROM sale_order so
               LEFT JOIN tiktok_server_event queue ON queue.sale_order_id = so.id
              WHERE so.website_id IS NOT NULL AND so.state = 'sale' AND so.date_order >= %s %s
-             GROUP BY 1, 2
+             GROUP BY 1, 2, 3
             """,
             NOT_QUEUED, datetime.combine(first_day, datetime.min.time()),
             SQL('AND so.website_id = %s', website.id) if website else SQL(),
         ))
         counts = self.env.cr.fetchall()
-        total = sum(count for _state, _reason, count in counts)
+        total = sum(row[-1] for row in counts)
         queue = self.env['tiktok.server.event']
         state_labels = dict(queue._fields['state']._description_selection(self.env))
         reason_labels = dict(queue._fields['skip_reason']._description_selection(self.env))
-        state_labels[NOT_QUEUED] = self.env._(
-            'Not queued: confirmed without an online payment (Purchase without payment is off), '
-            'or before the module was installed')
-        rows = []
-        for state in ('sent', 'pending', 'claimed', 'failed', NOT_QUEUED):
-            count = sum(n for row_state, _reason, n in counts if row_state == state)
-            if count:
-                rows.append({'key': state, 'label': state_labels[state], 'count': count,
-                             'percent': percent(count, total)})
-        for reason, label in reason_labels.items():
-            count = sum(n for row_state, row_reason, n in counts if row_state == 'skipped' and row_reason == reason)
-            if count:
-                rows.append({'key': 'skipped:%s' % reason, 'label': self.env._('Not sent: %(reason)s', reason=label),
-                             'count': count, 'percent': percent(count, total)})
+        labels = {
+            'paired': self.env._('Sent by the server and shown on the confirmation page (TikTok pairs the two)'),
+            'server_only': self.env._(
+                'Sent by the server only (the buyer never opened the confirmation page with consent)'),
+            'pending': self.env._('Not sent yet: %(state)s', state=state_labels['pending']),
+            'claimed': self.env._('Not sent yet: %(state)s', state=state_labels['claimed']),
+            'failed': state_labels['failed'],
+            NOT_QUEUED: self.env._(
+                'Not queued: confirmed without an online payment (Purchase without payment is off), '
+                'or before the module was installed'),
+        }
+        labels.update({'skipped:%s' % reason: self.env._('Not sent: %(reason)s', reason=label)
+                       for reason, label in reason_labels.items()})
+
+        def key_of(state, reason, shown):
+            if state == 'sent':
+                return 'paired' if shown else 'server_only'
+            return 'skipped:%s' % reason if state == 'skipped' else state
+
+        by_key = {}
+        for state, reason, shown, count in counts:
+            key = key_of(state, reason, shown)
+            by_key[key] = by_key.get(key, 0) + count
+        rows = [{'key': key, 'label': label, 'count': by_key[key], 'percent': percent(by_key[key], total)}
+                for key, label in labels.items() if by_key.get(key)]
         return {'orders': total, 'rows': rows}
 
     def _match_key_coverage(self, first_day):

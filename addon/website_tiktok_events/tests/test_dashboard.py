@@ -72,6 +72,8 @@ class TestDashboardData(ControlRoomCase):
     def test_purchase_coverage_by_state_and_skip_reason(self):
         for _ in range(2):
             self.web_order('sent')
+        paired = self.web_order('sent')
+        paired.sudo().tiktok_confirmation_shown_at = fields.Datetime.now()
         self.web_order('pending')
         self.web_order('failed')
         self.web_order('skipped', 'no_consent')
@@ -79,12 +81,14 @@ class TestDashboardData(ControlRoomCase):
         draft = self.env['sale.order'].create({'partner_id': self.buyer.id, 'website_id': self.shop.id})
         self.assertEqual(draft.state, 'draft')
         coverage = self.dashboard()['purchases']
-        self.assertEqual(coverage['orders'], 6)
+        self.assertEqual(coverage['orders'], 7)
         rows = {row['key']: (row['count'], row['percent']) for row in coverage['rows']}
-        self.assertEqual(rows, {'sent': (2, 33), 'pending': (1, 17), 'failed': (1, 17), 'not_queued': (1, 17),
-                                'skipped:no_consent': (1, 17)})
+        self.assertEqual(rows, {'paired': (1, 14), 'server_only': (2, 29), 'pending': (1, 14), 'failed': (1, 14),
+                                'not_queued': (1, 14), 'skipped:no_consent': (1, 14)})
+        self.assertEqual([row['key'] for row in coverage['rows']][:2], ['paired', 'server_only'])
         labels = {row['key']: row['label'] for row in coverage['rows']}
         self.assertIn('did not consent', labels['skipped:no_consent'])
+        self.assertIn('confirmation page', labels['paired'])
 
     def test_sidecar_status_per_replica_and_lanes_in_words(self):
         since = int(time.time()) - 120

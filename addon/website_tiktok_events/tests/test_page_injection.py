@@ -149,6 +149,39 @@ class TestPageInjection(HttpCase, TikTokCase):
         }])
         self.assertNotIn('purchase', config_blob(self._get('/shop')))
 
+    def test_confirmation_page_notes_that_the_browser_copy_was_shown(self):
+        """The dashboard's "paired": the buyer opened the page that fires the browser Purchase, with consent."""
+        product = self.product.product_variant_id
+        orders = self.env['sale.order'].create([{
+            'partner_id': self.env.ref('base.res_partner_2').id,
+            'website_id': self.website.id,
+            'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})],
+        } for _ in range(2)])
+        orders.action_confirm()
+        consented, refused = orders
+        self.website.cookies_bar = True
+        consented._tiktok_store_buyer_context('granted')
+        refused._tiktok_store_buyer_context('denied')
+        for order in orders:
+            self.authenticate(None, None, session_extra={'sale_last_order_id': order.id})
+            self.assertIn('purchase', config_blob(self._get('/shop/confirmation')))
+        self.assertTrue(consented.tiktok_confirmation_shown_at)
+        self.assertFalse(refused.tiktok_confirmation_shown_at)
+        # The first time counts; a reload does not move it.
+        first = consented.tiktok_confirmation_shown_at
+        self.authenticate(None, None, session_extra={'sale_last_order_id': consented.id})
+        self._get('/shop/confirmation')
+        consented.invalidate_recordset()
+        self.assertEqual(consented.tiktok_confirmation_shown_at, first)
+        # No pixel on the page, nothing shown.
+        self.website.cookies_bar = False
+        self.website.tiktok_enabled = 'off'
+        late = orders[0].copy()
+        late.action_confirm()
+        self.authenticate(None, None, session_extra={'sale_last_order_id': late.id})
+        self._get('/shop/confirmation')
+        self.assertFalse(late.tiktok_confirmation_shown_at)
+
     def test_payment_step_records_the_buyer_context(self):
         portal = self.env.ref('base.demo_user0')  # demo customer with a complete address
         order = self.env['sale.order'].create({

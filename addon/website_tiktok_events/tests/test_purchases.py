@@ -222,6 +222,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         values = {
             'tiktok_purchase_state': 'pending', 'tiktok_consent': 'granted', 'tiktok_client_ip': '203.0.113.9',
             'tiktok_user_agent': 'Forged', 'tiktok_ttclid': 'forged', 'tiktok_ttp': 'forged',
+            'tiktok_confirmation_shown_at': '2026-01-01 00:00:00',
         }
         self.assertEqual(set(values), set(fields_tiktok))  # every field of the module is tried
         attempts = [{name: values[name]} for name in values] + [values]
@@ -230,6 +231,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
                 quotation.write(attempt)
             except AccessError:
                 pass
+        self.assertFalse(quotation.sudo().tiktok_confirmation_shown_at)
         with self.assertRaises(AccessError):
             self.env['tiktok.server.event'].with_user(salesman).create({
                 'sale_order_id': quotation.id, 'website_id': self.website.id, 'event_id': 'forged'})
