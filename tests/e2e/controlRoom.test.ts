@@ -4,7 +4,8 @@
  * the next:
  * - after a shopper's walk to a paid order, the TikTok dashboard shows each
  *   event delivered as many times as the fake Events API accepted it, the
- *   Purchase sent, and the sidecar connected;
+ *   Purchase paired (sent by the server, fired on the confirmation page), and
+ *   the sidecar connected;
  * - "Send a test event" in the settings shows TikTok's answer, and exactly
  *   one request carried the test event code;
  * - an event TikTok refused becomes a dead letter in Odoo's list; "Send
@@ -131,7 +132,7 @@ describeE2E('the control room in Odoo 19 (dashboard, dead letters, test event, c
     await stack?.stop();
   });
 
-  it('shows each event of the walk delivered as often as TikTok accepted it, the Purchase sent and the sidecar connected', async () => {
+  it('shows each event of the walk delivered as often as TikTok accepted it, the Purchase paired and the sidecar connected', async () => {
     expect(walk.unpaired).toEqual([]);
     const { page } = office;
     // Website → Reporting → TikTok

@@ -49,9 +49,15 @@ export interface ShopperOptions {
   origin?: string;
 }
 
+/** A fresh database compiles its frontend assets on the first page, slower on a busy machine. */
+const LAZY_ASSETS_TIMEOUT_MS = 120_000;
+
 /** The bundle loads after window.load; its interactions then run in a tick or two. */
 export async function settle(page: Page): Promise<void> {
   await page.waitForLoadState('load');
+  // Odoo marks the body until its lazy assets ran (clicks meanwhile are held back);
+  // a database's first pages wait for the assets to be compiled.
+  await page.waitForFunction(() => !document.body?.classList.contains('o_lazy_js_waiting'), undefined, { timeout: LAZY_ASSETS_TIMEOUT_MS });
   await page.waitForLoadState('networkidle').catch(() => undefined);
   await page.waitForTimeout(300);
 }
