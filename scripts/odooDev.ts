@@ -10,7 +10,8 @@
  * The same functions are exported for the end-to-end suite. Environment:
  * ODOO_SRC (default ~/.cache/odoo-src/19.0), ODOO_BASE_DB (shop_base),
  * ODOO_TEMPLATE_DB (tiktok_tpl), ODOO_BASE_LOG (/tmp/odoo-base.log),
- * ODOO_DB_HOST / ODOO_DB_USER / ODOO_DB_PASSWORD (localhost / odoo / odoo).
+ * ODOO_DB_HOST / ODOO_DB_USER / ODOO_DB_PASSWORD (localhost / odoo / odoo),
+ * ODOO_TEST_HTTP_PORT (8169: the port of the module's HTTP tests).
  * Without the Odoo source every command prints one line and exits 0.
  */
 import { spawn, spawnSync, SpawnSyncReturns } from 'child_process';
@@ -454,7 +455,7 @@ export interface ModuleTestResult {
 export async function runModuleTests(
   db = `tiktok_test_${process.pid}`,
   config: OdooDevConfig = loadConfig(),
-  httpPort = 8169,
+  httpPort = Number(process.env.ODOO_TEST_HTTP_PORT) || 8169,
 ): Promise<ModuleTestResult> {
   await cloneDatabase(db, config);
   const logFile = path.join(os.tmpdir(), `odooDev-${db}-tests.log`);
