@@ -5,6 +5,7 @@
  * shows (text and counts), never what the models hold.
  */
 import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { LAZY_ASSETS_TIMEOUT_MS, settle } from './shopper';
 import { DESKTOP_UA, type Stack } from './stack';
 
 /** The dashboard's client action (ir.actions.client, path "tiktok"). */
@@ -28,6 +29,13 @@ export async function userTimezone(stack: Stack, login = 'admin'): Promise<strin
   return user?.tz || undefined;
 }
 
+/** The login page, ready to type in: a database's first page waits for its assets to be compiled. */
+export async function openLoginPage(page: Page): Promise<void> {
+  await page.goto('/web/login');
+  await settle(page);
+  await page.locator('input[name="login"]').waitFor({ state: 'visible', timeout: LAZY_ASSETS_TIMEOUT_MS });
+}
+
 export async function openBackOffice(stack: Stack, login = 'admin', password = 'admin'): Promise<BackOffice> {
   const context = await stack.browser.newContext({
     baseURL: stack.baseUrl,
@@ -38,7 +46,7 @@ export async function openBackOffice(stack: Stack, login = 'admin', password = '
   });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
-  await page.goto('/web/login');
+  await openLoginPage(page);
   await page.fill('input[name="login"]', login);
   await page.fill('input[name="password"]', password);
   await Promise.all([page.waitForURL((url) => url.pathname !== '/web/login'), page.click('form.oe_login_form button[type="submit"]')]);

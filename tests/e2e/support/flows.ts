@@ -3,6 +3,7 @@
  * would: clicks on Odoo's own buttons and forms (its JS does the work).
  */
 import type { Page } from 'playwright-core';
+import { openLoginPage } from './backOffice';
 import type { Shopper } from './shopper';
 
 export interface Contact {
@@ -13,7 +14,7 @@ export interface Contact {
 
 export async function login(shopper: Shopper, loginName: string, password: string): Promise<void> {
   const { page } = shopper;
-  await page.goto('/web/login');
+  await openLoginPage(page);
   await page.fill('input[name="login"]', loginName);
   await page.fill('input[name="password"]', password);
   await Promise.all([page.waitForURL((url) => url.pathname !== '/web/login'), page.click('form.oe_login_form button[type="submit"]')]);

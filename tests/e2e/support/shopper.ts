@@ -50,7 +50,7 @@ export interface ShopperOptions {
 }
 
 /** A fresh database compiles its frontend assets on the first page, slower on a busy machine. */
-const LAZY_ASSETS_TIMEOUT_MS = 120_000;
+export const LAZY_ASSETS_TIMEOUT_MS = 120_000;
 
 /** The bundle loads after window.load; its interactions then run in a tick or two. */
 export async function settle(page: Page): Promise<void> {
