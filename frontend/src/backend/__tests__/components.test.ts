@@ -63,7 +63,7 @@ describe('TikTok dashboard', () => {
     const addToCart = [...el.querySelectorAll('.o_tiktok_events tr[data-event="AddToCart"] td')].map((td) => td.textContent);
     expect(addToCart).toEqual(['AddToCart', '3', '2', '1', '0', '10', '9', '1', '1']);
     expect(el.querySelector('.o_tiktok_purchases tr[data-key="skipped:no_consent"]')!.textContent).toContain('25 %');
-    expect(el.querySelector('.o_tiktok_purchases')!.textContent).toContain('not known to Odoo');
+    expect(el.querySelector('.o_tiktok_purchases')!.textContent).toContain('"paired" ones were');
     expect(el.querySelector('.o_tiktok_match_keys tr[data-key="email"]')!.textContent).toContain('33 %');
     const bars = [...el.querySelectorAll<HTMLElement>('.o_tiktok_bar > div')].map((bar) => bar.style.height);
     expect(bars).toEqual(['0%', '100%']);
