@@ -28,12 +28,12 @@ _NON_DIGITS = re.compile(r'\D', re.ASCII)
 _EMAIL = re.compile(r'^[^\s@]+@[^\s@]+$')
 
 # What a phone number is written with: digits (of any script: \d is Unicode
-# here, \p{Nd} in phone.ts), spaces, + ( ) - . / and an optional extension.
+# here, \p{Nd} in phone.ts), spaces, + ( ) - . / and an optional extension
+# (phonenumbers reads a full-width plus itself; phone.ts replaces it).
 # Same pattern as sidecar/src/tiktok/phone.ts: letters ('tel:', "call me",
 # vanity numbers) are read differently by the two libraries, so such a value
 # is dropped on both sides.
 _WRITTEN_PHONE = re.compile(r'^[+\uFF0B]?[\d\s().\-/]+(?:(?:ext\.?|x)\s*\d+)?$', re.IGNORECASE)
-_FULL_WIDTH_PLUS = re.compile('^\uFF0B')
 
 # Without phonenumbers: E.164 allows at most 15 digits after '+'; fewer than
 # 8 cannot be a full international number.
@@ -95,7 +95,6 @@ def _normalize_phone_with_metadata(phone, country_code):
     text = phone.strip()
     if not _WRITTEN_PHONE.match(text):
         return None
-    text = _FULL_WIDTH_PLUS.sub('+', text)
     region = _phone_region(country_code)
     # Without a country the metadata cannot tell that "00" dials abroad: read
     # it as '+', the international prefix of most of the world.
