@@ -1,7 +1,8 @@
 /**
- * Builds the two bundles into the module's static folder: the shop's browser
- * bundle (frontend/src/odoo, web.assets_frontend) and the back office's TikTok
- * control room (frontend/src/backend, web.assets_backend).
+ * Builds the module's static files: the shop's browser bundle
+ * (frontend/src/odoo, web.assets_frontend), the phone rule that bundle loads
+ * on demand (frontend/src/phone, static/lib, in no asset bundle) and the back
+ * office's TikTok control room (frontend/src/backend, web.assets_backend).
  *
  *   npx ts-node --transpile-only scripts/buildFrontend.ts          # write both
  *   npx ts-node --transpile-only scripts/buildFrontend.ts --check  # CI: exit 1 when either is stale
@@ -13,8 +14,9 @@
  * the committed file can be compared byte for byte.
  */
 import { build, type BuildOptions } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, posix, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const ROOT = join(__dirname, '..');
@@ -22,13 +24,30 @@ const ENTRY = join(ROOT, 'frontend', 'src', 'odoo', 'main.ts');
 export const OUTPUT = join(ROOT, 'addon', 'website_tiktok_events', 'static', 'src', 'js', 'tiktok_events.js');
 /** The product's budget for the bundle, minified + gzipped. */
 export const BUDGET_BYTES = 8 * 1024;
+const ADDONS = join(ROOT, 'addon');
+const PHONE_ENTRY = join(ROOT, 'frontend', 'src', 'phone', 'main.ts');
+/** Outside static/src: Odoo serves it as it is and puts it in no asset bundle. */
+export const PHONE_OUTPUT = join(ADDONS, 'website_tiktok_events', 'static', 'lib', 'tiktok_phone.js');
 const BACKEND_ENTRY = join(ROOT, 'frontend', 'src', 'backend', 'main.ts');
 export const BACKEND_OUTPUT = join(ROOT, 'addon', 'website_tiktok_events', 'static', 'src', 'js', 'tiktok_dashboard.js');
 
 const BANNER =
   '/* TikTok Pixel + Events API for Odoo: generated from frontend/src by scripts/buildFrontend.ts; do not edit. LGPL-3.0-or-later */';
 
-/** How the page bundle is built; Odoo's own modules stay bare imports for its module loader. */
+const PHONE_BANNER =
+  '/* TikTok Pixel + Events API for Odoo: the phone number rule, generated from frontend/src/phone by scripts/buildFrontend.ts; do not edit. ' +
+  'Includes libphonenumber-js (MIT, Nikolay Kuchumov) and libphonenumber metadata (Apache-2.0, Google). */';
+
+/** The page loads the phone rule from this URL: Odoo's path of the file, with its content hash against stale caches. */
+export function phoneRuleUrl(phoneRule: string): string {
+  const path = relative(ADDONS, PHONE_OUTPUT).split(sep).join(posix.sep);
+  return `/${path}?v=${createHash('sha256').update(phoneRule).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * How the page bundle is built; Odoo's own modules stay bare imports for its module
+ * loader, and the phone rule's URL stays a native `import()` (see phoneRule.ts).
+ */
 export const BUILD_OPTIONS = {
   entryPoints: [ENTRY],
   bundle: true,
@@ -37,7 +56,7 @@ export const BUILD_OPTIONS = {
   minify: true,
   legalComments: 'none',
   charset: 'utf8',
-  external: ['@web/*', '@website_sale/*', '@odoo/owl'],
+  external: ['@web/*', '@website_sale/*', '@odoo/owl', '/website_tiktok_events/*'],
   write: false,
   sourcemap: false,
   absWorkingDir: ROOT,
@@ -45,9 +64,34 @@ export const BUILD_OPTIONS = {
   logLevel: 'silent',
 } satisfies BuildOptions;
 
-export async function bundle(): Promise<string> {
-  const result = await build(BUILD_OPTIONS);
+/** The page bundle, which loads `phoneRule` (the output of bundlePhoneRule) from its URL. */
+export async function bundle(phoneRule: string): Promise<string> {
+  const result = await build({ ...BUILD_OPTIONS, define: { TIKTOK_PHONE_RULE_URL: JSON.stringify(phoneRuleUrl(phoneRule)) } });
   return hoistImports(result.outputFiles[0].text);
+}
+
+/**
+ * The phone rule with libphonenumber's "min" metadata: country plans, trunk
+ * prefixes and number lengths, which is all E.164 needs; "max" and "mobile"
+ * add the per-type ranges ("mobile" would even refuse Italy's 06 landlines).
+ * A plain ES module: the page `import()`s it, Odoo never transpiles it.
+ */
+export async function bundlePhoneRule(): Promise<string> {
+  const result = await build({
+    entryPoints: [PHONE_ENTRY],
+    bundle: true,
+    format: 'esm',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    charset: 'utf8',
+    write: false,
+    sourcemap: false,
+    absWorkingDir: ROOT,
+    banner: { js: PHONE_BANNER },
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0].text;
 }
 
 /**
@@ -120,7 +164,9 @@ function writeOrCheck(output: string, code: string, check: boolean): boolean {
 
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
-  const code = await bundle();
+  const phoneRule = await bundlePhoneRule();
+  console.log(`${relative(ROOT, PHONE_OUTPUT)}: ${phoneRule.length} bytes minified, ${gzipSize(phoneRule)} bytes gzipped (loaded on demand)`);
+  const code = await bundle(phoneRule);
   const gz = gzipSize(code);
   console.log(`${relative(ROOT, OUTPUT)}: ${code.length} bytes minified, ${gz} bytes gzipped (budget ${BUDGET_BYTES})`);
   if (gz > BUDGET_BYTES) {
@@ -129,7 +175,7 @@ async function main(): Promise<void> {
   }
   const backend = await bundleBackend();
   console.log(`${relative(ROOT, BACKEND_OUTPUT)}: ${backend.length} bytes`);
-  const fresh = [writeOrCheck(OUTPUT, code, check), writeOrCheck(BACKEND_OUTPUT, backend, check)];
+  const fresh = [writeOrCheck(PHONE_OUTPUT, phoneRule, check), writeOrCheck(OUTPUT, code, check), writeOrCheck(BACKEND_OUTPUT, backend, check)];
   if (!fresh.every(Boolean)) process.exit(1);
 }
 

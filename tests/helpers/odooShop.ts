@@ -160,7 +160,8 @@ export interface PaidOrder {
   email: string;
   phone: string;
   partnerId: number;
-  countryCode: string;
+  /** The partner's ISO country code, which reads a phone number written without its own. */
+  country: string;
   lines: { productId: number; name: string; qty: number; price: number }[];
 }
 
@@ -199,7 +200,7 @@ for i in range(${count}):
     result.append({
         'id': order.id, 'name': order.name, 'eventId': order._tiktok_purchase_event_id(), 'amount': order.amount_total, 'currency': order.currency_id.name,
         'email': partner.email or '', 'phone': partner.phone or '', 'partnerId': partner.id,
-        'countryCode': partner.country_id.phone_code and str(partner.country_id.phone_code) or '',
+        'country': partner.country_id.code or '',
         'state': order.state, 'tiktok': order.tiktok_purchase_state,
         'lines': [{'productId': l.product_id.id, 'name': l.product_id.display_name, 'qty': l.product_uom_qty, 'price': l.price_unit}
                   for l in order.order_line if not l.is_delivery],

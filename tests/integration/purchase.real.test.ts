@@ -95,7 +95,7 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
       order.lines.map((l) => ({ content_id: String(l.productId), content_type: 'product', content_name: l.name, price: l.price, quantity: l.qty })),
     );
     expect(row.user.email).toBe(hashEmail(order.email));
-    if (order.phone) expect(row.user.phone).toBe(hashPhone(order.phone, order.countryCode));
+    if (order.phone) expect(row.user.phone).toBe(hashPhone(order.phone, order.country));
     expect(row.user.external_id).toBe(hashExternalId(order.partnerId));
     expect(row.user).toMatchObject({ ip: expect.stringMatching(/^203\.0\.113\./), user_agent: expect.stringContaining('Chrome'), ttclid: expect.stringMatching(/^E\.C\.P\./), ttp: expect.stringMatching(/^ttp-/) });
   }, 120_000);

@@ -13,8 +13,8 @@ export interface HashVector {
 
 export interface PhoneVector {
   raw: string;
-  /** The country calling code of the partner or visitor; null when unknown. */
-  calling_code: string | null;
+  /** ISO 3166-1 alpha-2 country in which a number without its country code is read; null when unknown. */
+  country: string | null;
   e164: string | null;
   sha256: string | null;
   note?: string;

@@ -206,7 +206,7 @@ class TikTokServerEvent(models.Model):
             **hashing.identify_payload(
                 email=partner.email,
                 phone=partner.phone,
-                country_calling_code=partner.country_id.phone_code,
+                country=partner.country_id,
                 external_id=partner.id,
             ),
             'ip': order.tiktok_client_ip,

@@ -166,6 +166,7 @@ class Website(models.Model):
             'relay_url': resolved['relay_url'],
             'page_event_id': new_page_event_id(),
             'currency': self.currency_id.name,
+            'phone_country': self._tiktok_phone_country(),
             'debug': resolved['debug'],
             'consent_required': consent_required,
             'event_names': resolved['event_names'],
@@ -186,6 +187,18 @@ class Website(models.Model):
             'config_json': script_safe_json(blob),
         }
 
+    def _tiktok_phone_country(self):
+        """ISO code of the country in which the page reads a phone number typed without its own.
+
+        The logged-in customer's country, else the website company's: the
+        country whose numbers a visitor of the shop most likely types.
+        """
+        if request and request.env.user and not request.env.user._is_public():
+            country = request.env.user.sudo().partner_id.country_id
+            if country:
+                return country.code
+        return self.company_id.country_id.code or None
+
     def _tiktok_identify_data(self):
         """Hashed match keys of the logged-in visitor (nothing for the public user)."""
         if not request or not request.env.user or request.env.user._is_public():
@@ -194,7 +207,7 @@ class Website(models.Model):
         return hashing.identify_payload(
             email=partner.email,
             phone=partner.phone,
-            country_calling_code=partner.country_id.phone_code,
+            country=partner.country_id,
             external_id=partner.id,
         ) or None
 

@@ -1,7 +1,11 @@
+import importlib
 import json
 import re
+import sys
 import unittest
 from pathlib import Path
+from types import SimpleNamespace
+from unittest.mock import patch
 
 from odoo.tests import BaseCase, tagged
 
@@ -19,6 +23,7 @@ VECTORS = json.loads(VECTORS_PATH.read_text(encoding='utf-8')) if VECTORS_PATH.i
 SKIP_WITHOUT_VECTORS = (
     'the shared test vectors (%s) are not there: the module is installed without its repository' % VECTORS_PATH
 )
+SKIP_WITHOUT_PHONENUMBERS = "the Python package 'phonenumbers' is not installed: phones use the fallback rule"
 
 # Expected digests were produced outside Python, with coreutils:
 #   printf %s 'john@example.com' | sha256sum
@@ -38,15 +43,12 @@ class TestSharedVectors(BaseCase):
                 self.assertEqual(hashing.normalize_email(case['raw']), case['normalized'])
                 self.assertEqual(hashing.hash_email(case['raw']), case['sha256'])
 
+    @unittest.skipIf(hashing.phonenumbers is None, SKIP_WITHOUT_PHONENUMBERS)
     def test_phones(self):
         for case in VECTORS['phone']:
-            code = case['calling_code']
-            # Odoo's res.country.phone_code is an integer: both spellings give one answer.
-            codes = [code, int(code)] if code and code.isdigit() else [code]
-            for calling_code in codes:
-                with self.subTest(raw=case['raw'], calling_code=calling_code):
-                    self.assertEqual(hashing.normalize_phone(case['raw'], calling_code), case['e164'])
-                    self.assertEqual(hashing.hash_phone(case['raw'], calling_code), case['sha256'])
+            with self.subTest(raw=case['raw'], country=case['country']):
+                self.assertEqual(hashing.normalize_phone(case['raw'], case['country']), case['e164'])
+                self.assertEqual(hashing.hash_phone(case['raw'], case['country']), case['sha256'])
 
     def test_external_ids(self):
         for case in VECTORS['external_id']:
@@ -100,14 +102,58 @@ class TestHashing(BaseCase):
     def test_unusable_values_give_nothing(self):
         for value in (None, False):
             self.assertIsNone(hashing.hash_email(value), value)
-            self.assertIsNone(hashing.hash_phone(value, 33), value)
+            self.assertIsNone(hashing.hash_phone(value, 'FR', 33), value)
             self.assertIsNone(hashing.hash_external_id(value), value)
 
     def test_identify_payload_omits_missing_keys(self):
+        france = SimpleNamespace(code='FR', phone_code=33)  # a res.country's two fields
         self.assertEqual(
-            hashing.identify_payload(email='John@Example.com', phone='0612345678', country_calling_code=33,
+            hashing.identify_payload(email='John@Example.com', phone='0612345678', country=france,
                                      external_id=42),
             {'email': SHA256_JOHN_EMAIL, 'phone_number': SHA256_PHONE_FR, 'external_id': SHA256_ID_42},
         )
         self.assertEqual(hashing.identify_payload(external_id=42), {'external_id': SHA256_ID_42})
         self.assertEqual(hashing.identify_payload(), {})
+
+    @unittest.skipIf(hashing.phonenumbers is None, SKIP_WITHOUT_PHONENUMBERS)
+    def test_a_country_without_code_reads_no_national_number(self):
+        # Odoo gives False for an empty field; the calling code alone does not
+        # say which plan (+1 is 25 countries) and is only for the fallback.
+        self.assertIsNone(hashing.normalize_phone('06 1234 5678', False, 39))
+        no_code = SimpleNamespace(code=False, phone_code=33)
+        self.assertNotIn('phone_number', hashing.identify_payload(phone='0612345678', country=no_code))
+
+
+@tagged('post_install', '-at_install')
+class TestPhonesWithoutPhonenumbers(BaseCase):
+    """A server without the 'phonenumbers' package: one warning, and the former rule."""
+
+    def _reload_hashing(self):
+        importlib.reload(hashing)
+
+    def test_a_missing_package_is_said_once_in_the_log(self):
+        self.addCleanup(self._reload_hashing)  # with the real package again
+        with patch.dict(sys.modules, {'phonenumbers': None}):  # import fails
+            with self.assertLogs(hashing.__name__, 'WARNING') as logs:
+                self._reload_hashing()
+            self.assertIsNone(hashing.phonenumbers)
+            self.assertEqual(len(logs.records), 1)
+            self.assertIn('python3-phonenumbers', logs.output[0])
+
+    def test_the_former_rule_reads_the_calling_code(self):
+        # (raw, country code, calling code) -> E.164 of the former rule, known limits included.
+        cases = [
+            ('+32 470 12 34 56', None, None, '+32470123456'),
+            ('0032 470/12.34.56', None, None, '+32470123456'),
+            ('+32 (0)470 12 34 56', None, None, '+32470123456'),
+            ('0470 12 34 56', 'BE', 32, '+32470123456'),
+            ('0470 12 34 56', 'BE', None, None),  # a country code alone is not enough here
+            ('06 12 34 56 78', 'FR', '33', '+33612345678'),
+            ('138-0013-8000', 'CN', 86, '13800138000'),
+            ('06 1234 5678', 'IT', 39, '+39612345678'),  # Italy's 0 is lost: the reason for phonenumbers
+            ('---', 'FR', 33, None),
+        ]
+        with patch.object(hashing, 'phonenumbers', None):
+            for raw, country_code, calling_code, e164 in cases:
+                with self.subTest(raw=raw, calling_code=calling_code):
+                    self.assertEqual(hashing.normalize_phone(raw, country_code, calling_code), e164)

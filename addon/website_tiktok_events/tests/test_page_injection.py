@@ -7,7 +7,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.addons.website_tiktok_events.tools import hashing
 from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase
 
-BLOB_KEYS = {'pixel_id', 'website_id', 'relay_url', 'page_event_id', 'currency', 'debug',
+BLOB_KEYS = {'pixel_id', 'website_id', 'relay_url', 'page_event_id', 'currency', 'phone_country', 'debug',
              'consent_required', 'event_names'}
 
 
@@ -23,6 +23,8 @@ class TestPageInjection(HttpCase, TikTokCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.website.tiktok_access_token = WEBSITE_TOKEN
+        if not cls.website.company_id.country_id:  # a shop has an address; phone_country comes from it
+            cls.website.company_id.country_id = cls.env.ref('base.be')
         cls.product = cls.env['product.template'].create({
             'name': 'TikTok Test Desk', 'list_price': 675.0, 'is_published': True,
             'website_id': cls.website.id,
@@ -48,6 +50,8 @@ class TestPageInjection(HttpCase, TikTokCase):
         self.assertNotIn('QWeb does not render them', page)
         blob = config_blob(page)
         self.assertEqual(set(blob), BLOB_KEYS)
+        # a visitor's national number is read in the shop's country
+        self.assertEqual(blob['phone_country'], self.website.company_id.country_id.code)
         self.assertEqual(blob['pixel_id'], GLOBAL_PIXEL)
         self.assertEqual(blob['website_id'], self.website.id)
         self.assertEqual(blob['relay_url'], '/tiktok/relay')
@@ -204,15 +208,17 @@ class TestPageInjection(HttpCase, TikTokCase):
     def test_identify_for_a_logged_in_customer(self):
         user = new_test_user(self.env, 'tt_buyer', groups='base.group_portal',
                              email='Buyer.One@Example.com')
-        user.partner_id.write({'phone': '06 12 34 56 78', 'country_id': self.env.ref('base.fr').id})
+        # Italian numbers keep their 0 (the phone plan is the partner's country's)
+        user.partner_id.write({'phone': '06 1234 5678', 'country_id': self.env.ref('base.it').id})
         self.authenticate('tt_buyer', 'tt_buyer')
         page = self._get('/')
         self.assertEqual(config_blob(page)['identify'], {
             'email': hashing.sha256_hex('buyer.one@example.com'),
-            'phone_number': '42d573cfc315801d4cd8eddd5416b416a0bf298b9b9e12d6b07442c91db42bd8',
+            'phone_number': '37b702607839d6dc5fc81d95b52e550e336413bf7ae2e04cafeca79f066ea44b',  # +390612345678
             'external_id': hashing.sha256_hex(str(user.partner_id.id)),
         })
-        self.assertNotIn('06 12 34 56 78', page)
+        self.assertNotIn('06 1234 5678', page)
+        self.assertEqual(config_blob(page)['phone_country'], 'IT')  # what a form on the page reads
 
 
 @tagged('post_install', '-at_install')

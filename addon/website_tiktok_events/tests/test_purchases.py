@@ -22,8 +22,8 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         super().setUpClass()
         cls.make_users('po')
         cls.buyer = cls.env['res.partner'].create({
-            'name': 'Buyer', 'email': ' Buyer@Example.com', 'phone': '06 12 34 56 78',
-            'country_id': cls.env.ref('base.fr').id,
+            'name': 'Buyer', 'email': ' Buyer@Example.com', 'phone': '8 912 345 67 89',
+            'country_id': cls.env.ref('base.ru').id,  # Russia's trunk prefix is 8
         })
         cls.desk = cls.env['product.product'].create({'name': 'Hand-off Desk', 'list_price': 675.0})
         cls.shipping = cls.env['product.product'].create({'name': 'Shipping', 'type': 'service'})
@@ -122,7 +122,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         }])
         self.assertEqual(entry['user'], {
             'email': hashing.sha256_hex('buyer@example.com'),
-            'phone': '42d573cfc315801d4cd8eddd5416b416a0bf298b9b9e12d6b07442c91db42bd8',  # +33612345678
+            'phone': '694e8de862e4f3198b67f7a4aa9f4dfb123c5b78b0a72460ce882c405b111e63',  # +79123456789
             'external_id': hashing.sha256_hex(str(self.buyer.id)),
             'ip': '203.0.113.7', 'user_agent': 'Mozilla/5.0 (X11)', 'ttclid': 'E.C.P.abc', 'ttp': 'ttp-1',
         })

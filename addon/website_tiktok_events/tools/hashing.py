@@ -1,21 +1,42 @@
 """Normalization and SHA-256 hashing of the match keys TikTok accepts.
 
 Pure functions only: the same rules run in the browser bundle and the sidecar
-(sidecar/src/tiktok/normalize.ts), so a person hashed here and in the browser
+(sidecar/src/tiktok/normalize.ts and phone.ts), so a person hashed here and in the browser
 must produce the same digest. tests/vectors/contract.json holds both sides to
 the same cases (tests/test_hashing.py reads it).
 """
 import hashlib
+import logging
 import re
 
+try:
+    import phonenumbers
+except ImportError:
+    phonenumbers = None
+
+_logger = logging.getLogger(__name__)
+if phonenumbers is None:
+    _logger.warning(
+        "TikTok: the Python package 'phonenumbers' is not installed (Debian: python3-phonenumbers). "
+        "Phone numbers are hashed with a simplified rule that ignores national dialling plans "
+        "(Italian, Russian or North American national numbers then hash differently from the browser).")
+
 _SHA256_HEX = re.compile(r'^[0-9a-f]{64}$')
-# ASCII digits only, as in JavaScript: Python's \d would also keep other
-# scripts' digits (a full-width ９) and hash a number the browser drops.
+# The rule without phonenumbers reads ASCII digits only: Python's \d would
+# also keep other scripts' digits.
 _NON_DIGITS = re.compile(r'\D', re.ASCII)
 _EMAIL = re.compile(r'^[^\s@]+@[^\s@]+$')
 
-# E.164 allows at most 15 digits after '+'; fewer than 8 cannot be a full
-# international number (same bounds as sidecar/src/tiktok/normalize.ts).
+# What a phone number is written with: digits (of any script: \d is Unicode
+# here, \p{Nd} in phone.ts), spaces, + ( ) - . / and an optional extension
+# (phonenumbers reads a full-width plus itself; phone.ts replaces it).
+# Same pattern as sidecar/src/tiktok/phone.ts: letters ('tel:', "call me",
+# vanity numbers) are read differently by the two libraries, so such a value
+# is dropped on both sides.
+_WRITTEN_PHONE = re.compile(r'^[+\uFF0B]?[\d\s().\-/]+(?:(?:ext\.?|x)\s*\d+)?$', re.IGNORECASE)
+
+# Without phonenumbers: E.164 allows at most 15 digits after '+'; fewer than
+# 8 cannot be a full international number.
 _E164_MAX_DIGITS = 15
 _E164_MIN_DIGITS = 8
 
@@ -40,18 +61,66 @@ def normalize_email(email):
     return normalized if _EMAIL.match(normalized) else None
 
 
-def normalize_phone(phone, country_calling_code=None):
+def normalize_phone(phone, country_code=None, calling_code=None):
     """E.164 form ('+' country code and digits) of a stored phone number.
 
-    The rules mirror sidecar/src/tiktok/normalize.ts (used by the browser
-    bundle too), so a person hashes to the same value on every side.
-    ``country_calling_code`` (e.g. 33 or '33', from ``res.country.phone_code``)
-    completes a national number; its leading trunk '0' is dropped. Numbers of
-    country code 86 are returned without the country code, as TikTok expects.
-    Returns None when no valid E.164 number can be built.
+    The rule is the browser's (sidecar/src/tiktok/phone.ts), with Google's
+    libphonenumber metadata on both sides, so a person hashes to the same value
+    everywhere: each country's trunk prefix is dropped where its plan has one
+    (France's 0, Russia's 8, the United States' 1) and kept where numbers start
+    with it (Italy's 06). ``country_code`` (ISO 3166-1 alpha-2, from
+    ``res.country.code``) reads a number written without its country code;
+    without it only international numbers ('+...', '00...') are read.
+    Numbers of country code 86 are returned without it, as TikTok expects.
+    Returns None when no E.164 number can be built.
+
+    Without the ``phonenumbers`` package the former rule is used, which only
+    knows ``calling_code`` (``res.country.phone_code``) and drops every
+    leading 0 (see _normalize_phone_without_metadata).
     """
     if not phone or not isinstance(phone, str):
         return None
+    if phonenumbers is None:
+        return _normalize_phone_without_metadata(phone, calling_code)
+    return _normalize_phone_with_metadata(phone, country_code)
+
+
+def _phone_region(country_code):
+    """'be', ' BE ' -> 'BE'; None for what the metadata does not know as a country."""
+    region = country_code.strip().upper() if isinstance(country_code, str) else ''
+    return region if region in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def _normalize_phone_with_metadata(phone, country_code):
+    text = phone.strip()
+    if not _WRITTEN_PHONE.match(text):
+        return None
+    region = _phone_region(country_code)
+    # Without a country the metadata cannot tell that "00" dials abroad: read
+    # it as '+', the international prefix of most of the world.
+    if not region and text.startswith('00'):
+        text = '+' + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    # Lengths only, as in the browser: "valid number" ranges change with every
+    # metadata release and the two sides do not ship the same one; and a
+    # "local only" length (a US number without its area code) is no E.164.
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return None
+    if str(number.country_code) == _COUNTRY_CODE_SENT_BARE:
+        return phonenumbers.national_significant_number(number)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _normalize_phone_without_metadata(phone, calling_code):
+    """The rule used before libphonenumber: '+', calling code, digits, no leading 0.
+
+    Wrong for plans whose numbers start with 0 (Italy) or whose trunk prefix is
+    not 0 (Russia's 8, the United States' 1); kept only for servers without
+    ``phonenumbers``, where it still reads most international numbers right.
+    """
     # "+32 (0)470 ..." writes the trunk 0 in parentheses after the country code.
     raw = phone.strip().replace('(0)', '')
     is_international = raw.startswith('+') or raw.startswith('00')
@@ -61,7 +130,7 @@ def normalize_phone(phone, country_calling_code=None):
     if is_international:
         e164 = digits
     else:
-        calling_code = _NON_DIGITS.sub('', str(country_calling_code or ''))
+        calling_code = _NON_DIGITS.sub('', str(calling_code or ''))
         if calling_code:
             e164 = calling_code + digits.lstrip('0')
         elif digits.startswith('0'):
@@ -82,10 +151,10 @@ def hash_email(email):
     return sha256_hex(normalized) if normalized else None
 
 
-def hash_phone(phone, country_calling_code=None):
+def hash_phone(phone, country_code=None, calling_code=None):
     if is_sha256_hex(phone or ''):
         return phone.strip().lower()
-    normalized = normalize_phone(phone, country_calling_code)
+    normalized = normalize_phone(phone, country_code, calling_code)
     return sha256_hex(normalized) if normalized else None
 
 
@@ -99,11 +168,15 @@ def hash_external_id(value):
     return sha256_hex(text) if text else None
 
 
-def identify_payload(email=None, phone=None, country_calling_code=None, external_id=None):
-    """Hashed keys for ``ttq.identify``; keys without a usable value are omitted."""
+def identify_payload(email=None, phone=None, country=None, external_id=None):
+    """Hashed keys for ``ttq.identify``; keys without a usable value are omitted.
+
+    ``country``: the partner's ``res.country`` (or None), whose code reads a
+    national phone number (its calling code without ``phonenumbers``).
+    """
     payload = {
         'email': hash_email(email),
-        'phone_number': hash_phone(phone, country_calling_code),
+        'phone_number': hash_phone(phone, country and country.code, country and country.phone_code),
         'external_id': hash_external_id(external_id),
     }
     return {key: value for key, value in payload.items() if value}

@@ -1,5 +1,6 @@
 import type { Tracker } from './tracker';
 import type { KeyValueStore } from './storage';
+import type { PhoneReading } from './hashing';
 
 /** What one page remembers between its own events; a new page starts empty. */
 export interface PageMemory {
@@ -16,6 +17,8 @@ export interface DetectorContext {
   location: Pick<Location, 'pathname' | 'search' | 'href'>;
   now: () => number;
   page: PageMemory;
+  /** How a phone number typed in a form is read before it is hashed. */
+  phone: PhoneReading;
 }
 
 /** The website currency, for values read from the page. */

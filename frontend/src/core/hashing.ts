@@ -4,11 +4,8 @@
  * Python hashing and the sidecar, so the same person hashes the same way on
  * both sides of a deduplicated pair.
  */
-import {
-  isSha256Hex,
-  normalizeEmail as normalizeEmailRule,
-  normalizePhone as normalizePhoneRule,
-} from '../../../sidecar/src/tiktok/normalize';
+import { isSha256Hex, normalizeEmail as normalizeEmailRule } from '../../../sidecar/src/tiktok/normalize';
+import type { normalizePhone } from '../../../sidecar/src/tiktok/phone';
 
 import { toHex } from './ids';
 
@@ -20,12 +17,19 @@ export function normalizeEmail(raw: string | null | undefined): string {
 }
 
 /**
- * E.164 with the sidecar's rule (the same file is bundled here): "+", country code
- * and digits, no trunk "0"; +86 numbers without their country code; a national
- * number without a known country is dropped ('') rather than hashed wrongly.
+ * The sidecar's phone rule (sidecar/src/tiktok/phone.ts): E.164 read with
+ * libphonenumber's metadata in the country given for numbers without their own.
+ * The page bundle holds only its type: the metadata is too large for the page's
+ * budget, so the rule is loaded when a phone number is to be hashed.
  */
-export function normalizePhone(raw: string | null | undefined, defaultCallingCode?: string): string {
-  return normalizePhoneRule(raw ?? '', defaultCallingCode) ?? '';
+export type PhoneRule = typeof normalizePhone;
+export type PhoneRuleLoader = () => Promise<PhoneRule>;
+
+/** How the page reads a phone number: the rule's loader and the country of numbers written without theirs. */
+export interface PhoneReading {
+  loadRule: PhoneRuleLoader;
+  /** ISO 3166-1 alpha-2 (the page config's `phone_country`); without it only international numbers are read. */
+  country?: string;
 }
 
 export async function sha256Hex(text: string, subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle): Promise<string | undefined> {
@@ -48,8 +52,20 @@ export function hashEmail(raw: string | null | undefined): Promise<string | unde
   return hashNormalized(raw, normalizeEmailRule);
 }
 
-export function hashPhone(raw: string | null | undefined, defaultCallingCode?: string): Promise<string | undefined> {
-  return hashNormalized(raw, (v) => normalizePhoneRule(v, defaultCallingCode));
+/** SHA-256 of the number's E.164 form; undefined when there is none, or when the rule cannot be loaded. */
+export async function hashPhone(raw: string | null | undefined, reading: PhoneReading): Promise<string | undefined> {
+  const trimmed = (raw ?? '').trim();
+  if (!trimmed) return undefined;
+  if (isSha256Hex(trimmed)) return trimmed.toLowerCase();
+  let rule: PhoneRule;
+  try {
+    rule = await reading.loadRule();
+  } catch {
+    // the event still goes, without a phone key: never a plain number instead
+    console.warn('[tiktok] the phone number rule could not be loaded: no phone key is sent');
+    return undefined;
+  }
+  return hashNormalized(trimmed, (v) => rule(v, reading.country));
 }
 
 /** The `ttq.identify` / relay `user` keys built from a form's contact fields. */
@@ -58,8 +74,8 @@ export interface MatchKeys {
   phone?: string;
 }
 
-export async function hashContact(email?: string | null, phone?: string | null): Promise<MatchKeys> {
-  const [hashedEmail, hashedPhone] = await Promise.all([hashEmail(email), hashPhone(phone)]);
+export async function hashContact(phoneReading: PhoneReading, email?: string | null, phone?: string | null): Promise<MatchKeys> {
+  const [hashedEmail, hashedPhone] = await Promise.all([hashEmail(email), hashPhone(phone, phoneReading)]);
   const keys: MatchKeys = {};
   if (hashedEmail) keys.email = hashedEmail;
   if (hashedPhone) keys.phone = hashedPhone;

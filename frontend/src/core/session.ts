@@ -1,5 +1,6 @@
 import { CONFIG_ELEMENT_ID, PAGE_VIEW_RELAYED, type PageConfig } from './config';
 import type { DetectorContext } from './context';
+import type { PhoneRuleLoader } from './hashing';
 import { createRelayTransport, type RelayTransport } from './relay';
 import { sessionStore, type KeyValueStore } from './storage';
 import { Tracker, type Ttq } from './tracker';
@@ -26,7 +27,11 @@ export interface SessionOptions {
   transport?: RelayTransport;
   store?: KeyValueStore;
   now?: () => number;
+  /** Where the phone rule comes from (Odoo: the module's static file, ../odoo/phoneRule.ts). */
+  loadPhoneRule?: PhoneRuleLoader;
 }
+
+const NO_PHONE_RULE: PhoneRuleLoader = () => Promise.reject(new Error('no phone rule on this page'));
 
 /** Everything one page needs: the tracker plus the context the detectors share. */
 export function createSession(win: Window & typeof globalThis, config: PageConfig, options: SessionOptions = {}): DetectorContext {
@@ -52,7 +57,8 @@ export function createSession(win: Window & typeof globalThis, config: PageConfi
     log: config.debug ? console.debug.bind(console) : undefined,
     now,
   });
-  return { tracker, store, location: win.location, now, page: {} };
+  const phone = { loadRule: options.loadPhoneRule ?? NO_PHONE_RULE, country: config.phone_country };
+  return { tracker, store, location: win.location, now, page: {}, phone };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { DetectorContext } from '../core/context';
 import { trackAddToCart, type CartAdded } from '../core/detectors/shop';
 import { createSession, readPageConfig, trackPageLoad, type SessionOptions } from '../core/session';
+import { loadPhoneRule } from './phoneRule';
 
 /**
  * The page's TikTok tracking, one per page: the config read once, the
@@ -15,7 +16,7 @@ export class TiktokTracking {
 
   constructor(win: Window & typeof globalThis, options?: SessionOptions) {
     const config = readPageConfig(win.document);
-    this.ctx = config && createSession(win, config, options);
+    this.ctx = config && createSession(win, config, { loadPhoneRule, ...options });
   }
 
   /** Page-load events, once per page however often the interactions (re)start. */

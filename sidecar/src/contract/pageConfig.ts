@@ -36,6 +36,11 @@ export const PageConfigSchema = z
     /** The PageView's event id for this render: the inline head code relays it as the event's `event_id`. */
     page_event_id: EventIdSchema,
     currency: CurrencySchema.optional(),
+    /**
+     * ISO 3166-1 alpha-2 country in which a phone number typed on the page without
+     * its country code is read: the logged-in customer's, else the website company's.
+     */
+    phone_country: z.string().regex(/^[A-Z]{2}$/).optional(),
     debug: z.boolean().optional(),
     consent_required: z.boolean().optional(),
     event_names: EventNamesSchema.partial().optional(),

@@ -7,6 +7,7 @@ import { trackAddToCart, trackPaymentSubmit, trackVariantView, type CartAdded } 
 import { trackWishlistClick, watchNewsletterSubscribe } from '../detectors/engagement';
 import { rememberWebsiteForm, watchWebsiteForm } from '../detectors/forms';
 import { rememberAttendee } from '../detectors/events';
+import type { PageConfig } from '../config';
 
 const ORIGIN = 'http://localhost';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -319,6 +320,18 @@ describe('website forms', () => {
     const keys = { email: sha('visitor@example.com'), phone_number: sha('+15550109999') };
     expect(thanks.ttq[0]).toEqual({ method: 'identify', args: [keys], pixel: PIXEL });
     expect(thanks.relayed.find((e) => e.event === 'Contact')?.user).toMatchObject({ email: keys.email, phone: keys.phone_number });
+  });
+
+  it("reads a number typed without its country code in the page's phone country, and drops it without one", async () => {
+    const typed = async (config: Partial<PageConfig>) => {
+      const page = loadPage('contactus', `${ORIGIN}/contactus`, config);
+      const form = page.doc.querySelector<HTMLFormElement>('.s_website_form form[data-model_name]')!;
+      form.querySelector<HTMLInputElement>('[name="email_from"]')!.value = 'visitor@example.com';
+      form.querySelector<HTMLInputElement>('[name="phone"]')!.value = '8 912 345 67 89';
+      return (await rememberWebsiteForm(page.ctx, form))!.user;
+    };
+    expect(await typed({ phone_country: 'RU' })).toEqual({ email: sha('visitor@example.com'), phone: sha('+79123456789') });
+    expect(await typed({})).toEqual({ email: sha('visitor@example.com') });
   });
 
   it('fires SubmitApplication on an in-page success and nothing on an error', async () => {

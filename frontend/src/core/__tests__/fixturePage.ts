@@ -5,6 +5,7 @@ import { TextEncoder } from 'node:util';
 import { PAGE_VIEW_RELAYED, type PageConfig } from '../config';
 import type { RelayEvent, RelayOutcome, RelayTransport } from '../relay';
 import { createSession } from '../session';
+import { normalizePhone } from '../../phone/main';
 import type { DetectorContext } from '../context';
 import type { KeyValueStore } from '../storage';
 
@@ -116,7 +117,7 @@ export function loadPage(fixture: string, url: string, config: Partial<PageConfi
       return page.answer(events);
     },
   };
-  const ctx = createSession(win, { ...BASE_CONFIG, ...config }, { transport, store, now });
+  const ctx = createSession(win, { ...BASE_CONFIG, ...config }, { transport, store, now, loadPhoneRule: async () => normalizePhone });
   const page: LoadedPage = {
     doc: win.document,
     ctx,

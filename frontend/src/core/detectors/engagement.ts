@@ -52,7 +52,7 @@ function isShown(el: Element | null): boolean {
  */
 export function watchNewsletterSubscribe(ctx: DetectorContext, block: HTMLElement): () => void {
   const input = block.querySelector<HTMLInputElement>('.js_subscribe_value, .js_subscribe_email');
-  const keys = hashContact(input?.value);
+  const keys = hashContact(ctx.phone, input?.value);
   const thanks = block.querySelector('.js_subscribed_wrap');
   if (!thanks) return () => undefined;
   const view = block.ownerDocument.defaultView;

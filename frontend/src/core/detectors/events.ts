@@ -34,7 +34,7 @@ export function trackEventPageView(ctx: DetectorContext, doc: Document): void {
 export async function rememberAttendee(ctx: DetectorContext, form: HTMLFormElement): Promise<MatchKeys> {
   const email = form.querySelector<HTMLInputElement>('input[name$="-email"], input[name*="-email-"]')?.value;
   const phone = form.querySelector<HTMLInputElement>('input[name$="-phone"], input[name*="-phone-"]')?.value;
-  const user = await hashContact(email, phone);
+  const user = await hashContact(ctx.phone, email, phone);
   writeJson(ctx.store, ATTENDEE_KEY, { user, at: ctx.now() });
   return user;
 }

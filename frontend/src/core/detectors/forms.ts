@@ -56,7 +56,7 @@ export async function rememberWebsiteForm(ctx: DetectorContext, form: HTMLFormEl
   const model = form.dataset.model_name;
   const event = formEvent(model);
   if (!event || !model) return undefined;
-  const user = await hashContact(fieldValue(form, EMAIL_FIELDS), fieldValue(form, PHONE_FIELDS));
+  const user = await hashContact(ctx.phone, fieldValue(form, EMAIL_FIELDS), fieldValue(form, PHONE_FIELDS));
   const pending: PendingForm = {
     event,
     model,

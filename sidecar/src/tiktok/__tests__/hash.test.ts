@@ -1,6 +1,7 @@
 import { orUndefined, VECTORS } from '../../../../tests/vectors/contractVectors';
 import { hashEmail, hashExternalId, hashPhone, sha256Hex } from './nodeHash';
-import { isSha256Hex, normalizeEmail, normalizePhone } from '../normalize';
+import { isSha256Hex, normalizeEmail } from '../normalize';
+import { normalizePhone, phoneCountry } from '../phone';
 
 // The cases come from tests/vectors/contract.json, which the browser bundle's
 // and the module's tests read too: one person, one digest, on every side.
@@ -13,10 +14,17 @@ describe('email', () => {
 });
 
 describe('phone (E.164)', () => {
-  it.each(VECTORS.phone.map((v) => [JSON.stringify(v.raw), v.calling_code, v] as const))('%s (calling code %s)', (_raw, _code, v) => {
-    const callingCode = orUndefined(v.calling_code);
-    expect(normalizePhone(v.raw, callingCode)).toBe(orUndefined(v.e164));
-    expect(hashPhone(v.raw, callingCode)).toBe(orUndefined(v.sha256));
+  it.each(VECTORS.phone.map((v) => [JSON.stringify(v.raw), v.country, v] as const))('%s (country %s)', (_raw, _country, v) => {
+    const country = orUndefined(v.country);
+    expect(normalizePhone(v.raw, country)).toBe(orUndefined(v.e164));
+    expect(hashPhone(v.raw, country)).toBe(orUndefined(v.sha256));
+  });
+
+  it('reads a country whatever its case and spaces, and only countries the metadata knows', () => {
+    expect(phoneCountry(' it ')).toBe('IT');
+    expect(phoneCountry('ZZ')).toBeUndefined();
+    expect(phoneCountry('ITA')).toBeUndefined();
+    expect(phoneCountry(undefined)).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
-/** The rules of ../normalize.ts hashed with Node's crypto: what the tests compare the browser and the module with. */
+/** The rules of ../normalize.ts and ../phone.ts hashed with Node's crypto: what the tests compare the browser and the module with. */
 import { createHash } from 'node:crypto';
-import { isSha256Hex, normalizeEmail, normalizeExternalId, normalizePhone } from '../normalize';
+import { isSha256Hex, normalizeEmail, normalizeExternalId } from '../normalize';
+import { normalizePhone } from '../phone';
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
@@ -19,8 +20,8 @@ export function hashEmail(raw: string): string | undefined {
   return hashNormalized(raw, normalizeEmail);
 }
 
-export function hashPhone(raw: string, defaultCountryCode?: string): string | undefined {
-  return hashNormalized(raw, (v) => normalizePhone(v, defaultCountryCode));
+export function hashPhone(raw: string, defaultCountry?: string): string | undefined {
+  return hashNormalized(raw, (v) => normalizePhone(v, defaultCountry));
 }
 
 export function hashExternalId(raw: string | number): string | undefined {
