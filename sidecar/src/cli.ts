@@ -6,6 +6,7 @@ import { openOutbox, OutboxOpenError } from './outbox/openOutbox';
 import type { EventQueue } from './outbox/eventQueue';
 import { createSidecar } from './server';
 import { formatFindings, runDoctor } from './doctor';
+import { runBackfillCommand } from './backfill';
 
 const USAGE = `usage: tiktok-sidecar <command>
 
@@ -13,6 +14,9 @@ const USAGE = `usage: tiktok-sidecar <command>
   doctor           check the whole chain (configuration, outbox, Odoo, websites, TikTok tokens)
   dead-letters     list the most recent dead letters of the outbox
   requeue-dead     put every dead letter back in the queue (after fixing the cause)
+  backfill         queue the Purchases of confirmed web orders never sent (module installed after
+                   the sales, sidecar down past the lease) that TikTok still accepts; the poller
+                   sends them. backfill --dry-run lists them without queueing
 
 Configuration comes from environment variables; see the README.`;
 
@@ -83,6 +87,12 @@ async function main(argv: string[]): Promise<void> {
         else console.log('no dead letters');
       });
       return;
+    case 'backfill': {
+      const { output, exitCode } = await runBackfillCommand(loadConfig(), argv.slice(1));
+      (exitCode === 0 ? console.log : console.error)(output);
+      process.exitCode = exitCode;
+      return;
+    }
     case 'requeue-dead':
       withQueue((queue) => console.log(`${queue.requeueDead(Date.now())} dead letters queued again`));
       return;

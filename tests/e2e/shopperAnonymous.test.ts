@@ -139,7 +139,7 @@ describeE2E('anonymous shopper on real Odoo 19', () => {
   it.each([
     ['Subscribe', 'newsletter'],
     ['Contact', 'contact'],
-    ['SubmitForm', 'lead'],
+    ['Lead', 'lead'],
     ['SubmitApplication', 'applicant'],
     ['CompleteRegistration', 'attendee'],
   ] as const)('matches %s to the %s form e-mail and phone, hashed in the browser', async (event, who) => {

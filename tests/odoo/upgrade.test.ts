@@ -23,6 +23,8 @@ import { runShell } from '../helpers/odooShop';
  *   keep their event ids.
  * - 19.0.1.2.0 had the control room without the confirmation-page note: its
  *   counts stay, its sent Purchases count as sent by the server only.
+ * - Before 19.0.1.4.0, SubmitForm was sent as SubmitForm unless told
+ *   otherwise: a database keeps the name it effectively sent.
  */
 const FIRST_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
 const CONTROL_ROOM_RELEASE = '12eba5f'; // website_tiktok_events 19.0.1.2.0
@@ -154,5 +156,32 @@ print('@@RESULT@@' + json.dumps({'delivered': purchase['today']['delivered'], 'r
     expect(shown.shown).toBe(false);
     expect(shown.rows.server_only).toBeGreaterThanOrEqual(1);
     expect(shown.rows.paired).toBeUndefined();
+  }, 15 * 60_000);
+
+  it('keeps the SubmitForm name a database effectively sent; chosen names stay as they were', async () => {
+    const db = `tt_upgrade_names_${process.pid}`;
+    const previous = await installRelease(CONTROL_ROOM_RELEASE, db);
+    runShell(previous, db, `
+env['ir.config_parameter'].sudo().set_param('website_tiktok_events.submit_form_event_name', False)
+env['website'].browse(1).tiktok_submit_form_event_name = 'global'
+chosen = env['website'].create({'name': 'Chose Lead', 'tiktok_submit_form_event_name': 'Lead',
+                                'tiktok_purchase_event_name': 'CompletePayment'})
+print('@@RESULT@@' + str(chosen.id))
+`);
+
+    upgradeToThisCheckout(db);
+
+    const names = JSON.parse(
+      runShell(config, db, `
+import json
+names = {website.name: website._tiktok_resolved_settings()['event_names'] for website in env['website'].search([])}
+print('@@RESULT@@' + json.dumps(names))
+`),
+    ) as Record<string, { Purchase: string; SubmitForm: string }>;
+    expect(psql(config, db, `SELECT value FROM ir_config_parameter WHERE key = 'website_tiktok_events.submit_form_event_name'`)).toBe('SubmitForm');
+    const inheriting = Object.entries(names).filter(([name]) => name !== 'Chose Lead');
+    expect(inheriting.length).toBeGreaterThanOrEqual(1);
+    for (const [, eventNames] of inheriting) expect(eventNames).toEqual({ Purchase: 'Purchase', SubmitForm: 'SubmitForm' });
+    expect(names['Chose Lead']).toEqual({ Purchase: 'CompletePayment', SubmitForm: 'Lead' });
   }, 15 * 60_000);
 });

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools.settings_fields import ADMINISTRATORS, settings_page_fields
-from ..tools.settings_resolution import settings_value_problem
+from ..tools.settings_resolution import settings_value_problem, test_emails_problem
 from ..tools.settings_table import DATED_SETTINGS, global_param, set_at_param
 
 
@@ -18,6 +18,13 @@ class ResConfigSettings(models.TransientModel):
     def _check_tiktok_global_settings(self):
         for settings in self:
             problem = settings_value_problem(self.env, settings.tiktok_pixel_id, settings.tiktok_relay_url)
+            if problem:
+                raise ValidationError(problem)
+
+    @api.constrains('tiktok_test_emails')
+    def _check_tiktok_test_emails(self):
+        for settings in self:
+            problem = test_emails_problem(self.env, settings.tiktok_test_emails)
             if problem:
                 raise ValidationError(problem)
 

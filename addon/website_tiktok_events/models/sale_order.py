@@ -2,8 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..tools.contents import order_line_content
-from ..tools.settings_resolution import tracking_problem
-from .tiktok_server_event import STATES, check_sidecar_caller
+from ..tools.settings_resolution import is_test_email, tracking_problem
+from .tiktok_server_event import DUE_STATES, STATES, check_sidecar_caller
 
 # Only administrators see the buyer's browser context (the sidecar reads it
 # through its RPC methods, as superuser).
@@ -102,6 +102,33 @@ class SaleOrder(models.Model):
             return consent != 'denied'
         return not self.website_id.cookies_bar
 
+    def _tiktok_consent_problem(self):
+        return None if self._tiktok_buyer_consented() else 'no_consent'
+
+    def _tiktok_payment_problem(self):
+        """'not_paid' when the order has no confirmed payment and its website did not opt in."""
+        self.ensure_one()
+        if self._tiktok_paid_online() or self.website_id._tiktok_resolved_settings()['purchase_without_payment']:
+            return None
+        return 'not_paid'
+
+    def _tiktok_exclusion(self):
+        """Why this order is never a TikTok Purchase (a skip reason), or None.
+
+        The shop's own people are no conversions: an order whose buyer is an
+        internal user (archived ones too), or whose e-mail is one of the
+        website's test buyers.
+        """
+        self.ensure_one()
+        order = self.sudo()  # also for the visitor rendering the confirmation page
+        partner = order.partner_id
+        if any(not user.share for user in partner.with_context(active_test=False).user_ids):
+            return 'internal_user'
+        test_emails = order.website_id._tiktok_resolved_settings(with_secrets=True)['test_emails']
+        if is_test_email(partner.email, test_emails):
+            return 'test_buyer'
+        return None
+
     def _tiktok_note_confirmation_shown(self):
         """Remember the first time the confirmation page carried the browser
         Purchase to a buyer whose consent lets the pixel fire it."""
@@ -134,6 +161,16 @@ class SaleOrder(models.Model):
         without_payment._tiktok_mark_purchase_due()
         return result
 
+    def _action_cancel(self):
+        result = super()._action_cancel()
+        # Not sent yet: skipped now rather than at the next claim, so the
+        # dashboard says so even while the sidecar is down. A claimed row may be
+        # in flight: the sidecar's report of what really happened wins.
+        self.env['tiktok.server.event'].sudo().search([
+            ('sale_order_id', 'in', self.ids), ('state', 'in', DUE_STATES),
+        ])._skip('cancelled')
+        return result
+
     # ------------------------------------------------------------------
     # Sidecar RPC (docs/CONTRACTS.md §6): the sidecar group holds no access
     # rights on orders; these methods check the caller and read as superuser.
@@ -150,6 +187,13 @@ class SaleOrder(models.Model):
         """Record the sidecar's outcome; returns the number of orders changed."""
         check_sidecar_caller(self.env)
         return self.env['tiktok.server.event'].sudo()._report(order_ids, state)
+
+    @api.model
+    def tiktok_backfill_purchases(self, max_age_seconds, dry_run=False):
+        """Queue the Purchases of confirmed web orders never queued, confirmed
+        within the last `max_age_seconds`; `dry_run` lists them without queueing."""
+        check_sidecar_caller(self.env)
+        return self.env['tiktok.server.event'].sudo()._backfill(max_age_seconds, dry_run=dry_run)
 
     def action_tiktok_send_purchase_again(self):
         """Administrators only: queue the TikTok Purchase of these orders again (traced in the chatter)."""

@@ -27,12 +27,18 @@ SKIP_REASONS = [
     ('cancelled', 'The order was cancelled before it was sent'),
     ('not_paid', 'No confirmed payment and no opt-in for orders without one'),
     ('no_pixel', 'The website has no usable TikTok pixel'),
+    ('internal_user', 'Excluded: the buyer is an internal user'),
+    ('test_buyer', "Excluded: the buyer's e-mail is one of the test buyers of the settings"),
 ]
 # Outcomes the sidecar reports; 'sent' is final (a late report from another
 # replica must not turn a delivered purchase into a failed one).
 REPORTABLE_STATES = ('sent', 'failed', 'skipped')
 DUE_STATES = ('pending', 'claimed')
 MAX_CLAIM = 1000
+# TikTok refuses events older than about 7 days (integrators' figure, the
+# sidecar's MAX_EVENT_AGE_SECONDS): a backfill never reaches further back. The
+# sidecar asks for a little less, to leave time for the sending itself.
+MAX_BACKFILL_AGE_SECONDS = 7 * 24 * 3600
 
 
 def check_sidecar_caller(env):
@@ -104,15 +110,22 @@ class TikTokServerEvent(models.Model):
         for order in orders.sudo():
             if order.id in already or not order.website_id or order.state != 'sale':
                 continue
-            consented = order._tiktok_buyer_consented()
-            values.append({
-                'sale_order_id': order.id,
-                'website_id': order.website_id.id,
-                'event_id': queue._purchase_event_id(order),
-                'state': 'pending' if consented else 'skipped',
-                'skip_reason': False if consented else 'no_consent',
-            })
+            values.append(queue._queue_values(order, order._tiktok_exclusion() or order._tiktok_consent_problem()))
         return queue.create(values)
+
+    @api.model
+    def _queue_values(self, order, skip_reason, queued_at=None):
+        """The row of one order's Purchase: pending, or skipped for `skip_reason`."""
+        values = {
+            'sale_order_id': order.id,
+            'website_id': order.website_id.id,
+            'event_id': self._purchase_event_id(order),
+            'state': 'skipped' if skip_reason else 'pending',
+            'skip_reason': skip_reason or False,
+        }
+        if queued_at:
+            values['queued_at'] = queued_at
+        return values
 
     def _skip(self, reason):
         self.sudo().write({'state': 'skipped', 'skip_reason': reason, 'lease_until': False})
@@ -129,12 +142,7 @@ class TikTokServerEvent(models.Model):
             return 'cancelled'
         if order.state != 'sale':
             return 'not_confirmed'
-        if not (order._tiktok_paid_online()
-                or order.website_id._tiktok_resolved_settings()['purchase_without_payment']):
-            return 'not_paid'
-        if not order._tiktok_buyer_consented():
-            return 'no_consent'
-        return None
+        return order._tiktok_exclusion() or order._tiktok_payment_problem() or order._tiktok_consent_problem()
 
     # ------------------------------------------------------------------
     # Sidecar RPC (through sale.order, see there)
@@ -181,6 +189,55 @@ class TikTokServerEvent(models.Model):
             'lease_until': now + timedelta(seconds=lease_seconds),
         })
         return [row._claimed_purchase() for row in due]
+
+    @api.model
+    def _backfill(self, max_age_seconds, dry_run=False):
+        """Queue the Purchase of confirmed web orders that never were, within TikTok's window.
+
+        For orders confirmed while the module was not installed yet, or whose
+        queueing was missed. The same rules as at confirmation and at claim
+        time, the same event ids; the normal claim sends them. An order without
+        a confirmed payment (and no opt-in) gets no row: its payment may still
+        come, and queue it then. A second run finds nothing new.
+        """
+        try:
+            max_age = int(max_age_seconds)
+        except (TypeError, ValueError):
+            max_age = 0
+        if not 0 < max_age <= MAX_BACKFILL_AGE_SECONDS:
+            raise UserError(_(
+                'The TikTok backfill window must be between 1 and %(max)s seconds (TikTok refuses older events), '
+                'not %(value)s.', max=MAX_BACKFILL_AGE_SECONDS, value=max_age_seconds))
+        since = fields.Datetime.now() - timedelta(seconds=max_age)
+        queue = self.sudo()
+        orders = self.env['sale.order'].sudo().search([
+            ('state', '=', 'sale'), ('website_id', '!=', False), ('date_order', '>=', since),
+        ], order='date_order, id')
+        already = set(queue.search([('sale_order_id', 'in', orders.ids)]).sale_order_id.ids)
+        outcomes, values = [], []
+        for order in orders.filtered(lambda order: order.id not in already):
+            reason = order._tiktok_exclusion() or order._tiktok_payment_problem() or order._tiktok_consent_problem()
+            outcomes.append({'order_id': order.id, 'order_name': order.name,
+                             'confirmed_at': fields.Datetime.to_string(order.date_order),
+                             'outcome': reason or 'queued'})
+            if reason != 'not_paid':
+                # Its event_time is the confirmation, as it would have been.
+                values.append(queue._queue_values(order, reason, queued_at=order.date_order))
+        if not dry_run:
+            queue.create(values)
+        labels = dict(self._fields['skip_reason']._description_selection(self.env))
+        skipped = {}
+        for outcome in outcomes:
+            if outcome['outcome'] != 'queued':
+                skipped[outcome['outcome']] = skipped.get(outcome['outcome'], 0) + 1
+        return {
+            'dry_run': bool(dry_run),
+            'since': fields.Datetime.to_string(since),
+            'queued': sum(1 for outcome in outcomes if outcome['outcome'] == 'queued'),
+            'skipped': [{'reason': reason, 'label': labels[reason], 'count': count}
+                        for reason, count in sorted(skipped.items())],
+            'orders': outcomes,
+        }
 
     @api.model
     def _report(self, order_ids, state):

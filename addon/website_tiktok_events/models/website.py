@@ -7,7 +7,7 @@ from odoo.http import request
 from ..tools import hashing
 from ..tools.page_config import disabled_comment, new_page_event_id, script_safe_json, without_empty
 from ..tools.settings_fields import website_fields
-from ..tools.settings_resolution import resolve_settings, settings_value_problem, tracking_problem
+from ..tools.settings_resolution import resolve_settings, settings_value_problem, test_emails_problem, tracking_problem
 from ..tools.settings_table import (
     DATED_SETTINGS, SECRET_KEYS, SETTINGS, global_param, parse_global_value, set_at_field, website_field,
 )
@@ -51,6 +51,13 @@ class Website(models.Model):
             if stamps:
                 super(Website, website).write(stamps)
         return result
+
+    @api.constrains('tiktok_test_emails')
+    def _check_tiktok_test_emails(self):
+        for website in self.sudo():
+            problem = test_emails_problem(self.env, website.tiktok_test_emails)
+            if problem:
+                raise ValidationError(_('%(website)s: %(problem)s', website=website.name, problem=problem))
 
     @api.constrains('tiktok_pixel_id', 'tiktok_relay_url')
     def _check_tiktok_overrides(self):
@@ -172,7 +179,9 @@ class Website(models.Model):
             'event_names': resolved['event_names'],
             'identify': self._tiktok_identify_data(),
             'product': self._tiktok_product_data(main_object, combination_info),
-            'purchase': purchase_order._tiktok_purchase_data() if purchase_order else None,
+            # An excluded order (the shop's own people) is no Purchase in the browser either.
+            'purchase': (purchase_order._tiktok_purchase_data()
+                         if purchase_order and not purchase_order._tiktok_exclusion() else None),
         }
         # Contract: absent keys are omitted, never null. Flags stay explicit.
         blob = {

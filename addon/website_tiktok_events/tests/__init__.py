@@ -3,6 +3,7 @@ from . import test_settings
 from . import test_sidecar_access
 from . import test_page_injection
 from . import test_purchases
+from . import test_purchase_rules
 from . import test_cart_added
 from . import test_report_intake
 from . import test_dashboard

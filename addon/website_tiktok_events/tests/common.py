@@ -19,12 +19,13 @@ class TikTokCase(TransactionCase):
             enabled='True', pixel_id=GLOBAL_PIXEL, access_token=GLOBAL_TOKEN,
             test_event_code=False, relay_url='/tiktok/relay', debug=False,
             purchase_event_name=False, submit_form_event_name=False, purchase_without_payment=False,
+            test_emails=False,
         )
         cls.website.write({
             'tiktok_enabled': 'global', 'tiktok_pixel_id': False, 'tiktok_access_token': False,
             'tiktok_test_event_code': False, 'tiktok_relay_url': False, 'tiktok_debug': 'global',
             'tiktok_purchase_event_name': 'global', 'tiktok_submit_form_event_name': 'global',
-            'tiktok_purchase_without_payment': 'global', 'cookies_bar': False,
+            'tiktok_purchase_without_payment': 'global', 'tiktok_test_emails': False, 'cookies_bar': False,
         })
 
     @classmethod

@@ -17,7 +17,8 @@ class TestSettingsResolution(TikTokCase):
         self.assertEqual(resolved['pixel_id'], GLOBAL_PIXEL)
         self.assertEqual(resolved['access_token'], GLOBAL_TOKEN)
         self.assertEqual(resolved['relay_url'], '/tiktok/relay')
-        self.assertEqual(resolved['event_names'], {'Purchase': 'Purchase', 'SubmitForm': 'SubmitForm'})
+        # Nothing stored: TikTok's current names.
+        self.assertEqual(resolved['event_names'], {'Purchase': 'Purchase', 'SubmitForm': 'Lead'})
         self.assertFalse(resolved['debug'])
         self.assertFalse(resolved['purchase_without_payment'])
 
@@ -39,6 +40,7 @@ class TestSettingsResolution(TikTokCase):
             'relay_url': 'https://relay.example/tiktok/relay',
             'debug': True,
             'purchase_without_payment': True,
+            'test_emails': '',
             'event_names': {'Purchase': 'CompletePayment', 'SubmitForm': 'Lead'},
         })
 
@@ -52,6 +54,31 @@ class TestSettingsResolution(TikTokCase):
         self.set_params(purchase_event_name='CompletePayment', submit_form_event_name='Lead')
         self.assertEqual(self.website._tiktok_resolved_settings()['event_names'],
                          {'Purchase': 'CompletePayment', 'SubmitForm': 'Lead'})
+
+    def test_new_installations_send_tiktoks_current_names(self):
+        self.assertEqual(self.website._tiktok_resolved_settings()['event_names'],
+                         {'Purchase': 'Purchase', 'SubmitForm': 'Lead'})
+        settings = self.env['res.config.settings'].create({})
+        self.assertEqual((settings.tiktok_purchase_event_name, settings.tiktok_submit_form_event_name),
+                         ('Purchase', 'Lead'))
+        # A stored name is kept; an unknown one falls back to the current name.
+        self.set_params(submit_form_event_name='SubmitForm')
+        self.assertEqual(self.website._tiktok_resolved_settings()['event_names']['SubmitForm'], 'SubmitForm')
+        self.set_params(submit_form_event_name='Contact')
+        self.assertEqual(self.website._tiktok_resolved_settings()['event_names']['SubmitForm'], 'Lead')
+
+    def test_test_buyers_inherit_and_are_validated(self):
+        self.set_params(test_emails='qa@shop.example, @test.example')
+        self.assertEqual(self.website._tiktok_resolved_settings(with_secrets=True)['test_emails'],
+                         'qa@shop.example, @test.example')
+        self.assertNotIn('test_emails', self.website._tiktok_resolved_settings())  # never near a page
+        self.website.tiktok_test_emails = 'staff.example\nowner@mail.example'
+        self.assertEqual(self.website._tiktok_resolved_settings(with_secrets=True)['test_emails'],
+                         'staff.example\nowner@mail.example')
+        with self.assertRaisesRegex(ValidationError, 'TikTok test buyers: qa@, localhost is neither'):
+            self.website.tiktok_test_emails = 'qa@ ok@shop.example localhost'
+        with self.assertRaisesRegex(ValidationError, 'TikTok test buyers: a@b@c.example is neither'):
+            self.env['res.config.settings'].create({'tiktok_test_emails': 'a@b@c.example'})
 
     def test_page_resolution_never_reads_the_token(self):
         self.assertNotIn('access_token', self.website._tiktok_resolved_settings())

@@ -46,7 +46,8 @@ class TestSidecarSettingsAccess(TikTokCase):
         self.assertTrue(first['enabled'])
         self.assertEqual(set(by_id[second.id]), SIDECAR_KEYS)  # no test code: key omitted
         self.assertEqual(by_id[second.id]['access_token'], WEBSITE_TOKEN)
-        self.assertEqual(by_id[second.id]['event_names'], {'Purchase': 'CompletePayment', 'SubmitForm': 'SubmitForm'})
+        # Its own Purchase name; SubmitForm as the global default (nothing stored: TikTok's current name).
+        self.assertEqual(by_id[second.id]['event_names'], {'Purchase': 'CompletePayment', 'SubmitForm': 'Lead'})
         self.assertFalse(by_id[second.id]['consent_required'])
 
     def test_admin_may_call_it_too(self):

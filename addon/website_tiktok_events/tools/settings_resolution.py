@@ -16,6 +16,13 @@ from .settings_table import SETTINGS
 PIXEL_ID = re.compile(r'^[A-Z0-9]{16,32}$')
 _ABSOLUTE_URL = re.compile(r'^https?://[^\s/?#]+(/[^\s]*)?$', re.IGNORECASE)
 _RELATIVE_PATH = re.compile(r'^/(?!/)[^\s]*$')
+# Test buyers (the `test_emails` setting): addresses and domains, any mix of
+# commas, semicolons, spaces and new lines between them. A domain needs a dot;
+# its labels may be non-ASCII (an internationalized domain as typed).
+_TEST_EMAILS_SEPARATORS = re.compile(r'[\s,;]+')
+_DOMAIN = r'[^\s@.,;]+(?:\.[^\s@.,;]+)+'
+_TEST_ADDRESS = re.compile(r'[^\s@,;]+@' + _DOMAIN)
+_TEST_DOMAIN = re.compile(r'@?' + _DOMAIN)
 
 
 def normalize_pixel_id(value):
@@ -43,6 +50,43 @@ def settings_value_problem(env, pixel_id, relay_url):
     return None
 
 
+def test_email_entries(value):
+    """The entries of a test buyers text, lower-cased, in order, without duplicates."""
+    entries = (entry.lower() for entry in _TEST_EMAILS_SEPARATORS.split(value or '') if entry)
+    return list(dict.fromkeys(entries))
+
+
+def invalid_test_email_entries(value):
+    """Entries that are neither an e-mail address nor a domain."""
+    return [entry for entry in test_email_entries(value)
+            if not (_TEST_ADDRESS.fullmatch(entry) or _TEST_DOMAIN.fullmatch(entry))]
+
+
+def test_emails_problem(env, value):
+    """Why a test buyers text typed in the settings is refused (translated), or None."""
+    invalid = invalid_test_email_entries(value)
+    if invalid:
+        return env._(
+            'TikTok test buyers: %(entries)s is neither an e-mail address (qa@shop.example) '
+            'nor a domain (@shop.example or shop.example).', entries=', '.join(invalid))
+    return None
+
+
+def is_test_email(email, test_emails):
+    """Is this buyer's e-mail one of the test addresses, or at one of the test domains?"""
+    email = (email or '').strip().lower()
+    if '@' not in email:
+        return False
+    domain = email.rsplit('@', 1)[1]
+    for entry in test_email_entries(test_emails):
+        if '@' in entry.lstrip('@'):
+            if entry == email:
+                return True
+        elif entry.lstrip('@') == domain:
+            return True
+    return False
+
+
 def _text(value):
     return (value or '').strip() if isinstance(value, str) else ''
 
@@ -61,19 +105,19 @@ def _pick_flag(website_value, global_value):
     return bool(global_value)
 
 
-def _pick_choice(website_value, global_value, allowed):
+def _pick_choice(website_value, global_value, allowed, default):
     if website_value in allowed:
         return website_value
     if global_value in allowed:
         return global_value
-    return allowed[0]
+    return default
 
 
 def _pick(setting, website_value, global_value):
     if setting.kind == 'flag':
         return _pick_flag(website_value, global_value)
     if setting.kind == 'choice':
-        return _pick_choice(website_value, global_value, setting.choices)
+        return _pick_choice(website_value, global_value, setting.choices, setting.default)
     return _pick_text(website_value, global_value)
 
 

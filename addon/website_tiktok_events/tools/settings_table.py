@@ -48,10 +48,16 @@ SETTINGS = (
     Setting('submit_form_event_name', 'choice', 'SubmitForm sent as',
             'TikTok renamed SubmitForm to Lead in 2025; both are converted. '
             'Browser and server always use the same name.',
-            default='SubmitForm', choices=SUBMIT_FORM_NAMES),
+            default='Lead', choices=SUBMIT_FORM_NAMES),
     Setting('purchase_without_payment', 'flag', 'Purchase without online payment',
             'Also send Purchase for website orders confirmed without an online payment '
             '(for example a wire transfer confirmed in the back office).'),
+    # Secret: the shop staff's addresses are nobody else's business (and never
+    # go into a page).
+    Setting('test_emails', 'text', 'Test buyers',
+            'E-mail addresses and domains of test orders, never sent to TikTok: for example '
+            'qa@shop.example, @shop.example. Separate them with commas, spaces or new lines.',
+            secret=True),
 )
 
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}

@@ -12,9 +12,10 @@ import { ACCESS_TOKEN, type Stack } from './stack';
 import { serverCopy } from './pairing';
 import type { DeliveredEvent } from '../../support/fakeEventsApi';
 
+/** As a new installation names them: SubmitForm goes as `Lead`, TikTok's current name. */
 export const ALL_EVENTS = [
   'PageView', 'ViewContent', 'AddToCart', 'InitiateCheckout', 'AddPaymentInfo', 'PlaceAnOrder', 'Purchase',
-  'CompleteRegistration', 'Search', 'AddToWishlist', 'Subscribe', 'Contact', 'SubmitForm', 'SubmitApplication',
+  'CompleteRegistration', 'Search', 'AddToWishlist', 'Subscribe', 'Contact', 'Lead', 'SubmitApplication',
 ] as const;
 
 export interface WalkResult {

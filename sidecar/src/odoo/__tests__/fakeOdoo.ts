@@ -23,7 +23,31 @@ export interface FakeOdooOptions {
   withModule?: boolean;
   /** With the module: what `website.tiktok_sidecar_settings()` answers (docs/CONTRACTS.md §5). */
   websites?: unknown[];
+  /**
+   * With the module: confirmed web orders never queued, as `sale.order.tiktok_backfill_purchases`
+   * finds them (`outcome`: 'queued' or a skip reason). Like Odoo, a run that is no dry run
+   * gives every order but the unpaid ones a row, so they are not found again.
+   */
+  missedPurchases?: FakeMissedPurchase[];
+  /** The sidecar's user lost its group: the backfill is refused like Odoo refuses it. */
+  backfillRefused?: boolean;
 }
+
+export interface FakeMissedPurchase {
+  order_id: number;
+  order_name: string;
+  confirmed_at: string;
+  outcome: string;
+}
+
+/** Labels of the skip reasons, as the module's selection has them. */
+const SKIP_LABELS: Record<string, string> = {
+  no_consent: 'The buyer did not consent to optional cookies',
+  not_paid: 'No confirmed payment and no opt-in for orders without one',
+  internal_user: 'Excluded: the buyer is an internal user',
+  test_buyer: "Excluded: the buyer's e-mail is one of the test buyers of the settings",
+};
+const MAX_BACKFILL_AGE_SECONDS = 7 * 24 * 3600;
 
 /** Whole-server misbehaviour, for both transports alike. */
 export type Breakage = 'none' | 'hang' | 'garbage' | 'proxy502' | 'crash500';
@@ -68,6 +92,8 @@ const PARTNERS = [
 /** What the module's methods keep between calls. */
 interface ModuleState {
   websites?: unknown[];
+  missedPurchases: FakeMissedPurchase[];
+  backfillRefused: boolean;
   reports: Record<string, any>[];
   reportAnswers: unknown[];
 }
@@ -76,7 +102,7 @@ const NOTHING_TO_DO = { ok: true, send_again: [], test_events: [] };
 
 /** A tiny slice of Odoo's ORM: enough methods to exercise each answer kind. */
 function runModelMethod(
-  opts: Required<Omit<FakeOdooOptions, 'websites'>>,
+  opts: Required<Omit<FakeOdooOptions, 'websites' | 'missedPurchases' | 'backfillRefused'>>,
   state: ModuleState,
   model: string,
   method: string,
@@ -133,6 +159,9 @@ function runModelMethod(
     case 'sale.order.tiktok_mark_purchases':
       if (opts.withModule) return { ok: 0 };
       break;
+    case 'sale.order.tiktok_backfill_purchases':
+      if (opts.withModule) return backfill(state, kw);
+      break;
     case 'tiktok.sidecar.report.tiktok_report':
       if (!opts.withModule) return { error: { cls: 'NotFoundModel', message: model } };
       state.reports.push(kw.report as Record<string, any>);
@@ -144,6 +173,32 @@ function runModelMethod(
     return { error: { cls: 'NotFoundModel', message: model } };
   }
   return { error: { cls: 'NotFoundMethod', message: `The method '${model}.${method}' does not exist` } };
+}
+
+function backfill(state: ModuleState, kw: Record<string, unknown>): Outcome {
+  if (state.backfillRefused) return { error: { cls: 'AccessError', message: 'Only the TikTok sidecar and administrators can do this.' } };
+  const maxAge = Number(kw.max_age_seconds);
+  if (!Number.isInteger(maxAge) || maxAge <= 0 || maxAge > MAX_BACKFILL_AGE_SECONDS) {
+    return {
+      error: {
+        cls: 'ValidationError',
+        message: `The TikTok backfill window must be between 1 and ${MAX_BACKFILL_AGE_SECONDS} seconds (TikTok refuses older events), not ${String(kw.max_age_seconds)}.`,
+      },
+    };
+  }
+  const orders = state.missedPurchases;
+  if (!kw.dry_run) state.missedPurchases = orders.filter((o) => o.outcome === 'not_paid');
+  const counts = new Map<string, number>();
+  for (const o of orders) if (o.outcome !== 'queued') counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
+  return {
+    ok: {
+      dry_run: Boolean(kw.dry_run),
+      since: '2026-11-18 19:00:00',
+      queued: orders.filter((o) => o.outcome === 'queued').length,
+      skipped: [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([reason, count]) => ({ reason, label: SKIP_LABELS[reason] ?? reason, count })),
+      orders,
+    },
+  };
 }
 
 /** Odoo's page when no database matches (odoo/http.py NOT_FOUND_NODB). */
@@ -238,7 +293,7 @@ async function xmlrpcHandler(): Promise<{ rpc: xmlrpc.Server; handle: http.Reque
 }
 
 export async function startFakeOdoo(options: FakeOdooOptions = {}): Promise<FakeOdoo> {
-  const opts: Required<Omit<FakeOdooOptions, 'websites'>> = {
+  const opts: Required<Omit<FakeOdooOptions, 'websites' | 'missedPurchases' | 'backfillRefused'>> = {
     major: options.major === undefined ? 19 : options.major,
     db: options.db ?? 'shop',
     databases: options.databases ?? [options.db ?? 'shop'],
@@ -247,7 +302,13 @@ export async function startFakeOdoo(options: FakeOdooOptions = {}): Promise<Fake
     uid: options.uid ?? 7,
     withModule: options.withModule ?? false,
   };
-  const state: ModuleState = { websites: options.websites, reports: [], reportAnswers: [] };
+  const state: ModuleState = {
+    websites: options.websites,
+    missedPurchases: options.missedPurchases ?? [],
+    backfillRefused: options.backfillRefused ?? false,
+    reports: [],
+    reportAnswers: [],
+  };
   const calls: RecordedCall[] = [];
   const hits = new Map<string, number>();
   let breakage: Breakage = 'none';
