@@ -349,8 +349,7 @@ describe('website forms', () => {
 
     watchWebsiteForm(page.ctx, form, rememberWebsiteForm(page.ctx, form));
     result().className = 'me-2 small text-success';
-    await page.flush();
-    await page.flush();
+    await page.until(() => page.tracks().length > 0);
     expect(page.tracks().map((t) => t.name)).toEqual(['SubmitApplication']);
   });
 
@@ -365,10 +364,9 @@ describe('website forms', () => {
     end.className = 's_website_form_end_message';
     form.parentElement!.appendChild(end);
     form.classList.add('d-none');
-    await page.flush();
-    await page.flush();
+    await page.until(() => page.tracks().length > 0);
     expect(page.tracks().map((t) => t.name)).toEqual(['Lead']);
-    await page.flush();
+    await page.until(() => page.relayed.some((e) => e.event === 'SubmitForm'));
     expect(page.relayed.find((e) => e.event === 'SubmitForm')).toBeDefined();
   });
 });

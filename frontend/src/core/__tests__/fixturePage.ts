@@ -65,6 +65,8 @@ export interface LoadedPage {
   answer: (events: RelayEvent[]) => RelayOutcome;
   tracks(): Array<{ name: string; props: Record<string, any>; eventId: string; pixelCode: string; pixel?: string }>;
   flush(): Promise<void>;
+  /** Waits until `condition` holds (hashing runs on WebCrypto's thread pool: a busy machine takes more than a tick). */
+  until(condition: () => boolean, timeoutMs?: number): Promise<void>;
 }
 
 // jest's jsdom has no SubtleCrypto: lend it Node's WebCrypto (the same API browsers have).
@@ -133,6 +135,10 @@ export function loadPage(fixture: string, url: string, config: Partial<PageConfi
           return { name: c.args[0] as string, props: c.args[1] as Record<string, any>, eventId: options.event_id, pixelCode: options.pixel_code, pixel: c.pixel };
         }),
     flush: () => new Promise((resolve) => setTimeout(resolve, 0)),
+    until: async (condition, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    },
   };
   return page;
 }
