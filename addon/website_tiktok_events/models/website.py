@@ -9,7 +9,8 @@ from ..tools.page_config import disabled_comment, new_page_event_id, script_safe
 from ..tools.settings_fields import website_fields
 from ..tools.settings_resolution import resolve_settings, settings_value_problem, tracking_problem
 from ..tools.settings_table import (
-    DATED_SETTINGS, SECRET_KEYS, SETTINGS, global_param, parse_global_value, set_at_field, website_field,
+    DATED_SETTINGS, MATCH_NAME_ADDRESS, SECRET_KEYS, SETTINGS, global_param, parse_global_value, set_at_field,
+    website_field,
 )
 
 SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
@@ -137,6 +138,8 @@ class Website(models.Model):
             'consent_required': bool(self.cookies_bar),
             'purchase_without_payment': resolved['purchase_without_payment'],
             'debug': resolved['debug'],
+            'match_keys': resolved['match_keys'],
+            'limited_data_use': resolved['limited_data_use'],
         }
         if resolved['test_event_code']:
             entry['test_event_code'] = resolved['test_event_code']
@@ -169,6 +172,7 @@ class Website(models.Model):
             'debug': resolved['debug'],
             'consent_required': consent_required,
             'event_names': resolved['event_names'],
+            'match_keys': resolved['match_keys'],
             'identify': self._tiktok_identify_data(),
             'product': self._tiktok_product_data(main_object, combination_info),
             'purchase': purchase_order._tiktok_purchase_data() if purchase_order else None,
@@ -190,13 +194,31 @@ class Website(models.Model):
         """Hashed match keys of the logged-in visitor (nothing for the public user)."""
         if not request or not request.env.user or request.env.user._is_public():
             return None
-        partner = request.env.user.sudo().partner_id
-        return hashing.identify_payload(
+        return self._tiktok_partner_match_keys(request.env.user.sudo().partner_id) or None
+
+    def _tiktok_partner_match_keys(self, partner):
+        """The match keys of one partner as ``ttq.identify`` names them, as much
+        as this website shares (``match_keys``): the page config's ``identify``
+        and the server Purchase both come from here, so a buyer's keys are the
+        same on both sides of a deduplicated pair."""
+        self.ensure_one()
+        partner = partner.sudo()
+        keys = hashing.identify_payload(
             email=partner.email,
             phone=partner.phone,
             country_calling_code=partner.country_id.phone_code,
             external_id=partner.id,
-        ) or None
+        )
+        if self._tiktok_resolved_settings()['match_keys'] == MATCH_NAME_ADDRESS:
+            keys.update(hashing.name_address_keys(
+                # A company's name is no person's first and last name.
+                full_name=partner.name if not partner.is_company else None,
+                zip_code=partner.zip,
+                city=partner.city,
+                state=partner.state_id.code,
+                country=partner.country_id.code,
+            ))
+        return keys
 
     def _tiktok_product_data(self, main_object, combination_info):
         if not main_object or getattr(main_object, '_name', None) != 'product.template' or len(main_object) != 1:

@@ -63,6 +63,38 @@ class TestSharedVectors(BaseCase):
             with self.subTest(key=case['key'], raw=case['raw']):
                 self.assertEqual(hash_of[case['key']](case['raw']), case['sha256'])
 
+    def test_person_names(self):
+        for case in VECTORS['person_name']:
+            with self.subTest(raw=case['raw']):
+                self.assertEqual(hashing.split_full_name(case['raw']), (case['first_name'], case['last_name']))
+                keys = hashing.name_address_keys(full_name=case['raw'])
+                self.assertEqual(keys.get('first_name'), case['first_name_sha256'])
+                self.assertEqual(keys.get('last_name'), case['last_name_sha256'])
+
+    def test_zip_codes(self):
+        for case in VECTORS['zip_code']:
+            with self.subTest(raw=case['raw']):
+                self.assertEqual(hashing.normalize_zip_code(case['raw']), case['normalized'])
+                self.assertEqual(hashing.name_address_keys(zip_code=case['raw']).get('zip_code'), case['sha256'])
+
+    def test_places_are_normalized_never_hashed(self):
+        for case in VECTORS['place']:
+            with self.subTest(raw=case['raw']):
+                self.assertEqual(hashing.normalize_place(case['raw']), case['normalized'])
+                keys = hashing.name_address_keys(city=case['raw'], state=case['raw'], country=case['raw'])
+                places = ('city', 'state', 'country')
+                self.assertEqual(keys, {key: case['normalized'] for key in places} if case['normalized'] else {})
+
+    def test_partner_identify_at_each_level(self):
+        vector = VECTORS['partner_identify']
+        partner = vector['partner']
+        contact = hashing.identify_payload(email=partner['email'], phone=partner['phone'],
+                                           country_calling_code=partner['calling_code'], external_id=partner['id'])
+        self.assertEqual(contact, vector['contact'])
+        richer = hashing.name_address_keys(full_name=partner['name'], zip_code=partner['zip'], city=partner['city'],
+                                           state=partner['state_code'], country=partner['country_code'])
+        self.assertEqual({**contact, **richer}, vector['contact_name_address'])
+
     def test_pixel_id_pattern_is_the_shared_one(self):
         self.assertEqual(PIXEL_ID.pattern, VECTORS['pixel_id']['pattern'])
         self.assertFalse(PIXEL_ID.flags & re.IGNORECASE, 'upper case only: what is typed is upper-cased first')
@@ -102,6 +134,11 @@ class TestHashing(BaseCase):
             self.assertIsNone(hashing.hash_email(value), value)
             self.assertIsNone(hashing.hash_phone(value, 33), value)
             self.assertIsNone(hashing.hash_external_id(value), value)
+            self.assertEqual(hashing.name_address_keys(value, value, value, value, value), {}, value)
+
+    def test_an_already_hashed_zip_code_passes_through(self):
+        digest = VECTORS and VECTORS['zip_code'][0]['sha256'] or 'a' * 64
+        self.assertEqual(hashing.name_address_keys(zip_code=' %s ' % digest.upper()), {'zip_code': digest})
 
     def test_identify_payload_omits_missing_keys(self):
         self.assertEqual(

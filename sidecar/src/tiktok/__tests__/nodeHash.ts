@@ -1,6 +1,6 @@
 /** The rules of ../normalize.ts hashed with Node's crypto: what the tests compare the browser and the module with. */
 import { createHash } from 'node:crypto';
-import { isSha256Hex, normalizeEmail, normalizeExternalId, normalizePhone } from '../normalize';
+import { isSha256Hex, normalizeEmail, normalizeExternalId, normalizePhone, normalizeZipCode } from '../normalize';
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
@@ -25,4 +25,8 @@ export function hashPhone(raw: string, defaultCountryCode?: string): string | un
 
 export function hashExternalId(raw: string | number): string | undefined {
   return hashNormalized(String(raw), normalizeExternalId);
+}
+
+export function hashZipCode(raw: string): string | undefined {
+  return hashNormalized(raw, normalizeZipCode);
 }
