@@ -8,6 +8,9 @@ import {
   isSha256Hex,
   normalizeEmail as normalizeEmailRule,
   normalizePhone as normalizePhoneRule,
+  normalizePlace,
+  normalizeZipCode,
+  splitFullName,
 } from '../../../sidecar/src/tiktok/normalize';
 
 import { toHex } from './ids';
@@ -52,16 +55,36 @@ export function hashPhone(raw: string | null | undefined, defaultCallingCode?: s
   return hashNormalized(raw, (v) => normalizePhoneRule(v, defaultCallingCode));
 }
 
-/** The `ttq.identify` / relay `user` keys built from a form's contact fields. */
+/** The `ttq.identify` / relay `user` keys built from a form's fields: hashed, but the city plain. */
 export interface MatchKeys {
   email?: string;
   phone?: string;
+  first_name?: string;
+  last_name?: string;
+  zip_code?: string;
+  city?: string;
 }
 
-export async function hashContact(email?: string | null, phone?: string | null): Promise<MatchKeys> {
-  const [hashedEmail, hashedPhone] = await Promise.all([hashEmail(email), hashPhone(phone)]);
-  const keys: MatchKeys = {};
-  if (hashedEmail) keys.email = hashedEmail;
-  if (hashedPhone) keys.phone = hashedPhone;
+/** A form's name and address, read only where the website shares them. */
+export interface PersonFields {
+  name?: string;
+  zip?: string;
+  city?: string;
+}
+
+export async function hashContact(email?: string | null, phone?: string | null, person: PersonFields = {}): Promise<MatchKeys> {
+  const { first_name, last_name } = splitFullName(person.name ?? '');
+  const values = await Promise.all([
+    hashEmail(email),
+    hashPhone(phone),
+    first_name && sha256Hex(first_name),
+    last_name && sha256Hex(last_name),
+    hashNormalized(person.zip, normalizeZipCode),
+    normalizePlace(person.city ?? ''),
+  ]);
+  const keys: Record<string, string> = {};
+  (['email', 'phone', 'first_name', 'last_name', 'zip_code', 'city'] as const).forEach((key, i) => {
+    if (values[i]) keys[key] = values[i];
+  });
   return keys;
 }

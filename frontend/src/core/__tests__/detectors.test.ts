@@ -7,6 +7,7 @@ import { trackAddToCart, trackPaymentSubmit, trackVariantView, type CartAdded } 
 import { trackWishlistClick, watchNewsletterSubscribe } from '../detectors/engagement';
 import { rememberWebsiteForm, watchWebsiteForm } from '../detectors/forms';
 import { rememberAttendee } from '../detectors/events';
+import { VECTORS } from '../../../../tests/vectors/contractVectors';
 
 const ORIGIN = 'http://localhost';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -319,6 +320,27 @@ describe('website forms', () => {
     const keys = { email: sha('visitor@example.com'), phone_number: sha('+15550109999') };
     expect(thanks.ttq[0]).toEqual({ method: 'identify', args: [keys], pixel: PIXEL });
     expect(thanks.relayed.find((e) => e.event === 'Contact')?.user).toMatchObject({ email: keys.email, phone: keys.phone_number });
+  });
+
+  it.each([
+    ['the contact keys only (the default)', undefined, false],
+    ['names and addresses too', 'contact_name_address' as const, true],
+  ])('reads the person\'s name from a form when the website shares %s', async (_what, level, named) => {
+    const store = new MemoryStore();
+    const contact = loadPage('contactus', `${ORIGIN}/contactus`, { match_keys: level }, store);
+    const form = contact.doc.querySelector<HTMLFormElement>('.s_website_form form[data-model_name]')!;
+    form.querySelector<HTMLInputElement>('[name="email_from"]')!.value = 'Visitor@Example.com';
+    form.querySelector<HTMLInputElement>('[name="name"]')!.value = VECTORS.person_name[1].raw;
+    await rememberWebsiteForm(contact.ctx, form);
+    expect(JSON.stringify([...store.data.values()])).not.toMatch(/mary|jane/i);
+    const thanks = loadPage('contactus_thank_you', `${ORIGIN}/contactus-thank-you`, { match_keys: level }, store);
+    trackPageLoad(thanks.ctx, thanks.doc);
+    await thanks.flush();
+    const names = { first_name: VECTORS.person_name[1].first_name_sha256!, last_name: VECTORS.person_name[1].last_name_sha256! };
+    const keys = { email: sha('visitor@example.com'), ...(named ? names : {}) };
+    expect(thanks.ttq[0]).toEqual({ method: 'identify', args: [keys], pixel: PIXEL });
+    expect(thanks.relayed.find((e) => e.event === 'Contact')?.user).toEqual(expect.objectContaining(keys));
+    if (!named) expect(thanks.relayed.find((e) => e.event === 'Contact')?.user).not.toHaveProperty('first_name');
   });
 
   it('fires SubmitApplication on an in-page success and nothing on an error', async () => {

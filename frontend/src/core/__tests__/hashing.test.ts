@@ -2,7 +2,7 @@
 import { webcrypto } from 'node:crypto';
 import { TextEncoder } from 'node:util';
 import { orUndefined, VECTORS } from '../../../../tests/vectors/contractVectors';
-import { hashEmail, hashPhone, normalizeEmail, normalizePhone } from '../hashing';
+import { hashContact, hashEmail, hashPhone, normalizeEmail, normalizePhone } from '../hashing';
 
 // The browser hashes with WebCrypto (crypto.subtle), which jsdom lacks: Node's
 // implementation of the same API stands in. The cases are those of
@@ -31,3 +31,22 @@ describe('browser hashing against the shared vectors', () => {
     },
   );
 });
+
+describe('a form\'s name and address, hashed in the browser as the module hashes a partner\'s', () => {
+  it.each(VECTORS.person_name.map((v) => [JSON.stringify(v.raw), v] as const))('name %s', async (_raw, v) => {
+    const keys = await hashContact(undefined, undefined, { name: v.raw });
+    expect(keys).toEqual(stripUndefined({ first_name: v.first_name_sha256, last_name: v.last_name_sha256 }));
+  });
+
+  it.each(VECTORS.zip_code.map((v) => [JSON.stringify(v.raw), v] as const))('postal code %s', async (_raw, v) => {
+    expect((await hashContact(undefined, undefined, { zip: v.raw })).zip_code).toBe(orUndefined(v.sha256));
+  });
+
+  it.each(VECTORS.place.map((v) => [JSON.stringify(v.raw), v] as const))('city %s, plain', async (_raw, v) => {
+    expect((await hashContact(undefined, undefined, { city: v.raw })).city).toBe(orUndefined(v.normalized));
+  });
+});
+
+function stripUndefined(keys: Record<string, string | null>): Record<string, string> {
+  return Object.fromEntries(Object.entries(keys).filter((entry): entry is [string, string] => entry[1] !== null));
+}
