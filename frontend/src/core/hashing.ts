@@ -80,8 +80,8 @@ export async function hashContact(email?: string | null, phone?: string | null, 
     first_name && sha256Hex(first_name),
     last_name && sha256Hex(last_name),
     hashNormalized(person.zip, normalizeZipCode),
-    normalizePlace(person.city ?? ''),
   ]);
+  values.push(normalizePlace(person.city ?? ''));
   const keys: Record<string, string> = {};
   (['email', 'phone', 'first_name', 'last_name', 'zip_code', 'city'] as const).forEach((key, i) => {
     if (values[i]) keys[key] = values[i];
