@@ -1,14 +1,16 @@
 import json
+import unittest
 
 from lxml import html
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.website_tiktok_events.tools import hashing
+from .test_hashing import SKIP_WITHOUT_VECTORS, VECTORS
 from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase
 
 BLOB_KEYS = {'pixel_id', 'website_id', 'relay_url', 'page_event_id', 'currency', 'debug',
-             'consent_required', 'event_names'}
+             'consent_required', 'event_names', 'match_keys'}
 
 
 def config_blob(page_html):
@@ -213,6 +215,23 @@ class TestPageInjection(HttpCase, TikTokCase):
             'external_id': hashing.sha256_hex(str(user.partner_id.id)),
         })
         self.assertNotIn('06 12 34 56 78', page)
+
+    @unittest.skipIf(VECTORS is None, SKIP_WITHOUT_VECTORS)
+    def test_identify_with_names_and_addresses_follows_the_website_switch(self):
+        vector = VECTORS['partner_identify']
+        user = new_test_user(self.env, 'tt_named', groups='base.group_portal')
+        user.partner_id.write(self.vector_partner_values(vector['partner']))
+        self.authenticate('tt_named', 'tt_named')
+        # Default: the contact keys only, as before the switch existed.
+        blob = config_blob(self._get('/'))
+        self.assertEqual(blob['match_keys'], 'contact')
+        self.assertEqual(blob['identify'], self.vector_keys(vector['contact'], user.partner_id))
+        self.website.tiktok_match_keys = 'contact_name_address'
+        page = self._get('/')
+        blob = config_blob(page)
+        self.assertEqual(blob['match_keys'], 'contact_name_address')
+        self.assertEqual(blob['identify'], self.vector_keys(vector['contact_name_address'], user.partner_id))
+        self.assertNotIn('75001', page)
 
 
 @tagged('post_install', '-at_install')
