@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-from ..tools.contents import order_line_content
+from ..tools.contents import content_name, order_line_content
 from ..tools.settings_resolution import tracking_problem
 from .tiktok_server_event import STATES, check_sidecar_caller
 
@@ -57,7 +57,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return [
             order_line_content(
-                line.product_id.id, line.product_id.display_name, line.name, line.price_unit, line.product_uom_qty,
+                line.product_id.id, content_name(line.product_id), line.name, line.price_unit, line.product_uom_qty,
             )
             for line in self.order_line
             if line.product_id and not line.display_type and not line.is_delivery

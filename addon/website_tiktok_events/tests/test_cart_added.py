@@ -58,6 +58,19 @@ class TestCartAdded(HttpCase, TikTokCase):
         })
         self.assertGreater(desk['price'], 0)
 
+    def test_the_purchase_names_products_as_the_add_to_cart_did(self):
+        added = self._add(self.desk, 1)['tiktok_added']['contents'][0]
+        order = self.env['sale.order'].create({
+            'partner_id': self.env.ref('base.res_partner_2').id,
+            'website_id': self.website.id,
+            'order_line': [Command.create({'product_id': self.desk.id, 'product_uom_qty': 1})],
+        })
+        self.assertIn('[DESK-9]', order.order_line.name)  # the line itself keeps Odoo's reference
+        purchase = order._tiktok_purchase_data()['contents'][0]
+        self.assertEqual((purchase['content_id'], purchase['content_name']),
+                         (added['content_id'], added['content_name']))
+        self.assertEqual(purchase['content_name'], 'Cart Standing Desk')
+
     def test_the_cart_after_the_add_lists_every_line(self):
         desk_price = self._add(self.desk, 1)['tracking_info'][0]['price']
         answer = self._add(self.lamp, 2)

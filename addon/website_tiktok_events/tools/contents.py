@@ -6,6 +6,14 @@ tests/vectors/contract.json holds the examples both sides must agree on.
 """
 
 
+def content_name(product):
+    """A product's name as every event names it: Odoo's shop name (the variant's
+    attribute values included), without the internal reference. The product
+    page (``_get_combination_info``), the cart's answer and the Purchase all
+    use it, so TikTok sees one name per product."""
+    return product.with_context(display_default_code=False).display_name
+
+
 def order_line_content(product_id, product_name, line_name, price_unit, quantity):
     """One order line as a content entry.
 
