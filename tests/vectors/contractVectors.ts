@@ -42,6 +42,7 @@ export interface ContractVectors {
     contact: Record<string, string>;
     contact_name_address: Record<string, string>;
   };
+  content_id: Array<{ product_id: number; default_code: string | false; source: 'product_id' | 'default_code'; content_id: string }>;
   pixel_id: { pattern: string; valid: string[]; invalid: string[]; typed: Array<{ raw: string; canonical: string | null }> };
   contents: {
     order_lines: Array<{ line: Record<string, unknown>; content: Record<string, unknown> }>;

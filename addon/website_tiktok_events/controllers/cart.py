@@ -26,7 +26,7 @@ def tiktok_contents(order, quantity_per_line):
     )
     return [
         without_empty({
-            'content_id': str(line.product_id.id),
+            'content_id': website._tiktok_content_id(line.product_id),
             'content_type': 'product',
             'content_name': content_name(line.product_id),
             'content_category': line.product_id.product_tmpl_id._tiktok_public_category_name(website),

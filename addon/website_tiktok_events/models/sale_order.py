@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..tools.contents import content_name, order_line_content
+from ..tools.settings_table import CONTENT_ID_PRODUCT_ID
 from ..tools.settings_resolution import tracking_problem
 from .tiktok_server_event import STATES, check_sidecar_caller
 
@@ -55,9 +56,12 @@ class SaleOrder(models.Model):
 
     def _tiktok_contents(self):
         self.ensure_one()
+        website = self.website_id
+        source = website._tiktok_resolved_settings()['content_id_source'] if website else CONTENT_ID_PRODUCT_ID
         return [
             order_line_content(
                 line.product_id.id, content_name(line.product_id), line.name, line.price_unit, line.product_uom_qty,
+                line.product_id.default_code, source,
             )
             for line in self.order_line
             if line.product_id and not line.display_type and not line.is_delivery

@@ -5,12 +5,13 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.http import request
 
 from ..tools import hashing
+from ..tools.contents import content_id
 from ..tools.page_config import disabled_comment, new_page_event_id, script_safe_json, without_empty
 from ..tools.settings_fields import website_fields
 from ..tools.settings_resolution import resolve_settings, settings_value_problem, tracking_problem
 from ..tools.settings_table import (
-    DATED_SETTINGS, MATCH_NAME_ADDRESS, SECRET_KEYS, SETTINGS, global_param, parse_global_value, set_at_field,
-    website_field,
+    CONTENT_ID_PRODUCT_ID, DATED_SETTINGS, MATCH_NAME_ADDRESS, SECRET_KEYS, SETTINGS, global_param, parse_global_value,
+    set_at_field, website_field,
 )
 
 SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
@@ -149,7 +150,7 @@ class Website(models.Model):
     # Page injection
     # ------------------------------------------------------------------
 
-    def _tiktok_page_config(self, main_object=None, combination_info=None, purchase_order=None):
+    def _tiktok_page_config(self, main_object=None, combination_info=None, purchase_order=None, products=None):
         """Everything website.layout needs to inject the pixel into <head>.
 
         Returns a dict: ``problem`` (why nothing is injected, or None),
@@ -174,6 +175,7 @@ class Website(models.Model):
             'event_names': resolved['event_names'],
             'match_keys': resolved['match_keys'],
             'identify': self._tiktok_identify_data(),
+            'content_ids': self._tiktok_content_ids(self._tiktok_page_products(main_object, products)),
             'product': self._tiktok_product_data(main_object, combination_info),
             'purchase': purchase_order._tiktok_purchase_data() if purchase_order else None,
         }
@@ -219,6 +221,38 @@ class Website(models.Model):
                 country=partner.country_id.code,
             ))
         return keys
+
+    def _tiktok_content_id(self, product):
+        """The ``content_id`` of a ``product.product`` on this website (its
+        ``content_id_source``): the one rule behind every content entry the
+        module builds (product page, cart answer, Purchase)."""
+        self.ensure_one()
+        source = self._tiktok_resolved_settings()['content_id_source']
+        return content_id(product.id, product.sudo().default_code, source)
+
+    def _tiktok_content_ids(self, products):
+        """``content_ids`` of the page config: product id → content id for the
+        products whose content id is not their id (a website that sends
+        internal references), so the browser names a product it reads from the
+        page (a variant, a cart line, a wishlist button) as the module does."""
+        self.ensure_one()
+        if self._tiktok_resolved_settings()['content_id_source'] == CONTENT_ID_PRODUCT_ID:
+            return None
+        ids = {str(product.id): self._tiktok_content_id(product) for product in products}
+        return {key: value for key, value in ids.items() if key != value} or None
+
+    def _tiktok_page_products(self, main_object, products):
+        """The products a page shows that the browser may report: the product
+        page's variants, the shop grid's (the variant each card adds), the cart's."""
+        found = self.env['product.product']
+        if getattr(main_object, '_name', None) == 'product.template':
+            found |= main_object.sudo().product_variant_ids
+        if getattr(products, '_name', None) == 'product.template':
+            found |= products.sudo().product_variant_id
+        cart = getattr(request, 'cart', None) if request else None
+        if cart:
+            found |= cart.sudo().order_line.product_id
+        return found
 
     def _tiktok_product_data(self, main_object, combination_info):
         if not main_object or getattr(main_object, '_name', None) != 'product.template' or len(main_object) != 1:

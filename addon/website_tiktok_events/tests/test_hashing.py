@@ -6,7 +6,7 @@ from pathlib import Path
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.website_tiktok_events.tools import hashing
-from odoo.addons.website_tiktok_events.tools.contents import order_line_content
+from odoo.addons.website_tiktok_events.tools.contents import content_id, order_line_content
 from odoo.addons.website_tiktok_events.tools.settings_resolution import (
     PIXEL_ID, is_valid_pixel_id, normalize_pixel_id,
 )
@@ -111,6 +111,15 @@ class TestSharedVectors(BaseCase):
             with self.subTest(typed=case['raw']):
                 typed = normalize_pixel_id(case['raw'])
                 self.assertEqual(typed if is_valid_pixel_id(typed) else None, case['canonical'])
+
+    def test_content_ids(self):
+        for case in VECTORS['content_id']:
+            with self.subTest(case=case):
+                self.assertEqual(content_id(case['product_id'], case['default_code'], case['source']),
+                                 case['content_id'])
+                line = order_line_content(case['product_id'], 'Desk', 'Desk', 1.0, 1.0, case['default_code'],
+                                          case['source'])
+                self.assertEqual(line['content_id'], case['content_id'])
 
     def test_order_lines_as_contents(self):
         for case in VECTORS['contents']['order_lines']:

@@ -21,6 +21,11 @@ SUBMIT_FORM_NAMES = ('SubmitForm', 'Lead')
 MATCH_CONTACT = 'contact'
 MATCH_NAME_ADDRESS = 'contact_name_address'
 MATCH_LEVELS = (MATCH_CONTACT, MATCH_NAME_ADDRESS)
+# What the events' content_id is (tools/contents.py): the product.product id,
+# or its internal reference (the SKU most catalogs use), the id when it has none.
+CONTENT_ID_PRODUCT_ID = 'product_id'
+CONTENT_ID_DEFAULT_CODE = 'default_code'
+CONTENT_ID_SOURCES = (CONTENT_ID_PRODUCT_ID, CONTENT_ID_DEFAULT_CODE)
 
 # kind: 'flag' (on/off; a website may also inherit), 'text' (a blank website
 # value inherits), 'choice' (one of `choices`; a website may also inherit).
@@ -65,6 +70,12 @@ SETTINGS = (
             'country (plain text). More keys match more conversions; sharing them is your decision.',
             default=MATCH_CONTACT, choices=MATCH_LEVELS,
             choice_labels=('E-mail, phone and customer id', 'Also name and address')),
+    Setting('content_id_source', 'choice', 'Content ID',
+            'What identifies a product in the events: its id in Odoo, or its internal reference (the SKU '
+            'a product catalog in TikTok usually uses; products without one keep their id). '
+            'Use what your TikTok catalog uses.',
+            default=CONTENT_ID_PRODUCT_ID, choices=CONTENT_ID_SOURCES,
+            choice_labels=('Product ID', 'Internal reference')),
     Setting('limited_data_use', 'flag', 'Limited data use',
             'Ask TikTok to process the server events with limited data use (for visitors of US states with '
             'privacy laws that require it).'),

@@ -57,6 +57,8 @@ export const PageConfigSchema = z
       })
       .strict()
       .optional(),
+    /** product.product id → content id, for the page's products whose content id is not their id (internal references). */
+    content_ids: z.record(z.string().regex(/^\d+$/), z.string().min(1).max(128)).optional(),
     product: PageProductSchema.optional(),
     purchase: PagePurchaseSchema.optional(),
   })

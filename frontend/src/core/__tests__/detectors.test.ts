@@ -276,6 +276,32 @@ describe('Search and AddToWishlist', () => {
   });
 });
 
+describe('content ids of a website that sends internal references (the module\'s content_ids)', () => {
+  it('names the grid\'s wishlisted variant, a variant change and the cart page lines with the module\'s ids', () => {
+    const grid = loadPage('shop_search', `${ORIGIN}/shop?search=desk`);
+    const button = grid.doc.querySelector<HTMLElement>('.o_add_wishlist[data-product-product-id]')!;
+    const gridIds = { [button.dataset.productProductId!]: 'FURN_0001' };
+    const mapped = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, { content_ids: gridIds });
+    trackWishlistClick(mapped.ctx, mapped.doc.querySelector<HTMLElement>('.o_add_wishlist[data-product-product-id]')!);
+    expect(mapped.tracks().find((t) => t.name === 'AddToWishlist')!.props.contents[0].content_id).toBe('FURN_0001');
+
+    const product = loadPage('product_variants', `${ORIGIN}/shop/customizable-desk-9`, { content_ids: { '999': 'DESK-ALU-BLK' } });
+    trackVariantView(product.ctx, { item_id: 999, item_name: 'Customizable Desk (Aluminium, Black)', currency: 'USD', price: 800 }, product.doc);
+    expect(product.tracks().find((t) => t.name === 'ViewContent')!.props.contents[0].content_id).toBe('DESK-ALU-BLK');
+
+    const store = new MemoryStore();
+    const cart = loadPage('cart', `${ORIGIN}/shop/cart`, { content_ids: { '5': 'FURN_7777' } }, store);
+    trackPageLoad(cart.ctx, cart.doc);
+    expect(loadCart(store)?.contents.map((c) => c.content_id)).toEqual(['FURN_7777']);
+  });
+
+  it('keeps the product id of a product the module did not map', () => {
+    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, { content_ids: { '6': 'OTHER' } });
+    trackWishlistClick(page.ctx, page.doc.querySelector<HTMLElement>('.o_add_wishlist_dyn')!);
+    expect(page.tracks()[0].props.contents[0].content_id).toBe('5');
+  });
+});
+
 describe('Subscribe (newsletter block)', () => {
   it('fires only once Odoo shows the thank-you block, with the hashed e-mail', async () => {
     const page = loadPage('newsletter', `${ORIGIN}/tiktok-newsletter`);
