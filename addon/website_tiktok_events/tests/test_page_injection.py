@@ -86,6 +86,19 @@ class TestPageInjection(HttpCase, TikTokCase):
         })
         self.assertNotIn('product', config_blob(self._get('/shop')))
 
+    def test_internal_references_as_content_ids(self):
+        self.product.default_code = ' DESK-REF '
+        blob = config_blob(self._get(self.product.website_url))
+        self.assertEqual(blob['product']['content_id'], str(self.product.product_variant_id.id))
+        self.assertNotIn('content_ids', blob)  # product ids: nothing to map
+        self.website.tiktok_content_id_source = 'default_code'
+        blob = config_blob(self._get(self.product.website_url))
+        self.assertEqual(blob['product']['content_id'], 'DESK-REF')
+        self.assertEqual(blob['content_ids'], {str(self.product.product_variant_id.id): 'DESK-REF'})
+        # the shop grid maps the variant each card's buttons name
+        grid = config_blob(self._get('/shop?search=TikTok+Test+Desk'))
+        self.assertEqual(grid['content_ids'].get(str(self.product.product_variant_id.id)), 'DESK-REF')
+
     def test_cached_pages_get_a_fresh_page_event_id(self):
         first = config_blob(self._get('/'))['page_event_id']
         second = config_blob(self._get('/'))['page_event_id']

@@ -23,6 +23,7 @@ class TestSettingsResolution(TikTokCase):
         # An existing shop shares what it shared before: the contact keys, without limited data use.
         self.assertEqual(resolved['match_keys'], 'contact')
         self.assertFalse(resolved['limited_data_use'])
+        self.assertEqual(resolved['content_id_source'], 'product_id')
 
     def test_website_fields_override_the_global_settings(self):
         self.set_params(purchase_event_name='Purchase', test_event_code='GLOBAL1')
@@ -32,7 +33,7 @@ class TestSettingsResolution(TikTokCase):
             'tiktok_relay_url': 'https://relay.example/tiktok/relay', 'tiktok_debug': 'on',
             'tiktok_purchase_event_name': 'CompletePayment', 'tiktok_submit_form_event_name': 'Lead',
             'tiktok_purchase_without_payment': 'on', 'tiktok_match_keys': 'contact_name_address',
-            'tiktok_limited_data_use': 'on',
+            'tiktok_limited_data_use': 'on', 'tiktok_content_id_source': 'default_code',
         })
         resolved = self.website._tiktok_resolved_settings(with_secrets=True)
         self.assertEqual(resolved, {
@@ -45,6 +46,7 @@ class TestSettingsResolution(TikTokCase):
             'purchase_without_payment': True,
             'match_keys': 'contact_name_address',
             'limited_data_use': True,
+            'content_id_source': 'default_code',
             'event_names': {'Purchase': 'CompletePayment', 'SubmitForm': 'Lead'},
         })
 
