@@ -23,6 +23,8 @@ export function website(overrides: Partial<WebsiteSettings> = {}): WebsiteSettin
     consentRequired: false,
     purchaseWithoutPayment: false,
     debug: false,
+    matchKeys: 'contact',
+    limitedDataUse: false,
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import axios from 'axios';
 import { HttpEventsApiClient } from '../../sidecar/src/tiktok/client';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../helpers/sidecar';
+import { VECTORS } from '../vectors/contractVectors';
 
 const TOKEN = 'test-access-token-0001';
 const FAST = { DISPATCH_LINGER_MS: '30', RETRY_BASE_MS: '20', RETRY_MAX_MS: '200', LANE_PAUSE_BASE_MS: '60000', TIKTOK_TIMEOUT_MS: '500' };
@@ -57,6 +58,18 @@ describe('relay → outbox → Events API (fake), over real HTTP', () => {
     expect(api.requests.length).toBeLessThan(20);
     expect(api.delivered[0]).toMatchObject({ pixelId: PIXEL, row: { event: 'AddToCart', properties: { currency: 'USD', value: 675 } } });
     await until(() => sidecar.outbox.events.counts().delivered === 200);
+  });
+
+  it('names the platform (partner_name) in every request, and passes name, address and limited data use keys the fake accepts', async () => {
+    await start({ websites: [website({ matchKeys: 'contact_name_address', limitedDataUse: true })] });
+    const { first_name, last_name, zip_code, city, state, country } = VECTORS.partner_identify.contact_name_address;
+    const user = { first_name, last_name, zip_code, city, state, country };
+    await relay(Array.from({ length: 30 }, (_, i) => relayEvent({ event_id: `partner-${i}`, user })));
+    await until(() => api.delivered.length === 30);
+    expect(api.requests.length).toBeGreaterThan(0);
+    expect(api.requests.every((r) => r.partnerName === 'Odoo')).toBe(true);
+    expect(api.delivered.every((d) => d.row.limited_data_use === true)).toBe(true);
+    expect(api.delivered[0].row.user).toMatchObject(user);
   });
 
   it('parks only the row TikTok rejects and delivers the rest of its batch', async () => {

@@ -21,6 +21,8 @@ export const MAX_FUTURE_SKEW_SECONDS = 5 * 60;
 export const DEFAULT_MAX_EVENT_AGE_DAYS = 7;
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** City, state and country, as TikTok takes them: plain, lower-cased letters and digits (of any script), nothing else. */
+const NORMALIZED_PLACE = /^[\p{Ll}\p{Lm}\p{Lo}\p{N}]+$/u;
 const CURRENCY_CODE = /^[A-Z]{3}$/;
 /** Unix seconds stay below this until the year 2286; a larger value is almost surely milliseconds. */
 const LARGEST_PLAUSIBLE_UNIX_SECONDS = 9_999_999_999;
@@ -78,11 +80,18 @@ function checkOptionalString(obj: Obj, key: string, path: string): string | unde
 
 function checkUser(user: Json, path: string): string | undefined {
   if (!isObject(user)) return `${path} must be an object, got ${describe(user)}`;
-  for (const key of ['email', 'phone', 'external_id']) {
+  for (const key of ['email', 'phone', 'external_id', 'first_name', 'last_name', 'zip_code']) {
     if (key in user) {
       const problem = checkHashedIdentifier(user[key], `${path}.${key}`);
       if (problem) return problem;
     }
+  }
+  for (const key of ['city', 'state', 'country']) {
+    if (!(key in user)) continue;
+    const value = user[key];
+    if (typeof value !== 'string') return `${path}.${key} must be a string, got ${describe(value)}`;
+    if (SHA256_HEX.test(value)) return `${path}.${key} must be plain text, not hashed`;
+    if (!NORMALIZED_PLACE.test(value)) return `${path}.${key} must be lower-case letters and digits only`;
   }
   for (const key of ['ttclid', 'ttp', 'ip', 'user_agent', 'locale']) {
     const problem = checkOptionalString(user, key, path);
@@ -221,6 +230,7 @@ function envelopeProblem(body: Json): string | undefined {
   if ('test_event_code' in body && !isNonEmptyString(body.test_event_code)) {
     return 'test_event_code must be a non-empty string';
   }
+  if ('partner_name' in body && !isNonEmptyString(body.partner_name)) return 'partner_name must be a non-empty string';
   if (!Array.isArray(body.data)) return `data must be an array, got ${describe(body.data)}`;
   if (body.data.length === 0) return 'data must contain at least 1 event';
   if (body.data.length > MAX_BATCH_ROWS) return `data must contain at most ${MAX_BATCH_ROWS} events`;

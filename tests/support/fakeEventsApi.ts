@@ -88,6 +88,8 @@ export interface RecordedRequest {
   at: number;
   pixelId?: string;
   testEventCode?: string;
+  /** The request's top-level `partner_name` (the platform that sent it). */
+  partnerName?: string;
   /** Body size in bytes. */
   size: number;
   /** Length of `data` when the body had one, else 0. */
@@ -190,6 +192,7 @@ interface ParsedBody {
   parseError?: string;
   pixelId?: string;
   testEventCode?: string;
+  partnerName?: string;
   rows: number;
 }
 
@@ -208,6 +211,7 @@ function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody {
     json,
     pixelId: typeof obj.event_source_id === 'string' ? obj.event_source_id : undefined,
     testEventCode: typeof obj.test_event_code === 'string' ? obj.test_event_code : undefined,
+    partnerName: typeof obj.partner_name === 'string' ? obj.partner_name : undefined,
     rows: Array.isArray(obj.data) ? obj.data.length : 0,
   };
 }
@@ -416,6 +420,7 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
       at: receivedAt,
       pixelId: parsed.pixelId,
       testEventCode: parsed.testEventCode,
+      partnerName: parsed.partnerName,
       size: raw.length,
       rows: parsed.rows,
       status: 0,

@@ -20,11 +20,29 @@ export interface PhoneVector {
   note?: string;
 }
 
+export interface PersonNameVector {
+  raw: string;
+  first_name: string | null;
+  first_name_sha256: string | null;
+  last_name: string | null;
+  last_name_sha256: string | null;
+  note?: string;
+}
+
 export interface ContractVectors {
   email: HashVector[];
   phone: PhoneVector[];
   external_id: Array<{ raw: string | number; sha256: string | null }>;
   already_hashed: Array<{ key: 'email' | 'phone' | 'external_id'; raw: string; sha256: string }>;
+  person_name: PersonNameVector[];
+  zip_code: HashVector[];
+  place: Array<{ raw: string; normalized: string | null }>;
+  partner_identify: {
+    partner: Record<string, string | number>;
+    contact: Record<string, string>;
+    contact_name_address: Record<string, string>;
+  };
+  content_id: Array<{ product_id: number; default_code: string | false; source: 'product_id' | 'default_code'; content_id: string }>;
   pixel_id: { pattern: string; valid: string[]; invalid: string[]; typed: Array<{ raw: string; canonical: string | null }> };
   contents: {
     order_lines: Array<{ line: Record<string, unknown>; content: Record<string, unknown> }>;

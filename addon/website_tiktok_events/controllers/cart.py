@@ -2,6 +2,7 @@ from odoo.http import request, route
 
 from odoo.addons.website_sale.controllers.cart import Cart
 
+from ..tools.contents import content_name
 from ..tools.page_config import without_empty
 
 # The key of `/shop/cart/add`'s answer under which the browser bundle finds
@@ -22,12 +23,12 @@ def tiktok_contents(order, quantity_per_line):
     website = order.website_id
     lines = order.order_line.filtered(
         lambda line: line.product_id and quantity_per_line.get(line.id, 0) > 0
-    ).with_context(display_default_code=False)
+    )
     return [
         without_empty({
-            'content_id': str(line.product_id.id),
+            'content_id': website._tiktok_content_id(line.product_id),
             'content_type': 'product',
-            'content_name': line.product_id.display_name,
+            'content_name': content_name(line.product_id),
             'content_category': line.product_id.product_tmpl_id._tiktok_public_category_name(website),
             'price': line.price_reduce_taxexcl,
             'quantity': quantity_per_line[line.id],

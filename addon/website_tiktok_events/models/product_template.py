@@ -31,9 +31,9 @@ class ProductTemplate(models.Model):
     def _tiktok_product_data(self, combination_info, website):
         """The `product` part of the page config blob (docs/CONTRACTS.md §2)."""
         self.ensure_one()
-        product_id = combination_info.get('product_id') or self.product_variant_id.id
+        product = self.env['product.product'].browse(combination_info.get('product_id')) or self.product_variant_id
         data = {
-            'content_id': str(product_id) if product_id else None,
+            'content_id': website._tiktok_content_id(product) if product else None,
             'content_name': combination_info.get('display_name') or self.name,
             'content_category': self._tiktok_public_category_name(website),
             'price': combination_info.get('price'),

@@ -1,8 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-from ..tools.contents import order_line_content
+from ..tools.contents import content_name, order_line_content
 from ..tools.settings_resolution import is_test_email, tracking_problem
+from ..tools.settings_table import CONTENT_ID_PRODUCT_ID
 from .tiktok_server_event import DUE_STATES, STATES, check_sidecar_caller
 
 # Only administrators see the buyer's browser context (the sidecar reads it
@@ -55,9 +56,12 @@ class SaleOrder(models.Model):
 
     def _tiktok_contents(self):
         self.ensure_one()
+        website = self.website_id
+        source = website._tiktok_resolved_settings()['content_id_source'] if website else CONTENT_ID_PRODUCT_ID
         return [
             order_line_content(
-                line.product_id.id, line.product_id.display_name, line.name, line.price_unit, line.product_uom_qty,
+                line.product_id.id, content_name(line.product_id), line.name, line.price_unit, line.product_uom_qty,
+                line.product_id.default_code, source,
             )
             for line in self.order_line
             if line.product_id and not line.display_type and not line.is_delivery

@@ -6,7 +6,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import hmac
 from odoo.tools.sql import create_index
 
-from ..tools import hashing
 from ..tools.page_config import without_empty
 
 SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
@@ -260,12 +259,7 @@ class TikTokServerEvent(models.Model):
         order = self.sale_order_id.sudo()
         partner = order.partner_id
         user = without_empty({
-            **hashing.identify_payload(
-                email=partner.email,
-                phone=partner.phone,
-                country=partner.country_id,
-                external_id=partner.id,
-            ),
+            **order.website_id._tiktok_partner_match_keys(partner),
             'ip': order.tiktok_client_ip,
             'user_agent': order.tiktok_user_agent,
             'ttclid': order.tiktok_ttclid,

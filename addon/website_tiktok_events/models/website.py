@@ -5,11 +5,13 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.http import request
 
 from ..tools import hashing
+from ..tools.contents import content_id
 from ..tools.page_config import disabled_comment, new_page_event_id, script_safe_json, without_empty
 from ..tools.settings_fields import website_fields
 from ..tools.settings_resolution import resolve_settings, settings_value_problem, test_emails_problem, tracking_problem
 from ..tools.settings_table import (
-    DATED_SETTINGS, SECRET_KEYS, SETTINGS, global_param, parse_global_value, set_at_field, website_field,
+    CONTENT_ID_PRODUCT_ID, DATED_SETTINGS, MATCH_NAME_ADDRESS, SECRET_KEYS, SETTINGS, global_param, parse_global_value,
+    set_at_field, website_field,
 )
 
 SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
@@ -144,6 +146,8 @@ class Website(models.Model):
             'consent_required': bool(self.cookies_bar),
             'purchase_without_payment': resolved['purchase_without_payment'],
             'debug': resolved['debug'],
+            'match_keys': resolved['match_keys'],
+            'limited_data_use': resolved['limited_data_use'],
         }
         if resolved['test_event_code']:
             entry['test_event_code'] = resolved['test_event_code']
@@ -153,7 +157,7 @@ class Website(models.Model):
     # Page injection
     # ------------------------------------------------------------------
 
-    def _tiktok_page_config(self, main_object=None, combination_info=None, purchase_order=None):
+    def _tiktok_page_config(self, main_object=None, combination_info=None, purchase_order=None, products=None):
         """Everything website.layout needs to inject the pixel into <head>.
 
         Returns a dict: ``problem`` (why nothing is injected, or None),
@@ -177,7 +181,9 @@ class Website(models.Model):
             'debug': resolved['debug'],
             'consent_required': consent_required,
             'event_names': resolved['event_names'],
+            'match_keys': resolved['match_keys'],
             'identify': self._tiktok_identify_data(),
+            'content_ids': self._tiktok_content_ids(self._tiktok_page_products(main_object, products)),
             'product': self._tiktok_product_data(main_object, combination_info),
             # An excluded order (the shop's own people) is no Purchase in the browser either.
             'purchase': (purchase_order._tiktok_purchase_data()
@@ -212,13 +218,63 @@ class Website(models.Model):
         """Hashed match keys of the logged-in visitor (nothing for the public user)."""
         if not request or not request.env.user or request.env.user._is_public():
             return None
-        partner = request.env.user.sudo().partner_id
-        return hashing.identify_payload(
+        return self._tiktok_partner_match_keys(request.env.user.sudo().partner_id) or None
+
+    def _tiktok_partner_match_keys(self, partner):
+        """The match keys of one partner as ``ttq.identify`` names them, as much
+        as this website shares (``match_keys``): the page config's ``identify``
+        and the server Purchase both come from here, so a buyer's keys are the
+        same on both sides of a deduplicated pair."""
+        self.ensure_one()
+        partner = partner.sudo()
+        keys = hashing.identify_payload(
             email=partner.email,
             phone=partner.phone,
             country=partner.country_id,
             external_id=partner.id,
-        ) or None
+        )
+        if self._tiktok_resolved_settings()['match_keys'] == MATCH_NAME_ADDRESS:
+            keys.update(hashing.name_address_keys(
+                # A company's name is no person's first and last name.
+                full_name=partner.name if not partner.is_company else None,
+                zip_code=partner.zip,
+                city=partner.city,
+                state=partner.state_id.code,
+                country=partner.country_id.code,
+            ))
+        return keys
+
+    def _tiktok_content_id(self, product):
+        """The ``content_id`` of a ``product.product`` on this website (its
+        ``content_id_source``): the one rule behind every content entry the
+        module builds (product page, cart answer, Purchase)."""
+        self.ensure_one()
+        source = self._tiktok_resolved_settings()['content_id_source']
+        return content_id(product.id, product.sudo().default_code, source)
+
+    def _tiktok_content_ids(self, products):
+        """``content_ids`` of the page config: product id → content id for the
+        products whose content id is not their id (a website that sends
+        internal references), so the browser names a product it reads from the
+        page (a variant, a cart line, a wishlist button) as the module does."""
+        self.ensure_one()
+        if self._tiktok_resolved_settings()['content_id_source'] == CONTENT_ID_PRODUCT_ID:
+            return None
+        ids = {str(product.id): self._tiktok_content_id(product) for product in products}
+        return {key: value for key, value in ids.items() if key != value} or None
+
+    def _tiktok_page_products(self, main_object, products):
+        """The products a page shows that the browser may report: the product
+        page's variants, the shop grid's (the variant each card adds), the cart's."""
+        found = self.env['product.product']
+        if getattr(main_object, '_name', None) == 'product.template':
+            found |= main_object.sudo().product_variant_ids
+        if getattr(products, '_name', None) == 'product.template':
+            found |= products.sudo().product_variant_id
+        cart = getattr(request, 'cart', None) if request else None
+        if cart:
+            found |= cart.sudo().order_line.product_id
+        return found
 
     def _tiktok_product_data(self, main_object, combination_info):
         if not main_object or getattr(main_object, '_name', None) != 'product.template' or len(main_object) != 1:

@@ -1,5 +1,7 @@
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.website_tiktok_events.tools import hashing
+
 GLOBAL_PIXEL = 'C4A1B2C3D4E5F6G7H8I9'
 WEBSITE_PIXEL = 'CWEBSITE000000000002'
 GLOBAL_TOKEN = 'global-token-6b1f0e2a9c'
@@ -20,13 +22,34 @@ class TikTokCase(TransactionCase):
             test_event_code=False, relay_url='/tiktok/relay', debug=False,
             purchase_event_name=False, submit_form_event_name=False, purchase_without_payment=False,
             test_emails=False,
+            match_keys=False, limited_data_use=False, content_id_source=False,
         )
         cls.website.write({
             'tiktok_enabled': 'global', 'tiktok_pixel_id': False, 'tiktok_access_token': False,
             'tiktok_test_event_code': False, 'tiktok_relay_url': False, 'tiktok_debug': 'global',
             'tiktok_purchase_event_name': 'global', 'tiktok_submit_form_event_name': 'global',
-            'tiktok_purchase_without_payment': 'global', 'tiktok_test_emails': False, 'cookies_bar': False,
+            'tiktok_purchase_without_payment': 'global', 'tiktok_test_emails': False, 'tiktok_match_keys': 'global',
+            'tiktok_limited_data_use': 'global', 'tiktok_content_id_source': 'global', 'cookies_bar': False,
         })
+
+    @classmethod
+    def vector_partner_values(cls, vector_partner):
+        """res.partner values of the partner of tests/vectors/contract.json (``partner_identify``)."""
+        country = cls.env['res.country'].search([('code', '=', vector_partner['country_code'])], limit=1)
+        State = cls.env['res.country.state']
+        state = State.search([('country_id', '=', country.id), ('code', '=', vector_partner['state_code'])], limit=1)
+        state = state or State.create({'name': 'Vector state', 'code': vector_partner['state_code'],
+                                       'country_id': country.id})
+        return {
+            'name': vector_partner['name'], 'email': vector_partner['email'], 'phone': vector_partner['phone'],
+            'zip': vector_partner['zip'], 'city': vector_partner['city'], 'state_id': state.id,
+            'country_id': country.id,
+        }
+
+    @staticmethod
+    def vector_keys(keys, partner):
+        """The vectors' keys of ``partner_identify``, with the external id of the partner made here."""
+        return {**keys, 'external_id': hashing.hash_external_id(partner.id)}
 
     @classmethod
     def make_users(cls, tag):

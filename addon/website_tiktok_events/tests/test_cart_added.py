@@ -3,6 +3,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.website_tiktok_events.controllers.cart import tiktok_added
 from .common import TikTokCase
+from .test_page_injection import config_blob
 
 
 @tagged('post_install', '-at_install')
@@ -57,6 +58,35 @@ class TestCartAdded(HttpCase, TikTokCase):
             'cart': [{**desk, 'quantity': 5}],
         })
         self.assertGreater(desk['price'], 0)
+
+    def test_the_purchase_names_products_as_the_add_to_cart_did(self):
+        added = self._add(self.desk, 1)['tiktok_added']['contents'][0]
+        order = self.env['sale.order'].create({
+            'partner_id': self.env.ref('base.res_partner_2').id,
+            'website_id': self.website.id,
+            'order_line': [Command.create({'product_id': self.desk.id, 'product_uom_qty': 1})],
+        })
+        self.assertIn('[DESK-9]', order.order_line.name)  # the line itself keeps Odoo's reference
+        purchase = order._tiktok_purchase_data()['contents'][0]
+        self.assertEqual((purchase['content_id'], purchase['content_name']),
+                         (added['content_id'], added['content_name']))
+        self.assertEqual(purchase['content_name'], 'Cart Standing Desk')
+
+    def test_internal_references_as_content_ids_on_every_side(self):
+        self.website.tiktok_content_id_source = 'default_code'
+        self._add(self.desk, 1)
+        answer = self._add(self.lamp, 1)['tiktok_added']
+        # the lamp has no internal reference: it keeps its id
+        self.assertEqual([c['content_id'] for c in answer['cart']], ['DESK-9', str(self.lamp.id)])
+        order = self.env['sale.order'].create({
+            'partner_id': self.env.ref('base.res_partner_2').id,
+            'website_id': self.website.id,
+            'order_line': [Command.create({'product_id': self.desk.id, 'product_uom_qty': 1}),
+                           Command.create({'product_id': self.lamp.id, 'product_uom_qty': 1})],
+        })
+        self.assertEqual([c['content_id'] for c in order._tiktok_purchase_data()['contents']],
+                         ['DESK-9', str(self.lamp.id)])
+        self.assertEqual(config_blob(self.url_open('/shop/cart').text)['content_ids'], {str(self.desk.id): 'DESK-9'})
 
     def test_the_cart_after_the_add_lists_every_line(self):
         desk_price = self._add(self.desk, 1)['tracking_info'][0]['price']

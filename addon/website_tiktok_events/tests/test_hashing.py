@@ -10,7 +10,7 @@ from unittest.mock import patch
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.website_tiktok_events.tools import hashing
-from odoo.addons.website_tiktok_events.tools.contents import order_line_content
+from odoo.addons.website_tiktok_events.tools.contents import content_id, order_line_content
 from odoo.addons.website_tiktok_events.tools.settings_resolution import (
     PIXEL_ID, is_valid_pixel_id, normalize_pixel_id,
 )
@@ -65,6 +65,39 @@ class TestSharedVectors(BaseCase):
             with self.subTest(key=case['key'], raw=case['raw']):
                 self.assertEqual(hash_of[case['key']](case['raw']), case['sha256'])
 
+    def test_person_names(self):
+        for case in VECTORS['person_name']:
+            with self.subTest(raw=case['raw']):
+                self.assertEqual(hashing.split_full_name(case['raw']), (case['first_name'], case['last_name']))
+                keys = hashing.name_address_keys(full_name=case['raw'])
+                self.assertEqual(keys.get('first_name'), case['first_name_sha256'])
+                self.assertEqual(keys.get('last_name'), case['last_name_sha256'])
+
+    def test_zip_codes(self):
+        for case in VECTORS['zip_code']:
+            with self.subTest(raw=case['raw']):
+                self.assertEqual(hashing.normalize_zip_code(case['raw']), case['normalized'])
+                self.assertEqual(hashing.name_address_keys(zip_code=case['raw']).get('zip_code'), case['sha256'])
+
+    def test_places_are_normalized_never_hashed(self):
+        for case in VECTORS['place']:
+            with self.subTest(raw=case['raw']):
+                self.assertEqual(hashing.normalize_place(case['raw']), case['normalized'])
+                keys = hashing.name_address_keys(city=case['raw'], state=case['raw'], country=case['raw'])
+                places = ('city', 'state', 'country')
+                self.assertEqual(keys, {key: case['normalized'] for key in places} if case['normalized'] else {})
+
+    def test_partner_identify_at_each_level(self):
+        vector = VECTORS['partner_identify']
+        partner = vector['partner']
+        country = SimpleNamespace(code=partner['country_code'], phone_code=None)  # a res.country's two fields
+        contact = hashing.identify_payload(email=partner['email'], phone=partner['phone'], country=country,
+                                           external_id=partner['id'])
+        self.assertEqual(contact, vector['contact'])
+        richer = hashing.name_address_keys(full_name=partner['name'], zip_code=partner['zip'], city=partner['city'],
+                                           state=partner['state_code'], country=partner['country_code'])
+        self.assertEqual({**contact, **richer}, vector['contact_name_address'])
+
     def test_pixel_id_pattern_is_the_shared_one(self):
         self.assertEqual(PIXEL_ID.pattern, VECTORS['pixel_id']['pattern'])
         self.assertFalse(PIXEL_ID.flags & re.IGNORECASE, 'upper case only: what is typed is upper-cased first')
@@ -81,6 +114,15 @@ class TestSharedVectors(BaseCase):
             with self.subTest(typed=case['raw']):
                 typed = normalize_pixel_id(case['raw'])
                 self.assertEqual(typed if is_valid_pixel_id(typed) else None, case['canonical'])
+
+    def test_content_ids(self):
+        for case in VECTORS['content_id']:
+            with self.subTest(case=case):
+                self.assertEqual(content_id(case['product_id'], case['default_code'], case['source']),
+                                 case['content_id'])
+                line = order_line_content(case['product_id'], 'Desk', 'Desk', 1.0, 1.0, case['default_code'],
+                                          case['source'])
+                self.assertEqual(line['content_id'], case['content_id'])
 
     def test_order_lines_as_contents(self):
         for case in VECTORS['contents']['order_lines']:
@@ -104,6 +146,11 @@ class TestHashing(BaseCase):
             self.assertIsNone(hashing.hash_email(value), value)
             self.assertIsNone(hashing.hash_phone(value, 'FR', 33), value)
             self.assertIsNone(hashing.hash_external_id(value), value)
+            self.assertEqual(hashing.name_address_keys(value, value, value, value, value), {}, value)
+
+    def test_an_already_hashed_zip_code_passes_through(self):
+        digest = VECTORS and VECTORS['zip_code'][0]['sha256'] or 'a' * 64
+        self.assertEqual(hashing.name_address_keys(zip_code=' %s ' % digest.upper()), {'zip_code': digest})
 
     def test_identify_payload_omits_missing_keys(self):
         france = SimpleNamespace(code='FR', phone_code=33)  # a res.country's two fields

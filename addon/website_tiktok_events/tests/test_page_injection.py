@@ -1,14 +1,16 @@
 import json
+import unittest
 
 from lxml import html
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.website_tiktok_events.tools import hashing
+from .test_hashing import SKIP_WITHOUT_VECTORS, VECTORS
 from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase
 
 BLOB_KEYS = {'pixel_id', 'website_id', 'relay_url', 'page_event_id', 'currency', 'phone_country', 'debug',
-             'consent_required', 'event_names'}
+             'consent_required', 'event_names', 'match_keys'}
 
 
 def config_blob(page_html):
@@ -87,6 +89,19 @@ class TestPageInjection(HttpCase, TikTokCase):
             'currency': self.website.currency_id.name,
         })
         self.assertNotIn('product', config_blob(self._get('/shop')))
+
+    def test_internal_references_as_content_ids(self):
+        self.product.default_code = ' DESK-REF '
+        blob = config_blob(self._get(self.product.website_url))
+        self.assertEqual(blob['product']['content_id'], str(self.product.product_variant_id.id))
+        self.assertNotIn('content_ids', blob)  # product ids: nothing to map
+        self.website.tiktok_content_id_source = 'default_code'
+        blob = config_blob(self._get(self.product.website_url))
+        self.assertEqual(blob['product']['content_id'], 'DESK-REF')
+        self.assertEqual(blob['content_ids'], {str(self.product.product_variant_id.id): 'DESK-REF'})
+        # the shop grid maps the variant each card's buttons name
+        grid = config_blob(self._get('/shop?search=TikTok+Test+Desk'))
+        self.assertEqual(grid['content_ids'].get(str(self.product.product_variant_id.id)), 'DESK-REF')
 
     def test_cached_pages_get_a_fresh_page_event_id(self):
         first = config_blob(self._get('/'))['page_event_id']
@@ -219,6 +234,23 @@ class TestPageInjection(HttpCase, TikTokCase):
         })
         self.assertNotIn('06 1234 5678', page)
         self.assertEqual(config_blob(page)['phone_country'], 'IT')  # what a form on the page reads
+
+    @unittest.skipIf(VECTORS is None, SKIP_WITHOUT_VECTORS)
+    def test_identify_with_names_and_addresses_follows_the_website_switch(self):
+        vector = VECTORS['partner_identify']
+        user = new_test_user(self.env, 'tt_named', groups='base.group_portal')
+        user.partner_id.write(self.vector_partner_values(vector['partner']))
+        self.authenticate('tt_named', 'tt_named')
+        # Default: the contact keys only, as before the switch existed.
+        blob = config_blob(self._get('/'))
+        self.assertEqual(blob['match_keys'], 'contact')
+        self.assertEqual(blob['identify'], self.vector_keys(vector['contact'], user.partner_id))
+        self.website.tiktok_match_keys = 'contact_name_address'
+        page = self._get('/')
+        blob = config_blob(page)
+        self.assertEqual(blob['match_keys'], 'contact_name_address')
+        self.assertEqual(blob['identify'], self.vector_keys(vector['contact_name_address'], user.partner_id))
+        self.assertNotIn('75001', page)
 
 
 @tagged('post_install', '-at_install')

@@ -1,5 +1,6 @@
 import calendar
 import time
+import unittest
 from datetime import timedelta
 
 from odoo import fields
@@ -9,6 +10,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.addons.payment.tests.common import PaymentCommon
 from odoo.addons.website_tiktok_events.tools import hashing
 from .common import TikTokCase
+from .test_hashing import SKIP_WITHOUT_VECTORS, VECTORS
 
 CLAIM_KEYS = {'order_id', 'website_id', 'event_id', 'event_time', 'order_name', 'value', 'currency',
               'contents', 'user', 'page_url'}
@@ -129,6 +131,38 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         self.assertTrue(entry['page_url'].endswith('/shop/confirmation'))
         self.assertEqual(order.tiktok_purchase_state, 'claimed')
         self.assertEqual(self._queued(order).claimed_by, 'host:1')
+
+    @unittest.skipIf(VECTORS is None, SKIP_WITHOUT_VECTORS)
+    def test_claim_carries_names_and_address_as_the_browser_identify_does(self):
+        vector = VECTORS['partner_identify']
+        buyer = self.env['res.partner'].create(self.vector_partner_values(vector['partner']))
+
+        def claimed_user():
+            order = self._web_order(partner_id=buyer.id)
+            self._pay(order)
+            claimed = self.SaleOrder.tiktok_claim_purchases(limit=10, lease_seconds=60, claimer='host:1')
+            self.assertEqual([entry['order_id'] for entry in claimed], [order.id])
+            return claimed[0]['user']
+
+        def as_events_api(identify):
+            keys = self.vector_keys(identify, buyer)
+            keys['phone'] = keys.pop('phone_number')
+            return keys
+
+        # Default: the contact keys only, as before the switch existed.
+        self.assertEqual(claimed_user(), as_events_api(vector['contact']))
+        self.website.tiktok_match_keys = 'contact_name_address'
+        self.assertEqual(claimed_user(), as_events_api(vector['contact_name_address']))
+        # The same keys as the page config's identify for that partner (the browser's side of the pair).
+        page_identify = self.website._tiktok_partner_match_keys(buyer)
+        page_identify['phone'] = page_identify.pop('phone_number')
+        self.assertEqual(page_identify, as_events_api(vector['contact_name_address']))
+
+    def test_a_company_buyer_sends_no_first_and_last_name(self):
+        self.website.tiktok_match_keys = 'contact_name_address'
+        company = self.env['res.partner'].create({'name': 'Acme Corp', 'is_company': True, 'city': 'Lyon'})
+        keys = self.website._tiktok_partner_match_keys(company)
+        self.assertEqual(keys, {'external_id': hashing.hash_external_id(company.id), 'city': 'lyon'})
 
     def test_claims_are_leased_and_reported(self):
         first, second = self._web_order(), self._web_order()

@@ -21,6 +21,10 @@ class TestSettingsResolution(TikTokCase):
         self.assertEqual(resolved['event_names'], {'Purchase': 'Purchase', 'SubmitForm': 'Lead'})
         self.assertFalse(resolved['debug'])
         self.assertFalse(resolved['purchase_without_payment'])
+        # An existing shop shares what it shared before: the contact keys, without limited data use.
+        self.assertEqual(resolved['match_keys'], 'contact')
+        self.assertFalse(resolved['limited_data_use'])
+        self.assertEqual(resolved['content_id_source'], 'product_id')
 
     def test_website_fields_override_the_global_settings(self):
         self.set_params(purchase_event_name='Purchase', test_event_code='GLOBAL1')
@@ -29,7 +33,8 @@ class TestSettingsResolution(TikTokCase):
             'tiktok_access_token': WEBSITE_TOKEN, 'tiktok_test_event_code': 'TEST123',
             'tiktok_relay_url': 'https://relay.example/tiktok/relay', 'tiktok_debug': 'on',
             'tiktok_purchase_event_name': 'CompletePayment', 'tiktok_submit_form_event_name': 'Lead',
-            'tiktok_purchase_without_payment': 'on',
+            'tiktok_purchase_without_payment': 'on', 'tiktok_match_keys': 'contact_name_address',
+            'tiktok_limited_data_use': 'on', 'tiktok_content_id_source': 'default_code',
         })
         resolved = self.website._tiktok_resolved_settings(with_secrets=True)
         self.assertEqual(resolved, {
@@ -41,6 +46,9 @@ class TestSettingsResolution(TikTokCase):
             'debug': True,
             'purchase_without_payment': True,
             'test_emails': '',
+            'match_keys': 'contact_name_address',
+            'limited_data_use': True,
+            'content_id_source': 'default_code',
             'event_names': {'Purchase': 'CompletePayment', 'SubmitForm': 'Lead'},
         })
 
@@ -49,6 +57,14 @@ class TestSettingsResolution(TikTokCase):
         self.assertEqual(tracking_problem(self.website._tiktok_resolved_settings()), 'disabled in settings')
         self.website.tiktok_enabled = 'on'
         self.assertIsNone(tracking_problem(self.website._tiktok_resolved_settings()))
+
+    def test_global_matching_level_applies_when_website_inherits(self):
+        self.set_params(match_keys='contact_name_address', limited_data_use=True)
+        resolved = self.website._tiktok_resolved_settings()
+        self.assertEqual((resolved['match_keys'], resolved['limited_data_use']), ('contact_name_address', True))
+        self.website.write({'tiktok_match_keys': 'contact', 'tiktok_limited_data_use': 'off'})
+        resolved = self.website._tiktok_resolved_settings()
+        self.assertEqual((resolved['match_keys'], resolved['limited_data_use']), ('contact', False))
 
     def test_global_event_name_variants_apply_when_website_inherits(self):
         self.set_params(purchase_event_name='CompletePayment', submit_form_event_name='Lead')

@@ -168,6 +168,56 @@ def hash_external_id(value):
     return sha256_hex(text) if text else None
 
 
+def normalize_name(value):
+    """Trimmed, lower-cased, runs of spaces as one (names and postal codes), or None."""
+    if not value or not isinstance(value, str):
+        return None
+    return ' '.join(value.lower().split()) or None
+
+
+normalize_zip_code = normalize_name
+
+
+def split_full_name(full_name):
+    """(first_name, last_name) of a name held in one field, normalized.
+
+    The first word is the first name, the other words the last name (the rule
+    of sidecar/src/tiktok/normalize.ts, which the browser applies to forms).
+    """
+    words = (normalize_name(full_name) or '').split(' ')
+    return (words[0] or None), (' '.join(words[1:]) or None)
+
+
+def normalize_place(value):
+    """City, state or country as TikTok takes them, plain: lower-cased letters
+    and digits of any script (JavaScript's \\p{L} and \\p{N}), nothing else."""
+    if not value or not isinstance(value, str):
+        return None
+    return ''.join(char for char in value.lower() if char.isalpha() or char.isnumeric()) or None
+
+
+def _hash_normalized(value, normalize):
+    if is_sha256_hex(value if isinstance(value, str) else ''):
+        return value.strip().lower()
+    normalized = normalize(value)
+    return sha256_hex(normalized) if normalized else None
+
+
+def name_address_keys(full_name=None, zip_code=None, city=None, state=None, country=None):
+    """The richer match keys of one person: names and postal code hashed,
+    city, state and country normalized and plain. Empty ones are omitted."""
+    first_name, last_name = split_full_name(full_name)
+    keys = {
+        'first_name': sha256_hex(first_name) if first_name else None,
+        'last_name': sha256_hex(last_name) if last_name else None,
+        'zip_code': _hash_normalized(zip_code, normalize_zip_code),
+        'city': normalize_place(city),
+        'state': normalize_place(state),
+        'country': normalize_place(country),
+    }
+    return {key: value for key, value in keys.items() if value}
+
+
 def identify_payload(email=None, phone=None, country=None, external_id=None):
     """Hashed keys for ``ttq.identify``; keys without a usable value are omitted.
 

@@ -2,8 +2,8 @@
 from odoo import fields
 
 from .settings_table import (
-    DATED_SETTINGS, INHERIT, SETTINGS, global_param, set_at_field, settings_global_field, settings_website_field,
-    website_field,
+    DATED_SETTINGS, INHERIT, SETTINGS, choice_selection, global_param, set_at_field, settings_global_field,
+    settings_website_field, website_field,
 )
 
 ADMINISTRATORS = 'base.group_system'
@@ -19,7 +19,7 @@ def _website_override(setting):
     if setting.kind == 'text':
         return fields.Char(string=label, help='%s Leave empty to use the global setting.' % setting.help,
                            copy=not setting.secret, **_readers(setting))
-    choices = [('on', 'On'), ('off', 'Off')] if setting.kind == 'flag' else [(c, c) for c in setting.choices]
+    choices = [('on', 'On'), ('off', 'Off')] if setting.kind == 'flag' else choice_selection(setting)
     return fields.Selection([_USE_GLOBAL] + choices, string=label, default=INHERIT, required=True,
                             help=setting.help, **_readers(setting))
 
@@ -30,7 +30,7 @@ def _global_default(setting):
     if setting.kind == 'flag':
         return fields.Boolean(**options)
     if setting.kind == 'choice':
-        return fields.Selection([(c, c) for c in setting.choices], default=setting.default, **options)
+        return fields.Selection(choice_selection(setting), default=setting.default, **options)
     return fields.Char(default=setting.default or None, **options)
 
 

@@ -15,15 +15,27 @@ INHERIT = 'global'
 
 PURCHASE_NAMES = ('Purchase', 'CompletePayment')
 SUBMIT_FORM_NAMES = ('SubmitForm', 'Lead')
+# How much of a known person is shared with TikTok (docs/CONTRACTS.md §3):
+# contact keys only, or also the name and the address (first_name, last_name,
+# zip_code hashed; city, state, country plain).
+MATCH_CONTACT = 'contact'
+MATCH_NAME_ADDRESS = 'contact_name_address'
+MATCH_LEVELS = (MATCH_CONTACT, MATCH_NAME_ADDRESS)
+# What the events' content_id is (tools/contents.py): the product.product id,
+# or its internal reference (the SKU most catalogs use), the id when it has none.
+CONTENT_ID_PRODUCT_ID = 'product_id'
+CONTENT_ID_DEFAULT_CODE = 'default_code'
+CONTENT_ID_SOURCES = (CONTENT_ID_PRODUCT_ID, CONTENT_ID_DEFAULT_CODE)
 
 # kind: 'flag' (on/off; a website may also inherit), 'text' (a blank website
 # value inherits), 'choice' (one of `choices`; a website may also inherit).
+# choice_labels: what the settings page shows for each choice (default: the choice itself).
 # secret: readable by administrators only, never rendered into a page (the
 # sidecar gets it through website.tiktok_sidecar_settings()).
 # dated: Odoo remembers when a value was set (a test event code left on for days
 # is flagged in the settings).
-Setting = namedtuple('Setting', 'key kind label help default choices secret dated',
-                     defaults=(False, (), False, False))
+Setting = namedtuple('Setting', 'key kind label help default choices secret dated choice_labels',
+                     defaults=(False, (), False, False, ()))
 
 SETTINGS = (
     Setting('enabled', 'flag', 'TikTok Pixel & Events API',
@@ -58,11 +70,31 @@ SETTINGS = (
             'E-mail addresses and domains of test orders, never sent to TikTok: for example '
             'qa@shop.example, @shop.example. Separate them with commas, spaces or new lines.',
             secret=True),
+    Setting('match_keys', 'choice', 'Customer data shared',
+            'What TikTok receives to recognise a known customer or a lead: the e-mail, phone and customer id '
+            '(hashed), or also the first and last name and postal code (hashed) and the city, state and '
+            'country (plain text). More keys match more conversions; sharing them is your decision.',
+            default=MATCH_CONTACT, choices=MATCH_LEVELS,
+            choice_labels=('E-mail, phone and customer id', 'Also name and address')),
+    Setting('content_id_source', 'choice', 'Content ID',
+            'What identifies a product in the events: its id in Odoo, or its internal reference (the SKU '
+            'a product catalog in TikTok usually uses; products without one keep their id). '
+            'Use what your TikTok catalog uses.',
+            default=CONTENT_ID_PRODUCT_ID, choices=CONTENT_ID_SOURCES,
+            choice_labels=('Product ID', 'Internal reference')),
+    Setting('limited_data_use', 'flag', 'Limited data use',
+            'Ask TikTok to process the server events with limited data use (for visitors of US states with '
+            'privacy laws that require it).'),
 )
 
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}
 SECRET_KEYS = tuple(setting.key for setting in SETTINGS if setting.secret)
 DATED_SETTINGS = tuple(setting for setting in SETTINGS if setting.dated)
+
+
+def choice_selection(setting):
+    """The (value, label) pairs of a choice setting."""
+    return list(zip(setting.choices, setting.choice_labels or setting.choices))
 
 
 def global_param(setting):

@@ -21,6 +21,15 @@ export interface DetectorContext {
   phone: PhoneReading;
 }
 
+/**
+ * The content id of a product the page shows by its `product.product` id: the
+ * module's (`content_ids`, when the website sends internal references), so
+ * every event names a product as the server's copies and the Purchase do.
+ */
+export function contentId(ctx: DetectorContext, productId: string): string {
+  return ctx.tracker.config.content_ids?.[productId] ?? productId;
+}
+
 /** The website currency, for values read from the page. */
 export function pageCurrency(ctx: DetectorContext): string | undefined {
   return ctx.tracker.config.currency;

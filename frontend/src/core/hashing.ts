@@ -4,7 +4,13 @@
  * Python hashing and the sidecar, so the same person hashes the same way on
  * both sides of a deduplicated pair.
  */
-import { isSha256Hex, normalizeEmail as normalizeEmailRule } from '../../../sidecar/src/tiktok/normalize';
+import {
+  isSha256Hex,
+  normalizeEmail as normalizeEmailRule,
+  normalizePlace,
+  normalizeZipCode,
+  splitFullName,
+} from '../../../sidecar/src/tiktok/normalize';
 import type { normalizePhone } from '../../../sidecar/src/tiktok/phone';
 
 import { toHex } from './ids';
@@ -68,16 +74,41 @@ export async function hashPhone(raw: string | null | undefined, reading: PhoneRe
   return hashNormalized(trimmed, (v) => rule(v, reading.country));
 }
 
-/** The `ttq.identify` / relay `user` keys built from a form's contact fields. */
+/** The `ttq.identify` / relay `user` keys built from a form's fields: hashed, but the city plain. */
 export interface MatchKeys {
   email?: string;
   phone?: string;
+  first_name?: string;
+  last_name?: string;
+  zip_code?: string;
+  city?: string;
 }
 
-export async function hashContact(phoneReading: PhoneReading, email?: string | null, phone?: string | null): Promise<MatchKeys> {
-  const [hashedEmail, hashedPhone] = await Promise.all([hashEmail(email), hashPhone(phone, phoneReading)]);
-  const keys: MatchKeys = {};
-  if (hashedEmail) keys.email = hashedEmail;
-  if (hashedPhone) keys.phone = hashedPhone;
+/** A form's name and address, read only where the website shares them. */
+export interface PersonFields {
+  name?: string;
+  zip?: string;
+  city?: string;
+}
+
+export async function hashContact(
+  phoneReading: PhoneReading,
+  email?: string | null,
+  phone?: string | null,
+  person: PersonFields = {},
+): Promise<MatchKeys> {
+  const { first_name, last_name } = splitFullName(person.name ?? '');
+  const values = await Promise.all([
+    hashEmail(email),
+    hashPhone(phone, phoneReading),
+    first_name && sha256Hex(first_name),
+    last_name && sha256Hex(last_name),
+    hashNormalized(person.zip, normalizeZipCode),
+  ]);
+  values.push(normalizePlace(person.city ?? ''));
+  const keys: Record<string, string> = {};
+  (['email', 'phone', 'first_name', 'last_name', 'zip_code', 'city'] as const).forEach((key, i) => {
+    if (values[i]) keys[key] = values[i];
+  });
   return keys;
 }

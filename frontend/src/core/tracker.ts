@@ -203,9 +203,9 @@ export class Tracker {
       consent: consent === 'pending' ? 'denied' : consent,
       page: { url: cleanAddress(location.href), referrer: cleanAddress(referrer, location.origin) },
       user: {
-        email: identify.email,
+        ...identify,
+        phone_number: undefined,
         phone: identify.phone_number,
-        external_id: identify.external_id,
         ttclid: this.ttclid,
         ttp: readTtp(jar),
         locale,
@@ -214,11 +214,15 @@ export class Tracker {
     }) as RelayEvent;
   }
 
-  /** The logged-in customer's keys (the module omits empty ones), overridden by those learnt on this page. */
-  private identifyKeys(user: MatchKeys | undefined): Record<string, string> {
-    const keys: Record<string, string> = { ...this.deps.config.identify };
-    if (user?.email) keys.email = user.email;
-    if (user?.phone) keys.phone_number = user.phone;
+  /**
+   * The logged-in customer's keys (the module omits empty ones and those the
+   * website does not share), overridden by those learnt on this page; named
+   * as `ttq.identify` names them (`phone_number`).
+   */
+  private identifyKeys(user: MatchKeys = {}): Record<string, string> {
+    const { phone, ...learnt } = user;
+    const keys: Record<string, string> = { ...this.deps.config.identify, ...learnt };
+    if (phone) keys.phone_number = phone;
     return keys;
   }
 

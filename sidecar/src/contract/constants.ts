@@ -25,3 +25,19 @@ export const PIXEL_ID_FORMAT = 'a TikTok pixel code (16 to 32 upper-case letters
 export function normalizePixelId(typed: string): string {
   return typed.trim().toUpperCase();
 }
+
+/**
+ * How much of a known person a website shares with TikTok (`match_keys` of the
+ * settings, docs/CONTRACTS.md §3): the contact keys (e-mail, phone, external
+ * id), or also the name and address keys below. The module declares the same
+ * two values (tools/settings_table.py).
+ */
+export const MATCH_LEVELS = ['contact', 'contact_name_address'] as const;
+export type MatchLevel = (typeof MATCH_LEVELS)[number];
+/** The keys only `contact_name_address` shares: the first three hashed, the others plain. */
+export const NAME_ADDRESS_HASHED_KEYS = ['first_name', 'last_name', 'zip_code'] as const;
+export const NAME_ADDRESS_PLAIN_KEYS = ['city', 'state', 'country'] as const;
+export const NAME_ADDRESS_KEYS = [...NAME_ADDRESS_HASHED_KEYS, ...NAME_ADDRESS_PLAIN_KEYS] as const;
+
+/** The top-level `partner_name` of every Events API request: the platform the events come from. */
+export const PARTNER_NAME = 'Odoo';

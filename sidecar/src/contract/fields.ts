@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CURRENCY_CODE_HINT, isCurrencyCode, SHA256_HEX_LOWER } from '../tiktok/validate';
 import { PIXEL_ID, PIXEL_ID_FORMAT } from './constants';
+import { normalizePlace } from '../tiktok/normalize';
 
 /** The values several parts of the contract carry, each declared once. */
 
@@ -13,6 +14,12 @@ export const EventIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must 
 
 /** A match key hashed where it was known (browser or module): the sidecar never sees a plain one. */
 export const Sha256HexSchema = z.string().regex(SHA256_HEX_LOWER, 'must be a lowercase SHA-256 hex digest (match keys are hashed before they leave the page or the module)');
+
+/** A city, state or country as it is sent to TikTok: plain, already normalized (`normalizePlace`). */
+export const PlaceSchema = z
+  .string()
+  .max(128)
+  .refine((v) => normalizePlace(v) === v, 'must be lower-case letters and digits only (city, state and country are normalized, never hashed)');
 
 /**
  * Text in an answer of the module: Odoo writes `false` for an empty field.

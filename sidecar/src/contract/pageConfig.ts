@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ContentSchema, OrderContentSchema } from './content';
-import { CurrencySchema, EventIdSchema, PixelIdSchema, Sha256HexSchema } from './fields';
+import { MATCH_LEVELS } from './constants';
+import { CurrencySchema, EventIdSchema, PixelIdSchema, PlaceSchema, Sha256HexSchema } from './fields';
 import { EventNamesSchema } from './settings';
 
 /**
@@ -44,11 +45,25 @@ export const PageConfigSchema = z
     debug: z.boolean().optional(),
     consent_required: z.boolean().optional(),
     event_names: EventNamesSchema.partial().optional(),
-    /** The logged-in customer's hashed keys, named as `ttq.identify` names them. */
+    /** How much of a person the website shares: with `contact_name_address` the browser also reads names and addresses from forms. */
+    match_keys: z.enum(MATCH_LEVELS).optional(),
+    /** The logged-in customer's keys, named as `ttq.identify` names them: hashed, but city, state and country plain. */
     identify: z
-      .object({ email: Sha256HexSchema.optional(), phone_number: Sha256HexSchema.optional(), external_id: Sha256HexSchema.optional() })
+      .object({
+        email: Sha256HexSchema.optional(),
+        phone_number: Sha256HexSchema.optional(),
+        external_id: Sha256HexSchema.optional(),
+        first_name: Sha256HexSchema.optional(),
+        last_name: Sha256HexSchema.optional(),
+        zip_code: Sha256HexSchema.optional(),
+        city: PlaceSchema.optional(),
+        state: PlaceSchema.optional(),
+        country: PlaceSchema.optional(),
+      })
       .strict()
       .optional(),
+    /** product.product id → content id, for the page's products whose content id is not their id (internal references). */
+    content_ids: z.record(z.string().regex(/^\d+$/), z.string().min(1).max(128)).optional(),
     product: PageProductSchema.optional(),
     purchase: PagePurchaseSchema.optional(),
   })

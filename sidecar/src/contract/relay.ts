@@ -17,6 +17,13 @@ export const RelayUserSchema = z
     email: hashed.optional(),
     phone: hashed.optional(),
     external_id: hashed.optional(),
+    first_name: hashed.optional(),
+    last_name: hashed.optional(),
+    zip_code: hashed.optional(),
+    /** Plain; normalized again by the sidecar (`normalizePlace`), dropped when nothing is left. */
+    city: shortText(128).optional(),
+    state: shortText(128).optional(),
+    country: shortText(128).optional(),
     ttclid: shortText(512).optional(),
     ttp: shortText(256).optional(),
     locale: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'must be a locale such as "en-US"').optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MATCH_LEVELS } from './constants';
 import { OdooIdentifierSchema, OdooTextSchema } from './fields';
 
 /** Per pixel, the name TikTok receives where it has two spellings for one conversion. */
@@ -27,4 +28,7 @@ export const WebsiteSettingsAnswerSchema = z.object({
   consent_required: z.boolean().default(false),
   purchase_without_payment: z.boolean().default(false),
   debug: z.boolean().default(false),
+  /** Left out by modules before 19.0.1.4.0: what they shared, the contact keys. */
+  match_keys: z.enum(MATCH_LEVELS).default('contact'),
+  limited_data_use: z.boolean().default(false),
 });

@@ -2,7 +2,7 @@ import type { ClaimedPurchase } from '../contract/purchase';
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
 import { serverEventName } from '../tiktok/eventNames';
-import { buildScrubbedEventRow } from '../tiktok/scrub';
+import { buildScrubbedEventRow, sharedUser } from '../tiktok/scrub';
 
 /** The server Purchase of one claimed order: the confirmation page's event id, value, contents, match keys. */
 export function buildPurchaseEvent(purchase: ClaimedPurchase, settings: WebsiteSettings): NewOutboxEvent {
@@ -14,7 +14,7 @@ export function buildPurchaseEvent(purchase: ClaimedPurchase, settings: WebsiteS
       event,
       eventId: purchase.event_id,
       eventTime: purchase.event_time,
-      user: purchase.user,
+      user: sharedUser(purchase.user, settings.matchKeys),
       properties: {
         contents: purchase.contents.map((c) => ({ ...c, content_type: c.content_type ?? 'product' })),
         content_type: 'product',
@@ -23,6 +23,7 @@ export function buildPurchaseEvent(purchase: ClaimedPurchase, settings: WebsiteS
         order_id: purchase.order_name,
       },
       page: { url: purchase.page_url },
+      limitedDataUse: settings.limitedDataUse,
     },
     settings.domains.length ? settings.domains : undefined,
   );

@@ -1,7 +1,7 @@
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
 import { BROWSER_EVENTS, isCanonicalEvent, serverEventName } from '../tiktok/eventNames';
-import { buildScrubbedEventRow } from '../tiktok/scrub';
+import { buildScrubbedEventRow, sharedUser } from '../tiktok/scrub';
 import { MAX_FUTURE_SKEW_SECONDS, validateEventRow } from '../tiktok/validate';
 import type { RelayEvent } from '../contract/relay';
 
@@ -82,9 +82,10 @@ export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | 
       event: serverEventName(event.event, settings.eventNames),
       eventId: event.event_id,
       eventTime: pickEventTime(event.event_time, ctx.nowSeconds),
-      user: { ...event.user, ip: ctx.ip, user_agent: ctx.userAgent },
+      user: sharedUser({ ...event.user, ip: ctx.ip, user_agent: ctx.userAgent }, settings.matchKeys),
       properties: event.properties,
       page: event.page,
+      limitedDataUse: settings.limitedDataUse,
     },
     [...settings.domains, ...rules.extraOrigins],
   );

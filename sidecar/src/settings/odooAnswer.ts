@@ -35,6 +35,8 @@ export function parseWebsiteEntry(raw: unknown): ParsedWebsite {
       consentRequired: w.consent_required,
       purchaseWithoutPayment: w.purchase_without_payment,
       debug: w.debug,
+      matchKeys: w.match_keys,
+      limitedDataUse: w.limited_data_use,
     },
   };
 }

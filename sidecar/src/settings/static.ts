@@ -30,6 +30,8 @@ export function settingsFromEnv(cfg: Env): WebsiteSettings[] {
       consentRequired: cfg.TIKTOK_CONSENT_REQUIRED,
       purchaseWithoutPayment: false,
       debug: false,
+      matchKeys: 'contact',
+      limitedDataUse: false,
     },
   ];
 }

@@ -1,3 +1,4 @@
+import type { MatchLevel } from '../contract/constants';
 import type { EventNameVariants } from '../tiktok/eventNames';
 
 /** Resolved configuration of one website, as the module's RPC method returns it. */
@@ -14,6 +15,10 @@ export interface WebsiteSettings {
   consentRequired: boolean;
   purchaseWithoutPayment: boolean;
   debug: boolean;
+  /** How much of a known person TikTok receives: name and address keys are dropped under `contact`. */
+  matchKeys: MatchLevel;
+  /** Every event row asks TikTok for limited data use. */
+  limitedDataUse: boolean;
 }
 
 /** Where the relay and the dispatcher look up a pixel's settings. */

@@ -22,3 +22,26 @@ export function normalizeExternalId(raw: string | number): string | undefined {
   const id = String(raw).trim();
   return id ? id : undefined;
 }
+
+/** Names and postal codes are compared as typed, but trimmed and lower-cased (then hashed). Runs of spaces count as one. */
+export function normalizeName(raw: string): string | undefined {
+  const name = raw.trim().toLowerCase().replace(/\s+/g, ' ');
+  return name || undefined;
+}
+
+export const normalizeZipCode = normalizeName;
+
+/**
+ * A full name as one field holds it (an Odoo partner, a contact form): the first
+ * word is the first name, the other words the last name. Names written family
+ * name first are split the wrong way round; TikTok matches on both keys anyway.
+ */
+export function splitFullName(raw: string): { first_name?: string; last_name?: string } {
+  const [first, ...rest] = (normalizeName(raw) ?? '').split(' ');
+  return { first_name: first || undefined, last_name: rest.join(' ') || undefined };
+}
+
+/** City, state and country travel plain: lower-cased letters and digits of any script, nothing else. */
+export function normalizePlace(raw: string): string | undefined {
+  return raw.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '') || undefined;
+}

@@ -1,3 +1,4 @@
+import { PARTNER_NAME } from '../contract/constants';
 import { stripEmpty } from './clean';
 import type { TikTokEventRow, TikTokProperties, TikTokUser } from './types';
 
@@ -8,6 +9,8 @@ export interface EventInput {
   user?: TikTokUser;
   properties?: TikTokProperties;
   page?: { url?: string; referrer?: string };
+  /** The website asks TikTok for limited data use: the row says so (otherwise the key is left out, TikTok's default). */
+  limitedDataUse?: boolean;
 }
 
 /** A `data[]` row with every empty value removed; event/event_time/event_id are always kept. */
@@ -17,7 +20,9 @@ export function buildEventRow(input: EventInput): TikTokEventRow {
     properties: input.properties,
     page: input.page,
   }) ?? {};
-  return { event: input.event, event_time: input.eventTime, event_id: input.eventId, ...optional };
+  const row: TikTokEventRow = { event: input.event, event_time: input.eventTime, event_id: input.eventId, ...optional };
+  if (input.limitedDataUse) row.limited_data_use = true;
+  return row;
 }
 
 export function unixSeconds(ms: number = Date.now()): number {
@@ -30,5 +35,5 @@ export function unixSeconds(ms: number = Date.now()): number {
  */
 export function serializeTrackRequest(pixelId: string, rowJson: string[], testEventCode?: string): string {
   const testCode = testEventCode ? `,"test_event_code":${JSON.stringify(testEventCode)}` : '';
-  return `{"event_source":"web","event_source_id":${JSON.stringify(pixelId)}${testCode},"data":[${rowJson.join(',')}]}`;
+  return `{"event_source":"web","event_source_id":${JSON.stringify(pixelId)},"partner_name":${JSON.stringify(PARTNER_NAME)}${testCode},"data":[${rowJson.join(',')}]}`;
 }

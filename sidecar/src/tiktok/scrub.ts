@@ -1,3 +1,5 @@
+import { NAME_ADDRESS_KEYS, NAME_ADDRESS_PLAIN_KEYS, type MatchLevel } from '../contract/constants';
+import { normalizePlace } from './normalize';
 import { buildEventRow, type EventInput } from './payload';
 import { cleanPageUrl, cleanUserAgent, containsContactData, isTtclid, isTtp, redactContactData } from './privacy';
 import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties, TikTokUser } from './types';
@@ -18,6 +20,20 @@ function scrubUser(user: TikTokUser): TikTokUser {
   if (out.ttclid !== undefined && !isTtclid(out.ttclid)) out.ttclid = undefined;
   if (out.ttp !== undefined && !isTtp(out.ttp)) out.ttp = undefined;
   if (out.user_agent !== undefined) out.user_agent = cleanUserAgent(out.user_agent);
+  // Plain text travels to TikTok as it is: only its normalized form, never free text.
+  for (const key of NAME_ADDRESS_PLAIN_KEYS) if (out[key] !== undefined) out[key] = normalizePlace(out[key]);
+  return out;
+}
+
+/**
+ * The keys of a person the website shares: under `contact` (the default), the
+ * name and address keys are dropped whoever sent them (a cached page rendered
+ * before the merchant changed the setting, a forged relay request).
+ */
+export function sharedUser(user: TikTokUser | undefined, level: MatchLevel): TikTokUser | undefined {
+  if (user === undefined || level === 'contact_name_address') return user;
+  const out = { ...user };
+  for (const key of NAME_ADDRESS_KEYS) if (out[key] !== undefined) out[key] = undefined;
   return out;
 }
 

@@ -7,6 +7,13 @@ export interface TikTokUser {
   email?: HashedValue;
   phone?: HashedValue;
   external_id?: HashedValue;
+  first_name?: HashedValue;
+  last_name?: HashedValue;
+  zip_code?: HashedValue;
+  /** City, state and country: plain, normalized (`normalizePlace`), never hashed. */
+  city?: string;
+  state?: string;
+  country?: string;
   ttclid?: string;
   ttp?: string;
   ip?: string;
@@ -46,6 +53,7 @@ export interface TikTokEventRow {
 export interface TrackRequest {
   event_source: 'web';
   event_source_id: string;
+  partner_name: string;
   test_event_code?: string;
   data: TikTokEventRow[];
 }

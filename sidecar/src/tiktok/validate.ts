@@ -1,4 +1,5 @@
 import { TIKTOK_EVENT_NAMES } from './eventNames';
+import { normalizePlace } from './normalize';
 import type { TikTokEventRow } from './types';
 
 /** How old an event may be before it is refused instead of sent (TikTok accepts about 7 days). */
@@ -79,7 +80,16 @@ const checkUser: Check = (row) => {
     ...checkHashed('email', user.email),
     ...checkHashed('phone', user.phone),
     ...checkHashed('external_id', user.external_id),
+    ...checkHashed('first_name', user.first_name),
+    ...checkHashed('last_name', user.last_name),
+    ...checkHashed('zip_code', user.zip_code),
   ];
+  for (const key of ['city', 'state', 'country'] as const) {
+    const value = user[key];
+    if (value !== undefined && (typeof value !== 'string' || normalizePlace(value) !== value)) {
+      reasons.push(`user.${key} must be plain lower-case letters and digits (never hashed)`);
+    }
+  }
   for (const key of ['ttclid', 'ttp', 'ip', 'user_agent', 'locale'] as const) {
     if (user[key] !== undefined && typeof user[key] !== 'string') reasons.push(`user.${key} must be a string`);
   }

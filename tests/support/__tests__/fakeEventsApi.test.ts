@@ -1,5 +1,6 @@
 import axios, { AxiosResponse } from 'axios';
 import { FakeEventsApi, startFakeEventsApi, summarize } from '../fakeEventsApi';
+import { VECTORS } from '../../vectors/contractVectors';
 
 const PIXEL = 'C4A1B2C3D4E5F6G7H8I9';
 const TOKEN = 'token-abc';
@@ -61,6 +62,15 @@ describe('fake TikTok Events API', () => {
       expect(api.requests[0].size).toBe(Buffer.byteLength(JSON.stringify(body(rows, { test_event_code: 'TEST123' }))));
     });
 
+    it('accepts the name and address keys (hashed names and postal code, plain places), partner_name and limited_data_use', async () => {
+      const keys = VECTORS.partner_identify.contact_name_address;
+      const user = { first_name: keys.first_name, last_name: keys.last_name, zip_code: keys.zip_code, city: keys.city, state: keys.state, country: keys.country };
+      const res = await post(body([row({ user, limited_data_use: true })], { partner_name: 'Odoo' }));
+      expect(res.data).toMatchObject({ code: 0 });
+      expect(api.delivered[0].row).toMatchObject({ user, limited_data_use: true });
+      expect(api.requests[0].partnerName).toBe('Odoo');
+    });
+
     it('accepts a full batch of 1,000 rows and the legacy and sunsetting event names', async () => {
       const names = ['Lead', 'PlaceAnOrder', 'ClickButton', 'SubmitForm', 'Purchase'];
       const rows = Array.from({ length: 1000 }, (_, i) => row({ event: names[i % names.length], event_id: `e-${i}` }));
@@ -108,6 +118,14 @@ describe('fake TikTok Events API', () => {
       ['a string price', () => body([row({ properties: { contents: [{ content_id: '23', price: '675' }] } })]), /contents\[0\]\.price must be a number/],
       ['a string quantity', () => body([row({ properties: { contents: [{ content_id: '23', quantity: '1' }] } })]), /contents\[0\]\.quantity must be a number/],
       ['contents that is not an array', () => body([row({ properties: { contents: { content_id: '23' } } })]), /contents must be an array/],
+      ['a plain first_name', () => body([row({ user: { first_name: 'john' } })]), /user\.first_name must be a lowercase SHA-256/],
+      ['a plain last_name', () => body([row({ user: { last_name: 'Doe' } })]), /user\.last_name must be a lowercase SHA-256/],
+      ['a plain zip_code', () => body([row({ user: { zip_code: '75001' } })]), /user\.zip_code must be a lowercase SHA-256/],
+      ['a hashed city', () => body([row({ user: { city: HASH } })]), /user\.city must be plain text, not hashed/],
+      ['a city with spaces and capitals', () => body([row({ user: { city: 'New York' } })]), /user\.city must be lower-case letters and digits only/],
+      ['a numeric country', () => body([row({ user: { country: 32 } })]), /user\.country must be a string/],
+      ['a state with punctuation', () => body([row({ user: { state: 'île-de-france' } })]), /user\.state must be lower-case letters and digits only/],
+      ['an empty partner_name', () => body([row()], { partner_name: '' }), /partner_name must be a non-empty string/],
       ['a non-boolean limited_data_use', () => body([row({ limited_data_use: 'false' })]), /limited_data_use must be a boolean/],
     ];
 

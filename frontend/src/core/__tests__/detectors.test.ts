@@ -8,6 +8,7 @@ import { trackWishlistClick, watchNewsletterSubscribe } from '../detectors/engag
 import { rememberWebsiteForm, watchWebsiteForm } from '../detectors/forms';
 import { rememberAttendee } from '../detectors/events';
 import type { PageConfig } from '../config';
+import { VECTORS } from '../../../../tests/vectors/contractVectors';
 
 const ORIGIN = 'http://localhost';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -276,6 +277,32 @@ describe('Search and AddToWishlist', () => {
   });
 });
 
+describe('content ids of a website that sends internal references (the module\'s content_ids)', () => {
+  it('names the grid\'s wishlisted variant, a variant change and the cart page lines with the module\'s ids', () => {
+    const grid = loadPage('shop_search', `${ORIGIN}/shop?search=desk`);
+    const button = grid.doc.querySelector<HTMLElement>('.o_add_wishlist[data-product-product-id]')!;
+    const gridIds = { [button.dataset.productProductId!]: 'FURN_0001' };
+    const mapped = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, { content_ids: gridIds });
+    trackWishlistClick(mapped.ctx, mapped.doc.querySelector<HTMLElement>('.o_add_wishlist[data-product-product-id]')!);
+    expect(mapped.tracks().find((t) => t.name === 'AddToWishlist')!.props.contents[0].content_id).toBe('FURN_0001');
+
+    const product = loadPage('product_variants', `${ORIGIN}/shop/customizable-desk-9`, { content_ids: { '999': 'DESK-ALU-BLK' } });
+    trackVariantView(product.ctx, { item_id: 999, item_name: 'Customizable Desk (Aluminium, Black)', currency: 'USD', price: 800 }, product.doc);
+    expect(product.tracks().find((t) => t.name === 'ViewContent')!.props.contents[0].content_id).toBe('DESK-ALU-BLK');
+
+    const store = new MemoryStore();
+    const cart = loadPage('cart', `${ORIGIN}/shop/cart`, { content_ids: { '5': 'FURN_7777' } }, store);
+    trackPageLoad(cart.ctx, cart.doc);
+    expect(loadCart(store)?.contents.map((c) => c.content_id)).toEqual(['FURN_7777']);
+  });
+
+  it('keeps the product id of a product the module did not map', () => {
+    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, { content_ids: { '6': 'OTHER' } });
+    trackWishlistClick(page.ctx, page.doc.querySelector<HTMLElement>('.o_add_wishlist_dyn')!);
+    expect(page.tracks()[0].props.contents[0].content_id).toBe('5');
+  });
+});
+
 describe('Subscribe (newsletter block)', () => {
   it('fires only once Odoo shows the thank-you block, with the hashed e-mail', async () => {
     const page = loadPage('newsletter', `${ORIGIN}/tiktok-newsletter`);
@@ -332,6 +359,27 @@ describe('website forms', () => {
     };
     expect(await typed({ phone_country: 'RU' })).toEqual({ email: sha('visitor@example.com'), phone: sha('+79123456789') });
     expect(await typed({})).toEqual({ email: sha('visitor@example.com') });
+  });
+
+  it.each([
+    ['the contact keys only (the default)', undefined, false],
+    ['names and addresses too', 'contact_name_address' as const, true],
+  ])('reads the person\'s name from a form when the website shares %s', async (_what, level, named) => {
+    const store = new MemoryStore();
+    const contact = loadPage('contactus', `${ORIGIN}/contactus`, { match_keys: level }, store);
+    const form = contact.doc.querySelector<HTMLFormElement>('.s_website_form form[data-model_name]')!;
+    form.querySelector<HTMLInputElement>('[name="email_from"]')!.value = 'Visitor@Example.com';
+    form.querySelector<HTMLInputElement>('[name="name"]')!.value = VECTORS.person_name[1].raw;
+    await rememberWebsiteForm(contact.ctx, form);
+    expect(JSON.stringify([...store.data.values()])).not.toMatch(/mary|jane/i);
+    const thanks = loadPage('contactus_thank_you', `${ORIGIN}/contactus-thank-you`, { match_keys: level }, store);
+    trackPageLoad(thanks.ctx, thanks.doc);
+    await thanks.flush();
+    const names = { first_name: VECTORS.person_name[1].first_name_sha256!, last_name: VECTORS.person_name[1].last_name_sha256! };
+    const keys = { email: sha('visitor@example.com'), ...(named ? names : {}) };
+    expect(thanks.ttq[0]).toEqual({ method: 'identify', args: [keys], pixel: PIXEL });
+    expect(thanks.relayed.find((e) => e.event === 'Contact')?.user).toEqual(expect.objectContaining(keys));
+    if (!named) expect(thanks.relayed.find((e) => e.event === 'Contact')?.user).not.toHaveProperty('first_name');
   });
 
   it('fires SubmitApplication on an in-page success and nothing on an error', async () => {

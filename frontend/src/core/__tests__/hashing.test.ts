@@ -2,7 +2,7 @@
 import { webcrypto } from 'node:crypto';
 import { TextEncoder } from 'node:util';
 import { orUndefined, VECTORS } from '../../../../tests/vectors/contractVectors';
-import { hashEmail, hashPhone, normalizeEmail, type PhoneReading } from '../hashing';
+import { hashContact, hashEmail, hashPhone, normalizeEmail, type PhoneReading } from '../hashing';
 import { normalizePhone } from '../../phone/main';
 
 // The browser hashes with WebCrypto (crypto.subtle), which jsdom lacks: Node's
@@ -55,3 +55,25 @@ describe('the phone rule loaded on demand', () => {
     }
   });
 });
+
+/** The phone rule as the page loads it, for forms without a phone. */
+const PAGE_PHONE_RULE: PhoneReading = { loadRule: async () => normalizePhone };
+
+describe('a form\'s name and address, hashed in the browser as the module hashes a partner\'s', () => {
+  it.each(VECTORS.person_name.map((v) => [JSON.stringify(v.raw), v] as const))('name %s', async (_raw, v) => {
+    const keys = await hashContact(PAGE_PHONE_RULE, undefined, undefined, { name: v.raw });
+    expect(keys).toEqual(stripUndefined({ first_name: v.first_name_sha256, last_name: v.last_name_sha256 }));
+  });
+
+  it.each(VECTORS.zip_code.map((v) => [JSON.stringify(v.raw), v] as const))('postal code %s', async (_raw, v) => {
+    expect((await hashContact(PAGE_PHONE_RULE, undefined, undefined, { zip: v.raw })).zip_code).toBe(orUndefined(v.sha256));
+  });
+
+  it.each(VECTORS.place.map((v) => [JSON.stringify(v.raw), v] as const))('city %s, plain', async (_raw, v) => {
+    expect((await hashContact(PAGE_PHONE_RULE, undefined, undefined, { city: v.raw })).city).toBe(orUndefined(v.normalized));
+  });
+});
+
+function stripUndefined(keys: Record<string, string | null>): Record<string, string> {
+  return Object.fromEntries(Object.entries(keys).filter((entry): entry is [string, string] => entry[1] !== null));
+}

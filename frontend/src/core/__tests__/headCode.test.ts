@@ -13,6 +13,7 @@ import type { RelayEvent, RelayTransport } from '../relay';
 import { createSession, trackPageLoad } from '../session';
 import { clearCookies, MemoryStore } from './fixturePage';
 import { EVENTS_JS_STAND_IN, trackCalls, TTQ_STORAGE_KEY, type TtqCall } from '../../../../tests/e2e/support/ttqRecorder';
+import { VECTORS } from '../../../../tests/vectors/contractVectors';
 
 const TEMPLATE = join(__dirname, '..', '..', '..', '..', 'addon', 'website_tiktok_events', 'views', 'website_templates.xml');
 const PIXEL = 'C4A1B2C3D4E5F6G7H8I9';
@@ -159,6 +160,7 @@ describe('inline head code: the PageView relay', () => {
     ['a click id kept from an earlier landing', { url: `${ORIGIN}/shop/cart`, cookies: ['ttclid=E.C.P.earlier-click-1'] }],
     ['click ids that are not TikTok\'s', { url: `${ORIGIN}/shop?ttclid=%22%3E%3Cimg%3E`, cookies: ['ttclid=jane%40example.com', '_ttp=a%20b'] }],
     ['a logged-in customer', { url: `${ORIGIN}/shop`, config: { identify: { email: 'a'.repeat(64), phone_number: 'c'.repeat(64), external_id: 'b'.repeat(64) } } }],
+    ['a logged-in customer with name and address keys', { url: `${ORIGIN}/shop`, config: { match_keys: 'contact_name_address', identify: VECTORS.partner_identify.contact_name_address } }],
     ['a visitor who accepted optional cookies', { url: `${ORIGIN}/shop`, consentRequired: true, cookies: ['website_cookies_bar=' + encodeURIComponent('{"required": true, "optional": true}')] }],
   ])('is the relay the bundle would send: %s', async (_what, setup) => {
     const run = runHead(setup);
@@ -167,6 +169,14 @@ describe('inline head code: the PageView relay', () => {
     delete (window as any)[PAGE_VIEW_RELAYED]; // let the bundle build its own copy to compare
     expect(await bundlePageView(setup)).toEqual([fromHead]);
     expect(JSON.stringify(fromHead)).not.toMatch(/s3cr3t|r3set|jane|details|webmail|470123456/);
+  });
+
+  it('carries every key of the customer\'s identify, the phone named as the Events API names it', async () => {
+    const { phone_number: phone, ...rest } = VECTORS.partner_identify.contact_name_address;
+    const setup = { url: `${ORIGIN}/shop`, config: { identify: VECTORS.partner_identify.contact_name_address } };
+    expect(runHead(setup).beacons[0].body.user).toMatchObject({ ...rest, phone });
+    delete (window as any)[PAGE_VIEW_RELAYED];
+    expect((await bundlePageView(setup))[0].user).toMatchObject({ ...rest, phone });
   });
 
   it('spells the addresses the way the shared cleaning does', async () => {

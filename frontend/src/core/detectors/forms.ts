@@ -17,6 +17,13 @@ export function formEvent(model: string | undefined): CanonicalEvent | undefined
 
 const EMAIL_FIELDS = ['email_from', 'email'];
 const PHONE_FIELDS = ['phone', 'partner_phone', 'mobile'];
+/** Where each form names the person: a lead's `name` is its subject and its `partner_name` the company. */
+const NAME_FIELD: Record<string, string> = {
+  'mail.mail': 'name',
+  'crm.lead': 'contact_name',
+  'hr.applicant': 'partner_name',
+  'mailing.contact': 'name',
+};
 
 function fieldValue(form: HTMLFormElement, names: string[]): string | undefined {
   for (const name of names) {
@@ -56,7 +63,12 @@ export async function rememberWebsiteForm(ctx: DetectorContext, form: HTMLFormEl
   const model = form.dataset.model_name;
   const event = formEvent(model);
   if (!event || !model) return undefined;
-  const user = await hashContact(ctx.phone, fieldValue(form, EMAIL_FIELDS), fieldValue(form, PHONE_FIELDS));
+  // Names and addresses only where the merchant chose to share them.
+  const person =
+    ctx.tracker.config.match_keys === 'contact_name_address'
+      ? { name: fieldValue(form, [NAME_FIELD[model]]), zip: fieldValue(form, ['zip']), city: fieldValue(form, ['city']) }
+      : undefined;
+  const user = await hashContact(ctx.phone, fieldValue(form, EMAIL_FIELDS), fieldValue(form, PHONE_FIELDS), person);
   const pending: PendingForm = {
     event,
     model,

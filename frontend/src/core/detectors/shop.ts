@@ -2,7 +2,7 @@ import type { ContentItem } from '../config';
 import type { CartAdded } from '../../../../sidecar/src/contract/cart';
 import { toNumber } from '../clean';
 import { cartSignature, cartValue, loadCart, readCartPage, saveCart, type CartSnapshot } from '../cart';
-import { pageCurrency, type DetectorContext } from '../context';
+import { contentId, pageCurrency, type DetectorContext } from '../context';
 import { readJson, writeJson, STORAGE_PREFIX } from '../storage';
 
 /** website_sale's tracking payload (view_item_event detail). */
@@ -62,6 +62,7 @@ export function trackProductView(ctx: DetectorContext, root: ParentNode): void {
     ? { content_id: fromConfig.content_id, content_name: fromConfig.content_name, content_category: fromConfig.content_category, price: fromConfig.price }
     : readProductPage(root);
   if (!item) return;
+  item.content_id = contentId(ctx, item.content_id);
   ctx.page.viewed = item.content_id;
   ctx.tracker.track('ViewContent', viewContentProps(item, fromConfig?.currency ?? pageCurrency(ctx)));
 }
@@ -71,15 +72,17 @@ export function trackProductView(ctx: DetectorContext, root: ParentNode): void {
  * for the variant the page-load ViewContent already reported: skip that one.
  */
 export function trackVariantView(ctx: DetectorContext, detail: OdooTrackingItem, root: ParentNode): void {
-  const contentId = isProductId(detail.item_id)
+  const productId = isProductId(detail.item_id)
     ? String(detail.item_id)
     : root.querySelector<HTMLInputElement>('#product_detail input[name="product_id"]')?.value;
-  if (!contentId || contentId === ctx.page.viewed) return;
-  ctx.page.viewed = contentId;
+  if (!productId) return;
+  const id = contentId(ctx, productId);
+  if (id === ctx.page.viewed) return;
+  ctx.page.viewed = id;
   ctx.tracker.track(
     'ViewContent',
     viewContentProps(
-      { content_id: contentId, content_name: detail.item_name, content_category: detail.item_category, price: toNumber(detail.price) },
+      { content_id: id, content_name: detail.item_name, content_category: detail.item_category, price: toNumber(detail.price) },
       detail.currency ?? pageCurrency(ctx),
     ),
   );
@@ -132,6 +135,7 @@ export function trackShopLanding(ctx: DetectorContext, root: ParentNode): void {
     const fromPage = readCartPage(root, currency);
     const previous = loadCart(ctx.store);
     if (fromPage) {
+      for (const line of fromPage.contents) line.content_id = contentId(ctx, line.content_id);
       const sameCart = previous && cartSignature(previous) === cartSignature(fromPage);
       saveCart(ctx.store, { ...fromPage, checkoutFor: sameCart ? previous.checkoutFor : undefined });
     }

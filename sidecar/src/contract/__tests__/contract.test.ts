@@ -93,10 +93,19 @@ describe('the page config', () => {
     expect(PageConfigSchema.parse(pageConfig)).toEqual(pageConfig);
   });
 
+  it('takes the partner\'s identify of each matching level (the module\'s own vectors)', () => {
+    const { contact, contact_name_address: richer } = VECTORS.partner_identify;
+    expect(PageConfigSchema.parse({ ...pageConfig, match_keys: 'contact', identify: contact }).identify).toEqual(contact);
+    expect(PageConfigSchema.parse({ ...pageConfig, match_keys: 'contact_name_address', identify: richer }).identify).toEqual(richer);
+  });
+
   it.each([
     ['a null for an absent key', { product: null }, 'product'],
     ['an unknown key', { extra: 1 }, ''],
     ['a plain e-mail in identify', { identify: { email: 'john@example.com' } }, 'identify.email'],
+    ['a plain first name in identify', { identify: { first_name: 'john' } }, 'identify.first_name'],
+    ['a city not normalized in identify', { identify: { city: 'Saint-Étienne' } }, 'identify.city'],
+    ['an unknown matching level', { match_keys: 'all' }, 'match_keys'],
     ['a page event id the relay would refuse', { page_event_id: 'pv <1>' }, 'page_event_id'],
     ['a currency that is not ISO 4217', { currency: 'usd' }, 'currency'],
   ])('refuses %s', (_name, change, path) => {

@@ -32,6 +32,8 @@ function harness(script: Script, opts: { batch?: number; testEventCode?: string;
     consentRequired: false,
     purchaseWithoutPayment: false,
     debug: false,
+    matchKeys: 'contact',
+    limitedDataUse: false,
   };
   const metrics = new Metrics();
   const requests: { ids: string[]; token: string }[] = [];

@@ -6,6 +6,7 @@ import { ClaimedPurchaseSchema } from '../../contract/purchase';
 import { buildPurchaseEvent } from '../purchaseEvent';
 import { FakeOdooPurchases } from './fakeOdooPurchases';
 import { website } from '../../../../tests/helpers/sidecar';
+import { VECTORS } from '../../../../tests/vectors/contractVectors';
 
 const log = pino({ level: 'silent' });
 const OPTS = { intervalMs: 10, leaseSeconds: 60, batchSize: 50, maxBackoffMs: 100 };
@@ -37,6 +38,31 @@ describe('buildPurchaseEvent', () => {
       user: { email: 'a'.repeat(64), external_id: 'b'.repeat(64), ip: '203.0.113.7', user_agent: 'UA', ttp: '2Ab3cD4eF5gH6iJ7kL8mN9oP0q' },
       properties: { contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: 675, quantity: 2 }], content_type: 'product', currency: 'USD', value: 1350, order_id: 'S00042' },
       page: { url: 'https://shop.example/shop/confirmation' },
+    });
+  });
+
+  describe('name and address keys of the buyer (the vectors of the module\'s identify)', () => {
+    const { contact_name_address: identify, contact } = VECTORS.partner_identify;
+    // The module's claim names the phone `phone`, as the Events API does; everything else as in ttq.identify.
+    const { phone_number: phone, ...rest } = identify;
+    const claim = ClaimedPurchaseSchema.parse({
+      order_id: 9, website_id: 1, event_id: 'purchase-so-9', event_time: 1_732_500_000, value: 10, currency: 'EUR',
+      user: { ...rest, phone },
+    });
+
+    it('sends them exactly as the browser\'s identify carries them when the website shares them', () => {
+      const { user } = buildPurchaseEvent(claim, website({ matchKeys: 'contact_name_address' })).row;
+      expect(user).toEqual({ ...rest, phone });
+    });
+
+    it('sends the contact keys only under the default level', () => {
+      const { user } = buildPurchaseEvent(claim, website()).row;
+      expect(user).toEqual({ email: contact.email, phone: contact.phone_number, external_id: contact.external_id });
+    });
+
+    it('asks for limited data use when the website does', () => {
+      expect(buildPurchaseEvent(claim, website({ limitedDataUse: true })).row.limited_data_use).toBe(true);
+      expect(buildPurchaseEvent(claim, website()).row).not.toHaveProperty('limited_data_use');
     });
   });
 

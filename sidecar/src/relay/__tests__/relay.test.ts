@@ -11,6 +11,8 @@ import { StaticSettings } from '../../settings/static';
 import type { TikTokEventRow } from '../../tiktok/types';
 import { FakeOdooPurchases } from '../../poller/__tests__/fakeOdooPurchases';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../../../../tests/helpers/sidecar';
+import { VECTORS } from '../../../../tests/vectors/contractVectors';
+import { NAME_ADDRESS_KEYS } from '../../contract/constants';
 
 const HASH = 'b'.repeat(64);
 /** A _ttp cookie value as TikTok sets it. */
@@ -93,6 +95,51 @@ describe('relay: accepting', () => {
     const sidecar = testSidecar();
     await post(sidecar.handler, relayEvent({ event_time: 1_000_000_000 }));
     expect(Math.abs(storedRows(sidecar)[0].row.event_time - Date.now() / 1000)).toBeLessThan(5);
+  });
+});
+
+describe('relay: name and address keys, limited data use (per website)', () => {
+  // A form's keys as the browser sends them: names and postal code hashed, places normalized (docs/CONTRACTS.md §3).
+  const richer = VECTORS.partner_identify.contact_name_address;
+  const user = { first_name: richer.first_name, last_name: richer.last_name, zip_code: richer.zip_code, city: richer.city, state: richer.state, country: richer.country };
+
+  it('keeps them when the website shares names and addresses', async () => {
+    const sidecar = testSidecar({ websites: [website({ matchKeys: 'contact_name_address' })] });
+    await post(sidecar.handler, relayEvent({ user: { email: HASH, ...user } }));
+    expect(storedRows(sidecar)[0].row.user).toMatchObject({ email: HASH, ...user });
+  });
+
+  it('drops them under the contact keys only (the default), keeping the contact keys', async () => {
+    const sidecar = testSidecar();
+    const res = await post(sidecar.handler, relayEvent({ user: { email: HASH, ...user } }));
+    expect(res.body.accepted).toBe(1);
+    const stored = storedRows(sidecar)[0].row.user ?? {};
+    expect(stored.email).toBe(HASH);
+    for (const key of NAME_ADDRESS_KEYS) expect(stored).not.toHaveProperty(key);
+  });
+
+  it('sends city, state and country normalized, and drops one with nothing left', async () => {
+    const sidecar = testSidecar({ websites: [website({ matchKeys: 'contact_name_address' })] });
+    await post(sidecar.handler, relayEvent({ user: { city: 'Saint-Étienne', state: ' --- ', country: 'FR' } }));
+    const stored = storedRows(sidecar)[0].row.user;
+    expect(stored).toMatchObject({ city: 'saintétienne', country: 'fr' });
+    expect(stored).not.toHaveProperty('state');
+  });
+
+  it('refuses a plain first name (names leave the page hashed)', async () => {
+    const sidecar = testSidecar({ websites: [website({ matchKeys: 'contact_name_address' })] });
+    const res = await post(sidecar.handler, relayEvent({ user: { first_name: 'John' } }));
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/first_name/);
+  });
+
+  it('marks every row for limited data use when the website asks, and leaves the key out otherwise', async () => {
+    const limited = testSidecar({ websites: [website({ limitedDataUse: true })] });
+    await post(limited.handler, relayEvent());
+    expect(storedRows(limited)[0].row.limited_data_use).toBe(true);
+    const plain = testSidecar();
+    await post(plain.handler, relayEvent());
+    expect(storedRows(plain)[0].row).not.toHaveProperty('limited_data_use');
   });
 });
 

@@ -204,7 +204,7 @@ describe('Reporter', () => {
     expect(h.client.sent).toEqual([
       {
         token: 'test-access-token-0001',
-        body: { event_source: 'web', event_source_id: PIXEL, test_event_code: 'TEST123', data: [expect.objectContaining({ event: 'Pageview', event_id: 'test-7-n0nce' })] },
+        body: { event_source: 'web', event_source_id: PIXEL, partner_name: 'Odoo', test_event_code: 'TEST123', data: [expect.objectContaining({ event: 'Pageview', event_id: 'test-7-n0nce' })] },
       },
     ]);
     await h.reporter.report();

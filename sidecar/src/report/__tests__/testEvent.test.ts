@@ -13,6 +13,7 @@ describe('planTestEvent', () => {
     expect(JSON.parse(plan.body)).toEqual({
       event_source: 'web',
       event_source_id: website().pixelId,
+      partner_name: 'Odoo',
       test_event_code: 'TEST123',
       data: [{ event: 'Pageview', event_time: 1_732_500_000, event_id: 'test-7-a1b2c3d4', page: { url: 'https://shop.example/' } }],
     });

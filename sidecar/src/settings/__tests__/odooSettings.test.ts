@@ -25,7 +25,14 @@ describe('parseWebsiteEntry', () => {
       settings: expect.objectContaining({ websiteId: 1, pixelId: 'CPIXEL00000000000001', testEventCode: 'TEST1', consentRequired: true, eventNames: { Purchase: 'CompletePayment', SubmitForm: 'Lead' } }),
     });
   });
+  it('reads the matching level and limited data use, contact keys and off when a module before 19.0.1.4.0 leaves them out', () => {
+    const richer = parseWebsiteEntry(entry({ match_keys: 'contact_name_address', limited_data_use: true }));
+    expect(richer.kind === 'usable' && richer.settings).toMatchObject({ matchKeys: 'contact_name_address', limitedDataUse: true });
+    const older = parseWebsiteEntry(entry());
+    expect(older.kind === 'usable' && older.settings).toMatchObject({ matchKeys: 'contact', limitedDataUse: false });
+  });
   it.each([
+    [{ match_keys: 'everything' }, 'unreadable settings'],
     [{ pixel_id: false }, 'no pixel id'],
     [{ access_token: false }, 'no Events API access token'],
     [{ access_token: '  ' }, 'no Events API access token'],

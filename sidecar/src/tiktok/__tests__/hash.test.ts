@@ -1,6 +1,6 @@
 import { orUndefined, VECTORS } from '../../../../tests/vectors/contractVectors';
-import { hashEmail, hashExternalId, hashPhone, sha256Hex } from './nodeHash';
-import { isSha256Hex, normalizeEmail } from '../normalize';
+import { hashEmail, hashExternalId, hashPhone, hashZipCode as hashNormalizedZip, sha256Hex } from './nodeHash';
+import { isSha256Hex, normalizeEmail, normalizePlace, normalizeZipCode, splitFullName } from '../normalize';
 import { normalizePhone, phoneCountry } from '../phone';
 
 // The cases come from tests/vectors/contract.json, which the browser bundle's
@@ -53,5 +53,27 @@ describe('isSha256Hex', () => {
     expect(isSha256Hex(digest)).toBe(true);
     expect(isSha256Hex(digest.slice(1))).toBe(false);
     expect(isSha256Hex('z'.repeat(64))).toBe(false);
+  });
+});
+
+describe('person name (first_name, last_name)', () => {
+  it.each(VECTORS.person_name.map((v) => [JSON.stringify(v.raw), v] as const))('%s', (_raw, v) => {
+    const split = splitFullName(v.raw);
+    expect(split).toEqual({ first_name: orUndefined(v.first_name), last_name: orUndefined(v.last_name) });
+    expect(split.first_name && sha256Hex(split.first_name)).toBe(orUndefined(v.first_name_sha256));
+    expect(split.last_name && sha256Hex(split.last_name)).toBe(orUndefined(v.last_name_sha256));
+  });
+});
+
+describe('zip_code', () => {
+  it.each(VECTORS.zip_code.map((v) => [JSON.stringify(v.raw), v] as const))('%s', (_raw, v) => {
+    expect(normalizeZipCode(v.raw)).toBe(orUndefined(v.normalized));
+    expect(hashNormalizedZip(v.raw)).toBe(orUndefined(v.sha256));
+  });
+});
+
+describe('city, state, country (plain)', () => {
+  it.each(VECTORS.place.map((v) => [JSON.stringify(v.raw), v] as const))('%s', (_raw, v) => {
+    expect(normalizePlace(v.raw)).toBe(orUndefined(v.normalized));
   });
 });

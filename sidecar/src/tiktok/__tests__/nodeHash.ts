@@ -1,6 +1,6 @@
 /** The rules of ../normalize.ts and ../phone.ts hashed with Node's crypto: what the tests compare the browser and the module with. */
 import { createHash } from 'node:crypto';
-import { isSha256Hex, normalizeEmail, normalizeExternalId } from '../normalize';
+import { isSha256Hex, normalizeEmail, normalizeExternalId, normalizeZipCode } from '../normalize';
 import { normalizePhone } from '../phone';
 
 export function sha256Hex(value: string): string {
@@ -26,4 +26,8 @@ export function hashPhone(raw: string, defaultCountry?: string): string | undefi
 
 export function hashExternalId(raw: string | number): string | undefined {
   return hashNormalized(String(raw), normalizeExternalId);
+}
+
+export function hashZipCode(raw: string): string | undefined {
+  return hashNormalized(raw, normalizeZipCode);
 }

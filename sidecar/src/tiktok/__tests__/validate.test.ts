@@ -69,13 +69,14 @@ describe('buildEventRow', () => {
 });
 
 describe('serializeTrackRequest', () => {
-  it('writes the Events API request around rows already serialized, the test code only when set', () => {
+  it('writes the Events API request around rows already serialized, the test code only when set, partner_name always', () => {
     const rows = [row(), row({ event_id: 'e-2', properties: { value: 1, currency: 'EUR' } })];
     const text = serializeTrackRequest('CABCDEFGH12345678', rows.map((r) => JSON.stringify(r)), 'TEST1');
-    expect(JSON.parse(text)).toEqual({ event_source: 'web', event_source_id: 'CABCDEFGH12345678', test_event_code: 'TEST1', data: rows });
+    expect(JSON.parse(text)).toEqual({ event_source: 'web', event_source_id: 'CABCDEFGH12345678', partner_name: 'Odoo', test_event_code: 'TEST1', data: rows });
     expect(JSON.parse(serializeTrackRequest('CABCDEFGH12345678', [JSON.stringify(row())]))).toEqual({
       event_source: 'web',
       event_source_id: 'CABCDEFGH12345678',
+      partner_name: 'Odoo',
       data: [row()],
     });
   });
