@@ -1,5 +1,6 @@
 import { stripEmpty } from './clean';
-import type { TikTokEventRow, TikTokProperties, TikTokUser } from './types';
+import { laneSource } from './eventSource';
+import type { TikTokEventRow, TikTokLead, TikTokProperties, TikTokUser } from './types';
 
 export interface EventInput {
   event: string;
@@ -8,6 +9,7 @@ export interface EventInput {
   user?: TikTokUser;
   properties?: TikTokProperties;
   page?: { url?: string; referrer?: string };
+  lead?: TikTokLead;
 }
 
 /** A `data[]` row with every empty value removed; event/event_time/event_id are always kept. */
@@ -16,6 +18,7 @@ export function buildEventRow(input: EventInput): TikTokEventRow {
     user: input.user,
     properties: input.properties,
     page: input.page,
+    lead: input.lead,
   }) ?? {};
   return { event: input.event, event_time: input.eventTime, event_id: input.eventId, ...optional };
 }
@@ -27,8 +30,10 @@ export function unixSeconds(ms: number = Date.now()): number {
 /**
  * The request body from rows already serialized (as the outbox stores them): a
  * batch of 1,000 events is sent without parsing and re-serializing each row.
+ * `laneId` is a pixel code, or the lane of another source (`eventSource.ts`).
  */
-export function serializeTrackRequest(pixelId: string, rowJson: string[], testEventCode?: string): string {
+export function serializeTrackRequest(laneId: string, rowJson: string[], testEventCode?: string): string {
+  const { eventSource, eventSourceId } = laneSource(laneId);
   const testCode = testEventCode ? `,"test_event_code":${JSON.stringify(testEventCode)}` : '';
-  return `{"event_source":"web","event_source_id":${JSON.stringify(pixelId)}${testCode},"data":[${rowJson.join(',')}]}`;
+  return `{"event_source":${JSON.stringify(eventSource)},"event_source_id":${JSON.stringify(eventSourceId)}${testCode},"data":[${rowJson.join(',')}]}`;
 }

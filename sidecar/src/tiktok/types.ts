@@ -1,5 +1,6 @@
 /** The Events API v1.3 `/event/track/` shapes (see the contract in docs). */
 import type { Content, ContentType } from '../contract/content';
+import type { EventSourceName } from './eventSource';
 
 export type HashedValue = string | string[];
 
@@ -32,6 +33,12 @@ export interface TikTokPage {
   referrer?: string;
 }
 
+/** The lead of a `crm` event that came from a TikTok lead form. */
+export interface TikTokLead {
+  lead_id: string;
+  lead_event_source: string;
+}
+
 /** One row of `data[]`. */
 export interface TikTokEventRow {
   event: string;
@@ -40,11 +47,12 @@ export interface TikTokEventRow {
   user?: TikTokUser;
   properties?: TikTokProperties;
   page?: TikTokPage;
+  lead?: TikTokLead;
   limited_data_use?: boolean;
 }
 
 export interface TrackRequest {
-  event_source: 'web';
+  event_source: EventSourceName;
   event_source_id: string;
   test_event_code?: string;
   data: TikTokEventRow[];
