@@ -68,8 +68,8 @@ class TikTokSourceEvent(models.Model):
                                  help='The website whose Events API access token sends the event.')
     event = fields.Char('Event name', required=True, readonly=True, help='The event name TikTok receives.')
     event_id = fields.Char('Event id', required=True, readonly=True)
-    res_model = fields.Char(required=True, readonly=True)
-    res_id = fields.Many2oneReference(model_field='res_model', required=True, readonly=True)
+    res_model = fields.Char('Record model', required=True, readonly=True)
+    res_id = fields.Many2oneReference('Record id', model_field='res_model', required=True, readonly=True)
     state = fields.Selection(STATES, required=True, default='pending', readonly=True)
     skip_reason = fields.Selection(SKIP_REASONS, readonly=True)
     queued_at = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True,

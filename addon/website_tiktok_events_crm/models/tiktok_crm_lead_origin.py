@@ -14,9 +14,9 @@ class TikTokCrmLeadOrigin(models.Model):
 
     lead_id = fields.Many2one('crm.lead', required=True, ondelete='cascade', index=True, readonly=True)
     website_id = fields.Many2one('website', required=True, ondelete='cascade', readonly=True)
-    ip = fields.Char(readonly=True)
+    ip = fields.Char('IP address', readonly=True)
     user_agent = fields.Char(readonly=True)
-    ttclid = fields.Char(readonly=True)
-    ttp = fields.Char(readonly=True)
+    ttclid = fields.Char('TikTok click id', readonly=True)
+    ttp = fields.Char('TikTok cookie (_ttp)', readonly=True)
 
     _lead_unique = models.Constraint('UNIQUE(lead_id)', 'One origin per lead.')
