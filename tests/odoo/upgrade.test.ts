@@ -23,6 +23,7 @@ import { runShell } from '../helpers/odooShop';
  *   keep their event ids.
  * - 19.0.1.2.0 had the control room without the confirmation-page note: its
  *   counts stay, its sent Purchases count as sent by the server only.
+ * - 19.0.1.4.0 adds the queue of other sources' events; the CRM bridge installs on it.
  */
 const FIRST_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
 const CONTROL_ROOM_RELEASE = '12eba5f'; // website_tiktok_events 19.0.1.2.0
@@ -154,5 +155,10 @@ print('@@RESULT@@' + json.dumps({'delivered': purchase['today']['delivered'], 'r
     expect(shown.shown).toBe(false);
     expect(shown.rows.server_only).toBeGreaterThanOrEqual(1);
     expect(shown.rows.paired).toBeUndefined();
+    // 19.0.1.4.0: the queue of other sources' events is there, empty, and claims like the Purchase queue.
+    expect(runShell(config, db, `print('@@RESULT@@' + repr(env['tiktok.source.event'].tiktok_claim_source_events(claimer='new-replica')))`)).toBe('[]');
+    const bridge = path.join(os.tmpdir(), `${db}-bridge.log`);
+    expect(runOdoo(config, ['-d', db, '-i', 'website_tiktok_events_crm', '--stop-after-init', '--no-http'], bridge)).toBe(0);
+    expect(moduleLogProblems(fs.readFileSync(bridge, 'utf8'))).toEqual([]);
   }, 15 * 60_000);
 });

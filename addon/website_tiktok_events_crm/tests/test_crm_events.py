@@ -185,12 +185,18 @@ class TestCrmStageEvents(TikTokCase):
         with self.assertRaises(AccessError):
             self.env['tiktok.crm.stage.event'].with_user(self.salesman).create(
                 {'website_id': self.website.id, 'trigger': 'won', 'event': 'Converted'})
-        with self.assertRaises(AccessError):
-            self.website.with_user(self.salesman).write({'tiktok_crm_event_set_id': '123'})
+        # A website designer may edit websites, not where their leads' events go.
+        designer = new_test_user(self.env, 'tt_designer_crm', groups='base.group_user,website.group_website_designer')
+        for user in (self.salesman, designer):
+            with self.assertRaises(AccessError):
+                self.website.with_user(user).write({'tiktok_crm_event_set_id': '123'})
+        self.assertEqual(self.website.tiktok_crm_event_set_id, EVENT_SET)
         self.assertEqual(set(rows.mapped('state')), {'sent'})
 
-    def _lead_from_form(self, path='/website/form/crm.lead'):
+    def _lead_from_form(self, path='/website/form/crm.lead', consent_cookie=None):
         cookies = {'ttclid': 'E.C.P.form', '_ttp': 'ttp-form'}
+        if consent_cookie:
+            cookies['website_cookies_bar'] = consent_cookie
         with MockRequest(self.env, path=path, website=self.website, cookies=cookies,
                          remote_addr='203.0.113.9') as request:
             request.httprequest.headers = {'User-Agent': 'Mozilla/5.0 Chrome/126'}
@@ -204,3 +210,12 @@ class TestCrmStageEvents(TikTokCase):
                          ('203.0.113.9', 'Mozilla/5.0 Chrome/126', 'E.C.P.form', 'ttp-form'))
         self.assertFalse(self.env['tiktok.crm.lead.origin'].sudo().search(
             [('lead_id', '=', self._lead_from_form('/odoo/action-crm').id)]))
+
+    def test_form_context_needs_consent_to_optional_cookies(self):
+        self.website.cookies_bar = True
+        Origin = self.env['tiktok.crm.lead.origin'].sudo()
+        refused = Origin.search([('lead_id', '=', self._lead_from_form().id)])
+        self.assertEqual(refused.website_id, self.website)  # the website still routes its events
+        self.assertEqual((refused.ip, refused.user_agent, refused.ttclid, refused.ttp), (False,) * 4)
+        granted = Origin.search([('lead_id', '=', self._lead_from_form(consent_cookie='{"optional": true}').id)])
+        self.assertEqual((granted.ttclid, granted.ttp), ('E.C.P.form', 'ttp-form'))
