@@ -15,6 +15,11 @@ export function buildSourceEvent(entry: ClaimedSourceEvent): NewOutboxEvent {
     eventTime: entry.event_time,
     user: entry.user,
     lead: entry.lead,
+    properties: entry.properties && {
+      ...entry.properties,
+      contents: entry.properties.contents?.map((c) => ({ ...c, content_type: c.content_type ?? 'product' })),
+      content_type: entry.properties.contents?.length ? 'product' : undefined,
+    },
   });
   return {
     pixelId: sourceLaneId(entry.event_source, entry.website_id, entry.event_source_id),

@@ -26,6 +26,8 @@ export interface TikTokProperties {
   query?: string;
   order_id?: string;
   description?: string;
+  /** The store of an offline event. */
+  shop_id?: string;
 }
 
 export interface TikTokPage {

@@ -44,6 +44,24 @@ describe('buildSourceEvent', () => {
     expect(body).toMatchObject({ event_source: 'crm', event_source_id: EVENT_SET, data: [event.row] });
   });
 
+  it('puts an offline sale in its lane with its shop, contents and value', () => {
+    const sale = entry({
+      event_source: 'offline', event_source_id: 'OFFLINE_SET_1', event: 'Purchase', event_id: 'offline-0123456789abcdef0123456789abcdef', lead: undefined,
+      user: { email: false, phone: 'c'.repeat(64), external_id: 'd'.repeat(64) },
+      properties: { value: 42.5, currency: 'EUR', order_id: 'Shop/0007', shop_id: '3', contents: [{ content_id: '23', content_name: 'Desk', price: 42.5, quantity: 1 }] },
+    });
+    const event = buildSourceEvent(ClaimedSourceEventSchema.parse(sale));
+    expect(event.pixelId).toBe('offline:2:OFFLINE_SET_1');
+    expect(event.row).toEqual({
+      event: 'Purchase',
+      event_id: 'offline-0123456789abcdef0123456789abcdef',
+      event_time: 1_732_500_000,
+      user: { phone: 'c'.repeat(64), external_id: 'd'.repeat(64) },
+      properties: { value: 42.5, currency: 'EUR', order_id: 'Shop/0007', shop_id: '3', content_type: 'product', contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: 42.5, quantity: 1 }] },
+    });
+    expect(JSON.parse(serializeTrackRequest(event.pixelId, [JSON.stringify(event.row)]))).toMatchObject({ event_source: 'offline', event_source_id: 'OFFLINE_SET_1' });
+  });
+
   it('scrubs what the lead\'s form recorded from the browser', () => {
     const row = buildSourceEvent(ClaimedSourceEventSchema.parse(entry({ user: { email: 'a'.repeat(64), ttclid: 'jane@mail.com', ttp: '<script>' } }))).row;
     expect(row.user).toEqual({ email: 'a'.repeat(64) });
@@ -56,6 +74,9 @@ describe('buildSourceEvent', () => {
     ['a plain e-mail', { user: { email: 'jane@example.com' } }, /user\.email/],
     ['a lead on an offline event', { event_source: 'offline', event: 'Purchase' }, /lead/],
     ['a lead without its id', { lead: { lead_id: ' ', lead_event_source: 'Odoo' } }, /lead\.lead_id/],
+    ['an offline sale naming nobody', { event_source: 'offline', event: 'Purchase', lead: undefined, user: { ip: '203.0.113.7' }, properties: { shop_id: '3' } }, /^user$/],
+    ['an offline sale without its shop', { event_source: 'offline', event: 'Purchase', lead: undefined, properties: { value: 1 } }, /properties\.shop_id/],
+    ['a shop id that is not an id', { event_source: 'offline', event: 'Purchase', lead: undefined, properties: { shop_id: 'Main street <3>' } }, /properties\.shop_id/],
   ])('refuses %s', (_label, overrides, path) => {
     const parsed = ClaimedSourceEventSchema.safeParse(entry(overrides));
     expect(parsed.success).toBe(false);
