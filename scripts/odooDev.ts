@@ -1,11 +1,11 @@
 /**
  * A real Odoo 19 for development and tests, run from source (no Docker).
  *
- *   npx ts-node --transpile-only scripts/odooDev.ts template        # tiktok_tpl = shop_base + our module
+ *   npx ts-node --transpile-only scripts/odooDev.ts template        # tiktok_tpl = shop_base + our module and its bridges
  *   npx ts-node --transpile-only scripts/odooDev.ts clone <db>      # fresh copy of the template
  *   npx ts-node --transpile-only scripts/odooDev.ts start <db> <port>
  *   npx ts-node --transpile-only scripts/odooDev.ts stop [port]     # every server this script started, or one
- *   npx ts-node --transpile-only scripts/odooDev.ts test [db]       # Odoo's Python tests of the module
+ *   npx ts-node --transpile-only scripts/odooDev.ts test [db]       # Odoo's Python tests of the module and its bridges
  *
  * The same functions are exported for the end-to-end suite. Environment:
  * ODOO_SRC (default ~/.cache/odoo-src/19.0), ODOO_BASE_DB (shop_base),
