@@ -2,6 +2,8 @@ import calendar
 import re
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import hmac
@@ -130,7 +132,20 @@ class TikTokSourceEvent(models.Model):
             if vals['event_id'] not in known and vals['event_id'] not in seen:
                 seen.add(vals['event_id'])
                 fresh.append(vals)
-        return queue.create(fresh)
+        try:
+            with self.env.cr.savepoint():
+                return queue.create(fresh)
+        except psycopg2.IntegrityError:
+            # A concurrent transaction queued one of them meanwhile (the same lead
+            # moved twice at once): keep the others, the event exists once.
+            created = queue
+            for vals in fresh:
+                try:
+                    with self.env.cr.savepoint():
+                        created |= queue.create(vals)
+                except psycopg2.IntegrityError:
+                    continue
+            return created
 
     def _skip(self, reason):
         self.sudo().write({'state': 'skipped', 'skip_reason': reason, 'lease_until': False})

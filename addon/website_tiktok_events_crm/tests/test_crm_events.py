@@ -1,8 +1,9 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import mute_logger, new_test_user, tagged
 
 from odoo.addons.http_routing.tests.common import MockRequest
 from odoo.addons.website_tiktok_events.tests.common import TikTokCase
@@ -62,6 +63,18 @@ class TestCrmStageEvents(TikTokCase):
         lead.write({'stage_id': self.stage_proposition.id})
         lead.action_set_lost()
         self.assertEqual(self._queued(lead).mapped('event'), ['Contacted', 'Unqualified'])
+
+    def test_an_event_queued_concurrently_is_kept_once(self):
+        lead = self._lead()
+        Queue = self.env['tiktok.source.event'].sudo()
+        points = (('Raw', 'stage:%d' % self.stage_new.id), ('Converted', 'won'))
+        entries = [{'event_source': 'crm', 'event_source_id': EVENT_SET, 'website': self.website, 'event': event,
+                    'record': lead, 'key': key} for event, key in points]
+        # As if another transaction had committed the Raw event after this one looked.
+        with patch.object(type(Queue), 'search', lambda *args, **kwargs: Queue.browse()), mute_logger('odoo.sql_db'):
+            created = Queue._queue(entries)
+        self.assertEqual(created.mapped('event'), ['Converted'])
+        self.assertEqual(self._queued(lead).mapped('event'), ['Raw', 'Converted'])
 
     def test_mapping_rules(self):
         Mapping = self.env['tiktok.crm.stage.event']
