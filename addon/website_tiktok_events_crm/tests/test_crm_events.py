@@ -232,3 +232,7 @@ class TestCrmStageEvents(TikTokCase):
         self.assertEqual((refused.ip, refused.user_agent, refused.ttclid, refused.ttp), (False,) * 4)
         granted = Origin.search([('lead_id', '=', self._lead_from_form(consent_cookie='{"optional": true}').id)])
         self.assertEqual((granted.ttclid, granted.ttp), ('E.C.P.form', 'ttp-form'))
+
+    def test_the_lead_form_shows_the_tiktok_lead_id_for_leads_and_opportunities(self):
+        arch = self.env['crm.lead'].get_view(self.env.ref('crm.crm_lead_view_form').id, 'form')['arch']
+        self.assertEqual(arch.count('name="tiktok_lead_id"'), 2)
