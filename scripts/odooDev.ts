@@ -1,11 +1,11 @@
 /**
  * A real Odoo 19 for development and tests, run from source (no Docker).
  *
- *   npx ts-node --transpile-only scripts/odooDev.ts template        # tiktok_tpl = shop_base + our module
+ *   npx ts-node --transpile-only scripts/odooDev.ts template        # tiktok_tpl = shop_base + our module and its bridges
  *   npx ts-node --transpile-only scripts/odooDev.ts clone <db>      # fresh copy of the template
  *   npx ts-node --transpile-only scripts/odooDev.ts start <db> <port>
  *   npx ts-node --transpile-only scripts/odooDev.ts stop [port]     # every server this script started, or one
- *   npx ts-node --transpile-only scripts/odooDev.ts test [db]       # Odoo's Python tests of the module
+ *   npx ts-node --transpile-only scripts/odooDev.ts test [db]       # Odoo's Python tests of the module and its bridges
  *
  * The same functions are exported for the end-to-end suite. Environment:
  * ODOO_SRC (default ~/.cache/odoo-src/19.0), ODOO_BASE_DB (shop_base),
@@ -25,6 +25,13 @@ export const MODULE_NAME = 'website_tiktok_events';
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const ADDON_ROOT = path.join(REPO_ROOT, 'addon');
 export const MODULE_DIR = path.join(ADDON_ROOT, MODULE_NAME);
+/**
+ * Bridges of our module to other Odoo apps (auto_install): installed in the
+ * template and tested with the module. Their apps must be in SHOP_MODULES.
+ */
+export const BRIDGE_MODULES = ['website_tiktok_events_crm'];
+/** Our module and its bridges: what the template installs and the test run covers. */
+export const OUR_MODULES = [MODULE_NAME, ...BRIDGE_MODULES];
 
 const PYTHON = '/usr/bin/python3';
 const TEMPLATE_HASH_PARAM = `${MODULE_NAME}.dev_template_hash`;
@@ -111,13 +118,24 @@ function listModuleFiles(dir: string, relative = ''): string[] {
 }
 
 /** Fingerprint of what an install of the module depends on (code, views, data). */
-export function moduleHash(moduleDir: string = MODULE_DIR): string {
+export function moduleHash(moduleDir: string = MODULE_DIR, bridges: readonly string[] = BRIDGE_MODULES): string {
   const hash = createHash('sha256');
   for (const rel of listModuleFiles(moduleDir).sort()) {
     hash.update(rel.split(path.sep).join('/'));
     hash.update('\0');
     hash.update(fs.readFileSync(path.join(moduleDir, rel)));
     hash.update('\0');
+  }
+  // A bridge changes what the template holds too (no bridge: the module's hash as before).
+  for (const bridge of bridges) {
+    const bridgeDir = path.join(ADDON_ROOT, bridge);
+    hash.update(`\0${bridge}\0`);
+    for (const rel of listModuleFiles(bridgeDir).sort()) {
+      hash.update(rel.split(path.sep).join('/'));
+      hash.update('\0');
+      hash.update(fs.readFileSync(path.join(bridgeDir, rel)));
+      hash.update('\0');
+    }
   }
   return hash.digest('hex');
 }
@@ -299,10 +317,10 @@ export async function ensureTemplate(config: OdooDevConfig = loadConfig(), log =
   return withTemplateLock(config, async () => {
     if (templateHash(config) === hash) return { db: config.templateDb, hash, rebuilt: false };
     const buildDb = `${config.templateDb}_build`;
-    log(`odooDev: building ${config.templateDb} from ${config.baseDb} with ${MODULE_NAME} (${hash.slice(0, 12)})`);
+    log(`odooDev: building ${config.templateDb} from ${config.baseDb} with ${OUR_MODULES.join(', ')} (${hash.slice(0, 12)})`);
     copyDatabase(config.baseDb, buildDb, config);
     const logFile = path.join(os.tmpdir(), `odooDev-${config.templateDb}-install.log`);
-    const install = runOdoo(config, ['-d', buildDb, '-i', MODULE_NAME, '--stop-after-init', '--no-http'], logFile);
+    const install = runOdoo(config, ['-d', buildDb, '-i', OUR_MODULES.join(','), '--stop-after-init', '--no-http'], logFile);
     if (install !== 0) {
       dropDatabase(buildDb, config);
       throw new Error(`installing ${MODULE_NAME} failed (exit ${install}), see ${logFile}`);
@@ -463,9 +481,9 @@ export async function runModuleTests(
     const exitCode = runOdoo(config, [
       '-d', db,
       `--db-filter=^${db}$`,
-      '-u', MODULE_NAME,
+      '-u', OUR_MODULES.join(','),
       '--test-enable',
-      `--test-tags=/${MODULE_NAME}`,
+      `--test-tags=${OUR_MODULES.map((m) => `/${m}`).join(',')}`,
       '--stop-after-init',
       `--http-port=${httpPort}`,
       '--max-cron-threads=0',

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import {
-  ADDON_ROOT, MODULE_DIR, loadConfig, main, moduleHash, moduleLogProblems, odooBaseArgs, odooUnavailableReason,
+  ADDON_ROOT, BRIDGE_MODULES, MODULE_DIR, loadConfig, main, moduleHash, moduleLogProblems, odooBaseArgs, odooUnavailableReason,
 } from '../odooDev';
 
 function copyModule(): string {
@@ -31,6 +31,11 @@ describe('moduleHash', () => {
     expect(afterView).not.toBe(before);
     fs.appendFileSync(path.join(dir, 'models', 'website.py'), '\n# edit\n');
     expect(moduleHash(dir)).not.toBe(afterView);
+  });
+
+  it('covers the bridge modules the template installs too', () => {
+    expect(BRIDGE_MODULES.every((bridge) => fs.existsSync(path.join(ADDON_ROOT, bridge, '__manifest__.py')))).toBe(true);
+    expect(moduleHash(dir, [])).not.toBe(moduleHash(dir));
   });
 
   it('ignores compiled assets, tests and bytecode (no reinstall needed)', () => {

@@ -21,6 +21,7 @@ import type { OdooTransport } from './odoo/types';
 import { isOdooError } from './odoo/errors';
 import { OdooSettingsSource } from './settings/odoo';
 import { PurchasePoller } from './poller/purchasePoller';
+import { SourcePoller } from './poller/sourcePoller';
 import { defaultReplicaId } from './report/replica';
 import { Reporter } from './report/reporter';
 import { ReportTally } from './report/tally';
@@ -44,6 +45,8 @@ export interface Sidecar {
   outbox: Outbox;
   dispatcher: Dispatcher;
   poller?: PurchasePoller;
+  /** Odoo mode: events of Odoo's other sources (CRM lead stages, offline sales). */
+  sourcePoller?: SourcePoller;
   /** Odoo mode: the report to Odoo every poll interval. */
   reporter?: Reporter;
   settings: SettingsSource;
@@ -117,6 +120,12 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const poller = odoo
     ? new PurchasePoller(
         { odoo, settings, purchaseClaims: outbox.purchaseClaims, log, onEnqueued: onStored },
+        { intervalMs: pollIntervalMs, leaseSeconds: cfg.PURCHASE_LEASE_SECONDS, batchSize: 50, maxBackoffMs: ODOO_MAX_BACKOFF_MS, claimer: replica },
+      )
+    : undefined;
+  const sourcePoller = odoo
+    ? new SourcePoller(
+        { odoo, settings, sourceClaims: outbox.sourceClaims, log, onEnqueued: onStored },
         { intervalMs: pollIntervalMs, leaseSeconds: cfg.PURCHASE_LEASE_SECONDS, batchSize: 50, maxBackoffMs: ODOO_MAX_BACKOFF_MS, claimer: replica },
       )
     : undefined;
@@ -217,6 +226,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     outbox,
     dispatcher,
     poller,
+    sourcePoller,
     reporter,
     settings,
     metrics,
@@ -226,6 +236,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       dispatcher.start();
       odooSettings?.start();
       poller?.start();
+      sourcePoller?.start();
       reporter?.start();
       const prune = () => {
         const before = Date.now() - retentionMs;
@@ -248,6 +259,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       if (pruneTimer) clearInterval(pruneTimer);
       odooSettings?.stop();
       await poller?.stop();
+      await sourcePoller?.stop();
       const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
       server?.closeIdleConnections();
       writer.flush();
@@ -258,6 +270,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       await new Promise<void>((resolve) => (opsServer ? opsServer.close(() => resolve()) : resolve()));
       // Report what TikTok settled during the flush, so Odoo does not hand it out again.
       await poller?.reportSettled().catch(() => undefined);
+      await sourcePoller?.reportSettled().catch(() => undefined);
       // The last counts, the flush's deliveries included.
       await reporter?.stop();
       connector?.close();

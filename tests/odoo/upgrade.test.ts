@@ -25,6 +25,7 @@ import { runShell } from '../helpers/odooShop';
  *   counts stay, its sent Purchases count as sent by the server only.
  * - Before 19.0.1.4.0, SubmitForm was sent as SubmitForm unless told
  *   otherwise: a database keeps the name it effectively sent.
+ * - 19.0.1.4.0 adds the queue of other sources' events; the CRM bridge installs on it.
  */
 const FIRST_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
 const CONTROL_ROOM_RELEASE = '12eba5f'; // website_tiktok_events 19.0.1.2.0
@@ -156,6 +157,11 @@ print('@@RESULT@@' + json.dumps({'delivered': purchase['today']['delivered'], 'r
     expect(shown.shown).toBe(false);
     expect(shown.rows.server_only).toBeGreaterThanOrEqual(1);
     expect(shown.rows.paired).toBeUndefined();
+    // 19.0.1.4.0: the queue of other sources' events is there, empty, and claims like the Purchase queue.
+    expect(runShell(config, db, `print('@@RESULT@@' + repr(env['tiktok.source.event'].tiktok_claim_source_events(claimer='new-replica')))`)).toBe('[]');
+    const bridge = path.join(os.tmpdir(), `${db}-bridge.log`);
+    expect(runOdoo(config, ['-d', db, '-i', 'website_tiktok_events_crm', '--stop-after-init', '--no-http'], bridge)).toBe(0);
+    expect(moduleLogProblems(fs.readFileSync(bridge, 'utf8'))).toEqual([]);
   }, 15 * 60_000);
 
   it('keeps the SubmitForm name a database effectively sent; chosen names stay as they were', async () => {

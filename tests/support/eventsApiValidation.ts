@@ -8,12 +8,23 @@
  * that sinks a whole batch.
  */
 import { TIKTOK_EVENT_NAMES } from '../../sidecar/src/tiktok/eventNames';
+import { CRM_LEAD_STAGES } from '../../sidecar/src/tiktok/eventSource';
 
 /**
  * The event names TikTok's endpoint accepts are a fact of TikTok's API, not a rule of
  * the sidecar's validator: the fake reads the one list the product declares.
  */
 export const KNOWN_EVENT_NAMES: ReadonlySet<string> = TIKTOK_EVENT_NAMES;
+
+/** TikTok's lead stages, the event names of the `crm` source (data, like the event names). */
+export const KNOWN_LEAD_STAGES: ReadonlySet<string> = CRM_LEAD_STAGES;
+
+/** The sources the endpoint takes, and what each asks of a row beyond the common rules. */
+export const EVENT_SOURCES = ['web', 'crm', 'offline'] as const;
+export type EventSourceName = (typeof EVENT_SOURCES)[number];
+/** Offline events may be up to 28 days old, whatever the endpoint's age limit for the web. */
+export const OFFLINE_MAX_EVENT_AGE_DAYS = 28;
+const IDENTIFYING_KEYS = ['email', 'phone', 'external_id'];
 
 export const MAX_BATCH_ROWS = 1000;
 /** Clock skew tolerated for event_time in the future. */
@@ -135,7 +146,7 @@ function checkProperties(props: Json, path: string): string | undefined {
       if (problem) return problem;
     }
   }
-  for (const key of ['content_type', 'query', 'order_id', 'description']) {
+  for (const key of ['content_type', 'query', 'order_id', 'description', 'shop_id']) {
     const problem = checkOptionalString(props, key, path);
     if (problem) return problem;
   }
@@ -164,14 +175,47 @@ function checkEventTime(value: Json, path: string, ctx: ValidationContext): stri
   return undefined;
 }
 
+function checkLead(lead: Json, path: string): string | undefined {
+  if (!isObject(lead)) return `${path} must be an object, got ${describe(lead)}`;
+  for (const key of ['lead_id', 'lead_event_source']) {
+    if (!isNonEmptyString(lead[key])) return `${path}.${key} must be a non-empty string, got ${describe(lead[key])}`;
+  }
+  const unknown = Object.keys(lead).find((k) => k !== 'lead_id' && k !== 'lead_event_source');
+  return unknown ? `${path}.${unknown} is not a field of lead` : undefined;
+}
+
+function hasIdentifyingKey(row: Obj): boolean {
+  return isObject(row.user) && IDENTIFYING_KEYS.some((k) => k in (row.user as Obj));
+}
+
+/** What the `crm` and `offline` sources ask of a row beyond the common rules; web rows carry no lead. */
+function checkSourceRules(row: Obj, path: string, source: EventSourceName): string | undefined {
+  if ('lead' in row) {
+    if (source !== 'crm') return `${path}.lead is only accepted with event_source "crm"`;
+    const problem = checkLead(row.lead, `${path}.lead`);
+    if (problem) return problem;
+  }
+  if (source === 'crm' && !hasIdentifyingKey(row) && !('lead' in row)) {
+    return `${path} must identify the lead: user.email, user.phone, user.external_id or lead.lead_id`;
+  }
+  if (source === 'offline') {
+    if (!hasIdentifyingKey(row)) return `${path}.user must carry at least one of email, phone, external_id`;
+    const props = row.properties;
+    if (!isObject(props) || !isNonEmptyString(props.shop_id)) return `${path}.properties.shop_id must be a non-empty string`;
+  }
+  return undefined;
+}
+
 /** The first problem of one `data[]` row, or undefined when TikTok would accept it. */
-export function checkRow(row: Json, path: string, ctx: ValidationContext): string | undefined {
+export function checkRow(row: Json, path: string, ctx: ValidationContext, source: EventSourceName = 'web'): string | undefined {
   if (!isObject(row)) return `${path} must be an object, got ${describe(row)}`;
   if (!('event' in row)) return `${path}.event is required`;
-  if (typeof row.event !== 'string' || !KNOWN_EVENT_NAMES.has(row.event)) {
-    return `${path}.event "${String(row.event)}" is not a supported event`;
+  const known = source === 'crm' ? KNOWN_LEAD_STAGES : KNOWN_EVENT_NAMES;
+  if (typeof row.event !== 'string' || !known.has(row.event)) {
+    return `${path}.event "${String(row.event)}" is not a supported event${source === 'crm' ? ' of a CRM Event Set (lead stages)' : ''}`;
   }
-  const timeProblem = checkEventTime(row.event_time, `${path}.event_time`, ctx);
+  const ageCtx = source === 'offline' ? { ...ctx, maxEventAgeDays: OFFLINE_MAX_EVENT_AGE_DAYS } : ctx;
+  const timeProblem = checkEventTime(row.event_time, `${path}.event_time`, ageCtx);
   if (timeProblem) return timeProblem;
   if (!('event_id' in row)) return `${path}.event_id is required`;
   if (!isNonEmptyString(row.event_id)) return `${path}.event_id must be a non-empty string`;
@@ -190,6 +234,8 @@ export function checkRow(row: Json, path: string, ctx: ValidationContext): strin
   if ('limited_data_use' in row && typeof row.limited_data_use !== 'boolean') {
     return `${path}.limited_data_use must be a boolean`;
   }
+  const sourceProblem = checkSourceRules(row, path, source);
+  if (sourceProblem) return sourceProblem;
   const rejection = ctx.rejectEvent?.(row);
   if (rejection) return `${path}: ${rejection}`;
   return undefined;
@@ -216,7 +262,7 @@ export function validateTrackRows(body: Json, ctx: ValidationContext): { ok: fal
   if (problem) return { ok: false, message: `Invalid parameter: ${problem}` };
   const refused: RowRefusal[] = [];
   (body as { data: Json[] }).data.forEach((row, index) => {
-    const rowProblem = checkRow(row, `data[${index}]`, ctx);
+    const rowProblem = checkRow(row, `data[${index}]`, ctx, (body as { event_source: EventSourceName }).event_source);
     if (rowProblem) refused.push({ index, message: `Invalid parameter: ${rowProblem}` });
   });
   return { ok: true, refused };
@@ -225,7 +271,7 @@ export function validateTrackRows(body: Json, ctx: ValidationContext): { ok: fal
 /** Everything but the rows: the object, the source, the test code, the size of `data`. */
 function envelopeProblem(body: Json): string | undefined {
   if (!isObject(body)) return `request body must be a JSON object, got ${describe(body)}`;
-  if (body.event_source !== 'web') return `event_source must be "web"`;
+  if (!(EVENT_SOURCES as readonly Json[]).includes(body.event_source)) return `event_source must be one of ${EVENT_SOURCES.map((e) => `"${e}"`).join(', ')}`;
   if (!isNonEmptyString(body.event_source_id)) return 'event_source_id must be a non-empty string';
   if ('test_event_code' in body && !isNonEmptyString(body.test_event_code)) {
     return 'test_event_code must be a non-empty string';
@@ -240,9 +286,9 @@ function envelopeProblem(body: Json): string | undefined {
 function firstBodyProblem(body: Json, ctx: ValidationContext): string | undefined {
   const problem = envelopeProblem(body);
   if (problem) return problem;
-  const data = (body as { data: Json[] }).data;
+  const { data, event_source: source } = body as { data: Json[]; event_source: EventSourceName };
   for (let i = 0; i < data.length; i++) {
-    const rowProblem = checkRow(data[i], `data[${i}]`, ctx);
+    const rowProblem = checkRow(data[i], `data[${i}]`, ctx, source);
     if (rowProblem) return rowProblem;
   }
   return undefined;

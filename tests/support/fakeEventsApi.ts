@@ -106,7 +106,10 @@ export interface RecordedRequest {
 }
 
 export interface DeliveredEvent {
+  /** The request's event_source_id: a pixel code, or a CRM / Offline Event Set id. */
   pixelId: string;
+  /** The request's event_source: web, crm or offline. */
+  eventSource: string;
   testEventCode?: string;
   /** The data[] row as received. */
   row: any;
@@ -191,6 +194,7 @@ interface ParsedBody {
   json?: unknown;
   parseError?: string;
   pixelId?: string;
+  eventSource?: string;
   testEventCode?: string;
   partnerName?: string;
   rows: number;
@@ -210,6 +214,7 @@ function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody {
   return {
     json,
     pixelId: typeof obj.event_source_id === 'string' ? obj.event_source_id : undefined,
+    eventSource: typeof obj.event_source === 'string' ? obj.event_source : undefined,
     testEventCode: typeof obj.test_event_code === 'string' ? obj.test_event_code : undefined,
     partnerName: typeof obj.partner_name === 'string' ? obj.partner_name : undefined,
     rows: Array.isArray(obj.data) ? obj.data.length : 0,
@@ -465,7 +470,7 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
         const at = Date.now();
         for (const row of answer.accepted) {
           const kept = opts.retainRows === 'ids' ? identityOf(row as Record<string, unknown>) : row;
-          delivered.push({ pixelId: parsed.pixelId as string, testEventCode: parsed.testEventCode, row: kept, receivedAt: at });
+          delivered.push({ pixelId: parsed.pixelId as string, eventSource: parsed.eventSource as string, testEventCode: parsed.testEventCode, row: kept, receivedAt: at });
         }
       }
       if (answer.code === undefined) {

@@ -9,21 +9,24 @@ TTCLID_COOKIE = 'ttclid'
 TTP_COOKIE = '_ttp'
 
 
+def browser_consent(website):
+    """The current request's consent to optional cookies on `website`:
+    'not_required' (no cookie bar), 'granted' or 'denied'."""
+    if not website.cookies_bar:
+        return 'not_required'
+    if request.env['ir.http']._is_allowed_cookie('optional'):
+        return 'granted'
+    return 'denied'
+
+
 def store_buyer_context(order):
     """Save the checkout request's consent and browser context on the order,
     where every sidecar replica can read it for the server Purchase."""
     if not order or not request:
         return
-    website = request.website
-    if not website.cookies_bar:
-        consent = 'not_required'
-    elif request.env['ir.http']._is_allowed_cookie('optional'):
-        consent = 'granted'
-    else:
-        consent = 'denied'
     httprequest = request.httprequest
     order.sudo()._tiktok_store_buyer_context(
-        consent,
+        browser_consent(request.website),
         ip=httprequest.remote_addr,
         user_agent=httprequest.headers.get('User-Agent'),
         ttclid=httprequest.cookies.get(TTCLID_COOKIE),

@@ -3,6 +3,7 @@ from . import product_template
 from . import res_config_settings
 from . import sale_order
 from . import tiktok_server_event
+from . import tiktok_source_event
 from . import tiktok_sidecar_report
 from . import tiktok_dashboard
 from . import tiktok_dead_letter

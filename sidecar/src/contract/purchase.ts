@@ -14,6 +14,26 @@ const hashed = z
   .optional()
   .transform((v) => (typeof v === 'string' ? v : undefined));
 
+/** The `user` of an event Odoo hands out: hashed keys, and the browser's context where one was recorded. */
+export const ClaimedUserSchema = z
+  .object({
+    email: hashed,
+    phone: hashed,
+    external_id: hashed,
+    first_name: hashed,
+    last_name: hashed,
+    zip_code: hashed,
+    city: text,
+    state: text,
+    country: text,
+    ip: text,
+    user_agent: text,
+    ttclid: text,
+    ttp: text,
+    locale: text,
+  })
+  .prefault({});
+
 export const ClaimedPurchaseSchema = z.object({
   order_id: z.number().int().positive(),
   website_id: z.number().int().positive(),
@@ -23,24 +43,7 @@ export const ClaimedPurchaseSchema = z.object({
   value: z.number().finite().nonnegative(),
   currency: CurrencySchema,
   contents: z.array(OrderContentSchema.extend({ content_name: text, content_category: text })).default([]),
-  user: z
-    .object({
-      email: hashed,
-      phone: hashed,
-      external_id: hashed,
-      first_name: hashed,
-      last_name: hashed,
-      zip_code: hashed,
-      city: text,
-      state: text,
-      country: text,
-      ip: text,
-      user_agent: text,
-      ttclid: text,
-      ttp: text,
-      locale: text,
-    })
-    .prefault({}),
+  user: ClaimedUserSchema,
   page_url: text,
 });
 

@@ -6,7 +6,7 @@ import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import { classifyCode, type RetryCause, type RowFailure, type SendOutcome } from '../tiktok/outcome';
 import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
-import { MAX_EVENT_AGE_SECONDS } from '../tiktok/validate';
+import { laneSource, MAX_EVENT_AGE_DAYS, settingsOfLane } from '../tiktok/eventSource';
 import { Lanes, type LanePauseReason, type LaneProblem, type LaneState } from './lanes';
 import {
   backoffDelay,
@@ -213,8 +213,9 @@ export class Dispatcher {
     return rows;
   }
 
-  private tokenOf(pixelId: string): string {
-    return this.deps.settings.byPixel(pixelId)?.accessToken ?? '';
+  /** A lane's token: its pixel's website's, or for another source the website's named in the lane. */
+  private tokenOf(laneId: string): string {
+    return settingsOfLane(this.deps.settings, laneId)?.accessToken ?? '';
   }
 
   private nextWakeDelay(): number {
@@ -250,9 +251,11 @@ export class Dispatcher {
    * they wait (a long outage). Too old for TikTok: parked with the reason.
    */
   private parkInvalid(rows: ClaimedEvent[]): ClaimedEvent[] {
-    const oldest = unixSeconds(this.clock()) - MAX_EVENT_AGE_SECONDS;
+    // Rows of one lane share their source, and so their age limit.
+    const maxAgeDays = MAX_EVENT_AGE_DAYS[laneSource(rows[0]?.pixelId ?? '').eventSource];
+    const oldest = unixSeconds(this.clock()) - maxAgeDays * 86400;
     const expired = rows.filter((r) => r.eventTime < oldest);
-    if (expired.length) this.park(expired, null, `not sent: older than ${MAX_EVENT_AGE_SECONDS / 86400} days, TikTok would refuse it`);
+    if (expired.length) this.park(expired, null, `not sent: older than ${maxAgeDays} days, TikTok would refuse it`);
     return expired.length ? rows.filter((r) => r.eventTime >= oldest) : rows;
   }
 

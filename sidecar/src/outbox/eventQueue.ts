@@ -139,10 +139,11 @@ export class SqliteEventQueue implements EventQueue {
          WHERE id IN (SELECT value FROM json_each(?)) AND state = 'in_flight'`,
       ),
       release: db.prepare(`UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'`),
-      // Rows of Purchases not yet reported back to Odoo stay until they are.
+      // Rows of Purchases and other sources' events not yet reported back to Odoo stay until they are.
       prune: db.prepare(
         `DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?
-         AND NOT EXISTS (SELECT 1 FROM purchase_claims c WHERE c.pixel_id = outbox.pixel_id AND c.event = outbox.event AND c.event_id = outbox.event_id)`,
+         AND NOT EXISTS (SELECT 1 FROM purchase_claims c WHERE c.pixel_id = outbox.pixel_id AND c.event = outbox.event AND c.event_id = outbox.event_id)
+         AND NOT EXISTS (SELECT 1 FROM source_claims s WHERE s.event_id = outbox.event_id AND s.pixel_id = outbox.pixel_id AND s.event = outbox.event)`,
       ),
       // One partial index per state: a GROUP BY would read every row kept for retention (284 ms for 1M rows, 8 ms this way).
       counts: db.prepare(

@@ -56,6 +56,17 @@ CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (delivered_at) WHERE state = 'd
   `
 ALTER TABLE purchase_claims ADD COLUMN reported TEXT;
 `,
+  // 4: claims of events of other sources (CRM stages, offline sales), keyed by their
+  // event id in Odoo, with the outcome last reported; the outbox row keeps its lane.
+  `
+CREATE TABLE IF NOT EXISTS source_claims (
+  event_id   TEXT    PRIMARY KEY,
+  pixel_id   TEXT    NOT NULL,
+  event      TEXT    NOT NULL,
+  claimed_at INTEGER NOT NULL,
+  reported   TEXT
+);
+`,
 ];
 
 /** The file was written by a newer release: its schema may mean things this code does not know. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SqliteEventQueue, type EventQueue } from './eventQueue';
 import { migrate } from './migrations';
 import { sqlitePurchaseClaims, type PurchaseClaims } from './purchaseClaims';
+import { sqliteSourceClaims, type SourceClaims } from './sourceClaims';
 import { sqliteSettingsSnapshot, type SettingsSnapshot } from './settingsSnapshot';
 
 /**
@@ -13,6 +14,7 @@ import { sqliteSettingsSnapshot, type SettingsSnapshot } from './settingsSnapsho
 export interface Outbox {
   readonly events: EventQueue;
   readonly purchaseClaims: PurchaseClaims;
+  readonly sourceClaims: SourceClaims;
   readonly settingsSnapshot: SettingsSnapshot;
   /** One tiny committed write; throws when the file takes no writes (disk full, read-only, I/O error). */
   probeWrite(now: number): void;
@@ -29,6 +31,7 @@ export class SqliteOutbox implements Outbox {
   private readonly db: Database.Database;
   readonly events: SqliteEventQueue;
   readonly purchaseClaims: PurchaseClaims;
+  readonly sourceClaims: SourceClaims;
   readonly settingsSnapshot: SettingsSnapshot;
   private readonly probe: Database.Statement<[number]>;
 
@@ -46,6 +49,7 @@ export class SqliteOutbox implements Outbox {
     }
     this.events = new SqliteEventQueue(this.db);
     this.purchaseClaims = sqlitePurchaseClaims(this.db, this.events);
+    this.sourceClaims = sqliteSourceClaims(this.db, this.events);
     this.settingsSnapshot = sqliteSettingsSnapshot(this.db);
     this.probe = this.db.prepare(`INSERT OR REPLACE INTO write_probe (id, at) VALUES (1, ?)`);
   }

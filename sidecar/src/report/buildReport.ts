@@ -2,6 +2,7 @@
 import type { ReportCounter, ReportDeadLetter, ReportLane, SidecarReport } from '../contract/report';
 import type { LaneState } from '../dispatcher/lanes';
 import type { DeadLetter, OutboxState } from '../outbox/eventQueue';
+import { isWebLane } from '../tiktok/eventSource';
 import { unixSeconds } from '../tiktok/payload';
 import type { Interval } from './interval';
 import { reportMessage } from './testEvent';
@@ -84,9 +85,10 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
     outbox: parts.outbox,
     counters: reportCounters(interval, parts.websiteOf),
     latency_ms: { p50: interval.latency.percentile(0.5), p95: interval.latency.percentile(0.95), max: interval.latency.max },
-    lanes: parts.lanes.map(reportLane),
+    // Lanes and dead letters of other sources are not pixels: the report's contract (§7) has no place for them.
+    lanes: parts.lanes.filter((l) => isWebLane(l.pixelId)).map(reportLane),
     match_keys: { ...interval.matchKeys },
-    dead_letters: parts.deadLetters.map(reportDeadLetter),
+    dead_letters: parts.deadLetters.filter((d) => isWebLane(d.pixelId)).map(reportDeadLetter),
     test_events: [...interval.testEvents],
   };
 }

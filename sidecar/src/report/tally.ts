@@ -1,4 +1,5 @@
 import type { ReportTestEvent } from '../contract/report';
+import { isWebLane } from '../tiktok/eventSource';
 import { Interval, type SettledRow } from './interval';
 
 /** What the dispatcher tells the report about the rows it settles. */
@@ -29,20 +30,23 @@ export class ReportTally implements DeliveryTally {
   private nextSeq = 1;
 
   /** Events newly stored in the outbox (`stored[i]` false: a duplicate, not counted). */
+  // Only web lanes are counted: the report's contract (§7) knows pixels and the web's event
+  // names; events of other sources are followed in Odoo's own queue of them.
+
   accepted(events: readonly { pixelId: string; event: string }[], stored: readonly boolean[]): void {
-    for (let i = 0; i < events.length; i++) if (stored[i]) this.current.count(events[i].pixelId, events[i].event, 'accepted');
+    for (let i = 0; i < events.length; i++) if (stored[i] && isWebLane(events[i].pixelId)) this.current.count(events[i].pixelId, events[i].event, 'accepted');
   }
 
   delivered(rows: readonly SettledRow[], now: number): void {
-    for (const row of rows) this.current.delivered(row, now);
+    for (const row of rows) if (isWebLane(row.pixelId)) this.current.delivered(row, now);
   }
 
   retried(rows: readonly Pick<SettledRow, 'pixelId' | 'event'>[]): void {
-    for (const row of rows) this.current.count(row.pixelId, row.event, 'retried');
+    for (const row of rows) if (isWebLane(row.pixelId)) this.current.count(row.pixelId, row.event, 'retried');
   }
 
   dead(rows: readonly Pick<SettledRow, 'pixelId' | 'event'>[]): void {
-    for (const row of rows) this.current.count(row.pixelId, row.event, 'dead');
+    for (const row of rows) if (isWebLane(row.pixelId)) this.current.count(row.pixelId, row.event, 'dead');
   }
 
   testEventAnswered(answer: ReportTestEvent): void {

@@ -1,6 +1,7 @@
 import { PARTNER_NAME } from '../contract/constants';
 import { stripEmpty } from './clean';
-import type { TikTokEventRow, TikTokProperties, TikTokUser } from './types';
+import { laneSource } from './eventSource';
+import type { TikTokEventRow, TikTokLead, TikTokProperties, TikTokUser } from './types';
 
 export interface EventInput {
   event: string;
@@ -11,6 +12,7 @@ export interface EventInput {
   page?: { url?: string; referrer?: string };
   /** The website asks TikTok for limited data use: the row says so (otherwise the key is left out, TikTok's default). */
   limitedDataUse?: boolean;
+  lead?: TikTokLead;
 }
 
 /** A `data[]` row with every empty value removed; event/event_time/event_id are always kept. */
@@ -19,6 +21,7 @@ export function buildEventRow(input: EventInput): TikTokEventRow {
     user: input.user,
     properties: input.properties,
     page: input.page,
+    lead: input.lead,
   }) ?? {};
   const row: TikTokEventRow = { event: input.event, event_time: input.eventTime, event_id: input.eventId, ...optional };
   if (input.limitedDataUse) row.limited_data_use = true;
@@ -32,8 +35,10 @@ export function unixSeconds(ms: number = Date.now()): number {
 /**
  * The request body from rows already serialized (as the outbox stores them): a
  * batch of 1,000 events is sent without parsing and re-serializing each row.
+ * `laneId` is a pixel code, or the lane of another source (`eventSource.ts`).
  */
-export function serializeTrackRequest(pixelId: string, rowJson: string[], testEventCode?: string): string {
+export function serializeTrackRequest(laneId: string, rowJson: string[], testEventCode?: string): string {
+  const { eventSource, eventSourceId } = laneSource(laneId);
   const testCode = testEventCode ? `,"test_event_code":${JSON.stringify(testEventCode)}` : '';
-  return `{"event_source":"web","event_source_id":${JSON.stringify(pixelId)},"partner_name":${JSON.stringify(PARTNER_NAME)}${testCode},"data":[${rowJson.join(',')}]}`;
+  return `{"event_source":${JSON.stringify(eventSource)},"event_source_id":${JSON.stringify(eventSourceId)},"partner_name":${JSON.stringify(PARTNER_NAME)}${testCode},"data":[${rowJson.join(',')}]}`;
 }

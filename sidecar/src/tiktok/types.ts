@@ -1,5 +1,6 @@
 /** The Events API v1.3 `/event/track/` shapes (see the contract in docs). */
 import type { Content, ContentType } from '../contract/content';
+import type { EventSourceName } from './eventSource';
 
 export type HashedValue = string | string[];
 
@@ -32,11 +33,19 @@ export interface TikTokProperties {
   query?: string;
   order_id?: string;
   description?: string;
+  /** The store of an offline event. */
+  shop_id?: string;
 }
 
 export interface TikTokPage {
   url?: string;
   referrer?: string;
+}
+
+/** The lead of a `crm` event that came from a TikTok lead form. */
+export interface TikTokLead {
+  lead_id: string;
+  lead_event_source: string;
 }
 
 /** One row of `data[]`. */
@@ -47,11 +56,12 @@ export interface TikTokEventRow {
   user?: TikTokUser;
   properties?: TikTokProperties;
   page?: TikTokPage;
+  lead?: TikTokLead;
   limited_data_use?: boolean;
 }
 
 export interface TrackRequest {
-  event_source: 'web';
+  event_source: EventSourceName;
   event_source_id: string;
   partner_name: string;
   test_event_code?: string;

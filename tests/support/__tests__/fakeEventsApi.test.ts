@@ -79,6 +79,19 @@ describe('fake TikTok Events API', () => {
       expect(api.delivered).toHaveLength(1000);
     });
 
+    it('accepts CRM lead stages and offline sales with their own rules, and records their source', async () => {
+      const lead = row({ event: 'Converted', user: { phone: HASH }, properties: undefined, page: undefined, lead: { lead_id: '74', lead_event_source: 'Odoo' } });
+      const byLeadIdOnly = row({ event: 'Raw', user: undefined, properties: undefined, page: undefined, lead: { lead_id: '75', lead_event_source: 'Odoo' } });
+      expect((await post(body([lead, byLeadIdOnly], { event_source: 'crm', event_source_id: '7300000000000000001' }))).data.code).toBe(0);
+      const sale = row({ event: 'Purchase', event_time: nowSeconds() - 20 * 86400, user: { external_id: HASH }, page: undefined, properties: { value: 5, currency: 'EUR', shop_id: '3' } });
+      expect((await post(body([sale], { event_source: 'offline', event_source_id: '7400000000000000001' }))).data.code).toBe(0);
+      expect(api.delivered.map((d) => [d.eventSource, d.pixelId, d.row.event])).toEqual([
+        ['crm', '7300000000000000001', 'Converted'],
+        ['crm', '7300000000000000001', 'Raw'],
+        ['offline', '7400000000000000001', 'Purchase'],
+      ]);
+    });
+
     it('counts duplicates by (pixel, event, event_id) in the summary', async () => {
       const r = row({ event_id: 'same' });
       await post(body([r]));
@@ -94,7 +107,7 @@ describe('fake TikTok Events API', () => {
 
     const cases: Array<[string, () => unknown, RegExp]> = [
       ['a string value', () => body([row(), row(), row(), row({ properties: { value: '675.00', currency: 'USD' } })]), /^Invalid parameter: data\[3\]\.properties\.value must be a number/],
-      ['event_source other than web', () => body([row()], { event_source: 'app' }), /event_source must be "web"/],
+      ['an unknown event_source', () => body([row()], { event_source: 'app' }), /event_source must be one of "web", "crm", "offline"/],
       ['an empty event_source_id', () => body([row()], { event_source_id: '' }), /event_source_id/],
       ['a non-string test_event_code', () => body([row()], { test_event_code: 42 }), /test_event_code/],
       ['data that is not an array', () => ({ event_source: 'web', event_source_id: PIXEL, data: row() }), /data must be an array/],
@@ -128,6 +141,25 @@ describe('fake TikTok Events API', () => {
       ['an empty partner_name', () => body([row()], { partner_name: '' }), /partner_name must be a non-empty string/],
       ['a non-boolean limited_data_use', () => body([row({ limited_data_use: 'false' })]), /limited_data_use must be a boolean/],
     ];
+
+    const crmRow = (overrides: Record<string, unknown> = {}) =>
+      row({ event: 'Qualified', user: { email: HASH }, properties: undefined, page: undefined, ...overrides });
+    const crm = (rows: unknown[]) => body(rows, { event_source: 'crm', event_source_id: '7300000000000000001' });
+    const offlineRow = (overrides: Record<string, unknown> = {}) =>
+      row({ event: 'Purchase', user: { phone: HASH }, page: undefined, properties: { value: 5, currency: 'EUR', shop_id: '3' }, ...overrides });
+    const offline = (rows: unknown[]) => body(rows, { event_source: 'offline', event_source_id: '7400000000000000001' });
+    cases.push(
+      ['a web event name in a CRM Event Set', () => crm([crmRow({ event: 'Purchase' })]), /data\[0\]\.event "Purchase" is not a supported event of a CRM Event Set/],
+      ['a CRM event naming nobody', () => crm([crmRow({ user: { ip: '203.0.113.7' } })]), /data\[0\] must identify the lead/],
+      ['a lead without its id', () => crm([crmRow({ lead: { lead_event_source: 'Odoo' } })]), /data\[0\]\.lead\.lead_id must be a non-empty string/],
+      ['a lead without its source', () => crm([crmRow({ lead: { lead_id: '74' } })]), /data\[0\]\.lead\.lead_event_source must be a non-empty string/],
+      ['an unknown key in lead', () => crm([crmRow({ lead: { lead_id: '74', lead_event_source: 'Odoo', stage: 'x' } })]), /lead\.stage is not a field of lead/],
+      ['a lead on a web event', () => body([row({ lead: { lead_id: '74', lead_event_source: 'Odoo' } })]), /data\[0\]\.lead is only accepted with event_source "crm"/],
+      ['an offline sale naming nobody', () => offline([offlineRow({ user: { ip: '203.0.113.7' } })]), /data\[0\]\.user must carry at least one of email, phone, external_id/],
+      ['an offline sale without its shop', () => offline([offlineRow({ properties: { value: 5, currency: 'EUR' } })]), /properties\.shop_id must be a non-empty string/],
+      ['an offline sale 29 days old', () => offline([offlineRow({ event_time: nowSeconds() - 29 * 86400 })]), /older than 28 days/],
+      ['a CRM event eight days old', () => crm([crmRow({ event_time: nowSeconds() - 8 * 86400 })]), /older than 7 days/],
+    );
 
     it.each(cases)('refuses %s', async (_label, makeBody, message) => {
       const res = await post(makeBody());

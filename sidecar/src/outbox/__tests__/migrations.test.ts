@@ -120,6 +120,7 @@ describe('outbox migrations', () => {
       'index outbox_next',
       'table purchase_claims',
       'table settings_snapshot',
+      'table source_claims',
       'table write_probe',
     ]);
     const fresh = path.join(dir, 'fresh.sqlite');

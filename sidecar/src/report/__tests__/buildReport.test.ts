@@ -81,6 +81,17 @@ describe('buildReport', () => {
     expect(JSON.stringify(report)).not.toContain('TEST123');
   });
 
+  it('leaves lanes and dead letters of other sources out: the report knows pixels only', () => {
+    const crmLane = 'crm:1:7300000000000000001';
+    const report = buildReport(REPLICA, NOW, parts({
+      lanes: [runningLane, { pixelId: crmLane, testEventCode: '', state: 'running' }],
+      deadLetters: [deadLetter(5), deadLetter(6, { pixelId: crmLane, event: 'Qualified' })],
+    }));
+    expect(SidecarReportSchema.parse(report)).toEqual(report);
+    expect(report.lanes.map((l) => l.pixel_id)).toEqual([PIXEL_A]);
+    expect(report.dead_letters.map((d) => d.id)).toEqual([5]);
+  });
+
   it('leaves out what a dead letter does not have: a code when it was never sent, a message from an old file', () => {
     const [tooOld, legacy] = buildReport(REPLICA, NOW, parts({ deadLetters: [deadLetter(3, { errorCode: null, lastError: 'not sent: older than 7 days' }), deadLetter(2, { lastError: null })] })).dead_letters;
     expect(tooOld).not.toHaveProperty('code');

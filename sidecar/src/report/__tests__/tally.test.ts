@@ -20,6 +20,18 @@ const row = (event: string, user?: Record<string, unknown>, pixelId = PIXEL, cre
 const countsOf = (interval: Interval, pixelId: string, event: string) => interval.events.get(pixelId)?.get(event);
 
 describe('ReportTally', () => {
+  it('counts nothing of other sources\' lanes (the report has no place for them)', () => {
+    const tally = new ReportTally();
+    const crmLane = 'crm:1:7300000000000000001';
+    tally.accepted([{ pixelId: crmLane, event: 'Qualified' }], [true]);
+    tally.delivered([row('Qualified', { email: H }, crmLane)], 1500);
+    tally.retried([row('Qualified', undefined, crmLane)]);
+    tally.dead([row('Qualified', undefined, crmLane)]);
+    const { interval } = tally.take();
+    expect(interval.events.size).toBe(0);
+    expect(interval.matchKeys.delivered).toBe(0);
+  });
+
   it('counts accepted (new rows only), delivered, retried and dead per pixel and event name', () => {
     const tally = new ReportTally();
     tally.accepted(

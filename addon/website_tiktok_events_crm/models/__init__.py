@@ -1,0 +1,4 @@
+from . import tiktok_crm_stage_event
+from . import tiktok_crm_lead_origin
+from . import website
+from . import crm_lead

@@ -1,0 +1,70 @@
+import type { OdooCallParams, OdooTransport } from '../../odoo/types';
+
+export interface FakeSourceEvent {
+  eventId: string;
+  event: string;
+  websiteId: number;
+  eventSetId: string;
+  state: 'pending' | 'claimed' | 'sent' | 'failed' | 'skipped';
+  claimer?: string;
+  leaseUntil?: number;
+}
+
+/**
+ * An in-memory stand-in for `tiktok.source.event`'s RPC methods, with the claim
+ * semantics of its SQL (`FOR UPDATE SKIP LOCKED` + lease): a test double of the RPC edge.
+ */
+export class FakeOdooSourceEvents {
+  events: FakeSourceEvent[] = [];
+  calls: { method: string; kwargs?: Record<string, unknown> }[] = [];
+  down = false;
+  now = () => Date.now();
+
+  add(eventId: string, event = 'Qualified', websiteId = 1, eventSetId = '7300000000000000001'): void {
+    this.events.push({ eventId, event, websiteId, eventSetId, state: 'pending' });
+  }
+
+  transport(): OdooTransport {
+    return {
+      kind: 'json2',
+      call: async <T>(model: string, method: string, params?: OdooCallParams): Promise<T> => {
+        this.calls.push({ method, kwargs: params?.kwargs });
+        if (this.down) throw Object.assign(new Error('Odoo is unreachable'), { retryable: true });
+        if (model !== 'tiktok.source.event') throw new Error(`unexpected model ${model}`);
+        if (method === 'tiktok_claim_source_events') return this.claim(params!.kwargs!) as T;
+        if (method === 'tiktok_mark_source_events') return this.mark(params!.kwargs!) as T;
+        throw new Error(`unexpected method ${method}`);
+      },
+    };
+  }
+
+  private claim(kwargs: Record<string, unknown>) {
+    const now = this.now();
+    const due = this.events
+      .filter((e) => e.state === 'pending' || (e.state === 'claimed' && (e.leaseUntil ?? 0) < now))
+      .slice(0, Number(kwargs.limit));
+    for (const e of due) Object.assign(e, { state: 'claimed', claimer: kwargs.claimer, leaseUntil: now + Number(kwargs.lease_seconds) * 1000 });
+    return due.map((e) => ({
+      website_id: e.websiteId,
+      event_source: 'crm',
+      event_source_id: e.eventSetId,
+      event: e.event,
+      event_id: e.eventId,
+      event_time: Math.floor(now / 1000),
+      user: { email: 'e'.repeat(64), phone: false, ip: '203.0.113.7', ttclid: `E.C.P.${e.eventId}` },
+      lead: { lead_id: '7412345678901234567', lead_event_source: 'Odoo' },
+    }));
+  }
+
+  private mark(kwargs: Record<string, unknown>) {
+    const ids = kwargs.event_ids as string[];
+    let changed = 0;
+    for (const e of this.events) {
+      if (ids.includes(e.eventId) && e.state !== kwargs.state) {
+        e.state = kwargs.state as FakeSourceEvent['state'];
+        changed += 1;
+      }
+    }
+    return changed;
+  }
+}
