@@ -36,11 +36,11 @@ SKIP_REASONS = [
 EVENT_SET_ID = re.compile(r'^[A-Za-z0-9_-]{1,64}$')
 
 
-def events_api_match_keys(email=None, phone=None, country_calling_code=None, external_id=None):
+def events_api_match_keys(email=None, phone=None, country=None, external_id=None):
     """The hashed keys of an Events API `user`: as ttq.identify's, with the
-    phone under the name the Events API gives it."""
-    keys = hashing.identify_payload(email=email, phone=phone, country_calling_code=country_calling_code,
-                                    external_id=external_id)
+    phone under the name the Events API gives it. ``country``: the person's
+    ``res.country``, in which a national phone number is read."""
+    keys = hashing.identify_payload(email=email, phone=phone, country=country, external_id=external_id)
     if 'phone_number' in keys:
         keys['phone'] = keys.pop('phone_number')
     return keys

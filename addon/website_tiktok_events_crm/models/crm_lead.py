@@ -3,7 +3,9 @@ from odoo.http import request
 
 from odoo.addons.website_tiktok_events.controllers.main import TTCLID_COOKIE, TTP_COOKIE, browser_consent
 from odoo.addons.website_tiktok_events.models.tiktok_source_event import events_api_match_keys
+from odoo.addons.website_tiktok_events.tools import hashing
 from odoo.addons.website_tiktok_events.tools.page_config import without_empty
+from odoo.addons.website_tiktok_events.tools.settings_table import MATCH_NAME_ADDRESS
 
 from .tiktok_crm_stage_event import mapping_key
 
@@ -104,17 +106,29 @@ class CrmLead(models.Model):
         if entries:
             self.env['tiktok.source.event'].sudo()._queue(entries)
 
+    def _tiktok_name_address_keys(self, website, country):
+        """The lead's name and address keys, when its website shares them (the
+        rule of the web Purchase: website._tiktok_partner_match_keys)."""
+        if website._tiktok_resolved_settings()['match_keys'] != MATCH_NAME_ADDRESS:
+            return {}
+        partner = self.partner_id
+        person = self.contact_name or (partner.name if partner and not partner.is_company else None)
+        return hashing.name_address_keys(full_name=person, zip_code=self.zip, city=self.city,
+                                         state=self.state_id.code, country=country.code)
+
     def _tiktok_source_event_data(self, queued):
         """The `user` and `lead` of a claimed CRM event, or a skip reason."""
         self.ensure_one()
         origin = self._tiktok_origin()
+        country = self.country_id or self.partner_id.country_id
         user = without_empty({
             **events_api_match_keys(
                 email=self.email_from,
                 phone=self.phone,
-                country_calling_code=(self.country_id or self.partner_id.country_id).phone_code,
+                country=country,
                 external_id=self.partner_id.id or None,
             ),
+            **self._tiktok_name_address_keys(queued.website_id, country),
             'ip': origin.ip,
             'user_agent': origin.user_agent,
             'ttclid': origin.ttclid,

@@ -7,7 +7,7 @@ from odoo.tests import mute_logger, new_test_user, tagged
 
 from odoo.addons.http_routing.tests.common import MockRequest
 from odoo.addons.website_tiktok_events.tests.common import TikTokCase
-from odoo.addons.website_tiktok_events.tools.hashing import hash_email, hash_external_id, hash_phone
+from odoo.addons.website_tiktok_events.tools.hashing import hash_email, hash_external_id, hash_phone, sha256_hex
 
 EVENT_SET = '7300000000000000001'
 
@@ -114,7 +114,7 @@ class TestCrmStageEvents(TikTokCase):
             'event_time': entry['event_time'],
             'user': {
                 'email': hash_email('buyer@example.com'),
-                'phone': hash_phone('0470 12 34 56', '32'),
+                'phone': hash_phone('0470 12 34 56', 'BE'),
                 'external_id': hash_external_id(partner.id),
                 'ip': '203.0.113.7', 'user_agent': 'Mozilla/5.0 Chrome/126', 'ttclid': 'E.C.P.abc', 'ttp': 'ttp-1',
             },
@@ -123,6 +123,17 @@ class TestCrmStageEvents(TikTokCase):
         self.assertAlmostEqual(entry['event_time'], fields.Datetime.now().timestamp(), delta=120)
         self.assertEqual(row.state, 'claimed')
         self.assertEqual(row.claimed_by, 'a')
+
+    def test_claim_shares_names_and_address_as_the_website_does(self):
+        self._lead(contact_name='  Mary Jane  Doe ', zip=' 1000 ', city='Bruxelles-Ville')
+        self.assertNotIn('first_name', self._claim()[0]['user'])  # default: contact keys only
+        self.website.tiktok_match_keys = 'contact_name_address'
+        self._lead(contact_name='  Mary Jane  Doe ', zip=' 1000 ', city='Bruxelles-Ville')
+        user = self._claim()[0]['user']
+        self.assertEqual(
+            {key: user.get(key) for key in ('first_name', 'last_name', 'zip_code', 'city', 'country')},
+            {'first_name': sha256_hex('mary'), 'last_name': sha256_hex('jane doe'), 'zip_code': sha256_hex('1000'),
+             'city': 'bruxellesville', 'country': self.country.code.lower()})
 
     def test_claims_are_leased_and_reported(self):
         first = self._lead()
