@@ -202,7 +202,7 @@ for i in range(${count}):
         'email': partner.email or '', 'phone': partner.phone or '', 'partnerId': partner.id,
         'country': partner.country_id.code or '',
         'state': order.state, 'tiktok': order.tiktok_purchase_state,
-        'lines': [{'productId': l.product_id.id, 'name': l.product_id.display_name, 'qty': l.product_uom_qty, 'price': l.price_unit}
+        'lines': [{'productId': l.product_id.id, 'name': l.product_id.with_context(display_default_code=False).display_name, 'qty': l.product_uom_qty, 'price': l.price_unit}
                   for l in order.order_line if not l.is_delivery],
     })
 print('@@RESULT@@' + json.dumps(result))

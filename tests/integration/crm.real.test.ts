@@ -86,7 +86,7 @@ for i in range(${count}):
         lead.write({'stage_id': stage.id})
     lead.action_set_won()
     keys = {'Raw': 'stage:%d' % stages[0].id, 'Qualified': 'stage:%d' % stages[1].id, 'Converted': 'won'}
-    result.append({'id': lead.id, 'email': lead.email_from, 'phone': lead.phone, 'countryCode': str(country.phone_code),
+    result.append({'id': lead.id, 'email': lead.email_from, 'phone': lead.phone, 'countryCode': country.code,
                    'tiktokLeadId': lead.tiktok_lead_id,
                    'events': {name: Queue._source_event_id('crm', lead, key) for name, key in keys.items()},
                    'queued': Queue.search_count([('res_model', '=', 'crm.lead'), ('res_id', '=', lead.id)])})
