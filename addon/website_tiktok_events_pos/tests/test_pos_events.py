@@ -105,7 +105,10 @@ class TestPosOfflineEvents(TikTokCase):
         self.assertEqual(refund.state, 'paid')
         self.assertFalse(self._queued(refund))
         self.config.tiktok_offline_event_set_id = False
-        self.assertFalse(self._queued(self._order(partner=self.customer)))
+        unset = self._order(partner=self.customer)
+        self.assertFalse(self._queued(unset))
+        # Nothing of a sale that sends nothing is kept either.
+        self.assertFalse(self.env['tiktok.pos.sale'].sudo().search([('order_id', 'in', (draft | refund | unset).ids)]))
         self.assertEqual(len(self._queued(paid)), 1)
 
     def test_sales_older_than_28_days_are_skipped(self):
