@@ -290,7 +290,7 @@ export function baseDatabaseName(modules: readonly string[] = SHOP_MODULES): str
 
 /**
  * Make sure the base shop database exists (Odoo + shop apps + demo data, without
- * our module). Built once per machine (about 2.5 minutes), under a lock, into a
+ * our module). Built once per machine per app list (about 2.5 minutes), under a lock, into a
  * scratch database renamed at the end so a crash never leaves half a base behind.
  */
 export async function ensureBaseDatabase(config: OdooDevConfig = loadConfig(), log = console.log): Promise<void> {
