@@ -1,14 +1,14 @@
 /**
  * A real Odoo 19 for development and tests, run from source (no Docker).
  *
- *   npx ts-node --transpile-only scripts/odooDev.ts template        # tiktok_tpl = shop_base + our module and its bridges
+ *   npx ts-node --transpile-only scripts/odooDev.ts template        # tiktok_tpl = base shop + our module and its bridges
  *   npx ts-node --transpile-only scripts/odooDev.ts clone <db>      # fresh copy of the template
  *   npx ts-node --transpile-only scripts/odooDev.ts start <db> <port>
  *   npx ts-node --transpile-only scripts/odooDev.ts stop [port]     # every server this script started, or one
  *   npx ts-node --transpile-only scripts/odooDev.ts test [db]       # Odoo's Python tests of the module and its bridges
  *
  * The same functions are exported for the end-to-end suite. Environment:
- * ODOO_SRC (default ~/.cache/odoo-src/19.0), ODOO_BASE_DB (shop_base),
+ * ODOO_SRC (default ~/.cache/odoo-src/19.0), ODOO_BASE_DB (shop_base_<hash of SHOP_MODULES>),
  * ODOO_TEMPLATE_DB (tiktok_tpl), ODOO_BASE_LOG (/tmp/odoo-base.log),
  * ODOO_DB_HOST / ODOO_DB_USER / ODOO_DB_PASSWORD (localhost / odoo / odoo),
  * ODOO_TEST_HTTP_PORT (8169: the port of the module's HTTP tests).
@@ -29,7 +29,7 @@ export const MODULE_DIR = path.join(ADDON_ROOT, MODULE_NAME);
  * Bridges of our module to other Odoo apps (auto_install): installed in the
  * template and tested with the module. Their apps must be in SHOP_MODULES.
  */
-export const BRIDGE_MODULES = ['website_tiktok_events_crm'];
+export const BRIDGE_MODULES = ['website_tiktok_events_crm', 'website_tiktok_events_pos'];
 /** Our module and its bridges: what the template installs and the test run covers. */
 export const OUR_MODULES = [MODULE_NAME, ...BRIDGE_MODULES];
 
@@ -56,7 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OdooDevConfig 
   const home = os.homedir();
   return {
     odooSrc: env.ODOO_SRC || path.join(home, '.cache', 'odoo-src', '19.0'),
-    baseDb: env.ODOO_BASE_DB || 'shop_base',
+    baseDb: env.ODOO_BASE_DB || baseDatabaseName(),
     templateDb: env.ODOO_TEMPLATE_DB || 'tiktok_tpl',
     dbHost: env.ODOO_DB_HOST || 'localhost',
     dbUser: env.ODOO_DB_USER || 'odoo',
@@ -276,11 +276,21 @@ export const SHOP_MODULES = [
   'website_crm',
   'website_hr_recruitment',
   'payment_demo',
+  'point_of_sale',
 ];
 
 /**
+ * The default base database's name: named after its apps, so a machine holding
+ * a base built for another list builds a new one instead of using it.
+ */
+export function baseDatabaseName(modules: readonly string[] = SHOP_MODULES): string {
+  const digest = createHash('sha256').update([...modules].sort().join(',')).digest('hex');
+  return `shop_base_${digest.slice(0, 8)}`;
+}
+
+/**
  * Make sure the base shop database exists (Odoo + shop apps + demo data, without
- * our module). Built once per machine (about 2.5 minutes), under a lock, into a
+ * our module). Built once per machine per app list (about 2.5 minutes), under a lock, into a
  * scratch database renamed at the end so a crash never leaves half a base behind.
  */
 export async function ensureBaseDatabase(config: OdooDevConfig = loadConfig(), log = console.log): Promise<void> {

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import {
-  ADDON_ROOT, BRIDGE_MODULES, MODULE_DIR, loadConfig, main, moduleHash, moduleLogProblems, odooBaseArgs, odooUnavailableReason,
+  ADDON_ROOT, BRIDGE_MODULES, MODULE_DIR, SHOP_MODULES, baseDatabaseName, loadConfig, main, moduleHash, moduleLogProblems, odooBaseArgs, odooUnavailableReason,
 } from '../odooDev';
 
 function copyModule(): string {
@@ -73,6 +73,24 @@ describe('configuration', () => {
     expect(args).toContain('--db_password=pw');
     expect(args).toContain('--http-interface=127.0.0.1');
     expect(ADDON_ROOT).toBe(path.resolve(__dirname, '..', '..', 'addon'));
+  });
+
+  it('names the base database after its apps unless ODOO_BASE_DB says otherwise', () => {
+    expect(loadConfig({}).baseDb).toBe(baseDatabaseName(SHOP_MODULES));
+    expect(baseDatabaseName(SHOP_MODULES)).toMatch(/^shop_base_[0-9a-f]{8}$/);
+    expect(baseDatabaseName(SHOP_MODULES)).not.toBe(baseDatabaseName(SHOP_MODULES.filter((m) => m !== 'point_of_sale')));
+    expect(baseDatabaseName([...SHOP_MODULES].reverse())).toBe(baseDatabaseName(SHOP_MODULES));
+    expect(loadConfig({ ODOO_BASE_DB: 'my_base' }).baseDb).toBe('my_base');
+  });
+
+  it('has the app of every bridge in the base database', () => {
+    for (const bridge of BRIDGE_MODULES) {
+      const manifest = fs.readFileSync(path.join(ADDON_ROOT, bridge, '__manifest__.py'), 'utf8');
+      const depends = /'depends':\s*\[([^\]]*)\]/.exec(manifest)?.[1] ?? '';
+      const apps = [...depends.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]).filter((m) => !m.startsWith('website_tiktok'));
+      expect(apps.filter((app) => !SHOP_MODULES.includes(app) && !(app === 'crm' && SHOP_MODULES.includes('website_crm'))))
+        .toEqual([]);
+    }
   });
 
   it('skips with one clear line when the Odoo source is absent', async () => {

@@ -1,0 +1,2 @@
+from . import test_pos_events
+from . import test_translations
