@@ -1,1 +1,2 @@
 from . import test_crm_events
+from . import test_translations
