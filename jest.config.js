@@ -6,4 +6,6 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 30000,
+  // Shop databases for the real-Odoo suites, built before any test's timeout starts.
+  globalSetup: '<rootDir>/tests/globalSetup.ts',
 };

@@ -44,18 +44,44 @@ export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void
 
 let bundle: string | undefined;
 
+/** The one dependency esbuild cannot inline (a native addon), and what it loads at run time. */
+const NATIVE_PACKAGES: Record<string, string[]> = {
+  'better-sqlite3': ['package.json', 'lib', 'build/Release/better_sqlite3.node'],
+  bindings: ['package.json', 'bindings.js'],
+  'file-uri-to-path': ['package.json', 'index.js'],
+};
+
 /**
- * The sidecar's sources in one CommonJS file (esbuild, dependencies left to
- * node_modules), built once per test process: it starts in a fraction of the time
- * ts-node needs to load TypeScript, which matters to a test that restarts it often.
+ * The sidecar's sources and dependencies in one CommonJS file (esbuild), next to a
+ * copy of its native SQLite addon, built once per test process in a directory of
+ * its own that every user may read: it starts in a fraction of the time ts-node
+ * needs to load TypeScript, which matters to a test that restarts it often, and it
+ * runs as another user wherever the checkout sits (a checkout under a directory
+ * only its owner may enter is out of that user's reach).
  */
 function sidecarBundle(): string {
   if (bundle) return bundle;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidecar-bundle-'));
-  fs.chmodSync(dir, 0o755); // readable by a sidecar started as another user
+  fs.chmodSync(dir, 0o755);
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const [name, files] of Object.entries(NATIVE_PACKAGES)) {
+    for (const file of files) {
+      const target = path.join(dir, 'node_modules', name, file);
+      fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+      fs.cpSync(path.join(REPO_ROOT, 'node_modules', name, file), target, { recursive: true });
+    }
+  }
   const outfile = path.join(dir, 'cli.js');
-  buildSync({ entryPoints: [path.join(REPO_ROOT, 'sidecar/src/cli.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'error' });
+  buildSync({
+    entryPoints: [path.join(REPO_ROOT, 'sidecar/src/cli.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: Object.keys(NATIVE_PACKAGES),
+    logLevel: 'error',
+  });
   bundle = outfile;
   return bundle;
 }
@@ -78,9 +104,9 @@ export function spawnSidecar(
       ? [sidecarBundle(), ...command]
       : ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'sidecar/src/cli.ts'), ...command];
   const child = spawn(process.execPath, entry, {
-    cwd: REPO_ROOT,
-    // NODE_PATH: the bundle lives outside the repository but requires its node_modules.
-    env: { PATH: process.env.PATH ?? '', NODE_PATH: path.join(REPO_ROOT, 'node_modules'), LOG_LEVEL: 'warn', OPS_TOKEN: TEST_OPS_TOKEN, ...env },
+    // The bundle runs from its own directory: nothing of the checkout need be in reach.
+    cwd: opts.bundled ? path.dirname(entry[0]) : REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', OPS_TOKEN: TEST_OPS_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...opts.user,
   });

@@ -72,19 +72,17 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
     await exited(child);
   }
 
+  // How soon it is sent (poll interval + 2 s at p95) is a speed bar: `npm run bench:poll` measures it.
   it.each(['json2', 'xmlrpc'] as const)('an order paid with the demo provider yields exactly one Purchase (%s)', async (transport) => {
     const child = await sidecar(`single-${transport}`, { ODOO_TRANSPORT: transport });
     const [order] = await makePaidOrders(shop, 1);
-    const queuedAt = Date.now();
     const eventId = order.eventId;
     await until(() => deliveries(eventId).length > 0, (POLL_SECONDS + 10) * 1000, `Purchase ${eventId}`);
-    const latencyMs = Date.now() - queuedAt;
     await until(() => odooState(order) === 'sent', 10_000, `order ${order.name} marked sent`);
     await sleep(POLL_SECONDS * 2000);
     await stop(child);
 
     expect(deliveries(eventId)).toHaveLength(1);
-    expect(latencyMs).toBeLessThan((POLL_SECONDS + 2) * 1000 + 3000);
     const { row, pixelId } = deliveries(eventId)[0];
     expect(pixelId).toBe(PIXEL);
     expect(row.event).toBe('Purchase');
@@ -120,11 +118,14 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
     await until(() => odooState(order) === 'claimed', 20_000, 'the claim');
     doomed.kill('SIGKILL');
     await exited(doomed);
-    const claimedAt = Date.now();
+    // The lease as Odoo wrote it (UTC, whole seconds), not when this test happened to see the claim.
+    const leaseUntil = Date.parse(`${shop.psql(`SELECT to_char(lease_until, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM tiktok_server_event WHERE sale_order_id = ${order.id}`)}`);
+    expect(leaseUntil).not.toBeNaN();
     const survivor = await sidecar('survivor', { PURCHASE_LEASE_SECONDS: String(lease) });
     const eventId = order.eventId;
     await until(() => deliveries(eventId).length > 0, (lease + 30) * 1000, 'the taken-over Purchase');
-    expect(Date.now() - claimedAt).toBeGreaterThanOrEqual((lease - 2) * 1000);
+    // Odoo hands the row out again only once its lease has ended (second precision).
+    expect(deliveries(eventId)[0].receivedAt).toBeGreaterThanOrEqual(leaseUntil - 1000);
     await until(() => odooState(order) === 'sent', 10_000, 'order marked sent');
     await stop(survivor);
     expect(deliveries(eventId)).toHaveLength(1);
