@@ -4,6 +4,7 @@ from . import res_users
 from . import res_config_settings
 from . import sale_order
 from . import tiktok_server_event
+from . import tiktok_web_checkout
 from . import tiktok_source_event
 from . import tiktok_sidecar_report
 from . import tiktok_dashboard
