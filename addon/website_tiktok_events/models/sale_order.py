@@ -32,7 +32,8 @@ class SaleOrder(models.Model):
         string='TikTok confirmation page shown', copy=False, readonly=True, groups=BUYER_CONTEXT_GROUPS,
         help='When the buyer, with consent, first opened the confirmation page that fires the browser Purchase.')
 
-    tiktok_checkout_ids = fields.One2many('tiktok.web.checkout', 'sale_order_id', groups=BUYER_CONTEXT_GROUPS,
+    tiktok_checkout_ids = fields.One2many('tiktok.web.checkout', 'sale_order_id', string='TikTok website checkout',
+                                          groups=BUYER_CONTEXT_GROUPS,
                                           readonly=True, copy=False)
 
     def _compute_tiktok_purchase_state(self):

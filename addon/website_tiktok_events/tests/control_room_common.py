@@ -10,6 +10,7 @@ from .common import GLOBAL_PIXEL, SIDECAR_GROUPS, TikTokCase
 DEAD_AT = int(time.time()) - 3600
 # One run of the replica: each report gets the next number, as the sidecar numbers them.
 STARTED_AT = int(time.time()) - 3600
+RUN_ID = 'run-0001-of-the-tests'
 _REPORT_NUMBERS = itertools.count(1)
 
 
@@ -18,7 +19,7 @@ def a_report(replica='shop-sidecar-1:4242', **overrides):
     now = int(time.time())
     report = {
         'replica': replica, 'version': '0.1.0', 'mode': 'odoo',
-        'started_at': STARTED_AT, 'seq': next(_REPORT_NUMBERS), 'sent_at': now, 'poll_interval_seconds': 5,
+        'started_at': STARTED_AT, 'run_id': RUN_ID, 'seq': next(_REPORT_NUMBERS), 'sent_at': now, 'poll_interval_seconds': 5,
         'outbox': {'pending': 3, 'in_flight': 0, 'delivered': 1200, 'dead': 1},
         'counters': [],
         'latency_ms': {'p50': 800, 'p95': 2100, 'max': 4000},

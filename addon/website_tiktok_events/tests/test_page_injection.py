@@ -235,7 +235,10 @@ class TestPageInjection(HttpCase, TikTokCase):
             'partner_id': partner.id, 'website_id': self.website.id,
             'order_line': [(0, 0, {'product_id': self.product.product_variant_id.id, 'product_uom_qty': 1})],
         } for _ in range(2)])
-        with MockRequest(self.env, website=self.website, sale_order_id=cart.id):
+        with MockRequest(self.env, website=self.website, sale_order_id=cart.id) as request:
+            request.httprequest.remote_addr = '203.0.113.5'
+            request.httprequest.headers = {'User-Agent': 'TikTokTest/1.0'}
+            request.httprequest.cookies = {}
             store_buyer_context(quotation)
             store_buyer_context(cart)
         self.assertFalse(quotation.sudo().tiktok_checkout_ids)

@@ -297,7 +297,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         """With the opt-in on and no cookie bar, a salesman's order with website_id set,
         confirmed or paid through its portal link, is no web Purchase."""
         self.set_params(purchase_without_payment='True')
-        salesman = new_test_user(self.env, 'tt_salesman_backoffice', groups='sales_team.group_sale_salesman')
+        salesman = new_test_user(self.env, 'tt_salesman_backoffice', groups='sales_team.group_sale_salesman_all_leads')
         order = self.env['sale.order'].with_user(salesman).create({
             'partner_id': self.buyer.id, 'website_id': self.website.id,
             'order_line': [(0, 0, {'product_id': self.desk.id, 'product_uom_qty': 17035, 'price_unit': 675.0})],

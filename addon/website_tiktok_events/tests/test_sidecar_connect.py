@@ -1,11 +1,15 @@
 import json
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.tests import HttpCase, get_db_name, mute_logger, new_test_user, tagged
 
-from .control_room_common import SIDECAR_GROUPS, a_counter, a_report
+from odoo.addons.website_tiktok_events.models.tiktok_sidecar_report import TikTokSidecarReport
+from odoo.addons.website_tiktok_events.tools.report_contract import MAX_REPORT_BYTES
+
+from .control_room_common import SIDECAR_GROUPS, a_counter, a_dead_letter, a_report
 
 SETTINGS_PATH = '/json/2/website/tiktok_sidecar_settings'
 REPORT_PATH = '/json/2/tiktok.sidecar.report/tiktok_report'
@@ -198,4 +202,17 @@ class TestReportOverJson2(HttpCase):
             garbage = self.call(sidecar, {'report': a_report('json2-c', counters=[a_counter(accepted=-1)])})
         self.assertEqual(garbage.status_code, 422, garbage.text)
         self.assertIn('counters[0].accepted must be a whole number', garbage.text)
+        # A dead letter id past int4, as a long-lived outbox has: taken, not a database error.
+        big = self.call(sidecar, {'report': a_report('json2-a', dead_letters=[a_dead_letter(2 ** 31 + 7)])})
+        self.assertEqual(big.status_code, 200, big.text)
         self.assertEqual(sorted(self.env['tiktok.sidecar.report'].search([]).mapped('replica')), ['json2-a', 'json2-b'])
+
+    def test_a_body_larger_than_any_report_is_refused_before_it_is_read(self):
+        sidecar = new_test_user(self.env, 'tt_json2_big', groups=SIDECAR_GROUPS)
+        padded = a_report('json2-big', lanes=[{'pixel_id': 'C' + 'A' * 19, 'test': False, 'state': 'running',
+                                               'padding': 'x' * MAX_REPORT_BYTES}])
+        with mute_logger('odoo.http'), patch.object(TikTokSidecarReport, 'tiktok_report') as method:
+            refused = self.call(sidecar, {'report': padded})
+        self.assertEqual(refused.status_code, 413, refused.text[:500])
+        method.assert_not_called()
+        self.assertFalse(self.env['tiktok.sidecar.report'].search([('replica', '=', 'json2-big')]))

@@ -52,7 +52,7 @@ class TikTokSidecarConnect(models.TransientModel):
     existing_user_id = fields.Many2one('res.users', compute='_compute_existing_user')
     existing_key_count = fields.Integer(compute='_compute_existing_user')
     rotation_warning = fields.Char(compute='_compute_existing_user')
-    login_problem = fields.Char(compute='_compute_existing_user')
+    login_problem = fields.Char(string='Login problem', compute='_compute_existing_user')
 
     @api.model
     def _default_login(self):
