@@ -1,4 +1,5 @@
 from . import payment_transaction
+from . import ir_http
 from . import product_template
 from . import res_users
 from . import res_config_settings

@@ -46,11 +46,17 @@ MAX_CLAIM = 1000
 MAX_BACKFILL_AGE_SECONDS = 7 * 24 * 3600
 
 
-def check_sidecar_caller(env):
-    """RPC methods of the sidecar: its group, or an administrator."""
+def is_sidecar_account(user):
+    """A member of the sidecar group that can be the sidecar: an active user
+    with credentials of its own (never the public user, whatever its groups)."""
+    return user.active and not user._is_public() and user.has_group(SIDECAR_GROUP)
+
+
+def check_sidecar_caller(env, message=None):
+    """RPC methods of the sidecar: its account, or an administrator."""
     user = env.user
-    if not (env.su or user.has_group('base.group_system') or user.has_group(SIDECAR_GROUP)):
-        raise AccessError(env._('Only the TikTok sidecar and administrators can do this.'))
+    if not (env.su or user.has_group('base.group_system') or is_sidecar_account(user)):
+        raise AccessError(message or env._('Only the TikTok sidecar and administrators can do this.'))
 
 
 class TikTokServerEvent(models.Model):

@@ -2,6 +2,7 @@ import copy
 import itertools
 import time
 
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user
 
 from .common import GLOBAL_PIXEL, SIDECAR_GROUPS, TikTokCase
@@ -52,6 +53,16 @@ class ControlRoomCase(TikTokCase):
         cls.sidecar = new_test_user(cls.env, 'tt_cr_sidecar', groups=SIDECAR_GROUPS)
         cls.admin = cls.env.ref('base.user_admin')
         cls.Report = cls.env['tiktok.sidecar.report'].with_user(cls.sidecar)
+
+    def assertRefused(self, report, *fragments):
+        """The report is refused (422 over JSON-2) with a message naming each fragment."""
+        with self.assertRaises(UserError) as caught:
+            self.Report.tiktok_report(report)
+        message = str(caught.exception)
+        self.assertIn('The TikTok sidecar report was refused', message)
+        for fragment in fragments:
+            self.assertIn(fragment, message)
+        return message
 
     def report(self, replica='shop-sidecar-1:4242', **overrides):
         return self.Report.tiktok_report(a_report(replica, **overrides))

@@ -235,7 +235,8 @@ class TestPageInjection(HttpCase, TikTokCase):
             'partner_id': partner.id, 'website_id': self.website.id,
             'order_line': [(0, 0, {'product_id': self.product.product_variant_id.id, 'product_uom_qty': 1})],
         } for _ in range(2)])
-        with MockRequest(self.env, website=self.website, sale_order_id=cart.id) as request:
+        guest = self.env(user=self.env.ref('base.public_user'))
+        with MockRequest(guest, website=self.website.with_env(guest), sale_order_id=cart.id) as request:
             request.httprequest.remote_addr = '203.0.113.5'
             request.httprequest.headers = {'User-Agent': 'TikTokTest/1.0'}
             request.httprequest.cookies = {}

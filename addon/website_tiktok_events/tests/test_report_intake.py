@@ -67,15 +67,6 @@ class TestReportAccess(ControlRoomCase):
 @tagged('post_install', '-at_install')
 class TestReportValidation(ControlRoomCase):
 
-    def assertRefused(self, report, *fragments):
-        with self.assertRaises(UserError) as caught:
-            self.Report.tiktok_report(report)
-        message = str(caught.exception)
-        self.assertIn('The TikTok sidecar report was refused', message)
-        for fragment in fragments:
-            self.assertIn(fragment, message)
-        return message
-
     def test_garbage_is_refused_with_the_field_named(self):
         now = int(time.time())
         cases = [
