@@ -20,7 +20,8 @@ def a_report(replica='shop-sidecar-1:4242', **overrides):
     now = int(time.time())
     report = {
         'replica': replica, 'version': '0.1.0', 'mode': 'odoo',
-        'started_at': STARTED_AT, 'run_id': RUN_ID, 'seq': next(_REPORT_NUMBERS), 'sent_at': now, 'poll_interval_seconds': 5,
+        'started_at': STARTED_AT, 'run_id': RUN_ID, 'seq': next(_REPORT_NUMBERS), 'sent_at': now,
+        'poll_interval_seconds': 5,
         'outbox': {'pending': 3, 'in_flight': 0, 'delivered': 1200, 'dead': 1},
         'counters': [],
         'latency_ms': {'p50': 800, 'p95': 2100, 'max': 4000},

@@ -327,9 +327,8 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
 
     def test_a_checkout_given_another_buyer_or_website_is_no_longer_that_buyers_purchase(self):
         other_website = self.env['website'].create({'name': 'Other shop'})
-        for change in ({'partner_id': self.env['res.partner'].create({'name': 'Someone else',
-                                                                       'email': 'else@example.com'}).id},
-                       {'website_id': other_website.id}):
+        someone_else = self.env['res.partner'].create({'name': 'Someone else', 'email': 'else@example.com'})
+        for change in ({'partner_id': someone_else.id}, {'website_id': other_website.id}):
             order = self._web_order()
             self._pay(order)
             self.assertEqual(self._queued(order).state, 'pending')

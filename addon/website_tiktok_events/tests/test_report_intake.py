@@ -343,7 +343,8 @@ class TestBoundedStorage(ControlRoomCase):
                            'seq 1 of this run comes after report 2')
         self.assertEqual(self.daily().accepted, 8)
         replica = self.env['tiktok.sidecar.report'].search([('replica', '=', 'replica-r')])
-        self.assertEqual((replica.run_id, replica.last_seq, replica.past_run_ids), ('run-bbbb-0002', 2, ['run-aaaa-0001']))
+        self.assertEqual((replica.run_id, replica.last_seq, replica.past_run_ids),
+                         ('run-bbbb-0002', 2, ['run-aaaa-0001']))
 
     def test_a_long_message_is_cut_before_it_is_searched(self):
         """Only what is kept is searched for contact data: a megabyte of text costs what 700 characters do."""

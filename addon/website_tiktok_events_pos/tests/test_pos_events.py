@@ -140,8 +140,8 @@ class TestPosOfflineEvents(TikTokCase):
             self.env['tiktok.pos.sale'].sudo().search([('order_id', '=', order.id)]).with_user(
                 self.cashier).write({'amount': 9999999.0})
         properties = self._claim()[0]['properties']
-        self.assertEqual((properties['value'], properties['order_id']), (20.0, self.env['tiktok.pos.sale'].sudo().search(
-            [('order_id', '=', order.id)]).order_name))
+        sale = self.env['tiktok.pos.sale'].sudo().search([('order_id', '=', order.id)])
+        self.assertEqual((properties['value'], properties['order_id']), (20.0, sale.order_name))
         self.assertNotEqual(properties['order_id'], 'Forged ref')
         self.assertEqual([(c['price'], c['quantity']) for c in properties['contents']], [(10.0, 2.0)])
 
