@@ -50,7 +50,7 @@ describeWithOdoo('upgrade from earlier releases on real Odoo 19', () => {
   async function installRelease(commit: string, db: string, modules: string[] = [MODULE_NAME]): Promise<typeof config> {
     const checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'tiktok-previous-'));
     checkouts.push(checkout);
-    const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', commit, ...modules.map((m) => `addon/${m}`)]);
+    const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', commit, ...modules.map((m) => `addon/${m}`)], { maxBuffer: 256 * 1024 * 1024 });
     execFileSync('tar', ['-x', '-C', checkout], { input: archive });
     await ensureBaseDatabase(config);
     const previous = { ...config, addonRoot: path.join(checkout, 'addon') };
