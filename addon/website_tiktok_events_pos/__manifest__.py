@@ -1,6 +1,6 @@
 {
     'name': 'TikTok Events API: Point of Sale (offline events)',
-    'version': '19.0.1.0.0',
+    'version': '19.0.1.1.0',
     'category': 'Sales/Point of Sale',
     'summary': 'Send paid Point of Sale orders as offline Purchases to a TikTok Offline Event Set',
     'description': """

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -133,7 +134,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     odoo && tally
       ? new Reporter(
           { odoo, tally, queue, lanes: () => dispatcher.laneStates(), settings, client, log, onRequeued: () => dispatcher.wake() },
-          { replica: { replica, version, startedAt: Date.now(), pollIntervalSeconds: cfg.POLL_INTERVAL_SECONDS }, intervalMs: pollIntervalMs, maxBackoffMs: ODOO_MAX_BACKOFF_MS },
+          { replica: { replica, version, startedAt: Date.now(), runId: randomUUID(), pollIntervalSeconds: cfg.POLL_INTERVAL_SECONDS }, intervalMs: pollIntervalMs, maxBackoffMs: ODOO_MAX_BACKOFF_MS },
         )
       : undefined;
   let accepting = true;

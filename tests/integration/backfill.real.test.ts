@@ -51,7 +51,9 @@ describeWithOdoo('backfill of missed Purchases, against real Odoo 19', () => {
     const [missed, alsoMissed, staff] = await makePaidOrders(shop, 3);
     // As if the module had been installed after these sales; the demo's own web orders are older.
     shop.psql(`DELETE FROM tiktok_server_event WHERE sale_order_id IN (${[missed, alsoMissed, staff].map((o) => o.id).join(',')})`);
+    // A member of the staff bought on the website: the order and its recorded checkout are his.
     shop.psql(`UPDATE sale_order SET partner_id = (SELECT partner_id FROM res_users WHERE login = 'admin') WHERE id = ${staff.id}`);
+    shop.psql(`UPDATE tiktok_web_checkout SET partner_id = (SELECT partner_id FROM res_users WHERE login = 'admin') WHERE sale_order_id = ${staff.id}`);
     shop.psql(`UPDATE sale_order SET date_order = now() - interval '30 days' WHERE website_id IS NOT NULL AND id NOT IN (${[missed, alsoMissed, staff].map((o) => o.id).join(',')})`);
 
     const dry = await command('backfill', '--dry-run');

@@ -26,9 +26,16 @@ import { runShell } from '../helpers/odooShop';
  * - Before 19.0.1.4.0, SubmitForm was sent as SubmitForm unless told
  *   otherwise: a database keeps the name it effectively sent.
  * - 19.0.1.4.0 adds the queue of other sources' events; the CRM bridge installs on it.
+ * - 19.0.1.5.0 sends a web Purchase only for an order a buyer checked out on the
+ *   website: orders the previous release queued, or whose checkout recorded its
+ *   buyer's context, count as checked out; a back-office order does not. Dead
+ *   letters' outbox ids take numbers past 2^31; replicas keep their run. The
+ *   Point of Sale bridge (19.0.1.1.0) freezes what its recorded sales were paid.
  */
 const FIRST_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
 const CONTROL_ROOM_RELEASE = '12eba5f'; // website_tiktok_events 19.0.1.2.0
+const SOURCES_RELEASE = '98a1284'; // website_tiktok_events 19.0.1.4.0, website_tiktok_events_pos 19.0.1.0.0
+const POS_BRIDGE = 'website_tiktok_events_pos';
 
 const unavailable = odooUnavailableReason();
 if (unavailable) console.warn(`Odoo upgrade test skipped: ${unavailable}`);
@@ -40,23 +47,23 @@ describeWithOdoo('upgrade from earlier releases on real Odoo 19', () => {
   const checkouts: string[] = [];
 
   /** A fresh shop database with the module of an earlier release installed; returns that release's config. */
-  async function installRelease(commit: string, db: string): Promise<typeof config> {
+  async function installRelease(commit: string, db: string, modules: string[] = [MODULE_NAME]): Promise<typeof config> {
     const checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'tiktok-previous-'));
     checkouts.push(checkout);
-    const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', commit, `addon/${MODULE_NAME}`]);
+    const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', commit, ...modules.map((m) => `addon/${m}`)], { maxBuffer: 256 * 1024 * 1024 });
     execFileSync('tar', ['-x', '-C', checkout], { input: archive });
     await ensureBaseDatabase(config);
     const previous = { ...config, addonRoot: path.join(checkout, 'addon') };
     copyDatabase(config.baseDb, db, config);
     databases.push(db);
     const installLog = path.join(os.tmpdir(), `${db}-install.log`);
-    expect(runOdoo(previous, ['-d', db, '-i', MODULE_NAME, '--stop-after-init', '--no-http'], installLog)).toBe(0);
+    expect(runOdoo(previous, ['-d', db, '-i', modules.join(','), '--stop-after-init', '--no-http'], installLog)).toBe(0);
     return previous;
   }
 
-  function upgradeToThisCheckout(db: string): void {
+  function upgradeToThisCheckout(db: string, modules: string[] = [MODULE_NAME]): void {
     const upgradeLog = path.join(os.tmpdir(), `${db}-upgrade.log`);
-    expect(runOdoo(config, ['-d', db, '-u', MODULE_NAME, '--stop-after-init', '--no-http'], upgradeLog)).toBe(0);
+    expect(runOdoo(config, ['-d', db, '-u', modules.join(','), '--stop-after-init', '--no-http'], upgradeLog)).toBe(0);
     expect(moduleLogProblems(fs.readFileSync(upgradeLog, 'utf8'))).toEqual([]);
   }
 
@@ -189,5 +196,103 @@ print('@@RESULT@@' + json.dumps(names))
     expect(inheriting.length).toBeGreaterThanOrEqual(1);
     for (const [, eventNames] of inheriting) expect(eventNames).toEqual({ Purchase: 'Purchase', SubmitForm: 'SubmitForm' });
     expect(names['Chose Lead']).toEqual({ Purchase: 'CompletePayment', SubmitForm: 'Lead' });
+  }, 15 * 60_000);
+
+  it('keeps queued Purchases and checkouts in progress, never a back-office order; frozen POS sales; wide outbox ids', async () => {
+    const db = `tt_upgrade_trust_${process.pid}`;
+    const modules = [MODULE_NAME, POS_BRIDGE];
+    const previous = await installRelease(SOURCES_RELEASE, db, modules);
+    const before = JSON.parse(
+      runShell(previous, db, `
+import json, time
+from odoo import fields
+ICP = env['ir.config_parameter'].sudo()
+for key, value in {'enabled': 'True', 'pixel_id': 'CUPGRADEPIXEL0000001', 'access_token': 'tok',
+                   'purchase_without_payment': 'True'}.items():
+    ICP.set_param('website_tiktok_events.' + key, value)
+website = env['website'].browse(1)
+website.cookies_bar = False
+partner = env.ref('base.res_partner_2')
+product = env['product.product'].search([('sale_ok', '=', True), ('available_in_pos', '=', True)], limit=1)
+def order():
+    return env['sale.order'].create({'partner_id': partner.id, 'website_id': website.id,
+                                     'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})]})
+queued = order()
+queued._tiktok_store_buyer_context('granted', ip='203.0.113.9')
+queued.action_confirm()
+backoffice_queued = order()
+backoffice_queued.action_confirm()  # the hole this release closes: queued by the previous one
+in_checkout = order()
+in_checkout._tiktok_store_buyer_context('not_required')
+backoffice_draft = order()
+# A replica that reported, with a dead letter.
+sidecar = env['res.users'].create({'name': 'sidecar', 'login': 'tt-upgrade-sidecar', 'group_ids': [(6, 0, [
+    env.ref('base.group_portal').id, env.ref('website_tiktok_events.group_tiktok_sidecar').id])]})
+now = int(time.time())
+report = {'replica': 'replica-old', 'version': '0.1.0', 'mode': 'odoo', 'started_at': now - 600, 'seq': 3,
+          'sent_at': now, 'outbox': {}, 'counters': [{'website_id': 1, 'event': 'AddToCart', 'accepted': 2}],
+          'latency_ms': {}, 'lanes': [], 'match_keys': {}, 'test_events': [],
+          'dead_letters': [{'id': 12, 'pixel_id': 'CUPGRADEPIXEL0000001', 'event': 'AddToCart', 'event_id': 'evt-12',
+                            'event_time': now - 700, 'dead_at': now - 650, 'code': 40002, 'message': 'refused'}]}
+env['tiktok.sidecar.report'].with_user(sidecar).tiktok_report(report)
+# A paid Point of Sale sale, recorded by the bridge 19.0.1.0.0.
+config = env['pos.config'].create({'name': 'Upgrade shop', 'company_id': website.company_id.id})
+config.write({'tiktok_offline_event_set_id': '7400000000000000009', 'tiktok_website_id': website.id})
+session = env['pos.session'].create({'config_id': config.id, 'user_id': env.uid})
+customer = env['res.partner'].create({'name': 'POS buyer', 'email': 'pos.buyer@example.com'})
+pos = env['pos.order'].create({'session_id': session.id, 'partner_id': customer.id, 'lines': [(0, 0, {
+    'product_id': product.id, 'qty': 2, 'price_unit': 10.0, 'price_subtotal': 20.0, 'price_subtotal_incl': 20.0,
+    'full_product_name': product.display_name})], 'amount_tax': 0.0, 'amount_total': 20.0, 'amount_paid': 0.0,
+    'amount_return': 0.0})
+pos.add_payment({'pos_order_id': pos.id, 'amount': 20.0, 'payment_date': fields.Datetime.now(),
+                 'payment_method_id': config.payment_method_ids[:1].id})
+pos.action_pos_order_paid()
+print('@@RESULT@@' + json.dumps({'queued': queued.id, 'backoffice_queued': backoffice_queued.id,
+    'in_checkout': in_checkout.id, 'backoffice_draft': backoffice_draft.id, 'pos': pos.id,
+    'queue': sorted(env['tiktok.server.event'].search([]).sale_order_id.ids), 'report': report}))
+`),
+    ) as { queued: number; backoffice_queued: number; in_checkout: number; backoffice_draft: number; pos: number; queue: number[]; report: Record<string, unknown> };
+    expect(before.queue).toEqual(expect.arrayContaining([before.queued, before.backoffice_queued]));
+
+    upgradeToThisCheckout(db, modules);
+
+    const after = JSON.parse(
+      runShell(config, db, `
+import json, time
+orders = env['sale.order']
+in_checkout, backoffice_draft = orders.browse(${before.in_checkout}), orders.browse(${before.backoffice_draft})
+in_checkout.action_confirm()
+backoffice_draft.action_confirm()
+claimed = sorted(entry['order_id'] for entry in orders.tiktok_claim_purchases(limit=100, claimer='new-replica'))
+origins = {str(c.sale_order_id.id): c.origin for c in env['tiktok.web.checkout'].search([])}
+Report = env['tiktok.sidecar.report']
+replica = Report.search([('replica', '=', 'replica-old')])
+run_before = replica.run_id
+report = ${JSON.stringify(before.report)}
+# The same report again (its answer was lost): counted once, as before the upgrade.
+Report.tiktok_report(dict(report, sent_at=int(time.time())))
+accepted = env['tiktok.event.daily'].search([('event', '=', 'AddToCart')]).accepted
+# A new run of a newer sidecar, with an outbox id past 2^31.
+big = dict(report, run_id='run-after-upgrade', seq=1, counters=[], dead_letters=[dict(report['dead_letters'][0], id=2 ** 31 + 9)])
+Report.tiktok_report(big)
+letters = sorted(int(letter.outbox_id) for letter in env['tiktok.dead.letter'].search([]))
+sale = env['tiktok.pos.sale'].search([('order_id', '=', ${before.pos})])
+pos = env['tiktok.source.event'].tiktok_claim_source_events(limit=10, claimer='new-replica')
+print('@@RESULT@@' + json.dumps({'claimed': claimed, 'origins': origins, 'run_before': run_before, 'accepted': accepted,
+    'letters': letters, 'sale': [sale.amount, sale.order_name, len(sale.lines)],
+    'pos': [entry['properties']['value'] for entry in pos]}))
+`),
+    ) as { claimed: number[]; origins: Record<string, string>; run_before: string; accepted: number; letters: number[]; sale: [number, string, number]; pos: number[] };
+    // Queued before the upgrade: sent as queued (the back-office one too: judged by the release that queued it).
+    // In checkout before the upgrade: a web Purchase once confirmed. A back-office draft: never.
+    expect(after.claimed).toEqual([before.queued, before.backoffice_queued, before.in_checkout].sort((a, b) => a - b));
+    expect(after.origins[String(before.in_checkout)]).toBe('upgrade');
+    expect(after.origins[String(before.backoffice_draft)]).toBeUndefined();
+    expect(after.run_before).toBe(`started-${before.report.started_at as number}`);
+    expect(after.accepted).toBe(2);
+    expect(after.letters).toEqual([12, 2 ** 31 + 9]);
+    expect(after.sale[0]).toBe(20);
+    expect(after.sale[2]).toBe(1);
+    expect(after.pos).toEqual([20]);
   }, 15 * 60_000);
 });

@@ -1,2 +1,3 @@
 from . import cart
 from . import main
+from . import sidecar

@@ -19,10 +19,17 @@ def browser_consent(website):
     return 'denied'
 
 
+def is_session_cart(order):
+    """`order` is this browser session's own website cart: not any order
+    whose link (and access token) somebody holds, e.g. a back-office quotation."""
+    return bool(order) and bool(request) and request.cart.id == order.id
+
+
 def store_buyer_context(order):
     """Save the checkout request's consent and browser context on the order,
-    where every sidecar replica can read it for the server Purchase."""
-    if not order or not request:
+    where every sidecar replica can read it for the server Purchase, and record
+    that a buyer checked it out on the website (tiktok.web.checkout)."""
+    if not is_session_cart(order):
         return
     httprequest = request.httprequest
     order.sudo()._tiktok_store_buyer_context(

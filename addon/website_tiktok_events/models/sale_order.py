@@ -32,6 +32,10 @@ class SaleOrder(models.Model):
         string='TikTok confirmation page shown', copy=False, readonly=True, groups=BUYER_CONTEXT_GROUPS,
         help='When the buyer, with consent, first opened the confirmation page that fires the browser Purchase.')
 
+    tiktok_checkout_ids = fields.One2many('tiktok.web.checkout', 'sale_order_id', string='TikTok website checkout',
+                                          groups=BUYER_CONTEXT_GROUPS,
+                                          readonly=True, copy=False)
+
     def _compute_tiktok_purchase_state(self):
         # Read as superuser: the state is shown to whoever may see the order,
         # but lives where nobody but the module's own code can change it.
@@ -83,7 +87,11 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     def _tiktok_store_buyer_context(self, consent, ip=None, user_agent=None, ttclid=None, ttp=None):
-        """Remember the checkout's consent and, only with consent, its browser context."""
+        """Remember the checkout's consent and, only with consent, its browser
+        context; and that a buyer checked this order out on the website.
+
+        For the website checkout's own requests only (controllers/main.py,
+        for the session's cart): private, so never reachable over RPC."""
         values = {'tiktok_consent': consent}
         if consent != 'denied':
             values.update({
@@ -96,6 +104,7 @@ class SaleOrder(models.Model):
             values.update({'tiktok_client_ip': False, 'tiktok_user_agent': False,
                            'tiktok_ttclid': False, 'tiktok_ttp': False})
         self.sudo().write(values)
+        self.env['tiktok.web.checkout'].sudo()._record(self)
 
     def _tiktok_buyer_consented(self):
         """False when the website asks for consent and the buyer did not give it
@@ -132,6 +141,35 @@ class SaleOrder(models.Model):
         if is_test_email(partner.email, test_emails):
             return 'test_buyer'
         return None
+
+    def _tiktok_checked_out_on_website(self):
+        """A buyer checked this order out on the website (tiktok.web.checkout),
+        and it still has that buyer and website."""
+        self.ensure_one()
+        checkout = self.sudo().tiktok_checkout_ids[:1]
+        return bool(checkout) and checkout._matches(self.sudo())
+
+    def _tiktok_purchase_problem(self):
+        """The Purchase rule, in one place: None when the server sends this
+        order's web Purchase (or has sent it), else why not (a skip reason).
+
+        Asked when the Purchase is queued, again when the sidecar claims it, by
+        the backfill, and by the confirmation page for the browser's copy. In
+        order: a buyer checked it out on the website ('not_checked_out'), it
+        is confirmed ('cancelled', 'not_confirmed': not yet, or no longer), its
+        buyer is no member of the shop's staff nor a test buyer, it is paid
+        online or its website opted in ('not_paid'), the buyer consented.
+        Whether the website has a usable pixel is the sidecar's to say.
+        """
+        self.ensure_one()
+        order = self.sudo()
+        if not order._tiktok_checked_out_on_website():
+            return 'not_checked_out'
+        if order.state == 'cancel':
+            return 'cancelled'
+        if order.state != 'sale':
+            return 'not_confirmed'
+        return order._tiktok_exclusion() or order._tiktok_payment_problem() or order._tiktok_consent_problem()
 
     def _tiktok_note_confirmation_shown(self):
         """Remember the first time the confirmation page carried the browser

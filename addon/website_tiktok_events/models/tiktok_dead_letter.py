@@ -29,8 +29,10 @@ class TikTokDeadLetter(models.Model):
 
     report_id = fields.Many2one('tiktok.sidecar.report', string='Replica', required=True, ondelete='cascade',
                                 readonly=True, index=True)
-    outbox_id = fields.Integer(string='Outbox id', required=True, readonly=True,
-                               help="The dead letter's id in the replica's outbox.")
+    # A Float (float8): exact for every id the sidecar's outbox can give
+    # (report_contract.MAX_OUTBOX_ID), where an Integer (int4) stops at 2**31.
+    outbox_id = fields.Float(string='Outbox id', required=True, readonly=True, digits=False, aggregator=False,
+                             help="The dead letter's id in the replica's outbox.")
     pixel_id = fields.Char(string='Pixel', readonly=True)
     website_id = fields.Many2one('website', ondelete='set null', readonly=True)
     event = fields.Char(required=True, readonly=True)
@@ -95,7 +97,7 @@ class TikTokDeadLetter(models.Model):
         """The send-again requests of this replica, for its report's answer; they leave the list."""
         requested = self.search([('report_id', '=', replica.id), ('state', '=', 'requested')], order='id')
         requested.write({'state': 'sent_again'})
-        return [{'id': letter.outbox_id} for letter in requested]
+        return [{'id': int(letter.outbox_id)} for letter in requested]
 
     @api.model
     def _prune(self, replica, now):

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.control_room import RETENTION_DAYS
-from ..tools.report_contract import COUNTER_KEYS, MATCH_KEYS
+from ..tools.report_contract import COUNTER_KEYS, INT4_MAX, MATCH_KEYS
 
 
 def _count_fields(keys, labels):
@@ -25,6 +25,7 @@ def _add_counts(cr, table, key_columns, conflict_target, rows, count_columns):
     the RPC is retried (odoo.service.model.retrying), then adds to the committed
     row. Rows go in key order, so concurrent reports lock rows in the same order.
     That expected conflict is not logged as a bad query: the retry says it.
+    Each delta is at most INT4_MAX (report_contract.summed_counters).
     """
     if not rows:
         return
@@ -34,8 +35,11 @@ def _add_counts(cr, table, key_columns, conflict_target, rows, count_columns):
         SQL('(%s)', SQL(', ').join(SQL('%s', value) for value in (*key, *(counts[c] for c in count_columns))))
         for key, counts in sorted(rows, key=lambda row: _sort_key(row[0]))
     )
+    # Saturating: a count that reached what the column holds stays there, and
+    # later reports (of any replica) still add up everywhere else.
     updates = SQL(', ').join(
-        SQL('%s = %s.%s + EXCLUDED.%s', SQL.identifier(c), table_sql, SQL.identifier(c), SQL.identifier(c))
+        SQL('%s = LEAST(%s.%s::bigint + EXCLUDED.%s, %s)', SQL.identifier(c), table_sql, SQL.identifier(c),
+            SQL.identifier(c), INT4_MAX)
         for c in count_columns
     )
     cr.execute(SQL(

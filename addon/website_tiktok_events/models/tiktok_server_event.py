@@ -21,6 +21,8 @@ STATES = [
     ('skipped', 'Not sent'),
 ]
 SKIP_REASONS = [
+    ('not_checked_out', 'Not checked out on the website by this buyer (a back-office order, or one given '
+                        'another customer or website since)'),
     ('no_consent', 'The buyer did not consent to optional cookies'),
     ('not_confirmed', 'The order was no longer confirmed when it was due'),
     ('cancelled', 'The order was cancelled before it was sent'),
@@ -33,6 +35,10 @@ SKIP_REASONS = [
 # replica must not turn a delivered purchase into a failed one).
 REPORTABLE_STATES = ('sent', 'failed', 'skipped')
 DUE_STATES = ('pending', 'claimed')
+# Reasons that leave an order without a row when its Purchase would be queued:
+# not a web Purchase at all, or not one yet (its payment or confirmation may
+# still come, and queue it then).
+UNQUEUED_REASONS = ('not_checked_out', 'not_confirmed', 'cancelled', 'not_paid')
 MAX_CLAIM = 1000
 # TikTok refuses events older than about 7 days (integrators' figure, the
 # sidecar's MAX_EVENT_AGE_SECONDS): a backfill never reaches further back. The
@@ -40,11 +46,17 @@ MAX_CLAIM = 1000
 MAX_BACKFILL_AGE_SECONDS = 7 * 24 * 3600
 
 
-def check_sidecar_caller(env):
-    """RPC methods of the sidecar: its group, or an administrator."""
+def is_sidecar_account(user):
+    """A member of the sidecar group that can be the sidecar: an active user
+    with credentials of its own (never the public user, whatever its groups)."""
+    return user.active and not user._is_public() and user.has_group(SIDECAR_GROUP)
+
+
+def check_sidecar_caller(env, message=None):
+    """RPC methods of the sidecar: its account, or an administrator."""
     user = env.user
-    if not (env.su or user.has_group('base.group_system') or user.has_group(SIDECAR_GROUP)):
-        raise AccessError(env._('Only the TikTok sidecar and administrators can do this.'))
+    if not (env.su or user.has_group('base.group_system') or is_sidecar_account(user)):
+        raise AccessError(message or env._('Only the TikTok sidecar and administrators can do this.'))
 
 
 class TikTokServerEvent(models.Model):
@@ -107,9 +119,11 @@ class TikTokServerEvent(models.Model):
         already = set(queue.search([('sale_order_id', 'in', orders.ids)]).sale_order_id.ids)
         values = []
         for order in orders.sudo():
-            if order.id in already or not order.website_id or order.state != 'sale':
+            if order.id in already:
                 continue
-            values.append(queue._queue_values(order, order._tiktok_exclusion() or order._tiktok_consent_problem()))
+            reason = order._tiktok_purchase_problem()
+            if reason not in UNQUEUED_REASONS:
+                values.append(queue._queue_values(order, reason))
         return queue.create(values)
 
     @api.model
@@ -136,12 +150,7 @@ class TikTokServerEvent(models.Model):
         reset to a quotation since it was queued.
         """
         self.ensure_one()
-        order = self.sale_order_id.sudo()
-        if order.state == 'cancel':
-            return 'cancelled'
-        if order.state != 'sale':
-            return 'not_confirmed'
-        return order._tiktok_exclusion() or order._tiktok_payment_problem() or order._tiktok_consent_problem()
+        return self.sale_order_id.sudo()._tiktok_purchase_problem()
 
     # ------------------------------------------------------------------
     # Sidecar RPC (through sale.order, see there)
@@ -193,8 +202,9 @@ class TikTokServerEvent(models.Model):
     def _backfill(self, max_age_seconds, dry_run=False):
         """Queue the Purchase of confirmed web orders that never were, within TikTok's window.
 
-        For orders confirmed while the module was not installed yet, or whose
-        queueing was missed. The same rules as at confirmation and at claim
+        For web checkouts whose queueing was missed (the checkout is recorded
+        by the module since 19.0.1.5.0: orders taken before the module was
+        installed are no proven web checkouts, and are left alone). The same rules as at confirmation and at claim
         time, the same event ids; the normal claim sends them. An order without
         a confirmed payment (and no opt-in) gets no row: its payment may still
         come, and queue it then. A second run finds nothing new.
@@ -210,16 +220,17 @@ class TikTokServerEvent(models.Model):
         since = fields.Datetime.now() - timedelta(seconds=max_age)
         queue = self.sudo()
         orders = self.env['sale.order'].sudo().search([
-            ('state', '=', 'sale'), ('website_id', '!=', False), ('date_order', '>=', since),
+            ('tiktok_checkout_ids', '!=', False), ('state', '=', 'sale'), ('website_id', '!=', False),
+            ('date_order', '>=', since),
         ], order='date_order, id')
         already = set(queue.search([('sale_order_id', 'in', orders.ids)]).sale_order_id.ids)
         outcomes, values = [], []
         for order in orders.filtered(lambda order: order.id not in already):
-            reason = order._tiktok_exclusion() or order._tiktok_payment_problem() or order._tiktok_consent_problem()
+            reason = order._tiktok_purchase_problem()
             outcomes.append({'order_id': order.id, 'order_name': order.name,
                              'confirmed_at': fields.Datetime.to_string(order.date_order),
                              'outcome': reason or 'queued'})
-            if reason != 'not_paid':
+            if reason not in UNQUEUED_REASONS:
                 # Its event_time is the confirmation, as it would have been.
                 values.append(queue._queue_values(order, reason, queued_at=order.date_order))
         if not dry_run:

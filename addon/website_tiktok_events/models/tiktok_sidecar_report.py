@@ -4,14 +4,27 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.http import request
 
 from ..tools.control_room import REPLICA_FORGET_DAYS, replica_status
-from ..tools.report_contract import LATENCY_KEYS, OUTBOX_KEYS, ReportError, clean_report, summed_counters
+
+from ..tools.report_contract import (
+    LATENCY_KEYS, MAX_REPORT_BYTES, OUTBOX_KEYS, ReportError, clean_report, summed_counters,
+)
 from .tiktok_server_event import check_sidecar_caller
 
 # The last report kept on the replica's row, beyond its own fields: at most
 # this many bytes of JSON (counters are dropped from it first).
 STORED_REPORT_MAX_BYTES = 64 * 1024
+# Earlier runs of a replica remembered, so that a report of one is refused.
+REMEMBERED_RUNS = 20
+
+
+def request_too_large(max_bytes=MAX_REPORT_BYTES):
+    """The current HTTP request's body is larger than a report may be (XML-RPC
+    reaches the method through Odoo's generic route, which reads any size; the
+    JSON-2 route of controllers/sidecar.py refuses before reading)."""
+    return bool(request) and (request.httprequest.content_length or 0) > max_bytes
 
 
 def from_unix(seconds):
@@ -59,6 +72,9 @@ class TikTokSidecarReport(models.Model):
     report_count = fields.Integer(readonly=True)
     last_seq = fields.Integer(string='Last report number', readonly=True,
                               help='Number of the last report of this run whose counts were added.')
+    run_id = fields.Char(string='Run', readonly=True, help='The id of the run (process) of the replica that reports.')
+    past_run_ids = fields.Json(string='Earlier runs', readonly=True,
+                               help='The latest earlier runs of this replica: their reports are refused.')
     outbox_pending = fields.Integer(string='Waiting', readonly=True)
     outbox_in_flight = fields.Integer(string='Being sent', readonly=True)
     outbox_delivered = fields.Integer(string='Delivered (outbox)', readonly=True)
@@ -95,18 +111,34 @@ class TikTokSidecarReport(models.Model):
         check_sidecar_caller(self.env)
         now = fields.Datetime.now()
         try:
+            if request_too_large():
+                raise ReportError('the report is larger than %d bytes' % MAX_REPORT_BYTES)
             cleaned = clean_report(report, to_unix(now))
+            previous = self.sudo().search([('replica', '=', cleaned['replica'])], limit=1)
+            repeat = previous._is_repeat(cleaned) if previous else False
         except ReportError as problem:
             raise UserError(self.env._('The TikTok sidecar report was refused: %(problem)s.',
                                        problem=problem)) from None
-        return self.sudo()._intake(cleaned, now, self.env.user)
+        return self.sudo()._intake(cleaned, now, self.env.user, repeat)
 
-    def _intake(self, report, now, reporter):
-        # A report whose answer was lost comes again under its number: its
-        # counts are added once (docs/CONTRACTS.md §7).
-        previous = self.search([('replica', '=', report['replica'])], limit=1)
-        repeat = (bool(previous) and previous.started_at == from_unix(report['started_at'])
-                  and report['seq'] <= previous.last_seq)
+    def _is_repeat(self, report):
+        """True when `report` is the replica's last one again (its answer was
+        lost: its counts were added already, docs/CONTRACTS.md §7); False when
+        it is new. ReportError when it is older: a report of an earlier run, or
+        of this run under a number already passed, would count again or show
+        the past as the present."""
+        self.ensure_one()
+        if report['run_id'] == self.run_id:
+            if report['seq'] < self.last_seq:
+                raise ReportError('seq %d of this run comes after report %d: an old report sent again'
+                                  % (report['seq'], self.last_seq))
+            return report['seq'] == self.last_seq
+        if report['run_id'] in (self.past_run_ids or []):
+            raise ReportError('run_id is an earlier run of replica %s: a report of a stopped process sent '
+                              'again, or two sidecars sharing one SIDECAR_REPLICA_ID' % self.replica)
+        return False
+
+    def _intake(self, report, now, reporter, repeat):
         replica = self._replica_row(report, now, reporter)
         websites = self.env['website'].with_context(active_test=False).search([])
         today = now.date()
@@ -142,6 +174,7 @@ class TikTokSidecarReport(models.Model):
             'reporter_id': reporter.id,
             'poll_interval': report['poll_interval_seconds'] or 0,
             'last_seq': report['seq'],
+            'run_id': report['run_id'],
             'lanes': report['lanes'],
             'match_keys': report['match_keys'],
             'last_report': stored_report(report),
@@ -150,6 +183,8 @@ class TikTokSidecarReport(models.Model):
         }
         replica = self.search([('replica', '=', report['replica'])], limit=1)
         if replica:
+            if replica.run_id and replica.run_id != report['run_id']:
+                values['past_run_ids'] = ([replica.run_id] + (replica.past_run_ids or []))[:REMEMBERED_RUNS]
             replica.write({**values, 'report_count': replica.report_count + 1})
             return replica
         return self.create({**values, 'replica': report['replica'], 'first_seen': now, 'report_count': 1})

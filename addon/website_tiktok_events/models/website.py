@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.http import request
 
 from ..tools import hashing
@@ -13,8 +13,7 @@ from ..tools.settings_table import (
     CONTENT_ID_PRODUCT_ID, DATED_SETTINGS, MATCH_NAME_ADDRESS, SECRET_KEYS, SETTINGS, global_param, parse_global_value,
     set_at_field, website_field,
 )
-
-SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
+from .tiktok_server_event import check_sidecar_caller
 
 
 class Website(models.Model):
@@ -126,9 +125,7 @@ class Website(models.Model):
         Callable over RPC (JSON-2 / XML-RPC) by members of the "TikTok sidecar"
         group and by administrators only. Shape: docs/CONTRACTS.md §5.
         """
-        user = self.env.user
-        if not (self.env.su or user.has_group('base.group_system') or user.has_group(SIDECAR_GROUP)):
-            raise AccessError(_('Only the TikTok sidecar and administrators can read the TikTok settings.'))
+        check_sidecar_caller(self.env, _('Only the TikTok sidecar and administrators can read the TikTok settings.'))
         websites = self.sudo().with_context(active_test=False).search([], order='id')
         return [website._tiktok_sidecar_entry() for website in websites]
 

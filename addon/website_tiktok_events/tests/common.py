@@ -10,6 +10,13 @@ WEBSITE_TOKEN = 'website-token-d7c4e1b038'
 SIDECAR_GROUPS = 'base.group_portal,website_tiktok_events.group_tiktok_sidecar'
 
 
+def checked_out(order):
+    """`order`, as the website's checkout leaves it when its buyer reaches the
+    payment step (controllers/main.py): recorded as a buyer's web checkout."""
+    order.env['tiktok.web.checkout'].sudo()._record(order)
+    return order
+
+
 class TikTokCase(TransactionCase):
     """A shop with TikTok enabled globally, nothing overridden per website."""
 

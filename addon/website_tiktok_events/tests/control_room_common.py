@@ -2,6 +2,7 @@ import copy
 import itertools
 import time
 
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user
 
 from .common import GLOBAL_PIXEL, SIDECAR_GROUPS, TikTokCase
@@ -10,6 +11,7 @@ from .common import GLOBAL_PIXEL, SIDECAR_GROUPS, TikTokCase
 DEAD_AT = int(time.time()) - 3600
 # One run of the replica: each report gets the next number, as the sidecar numbers them.
 STARTED_AT = int(time.time()) - 3600
+RUN_ID = 'run-0001-of-the-tests'
 _REPORT_NUMBERS = itertools.count(1)
 
 
@@ -18,7 +20,8 @@ def a_report(replica='shop-sidecar-1:4242', **overrides):
     now = int(time.time())
     report = {
         'replica': replica, 'version': '0.1.0', 'mode': 'odoo',
-        'started_at': STARTED_AT, 'seq': next(_REPORT_NUMBERS), 'sent_at': now, 'poll_interval_seconds': 5,
+        'started_at': STARTED_AT, 'run_id': RUN_ID, 'seq': next(_REPORT_NUMBERS), 'sent_at': now,
+        'poll_interval_seconds': 5,
         'outbox': {'pending': 3, 'in_flight': 0, 'delivered': 1200, 'dead': 1},
         'counters': [],
         'latency_ms': {'p50': 800, 'p95': 2100, 'max': 4000},
@@ -51,6 +54,16 @@ class ControlRoomCase(TikTokCase):
         cls.sidecar = new_test_user(cls.env, 'tt_cr_sidecar', groups=SIDECAR_GROUPS)
         cls.admin = cls.env.ref('base.user_admin')
         cls.Report = cls.env['tiktok.sidecar.report'].with_user(cls.sidecar)
+
+    def assertRefused(self, report, *fragments):
+        """The report is refused (422 over JSON-2) with a message naming each fragment."""
+        with self.assertRaises(UserError) as caught:
+            self.Report.tiktok_report(report)
+        message = str(caught.exception)
+        self.assertIn('The TikTok sidecar report was refused', message)
+        for fragment in fragments:
+            self.assertIn(fragment, message)
+        return message
 
     def report(self, replica='shop-sidecar-1:4242', **overrides):
         return self.Report.tiktok_report(a_report(replica, **overrides))

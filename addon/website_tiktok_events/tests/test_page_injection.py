@@ -219,6 +219,32 @@ class TestPageInjection(HttpCase, TikTokCase):
         self.assertEqual(order.tiktok_client_ip, '127.0.0.1')
         self.assertEqual(order.tiktok_user_agent, 'TikTokTest/1.0')
         self.assertEqual((order.tiktok_ttclid, order.tiktok_ttp), ('E.C.P.landing', 'ttp-cookie'))
+        # ... and that a buyer checked this order out on the website.
+        checkout = self.env['tiktok.web.checkout'].search([('sale_order_id', '=', order.id)])
+        self.assertEqual((checkout.partner_id, checkout.website_id, checkout.origin),
+                         (portal.partner_id, self.website, 'checkout'))
+        self.assertTrue(order._tiktok_checked_out_on_website())
+
+    def test_only_the_sessions_own_cart_is_recorded_as_a_web_checkout(self):
+        """The payment routes take any order whose access token the caller holds (a quotation's
+        portal link, known to the salesman who made it): only the session's cart is a checkout."""
+        from odoo.addons.website_sale.tests.common import MockRequest
+        from ..controllers.main import store_buyer_context
+        partner = self.env.ref('base.res_partner_2')
+        cart, quotation = self.env['sale.order'].create([{
+            'partner_id': partner.id, 'website_id': self.website.id,
+            'order_line': [(0, 0, {'product_id': self.product.product_variant_id.id, 'product_uom_qty': 1})],
+        } for _ in range(2)])
+        guest = self.env(user=self.env.ref('base.public_user'))
+        with MockRequest(guest, website=self.website.with_env(guest), sale_order_id=cart.id) as request:
+            request.httprequest.remote_addr = '203.0.113.5'
+            request.httprequest.headers = {'User-Agent': 'TikTokTest/1.0'}
+            request.httprequest.cookies = {}
+            store_buyer_context(quotation)
+            store_buyer_context(cart)
+        self.assertFalse(quotation.sudo().tiktok_checkout_ids)
+        self.assertFalse(quotation.sudo().tiktok_consent)
+        self.assertEqual(cart.sudo().tiktok_checkout_ids.partner_id, partner)
 
     def test_identify_for_a_logged_in_customer(self):
         user = new_test_user(self.env, 'tt_buyer', groups='base.group_portal',

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.payment.tests.common import PaymentCommon
-from .common import TikTokCase
+from .common import TikTokCase, checked_out
 
 DAY = 24 * 3600
 # What the sidecar asks for: TikTok's 7 days less an hour to send them in.
@@ -30,6 +30,10 @@ class TestPurchaseRules(PaymentCommon, TikTokCase):
             {'date_order': fields.Datetime.now() - timedelta(days=30)})
 
     def _web_order(self, partner=None, **values):
+        """An order a buyer checked out on the website."""
+        return checked_out(self._order(partner, **values))
+
+    def _order(self, partner=None, **values):
         return self.env['sale.order'].create({
             'partner_id': (partner or self.buyer).id,
             'website_id': self.website.id,

@@ -9,7 +9,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.payment.tests.common import PaymentCommon
 from odoo.addons.website_tiktok_events.tools import hashing
-from .common import TikTokCase
+from .common import TikTokCase, checked_out
 from .test_hashing import SKIP_WITHOUT_VECTORS, VECTORS
 
 CLAIM_KEYS = {'order_id', 'website_id', 'event_id', 'event_time', 'order_name', 'value', 'currency',
@@ -41,7 +41,8 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         self.env['sale.order.line'].create({
             'order_id': order.id, 'product_id': self.shipping.id, 'price_unit': 10.0, 'is_delivery': True,
         })
-        return order
+        # Its buyer reached the payment step of the website's checkout.
+        return checked_out(order)
 
     def _pay(self, order, state='done'):
         self.amount = order.amount_total
@@ -257,6 +258,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
             'tiktok_purchase_state': 'pending', 'tiktok_consent': 'granted', 'tiktok_client_ip': '203.0.113.9',
             'tiktok_user_agent': 'Forged', 'tiktok_ttclid': 'forged', 'tiktok_ttp': 'forged',
             'tiktok_confirmation_shown_at': '2026-01-01 00:00:00',
+            'tiktok_checkout_ids': [(0, 0, {'partner_id': self.buyer.id, 'website_id': self.website.id})],
         }
         self.assertEqual(set(values), set(fields_tiktok))  # every field of the module is tried
         attempts = [{name: values[name]} for name in values] + [values]
@@ -290,6 +292,59 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
             pass
         self.assertEqual(self._queued(sold).state, 'sent')
         self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a'), [])
+
+    def test_a_back_office_order_is_never_a_web_purchase_whatever_its_fields(self):
+        """With the opt-in on and no cookie bar, a salesman's order with website_id set,
+        confirmed or paid through its portal link, is no web Purchase."""
+        self.set_params(purchase_without_payment='True')
+        salesman = new_test_user(self.env, 'tt_salesman_backoffice', groups='sales_team.group_sale_salesman_all_leads')
+        order = self.env['sale.order'].with_user(salesman).create({
+            'partner_id': self.buyer.id, 'website_id': self.website.id,
+            'order_line': [(0, 0, {'product_id': self.desk.id, 'product_uom_qty': 17035, 'price_unit': 675.0})],
+        })
+        for forge in (
+            lambda: order.write({'tiktok_checkout_ids': [(0, 0, {'partner_id': self.buyer.id,
+                                                                 'website_id': self.website.id})]}),
+            lambda: self.env['tiktok.web.checkout'].with_user(salesman).create(
+                {'sale_order_id': order.id, 'partner_id': self.buyer.id, 'website_id': self.website.id}),
+        ):
+            with self.assertRaises(AccessError):
+                forge()
+        order.action_confirm()
+        self.assertEqual(order.sudo()._tiktok_purchase_problem(), 'not_checked_out')
+        self.assertFalse(self._queued(order))
+        paid = self.env['sale.order'].with_user(salesman).create({
+            'partner_id': self.buyer.id, 'website_id': self.website.id,
+            'order_line': [(0, 0, {'product_id': self.desk.id, 'product_uom_qty': 1, 'price_unit': 675.0})],
+        })
+        self._pay(paid.sudo())
+        self.assertEqual(paid.state, 'sale')
+        self.assertFalse(self._queued(paid))
+        self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a'), [])
+        backfill = self.SaleOrder.tiktok_backfill_purchases(max_age_seconds=3600)
+        self.assertNotIn(order.id, [entry['order_id'] for entry in backfill['orders']])
+        self.assertNotIn(paid.id, [entry['order_id'] for entry in backfill['orders']])
+
+    def test_a_checkout_given_another_buyer_or_website_is_no_longer_that_buyers_purchase(self):
+        other_website = self.env['website'].create({'name': 'Other shop'})
+        someone_else = self.env['res.partner'].create({'name': 'Someone else', 'email': 'else@example.com'})
+        for change in ({'partner_id': someone_else.id}, {'website_id': other_website.id}):
+            order = self._web_order()
+            self._pay(order)
+            self.assertEqual(self._queued(order).state, 'pending')
+            order.write(change)
+            self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a'), [])
+            self.assertEqual((self._queued(order).state, self._queued(order).skip_reason),
+                             ('skipped', 'not_checked_out'))
+
+    def test_an_order_cancelled_before_its_claim_is_never_sent(self):
+        self.set_params(purchase_without_payment='True')
+        order = self._web_order()
+        order.action_confirm()
+        self.assertEqual(self._queued(order).state, 'pending')
+        order._action_cancel()
+        self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a'), [])
+        self.assertEqual((self._queued(order).state, self._queued(order).skip_reason), ('skipped', 'cancelled'))
 
     def test_administrator_sends_again_with_a_trace(self):
         order = self._web_order()

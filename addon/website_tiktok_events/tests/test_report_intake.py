@@ -67,15 +67,6 @@ class TestReportAccess(ControlRoomCase):
 @tagged('post_install', '-at_install')
 class TestReportValidation(ControlRoomCase):
 
-    def assertRefused(self, report, *fragments):
-        with self.assertRaises(UserError) as caught:
-            self.Report.tiktok_report(report)
-        message = str(caught.exception)
-        self.assertIn('The TikTok sidecar report was refused', message)
-        for fragment in fragments:
-            self.assertIn(fragment, message)
-        return message
-
     def test_garbage_is_refused_with_the_field_named(self):
         now = int(time.time())
         cases = [
@@ -180,8 +171,8 @@ class TestAggregation(ControlRoomCase):
         self.assertEqual(self.env['tiktok.match.daily'].search([]).email, 1)
         # The next number counts; so does number 1 of a new run of the replica.
         self.Report.tiktok_report(a_report('replica-a', counters=[a_counter(accepted=1)]))
-        self.Report.tiktok_report(a_report('replica-a', started_at=first['started_at'] + 60, seq=1,
-                                           counters=[a_counter(accepted=1)]))
+        self.Report.tiktok_report(a_report('replica-a', started_at=first['started_at'] + 60, run_id='run-0002-next',
+                                           seq=1, counters=[a_counter(accepted=1)]))
         self.assertEqual(self.daily().accepted, 5)
 
     def test_tiktok_names_are_kept_as_canonical_keys(self):
@@ -292,6 +283,82 @@ class TestBoundedStorage(ControlRoomCase):
         self.report('alive')
         self.assertFalse(gone.exists())
         self.assertFalse(self.env['tiktok.dead.letter'].search([]))
+
+    def test_the_bounds_are_those_the_sidecar_checks(self):
+        """tests/vectors/contract.json holds the sidecar's schema (report.ts REPORT_LIMITS) to the same numbers."""
+        from pathlib import Path
+        from odoo.addons.website_tiktok_events.tools import report_contract
+        path = Path(__file__).resolve().parents[3] / 'tests' / 'vectors' / 'contract.json'
+        if not path.exists():
+            self.skipTest('tests/vectors/contract.json is not next to the module')
+        limits = json.loads(path.read_text())['report_limits']
+        self.assertEqual(
+            (report_contract.INT4_MAX, report_contract.MAX_COUNT, report_contract.MAX_OUTBOX_ID,
+             report_contract.MAX_REPORT_BYTES),
+            (limits['int4_max'], limits['max_count'], limits['max_outbox_id'], limits['max_request_bytes']))
+
+    def test_every_number_is_refused_past_what_its_column_holds_and_taken_up_to_it(self):
+        """Refused with the field named (422 over JSON-2), never a database error (500)."""
+        big_id = 2 ** 31 + 5  # an outbox id past int4: a long-lived outbox has them
+        answer = self.report(dead_letters=[a_dead_letter(big_id)],
+                             outbox={'pending': 2 ** 31 - 1, 'in_flight': 0, 'delivered': 0, 'dead': 1})
+        self.assertTrue(answer['ok'])
+        letter = self.env['tiktok.dead.letter'].search([])
+        self.assertEqual(int(letter.outbox_id), big_id)
+        letter.with_user(self.admin).action_send_again()
+        self.assertEqual(self.report()['send_again'], [{'id': big_id}])
+        for report, fragment in (
+            (a_report(dead_letters=[a_dead_letter(2 ** 53)]), 'dead_letters[0].id'),
+            (a_report(outbox={'pending': 2 ** 31}), 'outbox.pending'),
+            (a_report(seq=2 ** 31), 'seq must be'),
+            (a_report(lanes=[{'pixel_id': GLOBAL_PIXEL, 'state': 'paused', 'reason': 'token_refused',
+                              'code': 2 ** 31}]), 'lanes[0].code'),
+            (a_report(run_id='short'), 'run_id must be'),
+        ):
+            with self.subTest(fragment=fragment):
+                self.assertRefused(report, fragment)
+
+    def test_forged_counters_cannot_make_a_later_report_fail(self):
+        """Counts past what a day's row holds stay at the bound: an honest replica's next report still adds up."""
+        forged = [a_counter(accepted=10 ** 9, delivered=10 ** 9) for _ in range(3)]
+        self.report('forger', counters=forged, match_keys={'delivered': 10 ** 9, 'email': 10 ** 9})
+        self.report('forger', counters=forged, match_keys={'delivered': 10 ** 9, 'email': 10 ** 9})
+        self.report('forger', counters=forged, match_keys={'delivered': 10 ** 9, 'email': 10 ** 9})
+        honest = self.report('honest', counters=[a_counter(accepted=2, delivered=2, retried=1)],
+                             match_keys={'delivered': 2, 'email': 1})
+        self.assertTrue(honest['ok'])
+        day = self.daily()
+        self.assertEqual((day.accepted, day.delivered, day.retried), (2 ** 31 - 1, 2 ** 31 - 1, 1))
+        self.assertEqual(self.env['tiktok.match.daily'].search([]).email, 2 ** 31 - 1)
+
+    def test_a_report_of_an_earlier_run_or_an_old_number_is_refused(self):
+        self.report('replica-r', run_id='run-aaaa-0001', seq=1, counters=[a_counter(accepted=1)])
+        old = a_report('replica-r', run_id='run-aaaa-0001', seq=2, counters=[a_counter(accepted=5)])
+        self.Report.tiktok_report(old)
+        self.report('replica-r', run_id='run-bbbb-0002', seq=1, counters=[a_counter(accepted=1)])
+        self.assertRefused(old, 'run_id is an earlier run of replica replica-r')
+        self.assertRefused(dict(old, seq=1), 'run_id is an earlier run')
+        self.report('replica-r', run_id='run-bbbb-0002', seq=2, counters=[a_counter(accepted=1)])
+        self.assertRefused(a_report('replica-r', run_id='run-bbbb-0002', seq=1, counters=[a_counter(accepted=9)]),
+                           'seq 1 of this run comes after report 2')
+        self.assertEqual(self.daily().accepted, 8)
+        replica = self.env['tiktok.sidecar.report'].search([('replica', '=', 'replica-r')])
+        self.assertEqual((replica.run_id, replica.last_seq, replica.past_run_ids),
+                         ('run-bbbb-0002', 2, ['run-aaaa-0001']))
+
+    def test_a_long_message_is_cut_before_it_is_searched(self):
+        """Only what is kept is searched for contact data: a megabyte of text costs what 700 characters do."""
+        from odoo.addons.website_tiktok_events.tools import report_contract
+        long_message = 'write to jane@example.com ' + 'x' * (10 ** 6)
+        searched = []
+        redact = report_contract.redact_contact_data
+        with patch.object(report_contract, 'redact_contact_data',
+                          side_effect=lambda text: searched.append(len(text)) or redact(text)):
+            self.report(dead_letters=[a_dead_letter(message=long_message)])
+        self.assertTrue(searched)
+        self.assertLessEqual(max(searched), 1000)
+        letter = self.env['tiktok.dead.letter'].search([])
+        self.assertEqual(letter.message, ('write to [redacted] ' + 'x' * 300)[:300])
 
     def test_the_stored_report_is_size_bounded(self):
         counters = [a_counter(website_id=i, accepted=1) for i in range(1, 2001)]

@@ -1,10 +1,15 @@
 import json
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
-from odoo.exceptions import AccessError, UserError
+from odoo import Command
+from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.tests import HttpCase, get_db_name, mute_logger, new_test_user, tagged
 
-from .control_room_common import SIDECAR_GROUPS, a_counter, a_report
+from odoo.addons.website_tiktok_events.models.tiktok_sidecar_report import TikTokSidecarReport
+from odoo.addons.website_tiktok_events.tools.report_contract import MAX_REPORT_BYTES
+
+from .control_room_common import SIDECAR_GROUPS, a_counter, a_dead_letter, a_report
 
 SETTINGS_PATH = '/json/2/website/tiktok_sidecar_settings'
 REPORT_PATH = '/json/2/tiktok.sidecar.report/tiktok_report'
@@ -86,11 +91,81 @@ class TestConnectTheSidecar(HttpCase):
         user = self.env['res.users'].search([('login', '=', 'tiktok-sidecar')])
         self.assertEqual(self.env['res.users.apikeys'].sudo().search_count([('user_id', '=', user.id)]), 1)
 
-    def test_an_existing_portal_user_is_reset_to_the_sidecar_group_only(self):
+    def sign_up(self, login, password):
+        """A visitor's account, made the way /web/signup makes it (a copy of the portal template)."""
+        self.env['ir.config_parameter'].sudo().set_param('auth_signup.invitation_scope', 'b2c')
+        self.env['res.users'].sudo().signup({'login': login, 'name': 'Mallory', 'password': password})
+        return self.env['res.users'].search([('login', '=', login)])
+
+    def assert_password_refused(self, user, password):
+        with self.assertRaises(AccessDenied):
+            user.with_user(user)._check_credentials(
+                {'login': user.login, 'password': password, 'type': 'password'}, {'interactive': False})
+
+    def test_an_account_a_visitor_signed_up_with_the_login_is_never_adopted(self):
+        visitor = self.sign_up('tiktok-sidecar', 'mallory-password-1')
+        groups = visitor.group_ids
+        wizard = self.env['tiktok.sidecar.connect'].with_user(self.admin).create(
+            {'login': 'tiktok-sidecar', 'odoo_url': 'https://shop.example/'})
+        self.assertIn('was not made by this wizard', wizard.login_problem)
+        self.assertFalse(wizard.existing_user_id)
+        with self.assertRaisesRegex(UserError, 'was not made by this wizard'):
+            wizard.action_connect()
+        self.assertEqual(visitor.group_ids, groups)
+        self.assertFalse(visitor.has_group('website_tiktok_events.group_tiktok_sidecar'))
+        with self.assertRaises(AccessError):
+            self.env['website'].with_user(visitor).tiktok_sidecar_settings()
+        # The dialog proposes a login nobody holds, and that one works.
+        fresh = self.env['tiktok.sidecar.connect'].with_user(self.admin).create({'odoo_url': 'https://shop.example/'})
+        self.assertRegex(fresh.login, r'^tiktok-sidecar-[0-9a-f]{6}$')
+        fresh.action_connect()
+        user = self.env['res.users'].search([('login', '=', fresh.login)])
+        self.assertTrue(user.has_group('website_tiktok_events.group_tiktok_sidecar'))
+        self.assertNotEqual(user, visitor)
+
+    def test_an_existing_portal_user_is_refused_and_left_as_it_was(self):
         user = new_test_user(self.env, 'tt_existing_portal', groups='base.group_portal,base.group_partner_manager')
-        self.connect('tt_existing_portal')
-        self.assertEqual(user.group_ids, self.env.ref('base.group_portal') | self.env.ref(
-            'website_tiktok_events.group_tiktok_sidecar'))
+        groups = user.group_ids
+        with self.assertRaisesRegex(UserError, 'tt_existing_portal'):
+            self.connect('tt_existing_portal')
+        self.assertEqual(user.group_ids, groups)
+
+    def test_each_connection_resets_the_credentials_of_its_own_user(self):
+        _wizard, first = self.connect()
+        user = self.env['res.users'].search([('login', '=', 'tiktok-sidecar')])
+        # Somebody learnt a password and keeps a key of his own.
+        user.sudo().password = 'learnt-password-1'
+        extra_key = self.env['res.users.apikeys'].with_user(user).sudo()._generate('rpc', 'his key', None)
+        wizard, second = self.connect()
+        self.assertEqual(self.env['res.users'].search([('login', '=', 'tiktok-sidecar')]), user)
+        self.assertEqual(wizard.existing_user_id, user)
+        self.assert_password_refused(user, 'learnt-password-1')
+        with mute_logger('odoo.http'):
+            for stale in (first['params']['key'], extra_key):
+                self.assertEqual(self.post(stale).status_code, 401)
+        self.assertEqual(self.post(second['params']['key']).status_code, 200)
+
+    def test_other_portal_users_leave_the_group_when_the_sidecar_is_connected(self):
+        by_hand = new_test_user(self.env, 'tt_hand_sidecar', groups=SIDECAR_GROUPS)
+        key = self.env['res.users.apikeys'].with_user(by_hand).sudo()._generate('rpc', 'by hand', None)
+        admin_in_group = new_test_user(self.env, 'tt_admin_sidecar',
+                                       groups='base.group_system,website_tiktok_events.group_tiktok_sidecar')
+        self.connect()
+        self.assertFalse(by_hand.has_group('website_tiktok_events.group_tiktok_sidecar'))
+        self.assertTrue(admin_in_group.has_group('website_tiktok_events.group_tiktok_sidecar'))
+        with mute_logger('odoo.http'):
+            self.assertEqual(self.post(key).status_code, 401)
+
+    def test_a_signed_up_visitor_never_gets_the_sidecar_group_from_the_template(self):
+        template = self.env['res.users'].browse(int(self.env['ir.config_parameter'].sudo().get_param(
+            'base.template_portal_user_id')))
+        template.sudo().write({'group_ids': [Command.link(self.env.ref(
+            'website_tiktok_events.group_tiktok_sidecar').id)]})
+        visitor = self.sign_up('tt_visitor_from_template', 'visitor-password-1')
+        self.assertTrue(visitor._is_portal())
+        self.assertFalse(visitor.has_group('website_tiktok_events.group_tiktok_sidecar'))
+        with self.assertRaises(AccessError):
+            self.env['website'].with_user(visitor).tiktok_sidecar_settings()
 
     def test_internal_users_and_non_administrators_are_refused(self):
         new_test_user(self.env, 'tt_internal_login', groups='base.group_user')
@@ -127,4 +202,17 @@ class TestReportOverJson2(HttpCase):
             garbage = self.call(sidecar, {'report': a_report('json2-c', counters=[a_counter(accepted=-1)])})
         self.assertEqual(garbage.status_code, 422, garbage.text)
         self.assertIn('counters[0].accepted must be a whole number', garbage.text)
+        # A dead letter id past int4, as a long-lived outbox has: taken, not a database error.
+        big = self.call(sidecar, {'report': a_report('json2-a', dead_letters=[a_dead_letter(2 ** 31 + 7)])})
+        self.assertEqual(big.status_code, 200, big.text)
         self.assertEqual(sorted(self.env['tiktok.sidecar.report'].search([]).mapped('replica')), ['json2-a', 'json2-b'])
+
+    def test_a_body_larger_than_any_report_is_refused_before_it_is_read(self):
+        sidecar = new_test_user(self.env, 'tt_json2_big', groups=SIDECAR_GROUPS)
+        padded = a_report('json2-big', lanes=[{'pixel_id': 'C' + 'A' * 19, 'test': False, 'state': 'running',
+                                               'padding': 'x' * MAX_REPORT_BYTES}])
+        with mute_logger('odoo.http'), patch.object(TikTokSidecarReport, 'tiktok_report') as method:
+            refused = self.call(sidecar, {'report': padded})
+        self.assertEqual(refused.status_code, 413, refused.text[:500])
+        method.assert_not_called()
+        self.assertFalse(self.env['tiktok.sidecar.report'].search([('replica', '=', 'json2-big')]))

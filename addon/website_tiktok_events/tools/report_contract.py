@@ -30,14 +30,26 @@ MATCH_KEYS = ('delivered', 'email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip
 LANE_STATES = ('running', 'paused')
 LANE_REASONS = ('token_refused', 'wrong_base_url', 'not_tiktok_answer', 'request_refused', 'no_token')
 
+# The bounds of the report, each as wide as where it is stored (an Odoo
+# Integer is a PostgreSQL int4; a Float, float8, exact up to 2**53). The
+# sidecar's schema (sidecar/src/contract/report.ts) uses the same numbers:
+# tests/vectors/contract.json (`report_limits`) holds both sides to them.
+INT4_MAX = 2 ** 31 - 1
+EXACT_INT_MAX = 2 ** 53 - 1
 MAX_COUNTERS = 2000
 MAX_LANES = 200
 MAX_DEAD_LETTERS = 100
 MAX_TEST_EVENTS = 50
+# One report's count of one thing; the daily rows add them up to INT4_MAX at most.
 MAX_COUNT = 10 ** 9
 MAX_LATENCY_MS = 24 * 3600 * 1000
 MAX_POLL_INTERVAL_SECONDS = 24 * 3600
-MAX_ID = 2 ** 31 - 1
+MAX_ID = INT4_MAX  # Odoo record ids, TikTok's codes, report numbers
+MAX_OUTBOX_COUNT = INT4_MAX  # the replica's outbox counts (Integer columns)
+MAX_OUTBOX_ID = EXACT_INT_MAX  # an outbox row id (tiktok.dead.letter.outbox_id is a Float)
+# The report's request body: far above an honest report (its lists are
+# bounded above), refused before it is read (controllers/sidecar.py).
+MAX_REPORT_BYTES = 1024 * 1024
 # TikTok's messages are kept this long (the sidecar keeps 300 characters too).
 MAX_MESSAGE_CHARS = 300
 # Times before this are not times this product could have produced.
@@ -49,12 +61,15 @@ _REPLICA = re.compile(r'^[A-Za-z0-9._:@/+-]{1,128}$')
 _VERSION = re.compile(r'^[A-Za-z0-9._+-]{1,32}$')
 _MODE = re.compile(r'^[a-z_-]{1,16}$')
 _EVENT_ID = re.compile(r'^[A-Za-z0-9._:-]{1,128}$')
+_RUN_ID = re.compile(r'^[A-Za-z0-9_-]{8,64}$')
 
 # Contact data in free text (TikTok's messages), as sidecar/src/tiktok/privacy.ts
 # finds it: an e-mail address, or seven digits and more typed like a phone number.
 _EMAIL = re.compile(r'''[^\s@<>()\[\]"',;:]{1,64}(?:@|%40)[^\s@<>()\[\]"',;:%]{1,253}\.[a-z]{2,}''', re.IGNORECASE)
 _PHONE = re.compile(r'(?:\+|\b)\d(?:[\s.\-/()]{0,3}\d){6,}')
 REDACTED = '[redacted]'
+# The longest text _EMAIL matches (64 + 3 + 253 + a top-level domain) or more.
+_LONGEST_CONTACT = 400
 
 
 class ReportError(ValueError):
@@ -106,8 +121,10 @@ def _message(value, where):
         return None
     if not isinstance(value, str):
         raise ReportError('%s must be text or null' % where)
-    # Redact before cutting: a cut could split an address into what no longer matches.
-    return redact_contact_data(value)[:MAX_MESSAGE_CHARS]
+    # Redact before cutting: a cut could split an address into what no longer
+    # matches. Only the start can be kept, so only the start (and room for
+    # one address running past it) is searched, however long the text.
+    return redact_contact_data(value[:MAX_MESSAGE_CHARS + _LONGEST_CONTACT])[:MAX_MESSAGE_CHARS]
 
 
 def _object(value, where):
@@ -183,7 +200,7 @@ def _lane(entry, where, now):
 def _dead_letter(entry, where, now):
     entry = _object(entry, where)
     outbox_id = entry.get('id')
-    if not _is_int(outbox_id) or not 0 < outbox_id <= 2 ** 53:
+    if not _is_int(outbox_id) or not 0 < outbox_id <= MAX_OUTBOX_ID:
         raise ReportError('%s.id must be the positive id of the dead letter in the outbox' % where)
     return {
         'id': outbox_id,
@@ -220,9 +237,16 @@ def _unique(entries, key, where):
 
 
 def _report_number(value):
-    if not _is_int(value) or not 1 <= value <= 2 ** 53:
-        raise ReportError('seq must be the number of the report, a whole number from 1')
+    if not _is_int(value) or not 1 <= value <= MAX_ID:
+        raise ReportError('seq must be the number of the report, a whole number from 1 to %d' % MAX_ID)
     return value
+
+
+def _run(value, started_at):
+    """The replica's run: its `run_id`, or for a sidecar older than run ids, its start time."""
+    if value is None:
+        return 'started-%d' % started_at
+    return _identifier(value, 'run_id', _RUN_ID, 'the id of the run (8 to 64 letters, digits, _ or -)')
 
 
 def clean_report(report, now):
@@ -247,10 +271,11 @@ def clean_report(report, now):
         'version': _identifier(report.get('version'), 'version', _VERSION, 'a version such as 0.1.0'),
         'mode': _identifier(report.get('mode'), 'mode', _MODE, 'a mode such as odoo'),
         'started_at': started_at,
+        'run_id': _run(report.get('run_id'), started_at),
         'seq': _report_number(report.get('seq')),
         'sent_at': _time(report.get('sent_at'), 'sent_at', now),
         'poll_interval_seconds': poll_interval,
-        'outbox': _counts(report.get('outbox', {}), 'outbox', OUTBOX_KEYS, highest=2 ** 53),
+        'outbox': _counts(report.get('outbox', {}), 'outbox', OUTBOX_KEYS, highest=MAX_OUTBOX_COUNT),
         'latency_ms': _counts(report.get('latency_ms', {}), 'latency_ms', LATENCY_KEYS, highest=MAX_LATENCY_MS),
         'counters': [_counter(entry, 'counters[%d]' % i) for i, entry in enumerate(counters)],
         'lanes': [_lane(entry, 'lanes[%d]' % i, now) for i, entry in enumerate(lanes)],
@@ -262,6 +287,12 @@ def clean_report(report, now):
     }
 
 
+def saturating_sum(a, b):
+    """a + b, at most what a stored count holds: counts past it stay at the
+    bound rather than make every later report fail."""
+    return min(a + b, INT4_MAX)
+
+
 def summed_counters(counters):
     """Counter deltas summed per (website_id, event): a report may list a key twice."""
     sums = {}
@@ -269,5 +300,5 @@ def summed_counters(counters):
         key = (entry['website_id'], entry['event'])
         total = sums.setdefault(key, dict.fromkeys(COUNTER_KEYS, 0))
         for name in COUNTER_KEYS:
-            total[name] += entry[name]
+            total[name] = saturating_sum(total[name], entry[name])
     return sums

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .tiktok_pos_sale import EVENT_KEY, OFFLINE_EVENT
+from .tiktok_pos_sale import EVENT_KEY, OFFLINE_EVENT, paid_amount
 
 # The states of an order its customer has paid for ('done': posted in the accounting).
 PAID_STATES = frozenset(('paid', 'done', 'invoiced'))
@@ -26,14 +26,16 @@ class PosOrder(models.Model):
     # ------------------------------------------------------------------
 
     def _tiktok_is_sale(self):
-        """A paid sale: refunds (and orders of nothing to pay) are no Purchase."""
+        """A paid sale: refunds, and orders for which nothing was paid (whatever
+        their state and total say), are no Purchase."""
         self.ensure_one()
-        return self.state in PAID_STATES and not self.is_refund and self.amount_total > 0
+        return self.state in PAID_STATES and not self.is_refund and paid_amount(self) > 0
 
     def _tiktok_queue_offline_purchase(self):
-        """One offline Purchase per paid order, ever: its customer and point of
-        sale are kept as they were when it was paid, and the event id is
-        derived from that record, so paying (or posting) again queues nothing."""
+        """One offline Purchase per paid order, ever: its customer, point of
+        sale, reference, lines and the amount its payments brought are kept as
+        they were when it was paid, and the event id is derived from that
+        record, so paying (or posting) again queues nothing."""
         sales = self.env['tiktok.pos.sale'].sudo()
         orders = self.sudo().filtered(lambda order: order._tiktok_is_sale())
         known = set(sales.search([('order_id', 'in', orders.ids)]).order_id.ids)
@@ -43,7 +45,7 @@ class PosOrder(models.Model):
             event_set = config.tiktok_offline_event_set_id
             if order.id in known or not event_set or not config.tiktok_website_id:
                 continue
-            sale = sales.create({'order_id': order.id, 'config_id': config.id, 'partner_id': order.partner_id.id})
+            sale = sales.create(sales._frozen_values(order))
             entries.append({
                 'event_source': 'offline',
                 'event_source_id': event_set,

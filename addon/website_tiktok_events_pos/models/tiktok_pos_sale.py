@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from odoo.addons.website_tiktok_events.tools.contents import content_name, order_line_content
 from odoo.addons.website_tiktok_events.tools.page_config import without_empty
@@ -11,13 +11,38 @@ EVENT_KEY = 'purchase'
 MAX_EVENT_AGE = timedelta(days=28)
 
 
+def paid_amount(order):
+    """What the customer paid for `order`: its payments, the change given back
+    (a negative payment) deducted. Not `amount_total` nor `amount_paid`, which
+    a cashier may write on the order."""
+    return order.currency_id.round(sum(order.payment_ids.mapped('amount')))
+
+
+def frozen_lines(order):
+    """The order's product lines as they were paid for, for the Purchase's contents."""
+    return [
+        {
+            'product_id': line.product_id.id,
+            'name': content_name(line.product_id),
+            'line_name': line.full_product_name or '',
+            'price_unit': line.price_unit,
+            'qty': line.qty,
+            'default_code': line.product_id.default_code or False,
+        }
+        for line in order.lines
+        if line.product_id
+    ]
+
+
 class TikTokPosSale(models.Model):
-    """A paid Point of Sale order as it was when it was paid: its point of sale
-    and customer. The record its offline Purchase is about.
+    """A paid Point of Sale order as it was when it was paid: its point of
+    sale, customer, reference, what was paid and for which lines. The record
+    its offline Purchase is about.
 
     Apart from pos.order on purpose: cashiers may write orders (their customer,
-    their point of sale), and the sidecar sends these as the buyer's keys and
-    the shop. Only the module's superuser code writes it, once per order.
+    point of sale, total, lines), and the sidecar sends these as the buyer's
+    keys, the shop and the sale's value. Only the module's superuser code
+    writes it, once per order, at payment.
     """
     _name = 'tiktok.pos.sale'
     _description = 'TikTok offline sale of a point of sale'
@@ -27,6 +52,10 @@ class TikTokPosSale(models.Model):
     config_id = fields.Many2one('pos.config', string='Point of Sale', required=True, ondelete='cascade',
                                 readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', ondelete='set null', readonly=True)
+    order_name = fields.Char('Order reference', readonly=True)
+    amount = fields.Float('Paid', readonly=True, help='What the customer paid, change deducted.')
+    currency_id = fields.Many2one('res.currency', readonly=True)
+    lines = fields.Json('Lines paid for', readonly=True)
 
     _order_unique = models.Constraint('UNIQUE(order_id)', 'One offline sale per order.')
 
@@ -42,26 +71,37 @@ class TikTokPosSale(models.Model):
         user = dict(website._tiktok_partner_match_keys(partner))
         if 'phone_number' in user:
             user['phone'] = user.pop('phone_number')
-        order = self.order_id
         return {
             'user': user,
             'properties': without_empty({
-                'value': order.amount_total,
-                'currency': order.currency_id.name,
+                'value': self.amount,
+                'currency': self.currency_id.name,
                 'contents': self._tiktok_contents(website),
-                'order_id': order.name,
+                'order_id': self.order_name,
                 'shop_id': str(self.config_id.id),
             }),
         }, None
+
+    @api.model
+    def _frozen_values(self, order):
+        """What a sale keeps of `order` at payment."""
+        return {
+            'order_id': order.id,
+            'config_id': order.config_id.id,
+            'partner_id': order.partner_id.id,
+            'order_name': order.name,
+            'amount': paid_amount(order),
+            'currency_id': order.currency_id.id,
+            'lines': frozen_lines(order),
+        }
 
     def _tiktok_contents(self, website):
         self.ensure_one()
         source = website._tiktok_resolved_settings()['content_id_source']
         return [
             order_line_content(
-                line.product_id.id, content_name(line.product_id), line.full_product_name, line.price_unit,
-                line.qty, line.product_id.default_code, source,
+                line['product_id'], line['name'], line['line_name'], line['price_unit'], line['qty'],
+                line['default_code'], source,
             )
-            for line in self.order_id.lines
-            if line.product_id
+            for line in self.lines or []
         ]

@@ -130,6 +130,43 @@ class TestPosOfflineEvents(TikTokCase):
         self.assertEqual(entry['user']['email'], hash_email('buyer@example.com'))
         self.assertEqual(entry['properties']['shop_id'], str(self.config.id))
 
+    def test_the_value_and_lines_are_what_was_paid_whatever_the_cashier_writes_later(self):
+        order = self._order(partner=self.customer, user=self.cashier)
+        as_cashier = order.with_user(self.cashier)
+        as_cashier.write({'amount_total': 9999999.0, 'amount_paid': 9999999.0, 'name': 'Forged ref'})
+        as_cashier.lines.write({'qty': 9999, 'price_unit': 999.0})
+        as_cashier.payment_ids.write({'amount': 9999999.0})
+        with self.assertRaises(AccessError):
+            self.env['tiktok.pos.sale'].sudo().search([('order_id', '=', order.id)]).with_user(
+                self.cashier).write({'amount': 9999999.0})
+        properties = self._claim()[0]['properties']
+        sale = self.env['tiktok.pos.sale'].sudo().search([('order_id', '=', order.id)])
+        self.assertEqual((properties['value'], properties['order_id']), (20.0, sale.order_name))
+        self.assertNotEqual(properties['order_id'], 'Forged ref')
+        self.assertEqual([(c['price'], c['quantity']) for c in properties['contents']], [(10.0, 2.0)])
+
+    def test_the_value_is_the_payment_net_of_change(self):
+        order = self._order(partner=self.customer, paid=False, user=self.cashier)
+        method = self.config.payment_method_ids[:1]
+        order.add_payment({'pos_order_id': order.id, 'amount': 50.0, 'payment_date': fields.Datetime.now(),
+                           'payment_method_id': method.id})
+        order.add_payment({'pos_order_id': order.id, 'amount': -30.0, 'payment_date': fields.Datetime.now(),
+                           'payment_method_id': method.id, 'is_change': True})
+        order.with_user(self.cashier).action_pos_order_paid()
+        self.assertEqual(self._claim()[0]['properties']['value'], 20.0)
+
+    def test_an_order_set_paid_without_any_payment_is_never_queued(self):
+        as_cashier = self.env['pos.order'].with_user(self.cashier)
+        created_paid = pos_order(self.env(user=self.cashier), self.session.with_user(self.cashier),
+                                 self.product.with_user(self.cashier), partner=self.customer, paid=False,
+                                 state='paid', amount_total=9999999.0, amount_paid=9999999.0)
+        self.assertEqual(created_paid.state, 'paid')
+        written_paid = pos_order(self.env(user=self.cashier), self.session.with_user(self.cashier),
+                                 self.product.with_user(self.cashier), partner=self.customer, paid=False)
+        as_cashier.browse(written_paid.id).write({'state': 'paid', 'amount_paid': 20.0})
+        self.assertFalse(self._queued(created_paid) | self._queued(written_paid))
+        self.assertEqual(self._claim(), [])
+
     def test_settings_are_validated(self):
         with self.assertRaisesRegex(ValidationError, 'letters, digits'):
             self.config.tiktok_offline_event_set_id = 'not an id!'

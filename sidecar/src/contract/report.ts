@@ -18,15 +18,37 @@ export const REPORT_MAX_MESSAGE_CHARS = 300;
 export const MATCH_KEYS = ['email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent'] as const;
 export type MatchKey = (typeof MATCH_KEYS)[number];
 
-const count = z.number().int().nonnegative();
+/**
+ * The report's bounds, each as wide as where Odoo stores it (an int4 column,
+ * or a float8/numeric one exact up to 2^53), so that Odoo never refuses an
+ * honest report for a number it cannot hold: the module's
+ * tools/report_contract.py checks the same numbers, and
+ * tests/vectors/contract.json (`report_limits`) holds both sides to them.
+ */
+export const REPORT_LIMITS = {
+  /** Odoo's Integer columns: record ids, TikTok's codes, report numbers, outbox counts, daily sums. */
+  int4Max: 2 ** 31 - 1,
+  /** One count of one report. */
+  maxCount: 10 ** 9,
+  /** An outbox row id (Odoo keeps it in a numeric column). */
+  maxOutboxId: Number.MAX_SAFE_INTEGER,
+  /** The request body Odoo reads at most; larger is refused with 413 before it is read. */
+  maxRequestBytes: 1024 * 1024,
+} as const;
+
+const count = z.number().int().nonnegative().max(REPORT_LIMITS.maxCount);
 const seconds = z.number().int().nonnegative();
-const id = z.number().int().positive();
+const id = z.number().int().positive().max(REPORT_LIMITS.int4Max);
+const outboxId = z.number().int().positive().max(REPORT_LIMITS.maxOutboxId);
+const code = z.number().int().min(-REPORT_LIMITS.int4Max).max(REPORT_LIMITS.int4Max);
 const message = z.string().max(REPORT_MAX_MESSAGE_CHARS);
+/** A run of the sidecar: random, made when the process starts. */
+export const RUN_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 export const ReportCounterSchema = z
   .object({
     /** The website owning the event's pixel; 0 when the pixel is no longer configured. */
-    website_id: z.number().int().nonnegative(),
+    website_id: z.number().int().nonnegative().max(REPORT_LIMITS.int4Max),
     /** The name TikTok receives (`Pageview`, `CompletePayment`…). */
     event: z.string().min(1),
     accepted: count,
@@ -43,7 +65,7 @@ export const ReportLaneSchema = z
     test: z.boolean(),
     state: z.enum(['running', 'paused']),
     reason: z.string().optional(),
-    code: z.number().int().optional(),
+    code: code.optional(),
     message: message.optional(),
     since: seconds.optional(),
   })
@@ -51,14 +73,14 @@ export const ReportLaneSchema = z
 
 export const ReportDeadLetterSchema = z
   .object({
-    id,
+    id: outboxId,
     pixel_id: z.string(),
     event: z.string(),
     event_id: z.string(),
     event_time: seconds,
     dead_at: seconds,
     /** TikTok's code, or the HTTP status when its answer had none; absent when not sent (too old). */
-    code: z.number().int().optional(),
+    code: code.optional(),
     message: message.optional(),
   })
   .strict();
@@ -67,10 +89,13 @@ export const ReportTestEventSchema = z
   .object({
     request_id: id,
     /** TikTok's code (0: accepted), or the HTTP status when its answer had none; absent when nothing reached TikTok. */
-    code: z.number().int().optional(),
+    code: code.optional(),
     message,
   })
   .strict();
+
+const latency = z.number().int().nonnegative().max(24 * 3600 * 1000);
+const outboxCount = z.number().int().nonnegative().max(REPORT_LIMITS.int4Max);
 
 const matchKeyCounts = Object.fromEntries(MATCH_KEYS.map((k) => [k, count])) as Record<MatchKey, typeof count>;
 
@@ -84,16 +109,18 @@ export const SidecarReportSchema = z
     version: z.string(),
     mode: z.literal('odoo'),
     started_at: seconds,
+    /** This run (process) of the replica: Odoo refuses a report of an earlier run, so a replayed one never counts again. */
+    run_id: z.string().regex(RUN_ID),
     /** The replica's reporting interval (`POLL_INTERVAL_SECONDS`): Odoo calls it down after two missed reports. */
-    poll_interval_seconds: z.number().int().positive().optional(),
-    /** Per replica process, from 1: a report sent again after a lost answer keeps its number. */
-    seq: z.number().int().positive(),
+    poll_interval_seconds: z.number().int().positive().max(24 * 3600).optional(),
+    /** Per run, from 1: a report sent again after a lost answer keeps its number; Odoo refuses a lower one. */
+    seq: z.number().int().positive().max(REPORT_LIMITS.int4Max),
     sent_at: seconds,
-    outbox: z.object({ pending: count, in_flight: count, delivered: count, dead: count }).strict(),
+    outbox: z.object(Object.fromEntries(['pending', 'in_flight', 'delivered', 'dead'].map((k) => [k, outboxCount])) as Record<'pending' | 'in_flight' | 'delivered' | 'dead', typeof outboxCount>).strict(),
     /** Deltas since the previous report Odoo acknowledged. */
     counters: z.array(ReportCounterSchema),
     /** Of the events delivered in the same interval, from acceptance to TikTok's answer; all 0 when none was. */
-    latency_ms: z.object({ p50: count, p95: count, max: count }).strict(),
+    latency_ms: z.object({ p50: latency, p95: latency, max: latency }).strict(),
     lanes: z.array(ReportLaneSchema),
     /** Among the events delivered in the same interval, how many carried each key. */
     match_keys: z.object({ delivered: count, ...matchKeyCounts }).strict(),
@@ -112,7 +139,7 @@ const MAX_TEST_EVENTS = 50;
  */
 export const ReportAnswerSchema = z.object({
   ok: z.boolean(),
-  send_again: z.array(z.object({ id })).max(MAX_SEND_AGAIN).default([]),
+  send_again: z.array(z.object({ id: outboxId })).max(MAX_SEND_AGAIN).default([]),
   test_events: z
     .array(
       z.object({

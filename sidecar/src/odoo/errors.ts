@@ -248,6 +248,9 @@ export function json2HttpError(
     return badUrlError(t.url, `HTTP ${status} redirect; use the address Odoo redirects to`);
   }
   if (status === 409 || status >= 500) return serverError(t, details);
+  // Too large, whoever said it (Odoo's JSON, or a proxy's page): the same body
+  // would be refused again, so it is a refusal of the request, not an outage.
+  if (status === 413) return validationError(t, { ...details, odooMessage: details.odooMessage ?? 'HTTP 413: the request is larger than Odoo (or a proxy in front of it) accepts' });
   if (status >= 400) {
     if (!body) return badResponseError(t, `HTTP ${status} without Odoo's JSON error`, details);
     return validationError(t, details);

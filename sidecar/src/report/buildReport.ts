@@ -1,5 +1,5 @@
 /** The report of one interval, assembled from what the parts know. No I/O. */
-import type { ReportCounter, ReportDeadLetter, ReportLane, SidecarReport } from '../contract/report';
+import { REPORT_LIMITS, type ReportCounter, type ReportDeadLetter, type ReportLane, type SidecarReport } from '../contract/report';
 import type { LaneState } from '../dispatcher/lanes';
 import type { DeadLetter, OutboxState } from '../outbox/eventQueue';
 import { isWebLane } from '../tiktok/eventSource';
@@ -12,6 +12,8 @@ export interface ReplicaInfo {
   version: string;
   /** When this process started, epoch ms. */
   startedAt: number;
+  /** This process's run id (random, made at start): Odoo refuses reports of an earlier run. */
+  runId: string;
   /** How often it reports, seconds. */
   pollIntervalSeconds: number;
 }
@@ -43,6 +45,17 @@ export function reportCounters(interval: Interval, websiteOf: ReportParts['websi
     }
   }
   return [...byKey.values()].sort((a, b) => a.website_id - b.website_id || a.event.localeCompare(b.event));
+}
+
+/** A count as the report may carry it: at most what Odoo stores, so an outsized count never gets the whole report refused. */
+export const atMost = (highest: number) => (n: number): number => Math.min(n, highest);
+/** Longest latency the report carries (Odoo's bound): a day. */
+const MAX_LATENCY_MS = 24 * 3600 * 1000;
+const reportCount = atMost(REPORT_LIMITS.maxCount);
+const outboxCount = atMost(REPORT_LIMITS.int4Max);
+
+function mapValues<K extends string>(counts: Record<K, number>, f: (n: number) => number): Record<K, number> {
+  return Object.fromEntries(Object.entries<number>(counts).map(([k, n]) => [k, f(n)])) as Record<K, number>;
 }
 
 const optional = <K extends string, V>(key: K, value: V | undefined | null) => (value === undefined || value === null ? {} : ({ [key]: value } as Record<K, V>));
@@ -79,15 +92,16 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
     version: replica.version,
     mode: 'odoo',
     started_at: unixSeconds(replica.startedAt),
+    run_id: replica.runId,
     poll_interval_seconds: replica.pollIntervalSeconds,
     seq: parts.seq,
     sent_at: unixSeconds(now),
-    outbox: parts.outbox,
-    counters: reportCounters(interval, parts.websiteOf),
-    latency_ms: { p50: interval.latency.percentile(0.5), p95: interval.latency.percentile(0.95), max: interval.latency.max },
+    outbox: mapValues(parts.outbox, outboxCount),
+    counters: reportCounters(interval, parts.websiteOf).map((c) => ({ ...c, accepted: reportCount(c.accepted), delivered: reportCount(c.delivered), retried: reportCount(c.retried), dead: reportCount(c.dead) })),
+    latency_ms: mapValues({ p50: interval.latency.percentile(0.5), p95: interval.latency.percentile(0.95), max: interval.latency.max }, atMost(MAX_LATENCY_MS)),
     // Lanes and dead letters of other sources are not pixels: the report's contract (§7) has no place for them.
     lanes: parts.lanes.filter((l) => isWebLane(l.pixelId)).map(reportLane),
-    match_keys: { ...interval.matchKeys },
+    match_keys: mapValues(interval.matchKeys, reportCount),
     dead_letters: parts.deadLetters.filter((d) => isWebLane(d.pixelId)).map(reportDeadLetter),
     test_events: [...interval.testEvents],
   };

@@ -59,6 +59,7 @@ export class Reporter {
   private last: Promise<boolean> = Promise.resolve(true);
   private failures = 0;
   private answerProblem?: string;
+  private refusal?: string;
   private readonly testsInFlight = new Set<Promise<void>>();
   private readonly testRequestsSeen = new Set<number>();
 
@@ -125,6 +126,7 @@ export class Reporter {
       return true;
     }
     this.answerProblem = undefined;
+    this.refusal = undefined;
     try {
       this.act(parsed.data);
     } catch (err) {
@@ -147,7 +149,13 @@ export class Reporter {
    */
   private refused(taken: TakenInterval, reason: string): boolean {
     this.deps.tally.acknowledge(taken);
-    this.deps.log.error({ seq: taken.seq, err: reason }, "report: Odoo refused the sidecar's report; its counts are dropped (a newer module or sidecar is needed)");
+    // Once per reason: every interval refused alike is one problem, not one line a minute.
+    if (reason !== this.refusal) {
+      this.refusal = reason;
+      this.deps.log.error({ seq: taken.seq, err: reason }, "report: Odoo refused the sidecar's report; its counts are dropped (a newer module or sidecar is needed)");
+    } else {
+      this.deps.log.debug({ seq: taken.seq }, 'report: refused again for the same reason; its counts are dropped');
+    }
     this.recovered();
     return true;
   }

@@ -80,6 +80,14 @@ describe('json2HttpError maps Odoo 19 answers', () => {
     expect(err.message).toContain('ODOO_TRANSPORT=xmlrpc');
   });
 
+  it('calls a 413 a refusal of the request, from Odoo or from a proxy\'s page: the same body would be refused again', () => {
+    const fromProxy = json2HttpError(target, 413, '<html><center>413 Request Entity Too Large</center></html>', 'tiktok.sidecar.report', 'tiktok_report');
+    expect([fromProxy.kind, fromProxy.retryable]).toEqual(['validation', false]);
+    expect(fromProxy.message).toContain('HTTP 413');
+    const fromOdoo = json2HttpError(target, 413, '{"name": "werkzeug.exceptions.RequestEntityTooLarge", "message": "413 Request Entity Too Large"}', 'tiktok.sidecar.report', 'tiktok_report');
+    expect(fromOdoo.kind).toBe('validation');
+  });
+
   it('treats a LockError (409) as a retryable conflict', () => {
     const err = json2HttpError(target, 409, '{"name": "odoo.exceptions.LockError", "message": "locked"}', 'sale.order', 'write');
     expect(err.retryable).toBe(true);

@@ -1,14 +1,15 @@
-import { REPORT_MAX_DEAD_LETTERS, SidecarReportSchema } from '../../contract/report';
+import { VECTORS as vectors } from '../../../../tests/vectors/contractVectors';
+import { REPORT_LIMITS, REPORT_MAX_DEAD_LETTERS, SidecarReportSchema } from '../../contract/report';
 import type { LaneState } from '../../dispatcher/lanes';
 import type { DeadLetter } from '../../outbox/eventQueue';
 import { CANONICAL_EVENTS, serverEventName } from '../../tiktok/eventNames';
-import { buildReport, reportCounters, type ReportParts } from '../buildReport';
+import { buildReport, reportCounters, reportDeadLetter, type ReportParts } from '../buildReport';
 import { Interval } from '../interval';
 
 const PIXEL_A = 'CAAAAAAAAAAAAAAAAAA1';
 const PIXEL_B = 'CBBBBBBBBBBBBBBBBBB2';
 const GONE = 'CGONEGONEGONEGONE003';
-const REPLICA = { replica: 'shop-sidecar-1', version: '0.1.0', startedAt: 1_732_500_000_000, pollIntervalSeconds: 5 };
+const REPLICA = { replica: 'shop-sidecar-1', version: '0.1.0', startedAt: 1_732_500_000_000, runId: 'run-0001-test', pollIntervalSeconds: 5 };
 const NOW = 1_732_503_600_500;
 const WEBSITES: Record<string, number> = { [PIXEL_A]: 1, [PIXEL_B]: 2 };
 const H = 'e'.repeat(64);
@@ -28,6 +29,8 @@ function deadLetter(id: number, overrides: Partial<DeadLetter> = {}): DeadLetter
     ...overrides,
   };
 }
+
+const reportDeadLetterAt = (id: number) => reportDeadLetter(deadLetter(id));
 
 const runningLane: LaneState = { pixelId: PIXEL_A, testEventCode: '', state: 'running' };
 const pausedLane: LaneState = {
@@ -62,6 +65,7 @@ describe('buildReport', () => {
       version: '0.1.0',
       mode: 'odoo',
       started_at: 1_732_500_000,
+      run_id: 'run-0001-test',
       poll_interval_seconds: 5,
       seq: 1,
       sent_at: 1_732_503_600,
@@ -111,6 +115,27 @@ describe('buildReport', () => {
       { website_id: 1, event: 'AddToCart', accepted: 3, delivered: 2, retried: 0, dead: 0 },
       { website_id: 2, event: 'AddToCart', accepted: 0, delivered: 0, retried: 4, dead: 0 },
     ]);
+  });
+
+  it('never carries a number beyond what Odoo stores: outsized counts stay at the bound', () => {
+    const interval = new Interval();
+    interval.count(PIXEL_A, 'AddToCart', 'accepted', REPORT_LIMITS.maxCount + 5);
+    const report = buildReport(REPLICA, NOW, parts({ interval, outbox: { pending: 2 ** 40, in_flight: 0, delivered: 3, dead: 0 } }));
+    expect(report.counters[0].accepted).toBe(REPORT_LIMITS.maxCount);
+    expect(report.outbox.pending).toBe(REPORT_LIMITS.int4Max);
+    expect(SidecarReportSchema.safeParse(report).success).toBe(true);
+    expect(SidecarReportSchema.safeParse({ ...report, seq: REPORT_LIMITS.int4Max + 1 }).success).toBe(false);
+    expect(SidecarReportSchema.safeParse({ ...report, dead_letters: [{ ...reportDeadLetterAt(REPORT_LIMITS.maxOutboxId) }] }).success).toBe(true);
+    expect(SidecarReportSchema.safeParse({ ...report, dead_letters: [{ ...reportDeadLetterAt(REPORT_LIMITS.maxOutboxId + 1) }] }).success).toBe(false);
+  });
+
+  it('agrees with the module on every bound (tests/vectors/contract.json)', () => {
+    expect(REPORT_LIMITS).toEqual({
+      int4Max: vectors.report_limits.int4_max,
+      maxCount: vectors.report_limits.max_count,
+      maxOutboxId: vectors.report_limits.max_outbox_id,
+      maxRequestBytes: vectors.report_limits.max_request_bytes,
+    });
   });
 
   it('carries the interval\'s latency, match keys and test answers', () => {

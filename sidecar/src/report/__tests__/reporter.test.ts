@@ -42,7 +42,7 @@ function harness(opts: { websites?: WebsiteSettings[]; intervalMs?: number } = {
   let woken = 0;
   const reporter = new Reporter(
     { odoo: () => Promise.resolve(odoo.transport()), tally, queue: outbox.events, lanes: () => [], settings, client, log, onRequeued: () => (woken += 1), nonce: () => 'n0nce' },
-    { replica: { replica: 'replica-a', version: '9.9.9', startedAt: 1_732_500_000_000, pollIntervalSeconds: 1 }, intervalMs: opts.intervalMs ?? 10, maxBackoffMs: 40 },
+    { replica: { replica: 'replica-a', version: '9.9.9', startedAt: 1_732_500_000_000, runId: 'run-0001-test', pollIntervalSeconds: 1 }, intervalMs: opts.intervalMs ?? 10, maxBackoffMs: 40 },
   );
   /** Store events and count them as the relay's writer does. */
   const accept = (events: NewOutboxEvent[]) => tally.accepted(events, outbox.events.enqueue(events, Date.now()));
@@ -143,6 +143,22 @@ describe('Reporter', () => {
     expect(h.accepted()).toBe(2); // recorded by the fake: 1 refused + 1 taken
     expect(h.odoo.reports[1].counters).toEqual([{ website_id: 1, event: 'AddToCart', accepted: 1, delivered: 0, retried: 0, dead: 0 }]);
     expect(h.lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual(["report: Odoo refused the sidecar's report; its counts are dropped (a newer module or sidecar is needed)"]);
+  });
+
+  it('logs a refusal once per reason, and again after a report was taken', async () => {
+    const h = harness();
+    const refusal = () => new OdooError('validation', 'The TikTok sidecar report was refused: run_id is an earlier run of replica replica-a');
+    h.odoo.reportAnswers.push(refusal(), refusal(), refusal());
+    for (let i = 0; i < 3; i += 1) {
+      h.accept([event(`r${i}`)]);
+      expect(await h.reporter.report()).toBe(true);
+    }
+    expect(h.lines.filter((l) => l.level === 50)).toHaveLength(1);
+    expect(await h.reporter.report()).toBe(true); // taken
+    h.odoo.reportAnswers.push(refusal());
+    expect(await h.reporter.report()).toBe(true);
+    expect(h.lines.filter((l) => l.level === 50)).toHaveLength(2);
+    expect(h.odoo.reports.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('treats ok: false as a report not taken', async () => {
