@@ -31,7 +31,7 @@ const entry = (overrides: Record<string, unknown> = {}) => ({
 
 describe('buildSourceEvent', () => {
   it('puts a CRM event in the lane of its website and event set, with the lead and hashed keys', () => {
-    const event = buildSourceEvent(ClaimedSourceEventSchema.parse(entry()));
+    const event = buildSourceEvent(ClaimedSourceEventSchema.parse(entry()), website());
     expect(event).toMatchObject({ pixelId: `crm:2:${EVENT_SET}`, event: 'Converted', eventId: 'crm-0123456789abcdef0123456789abcdef', source: 'server' });
     expect(event.row).toEqual({
       event: 'Converted',
@@ -50,7 +50,7 @@ describe('buildSourceEvent', () => {
       user: { email: false, phone: 'c'.repeat(64), external_id: 'd'.repeat(64) },
       properties: { value: 42.5, currency: 'EUR', order_id: 'Shop/0007', shop_id: '3', contents: [{ content_id: '23', content_name: 'Desk', price: 42.5, quantity: 1 }] },
     });
-    const event = buildSourceEvent(ClaimedSourceEventSchema.parse(sale));
+    const event = buildSourceEvent(ClaimedSourceEventSchema.parse(sale), website());
     expect(event.pixelId).toBe('offline:2:OFFLINE_SET_1');
     expect(event.row).toEqual({
       event: 'Purchase',
@@ -63,7 +63,7 @@ describe('buildSourceEvent', () => {
   });
 
   it('scrubs what the lead\'s form recorded from the browser', () => {
-    const row = buildSourceEvent(ClaimedSourceEventSchema.parse(entry({ user: { email: 'a'.repeat(64), ttclid: 'jane@mail.com', ttp: '<script>' } }))).row;
+    const row = buildSourceEvent(ClaimedSourceEventSchema.parse(entry({ user: { email: 'a'.repeat(64), ttclid: 'jane@mail.com', ttp: '<script>' } })), website()).row;
     expect(row.user).toEqual({ email: 'a'.repeat(64) });
   });
 
