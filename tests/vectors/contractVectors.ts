@@ -29,6 +29,15 @@ export interface PersonNameVector {
   note?: string;
 }
 
+/** What may leave the shop (sidecar/src/tiktok/privacy.ts; the module's redaction of free text). */
+export interface ScrubVectors {
+  free_text: Array<{ raw: string; scrubbed: string; note?: string }>;
+  references: Array<{ raw: string; contact_data: boolean; note?: string }>;
+  page_url: Array<{ raw: string; scrubbed: string | null; note?: string }>;
+  ttclid: { valid: string[]; invalid: string[] };
+  ttp: { valid: string[]; invalid: string[] };
+}
+
 export interface ContractVectors {
   email: HashVector[];
   phone: PhoneVector[];
@@ -48,6 +57,7 @@ export interface ContractVectors {
     order_lines: Array<{ line: Record<string, unknown>; content: Record<string, unknown> }>;
     page_config: Record<string, unknown> & { purchase: { contents: Array<Record<string, unknown>> } };
   };
+  scrub: ScrubVectors;
 }
 
 export const VECTORS = raw as ContractVectors;

@@ -10,7 +10,7 @@ import type { WebsiteSettings } from '../settings/types';
 import { serverEventName } from '../tiktok/eventNames';
 import type { SendOutcome } from '../tiktok/outcome';
 import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
-import { scrubFreeText } from '../tiktok/privacy';
+import { scrubFreeText } from '../tiktok/contactData';
 import { websiteEventRow } from '../tiktok/websiteRow';
 
 export const TEST_EVENT = serverEventName('PageView');

@@ -2,7 +2,8 @@ import { isIP } from 'node:net';
 import { LOCALE, NAME_ADDRESS_KEYS, NAME_ADDRESS_PLAIN_KEYS, type MatchLevel } from '../contract/constants';
 import { normalizePlace } from './normalize';
 import { buildEventRow, type EventInput } from './payload';
-import { cleanUserAgent, hidesContactData, isContactDataReference, isTtclid, isTtp, scrubFreeText, scrubPageUrl } from './privacy';
+import { cleanUserAgent, hidesContactData, isContactDataReference, scrubFreeText, scrubPageUrl } from './contactData';
+import { isTtclid, isTtp } from './privacy';
 import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties, TikTokUser } from './types';
 
 /**

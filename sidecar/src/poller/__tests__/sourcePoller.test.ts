@@ -3,6 +3,7 @@ import { ClaimedSourceEventSchema } from '../../contract/sourceEvent';
 import { SqliteOutbox } from '../../outbox/outbox';
 import { StaticSettings } from '../../settings/static';
 import { serializeTrackRequest } from '../../tiktok/payload';
+import type { TikTokEventRow } from '../../tiktok/types';
 import { buildSourceEvent } from '../sourceEvent';
 import { SourcePoller } from '../sourcePoller';
 import { FakeOdooSourceEvents } from './fakeOdooSourceEvents';
@@ -14,6 +15,10 @@ const EVENT_SET = '7300000000000000001';
 
 function poller(odoo: FakeOdooSourceEvents, outbox: SqliteOutbox, websites = [website()]) {
   return new SourcePoller({ odoo: async () => odoo.transport(), settings: new StaticSettings(websites), sourceClaims: outbox.sourceClaims, log, onEnqueued: () => {} }, OPTS);
+}
+
+function storedRows({ events }: SqliteOutbox): TikTokEventRow[] {
+  return events.dueLanes(Date.now() + 1e9).flatMap((lane) => events.claim(lane, Date.now() + 1e9, 1000)).map((e) => JSON.parse(e.payload) as TikTokEventRow);
 }
 
 function deliverAll({ events }: SqliteOutbox): string[] {
@@ -140,6 +145,35 @@ describe('SourcePoller', () => {
     clock += 61_000;
     expect(await poller(odoo, survivor).pollOnce()).toBe(1);
     expect(deliverAll(survivor)).toEqual(['crm-7']);
+  });
+
+  describe('the website\'s choices, as for its web events (the rows are sent with its token)', () => {
+    async function rowsOf(websites: ReturnType<typeof website>[], secondWebsite = 1): Promise<TikTokEventRow[]> {
+      const odoo = new FakeOdooSourceEvents();
+      odoo.add('crm-ldu', 'Qualified');
+      odoo.addOfflineSale('offline-ldu', secondWebsite);
+      const outbox = new SqliteOutbox(':memory:');
+      await poller(odoo, outbox, websites).pollOnce();
+      return storedRows(outbox).sort((a, b) => a.event_id.localeCompare(b.event_id));
+    }
+
+    it('asks for limited data use on CRM stages and offline sales when the website does, and only then', async () => {
+      const limited = await rowsOf([website({ limitedDataUse: true })]);
+      expect(limited.map((r) => [r.event_id, r.limited_data_use])).toEqual([['crm-ldu', true], ['offline-ldu', true]]);
+      const plain = await rowsOf([website()]);
+      expect(plain.map((r) => r.event_id)).toEqual(['crm-ldu', 'offline-ldu']);
+      for (const row of plain) expect(row).not.toHaveProperty('limited_data_use');
+    });
+
+    it('follows the website of each event', async () => {
+      const rows = await rowsOf([website(), website({ websiteId: 2, pixelId: 'CSECONDPIXEL00000002', limitedDataUse: true })], 2);
+      expect(rows.map((r) => [r.event_id, r.limited_data_use])).toEqual([['crm-ldu', undefined], ['offline-ldu', true]]);
+    });
+
+    it('keeps the order reference of a point of sale whose name ends in a number', async () => {
+      const [, sale] = await rowsOf([website()]);
+      expect(sale.properties).toMatchObject({ order_id: 'Boutique 2 - 000005', shop_id: '2' });
+    });
   });
 
   it('marks events of a website without settings here as skipped', async () => {
