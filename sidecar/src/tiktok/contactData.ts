@@ -143,13 +143,17 @@ function scrubPath(pathname: string): string {
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i];
     if (!segment) continue;
-    const read = mayHideContactData(segment) ? readAsWritten(segment) : segment;
-    const secret = afterSecretName || isTokenLike(read) || redactRead(read) !== read;
+    const hiding = mayHideContactData(segment);
+    const read = hiding ? readAsWritten(segment) : segment;
+    const secret = afterSecretName || isTokenLike(read) || (hiding && redactRead(read) !== read);
     afterSecretName = SECRET_NAME.test(read);
     if (secret) segments[i] = REDACTED;
   }
   return segments.join('/');
 }
+
+/** A query value that carries contact data, or a click id not of TikTok's shape. */
+const refusedQueryValue = (value: string, key: string) => hidesContactData(value) || (key === 'ttclid' && !isTtclid(value));
 
 /**
  * A page address as TikTok may see it: http(s) only, no credentials, no
@@ -160,8 +164,7 @@ function scrubPath(pathname: string): string {
 export function scrubPageUrl(raw: string | undefined, origins?: readonly string[]): string | undefined {
   const url = shopAddress(raw, origins);
   if (!url) return undefined;
-  if (url.searchParams.has('ttclid') && !isTtclid(url.searchParams.get('ttclid') ?? undefined)) url.searchParams.delete('ttclid');
-  const query = url.search ? keptQuery(url.searchParams, hidesContactData) : '';
+  const query = url.search ? keptQuery(url.searchParams, refusedQueryValue) : '';
   return `${url.origin}${scrubPath(url.pathname)}${query ? `?${query}` : ''}`;
 }
 

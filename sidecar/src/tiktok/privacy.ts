@@ -122,11 +122,12 @@ export function cleanPageUrl(raw: string | undefined, origins?: readonly string[
   return `${url.origin}${path}${query ? `?${query}` : ''}`;
 }
 
-/** The kept query parameters whose value `holdsContactData` finds clean. */
-export function keptQuery(params: URLSearchParams, holdsContactData: (text: string) => boolean): string {
+/** The kept query parameters that `refused` does not refuse (it is given the value and the lower-cased name). */
+export function keptQuery(params: URLSearchParams, refused: (value: string, key: string) => boolean): string {
   const kept = new URLSearchParams();
   params.forEach((value, name) => {
-    if (KEPT_QUERY_PARAMS.test(name.toLowerCase()) && !holdsContactData(value)) kept.append(name, value);
+    const key = name.toLowerCase();
+    if (KEPT_QUERY_PARAMS.test(key) && !refused(value, key)) kept.append(name, value);
   });
   return kept.toString();
 }
