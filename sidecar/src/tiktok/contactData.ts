@@ -37,20 +37,35 @@ function decodeUrlEscapes(run: string): string {
   }
 }
 
-/** The text as a reader sees it: only ever looked at, what is sent is the original unless something is redacted. */
+/**
+ * Compatibility forms, invisible characters, other dashes and dots are all beyond
+ * printable ASCII: a text of printable ASCII, tabs and line breaks needs no folding.
+ */
+const BEYOND_ASCII = /[^\t\n\r\x20-\x7e]/;
+
+function fold(text: string): string {
+  return BEYOND_ASCII.test(text) ? text.normalize('NFKC').replace(INVISIBLE, '') : text;
+}
+
+function decode(text: string): string {
+  const decoded = text.includes('&') ? decodeHTML(text) : text;
+  return decoded.includes('%') ? decoded.replace(URL_ESCAPES, decodeUrlEscapes) : decoded;
+}
+
+/**
+ * The text as a reader sees it: only ever looked at, what is sent is the
+ * original unless something is redacted. (Each step is skipped where it cannot
+ * change anything: the relay reads every user agent.)
+ */
 function readAsWritten(text: string): string {
   let read = text;
   for (let round = 0; round < MAX_DECODE_ROUNDS; round++) {
-    const folded = read.normalize('NFKC').replace(INVISIBLE, '');
-    read = decodeHTML(folded).replace(URL_ESCAPES, decodeUrlEscapes);
+    const folded = fold(read);
+    read = decode(folded);
     if (read === folded) break;
   }
-  return read
-    .normalize('NFKC')
-    .replace(INVISIBLE, '')
-    .replace(DASHES, '-')
-    .replace(IDEOGRAPHIC_DOTS, '.')
-    .replace(QUOTED_LOCAL_PART, unquoteLocalPart);
+  if (BEYOND_ASCII.test(read)) read = fold(read).replace(DASHES, '-').replace(IDEOGRAPHIC_DOTS, '.');
+  return read.includes('"') ? read.replace(QUOTED_LOCAL_PART, unquoteLocalPart) : read;
 }
 
 /**
@@ -107,7 +122,7 @@ export function hidesContactData(text: string): boolean {
 export function isContactDataReference(reference: string): boolean {
   if (!mayHideContactData(reference)) return false;
   const read = readAsWritten(reference);
-  return redactEmails(read, READ_EMAIL_DOMAIN) !== read || INTERNATIONAL_PHONE.test(read);
+  return (read.includes('@') && redactEmails(read, READ_EMAIL_DOMAIN) !== read) || (read.includes('+') && INTERNATIONAL_PHONE.test(read));
 }
 
 /** A UUID (Odoo's access and survey tokens), anywhere in a path segment. */
@@ -117,14 +132,19 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
  * signup tokens, hex digests), or 32 or more URL-safe characters. Words of a
  * slug (`office-chair-5`) are runs of letters and stay.
  */
-const TOKEN_RUN = /[a-z0-9]{16,}|[\w-]{32,}/gi;
+const TOKEN_RUN = /[a-z0-9]{16,}|[\w-]{32,}/gi; // 16: MIN_TOKEN_LENGTH
 const HAS_DIGIT = /\d/;
 const HAS_LETTER = /[a-z]/i;
 /** A segment naming the secret that follows it (`/token/<value>`). */
 const SECRET_NAME = /^(?:(?:access|auth|api|csrf|reset|signup)[-_]?)?(?:token|key|secret)$|^(?:passw(?:or)?d|signature|sig|session(?:[-_]?id)?|sid|otp)$/i;
 
+/** The shortest secret a segment can hold is a 16-character token. */
+const MIN_TOKEN_LENGTH = 16;
+
 function isTokenLike(segment: string): boolean {
-  if (segment.includes('=') || UUID.test(segment)) return true;
+  if (segment.includes('=')) return true;
+  if (segment.length < MIN_TOKEN_LENGTH) return false;
+  if (UUID.test(segment)) return true;
   TOKEN_RUN.lastIndex = 0;
   for (let m = TOKEN_RUN.exec(segment); m; m = TOKEN_RUN.exec(segment)) {
     if (m[0].length >= 32 || (HAS_DIGIT.test(m[0]) && HAS_LETTER.test(m[0]))) return true;

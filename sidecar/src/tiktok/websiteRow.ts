@@ -15,7 +15,13 @@ export type WebsiteEventInput = Omit<EventInput, 'limitedDataUse'>;
  * bounds the page addresses; without them an address is not bounded.
  */
 export function websiteEventRow(input: WebsiteEventInput, website: WebsiteSettings, origins?: readonly string[]): TikTokEventRow {
-  return buildScrubbedEventRow({ ...input, user: sharedUser(input.user, website.matchKeys), limitedDataUse: website.limitedDataUse }, origins);
+  // Spelled out, not spread: V8 takes a slow path (microseconds an event on the relay) when a
+  // spread copy gains keys its original lacks.
+  const { event, eventId, eventTime, user, properties, page, lead } = input;
+  return buildScrubbedEventRow(
+    { event, eventId, eventTime, user: sharedUser(user, website.matchKeys), properties, page, lead, limitedDataUse: website.limitedDataUse },
+    origins,
+  );
 }
 
 /** Where an event goes: its lane (the pixel, or another source's lane), who built it, its test event code. */
