@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     event: 'AddToCart',
     event_id: '[<id>]',
     page: { url: `${SHOP}/shop/desk-23` },
-    user: { ttp: 'ttp-bench', email: 'a'.repeat(64) },
+    user: { ttp: '2BenchTtpCookie0000000001', email: 'a'.repeat(64) },
     properties: { contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: 675, quantity: 1 }], currency: 'USD', value: 675 },
   });
   // Warm-up so JIT and SQLite pages are hot before measuring.

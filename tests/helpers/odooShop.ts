@@ -186,7 +186,7 @@ for i in range(${count}):
         'website_id': website.id,
         'order_line': [(0, 0, {'product_id': p.id, 'product_uom_qty': n + 1}) for n, p in enumerate(products)],
     })
-    order._tiktok_store_buyer_context('granted', ip='203.0.113.%d' % (i % 250 + 1), user_agent='Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', ttclid='E.C.P.test%d' % i, ttp='ttp-%08d' % i)
+    order._tiktok_store_buyer_context('granted', ip='203.0.113.%d' % (i % 250 + 1), user_agent='Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', ttclid='E.C.P.test%d' % i, ttp='2TtpCookieTest%08d' % i)
     tx = env['payment.transaction'].sudo().create({
         'provider_id': provider.id,
         'payment_method_id': method.id,

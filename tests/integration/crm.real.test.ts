@@ -38,7 +38,8 @@ describeWithOdoo('CRM lead stages from the pipeline, against real Odoo 19', () =
     // The website's one token sends its pixel and its CRM Event Set.
     api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN, [EVENT_SET]: TOKEN } });
     shop = await startShop('tt_crm', { pixelId: PIXEL, token: TOKEN });
-    await shop.shellAsync(`env['website'].browse(1).tiktok_crm_event_set_id = '${EVENT_SET}'`);
+    // Limited data use is the website's choice for every row sent with its token, CRM stages included.
+    await shop.shellAsync(`website = env['website'].browse(1)\nwebsite.tiktok_crm_event_set_id = '${EVENT_SET}'\nwebsite.tiktok_limited_data_use = 'on'`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-real-'));
   }, 15 * 60_000);
 
@@ -109,7 +110,7 @@ print('@@RESULT@@' + json.dumps(result))
     }
   }
 
-  it('two sidecars deliver exactly one event per lead and mapped stage, with the event set, lead and hashed keys', async () => {
+  it('two sidecars deliver exactly one event per lead and mapped stage, with the event set, lead, hashed keys and limited data use', async () => {
     const a = await sidecar('replica-a');
     const b = await sidecar('replica-b');
     const leads = await moveLeads(5);
@@ -130,6 +131,7 @@ print('@@RESULT@@' + json.dumps(result))
         expect(row.user.email).toBe(hashEmail(lead.email));
         expect(row.user.phone).toBe(hashPhone(lead.phone, lead.countryCode));
         expect(row.lead).toEqual({ lead_id: lead.tiktokLeadId, lead_event_source: 'Odoo' });
+        expect(row.limited_data_use).toBe(true);
         expect(row).not.toHaveProperty('page');
       }
     }

@@ -36,6 +36,8 @@ describeWithOdoo('Point of Sale offline Purchases, against real Odoo 19', () => 
     // The website's one token sends its pixel and the point of sale's Offline Event Set.
     api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN, [EVENT_SET]: TOKEN } });
     shop = await startShop('tt_pos', { pixelId: PIXEL, token: TOKEN });
+    // Limited data use is the website's choice for every row sent with its token, offline sales included.
+    await shop.shellAsync(`env['website'].browse(1).tiktok_limited_data_use = 'on'`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pos-real-'));
   }, 15 * 60_000);
 
@@ -70,7 +72,8 @@ describeWithOdoo('Point of Sale offline Purchases, against real Odoo 19', () => 
 import json
 from odoo.addons.website_tiktok_events_pos.tests.common import open_pos_session, pos_order
 website = env['website'].browse(1)
-config = env['pos.config'].create({'name': 'TikTok high street', 'company_id': website.company_id.id})
+# A shop whose name ends in a number: its orders are named 'Boutique 2 - 000001', no phone number.
+config = env['pos.config'].create({'name': 'Boutique 2', 'company_id': website.company_id.id})
 config.write({'tiktok_offline_event_set_id': '${EVENT_SET}', 'tiktok_website_id': website.id})
 session = open_pos_session(env, config)
 product = env['product.product'].create({'name': 'Oak stool', 'list_price': 12.5, 'available_in_pos': True})
@@ -107,7 +110,7 @@ print('@@RESULT@@' + json.dumps({
     }
   }
 
-  it('a paid order with a customer is one offline Purchase with the event set, shop and hashed keys; an anonymous one none', async () => {
+  it('a paid order with a customer is one offline Purchase with the event set, shop, its order reference, hashed keys and limited data use; an anonymous one none', async () => {
     const child = await sidecar('replica-a');
     const orders = await payOrders();
     expect(orders.withCustomer.eventId).toMatch(/^offline-[0-9a-f]{32}$/);
@@ -127,6 +130,8 @@ print('@@RESULT@@' + json.dumps({
     expect(row.user.email).toBe(hashEmail(orders.customer.email));
     expect(row.user.phone).toBe(hashPhone(orders.customer.phone, orders.customer.countryCode));
     expect(row.user.external_id).toBe(hashExternalId(orders.customer.id));
+    expect(row.limited_data_use).toBe(true);
+    expect(orders.withCustomer.name).toMatch(/^Boutique 2 - \d{6}$/);
     expect(row.properties).toMatchObject({
       shop_id: String(orders.configId),
       order_id: orders.withCustomer.name,

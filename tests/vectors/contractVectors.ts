@@ -29,6 +29,15 @@ export interface PersonNameVector {
   note?: string;
 }
 
+/** What may leave the shop (sidecar/src/tiktok/privacy.ts; the module's redaction of free text). */
+export interface ScrubVectors {
+  free_text: Array<{ raw: string; scrubbed: string; note?: string }>;
+  references: Array<{ raw: string; contact_data: boolean; note?: string }>;
+  page_url: Array<{ raw: string; scrubbed: string | null; note?: string }>;
+  ttclid: { valid: string[]; invalid: string[] };
+  ttp: { valid: string[]; invalid: string[] };
+}
+
 export interface ContractVectors {
   email: HashVector[];
   phone: PhoneVector[];
@@ -49,6 +58,7 @@ export interface ContractVectors {
     page_config: Record<string, unknown> & { purchase: { contents: Array<Record<string, unknown>> } };
   };
   report_limits: { int4_max: number; max_count: number; max_outbox_id: number; max_request_bytes: number };
+  scrub: ScrubVectors;
 }
 
 export const VECTORS = raw as ContractVectors;

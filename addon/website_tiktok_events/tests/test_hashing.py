@@ -2,6 +2,7 @@ import importlib
 import json
 import re
 import sys
+import time
 import unittest
 from pathlib import Path
 from types import SimpleNamespace
@@ -9,7 +10,7 @@ from unittest.mock import patch
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.website_tiktok_events.tools import hashing
+from odoo.addons.website_tiktok_events.tools import contact_data, hashing
 from odoo.addons.website_tiktok_events.tools.contents import content_id, order_line_content
 from odoo.addons.website_tiktok_events.tools.settings_resolution import (
     PIXEL_ID, is_valid_pixel_id, normalize_pixel_id,
@@ -97,6 +98,22 @@ class TestSharedVectors(BaseCase):
         richer = hashing.name_address_keys(full_name=partner['name'], zip_code=partner['zip'], city=partner['city'],
                                            state=partner['state_code'], country=partner['country_code'])
         self.assertEqual({**contact, **richer}, vector['contact_name_address'])
+
+    def test_free_text_is_scrubbed_as_the_sidecar_scrubs_it(self):
+        for case in VECTORS['scrub']['free_text']:
+            with self.subTest(case.get('note') or case['raw']):
+                self.assertEqual(contact_data.redact_contact_data(case['raw']), case['scrubbed'])
+
+    def test_free_text_scrub_takes_linear_time(self):
+        units = ('@', 'a@', '"', '&#64;', '&amp;', '%25', '%40', '1 ', '1-', '+1', '\u200b', '\uff20', 'a.', '@a.',
+                 '\ufdfa')  # the last one is 18 characters once folded
+        started = time.monotonic()
+        for unit in units:
+            text = unit * (100 * 1024 // len(unit))
+            contact_data.redact_contact_data(text)
+            contact_data.redact_contact_data('a' * 1000 + text + '@b.cc')
+        # Linear work is a few seconds at most; one quadratic pattern would take hours here.
+        self.assertLess(time.monotonic() - started, 60)
 
     def test_pixel_id_pattern_is_the_shared_one(self):
         self.assertEqual(PIXEL_ID.pattern, VECTORS['pixel_id']['pattern'])

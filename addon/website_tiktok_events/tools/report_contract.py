@@ -10,6 +10,7 @@ report's counters into its next one, so nothing is counted twice or lost).
 import math
 import re
 
+from .contact_data import redact_contact_data
 from .settings_resolution import PIXEL_ID
 
 # The 14 canonical keys (sidecar/src/tiktok/eventNames.ts, CANONICAL_EVENTS).
@@ -63,22 +64,13 @@ _MODE = re.compile(r'^[a-z_-]{1,16}$')
 _EVENT_ID = re.compile(r'^[A-Za-z0-9._:-]{1,128}$')
 _RUN_ID = re.compile(r'^[A-Za-z0-9_-]{8,64}$')
 
-# Contact data in free text (TikTok's messages), as sidecar/src/tiktok/privacy.ts
-# finds it: an e-mail address, or seven digits and more typed like a phone number.
-_EMAIL = re.compile(r'''[^\s@<>()\[\]"',;:]{1,64}(?:@|%40)[^\s@<>()\[\]"',;:%]{1,253}\.[a-z]{2,}''', re.IGNORECASE)
-_PHONE = re.compile(r'(?:\+|\b)\d(?:[\s.\-/()]{0,3}\d){6,}')
-REDACTED = '[redacted]'
-# The longest text _EMAIL matches (64 + 3 + 253 + a top-level domain) or more.
+# The longest contact datum the rule finds (an e-mail: 64 + 1 + 253 + a top-level
+# domain) or more: a message is cut to its shown length plus this before it is read.
 _LONGEST_CONTACT = 400
 
 
 class ReportError(ValueError):
     """The report is not the contract's; the message names the field."""
-
-
-def redact_contact_data(text):
-    """The text with e-mail addresses and phone-like numbers replaced."""
-    return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, text))
 
 
 def _is_int(value):

@@ -39,5 +39,8 @@ export const NAME_ADDRESS_HASHED_KEYS = ['first_name', 'last_name', 'zip_code'] 
 export const NAME_ADDRESS_PLAIN_KEYS = ['city', 'state', 'country'] as const;
 export const NAME_ADDRESS_KEYS = [...NAME_ADDRESS_HASHED_KEYS, ...NAME_ADDRESS_PLAIN_KEYS] as const;
 
+/** A locale as TikTok takes it (`en-US`, `fr_BE`): the relay refuses any other, the scrub drops it from the module's answers. */
+export const LOCALE = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
+
 /** The top-level `partner_name` of every Events API request: the platform the events come from. */
 export const PARTNER_NAME = 'Odoo';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RELAY_MAX_EVENTS_PER_REQUEST } from './constants';
+import { LOCALE, RELAY_MAX_EVENTS_PER_REQUEST } from './constants';
 import { ContentSchema, ContentTypeSchema } from './content';
 import { CurrencySchema, EventIdSchema, PixelIdSchema, Sha256HexSchema } from './fields';
 
@@ -26,7 +26,7 @@ export const RelayUserSchema = z
     country: shortText(128).optional(),
     ttclid: shortText(512).optional(),
     ttp: shortText(256).optional(),
-    locale: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'must be a locale such as "en-US"').optional(),
+    locale: z.string().regex(LOCALE, 'must be a locale such as "en-US"').optional(),
   })
   .strict();
 

@@ -2,19 +2,18 @@ import type { ClaimedPurchase } from '../contract/purchase';
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
 import { serverEventName } from '../tiktok/eventNames';
-import { buildScrubbedEventRow, sharedUser } from '../tiktok/scrub';
+import { websiteOutboxEvent } from '../tiktok/websiteRow';
 
 /** The server Purchase of one claimed order: the confirmation page's event id, value, contents, match keys. */
 export function buildPurchaseEvent(purchase: ClaimedPurchase, settings: WebsiteSettings): NewOutboxEvent {
-  const event = serverEventName('Purchase', settings.eventNames);
   // The buyer's ttclid, _ttp and user agent were recorded from the browser: the relay's scrub applies.
   // A website without domains in Odoo leaves its confirmation address unbounded rather than dropped.
-  const row = buildScrubbedEventRow(
+  return websiteOutboxEvent(
     {
-      event,
+      event: serverEventName('Purchase', settings.eventNames),
       eventId: purchase.event_id,
       eventTime: purchase.event_time,
-      user: sharedUser(purchase.user, settings.matchKeys),
+      user: purchase.user,
       properties: {
         contents: purchase.contents.map((c) => ({ ...c, content_type: c.content_type ?? 'product' })),
         content_type: 'product',
@@ -23,9 +22,8 @@ export function buildPurchaseEvent(purchase: ClaimedPurchase, settings: WebsiteS
         order_id: purchase.order_name,
       },
       page: { url: purchase.page_url },
-      limitedDataUse: settings.limitedDataUse,
     },
-    settings.domains.length ? settings.domains : undefined,
+    settings,
+    { laneId: settings.pixelId, source: 'server', testEventCode: settings.testEventCode, origins: settings.domains.length ? settings.domains : undefined },
   );
-  return { pixelId: settings.pixelId, event, eventId: purchase.event_id, testEventCode: settings.testEventCode, source: 'server', row };
 }

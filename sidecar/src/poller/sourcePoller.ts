@@ -83,11 +83,12 @@ export class SourcePoller {
         continue;
       }
       const entry = parsed.data;
-      if (!settings.all().some((w) => w.websiteId === entry.website_id)) {
+      const website = settings.all().find((w) => w.websiteId === entry.website_id);
+      if (!website) {
         skipped.push(entry.event_id);
         continue;
       }
-      claims.push({ event: buildSourceEvent(entry) });
+      claims.push({ event: buildSourceEvent(entry, website) });
     }
     if (claims.length) {
       const stored = sourceClaims.enqueueClaims(claims, Date.now());

@@ -1,8 +1,8 @@
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
 import { BROWSER_EVENTS, isCanonicalEvent, serverEventName } from '../tiktok/eventNames';
-import { buildScrubbedEventRow, sharedUser } from '../tiktok/scrub';
 import { MAX_FUTURE_SKEW_SECONDS, validateEventRow } from '../tiktok/validate';
+import { websiteOutboxEvent } from '../tiktok/websiteRow';
 import type { RelayEvent } from '../contract/relay';
 
 export interface RequestContext {
@@ -77,29 +77,19 @@ export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | 
   // A page or referrer outside the website's origins is dropped, not refused: the Origin header
   // already showed the request comes from the shop, and refusing would lose the whole batch
   // over a claim nobody can verify.
-  const row = buildScrubbedEventRow(
+  const stored = websiteOutboxEvent(
     {
       event: serverEventName(event.event, settings.eventNames),
       eventId: event.event_id,
       eventTime: pickEventTime(event.event_time, ctx.nowSeconds),
-      user: sharedUser({ ...event.user, ip: ctx.ip, user_agent: ctx.userAgent }, settings.matchKeys),
+      user: { ...event.user, ip: ctx.ip, user_agent: ctx.userAgent },
       properties: event.properties,
       page: event.page,
-      limitedDataUse: settings.limitedDataUse,
     },
-    [...settings.domains, ...rules.extraOrigins],
+    settings,
+    { laneId: settings.pixelId, source: 'browser', testEventCode: settings.testEventCode, origins: [...settings.domains, ...rules.extraOrigins] },
   );
-  const reasons = validateEventRow(row, { nowSeconds: ctx.nowSeconds });
+  const reasons = validateEventRow(stored.row, { nowSeconds: ctx.nowSeconds });
   if (reasons.length > 0) return refuse(400, 'invalid_event', reasons.join('; '));
-  return {
-    kind: 'store',
-    event: {
-      pixelId: settings.pixelId,
-      event: row.event,
-      eventId: row.event_id,
-      testEventCode: settings.testEventCode,
-      source: 'browser',
-      row,
-    },
-  };
+  return { kind: 'store', event: stored };
 }

@@ -9,8 +9,9 @@ import { REPORT_MAX_MESSAGE_CHARS, type ReportTestEvent, type TestEventRequest }
 import type { WebsiteSettings } from '../settings/types';
 import { serverEventName } from '../tiktok/eventNames';
 import type { SendOutcome } from '../tiktok/outcome';
-import { buildEventRow, serializeTrackRequest, unixSeconds } from '../tiktok/payload';
-import { redactContactData } from '../tiktok/privacy';
+import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
+import { scrubFreeText } from '../tiktok/contactData';
+import { websiteEventRow } from '../tiktok/websiteRow';
 
 export const TEST_EVENT = serverEventName('PageView');
 
@@ -21,7 +22,7 @@ export type TestEventPlan =
 
 /** A message fit for the report: contact data blanked, at most `REPORT_MAX_MESSAGE_CHARS`. */
 export function reportMessage(text: string): string {
-  const redacted = redactContactData(text);
+  const redacted = scrubFreeText(text);
   return redacted.length > REPORT_MAX_MESSAGE_CHARS ? `${redacted.slice(0, REPORT_MAX_MESSAGE_CHARS - 1)}…` : redacted;
 }
 
@@ -52,7 +53,8 @@ export function planTestEvent(request: TestEventRequest, websites: readonly Webs
   }
   if (!website.accessToken) return notSent(request, `no Events API token for website ${website.websiteId} yet (its settings were not read from Odoo yet)`);
   const eventId = `test-${request.request_id}-${nonce}`;
-  const row = buildEventRow({ event: TEST_EVENT, eventId, eventTime: unixSeconds(nowMs), page: { url: homePage(website) } });
+  // Sent with the website's token like every other row: its choices (limited data use) apply.
+  const row = websiteEventRow({ event: TEST_EVENT, eventId, eventTime: unixSeconds(nowMs), page: { url: homePage(website) } }, website);
   return {
     kind: 'send',
     requestId: request.request_id,

@@ -1,15 +1,18 @@
-import { NAME_ADDRESS_KEYS, NAME_ADDRESS_PLAIN_KEYS, type MatchLevel } from '../contract/constants';
+import { isIP } from 'node:net';
+import { LOCALE, NAME_ADDRESS_KEYS, NAME_ADDRESS_PLAIN_KEYS, type MatchLevel } from '../contract/constants';
 import { normalizePlace } from './normalize';
 import { buildEventRow, type EventInput } from './payload';
-import { cleanPageUrl, cleanUserAgent, containsContactData, isTtclid, isTtp, redactContactData } from './privacy';
+import { cleanUserAgent, hidesContactData, isContactDataReference, scrubFreeText, scrubPageUrl } from './contactData';
+import { isTtclid, isTtp } from './privacy';
 import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties, TikTokUser } from './types';
 
 /**
  * The one step between what reaches the sidecar and what it stores and sends,
- * for browser events and server Purchases alike: page addresses of the shop's
- * own origins without secrets, free text without contact data, attribution ids
- * only in TikTok's shapes, a user agent that is only a browser's name. A value
- * that fails is dropped, not the event: the shopper's action still happened.
+ * for browser events and the server's own (Purchases, CRM stages, offline
+ * sales) alike: page addresses of the shop's own origins without secrets, free
+ * text without contact data, references that carry none, attribution ids only
+ * in TikTok's shapes, a user agent that is only a browser's name. A value that
+ * fails is dropped, not the event: the shopper's action still happened.
  */
 
 // Each scrubbed object is a copy whose existing keys are overwritten: V8 falls off a
@@ -20,8 +23,14 @@ function scrubUser(user: TikTokUser): TikTokUser {
   if (out.ttclid !== undefined && !isTtclid(out.ttclid)) out.ttclid = undefined;
   if (out.ttp !== undefined && !isTtp(out.ttp)) out.ttp = undefined;
   if (out.user_agent !== undefined) out.user_agent = cleanUserAgent(out.user_agent);
-  // Plain text travels to TikTok as it is: only its normalized form, never free text.
-  for (const key of NAME_ADDRESS_PLAIN_KEYS) if (out[key] !== undefined) out[key] = normalizePlace(out[key]);
+  if (out.ip !== undefined && !isIP(out.ip)) out.ip = undefined;
+  if (out.locale !== undefined && !LOCALE.test(out.locale)) out.locale = undefined;
+  // Plain text travels to TikTok as it is: only its normalized form, never free text,
+  // and nothing of a value that held an address or a number (normalized, no longer recognizable).
+  for (const key of NAME_ADDRESS_PLAIN_KEYS) {
+    const place = out[key];
+    if (place !== undefined) out[key] = hidesContactData(place) ? undefined : normalizePlace(place);
+  }
   return out;
 }
 
@@ -37,29 +46,33 @@ export function sharedUser(user: TikTokUser | undefined, level: MatchLevel): Tik
   return out;
 }
 
-function scrubContent(content: TikTokContent): TikTokContent {
+/** A content whose id is contact data is no product of the catalog: it is dropped, its text redacted otherwise. */
+function scrubContent(content: TikTokContent): TikTokContent | undefined {
+  if (isContactDataReference(content.content_id)) return undefined;
   const out = { ...content };
-  if (out.content_name !== undefined) out.content_name = redactContactData(out.content_name);
-  if (out.content_category !== undefined) out.content_category = redactContactData(out.content_category);
-  if (out.brand !== undefined) out.brand = redactContactData(out.brand);
+  if (out.content_name !== undefined) out.content_name = scrubFreeText(out.content_name);
+  if (out.content_category !== undefined) out.content_category = scrubFreeText(out.content_category);
+  if (out.brand !== undefined) out.brand = scrubFreeText(out.brand);
   return out;
 }
 
 function scrubProperties(properties: TikTokProperties): TikTokProperties {
   const out = { ...properties };
-  if (out.contents !== undefined) out.contents = out.contents.map(scrubContent);
-  if (out.query !== undefined) out.query = redactContactData(out.query);
-  if (out.description !== undefined) out.description = redactContactData(out.description);
-  // A reference, not text: one that looks like contact data is dropped rather than mangled.
-  if (out.order_id !== undefined && containsContactData(out.order_id)) out.order_id = undefined;
+  if (out.contents !== undefined) out.contents = out.contents.map(scrubContent).filter((c) => c !== undefined);
+  if (out.query !== undefined) out.query = scrubFreeText(out.query);
+  if (out.description !== undefined) out.description = scrubFreeText(out.description);
+  // References, not text: one that carries contact data is dropped rather than mangled,
+  // and one made of digits (`Boutique 2 - 000005`) is kept.
+  if (out.order_id !== undefined && isContactDataReference(out.order_id)) out.order_id = undefined;
+  if (out.shop_id !== undefined && isContactDataReference(out.shop_id)) out.shop_id = undefined;
   return out;
 }
 
 /** With `origins`, an address outside them (a referrer from a search engine, a forged page) is dropped. */
 function scrubPage(page: TikTokPage, origins: readonly string[] | undefined): TikTokPage {
   const out = { ...page };
-  if (out.url !== undefined) out.url = cleanPageUrl(out.url, origins);
-  if (out.referrer !== undefined) out.referrer = cleanPageUrl(out.referrer, origins);
+  if (out.url !== undefined) out.url = scrubPageUrl(out.url, origins);
+  if (out.referrer !== undefined) out.referrer = scrubPageUrl(out.referrer, origins);
   return out;
 }
 

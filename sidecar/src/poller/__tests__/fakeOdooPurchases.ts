@@ -65,7 +65,7 @@ export class FakeOdooPurchases {
       value: o.value,
       currency: 'EUR',
       contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: o.value, quantity: 1 }],
-      user: { email: 'e'.repeat(64), phone: false, external_id: 'f'.repeat(64), ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11) Chrome/131', ttclid: `E.C.P.fake${o.id}`, ttp: `ttp-fake-${String(o.id).padStart(4, '0')}` },
+      user: { email: 'e'.repeat(64), phone: false, external_id: 'f'.repeat(64), ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11) Chrome/131', ttclid: `E.C.P.fake${o.id}`, ttp: `2FakeTtpCookie${String(o.id).padStart(6, '0')}` },
       page_url: 'https://shop.example/shop/confirmation',
     }));
   }

@@ -5,6 +5,7 @@ export interface FakeSourceEvent {
   event: string;
   websiteId: number;
   eventSetId: string;
+  source: 'crm' | 'offline';
   state: 'pending' | 'claimed' | 'sent' | 'failed' | 'skipped';
   claimer?: string;
   leaseUntil?: number;
@@ -20,8 +21,13 @@ export class FakeOdooSourceEvents {
   down = false;
   now = () => Date.now();
 
-  add(eventId: string, event = 'Qualified', websiteId = 1, eventSetId = '7300000000000000001'): void {
-    this.events.push({ eventId, event, websiteId, eventSetId, state: 'pending' });
+  add(eventId: string, event = 'Qualified', websiteId = 1, eventSetId = '7300000000000000001', source: FakeSourceEvent['source'] = 'crm'): void {
+    this.events.push({ eventId, event, websiteId, eventSetId, source, state: 'pending' });
+  }
+
+  /** An offline sale of a point of sale whose name ends in a number, as Odoo names its orders. */
+  addOfflineSale(eventId: string, websiteId = 1, eventSetId = 'OFFLINE_SET_1'): void {
+    this.add(eventId, 'Purchase', websiteId, eventSetId, 'offline');
   }
 
   transport(): OdooTransport {
@@ -46,13 +52,20 @@ export class FakeOdooSourceEvents {
     for (const e of due) Object.assign(e, { state: 'claimed', claimer: kwargs.claimer, leaseUntil: now + Number(kwargs.lease_seconds) * 1000 });
     return due.map((e) => ({
       website_id: e.websiteId,
-      event_source: 'crm',
+      event_source: e.source,
       event_source_id: e.eventSetId,
       event: e.event,
       event_id: e.eventId,
       event_time: Math.floor(now / 1000),
-      user: { email: 'e'.repeat(64), phone: false, ip: '203.0.113.7', ttclid: `E.C.P.${e.eventId}` },
-      lead: { lead_id: '7412345678901234567', lead_event_source: 'Odoo' },
+      ...(e.source === 'crm'
+        ? {
+            user: { email: 'e'.repeat(64), phone: false, ip: '203.0.113.7', ttclid: `E.C.P.${e.eventId}` },
+            lead: { lead_id: '7412345678901234567', lead_event_source: 'Odoo' },
+          }
+        : {
+            user: { email: 'e'.repeat(64), external_id: 'f'.repeat(64) },
+            properties: { value: 25, currency: 'EUR', order_id: 'Boutique 2 - 000005', shop_id: '2', contents: [{ content_id: '23', content_name: 'Oak stool', price: 12.5, quantity: 2 }] },
+          }),
     }));
   }
 

@@ -3,6 +3,7 @@ import { ClaimedSourceEventSchema } from '../../contract/sourceEvent';
 import { SqliteOutbox } from '../../outbox/outbox';
 import { StaticSettings } from '../../settings/static';
 import { serializeTrackRequest } from '../../tiktok/payload';
+import type { TikTokEventRow } from '../../tiktok/types';
 import { buildSourceEvent } from '../sourceEvent';
 import { SourcePoller } from '../sourcePoller';
 import { FakeOdooSourceEvents } from './fakeOdooSourceEvents';
@@ -14,6 +15,10 @@ const EVENT_SET = '7300000000000000001';
 
 function poller(odoo: FakeOdooSourceEvents, outbox: SqliteOutbox, websites = [website()]) {
   return new SourcePoller({ odoo: async () => odoo.transport(), settings: new StaticSettings(websites), sourceClaims: outbox.sourceClaims, log, onEnqueued: () => {} }, OPTS);
+}
+
+function storedRows({ events }: SqliteOutbox): TikTokEventRow[] {
+  return events.dueLanes(Date.now() + 1e9).flatMap((lane) => events.claim(lane, Date.now() + 1e9, 1000)).map((e) => JSON.parse(e.payload) as TikTokEventRow);
 }
 
 function deliverAll({ events }: SqliteOutbox): string[] {
@@ -31,7 +36,7 @@ const entry = (overrides: Record<string, unknown> = {}) => ({
 
 describe('buildSourceEvent', () => {
   it('puts a CRM event in the lane of its website and event set, with the lead and hashed keys', () => {
-    const event = buildSourceEvent(ClaimedSourceEventSchema.parse(entry()));
+    const event = buildSourceEvent(ClaimedSourceEventSchema.parse(entry()), website());
     expect(event).toMatchObject({ pixelId: `crm:2:${EVENT_SET}`, event: 'Converted', eventId: 'crm-0123456789abcdef0123456789abcdef', source: 'server' });
     expect(event.row).toEqual({
       event: 'Converted',
@@ -50,7 +55,7 @@ describe('buildSourceEvent', () => {
       user: { email: false, phone: 'c'.repeat(64), external_id: 'd'.repeat(64) },
       properties: { value: 42.5, currency: 'EUR', order_id: 'Shop/0007', shop_id: '3', contents: [{ content_id: '23', content_name: 'Desk', price: 42.5, quantity: 1 }] },
     });
-    const event = buildSourceEvent(ClaimedSourceEventSchema.parse(sale));
+    const event = buildSourceEvent(ClaimedSourceEventSchema.parse(sale), website());
     expect(event.pixelId).toBe('offline:2:OFFLINE_SET_1');
     expect(event.row).toEqual({
       event: 'Purchase',
@@ -63,7 +68,7 @@ describe('buildSourceEvent', () => {
   });
 
   it('scrubs what the lead\'s form recorded from the browser', () => {
-    const row = buildSourceEvent(ClaimedSourceEventSchema.parse(entry({ user: { email: 'a'.repeat(64), ttclid: 'jane@mail.com', ttp: '<script>' } }))).row;
+    const row = buildSourceEvent(ClaimedSourceEventSchema.parse(entry({ user: { email: 'a'.repeat(64), ttclid: 'jane@mail.com', ttp: '<script>' } })), website()).row;
     expect(row.user).toEqual({ email: 'a'.repeat(64) });
   });
 
@@ -140,6 +145,35 @@ describe('SourcePoller', () => {
     clock += 61_000;
     expect(await poller(odoo, survivor).pollOnce()).toBe(1);
     expect(deliverAll(survivor)).toEqual(['crm-7']);
+  });
+
+  describe('the website\'s choices, as for its web events (the rows are sent with its token)', () => {
+    async function rowsOf(websites: ReturnType<typeof website>[], secondWebsite = 1): Promise<TikTokEventRow[]> {
+      const odoo = new FakeOdooSourceEvents();
+      odoo.add('crm-ldu', 'Qualified');
+      odoo.addOfflineSale('offline-ldu', secondWebsite);
+      const outbox = new SqliteOutbox(':memory:');
+      await poller(odoo, outbox, websites).pollOnce();
+      return storedRows(outbox).sort((a, b) => a.event_id.localeCompare(b.event_id));
+    }
+
+    it('asks for limited data use on CRM stages and offline sales when the website does, and only then', async () => {
+      const limited = await rowsOf([website({ limitedDataUse: true })]);
+      expect(limited.map((r) => [r.event_id, r.limited_data_use])).toEqual([['crm-ldu', true], ['offline-ldu', true]]);
+      const plain = await rowsOf([website()]);
+      expect(plain.map((r) => r.event_id)).toEqual(['crm-ldu', 'offline-ldu']);
+      for (const row of plain) expect(row).not.toHaveProperty('limited_data_use');
+    });
+
+    it('follows the website of each event', async () => {
+      const rows = await rowsOf([website(), website({ websiteId: 2, pixelId: 'CSECONDPIXEL00000002', limitedDataUse: true })], 2);
+      expect(rows.map((r) => [r.event_id, r.limited_data_use])).toEqual([['crm-ldu', undefined], ['offline-ldu', true]]);
+    });
+
+    it('keeps the order reference of a point of sale whose name ends in a number', async () => {
+      const [, sale] = await rowsOf([website()]);
+      expect(sale.properties).toMatchObject({ order_id: 'Boutique 2 - 000005', shop_id: '2' });
+    });
   });
 
   it('marks events of a website without settings here as skipped', async () => {

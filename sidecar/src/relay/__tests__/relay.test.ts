@@ -438,7 +438,7 @@ describe('relay: per-pixel outbox cap', () => {
     expect(waiting(sidecar)).toBe(3);
     const purchase = storedRows(sidecar).find((r) => r.eventId === 'purchase-so-42');
     // Stored through the shared scrub, which keeps attribution ids of TikTok's shapes.
-    expect(purchase?.row.user).toMatchObject({ ttclid: 'E.C.P.fake42', ttp: 'ttp-fake-0042', user_agent: 'Mozilla/5.0 (X11) Chrome/131' });
+    expect(purchase?.row.user).toMatchObject({ ttclid: 'E.C.P.fake42', ttp: '2FakeTtpCookie000042', user_agent: 'Mozilla/5.0 (X11) Chrome/131' });
   });
 
   it('counts each pixel apart', async () => {

@@ -47,6 +47,12 @@ describe('planTestEvent', () => {
     });
   });
 
+  it('asks for limited data use when the website does, as every row sent with its token', () => {
+    const plan = planTestEvent(request, [website({ testEventCode: 'TEST123', limitedDataUse: true })], NOW, 'x');
+    if (plan.kind !== 'send') throw new Error('expected a send');
+    expect(JSON.parse(plan.body).data[0].limited_data_use).toBe(true);
+  });
+
   it('sends without a page when the website names no domain', () => {
     const plan = planTestEvent(request, [website({ testEventCode: 'TEST123', domains: [] })], NOW, 'x');
     if (plan.kind !== 'send') throw new Error('expected a send');

@@ -1,4 +1,5 @@
-import { cleanPageUrl, cleanUserAgent, containsContactData, isTtclid, isTtp, MAX_USER_AGENT_LENGTH, redactContactData, REDACTED } from '../privacy';
+import { VECTORS } from '../../../../tests/vectors/contractVectors';
+import { cleanPageUrl, containsContactData, isTtclid, isTtp, redactContactData, REDACTED } from '../privacy';
 
 describe('cleanPageUrl', () => {
   const SHOP = ['https://shop.example'];
@@ -72,20 +73,10 @@ describe('attribution ids', () => {
   });
 });
 
-describe('cleanUserAgent', () => {
-  it.each([
-    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.85 Safari/537.36',
-    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/455.0.0.39.109]',
-  ])('keeps a browser\'s, version numbers and all: %s', (ua) => {
-    expect(cleanUserAgent(ua)).toBe(ua);
-  });
-
-  it.each([
-    ['an e-mail address', 'Mozilla/5.0 (X11) Chrome/131.0 jane.doe@mail.com'],
-    ['a phone number', 'Mozilla/5.0 (X11) Chrome/131.0 call +32 470 12 34 56'],
-    ['an absurd length', `Mozilla/5.0 ${'x'.repeat(MAX_USER_AGENT_LENGTH)}`],
-    ['nothing', ''],
-  ])('drops one with %s', (_name, ua) => {
-    expect(cleanUserAgent(ua)).toBeUndefined();
-  });
+describe('attribution ids: the shared vectors (the browser takes them with these functions too)', () => {
+  const { ttclid, ttp } = VECTORS.scrub;
+  it.each(ttclid.valid)('takes the click id %s', (value) => expect(isTtclid(value)).toBe(true));
+  it.each(ttclid.invalid)('refuses the click id %j', (value) => expect(isTtclid(value)).toBe(false));
+  it.each(ttp.valid)('takes the _ttp cookie %s', (value) => expect(isTtp(value)).toBe(true));
+  it.each(ttp.invalid)('refuses the _ttp cookie %j', (value) => expect(isTtp(value)).toBe(false));
 });

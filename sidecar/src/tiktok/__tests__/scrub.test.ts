@@ -1,3 +1,4 @@
+import { VECTORS } from '../../../../tests/vectors/contractVectors';
 import { REDACTED } from '../privacy';
 import { buildScrubbedEventRow } from '../scrub';
 import type { EventInput } from '../payload';
@@ -72,5 +73,60 @@ describe('buildScrubbedEventRow', () => {
   it('bounds nothing by origin when none are given (a website without domains)', () => {
     const row = buildScrubbedEventRow(input({ page: { url: 'https://other.example/shop/confirmation?access_token=x' } }));
     expect(row.page).toEqual({ url: 'https://other.example/shop/confirmation' });
+  });
+});
+
+describe('buildScrubbedEventRow: every field that reaches TikTok', () => {
+  const { free_text: texts } = VECTORS.scrub;
+
+  it.each(texts.map((c) => [c.note ?? c.raw, c] as const))('free text in every free-text field: %s', (_name, { raw, scrubbed }) => {
+    const row = buildScrubbedEventRow(
+      input({ properties: { query: raw, description: raw, contents: [{ content_id: '1', content_name: raw, content_category: raw, brand: raw }] } }),
+      SHOP,
+    );
+    expect(row.properties).toEqual({ query: scrubbed, description: scrubbed, contents: [{ content_id: '1', content_name: scrubbed, content_category: scrubbed, brand: scrubbed }] });
+  });
+
+  it.each(VECTORS.scrub.references.map((c) => [c.note ?? c.raw, c] as const))('references: %s', (_name, { raw, contact_data }) => {
+    const row = buildScrubbedEventRow(input({ properties: { order_id: raw, shop_id: raw, contents: [{ content_id: raw, price: 1 }, { content_id: '2', price: 2 }] } }));
+    const kept = contact_data ? {} : { order_id: raw, shop_id: raw };
+    const contents = contact_data ? [{ content_id: '2', price: 2 }] : [{ content_id: raw, price: 1 }, { content_id: '2', price: 2 }];
+    expect(row.properties).toEqual({ ...kept, contents });
+  });
+
+  it('keeps order references that look like numbers, of any source', () => {
+    for (const order_id of ['Boutique 2 - 000005', 'Shop/0001', 'S00042', 'INV/2026/00001']) {
+      expect(buildScrubbedEventRow(input({ properties: { order_id } })).properties).toEqual({ order_id });
+    }
+  });
+
+  it('drops the content whose id is contact data, keeping the others', () => {
+    const row = buildScrubbedEventRow(input({ properties: { contents: [{ content_id: 'victim@example.com', price: 5 }, { content_id: '23', price: 675 }] } }));
+    expect(row.properties?.contents).toEqual([{ content_id: '23', price: 675 }]);
+  });
+
+  it.each([
+    ['ttclid', { ttclid: '0032470123456' }],
+    ['ttp', { ttp: 'victim.example.com' }],
+    ['a ttp of digits', { ttp: '00324701234560032470123456' }],
+    ['an ip that is no address', { ip: 'victim@example.com' }],
+    ['a locale that is no locale', { locale: 'call 0470 12 34 56' }],
+  ])('drops %s that is not what it claims to be', (_name, user) => {
+    expect(buildScrubbedEventRow(input({ user: { external_id: 'a'.repeat(64), ...user } })).user).toEqual({ external_id: 'a'.repeat(64) });
+  });
+
+  it('keeps attribution ids of TikTok\'s shapes, and ip and locale as they are', () => {
+    const user = { ttclid: 'E_C_P_CuIBb2ZmaWNl', ttp: '01K9ZQ4M7XH2C8R5T3VWB6NJ0E_.tt.1', ip: '2001:db8::7', locale: 'fr_BE' };
+    expect(buildScrubbedEventRow(input({ user })).user).toEqual(user);
+  });
+
+  it('drops a city, state or country that held contact data rather than send it normalized', () => {
+    const row = buildScrubbedEventRow(input({ user: { city: 'victim＠example.com', state: '0470 12 34 56', country: 'BE' } }));
+    expect(row.user).toEqual({ country: 'be' });
+  });
+
+  it('replaces the secret segments of a path, keeping the page', () => {
+    const row = buildScrubbedEventRow(input({ page: { url: 'https://shop.example/survey/start/3f2504e0-4f89-11d3-9a0c-0305e82c3301?ttclid=0032470123456' } }), SHOP);
+    expect(row.page).toEqual({ url: `https://shop.example/survey/start/${REDACTED}` });
   });
 });
