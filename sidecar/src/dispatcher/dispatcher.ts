@@ -16,7 +16,9 @@ import {
   judgeHalves,
   matchFailures,
   needsSample,
+  passedSizeLimit,
   sameRefusal,
+  smallestRow,
   splitInHalves,
   type BackoffPolicy,
   type BatchPolicy,
@@ -60,7 +62,7 @@ const PAUSE_ADVICE: Record<LanePauseReason, string> = {
   token_refused: "TikTok refused the access token or the pixel's permissions; check the Events API token in Odoo's TikTok settings (or TIKTOK_ACCESS_TOKEN): a new token applies within seconds",
   wrong_base_url: 'the Events API was not found at the address called; check TIKTOK_API_BASE_URL (normally https://business-api.tiktok.com/open_api)',
   not_tiktok_answer: 'something other than the Events API answered (a proxy, a firewall or a portal page); check the network path and TIKTOK_API_BASE_URL',
-  request_refused: 'TikTok refused the requests as a whole, not a bad event; nothing becomes a dead letter for it',
+  request_refused: 'TikTok (or a proxy in front of it) refused the requests as a whole, not a bad event; nothing becomes a dead letter for it',
 };
 
 /** Where a batch stands in the search for bad rows. */
@@ -69,12 +71,25 @@ interface Bisection {
   whole: boolean;
   /** Some rows went through, or rows were refused differently: the refusal is about rows, bisect to single rows. */
   rowSpecific: boolean;
+  /** Shared by every part of one claimed batch: whether a part got past the body size limit (any answer but a 413). */
+  sizes: { fitted: boolean };
 }
 
-const WHOLE_BATCH: Bisection = { whole: true, rowSpecific: false };
+function wholeBatch(): Bisection {
+  return { whole: true, rowSpecific: false, sizes: { fitted: false } };
+}
 
 function deeper(at: Bisection, verdict: HalvesVerdict): Bisection {
-  return { whole: false, rowSpecific: at.rowSpecific || verdict === 'row_specific' };
+  return { whole: false, rowSpecific: at.rowSpecific || verdict === 'row_specific', sizes: at.sizes };
+}
+
+/** The pause of a lane whose every request, even one event alone, is refused as too large. */
+function tooLargeForAll(status: number, message: string): LaneProblem {
+  return {
+    reason: 'request_refused',
+    code: status,
+    message: `every request refused as too large (HTTP ${status}), even one event alone: a body size limit in front of TikTok (a proxy?) is below one event: ${message}`,
+  };
 }
 
 /** A lane with the token its batch is sent with. */
@@ -243,7 +258,7 @@ export class Dispatcher {
       return;
     }
     const rows = this.parkInvalid(claimed);
-    if (rows.length > 0) await this.sendAndSettle({ ...lane, token }, rows, WHOLE_BATCH);
+    if (rows.length > 0) await this.sendAndSettle({ ...lane, token }, rows, wholeBatch());
   }
 
   /**
@@ -274,6 +289,7 @@ export class Dispatcher {
   }
 
   private async settle(to: Target, rows: ClaimedEvent[], outcome: SendOutcome, at: Bisection): Promise<void> {
+    this.noteSizeVerdict(to, outcome, at);
     switch (outcome.kind) {
       case 'delivered':
         return this.markDelivered(to, rows);
@@ -284,7 +300,7 @@ export class Dispatcher {
       case 'request_problem':
         return this.pauseLane(to, rows, { reason: outcome.problem, code: outcome.code, message: outcome.message });
       case 'too_large':
-        return this.splitTooLarge(to, rows, outcome.status, outcome.message, at);
+        return this.tooLarge(to, rows, outcome.status, outcome.message, at);
       case 'rejected':
         return this.bisect(to, rows, outcome, at);
     }
@@ -353,14 +369,59 @@ export class Dispatcher {
     this.park([row], refusal.code, refusal.message);
   }
 
-  /** 413: halves until the batch fits; a single row that still does not is a dead letter. */
-  private async splitTooLarge(to: Target, rows: ClaimedEvent[], status: number, message: string, at: Bisection): Promise<void> {
-    if (rows.length === 1) {
-      this.park(rows, status, `too large to send even alone (HTTP ${status}): ${message}`);
+  /**
+   * 413 (a body size limit, TikTok's or a proxy's). Once a part of the batch has
+   * got past the limit, the batch goes in halves until they fit, and one event
+   * still too large alone is a dead letter. Until then, the smallest event goes
+   * alone first: refused too, every request is (a limit below any event, or a
+   * proxy refusing everything), and the lane pauses with every event kept, two
+   * requests in all rather than one per event and a dead letter for each.
+   */
+  private async tooLarge(to: Target, rows: ClaimedEvent[], status: number, message: string, at: Bisection): Promise<void> {
+    if (rows.length === 1) return this.tooLargeAlone(to, rows[0], status, message, at);
+    const next = deeper(at, 'undecided');
+    if (at.sizes.fitted) {
+      for (const half of splitInHalves(rows)) await this.sendAndSettle(to, half, next);
       return;
     }
-    const next = deeper(at, 'undecided');
-    for (const half of splitInHalves(rows)) await this.sendAndSettle(to, half, next);
+    if (this.holdIfPaused(to, rows)) return;
+    const smallest = smallestRow(rows);
+    const outcome = await this.send(to, [smallest]);
+    if (outcome.kind === 'too_large') return this.pauseLane(to, rows, tooLargeForAll(outcome.status, outcome.message));
+    if (outcome.kind === 'delivered' || outcome.kind === 'partial') {
+      await this.settle(to, [smallest], outcome, next);
+      for (const half of splitInHalves(rows.filter((r) => r !== smallest))) await this.sendAndSettle(to, half, next);
+      return;
+    }
+    if (outcome.kind === 'rejected') {
+      // Refused for what it holds: the halves of the whole batch go on, where refusals alike are told from bad rows.
+      this.noteSizeVerdict(to, outcome, at);
+      for (const half of splitInHalves(rows)) await this.sendAndSettle(to, half, next);
+      return;
+    }
+    // A retry or a problem of the request: the whole batch waits as its sample does.
+    await this.settle(to, rows, outcome, next);
+  }
+
+  /** An answer that got past the body size limit: parts of the batch, and later single events of the lane, fit. */
+  private noteSizeVerdict(to: Target, outcome: SendOutcome, at: Bisection): void {
+    if (!passedSizeLimit(outcome)) return;
+    at.sizes.fitted = true;
+    this.lanes.passedSizeLimit(to);
+  }
+
+  /**
+   * One event refused as too large alone. It is the event when another part of its
+   * batch fitted, or when it was refused alone before and another request of the
+   * lane fitted since: a dead letter. Otherwise nothing tells it from a refusal of
+   * every request, and the lane pauses with the event kept.
+   */
+  private tooLargeAlone(to: Target, row: ClaimedEvent, status: number, message: string, at: Bisection): void {
+    if (at.sizes.fitted || this.lanes.tooLargeAgainWhileOthersFit(to, row.id)) {
+      this.park([row], status, `too large to send even alone (HTTP ${status}), while other events fit: ${message}`);
+      return;
+    }
+    this.pauseLane(to, [row], tooLargeForAll(status, message));
   }
 
   /**

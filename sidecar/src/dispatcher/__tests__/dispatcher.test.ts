@@ -254,9 +254,80 @@ describe('Dispatcher: refusals of rows', () => {
     h.enqueue(ids(400));
     h.dispatcher.start();
     await until(() => h.queue.counts().delivered === 399 && h.queue.counts().dead === 1);
-    expect(h.requests.filter((r) => r.ids.length > 50).map((r) => r.ids.length)).toEqual([400, 200, 100, 100, 200, 100, 100]);
+    // The smallest event alone first (all are alike here: the first), then the halves of the other 399.
+    expect(h.requests[1].ids).toEqual(['e-0']);
+    expect(h.requests.filter((r) => r.ids.length > 50).map((r) => r.ids.length)).toEqual([400, 200, 100, 100, 199, 100, 99]);
     expect(h.queue.deadLetters(1)[0]).toMatchObject({ eventId: 'e-3', errorCode: 413, lastError: expect.stringContaining('too large to send even alone') });
     expect(h.dispatcher.laneStates()[0].state).toBe('running');
+  });
+
+  const tooLarge: SendOutcome = { kind: 'too_large', status: 413, message: '413 Request Entity Too Large' };
+
+  it('pauses when every request is too large, even the smallest event alone: two requests, no dead letter, no attempt burnt', async () => {
+    h = harness(() => tooLarge);
+    h.enqueue(ids(1000));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    expect(h.requests.map((r) => r.ids.length)).toEqual([1000, 1]);
+    expect(h.queue.counts()).toMatchObject({ pending: 1000, dead: 0, delivered: 0 });
+    expect(h.dispatcher.laneStates()[0]).toMatchObject({ reason: 'request_refused', code: 413, message: expect.stringContaining('every request refused as too large') });
+    await h.dispatcher.stop(0);
+    expect(h.queue.claim({ pixelId: PIXEL, testEventCode: '' }, Date.now() + 10 * PAUSE_MS, 1000).every((r) => r.attempts === 1)).toBe(true);
+  });
+
+  it('probes a batch refused as too large with its smallest event', async () => {
+    h = harness((rows) => (rows.length > 1 ? tooLarge : delivered));
+    h.queue.enqueue(
+      ['big-a', 'small', 'big-b'].map((eventId) => ({
+        pixelId: PIXEL,
+        event: 'AddToCart',
+        eventId,
+        source: 'browser' as const,
+        row: { event: 'AddToCart', event_id: eventId, event_time: Math.floor(Date.now() / 1000) - 60, properties: { description: eventId === 'small' ? '' : 'x'.repeat(500) } },
+      })),
+      Date.now(),
+    );
+    h.dispatcher.start();
+    await until(() => h.queue.counts().delivered === 3);
+    expect(h.requests.map((r) => r.ids)).toEqual([['big-a', 'small', 'big-b'], ['small'], ['big-a'], ['big-b']]);
+  });
+
+  it('pauses single-event batches refused as too large one after the other, without a dead letter', async () => {
+    h = harness(() => tooLarge, { testEventCode: 'TEST1' });
+    h.enqueue(ids(5));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    h.advance(PAUSE_MS);
+    await until(() => h.requests.length === 2 && h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    expect(h.queue.counts()).toMatchObject({ pending: 5, dead: 0 });
+    expect(h.dispatcher.laneStates()[0]).toMatchObject({ testEventCode: 'TEST1', reason: 'request_refused', code: 413 });
+  });
+
+  it('parks a single event too large alone once other events of its lane fit, in single-event batches too', async () => {
+    h = harness((rows) => (rows[0].event_id === 'e-0' ? tooLarge : delivered), { testEventCode: 'TEST1' });
+    h.enqueue(ids(3));
+    h.dispatcher.start();
+    // Alone at first, nothing tells the event from every request: the lane pauses.
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    expect(h.queue.counts()).toMatchObject({ dead: 0, pending: 3 });
+    h.advance(PAUSE_MS);
+    await until(() => h.queue.counts().delivered === 2 && h.queue.counts().dead === 1);
+    expect(h.queue.deadLetters(1)[0]).toMatchObject({ eventId: 'e-0', errorCode: 413, lastError: expect.stringContaining('while other events fit') });
+    expect(h.requests.map((r) => r.ids[0])).toEqual(['e-0', 'e-1', 'e-2', 'e-0']);
+  });
+
+  it('retries the whole batch when the event probing a 413 meets a dropped connection', async () => {
+    let calls = 0;
+    h = harness((rows) => {
+      calls += 1;
+      if (calls === 2) return { kind: 'retry', cause: 'network', detail: 'ECONNRESET' };
+      return rows.length > 10 ? tooLarge : delivered;
+    });
+    h.enqueue(ids(40));
+    h.dispatcher.start();
+    await until(() => h.queue.counts().delivered === 40);
+    expect(h.requests.slice(0, 3).map((r) => r.ids.length)).toEqual([40, 1, 40]);
+    expect(h.queue.counts().dead).toBe(0);
   });
 
   it('delivers a 20001 answer except the events it names, which become dead letters', async () => {
