@@ -55,6 +55,8 @@ export const EnvSchema = z.object({
   OUTBOX_RETENTION_HOURS: int(1, 24 * 90).default(72),
   // About 100 MB of typical rows: days of a busy shop's events while TikTok is unreachable.
   OUTBOX_MAX_WAITING_PER_PIXEL: int(0, 100_000_000).default(100_000),
+  // Below this much room on the outbox's filesystem /healthz is not ok: a nearly full disk takes small writes and refuses batches.
+  OUTBOX_MIN_FREE_MB: int(0, 1_000_000).default(32),
 
   TIKTOK_API_BASE_URL: url.default('https://business-api.tiktok.com/open_api'),
   TIKTOK_TIMEOUT_MS: int(500, 120_000).default(10_000),

@@ -10,7 +10,7 @@ import { GroupCommitWriter } from './outbox/groupCommit';
 import { openOutbox } from './outbox/openOutbox';
 import type { NewOutboxEvent } from './outbox/eventQueue';
 import type { Outbox } from './outbox/outbox';
-import { OutboxWriteHealth } from './outbox/writeHealth';
+import { freeBytesBeside, OutboxWriteHealth } from './outbox/writeHealth';
 import { metricsClosed, opsAccess, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
 import { createRelayHandler } from './relay/handler';
 import { settingsFromEnv, StaticSettings } from './settings/static';
@@ -100,8 +100,12 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const tally = odoo ? new ReportTally() : undefined;
   const replica = cfg.SIDECAR_REPLICA_ID ?? defaultReplicaId();
 
+  const writeHealth = new OutboxWriteHealth(() => outbox.probeWrite(Date.now()), Date.now, undefined, {
+    freeBytes: freeBytesBeside(cfg.OUTBOX_PATH),
+    minFreeBytes: cfg.OUTBOX_MIN_FREE_MB * 2 ** 20,
+  });
   const dispatcher = new Dispatcher(
-    { queue, client, settings, metrics, log, tally },
+    { queue, client, settings, metrics, log, tally, onOutboxError: (err) => writeHealth.failed(err), onOutboxRecovered: () => writeHealth.succeeded() },
     {
       maxBatchSize: cfg.DISPATCH_MAX_BATCH,
       lingerMs: cfg.DISPATCH_LINGER_MS,
@@ -137,7 +141,6 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
         )
       : undefined;
   let accepting = true;
-  const writeHealth = new OutboxWriteHealth(() => outbox.probeWrite(Date.now()));
   const enqueue = (events: NewOutboxEvent[]) =>
     writer.enqueue(events).then(
       (result) => {
@@ -187,10 +190,12 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     health,
     details: () => {
       const { rss, heapUsed } = process.memoryUsage();
+      const { freeBytes, error } = writeHealth.check();
       return {
         mode: runMode(cfg),
         pixels: settings.all().length,
         outbox: queue.counts(),
+        outboxDisk: { freeMb: freeBytes === undefined ? null : Math.floor(freeBytes / 2 ** 20), minFreeMb: cfg.OUTBOX_MIN_FREE_MB, ...(error ? { error } : {}) },
         memoryMb: { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) },
       };
     },

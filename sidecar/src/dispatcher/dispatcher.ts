@@ -7,6 +7,7 @@ import type { EventsApiClient } from '../tiktok/client';
 import { classifyCode, type RetryCause, type RowFailure, type SendOutcome } from '../tiktok/outcome';
 import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
 import { laneSource, MAX_EVENT_AGE_DAYS, settingsOfLane } from '../tiktok/eventSource';
+import { describeWriteError } from '../outbox/writeHealth';
 import { Lanes, type LanePauseReason, type LaneProblem, type LaneState } from './lanes';
 import {
   backoffDelay,
@@ -17,6 +18,7 @@ import {
   matchFailures,
   needsSample,
   passedSizeLimit,
+  pauseDelay,
   sameRefusal,
   smallestRow,
   splitInHalves,
@@ -36,6 +38,8 @@ export interface DispatcherOptions extends BatchPolicy {
   maxConcurrentRequests: number;
   /** Idle poll interval when nothing is due (enqueue also wakes the loop). */
   idleMs: number;
+  /** Wait after the outbox refused a write (disk full, read-only, I/O error): the base, doubled while it persists, capped. */
+  outboxBackoff?: BackoffPolicy;
 }
 
 /** What the dispatcher does with the queue: claim due events and mark how each send ended. */
@@ -51,10 +55,20 @@ export interface DispatcherDeps {
   tally?: DeliveryTally;
   clock?: () => number;
   random?: () => number;
+  /** Told of each write the outbox refused (what /healthz reports). */
+  onOutboxError?: (err: unknown) => void;
+  /** Told when the outbox takes the dispatcher's writes again after refusing them. */
+  onOutboxRecovered?: () => void;
 }
 
 /** How soon the rows of a lane paused for its token are looked at again: a corrected token applies within seconds. */
 const TOKEN_RECHECK_MS = 5_000;
+
+/** From a quarter of a second to half a minute: a freed disk is used again quickly, a full one is not hammered. */
+const OUTBOX_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 30_000 };
+
+/** While the outbox keeps failing, one reminder line this often. */
+const OUTBOX_REMINDER_MS = 60_000;
 
 /** What an operator should do about each pause, for the one log line it gets. */
 const PAUSE_ADVICE: Record<LanePauseReason, string> = {
@@ -119,6 +133,15 @@ export class Dispatcher {
   /** When the loop's current sleep ends (0: not sleeping); events stored since it last looked at the lanes. */
   private sleepingUntil = 0;
   private storedSinceTick = 0;
+  /**
+   * Writes of settled batches the outbox refused, in order: tried again before
+   * anything else once it takes writes, so no claimed row stays in flight.
+   */
+  private readonly unsettled: Array<() => void> = [];
+  /** Outbox failures in a row, the first one's time, and when the last line about them was logged. */
+  private outboxFailures = 0;
+  private outboxFailingSince = 0;
+  private outboxLoggedAt = 0;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -133,8 +156,10 @@ export class Dispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const released = this.deps.queue.releaseInFlight();
-    if (released > 0) this.deps.log.info({ released }, 'outbox: events left in flight by a previous run are pending again');
+    this.outboxWrite(() => {
+      const released = this.deps.queue.releaseInFlight();
+      if (released > 0) this.deps.log.info({ released }, 'outbox: events left in flight by a previous run are pending again');
+    });
     this.loop = this.run();
   }
 
@@ -164,9 +189,15 @@ export class Dispatcher {
     if (!this.running) return;
     this.draining = true;
     const deadline = this.clock() + graceMs;
-    while (this.clock() < deadline && this.hasDueWork()) {
-      await this.tick();
-      await this.waitForSlotOrTimeout(Math.max(0, deadline - this.clock()));
+    try {
+      while (this.clock() < deadline && this.hasDueWork()) {
+        this.replayUnsettled();
+        await this.tick();
+        await this.waitForSlotOrTimeout(Math.max(0, deadline - this.clock()));
+      }
+    } catch (err) {
+      // An outbox that refuses writes ends the drain: what is not sent waits for the next start.
+      this.noteOutboxFailure(err);
     }
     this.running = false;
     this.wake();
@@ -184,14 +215,77 @@ export class Dispatcher {
     while (this.running) {
       let launched = 0;
       try {
+        const replayed = this.replayUnsettled();
         launched = this.draining ? 0 : await this.tick();
+        // Only a write that happened says the outbox takes writes again.
+        if (replayed > 0 || launched > 0) this.outboxRecovered();
       } catch (err) {
-        this.deps.log.error({ err }, 'dispatcher: unexpected error; retrying shortly');
+        // Nearly always the outbox (disk full, read-only, I/O error): wait longer each time, log once.
+        await this.sleep(this.noteOutboxFailure(err));
+        continue;
       }
       if (!this.running) break;
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) await this.waitForSlotOrTimeout(this.opts.idleMs);
       else if (launched === 0) await this.sleep(this.nextWakeDelay());
     }
+  }
+
+  /**
+   * A write settling claimed rows: done now, or, when the outbox refuses it (or
+   * earlier ones still wait), kept in order and done again once it takes writes.
+   * The send it records already happened: it must not be lost, nor sent again.
+   */
+  private outboxWrite(write: () => void): void {
+    if (this.unsettled.length === 0) {
+      try {
+        write();
+        return;
+      } catch (err) {
+        this.noteOutboxFailure(err);
+      }
+    }
+    this.unsettled.push(write);
+  }
+
+  /** The writes the outbox refused, in order; throws (and keeps the rest) while it still refuses them. Returns how many were done. */
+  private replayUnsettled(): number {
+    let done = 0;
+    while (this.unsettled.length > 0) {
+      this.unsettled[0]();
+      this.unsettled.shift();
+      done += 1;
+    }
+    return done;
+  }
+
+  /**
+   * One more failure of the outbox: the first is logged as an error, then one
+   * reminder a minute, never a line per attempt. Returns how long to wait.
+   */
+  private noteOutboxFailure(err: unknown): number {
+    const now = this.clock();
+    this.outboxFailures += 1;
+    this.deps.onOutboxError?.(err);
+    const error = describeWriteError(err);
+    if (this.outboxFailures === 1) {
+      this.outboxFailingSince = now;
+      this.outboxLoggedAt = now;
+      this.deps.log.error(
+        { error, message: (err as { message?: unknown })?.message },
+        'dispatcher: the outbox refuses writes (disk full? read-only? see /healthz); delivery waits and tries again with a growing delay, one line a minute until it works',
+      );
+    } else if (now - this.outboxLoggedAt >= OUTBOX_REMINDER_MS) {
+      this.outboxLoggedAt = now;
+      this.deps.log.warn({ error, failures: this.outboxFailures, failingSeconds: Math.round((now - this.outboxFailingSince) / 1000) }, 'dispatcher: the outbox still refuses writes');
+    }
+    return pauseDelay(this.outboxFailures, this.opts.outboxBackoff ?? OUTBOX_BACKOFF);
+  }
+
+  private outboxRecovered(): void {
+    if (this.outboxFailures === 0) return;
+    this.deps.log.info({ failures: this.outboxFailures, failingSeconds: Math.round((this.clock() - this.outboxFailingSince) / 1000) }, 'dispatcher: the outbox takes writes again; delivery goes on');
+    this.outboxFailures = 0;
+    this.deps.onOutboxRecovered?.();
   }
 
   /** Launch a request for every ready lane while request slots are free. Returns how many were launched. */
@@ -219,11 +313,17 @@ export class Dispatcher {
    */
   private async claimInSlices(lane: LaneKey, now: number, limit: number): Promise<ClaimedEvent[]> {
     const rows: ClaimedEvent[] = [];
-    while (rows.length < limit) {
-      const slice = this.deps.queue.claim(lane, now, Math.min(CLAIM_SLICE, limit - rows.length));
-      rows.push(...slice);
-      if (slice.length < CLAIM_SLICE) break;
-      await yieldToEventLoop();
+    try {
+      while (rows.length < limit) {
+        const slice = this.deps.queue.claim(lane, now, Math.min(CLAIM_SLICE, limit - rows.length));
+        rows.push(...slice);
+        if (slice.length < CLAIM_SLICE) break;
+        await yieldToEventLoop();
+      }
+    } catch (err) {
+      // The slices claimed before the failure go back to pending, their claim not counted as an attempt.
+      if (rows.length) this.outboxWrite(() => this.deps.queue.markPaused(rows.map((r) => r.id), now, 'claim interrupted: the outbox refused a write'));
+      throw err;
     }
     return rows;
   }
@@ -453,7 +553,8 @@ export class Dispatcher {
     const now = this.clock();
     const ids = rows.map((r) => r.id);
     for (let i = 0; i < ids.length; i += CLAIM_SLICE) {
-      queue.markDelivered(ids.slice(i, i + CLAIM_SLICE), now);
+      const slice = ids.slice(i, i + CLAIM_SLICE);
+      this.outboxWrite(() => queue.markDelivered(slice, now));
       if (i + CLAIM_SLICE < ids.length) await yieldToEventLoop();
     }
     for (const r of rows) {
@@ -470,7 +571,8 @@ export class Dispatcher {
   private retry(to: Target, rows: ClaimedEvent[], cause: RetryCause, detail: string): void {
     const { queue, metrics, log } = this.deps;
     const attempts = Math.max(...rows.map((r) => r.attempts));
-    queue.markRetry(rows.map((r) => r.id), this.clock() + backoffDelay(attempts, this.opts.backoff, this.random), cause, detail);
+    const at = this.clock() + backoffDelay(attempts, this.opts.backoff, this.random);
+    this.outboxWrite(() => queue.markRetry(rows.map((r) => r.id), at, cause, detail));
     metrics.retried.inc({ reason: cause }, rows.length);
     this.deps.tally?.retried(rows);
     log.warn({ pixelId: to.pixelId, events: rows.length, attempts, cause, detail }, 'dispatcher: batch will be retried');
@@ -484,7 +586,8 @@ export class Dispatcher {
     const { queue, metrics, log } = this.deps;
     const now = this.clock();
     const { fresh, until } = this.lanes.pause(to, problem, now, to.token);
-    queue.markPaused(rows.map((r) => r.id), this.lanes.holdUntil(to, now) ?? until, `lane paused (${problem.reason}): ${problem.message}`);
+    const holdUntil = this.lanes.holdUntil(to, now) ?? until;
+    this.outboxWrite(() => queue.markPaused(rows.map((r) => r.id), holdUntil, `lane paused (${problem.reason}): ${problem.message}`));
     const fields = {
       pixelId: to.pixelId,
       testEventCode: to.testEventCode || undefined,
@@ -511,12 +614,14 @@ export class Dispatcher {
   private holdIfPaused(to: Target, rows: ClaimedEvent[]): boolean {
     if (!this.pausedNow(to)) return false;
     const now = this.clock();
-    this.deps.queue.markPaused(rows.map((r) => r.id), this.lanes.holdUntil(to, now) ?? now, 'lane paused');
+    const holdUntil = this.lanes.holdUntil(to, now) ?? now;
+    this.outboxWrite(() => this.deps.queue.markPaused(rows.map((r) => r.id), holdUntil, 'lane paused'));
     return true;
   }
 
   private park(rows: ClaimedEvent[], code: number | null, message: string): void {
-    this.deps.queue.markDead(rows.map((r) => r.id), code, message, this.clock());
+    const now = this.clock();
+    this.outboxWrite(() => this.deps.queue.markDead(rows.map((r) => r.id), code, message, now));
     this.deps.metrics.dead.inc(rows.length);
     this.deps.tally?.dead(rows);
     for (const r of rows) {

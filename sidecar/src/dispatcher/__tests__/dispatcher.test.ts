@@ -371,3 +371,113 @@ describe('Dispatcher: refusals of rows', () => {
     expect(await h.metrics.registry.metrics()).toContain('tiktok_events_retried_total{reason="tiktok_busy"} 10');
   });
 });
+
+describe('Dispatcher: an outbox that refuses writes', () => {
+  const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+
+  /** A dispatcher whose queue's writes fail while `failing` names them; every log line is kept. */
+  function failingHarness(script: Script) {
+    const outbox = new SqliteOutbox(':memory:');
+    const queue = outbox.events;
+    const failing = new Set<string>();
+    const calls: Record<string, number> = {};
+    const wrap = <K extends keyof typeof queue>(name: K) =>
+      ((...args: unknown[]) => {
+        calls[name] = (calls[name] ?? 0) + 1;
+        if (failing.has(name)) throw full();
+        return (queue[name] as (...a: unknown[]) => unknown).apply(queue, args);
+      }) as (typeof queue)[K];
+    const flaky = {
+      releaseInFlight: wrap('releaseInFlight'),
+      dueLanes: wrap('dueLanes'),
+      claim: wrap('claim'),
+      markDelivered: wrap('markDelivered'),
+      markRetry: wrap('markRetry'),
+      markDead: wrap('markDead'),
+      markPaused: wrap('markPaused'),
+      nextAttemptAt: wrap('nextAttemptAt'),
+    };
+    const lines: Array<{ level: number; msg: string }> = [];
+    const log = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const requests: string[][] = [];
+    const outboxErrors: unknown[] = [];
+    const site = { websiteId: 1, name: 'Shop', enabled: true, pixelId: PIXEL, accessToken: TOKEN, domains: ['https://shop.example'], eventNames: { Purchase: 'Purchase', SubmitForm: 'SubmitForm' }, consentRequired: false, purchaseWithoutPayment: false, debug: false, matchKeys: 'contact', limitedDataUse: false } as WebsiteSettings;
+    const client: EventsApiClient = {
+      async send(body) {
+        const rows = (JSON.parse(body) as { data: TikTokEventRow[] }).data;
+        requests.push(rows.map((r) => r.event_id));
+        return script(rows, TOKEN);
+      },
+    };
+    const dispatcher = new Dispatcher(
+      { queue: flaky, client, settings: new StaticSettings([site]), metrics: new Metrics(), log, random: () => 0, onOutboxError: (err) => outboxErrors.push(err) },
+      { maxBatchSize: 1000, lingerMs: 0, maxConcurrentRequests: 1, backoff: { baseMs: 10, maxMs: 20 }, pause: { baseMs: PAUSE_MS, maxMs: PAUSE_MS }, idleMs: 20, outboxBackoff: { baseMs: 50, maxMs: 400 } },
+    );
+    const enqueue = (n: number) =>
+      queue.enqueue(
+        ids(n).map((eventId) => ({ pixelId: PIXEL, event: 'AddToCart', eventId, source: 'browser' as const, row: { event: 'AddToCart', event_id: eventId, event_time: Math.floor(Date.now() / 1000) - 60 } })),
+        Date.now(),
+      );
+    return { queue, failing, calls, lines, requests, outboxErrors, dispatcher, enqueue, close: async () => (await dispatcher.stop(0), outbox.close()) };
+  }
+
+  let f: ReturnType<typeof failingHarness>;
+  afterEach(async () => f?.close());
+
+  it('backs off and logs one line while claims fail, then one line when they work again, and delivers', async () => {
+    f = failingHarness(() => delivered);
+    f.enqueue(50);
+    f.failing.add('claim');
+    f.dispatcher.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    // 50, 100, 200, 400, 400… ms: at most a handful of attempts in 1.5 s, where a fixed 62 ms poll made ~24.
+    expect(f.calls.claim).toBeGreaterThanOrEqual(2);
+    expect(f.calls.claim).toBeLessThanOrEqual(7);
+    const refusing = f.lines.filter((l) => /outbox (still )?refuses writes/.test(l.msg));
+    expect(refusing).toHaveLength(1);
+    expect(refusing[0]).toMatchObject({ level: 50, error: 'SQLITE_FULL' });
+    expect(f.lines.filter((l) => 'err' in l)).toEqual([]);
+    expect(f.outboxErrors.length).toBe(f.calls.claim);
+    f.failing.delete('claim');
+    await until(() => f.queue.counts().delivered === 50);
+    expect(f.lines.filter((l) => /takes writes again/.test(l.msg))).toHaveLength(1);
+    expect(f.requests).toHaveLength(1);
+  });
+
+  it('settles a batch TikTok accepted while the outbox refused to record it, once it takes writes: not sent again, not left in flight', async () => {
+    f = failingHarness(() => delivered);
+    f.enqueue(30);
+    f.failing.add('markDelivered');
+    f.dispatcher.start();
+    await until(() => f.requests.length === 1 && (f.calls.markDelivered ?? 0) >= 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(f.queue.counts()).toMatchObject({ in_flight: 30, delivered: 0 });
+    f.failing.delete('markDelivered');
+    await until(() => f.queue.counts().delivered === 30);
+    expect(f.queue.counts().in_flight).toBe(0);
+    expect(f.requests).toHaveLength(1);
+  });
+
+  it('puts a batch whose retry could not be recorded back in the queue once the outbox takes writes, and delivers it', async () => {
+    let calls = 0;
+    f = failingHarness(() => (calls++ === 0 ? { kind: 'retry', cause: 'server_error', detail: 'HTTP 503' } : delivered));
+    f.enqueue(10);
+    f.failing.add('markRetry');
+    f.dispatcher.start();
+    await until(() => (f.calls.markRetry ?? 0) >= 1);
+    f.failing.delete('markRetry');
+    await until(() => f.queue.counts().delivered === 10);
+    expect(f.requests).toHaveLength(2);
+  });
+
+  it('starts even when the rows left in flight cannot be released yet, and releases them later', async () => {
+    f = failingHarness(() => delivered);
+    f.enqueue(5);
+    f.queue.claim({ pixelId: PIXEL, testEventCode: '' }, Date.now(), 5); // a previous run's batch
+    f.failing.add('releaseInFlight');
+    expect(() => f.dispatcher.start()).not.toThrow();
+    await new Promise((r) => setTimeout(r, 100));
+    f.failing.delete('releaseInFlight');
+    await until(() => f.queue.counts().delivered === 5);
+  });
+});
