@@ -49,6 +49,9 @@ export const EnvSchema = z.object({
   RELAY_MAX_PRICE: amount(1e15).default(1_000_000_000),
   RELAY_MAX_QUANTITY: amount(1e9).default(10_000),
   TRUST_PROXY: trustProxy.default(false),
+  // Each listener (relay, operations): connections at once, and per client address (an IPv6 /64 is one address).
+  RELAY_MAX_CONNECTIONS: int(1, 1_000_000).default(2048),
+  RELAY_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(64),
 
   OUTBOX_PATH: z.string().min(1).default('./data/outbox.sqlite'),
   OUTBOX_SYNC: z.enum(['normal', 'full']).default('normal'),
@@ -97,6 +100,8 @@ export const EnvSchema = z.object({
     .optional(),
   OPS_HOST: z.string().default('127.0.0.1'),
   OPS_PORT: int(0, 65535).optional(),
+  // /healthz and /metrics requests a minute per client address without the token: a monitor needs a few.
+  OPS_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(600),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -142,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
     problems.push(`RELAY_RATE_LIMIT_EVENTS_PER_MINUTE must be 0 (off) or at least ${RELAY_MAX_EVENTS_PER_REQUEST}, the events one request may carry`);
   }
   if (cfg.LANE_PAUSE_MAX_MS < cfg.LANE_PAUSE_BASE_MS) problems.push('LANE_PAUSE_MAX_MS must be at least LANE_PAUSE_BASE_MS');
+  if (cfg.RELAY_MAX_CONNECTIONS_PER_IP > cfg.RELAY_MAX_CONNECTIONS) problems.push('RELAY_MAX_CONNECTIONS_PER_IP must be at most RELAY_MAX_CONNECTIONS');
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }

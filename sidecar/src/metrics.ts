@@ -70,6 +70,12 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly connectionsShed = new Counter({
+    name: 'tiktok_connections_shed_total',
+    help: 'Connections closed to keep a connection cap, by listener, cap (address_cap, total_cap) and which one was closed (an idle one, or the new one when none was idle)',
+    labelNames: ['listener', 'reason', 'closed'] as const,
+    registers: [this.registry],
+  });
   private outbox?: Pick<EventQueue, 'counts'>;
   private lanes?: () => readonly LaneGaugeSource[];
   readonly queueDepth: Gauge<'state'>;

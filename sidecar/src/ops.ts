@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
  * Who may read the operations endpoints. `/healthz` tells anyone whether the
@@ -51,3 +52,28 @@ export function metricsClosed(cfg: { OPS_TOKEN?: string; OPS_HOST: string; OPS_P
     },
   };
 }
+
+/**
+ * The budget of operations requests per minute and client address for callers
+ * without the operations token (a monitor probes a few times a minute; with the
+ * token, nothing is counted). Resolves with the seconds to wait when it is spent,
+ * undefined otherwise; `perMinute` 0 turns it off.
+ */
+export function opsBudget(perMinute: number): (client: string) => Promise<number | undefined> {
+  if (perMinute <= 0) return async () => undefined;
+  const limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  return async (client) => {
+    try {
+      await limiter.consume(client, 1);
+      return undefined;
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw rejection;
+    }
+  };
+}
+
+export const OPS_RATE_LIMITED = (perMinute: number) => ({
+  error: 'rate_limited',
+  detail: `more than ${perMinute} operations requests a minute from this address without the operations token`,
+});

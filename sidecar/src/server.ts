@@ -11,8 +11,10 @@ import { openOutbox } from './outbox/openOutbox';
 import type { NewOutboxEvent } from './outbox/eventQueue';
 import type { Outbox } from './outbox/outbox';
 import { freeBytesBeside, OutboxWriteHealth } from './outbox/writeHealth';
-import { metricsClosed, opsAccess, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
-import { createRelayHandler } from './relay/handler';
+import { addressGroup, guardConnections, type ConnectionLimits, type ConnectionShed } from './connections';
+import { metricsClosed, opsAccess, opsBudget, OPS_RATE_LIMITED, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
+import { compileTrust, createRelayHandler } from './relay/handler';
+import { throttle } from './throttle';
 import { settingsFromEnv, StaticSettings } from './settings/static';
 import type { SettingsSource } from './settings/types';
 import { HttpEventsApiClient, type EventsApiClient } from './tiktok/client';
@@ -201,9 +203,28 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     },
     metrics,
   };
-  mountOpsRoutes(app, ops, (req) => opsAccess(req.headers.authorization, cfg.OPS_TOKEN), metricsClosed(cfg));
+  const opsLimits = { perMinute: cfg.OPS_RATE_LIMIT_PER_MINUTE };
+  mountOpsRoutes(app, ops, (req) => opsAccess(req.headers.authorization, cfg.OPS_TOKEN), metricsClosed(cfg), opsLimits);
   // The operations port answers everything without a token: it is bound where only operators reach it.
-  const opsApp = cfg.OPS_PORT === undefined ? undefined : mountOpsRoutes(express().disable('x-powered-by'), ops, () => 'granted', metricsClosed(cfg));
+  const opsApp =
+    cfg.OPS_PORT === undefined ? undefined : mountOpsRoutes(express().disable('x-powered-by'), ops, () => 'granted', metricsClosed(cfg), opsLimits);
+  const trusted = compileTrust(cfg.TRUST_PROXY);
+  const connectionLimits: ConnectionLimits = {
+    maxConnections: cfg.RELAY_MAX_CONNECTIONS,
+    maxPerAddress: cfg.RELAY_MAX_CONNECTIONS_PER_IP,
+    // A trusted proxy carries every shopper's connection: only the overall cap applies to it.
+    exempt: (address) => trusted(address, 0),
+  };
+  const shedLogged = throttle(60_000);
+  const onShed = (listener: string) => (why: ConnectionShed, evicted: boolean) => {
+    metrics.connectionsShed.inc({ listener, reason: why, closed: evicted ? 'idle' : 'new' });
+    if (shedLogged(`${listener}:${why}`)) {
+      log.warn(
+        { listener, reason: why, maxConnections: cfg.RELAY_MAX_CONNECTIONS, maxPerIp: cfg.RELAY_MAX_CONNECTIONS_PER_IP },
+        `connections: a cap was reached (${why === 'address_cap' ? 'RELAY_MAX_CONNECTIONS_PER_IP, one client address' : 'RELAY_MAX_CONNECTIONS, the whole listener'}); the longest-idle connection is closed for each new one (once a minute)`,
+      );
+    }
+  };
 
   /** Bounded passes with a turn of the event loop between them, so the relay keeps answering. */
   const scrubDeadLetters = async (deadBefore: number): Promise<void> => {
@@ -252,8 +273,10 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       prune();
       pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
       pruneTimer.unref();
-      server = await listen(handler, cfg.RELAY_PORT, cfg.RELAY_HOST, httpServerTimeouts(cfg));
-      if (opsApp) opsServer = await listen(opsApp, cfg.OPS_PORT!, cfg.OPS_HOST, httpServerTimeouts(cfg));
+      server = await listen(handler, cfg.RELAY_PORT, cfg.RELAY_HOST, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('relay') }));
+      if (opsApp) {
+        opsServer = await listen(opsApp, cfg.OPS_PORT!, cfg.OPS_HOST, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('ops') }));
+      }
       return (server.address() as AddressInfo).port;
     },
     opsPort() {
@@ -317,7 +340,16 @@ function mountOpsRoutes(
   ops: OpsRoutes,
   access: (req: IncomingMessage) => OpsAccess,
   closedMetrics: ReturnType<typeof metricsClosed>,
+  limits: { perMinute: number },
 ): Express {
+  // Without the token, a budget per client address: /healthz is no free door for a flood.
+  const budget = opsBudget(limits.perMinute);
+  app.use(async (req, res, next) => {
+    if (access(req) === 'granted') return next();
+    const wait = await budget(addressGroup(req.ip));
+    if (wait === undefined) return next();
+    res.status(429).set('Retry-After', String(wait)).set('Cache-Control', 'no-store').json(OPS_RATE_LIMITED(limits.perMinute));
+  });
   app.get('/healthz', (req, res) => {
     res.set('Cache-Control', 'no-store');
     const who = access(req);
@@ -337,9 +369,10 @@ function mountOpsRoutes(
   return app;
 }
 
-function listen(handler: http.RequestListener, port: number, host: string, timeouts: http.ServerOptions): Promise<Server> {
+function listen(handler: http.RequestListener, port: number, host: string, timeouts: http.ServerOptions, guard: (s: Server) => void): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
     const s = http.createServer(timeouts, handler);
+    guard(s);
     s.once('error', reject);
     s.listen(port, host, () => resolve(s));
   });

@@ -213,7 +213,7 @@ export class Dispatcher {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let launched = 0;
+      let launched: number;
       try {
         const replayed = this.replayUnsettled();
         launched = this.draining ? 0 : await this.tick();

@@ -11,6 +11,7 @@ import { unixSeconds } from '../tiktok/payload';
 import { cleanIp, isBotUserAgent, isOriginAllowed, isPrefetch, requestOrigin } from './filters';
 import { OutboxCap } from './outboxCap';
 import { describeIssues } from '../contract/issues';
+import { throttle } from '../throttle';
 import { RelayRequestSchema, type RelayEvent } from '../contract/relay';
 import { decideRelayEvent, refuse, type PlausibilityLimits, type RelayRefusal, type RelayRules } from './toOutbox';
 
@@ -55,17 +56,6 @@ export type RelayHandler = (req: IncomingMessage, res: ServerResponse) => void;
 /** What the relay sends back: a refusal, counted by its `error`, or another answer as it is. */
 type RelayAnswer = RelayRefusal | { kind: 'answer'; status: number; body: Record<string, unknown> };
 
-/** True at most once per `everyMs` for each key: a flood must not turn into a flood of log lines. */
-function throttle(everyMs: number, clock: () => number): (key: string) => boolean {
-  const last = new Map<string, number>();
-  return (key) => {
-    const now = clock();
-    if (now - (last.get(key) ?? Number.NEGATIVE_INFINITY) < everyMs) return false;
-    last.set(key, now);
-    return true;
-  };
-}
-
 /** `consume` rejects with the limiter's state when the budget is spent; anything else is a real error. */
 async function withinBudget(limiter: RateLimiterMemory | undefined, key: string, points: number): Promise<number | undefined> {
   if (!limiter) return undefined;
@@ -85,7 +75,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** `trust proxy` as express understands it, compiled once for proxy-addr. */
-function compileTrust(trust: RelayOptions['trustProxy']): (addr: string, i: number) => boolean {
+export function compileTrust(trust: RelayOptions['trustProxy']): (addr: string, i: number) => boolean {
   if (trust === true) return () => true;
   if (trust === false) return () => false;
   if (typeof trust === 'number') return (_addr, i) => i < trust;
