@@ -118,7 +118,13 @@ export class Metrics {
 
   readonly outboxCorrupt = new Counter({
     name: 'tiktok_outbox_corrupt_total',
-    help: 'Outbox files found corrupt at start, moved aside and replaced by an empty outbox',
+    help: 'Outbox files found corrupt at start, moved aside and replaced by a fresh outbox holding what could be read',
+    registers: [this.registry],
+  });
+
+  readonly outboxSalvaged = new Counter({
+    name: 'tiktok_outbox_salvaged_events_total',
+    help: 'Events read back from corrupt outbox files into the fresh outbox that replaced them',
     registers: [this.registry],
   });
 

@@ -84,7 +84,13 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const log = parts.log ?? createLogger(cfg.LOG_LEVEL);
   const metrics = parts.metrics ?? new Metrics({ defaultMetrics: true });
   const outbox =
-    parts.outbox ?? openOutbox(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC }, { log, onMovedAside: () => metrics.outboxCorrupt.inc() });
+    parts.outbox ?? openOutbox(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC }, {
+      log,
+      onMovedAside: (salvaged) => {
+        metrics.outboxCorrupt.inc();
+        metrics.outboxSalvaged.inc(salvaged.events.pending + salvaged.events.dead + salvaged.events.delivered);
+      },
+    });
   const connector =
     cfg.ODOO_URL && !parts.odoo
       ? new OdooConnector(
