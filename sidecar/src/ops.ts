@@ -8,6 +8,11 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
  */
 export type OpsAccess = 'granted' | 'anonymous' | 'refused';
 
+/** The operations routes, served on the relay port and on OPS_PORT. */
+export const HEALTH_PATH = '/healthz';
+export const METRICS_PATH = '/metrics';
+export const OPS_PATHS = [HEALTH_PATH, METRICS_PATH] as const;
+
 /** Shortest operations token accepted (declared once: config and docs derive from it). */
 export const OPS_TOKEN_MIN_LENGTH = 32;
 

@@ -12,7 +12,7 @@ import type { NewOutboxEvent } from './outbox/eventQueue';
 import type { Outbox } from './outbox/outbox';
 import { freeBytesBeside, OutboxWriteHealth } from './outbox/writeHealth';
 import { addressGroup, guardConnections, type ConnectionLimits, type ConnectionShed } from './connections';
-import { metricsClosed, opsAccess, opsBudget, OPS_RATE_LIMITED, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
+import { HEALTH_PATH, METRICS_PATH, metricsClosed, opsAccess, opsBudget, OPS_RATE_LIMITED, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
 import { compileTrust, createRelayHandler } from './relay/handler';
 import { throttle } from './throttle';
 import { settingsFromEnv, StaticSettings } from './settings/static';
@@ -279,9 +279,11 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       prune();
       pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
       pruneTimer.unref();
-      server = await listen(handler, cfg.RELAY_PORT, cfg.RELAY_HOST, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('relay') }));
+      const relayAt = { port: cfg.RELAY_PORT, host: cfg.RELAY_HOST, names: 'RELAY_HOST, RELAY_PORT' };
+      server = await listen(handler, relayAt, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('relay') }));
       if (opsApp) {
-        opsServer = await listen(opsApp, cfg.OPS_PORT!, cfg.OPS_HOST, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('ops') }));
+        const opsAt = { port: cfg.OPS_PORT!, host: cfg.OPS_HOST, names: 'OPS_HOST, OPS_PORT' };
+        opsServer = await listen(opsApp, opsAt, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('ops') }));
       }
       return (server.address() as AddressInfo).port;
     },
@@ -356,14 +358,14 @@ function mountOpsRoutes(
     if (wait === undefined) return next();
     res.status(429).set('Retry-After', String(wait)).set('Cache-Control', 'no-store').json(OPS_RATE_LIMITED(limits.perMinute));
   });
-  app.get('/healthz', (req, res) => {
+  app.get(HEALTH_PATH, (req, res) => {
     res.set('Cache-Control', 'no-store');
     const who = access(req);
     if (who === 'refused') return void res.status(401).set('WWW-Authenticate', 'Bearer').json(OPS_UNAUTHORIZED);
     const { ok, status } = ops.health();
     res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...ops.details() } : { status });
   });
-  app.get('/metrics', async (req, res) => {
+  app.get(METRICS_PATH, async (req, res) => {
     res.set('Cache-Control', 'no-store');
     if (access(req) !== 'granted') {
       if (closedMetrics.status === 401) res.set('WWW-Authenticate', 'Bearer');
@@ -375,12 +377,35 @@ function mountOpsRoutes(
   return app;
 }
 
-function listen(handler: http.RequestListener, port: number, host: string, timeouts: http.ServerOptions, guard: (s: Server) => void): Promise<Server> {
+/** A listener could not be opened: the message names the variables to look at. */
+export class ListenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+const LISTEN_HINTS: Record<string, string> = {
+  EADDRINUSE: 'another process listens on that port (a second sidecar?)',
+  EACCES: 'the port is below 1024 and the sidecar is not allowed to use it; pick a port above 1023',
+  EADDRNOTAVAIL: 'that address is not one of this machine (use 0.0.0.0 for every address, 127.0.0.1 for this machine only)',
+  ENOTFOUND: 'that host name does not resolve; give an IP address',
+};
+
+function listen(
+  handler: http.RequestListener,
+  at: { port: number; host: string; names: string },
+  timeouts: http.ServerOptions,
+  guard: (s: Server) => void,
+): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
     const s = http.createServer(timeouts, handler);
     guard(s);
-    s.once('error', reject);
-    s.listen(port, host, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      const hint = LISTEN_HINTS[err.code ?? ''] ?? err.message;
+      reject(new ListenError(`cannot listen on ${at.host}:${at.port} (${at.names}): ${err.code ?? 'error'}: ${hint}`));
+    });
+    s.listen(at.port, at.host, () => resolve(s));
   });
 }
 

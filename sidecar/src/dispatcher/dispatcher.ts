@@ -43,7 +43,10 @@ export interface DispatcherOptions extends BatchPolicy {
 }
 
 /** What the dispatcher does with the queue: claim due events and mark how each send ended. */
-export type DispatchQueue = Pick<EventQueue, 'releaseInFlight' | 'dueLanes' | 'claim' | 'markDelivered' | 'markRetry' | 'markDead' | 'markPaused' | 'nextAttemptAt'>;
+export type DispatchQueue = Pick<
+  EventQueue,
+  'releaseInFlight' | 'rescheduleLaterThan' | 'dueLanes' | 'claim' | 'markDelivered' | 'markRetry' | 'markDead' | 'markPaused' | 'nextAttemptAt'
+>;
 
 export interface DispatcherDeps {
   queue: DispatchQueue;
@@ -69,6 +72,9 @@ const OUTBOX_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 30_000 };
 
 /** While the outbox keeps failing, one reminder line this often. */
 const OUTBOX_REMINDER_MS = 60_000;
+
+/** A clock that goes back by more than this between two looks at the queue has jumped (an NTP step, a VM restored). */
+const CLOCK_JUMP_MS = 1_000;
 
 /** What an operator should do about each pause, for the one log line it gets. */
 const PAUSE_ADVICE: Record<LanePauseReason, string> = {
@@ -142,6 +148,8 @@ export class Dispatcher {
   private outboxFailures = 0;
   private outboxFailingSince = 0;
   private outboxLoggedAt = 0;
+  /** The time of the last look at the queue, to notice a clock that went back. */
+  private lastLookAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -160,6 +168,8 @@ export class Dispatcher {
       const released = this.deps.queue.releaseInFlight();
       if (released > 0) this.deps.log.info({ released }, 'outbox: events left in flight by a previous run are pending again');
     });
+    // The clock may have gone back while the sidecar was stopped.
+    this.rescheduleAfterClockJump(this.clock());
     this.loop = this.run();
   }
 
@@ -291,6 +301,8 @@ export class Dispatcher {
   /** Launch a request for every ready lane while request slots are free. Returns how many were launched. */
   private async tick(): Promise<number> {
     const now = this.clock();
+    if (now < this.lastLookAt - CLOCK_JUMP_MS) this.rescheduleAfterClockJump(now);
+    this.lastLookAt = now;
     this.storedSinceTick = 0;
     let launched = 0;
     for (const due of this.deps.queue.dueLanes(now)) {
@@ -326,6 +338,19 @@ export class Dispatcher {
       throw err;
     }
     return rows;
+  }
+
+  /**
+   * No retry or pause is ever set further ahead than the longest delay: events
+   * scheduled later were scheduled by a clock that has since gone back (an hour,
+   * a day). They are due now rather than that much later.
+   */
+  private rescheduleAfterClockJump(now: number): void {
+    const longest = Math.max(this.opts.backoff.maxMs, this.opts.pause.maxMs, TOKEN_RECHECK_MS);
+    this.outboxWrite(() => {
+      const rescheduled = this.deps.queue.rescheduleLaterThan(now + longest, now);
+      if (rescheduled > 0) this.deps.log.warn({ rescheduled }, 'dispatcher: events were scheduled further ahead than any retry or pause (the clock went back); they are due now');
+    });
   }
 
   /** A lane's token: its pixel's website's, or for another source the website's named in the lane. */
@@ -559,7 +584,7 @@ export class Dispatcher {
     }
     for (const r of rows) {
       metrics.delivered.inc({ source: r.source });
-      metrics.deliveryLatency.observe((now - r.createdAt) / 1000);
+      metrics.deliveryLatency.observe(Math.max(0, now - r.createdAt) / 1000);
     }
     this.deps.tally?.delivered(rows, now);
     const pausedSince = this.lanes.delivered(to);

@@ -101,6 +101,8 @@ export class Lanes {
       lane.pause = undefined;
       return false;
     }
+    // No pause is longer than the longest: one that is was set by a clock that has since gone back.
+    pause.until = Math.min(pause.until, now + this.pausePolicy.maxMs);
     return true;
   }
 

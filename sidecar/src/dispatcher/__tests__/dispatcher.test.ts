@@ -372,6 +372,47 @@ describe('Dispatcher: refusals of rows', () => {
   });
 });
 
+describe('Dispatcher: a clock that goes back', () => {
+  let h: ReturnType<typeof harness>;
+  afterEach(async () => h?.stop());
+  const HOUR = 3_600_000;
+
+  it('sends events whose retry was scheduled before the clock went back an hour now, not an hour later', async () => {
+    let calls = 0;
+    h = harness(() => (calls++ === 0 ? { kind: 'retry', cause: 'server_error', detail: 'HTTP 503' } : delivered));
+    h.enqueue(ids(10));
+    h.dispatcher.start();
+    await until(() => h.requests.length === 1 && h.settled());
+    h.advance(-HOUR);
+    await until(() => h.queue.counts().delivered === 10);
+    expect(h.requests).toHaveLength(2);
+  });
+
+  it('ends a pause no later than its longest length after the clock went back', async () => {
+    let refusing = true;
+    h = harness(() => (refusing ? rejected('Invalid parameter') : delivered));
+    h.enqueue(ids(10));
+    h.dispatcher.start();
+    await until(() => h.dispatcher.laneStates()[0]?.state === 'paused' && h.settled());
+    refusing = false;
+    h.advance(-HOUR);
+    // The pause, set an hour "ahead", is brought within its longest length of the clock as it is now...
+    await until(() => h.dispatcher.laneStates()[0].until! <= Date.now() - HOUR + 4 * PAUSE_MS + 1000);
+    h.advance(4 * PAUSE_MS); // ...and so ends after it, not an hour later.
+    await until(() => h.queue.counts().delivered === 10);
+  });
+
+  it('makes rows scheduled far ahead by an earlier run due at start', async () => {
+    h = harness(() => delivered);
+    h.enqueue(ids(3));
+    const lane = { pixelId: PIXEL, testEventCode: '' };
+    const claimed = h.queue.claim(lane, Date.now(), 3);
+    h.queue.markRetry(claimed.map((r) => r.id), Date.now() + 24 * HOUR, 'server_error', 'HTTP 503 (scheduled by a clock a day ahead)');
+    h.dispatcher.start();
+    await until(() => h.queue.counts().delivered === 3);
+  });
+});
+
 describe('Dispatcher: an outbox that refuses writes', () => {
   const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
 
@@ -389,6 +430,7 @@ describe('Dispatcher: an outbox that refuses writes', () => {
       }) as (typeof queue)[K];
     const flaky = {
       releaseInFlight: wrap('releaseInFlight'),
+      rescheduleLaterThan: wrap('rescheduleLaterThan'),
       dueLanes: wrap('dueLanes'),
       claim: wrap('claim'),
       markDelivered: wrap('markDelivered'),
