@@ -157,6 +157,26 @@ describe('the outbox file', () => {
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   }, 30_000);
 
+  it('a directory the sidecar may not write to: it exits saying so, and leaves the outbox as it is', async () => {
+    const file = path.join(dir, 'outbox.sqlite');
+    const outbox = new SqliteOutbox(file);
+    outbox.events.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
+    outbox.close();
+    fs.chmodSync(file, 0o666); // the file is writable: only its directory is not (SQLite's WAL lives beside it)
+    fs.chmodSync(dir, 0o555);
+    const before = fs.readFileSync(file);
+    const output: string[] = [];
+    try {
+      child = spawnSidecar(envFor(await freePort(), file), output, { bundled: true, user: process.getuid?.() === 0 ? NOBODY : undefined });
+      expect(await exited(child)).toBe(74);
+    } finally {
+      fs.chmodSync(dir, 0o777);
+    }
+    expect(output.join('')).toMatch(/cannot open the outbox .*outbox\.sqlite: .*READONLY.*check that the sidecar user can read and write it and its directory/);
+    expect(fs.readdirSync(dir)).toEqual(['outbox.sqlite']);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  }, 30_000);
+
   it('a file of a newer release is left as it is, and the sidecar exits saying so', async () => {
     const file = path.join(dir, 'outbox.sqlite');
     new SqliteOutbox(file).close();

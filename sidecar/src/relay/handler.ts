@@ -53,6 +53,9 @@ function countByPixel(events: NewOutboxEvent[]): Map<string, number> {
 
 export type RelayHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** When a browser should try again after the outbox refused to store its events. */
+const OUTBOX_UNAVAILABLE_RETRY_SECONDS = 5;
+
 /** What the relay sends back: a refusal, counted by its `error`, or another answer as it is. */
 type RelayAnswer = RelayRefusal | { kind: 'answer'; status: number; body: Record<string, unknown> };
 
@@ -193,7 +196,8 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
       stored = await deps.enqueue(toStore);
     } catch (err) {
       if (shouldLog('enqueue_failed')) log.error({ err }, 'relay: the outbox could not store events');
-      return { kind: 'answer', status: 503, body: { error: 'outbox_unavailable', detail: 'events could not be stored; retry later' } };
+      // Counted with the refusals, and told when to come back: a full disk is rarely fixed within the second.
+      return refuse(503, 'outbox_unavailable', 'events could not be stored; retry later', OUTBOX_UNAVAILABLE_RETRY_SECONDS);
     }
     for (const [pixelId, count] of perPixel) cap.noteStored(pixelId, count);
     for (const e of toStore) metrics.accepted.inc({ event: e.event });
