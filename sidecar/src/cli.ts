@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig, runMode } from './config';
+import { ConfigError, configWarnings, loadConfig, runMode } from './config';
 import { createLogger } from './log';
 import { deadLetterReport } from './outbox/deadLetterReport';
 import { openOutbox, OutboxOpenError } from './outbox/openOutbox';
 import type { EventQueue } from './outbox/eventQueue';
-import { createSidecar } from './server';
+import { createSidecar, ListenError } from './server';
+import { stopOnSignals } from './shutdown';
 import { formatFindings, runDoctor } from './doctor';
 import { runBackfillCommand } from './backfill';
 
@@ -24,6 +25,7 @@ async function serve(): Promise<void> {
   const cfg = loadConfig();
   const sidecar = createSidecar(cfg);
   const { log } = sidecar;
+  for (const warning of configWarnings(cfg)) log.warn(`configuration: ${warning}`);
   const pixels = cfg.TIKTOK_PIXEL_ID;
   if (runMode(cfg) === 'relay-only') {
     log.info(
@@ -45,17 +47,8 @@ async function serve(): Promise<void> {
         : 'off (set OPS_TOKEN or OPS_PORT)';
   log.info({ host: cfg.RELAY_HOST, port, relay: cfg.RELAY_PATH, outbox: cfg.OUTBOX_PATH, metrics }, 'sidecar listening');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: intake stopped, flushing the outbox');
-    await sidecar.stop();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // The grace period, one last Events API call, and time to close: past that, something hangs.
+  stopOnSignals(() => sidecar.stop(), log, { hardStopAfterMs: cfg.SHUTDOWN_GRACE_MS + cfg.TIKTOK_TIMEOUT_MS + 10_000 });
 }
 
 function withQueue<T>(fn: (queue: EventQueue) => T): T {
@@ -115,6 +108,10 @@ main(process.argv.slice(2)).catch((err) => {
   if (err instanceof OutboxOpenError) {
     console.error(err.message);
     process.exit(74); // EX_IOERR
+  }
+  if (err instanceof ListenError) {
+    console.error(err.message);
+    process.exit(71); // EX_OSERR
   }
   createLogger('error').fatal({ err }, 'sidecar failed to start');
   process.exit(1);

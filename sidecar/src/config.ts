@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { normalizePixelId, PIXEL_ID, PIXEL_ID_FORMAT, RELAY_MAX_EVENTS_PER_REQUEST } from './contract/constants';
 import { REPLICA_ID } from './contract/report';
-import { OPS_TOKEN_MIN_LENGTH } from './ops';
+import { OPS_PATHS, OPS_TOKEN_MIN_LENGTH } from './ops';
 
 /**
  * Every setting comes from an environment variable, validated once at start.
@@ -11,8 +11,12 @@ import { OPS_TOKEN_MIN_LENGTH } from './ops';
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
-const int = (min: number, max: number) => z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(min).max(max);
-const amount = (max: number) => z.coerce.number({ message: 'expected a number' }).positive('expected a number above 0').max(max);
+/** A whole number within bounds; the message names the bounds, whatever is wrong with the value. */
+const int = (min: number, max: number) => {
+  const expected = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ message: 'expected a number' }).int(expected).min(min, expected).max(max, expected);
+};
+const amount = (max: number) => z.coerce.number({ message: 'expected a number' }).positive('expected a number above 0').max(max, `expected a number up to ${max}`);
 const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 const url = z.string().refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), 'expected an http(s) URL');
 const origins = list.refine((items) => items.every((o) => /^https?:\/\/[^/]+$/.test(o.replace(/\/$/, ''))), 'expected origins such as https://shop.example');
@@ -36,7 +40,11 @@ const pixelId = z.string().transform(normalizePixelId).pipe(z.string().regex(PIX
 export const EnvSchema = z.object({
   RELAY_HOST: z.string().default('127.0.0.1'),
   RELAY_PORT: int(0, 65535).default(8787),
-  RELAY_PATH: z.string().regex(/^\/[\w\-/.]*$/, 'expected a path such as /tiktok/relay').default('/tiktok/relay'),
+  RELAY_PATH: z
+    .string()
+    .regex(/^\/[\w\-/.]*$/, 'expected a path such as /tiktok/relay')
+    .refine((path) => !(OPS_PATHS as readonly string[]).includes(path), `expected a path other than ${OPS_PATHS.join(' and ')}, which the relay port also serves`)
+    .default('/tiktok/relay'),
   RELAY_ALLOWED_ORIGINS: origins.default([]),
   RELAY_MAX_BODY_BYTES: int(1024, 1024 * 1024).default(64 * 1024),
   RELAY_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(600),
@@ -49,12 +57,17 @@ export const EnvSchema = z.object({
   RELAY_MAX_PRICE: amount(1e15).default(1_000_000_000),
   RELAY_MAX_QUANTITY: amount(1e9).default(10_000),
   TRUST_PROXY: trustProxy.default(false),
+  // Each listener (relay, operations): connections at once, and per client address (an IPv6 /64 is one address).
+  RELAY_MAX_CONNECTIONS: int(1, 1_000_000).default(2048),
+  RELAY_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(64),
 
   OUTBOX_PATH: z.string().min(1).default('./data/outbox.sqlite'),
   OUTBOX_SYNC: z.enum(['normal', 'full']).default('normal'),
   OUTBOX_RETENTION_HOURS: int(1, 24 * 90).default(72),
   // About 100 MB of typical rows: days of a busy shop's events while TikTok is unreachable.
   OUTBOX_MAX_WAITING_PER_PIXEL: int(0, 100_000_000).default(100_000),
+  // Below this much room on the outbox's filesystem /healthz is not ok: a nearly full disk takes small writes and refuses batches.
+  OUTBOX_MIN_FREE_MB: int(0, 1_000_000).default(32),
 
   TIKTOK_API_BASE_URL: url.default('https://business-api.tiktok.com/open_api'),
   TIKTOK_TIMEOUT_MS: int(500, 120_000).default(10_000),
@@ -95,6 +108,8 @@ export const EnvSchema = z.object({
     .optional(),
   OPS_HOST: z.string().default('127.0.0.1'),
   OPS_PORT: int(0, 65535).optional(),
+  // /healthz and /metrics requests a minute per client address without the token: a monitor needs a few.
+  OPS_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(600),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -140,8 +155,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
     problems.push(`RELAY_RATE_LIMIT_EVENTS_PER_MINUTE must be 0 (off) or at least ${RELAY_MAX_EVENTS_PER_REQUEST}, the events one request may carry`);
   }
   if (cfg.LANE_PAUSE_MAX_MS < cfg.LANE_PAUSE_BASE_MS) problems.push('LANE_PAUSE_MAX_MS must be at least LANE_PAUSE_BASE_MS');
+  if (cfg.RELAY_MAX_CONNECTIONS_PER_IP > cfg.RELAY_MAX_CONNECTIONS) problems.push('RELAY_MAX_CONNECTIONS_PER_IP must be at most RELAY_MAX_CONNECTIONS');
   if (problems.length) throw new ConfigError(problems);
   return cfg;
+}
+
+/** Prefixes of the sidecar's variables: another name with one of them is most likely a typo. */
+const OWN_PREFIXES = ['RELAY_', 'OUTBOX_', 'TIKTOK_', 'DISPATCH_', 'RETRY_', 'LANE_PAUSE_', 'ODOO_', 'OPS_', 'SIDECAR_', 'SETTINGS_', 'POLL_', 'PURCHASE_', 'SHUTDOWN_'];
+
+/**
+ * What an operator should hear about a configuration that starts but is likely
+ * not what was meant: a variable of the sidecar's that it does not know (a typo
+ * leaves the default in force, silently), and an operations port open to the
+ * network without a token. Values are never repeated.
+ */
+export function configWarnings(cfg: Env, env: NodeJS.ProcessEnv = process.env): string[] {
+  const known = Object.keys(EnvSchema.shape);
+  const warnings = Object.keys(env)
+    .filter((name) => OWN_PREFIXES.some((prefix) => name.startsWith(prefix)) && !(name in EnvSchema.shape) && !(name in REPLACED_VARS))
+    .sort()
+    .map((name) => {
+      const prefix = OWN_PREFIXES.find((p) => name.startsWith(p))!;
+      return `${name} is not a setting of the sidecar and is ignored; the ${prefix}… settings are ${known.filter((k) => k.startsWith(prefix)).join(', ')}`;
+    });
+  if (cfg.OPS_PORT !== undefined && !isLoopback(cfg.OPS_HOST)) {
+    warnings.push(
+      `OPS_PORT listens on ${cfg.OPS_HOST}, not only on this machine: whoever reaches ${cfg.OPS_HOST}:${cfg.OPS_PORT} reads /metrics and the outbox counts without a token. Keep that port off any published or public network`,
+    );
+  }
+  return warnings;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 export type RunMode = 'odoo' | 'relay-only';

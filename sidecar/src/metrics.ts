@@ -70,6 +70,12 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly connectionsShed = new Counter({
+    name: 'tiktok_connections_shed_total',
+    help: 'Connections closed to keep a connection cap, by listener, cap (address_cap, total_cap) and which one was closed (an idle one, or the new one when none was idle)',
+    labelNames: ['listener', 'reason', 'closed'] as const,
+    registers: [this.registry],
+  });
   private outbox?: Pick<EventQueue, 'counts'>;
   private lanes?: () => readonly LaneGaugeSource[];
   readonly queueDepth: Gauge<'state'>;
@@ -112,7 +118,13 @@ export class Metrics {
 
   readonly outboxCorrupt = new Counter({
     name: 'tiktok_outbox_corrupt_total',
-    help: 'Outbox files found corrupt at start, moved aside and replaced by an empty outbox',
+    help: 'Outbox files found corrupt at start, moved aside and replaced by a fresh outbox holding what could be read',
+    registers: [this.registry],
+  });
+
+  readonly outboxSalvaged = new Counter({
+    name: 'tiktok_outbox_salvaged_events_total',
+    help: 'Events read back from corrupt outbox files into the fresh outbox that replaced them',
     registers: [this.registry],
   });
 

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
  * Who may read the operations endpoints. `/healthz` tells anyone whether the
@@ -6,6 +7,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * are for whoever holds the operations token, or reaches the operations port.
  */
 export type OpsAccess = 'granted' | 'anonymous' | 'refused';
+
+/** The operations routes, served on the relay port and on OPS_PORT. */
+export const HEALTH_PATH = '/healthz';
+export const METRICS_PATH = '/metrics';
+export const OPS_PATHS = [HEALTH_PATH, METRICS_PATH] as const;
 
 /** Shortest operations token accepted (declared once: config and docs derive from it). */
 export const OPS_TOKEN_MIN_LENGTH = 32;
@@ -51,3 +57,28 @@ export function metricsClosed(cfg: { OPS_TOKEN?: string; OPS_HOST: string; OPS_P
     },
   };
 }
+
+/**
+ * The budget of operations requests per minute and client address for callers
+ * without the operations token (a monitor probes a few times a minute; with the
+ * token, nothing is counted). Resolves with the seconds to wait when it is spent,
+ * undefined otherwise; `perMinute` 0 turns it off.
+ */
+export function opsBudget(perMinute: number): (client: string) => Promise<number | undefined> {
+  if (perMinute <= 0) return async () => undefined;
+  const limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  return async (client) => {
+    try {
+      await limiter.consume(client, 1);
+      return undefined;
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw rejection;
+    }
+  };
+}
+
+export const OPS_RATE_LIMITED = (perMinute: number) => ({
+  error: 'rate_limited',
+  detail: `more than ${perMinute} operations requests a minute from this address without the operations token`,
+});

@@ -11,9 +11,11 @@ import { GroupCommitWriter } from './outbox/groupCommit';
 import { openOutbox } from './outbox/openOutbox';
 import type { NewOutboxEvent } from './outbox/eventQueue';
 import type { Outbox } from './outbox/outbox';
-import { OutboxWriteHealth } from './outbox/writeHealth';
-import { metricsClosed, opsAccess, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
-import { createRelayHandler } from './relay/handler';
+import { freeBytesBeside, OutboxWriteHealth } from './outbox/writeHealth';
+import { addressGroup, guardConnections, type ConnectionLimits, type ConnectionShed } from './connections';
+import { HEALTH_PATH, METRICS_PATH, metricsClosed, opsAccess, opsBudget, OPS_RATE_LIMITED, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
+import { compileTrust, createRelayHandler } from './relay/handler';
+import { throttle } from './throttle';
 import { settingsFromEnv, StaticSettings } from './settings/static';
 import type { SettingsSource } from './settings/types';
 import { HttpEventsApiClient, type EventsApiClient } from './tiktok/client';
@@ -83,7 +85,13 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const log = parts.log ?? createLogger(cfg.LOG_LEVEL);
   const metrics = parts.metrics ?? new Metrics({ defaultMetrics: true });
   const outbox =
-    parts.outbox ?? openOutbox(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC }, { log, onMovedAside: () => metrics.outboxCorrupt.inc() });
+    parts.outbox ?? openOutbox(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC }, {
+      log,
+      onMovedAside: (salvaged) => {
+        metrics.outboxCorrupt.inc();
+        metrics.outboxSalvaged.inc(salvaged.events.pending + salvaged.events.dead + salvaged.events.delivered);
+      },
+    });
   const connector =
     cfg.ODOO_URL && !parts.odoo
       ? new OdooConnector(
@@ -101,8 +109,12 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const tally = odoo ? new ReportTally() : undefined;
   const replica = cfg.SIDECAR_REPLICA_ID ?? defaultReplicaId();
 
+  const writeHealth = new OutboxWriteHealth(() => outbox.probeWrite(Date.now()), Date.now, undefined, {
+    freeBytes: freeBytesBeside(cfg.OUTBOX_PATH),
+    minFreeBytes: cfg.OUTBOX_MIN_FREE_MB * 2 ** 20,
+  });
   const dispatcher = new Dispatcher(
-    { queue, client, settings, metrics, log, tally },
+    { queue, client, settings, metrics, log, tally, onOutboxError: (err) => writeHealth.failed(err), onOutboxRecovered: () => writeHealth.succeeded() },
     {
       maxBatchSize: cfg.DISPATCH_MAX_BATCH,
       lingerMs: cfg.DISPATCH_LINGER_MS,
@@ -138,7 +150,6 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
         )
       : undefined;
   let accepting = true;
-  const writeHealth = new OutboxWriteHealth(() => outbox.probeWrite(Date.now()));
   const enqueue = (events: NewOutboxEvent[]) =>
     writer.enqueue(events).then(
       (result) => {
@@ -188,18 +199,39 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     health,
     details: () => {
       const { rss, heapUsed } = process.memoryUsage();
+      const { freeBytes, error } = writeHealth.check();
       return {
         mode: runMode(cfg),
         pixels: settings.all().length,
         outbox: queue.counts(),
+        outboxDisk: { freeMb: freeBytes === undefined ? null : Math.floor(freeBytes / 2 ** 20), minFreeMb: cfg.OUTBOX_MIN_FREE_MB, ...(error ? { error } : {}) },
         memoryMb: { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) },
       };
     },
     metrics,
   };
-  mountOpsRoutes(app, ops, (req) => opsAccess(req.headers.authorization, cfg.OPS_TOKEN), metricsClosed(cfg));
+  const opsLimits = { perMinute: cfg.OPS_RATE_LIMIT_PER_MINUTE };
+  mountOpsRoutes(app, ops, (req) => opsAccess(req.headers.authorization, cfg.OPS_TOKEN), metricsClosed(cfg), opsLimits);
   // The operations port answers everything without a token: it is bound where only operators reach it.
-  const opsApp = cfg.OPS_PORT === undefined ? undefined : mountOpsRoutes(express().disable('x-powered-by'), ops, () => 'granted', metricsClosed(cfg));
+  const opsApp =
+    cfg.OPS_PORT === undefined ? undefined : mountOpsRoutes(express().disable('x-powered-by'), ops, () => 'granted', metricsClosed(cfg), opsLimits);
+  const trusted = compileTrust(cfg.TRUST_PROXY);
+  const connectionLimits: ConnectionLimits = {
+    maxConnections: cfg.RELAY_MAX_CONNECTIONS,
+    maxPerAddress: cfg.RELAY_MAX_CONNECTIONS_PER_IP,
+    // A trusted proxy carries every shopper's connection: only the overall cap applies to it.
+    exempt: (address) => trusted(address, 0),
+  };
+  const shedLogged = throttle(60_000);
+  const onShed = (listener: string) => (why: ConnectionShed, evicted: boolean) => {
+    metrics.connectionsShed.inc({ listener, reason: why, closed: evicted ? 'idle' : 'new' });
+    if (shedLogged(`${listener}:${why}`)) {
+      log.warn(
+        { listener, reason: why, maxConnections: cfg.RELAY_MAX_CONNECTIONS, maxPerIp: cfg.RELAY_MAX_CONNECTIONS_PER_IP },
+        `connections: a cap was reached (${why === 'address_cap' ? 'RELAY_MAX_CONNECTIONS_PER_IP, one client address' : 'RELAY_MAX_CONNECTIONS, the whole listener'}); the longest-idle connection is closed for each new one (once a minute)`,
+      );
+    }
+  };
 
   /** Bounded passes with a turn of the event loop between them, so the relay keeps answering. */
   const scrubDeadLetters = async (deadBefore: number): Promise<void> => {
@@ -248,8 +280,12 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       prune();
       pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
       pruneTimer.unref();
-      server = await listen(handler, cfg.RELAY_PORT, cfg.RELAY_HOST, httpServerTimeouts(cfg));
-      if (opsApp) opsServer = await listen(opsApp, cfg.OPS_PORT!, cfg.OPS_HOST, httpServerTimeouts(cfg));
+      const relayAt = { port: cfg.RELAY_PORT, host: cfg.RELAY_HOST, names: 'RELAY_HOST, RELAY_PORT' };
+      server = await listen(handler, relayAt, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('relay') }));
+      if (opsApp) {
+        const opsAt = { port: cfg.OPS_PORT!, host: cfg.OPS_HOST, names: 'OPS_HOST, OPS_PORT' };
+        opsServer = await listen(opsApp, opsAt, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('ops') }));
+      }
       return (server.address() as AddressInfo).port;
     },
     opsPort() {
@@ -313,15 +349,24 @@ function mountOpsRoutes(
   ops: OpsRoutes,
   access: (req: IncomingMessage) => OpsAccess,
   closedMetrics: ReturnType<typeof metricsClosed>,
+  limits: { perMinute: number },
 ): Express {
-  app.get('/healthz', (req, res) => {
+  // Without the token, a budget per client address: /healthz is no free door for a flood.
+  const budget = opsBudget(limits.perMinute);
+  app.use(async (req, res, next) => {
+    if (access(req) === 'granted') return next();
+    const wait = await budget(addressGroup(req.ip));
+    if (wait === undefined) return next();
+    res.status(429).set('Retry-After', String(wait)).set('Cache-Control', 'no-store').json(OPS_RATE_LIMITED(limits.perMinute));
+  });
+  app.get(HEALTH_PATH, (req, res) => {
     res.set('Cache-Control', 'no-store');
     const who = access(req);
     if (who === 'refused') return void res.status(401).set('WWW-Authenticate', 'Bearer').json(OPS_UNAUTHORIZED);
     const { ok, status } = ops.health();
     res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...ops.details() } : { status });
   });
-  app.get('/metrics', async (req, res) => {
+  app.get(METRICS_PATH, async (req, res) => {
     res.set('Cache-Control', 'no-store');
     if (access(req) !== 'granted') {
       if (closedMetrics.status === 401) res.set('WWW-Authenticate', 'Bearer');
@@ -333,11 +378,35 @@ function mountOpsRoutes(
   return app;
 }
 
-function listen(handler: http.RequestListener, port: number, host: string, timeouts: http.ServerOptions): Promise<Server> {
+/** A listener could not be opened: the message names the variables to look at. */
+export class ListenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+const LISTEN_HINTS: Record<string, string> = {
+  EADDRINUSE: 'another process listens on that port (a second sidecar?)',
+  EACCES: 'the port is below 1024 and the sidecar is not allowed to use it; pick a port above 1023',
+  EADDRNOTAVAIL: 'that address is not one of this machine (use 0.0.0.0 for every address, 127.0.0.1 for this machine only)',
+  ENOTFOUND: 'that host name does not resolve; give an IP address',
+};
+
+function listen(
+  handler: http.RequestListener,
+  at: { port: number; host: string; names: string },
+  timeouts: http.ServerOptions,
+  guard: (s: Server) => void,
+): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
     const s = http.createServer(timeouts, handler);
-    s.once('error', reject);
-    s.listen(port, host, () => resolve(s));
+    guard(s);
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      const hint = LISTEN_HINTS[err.code ?? ''] ?? err.message;
+      reject(new ListenError(`cannot listen on ${at.host}:${at.port} (${at.names}): ${err.code ?? 'error'}: ${hint}`));
+    });
+    s.listen(at.port, at.host, () => resolve(s));
   });
 }
 

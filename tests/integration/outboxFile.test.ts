@@ -13,6 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { MIGRATIONS } from '../../sidecar/src/outbox/migrations';
 import { SqliteOutbox } from '../../sidecar/src/outbox/outbox';
 import { exited, freePort, OPS_AUTH, spawnSidecar, TEST_OPS_TOKEN, waitForHttp } from '../helpers/process';
+import { startFakeEventsApi } from '../support/fakeEventsApi';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP } from '../helpers/sidecar';
 
 const TOKEN = 'test-access-token-0001';
@@ -85,6 +86,58 @@ describe('the outbox file', () => {
     expect(again.join('')).not.toMatch(/"level":5\d/);
   }, 30_000);
 
+  it('an outbox damaged on a few pages: the readable waiting events are read back and delivered, the lost ones counted', async () => {
+    const file = path.join(dir, 'outbox.sqlite');
+    const outbox = new SqliteOutbox(file);
+    const eventTime = Math.floor(Date.now() / 1000) - 60;
+    outbox.events.enqueue(
+      Array.from({ length: 3000 }, (_, i) => ({ pixelId: PIXEL, event: 'AddToCart', eventId: `waiting-${i}`, source: 'browser' as const, row: { event: 'AddToCart', event_id: `waiting-${i}`, event_time: eventTime } })),
+      Date.now(),
+    );
+    outbox.close();
+    // Three leaf pages of the outbox table, and the events they hold: those are lost, every other one must arrive.
+    const db = new Database(file, { readonly: true });
+    const leaves = db.prepare(`SELECT pageno, ncell FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf' ORDER BY path`).all() as Array<{ pageno: number; ncell: number }>;
+    const ids = (db.prepare('SELECT event_id FROM outbox ORDER BY id').all() as Array<{ event_id: string }>).map((r) => r.event_id);
+    db.close();
+    const damaged = new Set([10, 40, 70].map((i) => leaves[i].pageno));
+    const lost = new Set<string>();
+    let at = 0;
+    for (const leaf of leaves) {
+      if (damaged.has(leaf.pageno)) ids.slice(at, at + leaf.ncell).forEach((id) => lost.add(id));
+      at += leaf.ncell;
+    }
+    const fd = fs.openSync(file, 'r+');
+    for (const page of damaged) fs.writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, (page - 1) * 4096);
+    fs.closeSync(fd);
+
+    const api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN } });
+    try {
+      const port = await freePort();
+      const output: string[] = [];
+      child = spawnSidecar({ ...envFor(port, file), TIKTOK_API_BASE_URL: api.baseUrl }, output, { bundled: true });
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      const expected = ids.filter((id) => !lost.has(id));
+      const deadline = Date.now() + 20_000;
+      while (new Set(api.delivered.map((d) => d.row.event_id)).size < expected.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(new Set(api.delivered.map((d) => d.row.event_id))).toEqual(new Set(expected));
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: OPS_AUTH })).text();
+      expect(metrics).toMatch(/^tiktok_outbox_corrupt_total 1$/m);
+      expect(metrics).toContain(`tiktok_outbox_salvaged_events_total ${expected.length}`);
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      const corrupt = output.join('').split('\n').filter((l) => l.includes('OUTBOX CORRUPT')).map((l) => JSON.parse(l));
+      expect(corrupt).toHaveLength(1);
+      expect(corrupt[0].msg).toContain(`${expected.length} waiting events`);
+      expect(corrupt[0].msg).toContain(`${lost.size} waiting events lost`);
+      expect(corrupt[0].salvaged).toMatchObject({ events: { pending: expected.length }, unreadableStretches: 3, lostWaiting: lost.size });
+      // Counts, never a row.
+      expect(corrupt[0].msg).not.toMatch(/waiting-\d/);
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
+
   it('a file the sidecar may not read is left in place, and the sidecar exits saying why', async () => {
     const file = path.join(dir, 'outbox.sqlite');
     const outbox = new SqliteOutbox(file);
@@ -100,6 +153,26 @@ describe('the outbox file', () => {
 
     expect(code).toBe(74);
     expect(output.join('')).toMatch(/cannot open the outbox .*outbox\.sqlite: .*EACCES.*The file was left in place: check that the sidecar user can read and write it/);
+    expect(fs.readdirSync(dir)).toEqual(['outbox.sqlite']);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  }, 30_000);
+
+  it('a directory the sidecar may not write to: it exits saying so, and leaves the outbox as it is', async () => {
+    const file = path.join(dir, 'outbox.sqlite');
+    const outbox = new SqliteOutbox(file);
+    outbox.events.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
+    outbox.close();
+    fs.chmodSync(file, 0o666); // the file is writable: only its directory is not (SQLite's WAL lives beside it)
+    fs.chmodSync(dir, 0o555);
+    const before = fs.readFileSync(file);
+    const output: string[] = [];
+    try {
+      child = spawnSidecar(envFor(await freePort(), file), output, { bundled: true, user: process.getuid?.() === 0 ? NOBODY : undefined });
+      expect(await exited(child)).toBe(74);
+    } finally {
+      fs.chmodSync(dir, 0o777);
+    }
+    expect(output.join('')).toMatch(/cannot open the outbox .*outbox\.sqlite: .*READONLY.*check that the sidecar user can read and write it and its directory/);
     expect(fs.readdirSync(dir)).toEqual(['outbox.sqlite']);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   }, 30_000);

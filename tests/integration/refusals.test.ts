@@ -67,6 +67,7 @@ describe('request-level refusals from TikTok, over real HTTP', () => {
     ['40002 to every call', 'invalid_param', 'request_refused', 40002],
     ['an expired token (40104)', 'token_expired', 'token_refused', 40104],
     ['an HTML 404 page', 'not_found_html', 'wrong_base_url', 404],
+    ['an HTML 413 to every request, however small (a proxy)', 'too_large_html', 'request_refused', 413],
   ] as Array<[string, FaultKind, string, number]>)('%s: pauses the lane, keeps all 200 events, delivers them once TikTok accepts again', async (_label, fault, reason, code) => {
     api.setStickyFault(fault);
     const port = await start();

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, configWarnings, loadConfig } from '../config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -77,5 +77,48 @@ describe('loadConfig: the replica id', () => {
 
   it.each(['shop sidecar', 'x'.repeat(129), 'sidecar\\1'])('refuses %j with what it expects', (value) => {
     expect(problems({ SIDECAR_REPLICA_ID: value }).join('\n')).toMatch(/^SIDECAR_REPLICA_ID: expected 1 to 128 letters, digits and \. _ : @ \/ \+ -/);
+  });
+});
+
+describe('loadConfig: what an unlucky operator is told', () => {
+  it.each([
+    ['RELAY_PORT', '99999', 'RELAY_PORT: expected a whole number from 0 to 65535 (got "99999")'],
+    ['RELAY_MAX_BODY_BYTES', '10', 'RELAY_MAX_BODY_BYTES: expected a whole number from 1024 to 1048576 (got "10")'],
+    ['DISPATCH_CONCURRENCY', '1.5', 'DISPATCH_CONCURRENCY: expected a whole number from 1 to 64 (got "1.5")'],
+    ['RELAY_MAX_VALUE', '1e16', 'RELAY_MAX_VALUE: expected a number up to 1000000000000000 (got "1e16")'],
+  ])('names the bounds of %s=%s, not only "a number"', (name, value, message) => {
+    expect(problems({ [name]: value })).toEqual([message]);
+  });
+
+  it.each(['/healthz', '/metrics'])('refuses RELAY_PATH=%s, which would hide an operations route behind the relay', (path) => {
+    expect(problems({ RELAY_PATH: path }).join('\n')).toMatch(/^RELAY_PATH: expected a path other than \/healthz and \/metrics/);
+  });
+
+  it('refuses a per-address connection cap above the overall one', () => {
+    expect(problems({ RELAY_MAX_CONNECTIONS: '10', RELAY_MAX_CONNECTIONS_PER_IP: '20' })).toEqual(['RELAY_MAX_CONNECTIONS_PER_IP must be at most RELAY_MAX_CONNECTIONS']);
+  });
+});
+
+describe('configWarnings', () => {
+  it('says nothing of a sound configuration, nor of variables that are not the sidecar’s', () => {
+    const env = { PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production', RELAY_PORT: '8787' };
+    expect(configWarnings(loadConfig(env), env)).toEqual([]);
+  });
+
+  it('names a misspelt variable of the sidecar, which would leave the default in force, and never its value', () => {
+    const env = { RELAY_MAX_BODY: '131072', TIKTOK_ACCES_TOKEN: 'secret-token-value-1234' };
+    const warnings = configWarnings(loadConfig(env), env);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^RELAY_MAX_BODY is not a setting of the sidecar and is ignored; the RELAY_… settings are .*RELAY_MAX_BODY_BYTES/),
+      expect.stringMatching(/^TIKTOK_ACCES_TOKEN is not a setting of the sidecar and is ignored; the TIKTOK_… settings are .*TIKTOK_ACCESS_TOKEN/),
+    ]);
+    expect(warnings.join('\n')).not.toContain('secret-token-value-1234');
+  });
+
+  it('warns when the operations port, which needs no token, listens beyond this machine', () => {
+    const exposed = { OPS_PORT: '9100', OPS_HOST: '0.0.0.0' };
+    expect(configWarnings(loadConfig(exposed), exposed)).toEqual([expect.stringMatching(/^OPS_PORT listens on 0\.0\.0\.0, not only on this machine/)]);
+    const local = { OPS_PORT: '9100', OPS_HOST: '127.0.0.1' };
+    expect(configWarnings(loadConfig(local), local)).toEqual([]);
   });
 });

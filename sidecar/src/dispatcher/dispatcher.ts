@@ -7,6 +7,7 @@ import type { EventsApiClient } from '../tiktok/client';
 import { classifyCode, type RetryCause, type RowFailure, type SendOutcome } from '../tiktok/outcome';
 import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
 import { laneSource, MAX_EVENT_AGE_DAYS, settingsOfLane } from '../tiktok/eventSource';
+import { describeWriteError } from '../outbox/writeHealth';
 import { Lanes, type LanePauseReason, type LaneProblem, type LaneState } from './lanes';
 import {
   backoffDelay,
@@ -16,7 +17,10 @@ import {
   judgeHalves,
   matchFailures,
   needsSample,
+  passedSizeLimit,
+  pauseDelay,
   sameRefusal,
+  smallestRow,
   splitInHalves,
   type BackoffPolicy,
   type BatchPolicy,
@@ -34,10 +38,15 @@ export interface DispatcherOptions extends BatchPolicy {
   maxConcurrentRequests: number;
   /** Idle poll interval when nothing is due (enqueue also wakes the loop). */
   idleMs: number;
+  /** Wait after the outbox refused a write (disk full, read-only, I/O error): the base, doubled while it persists, capped. */
+  outboxBackoff?: BackoffPolicy;
 }
 
 /** What the dispatcher does with the queue: claim due events and mark how each send ended. */
-export type DispatchQueue = Pick<EventQueue, 'releaseInFlight' | 'dueLanes' | 'claim' | 'markDelivered' | 'markRetry' | 'markDead' | 'markPaused' | 'nextAttemptAt'>;
+export type DispatchQueue = Pick<
+  EventQueue,
+  'releaseInFlight' | 'rescheduleLaterThan' | 'dueLanes' | 'claim' | 'markDelivered' | 'markRetry' | 'markDead' | 'markPaused' | 'nextAttemptAt'
+>;
 
 export interface DispatcherDeps {
   queue: DispatchQueue;
@@ -49,10 +58,23 @@ export interface DispatcherDeps {
   tally?: DeliveryTally;
   clock?: () => number;
   random?: () => number;
+  /** Told of each write the outbox refused (what /healthz reports). */
+  onOutboxError?: (err: unknown) => void;
+  /** Told when the outbox takes the dispatcher's writes again after refusing them. */
+  onOutboxRecovered?: () => void;
 }
 
 /** How soon the rows of a lane paused for its token are looked at again: a corrected token applies within seconds. */
 const TOKEN_RECHECK_MS = 5_000;
+
+/** From a quarter of a second to half a minute: a freed disk is used again quickly, a full one is not hammered. */
+const OUTBOX_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 30_000 };
+
+/** While the outbox keeps failing, one reminder line this often. */
+const OUTBOX_REMINDER_MS = 60_000;
+
+/** A clock that goes back by more than this between two looks at the queue has jumped (an NTP step, a VM restored). */
+const CLOCK_JUMP_MS = 1_000;
 
 /** What an operator should do about each pause, for the one log line it gets. */
 const PAUSE_ADVICE: Record<LanePauseReason, string> = {
@@ -60,7 +82,7 @@ const PAUSE_ADVICE: Record<LanePauseReason, string> = {
   token_refused: "TikTok refused the access token or the pixel's permissions; check the Events API token in Odoo's TikTok settings (or TIKTOK_ACCESS_TOKEN): a new token applies within seconds",
   wrong_base_url: 'the Events API was not found at the address called; check TIKTOK_API_BASE_URL (normally https://business-api.tiktok.com/open_api)',
   not_tiktok_answer: 'something other than the Events API answered (a proxy, a firewall or a portal page); check the network path and TIKTOK_API_BASE_URL',
-  request_refused: 'TikTok refused the requests as a whole, not a bad event; nothing becomes a dead letter for it',
+  request_refused: 'TikTok (or a proxy in front of it) refused the requests as a whole, not a bad event; nothing becomes a dead letter for it',
 };
 
 /** Where a batch stands in the search for bad rows. */
@@ -69,12 +91,25 @@ interface Bisection {
   whole: boolean;
   /** Some rows went through, or rows were refused differently: the refusal is about rows, bisect to single rows. */
   rowSpecific: boolean;
+  /** Shared by every part of one claimed batch: whether a part got past the body size limit (any answer but a 413). */
+  sizes: { fitted: boolean };
 }
 
-const WHOLE_BATCH: Bisection = { whole: true, rowSpecific: false };
+function wholeBatch(): Bisection {
+  return { whole: true, rowSpecific: false, sizes: { fitted: false } };
+}
 
 function deeper(at: Bisection, verdict: HalvesVerdict): Bisection {
-  return { whole: false, rowSpecific: at.rowSpecific || verdict === 'row_specific' };
+  return { whole: false, rowSpecific: at.rowSpecific || verdict === 'row_specific', sizes: at.sizes };
+}
+
+/** The pause of a lane whose every request, even one event alone, is refused as too large. */
+function tooLargeForAll(status: number, message: string): LaneProblem {
+  return {
+    reason: 'request_refused',
+    code: status,
+    message: `every request refused as too large (HTTP ${status}), even one event alone: a body size limit in front of TikTok (a proxy?) is below one event: ${message}`,
+  };
 }
 
 /** A lane with the token its batch is sent with. */
@@ -104,6 +139,17 @@ export class Dispatcher {
   /** When the loop's current sleep ends (0: not sleeping); events stored since it last looked at the lanes. */
   private sleepingUntil = 0;
   private storedSinceTick = 0;
+  /**
+   * Writes of settled batches the outbox refused, in order: tried again before
+   * anything else once it takes writes, so no claimed row stays in flight.
+   */
+  private readonly unsettled: Array<() => void> = [];
+  /** Outbox failures in a row, the first one's time, and when the last line about them was logged. */
+  private outboxFailures = 0;
+  private outboxFailingSince = 0;
+  private outboxLoggedAt = 0;
+  /** The time of the last look at the queue, to notice a clock that went back. */
+  private lastLookAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -118,8 +164,12 @@ export class Dispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const released = this.deps.queue.releaseInFlight();
-    if (released > 0) this.deps.log.info({ released }, 'outbox: events left in flight by a previous run are pending again');
+    this.outboxWrite(() => {
+      const released = this.deps.queue.releaseInFlight();
+      if (released > 0) this.deps.log.info({ released }, 'outbox: events left in flight by a previous run are pending again');
+    });
+    // The clock may have gone back while the sidecar was stopped.
+    this.rescheduleAfterClockJump(this.clock());
     this.loop = this.run();
   }
 
@@ -149,9 +199,15 @@ export class Dispatcher {
     if (!this.running) return;
     this.draining = true;
     const deadline = this.clock() + graceMs;
-    while (this.clock() < deadline && this.hasDueWork()) {
-      await this.tick();
-      await this.waitForSlotOrTimeout(Math.max(0, deadline - this.clock()));
+    try {
+      while (this.clock() < deadline && this.hasDueWork()) {
+        this.replayUnsettled();
+        await this.tick();
+        await this.waitForSlotOrTimeout(Math.max(0, deadline - this.clock()));
+      }
+    } catch (err) {
+      // An outbox that refuses writes ends the drain: what is not sent waits for the next start.
+      this.noteOutboxFailure(err);
     }
     this.running = false;
     this.wake();
@@ -167,11 +223,16 @@ export class Dispatcher {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let launched = 0;
+      let launched: number;
       try {
+        const replayed = this.replayUnsettled();
         launched = this.draining ? 0 : await this.tick();
+        // Only a write that happened says the outbox takes writes again.
+        if (replayed > 0 || launched > 0) this.outboxRecovered();
       } catch (err) {
-        this.deps.log.error({ err }, 'dispatcher: unexpected error; retrying shortly');
+        // Nearly always the outbox (disk full, read-only, I/O error): wait longer each time, log once.
+        await this.sleep(this.noteOutboxFailure(err));
+        continue;
       }
       if (!this.running) break;
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) await this.waitForSlotOrTimeout(this.opts.idleMs);
@@ -179,9 +240,69 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * A write settling claimed rows: done now, or, when the outbox refuses it (or
+   * earlier ones still wait), kept in order and done again once it takes writes.
+   * The send it records already happened: it must not be lost, nor sent again.
+   */
+  private outboxWrite(write: () => void): void {
+    if (this.unsettled.length === 0) {
+      try {
+        write();
+        return;
+      } catch (err) {
+        this.noteOutboxFailure(err);
+      }
+    }
+    this.unsettled.push(write);
+  }
+
+  /** The writes the outbox refused, in order; throws (and keeps the rest) while it still refuses them. Returns how many were done. */
+  private replayUnsettled(): number {
+    let done = 0;
+    while (this.unsettled.length > 0) {
+      this.unsettled[0]();
+      this.unsettled.shift();
+      done += 1;
+    }
+    return done;
+  }
+
+  /**
+   * One more failure of the outbox: the first is logged as an error, then one
+   * reminder a minute, never a line per attempt. Returns how long to wait.
+   */
+  private noteOutboxFailure(err: unknown): number {
+    const now = this.clock();
+    this.outboxFailures += 1;
+    this.deps.onOutboxError?.(err);
+    const error = describeWriteError(err);
+    if (this.outboxFailures === 1) {
+      this.outboxFailingSince = now;
+      this.outboxLoggedAt = now;
+      this.deps.log.error(
+        { error, message: (err as { message?: unknown })?.message },
+        'dispatcher: the outbox refuses writes (disk full? read-only? see /healthz); delivery waits and tries again with a growing delay, one line a minute until it works',
+      );
+    } else if (now - this.outboxLoggedAt >= OUTBOX_REMINDER_MS) {
+      this.outboxLoggedAt = now;
+      this.deps.log.warn({ error, failures: this.outboxFailures, failingSeconds: Math.round((now - this.outboxFailingSince) / 1000) }, 'dispatcher: the outbox still refuses writes');
+    }
+    return pauseDelay(this.outboxFailures, this.opts.outboxBackoff ?? OUTBOX_BACKOFF);
+  }
+
+  private outboxRecovered(): void {
+    if (this.outboxFailures === 0) return;
+    this.deps.log.info({ failures: this.outboxFailures, failingSeconds: Math.round((this.clock() - this.outboxFailingSince) / 1000) }, 'dispatcher: the outbox takes writes again; delivery goes on');
+    this.outboxFailures = 0;
+    this.deps.onOutboxRecovered?.();
+  }
+
   /** Launch a request for every ready lane while request slots are free. Returns how many were launched. */
   private async tick(): Promise<number> {
     const now = this.clock();
+    if (now < this.lastLookAt - CLOCK_JUMP_MS) this.rescheduleAfterClockJump(now);
+    this.lastLookAt = now;
     this.storedSinceTick = 0;
     let launched = 0;
     for (const due of this.deps.queue.dueLanes(now)) {
@@ -204,13 +325,32 @@ export class Dispatcher {
    */
   private async claimInSlices(lane: LaneKey, now: number, limit: number): Promise<ClaimedEvent[]> {
     const rows: ClaimedEvent[] = [];
-    while (rows.length < limit) {
-      const slice = this.deps.queue.claim(lane, now, Math.min(CLAIM_SLICE, limit - rows.length));
-      rows.push(...slice);
-      if (slice.length < CLAIM_SLICE) break;
-      await yieldToEventLoop();
+    try {
+      while (rows.length < limit) {
+        const slice = this.deps.queue.claim(lane, now, Math.min(CLAIM_SLICE, limit - rows.length));
+        rows.push(...slice);
+        if (slice.length < CLAIM_SLICE) break;
+        await yieldToEventLoop();
+      }
+    } catch (err) {
+      // The slices claimed before the failure go back to pending, their claim not counted as an attempt.
+      if (rows.length) this.outboxWrite(() => this.deps.queue.markPaused(rows.map((r) => r.id), now, 'claim interrupted: the outbox refused a write'));
+      throw err;
     }
     return rows;
+  }
+
+  /**
+   * No retry or pause is ever set further ahead than the longest delay: events
+   * scheduled later were scheduled by a clock that has since gone back (an hour,
+   * a day). They are due now rather than that much later.
+   */
+  private rescheduleAfterClockJump(now: number): void {
+    const longest = Math.max(this.opts.backoff.maxMs, this.opts.pause.maxMs, TOKEN_RECHECK_MS);
+    this.outboxWrite(() => {
+      const rescheduled = this.deps.queue.rescheduleLaterThan(now + longest, now);
+      if (rescheduled > 0) this.deps.log.warn({ rescheduled }, 'dispatcher: events were scheduled further ahead than any retry or pause (the clock went back); they are due now');
+    });
   }
 
   /** A lane's token: its pixel's website's, or for another source the website's named in the lane. */
@@ -243,7 +383,7 @@ export class Dispatcher {
       return;
     }
     const rows = this.parkInvalid(claimed);
-    if (rows.length > 0) await this.sendAndSettle({ ...lane, token }, rows, WHOLE_BATCH);
+    if (rows.length > 0) await this.sendAndSettle({ ...lane, token }, rows, wholeBatch());
   }
 
   /**
@@ -274,6 +414,7 @@ export class Dispatcher {
   }
 
   private async settle(to: Target, rows: ClaimedEvent[], outcome: SendOutcome, at: Bisection): Promise<void> {
+    this.noteSizeVerdict(to, outcome, at);
     switch (outcome.kind) {
       case 'delivered':
         return this.markDelivered(to, rows);
@@ -284,7 +425,7 @@ export class Dispatcher {
       case 'request_problem':
         return this.pauseLane(to, rows, { reason: outcome.problem, code: outcome.code, message: outcome.message });
       case 'too_large':
-        return this.splitTooLarge(to, rows, outcome.status, outcome.message, at);
+        return this.tooLarge(to, rows, outcome.status, outcome.message, at);
       case 'rejected':
         return this.bisect(to, rows, outcome, at);
     }
@@ -353,14 +494,59 @@ export class Dispatcher {
     this.park([row], refusal.code, refusal.message);
   }
 
-  /** 413: halves until the batch fits; a single row that still does not is a dead letter. */
-  private async splitTooLarge(to: Target, rows: ClaimedEvent[], status: number, message: string, at: Bisection): Promise<void> {
-    if (rows.length === 1) {
-      this.park(rows, status, `too large to send even alone (HTTP ${status}): ${message}`);
+  /**
+   * 413 (a body size limit, TikTok's or a proxy's). Once a part of the batch has
+   * got past the limit, the batch goes in halves until they fit, and one event
+   * still too large alone is a dead letter. Until then, the smallest event goes
+   * alone first: refused too, every request is (a limit below any event, or a
+   * proxy refusing everything), and the lane pauses with every event kept, two
+   * requests in all rather than one per event and a dead letter for each.
+   */
+  private async tooLarge(to: Target, rows: ClaimedEvent[], status: number, message: string, at: Bisection): Promise<void> {
+    if (rows.length === 1) return this.tooLargeAlone(to, rows[0], status, message, at);
+    const next = deeper(at, 'undecided');
+    if (at.sizes.fitted) {
+      for (const half of splitInHalves(rows)) await this.sendAndSettle(to, half, next);
       return;
     }
-    const next = deeper(at, 'undecided');
-    for (const half of splitInHalves(rows)) await this.sendAndSettle(to, half, next);
+    if (this.holdIfPaused(to, rows)) return;
+    const smallest = smallestRow(rows);
+    const outcome = await this.send(to, [smallest]);
+    if (outcome.kind === 'too_large') return this.pauseLane(to, rows, tooLargeForAll(outcome.status, outcome.message));
+    if (outcome.kind === 'delivered' || outcome.kind === 'partial') {
+      await this.settle(to, [smallest], outcome, next);
+      for (const half of splitInHalves(rows.filter((r) => r !== smallest))) await this.sendAndSettle(to, half, next);
+      return;
+    }
+    if (outcome.kind === 'rejected') {
+      // Refused for what it holds: the halves of the whole batch go on, where refusals alike are told from bad rows.
+      this.noteSizeVerdict(to, outcome, at);
+      for (const half of splitInHalves(rows)) await this.sendAndSettle(to, half, next);
+      return;
+    }
+    // A retry or a problem of the request: the whole batch waits as its sample does.
+    await this.settle(to, rows, outcome, next);
+  }
+
+  /** An answer that got past the body size limit: parts of the batch, and later single events of the lane, fit. */
+  private noteSizeVerdict(to: Target, outcome: SendOutcome, at: Bisection): void {
+    if (!passedSizeLimit(outcome)) return;
+    at.sizes.fitted = true;
+    this.lanes.passedSizeLimit(to);
+  }
+
+  /**
+   * One event refused as too large alone. It is the event when another part of its
+   * batch fitted, or when it was refused alone before and another request of the
+   * lane fitted since: a dead letter. Otherwise nothing tells it from a refusal of
+   * every request, and the lane pauses with the event kept.
+   */
+  private tooLargeAlone(to: Target, row: ClaimedEvent, status: number, message: string, at: Bisection): void {
+    if (at.sizes.fitted || this.lanes.tooLargeAgainWhileOthersFit(to, row.id)) {
+      this.park([row], status, `too large to send even alone (HTTP ${status}), while other events fit: ${message}`);
+      return;
+    }
+    this.pauseLane(to, [row], tooLargeForAll(status, message));
   }
 
   /**
@@ -392,12 +578,13 @@ export class Dispatcher {
     const now = this.clock();
     const ids = rows.map((r) => r.id);
     for (let i = 0; i < ids.length; i += CLAIM_SLICE) {
-      queue.markDelivered(ids.slice(i, i + CLAIM_SLICE), now);
+      const slice = ids.slice(i, i + CLAIM_SLICE);
+      this.outboxWrite(() => queue.markDelivered(slice, now));
       if (i + CLAIM_SLICE < ids.length) await yieldToEventLoop();
     }
     for (const r of rows) {
       metrics.delivered.inc({ source: r.source });
-      metrics.deliveryLatency.observe((now - r.createdAt) / 1000);
+      metrics.deliveryLatency.observe(Math.max(0, now - r.createdAt) / 1000);
     }
     this.deps.tally?.delivered(rows, now);
     const pausedSince = this.lanes.delivered(to);
@@ -409,7 +596,8 @@ export class Dispatcher {
   private retry(to: Target, rows: ClaimedEvent[], cause: RetryCause, detail: string): void {
     const { queue, metrics, log } = this.deps;
     const attempts = Math.max(...rows.map((r) => r.attempts));
-    queue.markRetry(rows.map((r) => r.id), this.clock() + backoffDelay(attempts, this.opts.backoff, this.random), cause, detail);
+    const at = this.clock() + backoffDelay(attempts, this.opts.backoff, this.random);
+    this.outboxWrite(() => queue.markRetry(rows.map((r) => r.id), at, cause, detail));
     metrics.retried.inc({ reason: cause }, rows.length);
     this.deps.tally?.retried(rows);
     log.warn({ pixelId: to.pixelId, events: rows.length, attempts, cause, detail }, 'dispatcher: batch will be retried');
@@ -423,7 +611,8 @@ export class Dispatcher {
     const { queue, metrics, log } = this.deps;
     const now = this.clock();
     const { fresh, until } = this.lanes.pause(to, problem, now, to.token);
-    queue.markPaused(rows.map((r) => r.id), this.lanes.holdUntil(to, now) ?? until, `lane paused (${problem.reason}): ${problem.message}`);
+    const holdUntil = this.lanes.holdUntil(to, now) ?? until;
+    this.outboxWrite(() => queue.markPaused(rows.map((r) => r.id), holdUntil, `lane paused (${problem.reason}): ${problem.message}`));
     const fields = {
       pixelId: to.pixelId,
       testEventCode: to.testEventCode || undefined,
@@ -450,12 +639,14 @@ export class Dispatcher {
   private holdIfPaused(to: Target, rows: ClaimedEvent[]): boolean {
     if (!this.pausedNow(to)) return false;
     const now = this.clock();
-    this.deps.queue.markPaused(rows.map((r) => r.id), this.lanes.holdUntil(to, now) ?? now, 'lane paused');
+    const holdUntil = this.lanes.holdUntil(to, now) ?? now;
+    this.outboxWrite(() => this.deps.queue.markPaused(rows.map((r) => r.id), holdUntil, 'lane paused'));
     return true;
   }
 
   private park(rows: ClaimedEvent[], code: number | null, message: string): void {
-    this.deps.queue.markDead(rows.map((r) => r.id), code, message, this.clock());
+    const now = this.clock();
+    this.outboxWrite(() => this.deps.queue.markDead(rows.map((r) => r.id), code, message, now));
     this.deps.metrics.dead.inc(rows.length);
     this.deps.tally?.dead(rows);
     for (const r of rows) {

@@ -53,6 +53,12 @@ interface Lane extends LaneKey {
   inFlight: number;
   /** The last refusal that made a single-row batch a dead letter, until something is delivered. */
   lastSingleRefusal?: Refusal;
+  /**
+   * The last event refused as too large alone with nothing to tell whether it was
+   * the event or every request, and whether a request of the lane got past the
+   * size limit since.
+   */
+  tooLargeAlone?: { rowId: number; othersFitSince: boolean };
 }
 
 /** Longest message kept in a lane state. */
@@ -95,6 +101,8 @@ export class Lanes {
       lane.pause = undefined;
       return false;
     }
+    // No pause is longer than the longest: one that is was set by a clock that has since gone back.
+    pause.until = Math.min(pause.until, now + this.pausePolicy.maxMs);
     return true;
   }
 
@@ -173,6 +181,28 @@ export class Lanes {
 
   rememberSingleRefusal(key: LaneKey, refusal: Refusal): void {
     this.get(key).lastSingleRefusal = { code: refusal.code, message: refusal.message };
+  }
+
+  /** A request of the lane got past the body size limit: the limit lets events through. */
+  passedSizeLimit(key: LaneKey): void {
+    const suspect = this.get(key).tooLargeAlone;
+    if (suspect) suspect.othersFitSince = true;
+  }
+
+  /**
+   * An event was refused as too large alone, with no other part of its batch to
+   * compare with. True when the same event was refused so before and another
+   * request of the lane has fitted since: then it is the event. Otherwise it is
+   * remembered, and the caller pauses the lane (it may be every request).
+   */
+  tooLargeAgainWhileOthersFit(key: LaneKey, rowId: number): boolean {
+    const lane = this.get(key);
+    if (lane.tooLargeAlone?.rowId === rowId && lane.tooLargeAlone.othersFitSince) {
+      lane.tooLargeAlone = undefined;
+      return true;
+    }
+    lane.tooLargeAlone = { rowId, othersFitSince: false };
+    return false;
   }
 
   /** Every lane seen since start, in the order first seen. */

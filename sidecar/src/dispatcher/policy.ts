@@ -83,6 +83,21 @@ export function needsSample(batchSize: number): boolean {
   return batchSize > 2;
 }
 
+/**
+ * Whether an answer shows that the request's body got past the body size limit
+ * (TikTok's, or a proxy's in front of it): any answer but a 413, except a
+ * connection that failed or timed out, which says nothing about the size.
+ */
+export function passedSizeLimit(outcome: SendOutcome): boolean {
+  if (outcome.kind === 'too_large') return false;
+  return outcome.kind !== 'retry' || (outcome.cause !== 'network' && outcome.cause !== 'timeout');
+}
+
+/** The event a batch refused as too large is probed with: the smallest body is the likeliest to fit a size limit. */
+export function smallestRow<T extends { payload: string }>(rows: readonly T[]): T {
+  return rows.reduce((smallest, row) => (row.payload.length < smallest.payload.length ? row : smallest));
+}
+
 /** The row refused in the `data` of a 20001 answer, matched to the batch by position or event_id. */
 export interface MatchedFailure<T> {
   row: T;

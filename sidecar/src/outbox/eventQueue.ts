@@ -80,6 +80,8 @@ export interface EventQueue {
   markPaused(ids: number[], nextAttemptAt: number, reason: string): void;
   /** In-flight rows of a previous process go back to pending: their send may or may not have landed. */
   releaseInFlight(): number;
+  /** Pending events scheduled after `latest` are due at `now` instead (a clock that went back); returns how many. */
+  rescheduleLaterThan(latest: number, now: number): number;
   prune(deliveredBefore: number): number;
   counts(): Record<OutboxState, number>;
   nextAttemptAt(): number | undefined;
@@ -139,6 +141,8 @@ export class SqliteEventQueue implements EventQueue {
          WHERE id IN (SELECT value FROM json_each(?)) AND state = 'in_flight'`,
       ),
       release: db.prepare(`UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'`),
+      // The outbox_next index: a range of the pending rows only.
+      reschedule: db.prepare<[number, number]>(`UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?`),
       // Rows of Purchases and other sources' events not yet reported back to Odoo stay until they are.
       prune: db.prepare(
         `DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?
@@ -234,6 +238,10 @@ export class SqliteEventQueue implements EventQueue {
 
   releaseInFlight(): number {
     return this.stmt.release.run().changes;
+  }
+
+  rescheduleLaterThan(latest: number, now: number): number {
+    return this.stmt.reschedule.run(now, latest).changes;
   }
 
   prune(deliveredBefore: number): number {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { Logger } from 'pino';
 import { OutboxTooNewError } from './migrations';
 import { SqliteOutbox, type SqliteOutboxOptions } from './outbox';
+import { describeSqliteError as describe, type SalvageReport } from './salvage';
 
 /** SQLite's companions of a database file: moved together, they still open as one database. */
 const COMPANION_SUFFIXES = ['', '-wal', '-shm'];
@@ -38,8 +39,8 @@ export function movedAsideName(file: string, at: Date): string {
 
 export interface CorruptOutboxRecovery {
   log: Logger;
-  /** Called once per file moved aside (the metric). */
-  onMovedAside: () => void;
+  /** Called once per file moved aside (the metric), with what could be read from it. */
+  onMovedAside: (salvaged: SalvageReport) => void;
   now?: () => Date;
 }
 
@@ -68,18 +69,31 @@ export function openOutbox(file: string, opts: OpenOutboxOptions = {}, recovery?
     }
     const aside = movedAsideName(file, (recovery.now ?? (() => new Date()))());
     const moved = moveAside(file, aside);
-    recovery.onMovedAside();
-    recovery.log.error(
-      { outbox: file, movedTo: moved, reason: describe(err) },
-      `OUTBOX CORRUPT: ${file} is not a sound SQLite database (${describe(err)}). Moved aside to ${aside} ` +
-        `(with its -wal/-shm); starting on an empty outbox. Events it held that were not delivered are only in the moved file.`,
-    );
+    let fresh: SqliteOutbox;
     try {
-      return openChecked(file, opts);
+      fresh = openChecked(file, opts);
     } catch (again) {
       throw cannotOpen(file, again);
     }
+    // What the damaged file still holds goes on in the fresh one: a few bad pages lose their rows, not the file.
+    const salvaged = fresh.salvageFrom(aside);
+    recovery.onMovedAside(salvaged);
+    recovery.log.error(
+      { outbox: file, movedTo: moved, reason: describe(err), salvaged },
+      `OUTBOX CORRUPT: ${file} is not a sound SQLite database (${describe(err)}). Moved aside to ${aside} ` +
+        `(with its -wal/-shm); a fresh outbox took its place with ${salvageSummary(salvaged)}. ` +
+        'What could not be read is only in the moved file.',
+    );
+    return fresh;
   }
+}
+
+/** What a salvage kept and lost, in a few words for the one log line (counts only). */
+export function salvageSummary(r: SalvageReport): string {
+  if (r.unreadable) return `nothing of the old file (it could not be read: ${r.unreadable})`;
+  const kept = `${r.events.pending} waiting events, ${r.events.dead} dead letters, ${r.events.delivered} delivered events, ${r.purchaseClaims} purchase claims and ${r.sourceClaims} other claims read back`;
+  const lost = r.lostWaiting === undefined ? 'an unknown number of waiting events lost' : `${r.lostWaiting} waiting events lost`;
+  return `${kept}; ${r.unreadableStretches} unreadable stretches, ${r.invalidRows} damaged rows, ${lost}`;
 }
 
 function openChecked(file: string, opts: OpenOutboxOptions): SqliteOutbox {
@@ -139,10 +153,4 @@ function cannotOpen(file: string, err: unknown): OutboxOpenError {
     ? 'another process holds a lock on it (a second sidecar on the same file?)'
     : 'check that the sidecar user can read and write it and its directory';
   return new OutboxOpenError(`cannot open the outbox ${file}: ${describe(err)}. The file was left in place: ${hint}.`, false);
-}
-
-function describe(err: unknown): string {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  const message = typeof e?.message === 'string' ? e.message : String(err);
-  return typeof e?.code === 'string' ? `${message} (${e.code})` : message;
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SqliteEventQueue, type EventQueue } from './eventQueue';
 import { migrate } from './migrations';
+import { salvageOutbox, type SalvageReport } from './salvage';
 import { sqlitePurchaseClaims, type PurchaseClaims } from './purchaseClaims';
 import { sqliteSourceClaims, type SourceClaims } from './sourceClaims';
 import { sqliteSettingsSnapshot, type SettingsSnapshot } from './settingsSnapshot';
@@ -56,6 +57,11 @@ export class SqliteOutbox implements Outbox {
 
   probeWrite(now: number): void {
     this.probe.run(now);
+  }
+
+  /** Copy what a damaged outbox file still holds into this one (see salvage.ts); the damaged file is only read. */
+  salvageFrom(damagedFile: string): SalvageReport {
+    return salvageOutbox(damagedFile, this.db);
   }
 
   close(): void {

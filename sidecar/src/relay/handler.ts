@@ -11,6 +11,7 @@ import { unixSeconds } from '../tiktok/payload';
 import { cleanIp, isBotUserAgent, isOriginAllowed, isPrefetch, requestOrigin } from './filters';
 import { OutboxCap } from './outboxCap';
 import { describeIssues } from '../contract/issues';
+import { throttle } from '../throttle';
 import { RelayRequestSchema, type RelayEvent } from '../contract/relay';
 import { decideRelayEvent, refuse, type PlausibilityLimits, type RelayRefusal, type RelayRules } from './toOutbox';
 
@@ -52,19 +53,11 @@ function countByPixel(events: NewOutboxEvent[]): Map<string, number> {
 
 export type RelayHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** When a browser should try again after the outbox refused to store its events. */
+const OUTBOX_UNAVAILABLE_RETRY_SECONDS = 5;
+
 /** What the relay sends back: a refusal, counted by its `error`, or another answer as it is. */
 type RelayAnswer = RelayRefusal | { kind: 'answer'; status: number; body: Record<string, unknown> };
-
-/** True at most once per `everyMs` for each key: a flood must not turn into a flood of log lines. */
-function throttle(everyMs: number, clock: () => number): (key: string) => boolean {
-  const last = new Map<string, number>();
-  return (key) => {
-    const now = clock();
-    if (now - (last.get(key) ?? Number.NEGATIVE_INFINITY) < everyMs) return false;
-    last.set(key, now);
-    return true;
-  };
-}
 
 /** `consume` rejects with the limiter's state when the budget is spent; anything else is a real error. */
 async function withinBudget(limiter: RateLimiterMemory | undefined, key: string, points: number): Promise<number | undefined> {
@@ -85,7 +78,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** `trust proxy` as express understands it, compiled once for proxy-addr. */
-function compileTrust(trust: RelayOptions['trustProxy']): (addr: string, i: number) => boolean {
+export function compileTrust(trust: RelayOptions['trustProxy']): (addr: string, i: number) => boolean {
   if (trust === true) return () => true;
   if (trust === false) return () => false;
   if (typeof trust === 'number') return (_addr, i) => i < trust;
@@ -203,7 +196,8 @@ export function createRelayHandler(deps: RelayDeps, opts: RelayOptions): RelayHa
       stored = await deps.enqueue(toStore);
     } catch (err) {
       if (shouldLog('enqueue_failed')) log.error({ err }, 'relay: the outbox could not store events');
-      return { kind: 'answer', status: 503, body: { error: 'outbox_unavailable', detail: 'events could not be stored; retry later' } };
+      // Counted with the refusals, and told when to come back: a full disk is rarely fixed within the second.
+      return refuse(503, 'outbox_unavailable', 'events could not be stored; retry later', OUTBOX_UNAVAILABLE_RETRY_SECONDS);
     }
     for (const [pixelId, count] of perPixel) cap.noteStored(pixelId, count);
     for (const e of toStore) metrics.accepted.inc({ event: e.event });

@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
-import { classifyResponse, type RetryCause, type SendOutcome } from './outcome';
+import { classifyResponse, tiktokText, type RetryCause, type SendOutcome } from './outcome';
 
 export interface EventsApiClient {
   /** `body` is a serialized `TrackRequest` (see serializeTrackRequest). */
@@ -60,7 +60,7 @@ export class HttpEventsApiClient implements EventsApiClient {
       // Timeouts, refused or dropped connections: TikTok never saw a definite answer.
       const e = err as { code?: string; message?: string };
       const cause: RetryCause = e.code && TIMEOUT_CODES.has(e.code) ? 'timeout' : 'network';
-      return { kind: 'retry', cause, detail: `${e.code ?? ''} ${e.message ?? String(err)}`.trim() };
+      return { kind: 'retry', cause, detail: tiktokText(`${e.code ?? ''} ${e.message ?? String(err)}`) };
     }
   }
 }

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { redactContactData, REDACTED } from './privacy';
 import type { TrackResponse } from './types';
 
 /**
@@ -79,7 +81,29 @@ export const ROW_LEVEL_CODES: ReadonlySet<number> = new Set([TIKTOK_CODES.generi
 const TOO_LARGE_TEXT = /(request|payload|body)\s+(entity\s+)?too\s+large/i;
 
 /** Longest TikTok message kept; they are short, an HTML page is not. */
-const MAX_MESSAGE_CHARS = 300;
+export const MAX_MESSAGE_CHARS = 300;
+
+/** Runs of characters an IPv4 or IPv6 address is written with. */
+const ADDRESS_LIKE = /[0-9A-Fa-f:.]{3,45}/g;
+
+/** The text with every IP address replaced: `net.isIP` decides, not a pattern of its own. */
+function redactIpAddresses(text: string): string {
+  return text.replace(ADDRESS_LIKE, (run) => {
+    const bare = run.replace(/^[:.]+|[:.]+$/g, '');
+    return isIP(bare) ? run.replace(bare, REDACTED) : run;
+  });
+}
+
+/**
+ * Text that comes from TikTok (or whatever answered in its place) as it may be
+ * logged, stored and reported: TikTok's messages can quote a value of the refused
+ * row, so contact data (the shared free-text rule of privacy.ts) and IP addresses
+ * are blanked before anything else sees the text, and its length is bounded.
+ * Redaction runs on the whole text before it is cut: a cut address would escape it.
+ */
+export function tiktokText(raw: string): string {
+  return clip(redactIpAddresses(redactContactData(raw.replace(/\s+/g, ' ').trim())));
+}
 
 /** Codes retried like an HTTP 5xx. */
 export function isRetryableCode(code: number): boolean {
@@ -91,7 +115,7 @@ export function isRetryableCode(code: number): boolean {
  * only the status. `url` (without credentials) names the address in messages.
  */
 export function classifyResponse(status: number, body: unknown, url?: string): SendOutcome {
-  if (status === 413) return { kind: 'too_large', status, message: textOf(body) || 'Request Entity Too Large' };
+  if (status === 413) return { kind: 'too_large', status, message: tiktokText(textOf(body)) || 'Request Entity Too Large' };
   if (status === 429) return { kind: 'retry', cause: 'rate_limited', detail: 'HTTP 429' };
   if (status >= 500 || status === 408) return { kind: 'retry', cause: 'server_error', detail: `HTTP ${status}` };
   if (status === 404 || status === 405 || (status >= 300 && status < 400)) {
@@ -101,7 +125,7 @@ export function classifyResponse(status: number, body: unknown, url?: string): S
   if (!answer) {
     return { kind: 'request_problem', problem: 'not_tiktok_answer', code: status, message: `HTTP ${status} with ${describeBody(body)} instead of an Events API answer` };
   }
-  const message = clip(String(answer.message ?? ''));
+  const message = tiktokText(String(answer.message ?? ''));
   if (TOO_LARGE_TEXT.test(message)) return { kind: 'too_large', status, message };
   return classifyCode(answer.code, message, answer.data);
 }
@@ -143,7 +167,7 @@ export function readRowFailures(data: unknown): RowFailure[] {
     if (index === undefined && eventId === undefined) continue;
     const code = typeof entry.code === 'number' && Number.isInteger(entry.code) ? entry.code : TIKTOK_CODES.partialSuccess;
     const text = [entry.message, entry.msg, entry.error].find((v): v is string => typeof v === 'string' && v !== '');
-    failures.push({ index, eventId, code, message: clip(text ?? 'TikTok reported this event as failed') });
+    failures.push({ index, eventId, code, message: tiktokText(text ?? 'TikTok reported this event as failed') });
   }
   return failures;
 }
@@ -169,13 +193,13 @@ function describeBody(body: unknown): string {
   return 'JSON without a TikTok code';
 }
 
-/** The title or first words of a non-JSON body, for a log line. */
+/** The title or first words of a non-JSON body, for a log line (not yet redacted). */
 function textOf(body: unknown): string {
   if (typeof body === 'string') {
     const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1] ?? /<h1>([^<]*)<\/h1>/i.exec(body)?.[1];
-    return clip((title ?? body.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim()).slice(0, 120);
+    return title ?? body.replace(/<[^>]*>/g, ' ');
   }
-  return isObject(body) && typeof body.message === 'string' ? clip(body.message) : '';
+  return isObject(body) && typeof body.message === 'string' ? body.message : '';
 }
 
 function clip(text: string): string {

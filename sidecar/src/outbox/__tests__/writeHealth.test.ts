@@ -1,4 +1,6 @@
-import { OutboxWriteHealth } from '../writeHealth';
+import os from 'node:os';
+import path from 'node:path';
+import { freeBytesBeside, OutboxWriteHealth } from '../writeHealth';
 
 const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
 
@@ -45,5 +47,48 @@ describe('OutboxWriteHealth', () => {
     const health = new OutboxWriteHealth(() => {}, () => 0);
     health.failed(new Error('disk I/O error'));
     expect(health.check()).toEqual({ writable: false, error: 'disk I/O error' });
+  });
+});
+
+describe('OutboxWriteHealth: room on the filesystem', () => {
+  const MB = 2 ** 20;
+
+  it('is not writable below the minimum free space, even when every write and probe succeeds', () => {
+    let now = 0;
+    let free: number | undefined = 100 * MB;
+    const health = new OutboxWriteHealth(() => {}, () => now, 10_000, { freeBytes: () => free, minFreeBytes: 32 * MB });
+    expect(health.check()).toEqual({ writable: true, freeBytes: 100 * MB });
+    free = 0;
+    health.succeeded(); // a small write squeezed into the WAL's slack
+    expect(health.check()).toEqual({ writable: false, freeBytes: 0, error: expect.stringMatching(/^disk full: 0 MB free, less than the 32 MB kept/) });
+    now = 60_000; // idle: the probe succeeds too, and changes nothing
+    expect(health.check().writable).toBe(false);
+    free = 40 * MB;
+    expect(health.check()).toEqual({ writable: true, freeBytes: 40 * MB });
+  });
+
+  it('keeps a failed write until a later write or probe succeeds with room to spare', () => {
+    let now = 0;
+    let free = 0;
+    const health = new OutboxWriteHealth(() => {}, () => now, 10_000, { freeBytes: () => free, minFreeBytes: 32 * MB });
+    health.failed(full);
+    now = 20_000;
+    expect(health.check()).toMatchObject({ writable: false, error: expect.stringMatching(/^disk full/) });
+    free = 64 * MB;
+    now = 40_000;
+    expect(health.check()).toEqual({ writable: true, freeBytes: 64 * MB });
+  });
+
+  it('ignores the space check when the filesystem does not tell', () => {
+    const health = new OutboxWriteHealth(() => {}, () => 0, 10_000, { freeBytes: () => undefined, minFreeBytes: 32 * MB });
+    expect(health.check()).toEqual({ writable: true });
+  });
+});
+
+describe('freeBytesBeside', () => {
+  it('reads the room of the directory that holds the file, and nothing for an in-memory outbox', () => {
+    expect(freeBytesBeside(':memory:')()).toBeUndefined();
+    const free = freeBytesBeside(path.join(os.tmpdir(), 'no-such-file-yet.sqlite'))();
+    expect(free).toBeGreaterThan(0);
   });
 });

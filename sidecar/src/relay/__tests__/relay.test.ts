@@ -529,6 +529,8 @@ describe('/healthz follows whether the outbox takes writes', () => {
     const refused = await post(sidecar.handler, big());
     expect(refused.status).toBe(503);
     expect(refused.body.error).toBe('outbox_unavailable');
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(await sidecar.metrics.registry.metrics()).toContain('tiktok_relay_refused_total{reason="outbox_unavailable"} 1');
     const unhealthy = await request(sidecar.handler).get('/healthz');
     expect(unhealthy.status).toBe(503);
     expect(unhealthy.body.status).toBe('outbox_unwritable');

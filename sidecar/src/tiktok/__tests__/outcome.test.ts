@@ -115,3 +115,34 @@ describe('20001 (partial success)', () => {
     expect(classifyCode(40104, 'expired')).toMatchObject({ kind: 'request_problem', problem: 'token_refused' });
   });
 });
+
+describe("TikTok's own words, before anything logs or stores them", () => {
+  const quoting = 'Invalid parameter: user.email victim@example.com, phone +33 6 12 34 56 78, ip 203.0.113.7 and 2001:db8::7';
+  const leaks = (text: string) => ['victim@example.com', '12 34 56 78', '203.0.113.7', '2001:db8::7'].filter((value) => text.includes(value));
+
+  it('blanks contact data and IP addresses a refusal quotes, whatever the outcome', () => {
+    for (const body of [
+      { code: 40002, message: quoting },
+      { code: 40105, message: quoting },
+      { code: 41999, message: quoting },
+      { code: 40700, message: quoting },
+    ]) {
+      const text = JSON.stringify(classifyResponse(200, body));
+      expect(leaks(text)).toEqual([]);
+      expect(text).toContain('[redacted]');
+    }
+    expect(leaks(JSON.stringify(classifyResponse(413, `<html><body><p>${quoting}</p></body></html>`)))).toEqual([]);
+    expect(leaks(JSON.stringify(readRowFailures({ failed_events: [{ index: 0, code: 40002, message: quoting }] })))).toEqual([]);
+  });
+
+  it('redacts before it cuts: an address across the cut is not left half visible', () => {
+    const outcome = classifyResponse(200, { code: 40002, message: `${'x '.repeat(145)}victim.long.name@example.com` });
+    expect(outcome.kind === 'rejected' && outcome.message).not.toMatch(/victim/);
+  });
+
+  it('leaves words, codes and versions that are not addresses alone', () => {
+    expect(classifyResponse(200, { code: 40002, message: 'Invalid value for field "currency" (deadbeef, face 10:20)' })).toMatchObject({
+      message: 'Invalid value for field "currency" (deadbeef, face 10:20)',
+    });
+  });
+});
