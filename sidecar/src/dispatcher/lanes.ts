@@ -4,7 +4,7 @@
  * remembers between batches. No I/O; the caller passes the time.
  */
 import { laneKey, type LaneKey } from '../outbox/eventQueue';
-import { redactContactData } from '../tiktok/privacy';
+import { scrubFreeText } from '../tiktok/contactData';
 import type { RequestProblem } from '../tiktok/outcome';
 import { pauseDelay, sameRefusal, type BackoffPolicy, type Refusal } from './policy';
 
@@ -140,7 +140,7 @@ export class Lanes {
     lane.pause = {
       reason: problem.reason,
       code: problem.code,
-      message: redactContactData(problem.message).slice(0, MAX_MESSAGE_CHARS),
+      message: scrubFreeText(problem.message).slice(0, MAX_MESSAGE_CHARS),
       until,
       token: TOKEN_BOUND.has(problem.reason) ? token : undefined,
     };

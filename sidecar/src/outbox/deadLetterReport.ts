@@ -1,4 +1,4 @@
-import { redactContactData } from '../tiktok/privacy';
+import { scrubFreeText } from '../tiktok/contactData';
 import type { DeadLetter } from './eventQueue';
 
 /**
@@ -12,7 +12,7 @@ export function deadLetterReport(letters: DeadLetter[]) {
     event: d.event,
     event_id: d.eventId,
     code: d.errorCode,
-    message: d.lastError === null ? null : redactContactData(d.lastError),
+    message: d.lastError === null ? null : scrubFreeText(d.lastError),
     attempts: d.attempts,
     created: new Date(d.createdAt).toISOString(),
   }));

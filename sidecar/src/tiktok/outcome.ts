@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { redactContactData, REDACTED } from './privacy';
+import { scrubFreeText } from './contactData';
+import { REDACTED } from './privacy';
 import type { TrackResponse } from './types';
 
 /**
@@ -97,12 +98,12 @@ function redactIpAddresses(text: string): string {
 /**
  * Text that comes from TikTok (or whatever answered in its place) as it may be
  * logged, stored and reported: TikTok's messages can quote a value of the refused
- * row, so contact data (the shared free-text rule of privacy.ts) and IP addresses
+ * row, so contact data (the sidecar's free-text rule, contactData.ts, which reads the text as written first) and IP addresses
  * are blanked before anything else sees the text, and its length is bounded.
  * Redaction runs on the whole text before it is cut: a cut address would escape it.
  */
 export function tiktokText(raw: string): string {
-  return clip(redactIpAddresses(redactContactData(raw.replace(/\s+/g, ' ').trim())));
+  return clip(redactIpAddresses(scrubFreeText(raw.replace(/\s+/g, ' ').trim())));
 }
 
 /** Codes retried like an HTTP 5xx. */
