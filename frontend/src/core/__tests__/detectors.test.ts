@@ -591,6 +591,48 @@ describe('relays the sidecar did not accept', () => {
   });
 });
 
+describe('attacks on what the page keeps', () => {
+  beforeEach(() => setReferrer(''));
+  const GRANTED = 'website_cookies_bar=' + encodeURIComponent('{"required": true, "optional": true}') + '; Path=/';
+  const WITHDRAWN = 'website_cookies_bar=' + encodeURIComponent('{"required": true, "optional": false}') + '; Path=/';
+
+  it('never sends what was kept under a consent the visitor then withdrew, until it is given again', async () => {
+    const store = new MemoryStore();
+    document.cookie = GRANTED;
+    const first = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, { consent_required: true }, store);
+    first.answer = () => ({ status: 'failed', error: 'TypeError: Failed to fetch' }); // the sidecar is down
+    trackPageLoad(first.ctx, first.doc);
+    await first.flush();
+    const kept = first.sends.flat();
+    expect(kept).toHaveLength(2);
+
+    document.cookie = WITHDRAWN;
+    const second = loadPage('cart', `${ORIGIN}/shop/cart`, { consent_required: true, page_event_id: 'pv-2' }, store);
+    trackPageLoad(second.ctx, second.doc);
+    second.ctx.tracker.flush(); // the page is left
+    await second.flush();
+    expect(second.sends).toEqual([]);
+
+    // given again on a later page: what waited leaves, under the consent given now
+    document.cookie = GRANTED;
+    const third = loadPage('cart', `${ORIGIN}/shop/cart`, { consent_required: true, page_event_id: 'pv-3' }, store);
+    trackPageLoad(third.ctx, third.doc);
+    await third.flush();
+    expect(third.relayed.map((e) => [e.event_id, e.consent])).toEqual([['pv-3', 'granted'], ...[...kept, 'pv-2'].map((id) => [id, 'granted'])]);
+  });
+
+  it('still sends an event where storage is full or refuses it (it is only not kept)', async () => {
+    const full = new MemoryStore();
+    full.setItem = () => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    };
+    const page = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, {}, full);
+    trackPageLoad(page.ctx, page.doc);
+    await page.flush();
+    expect(page.relayed.map((e) => e.event)).toEqual(['PageView', 'Search']);
+  });
+});
+
 describe('a page being left', () => {
   it('sends what is kept: relays not accepted yet, and a consent queue released meanwhile', async () => {
     const store = new MemoryStore();
