@@ -44,14 +44,20 @@ function expectCents(price: number): void {
   expect(String(price)).toMatch(/^\d+(\.\d{1,2})?$/);
 }
 
-/** A pricelist in EUR for Belgian addresses (the demo's EUR is inactive): the address step moves a Belgian buyer's cart to it. */
+/**
+ * A visitor's default pricelist in USD (the demo's pricelists are all for
+ * countries) and one in EUR for Belgian addresses, ahead of the demo's: a
+ * cart starts in USD and the address step moves a Belgian buyer's to EUR.
+ */
 async function euroPricelistForBelgium(stack: Stack): Promise<void> {
   const { admin } = stack;
   const [eur] = await admin.call<number[]>('res.currency', 'search', [[['name', '=', 'EUR'], ['active', 'in', [true, false]]]]);
   await admin.call('res.currency', 'write', [[eur], { active: true }]);
   const [belgium] = await admin.call<number[]>('res.country', 'search', [[['code', '=', 'BE']]]);
   const group = await admin.call<number>('res.country.group', 'create', [{ name: 'TikTok E2E Belgium', country_ids: [[6, 0, [belgium]]] }]);
+  const [usd] = await admin.call<number[]>('res.currency', 'search', [[['name', '=', 'USD']]]);
   await admin.call('product.pricelist', 'create', [
+    { name: 'TikTok E2E USD', currency_id: usd, website_id: 1, sequence: 0 },
     { name: 'TikTok E2E EUR', currency_id: eur, country_group_ids: [[6, 0, [group]]], website_id: 1, sequence: 1 },
   ]);
 }
@@ -104,6 +110,11 @@ describeE2E('the browser follows the order on real Odoo 19', () => {
 
     afterAll(async () => {
       await shopper?.close();
+    });
+
+    it('starts in USD: the address step moves it to EUR', () => {
+      expect(pairNamed(result, 'AddToCart').browser.properties.currency).toBe('USD');
+      expect(pairNamed(result, 'InitiateCheckout').browser.properties.currency).toBe('USD');
     });
 
     it('is in EUR on the payment page', async () => {

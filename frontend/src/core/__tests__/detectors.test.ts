@@ -621,6 +621,23 @@ describe('attacks on what the page keeps', () => {
     expect(third.relayed.map((e) => [e.event_id, e.consent])).toEqual([['pv-3', 'granted'], ...[...kept, 'pv-2'].map((id) => [id, 'granted'])]);
   });
 
+  it('keeps no plain contact data: what it keeps is what may leave the page', async () => {
+    const store = new MemoryStore();
+    const page = loadPage('contactus', `${ORIGIN}/contactus?search=jane%40example.com`, {}, store);
+    page.answer = () => ({ status: 'failed', error: 'TypeError: Failed to fetch' });
+    page.ctx.tracker.track('Search', { query: 'call me at +32 470 12 34 56 or jane@example.com' });
+    const form = page.doc.querySelector<HTMLFormElement>('.s_website_form form[data-model_name]')!;
+    form.querySelector<HTMLInputElement>('[name="email_from"]')!.value = 'Jane@Example.com';
+    form.querySelector<HTMLInputElement>('[name="phone"]')!.value = '+32 470 12 34 56';
+    const pending = await rememberWebsiteForm(page.ctx, form);
+    page.ctx.tracker.track(pending!.event, { description: pending!.model }, { user: pending!.user });
+    await page.flush();
+    const kept = [...store.data.entries()].filter(([key]) => key.startsWith('tiktok_events.kept.'));
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(kept)).not.toMatch(/jane|example\.com|\+32|470 12 34 56|32470123456/i);
+    expect(JSON.stringify(kept)).toContain(sha('jane@example.com'));
+  });
+
   it('still sends an event where storage is full or refuses it (it is only not kept)', async () => {
     const full = new MemoryStore();
     full.setItem = () => {
