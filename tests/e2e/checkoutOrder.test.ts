@@ -57,8 +57,10 @@ async function euroPricelistForBelgium(stack: Stack): Promise<void> {
   const group = await admin.call<number>('res.country.group', 'create', [{ name: 'TikTok E2E Belgium', country_ids: [[6, 0, [belgium]]] }]);
   const [usd] = await admin.call<number[]>('res.currency', 'search', [[['name', '=', 'USD']]]);
   await admin.call('product.pricelist', 'create', [
-    { name: 'TikTok E2E USD', currency_id: usd, website_id: 1, sequence: 0 },
-    { name: 'TikTok E2E EUR', currency_id: eur, country_group_ids: [[6, 0, [group]]], website_id: 1, sequence: 1 },
+    [
+      { name: 'TikTok E2E USD', currency_id: usd, website_id: 1, sequence: 0 },
+      { name: 'TikTok E2E EUR', currency_id: eur, country_group_ids: [[6, 0, [group]]], website_id: 1, sequence: 1 },
+    ],
   ]);
 }
 
