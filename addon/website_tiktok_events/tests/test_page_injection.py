@@ -48,7 +48,8 @@ class TestPageInjection(HttpCase, TikTokCase):
         self.assertNotIn('ttq.page(', page)
         # Its server copy leaves from <head>; the XML-escaped operators render as JavaScript,
         # the XML comments that explain the code are not rendered.
-        self.assertIn('if (consent && w.fetch) w.__tiktokHeadRelay = { id: pageView.event_id, done: send(batch) };', page)
+        self.assertIn(
+            'if (consent && w.fetch) w.__tiktokHeadRelay = { id: pageView.event_id, done: send(batch) };', page)
         self.assertIn('keepalive: true, credentials: "omit"', page)
         self.assertNotIn('sendBeacon', page)  # it would carry the shop's cookies to the relay
         self.assertNotIn('QWeb does not render them', page)
