@@ -1,8 +1,10 @@
 /**
  * Builds the module's static files: the shop's browser bundle
  * (frontend/src/odoo, web.assets_frontend), the phone rule that bundle loads
- * on demand (frontend/src/phone, static/lib, in no asset bundle) and the back
- * office's TikTok control room (frontend/src/backend, web.assets_backend).
+ * on demand (frontend/src/phone, static/lib, in no asset bundle), the debug
+ * panel it loads on debug pages only (frontend/src/debug, the
+ * website_tiktok_events.pixel_helper bundle) and the back office's TikTok
+ * control room (frontend/src/backend, web.assets_backend).
  *
  *   npx ts-node --transpile-only scripts/buildFrontend.ts          # write both
  *   npx ts-node --transpile-only scripts/buildFrontend.ts --check  # CI: exit 1 when either is stale
@@ -28,6 +30,8 @@ const ADDONS = join(ROOT, 'addon');
 const PHONE_ENTRY = join(ROOT, 'frontend', 'src', 'phone', 'main.ts');
 /** Outside static/src: Odoo serves it as it is and puts it in no asset bundle. */
 export const PHONE_OUTPUT = join(ADDONS, 'website_tiktok_events', 'static', 'lib', 'tiktok_phone.js');
+const DEBUG_ENTRY = join(ROOT, 'frontend', 'src', 'debug', 'main.ts');
+export const DEBUG_OUTPUT = join(ROOT, 'addon', 'website_tiktok_events', 'static', 'src', 'debug', 'tiktok_pixel_helper.js');
 const BACKEND_ENTRY = join(ROOT, 'frontend', 'src', 'backend', 'main.ts');
 export const BACKEND_OUTPUT = join(ROOT, 'addon', 'website_tiktok_events', 'static', 'src', 'js', 'tiktok_dashboard.js');
 
@@ -92,6 +96,12 @@ export async function bundlePhoneRule(): Promise<string> {
     logLevel: 'silent',
   });
   return result.outputFiles[0].text;
+}
+
+/** The debug panel's bundle: minified like the page bundle, outside its budget (debug pages only). */
+export async function bundleDebugPanel(): Promise<string> {
+  const result = await build({ ...BUILD_OPTIONS, entryPoints: [DEBUG_ENTRY] });
+  return hoistImports(result.outputFiles[0].text);
 }
 
 /**
@@ -173,9 +183,16 @@ async function main(): Promise<void> {
     console.error(`bundle over budget by ${gz - BUDGET_BYTES} bytes`);
     process.exit(1);
   }
+  const debugPanel = await bundleDebugPanel();
+  console.log(`${relative(ROOT, DEBUG_OUTPUT)}: ${debugPanel.length} bytes minified (debug pages only)`);
   const backend = await bundleBackend();
   console.log(`${relative(ROOT, BACKEND_OUTPUT)}: ${backend.length} bytes`);
-  const fresh = [writeOrCheck(PHONE_OUTPUT, phoneRule, check), writeOrCheck(OUTPUT, code, check), writeOrCheck(BACKEND_OUTPUT, backend, check)];
+  const fresh = [
+    writeOrCheck(PHONE_OUTPUT, phoneRule, check),
+    writeOrCheck(OUTPUT, code, check),
+    writeOrCheck(DEBUG_OUTPUT, debugPanel, check),
+    writeOrCheck(BACKEND_OUTPUT, backend, check),
+  ];
   if (!fresh.every(Boolean)) process.exit(1);
 }
 

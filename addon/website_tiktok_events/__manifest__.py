@@ -28,6 +28,10 @@ problems in plain words, dead letters to send again and test events.
     'assets': {
         'web.assets_frontend': [
             'website_tiktok_events/static/src/js/tiktok_events.js',
+        ],
+        # The debug panel, loaded by the page bundle on debug pages only (LazyComponent).
+        'website_tiktok_events.pixel_helper': [
+            'website_tiktok_events/static/src/debug/tiktok_pixel_helper.js',
             'website_tiktok_events/static/src/xml/tiktok_pixel_helper.xml',
         ],
         'web.assets_backend': [

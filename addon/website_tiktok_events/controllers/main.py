@@ -54,7 +54,8 @@ class WebsiteSaleTikTok(WebsiteSale):
         # pages, where no Purchase must be announced.
         values = super()._prepare_shop_payment_confirmation_values(order)
         values['tiktok_purchase_order'] = order
-        if order:
+        # Only an order whose Purchase the server sends fires it in the browser.
+        if order and request.website._tiktok_browser_purchase_due(order):
             order._tiktok_note_confirmation_shown()
         return values
 

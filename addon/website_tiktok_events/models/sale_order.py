@@ -65,7 +65,7 @@ class SaleOrder(models.Model):
         return [
             order_line_content(
                 line.product_id.id, content_name(line.product_id), line.name, line.price_unit, line.product_uom_qty,
-                line.product_id.default_code, source,
+                line.product_id.default_code, source, self.currency_id,
             )
             for line in self.order_line
             if line.product_id and not line.display_type and not line.is_delivery

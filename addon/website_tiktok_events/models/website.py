@@ -5,7 +5,7 @@ from odoo.exceptions import ValidationError
 from odoo.http import request
 
 from ..tools import hashing
-from ..tools.contents import content_id
+from ..tools.contents import cart_contents, cart_lines, content_id
 from ..tools.page_config import disabled_comment, new_page_event_id, script_safe_json, without_empty
 from ..tools.settings_fields import website_fields
 from ..tools.settings_resolution import resolve_settings, settings_value_problem, test_emails_problem, tracking_problem
@@ -13,7 +13,7 @@ from ..tools.settings_table import (
     CONTENT_ID_PRODUCT_ID, DATED_SETTINGS, MATCH_NAME_ADDRESS, SECRET_KEYS, SETTINGS, global_param, parse_global_value,
     set_at_field, website_field,
 )
-from .tiktok_server_event import check_sidecar_caller
+from .tiktok_server_event import DUE_STATES, check_sidecar_caller
 
 
 class Website(models.Model):
@@ -154,8 +154,13 @@ class Website(models.Model):
     # Page injection
     # ------------------------------------------------------------------
 
-    def _tiktok_page_config(self, main_object=None, combination_info=None, purchase_order=None, products=None):
+    def _tiktok_page_config(self, main_object=None, combination_info=None, purchase_order=None, products=None,
+                            cart_order=None):
         """Everything website.layout needs to inject the pixel into <head>.
+
+        ``purchase_order``: the order of the confirmation page; ``cart_order``:
+        the shopper's cart on the cart and checkout pages (website_sale's
+        ``website_sale_order``).
 
         Returns a dict: ``problem`` (why nothing is injected, or None),
         ``comment`` (the HTML comment saying so), ``pixel_id``,
@@ -182,9 +187,9 @@ class Website(models.Model):
             'identify': self._tiktok_identify_data(),
             'content_ids': self._tiktok_content_ids(self._tiktok_page_products(main_object, products)),
             'product': self._tiktok_product_data(main_object, combination_info),
-            # An excluded order (the shop's own people) is no Purchase in the browser either.
+            'order': self._tiktok_checkout_order_data(cart_order),
             'purchase': (purchase_order._tiktok_purchase_data()
-                         if purchase_order and not purchase_order._tiktok_exclusion() else None),
+                         if self._tiktok_browser_purchase_due(purchase_order) else None),
         }
         # Contract: absent keys are omitted, never null. Flags stay explicit.
         blob = {
@@ -198,6 +203,42 @@ class Website(models.Model):
             'debug': resolved['debug'],
             'config_json': script_safe_json(blob),
         }
+
+    def _tiktok_browser_purchase_due(self, order):
+        """Whether the confirmation page of ``order`` fires the browser Purchase:
+        only when the server sends the order's Purchase, by the same rules.
+
+        That is an order of this website whose Purchase the module queued (paid
+        online, or confirmed with the website's opt-in for orders without
+        payment) and that the claim's own check (``_still_due_reason``) would
+        still send, or that was sent. An order the server will not send (a wire
+        transfer not paid yet without the opt-in, the shop's own people, a
+        buyer who refused consent, a cancelled order) fires nothing in the
+        browser either: TikTok must not count a Purchase the shop never had.
+        """
+        self.ensure_one()
+        if not order or order.sudo().website_id != self:
+            return False
+        queued = self.env['tiktok.server.event'].sudo().search([('sale_order_id', '=', order.id)], limit=1)
+        if queued.state == 'sent':
+            return True
+        return queued.state in DUE_STATES and not queued._still_due_reason()
+
+    def _tiktok_checkout_order_data(self, order):
+        """The ``order`` of the page config (docs/CONTRACTS.md §2): the cart on the
+        cart and checkout pages, in its own currency — the address step may move
+        the shopper to another pricelist — with the order's total (delivery and
+        taxes included, as the Purchase's value) and its product lines as the
+        cart's answer names them. The browser's checkout events
+        (InitiateCheckout, AddPaymentInfo, PlaceAnOrder) read it from the page
+        they fire on."""
+        order = order.sudo() if order and getattr(order, '_name', None) == 'sale.order' else None
+        if not order or order.state != 'draft' or order.website_id != self:
+            return None
+        contents = cart_contents(order, cart_lines(order))
+        if not contents:
+            return None
+        return {'value': order.amount_total, 'currency': order.currency_id.name, 'contents': contents}
 
     def _tiktok_phone_country(self):
         """ISO code of the country in which the page reads a phone number typed without its own.

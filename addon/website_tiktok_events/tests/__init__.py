@@ -2,6 +2,7 @@ from . import test_hashing
 from . import test_settings
 from . import test_sidecar_access
 from . import test_page_injection
+from . import test_browser_orders
 from . import test_purchases
 from . import test_purchase_rules
 from . import test_cart_added

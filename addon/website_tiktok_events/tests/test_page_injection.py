@@ -48,7 +48,10 @@ class TestPageInjection(HttpCase, TikTokCase):
         self.assertNotIn('ttq.page(', page)
         # Its server copy leaves from <head>; the XML-escaped operators render as JavaScript,
         # the XML comments that explain the code are not rendered.
-        self.assertIn('if (consent && cfg.page_event_id && cfg.relay_url && n.sendBeacon) {', page)
+        self.assertIn(
+            'if (consent && w.fetch) w.__tiktokHeadRelay = { id: pageView.event_id, done: send(batch) };', page)
+        self.assertIn('keepalive: true, credentials: "omit"', page)
+        self.assertNotIn('sendBeacon', page)  # it would carry the shop's cookies to the relay
         self.assertNotIn('QWeb does not render them', page)
         blob = config_blob(page)
         self.assertEqual(set(blob), BLOB_KEYS)
@@ -149,6 +152,8 @@ class TestPageInjection(HttpCase, TikTokCase):
             self.assertNotIn('TikTok pixel disabled', page, path)
 
     def test_confirmation_page_carries_the_purchase(self):
+        # an order whose Purchase the server sends (tests/test_browser_orders.py: which ones)
+        self.set_params(purchase_without_payment='True')
         product = self.product.product_variant_id
         order = self.env['sale.order'].create({
             'partner_id': self.env.ref('base.res_partner_2').id,
@@ -170,6 +175,7 @@ class TestPageInjection(HttpCase, TikTokCase):
 
     def test_confirmation_page_notes_that_the_browser_copy_was_shown(self):
         """The dashboard's "paired": the buyer opened the page that fires the browser Purchase, with consent."""
+        self.set_params(purchase_without_payment='True')
         product = self.product.product_variant_id
         orders = self.env['sale.order'].create([{
             'partner_id': self.env.ref('base.res_partner_2').id,
@@ -181,9 +187,11 @@ class TestPageInjection(HttpCase, TikTokCase):
         self.website.cookies_bar = True
         consented._tiktok_store_buyer_context('granted')
         refused._tiktok_store_buyer_context('denied')
-        for order in orders:
-            self.authenticate(None, None, session_extra={'sale_last_order_id': order.id})
-            self.assertIn('purchase', config_blob(self._get('/shop/confirmation')))
+        self.authenticate(None, None, session_extra={'sale_last_order_id': consented.id})
+        self.assertIn('purchase', config_blob(self._get('/shop/confirmation')))
+        # no consent: the server does not send it, the page does not fire it
+        self.authenticate(None, None, session_extra={'sale_last_order_id': refused.id})
+        self.assertNotIn('purchase', config_blob(self._get('/shop/confirmation')))
         self.assertTrue(consented.tiktok_confirmation_shown_at)
         self.assertFalse(refused.tiktok_confirmation_shown_at)
         # The first time counts; a reload does not move it.
@@ -283,6 +291,7 @@ class TestPageInjection(HttpCase, TikTokCase):
 class TestPageConfigMethod(TikTokCase):
 
     def test_purchase_blob(self):
+        self.set_params(purchase_without_payment='True')
         partner = self.env.ref('base.res_partner_2')
         product = self.env['product.product'].create({'name': 'Blob Desk', 'list_price': 675.0})
         order = self.env['sale.order'].create({
@@ -294,6 +303,7 @@ class TestPageConfigMethod(TikTokCase):
         self.env['sale.order.line'].create({
             'order_id': order.id, 'product_id': delivery_product.id, 'price_unit': 10.0, 'is_delivery': True,
         })
+        order.action_confirm()
         blob = json.loads(self.website._tiktok_page_config(purchase_order=order)['config_json'])
         self.assertEqual(blob['purchase'], {
             'event_id': order._tiktok_purchase_event_id(),

@@ -11,8 +11,11 @@ export type { Content as ContentItem } from '../../../sidecar/src/contract/conte
 export const CONFIG_ELEMENT_ID = 'tiktok-events-config';
 
 /**
- * Set on `window` by the inline head code to the page's `page_event_id` once
- * it has handed the PageView relay to sendBeacon: the bundle then does not
- * send it again.
+ * Set on `window` by the inline head code once it has kept (and, with
+ * consent, sent) the page's PageView relay: `{ id, done }`, the page event id
+ * and a promise of the relay's answer as read ('accepted', 'refused',
+ * 'failed'; 'queued' when it waits for consent). The bundle then does not
+ * relay the PageView again, and sends what is kept once the head's request is
+ * answered, so that it does not send the same events twice at once.
  */
-export const PAGE_VIEW_RELAYED = '__tiktokPageViewRelayed';
+export const HEAD_RELAY = '__tiktokHeadRelay';

@@ -1,6 +1,7 @@
 import type { Tracker } from './tracker';
 import type { KeyValueStore } from './storage';
 import type { PhoneReading } from './hashing';
+import type { ContentItem } from './config';
 
 /** What one page remembers between its own events; a new page starts empty. */
 export interface PageMemory {
@@ -33,4 +34,13 @@ export function contentId(ctx: DetectorContext, productId: string): string {
 /** The website currency, for values read from the page. */
 export function pageCurrency(ctx: DetectorContext): string | undefined {
   return ctx.tracker.config.currency;
+}
+
+/**
+ * The properties of an event about products or an order: its contents (each
+ * a product unless it says otherwise), their currency and value. One shape
+ * for every event that carries contents.
+ */
+export function productProps(contents: Array<Partial<ContentItem>> | undefined, currency?: string, value?: number) {
+  return { contents: contents?.map((c) => ({ ...c, content_type: c.content_type ?? 'product' })), content_type: 'product', currency, value };
 }

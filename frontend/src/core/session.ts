@@ -1,9 +1,9 @@
-import { CONFIG_ELEMENT_ID, PAGE_VIEW_RELAYED, type PageConfig } from './config';
+import { CONFIG_ELEMENT_ID, HEAD_RELAY, type PageConfig } from './config';
 import type { DetectorContext } from './context';
 import type { PhoneRuleLoader } from './hashing';
 import { createRelayTransport, type RelayTransport } from './relay';
-import { sessionStore, type KeyValueStore } from './storage';
-import { Tracker, type Ttq } from './tracker';
+import { webStore, type KeyValueStore } from './storage';
+import { Tracker, type RelayStatus, type Ttq } from './tracker';
 import { trackProductView, trackPurchase, trackShopLanding } from './detectors/shop';
 import { trackSearchLanding } from './detectors/engagement';
 import { trackFormLanding } from './detectors/forms';
@@ -25,7 +25,10 @@ export function readPageConfig(doc: Document): PageConfig | undefined {
 
 export interface SessionOptions {
   transport?: RelayTransport;
+  /** sessionStorage by default. */
   store?: KeyValueStore;
+  /** Where relay events are kept until accepted (./kept.ts): localStorage by default. */
+  kept?: KeyValueStore;
   now?: () => number;
   /** Where the phone rule comes from (Odoo: the module's static file, ../odoo/phoneRule.ts). */
   loadPhoneRule?: PhoneRuleLoader;
@@ -36,15 +39,10 @@ const NO_PHONE_RULE: PhoneRuleLoader = () => Promise.reject(new Error('no phone 
 /** Everything one page needs: the tracker plus the context the detectors share. */
 export function createSession(win: Window & typeof globalThis, config: PageConfig, options: SessionOptions = {}): DetectorContext {
   const doc = win.document;
-  const store = options.store ?? sessionStore();
+  const store = options.store ?? webStore('sessionStorage');
   const now = options.now ?? Date.now;
   const nav = win.navigator;
-  const transport =
-    options.transport ??
-    createRelayTransport(config.relay_url, {
-      sendBeacon: nav.sendBeacon?.bind(nav),
-      fetch: win.fetch?.bind(win),
-    });
+  const transport = options.transport ?? createRelayTransport(config.relay_url, win.fetch?.bind(win));
   const tracker = new Tracker({
     config,
     ttq: () => (win as unknown as { ttq?: Ttq }).ttq,
@@ -54,6 +52,7 @@ export function createSession(win: Window & typeof globalThis, config: PageConfi
     referrer: doc.referrer,
     locale: nav.language,
     store,
+    kept: options.kept ?? webStore('localStorage'),
     log: config.debug ? console.debug.bind(console) : undefined,
     now,
   });
@@ -64,19 +63,22 @@ export function createSession(win: Window & typeof globalThis, config: PageConfi
 /**
  * Page-load events, in the order a shopper would expect them: the PageView
  * relay first (the inline code fired its browser copy with the same id, and
- * sent the relay too when it could), then what earlier pages could not send,
- * then whatever this page itself means.
+ * kept and sent the relay too when it could), then what earlier pages could
+ * not send (once the inline code's request was answered), then whatever this
+ * page itself means.
  */
 export function trackPageLoad(ctx: DetectorContext, doc: Document): void {
   const { tracker } = ctx;
   const pageEventId = tracker.config.page_event_id;
-  const sentByHead = (doc.defaultView as unknown as Record<string, unknown> | null)?.[PAGE_VIEW_RELAYED] === pageEventId;
-  const pageView = tracker.track('PageView', {}, { eventId: pageEventId, browser: false, relay: !sentByHead });
-  if (pageView && sentByHead) pageView.relay = 'sent';
-  tracker.flush();
+  // the head code's promise never rejects: it resolves to what it read
+  const head = (doc.defaultView as unknown as Record<string, { id: string; done: Promise<RelayStatus> } | undefined> | null)?.[HEAD_RELAY];
+  const relayedBy = head?.id === pageEventId ? head.done : undefined;
+  tracker.track('PageView', {}, { eventId: pageEventId, browser: false, relayedBy });
+  if (relayedBy) void relayedBy.then(() => tracker.flush());
+  else tracker.flush();
   trackProductView(ctx, doc);
   trackEventPageView(ctx, doc);
-  trackShopLanding(ctx, doc);
+  trackShopLanding(ctx);
   trackPurchase(ctx);
   trackRegistrationSuccess(ctx, doc);
   trackSearchLanding(ctx, doc);

@@ -8,7 +8,7 @@ import type { MatchKeys } from './hashing';
 import { newEventId } from './ids';
 import { cleanAddress, redactFreeText } from './privacy';
 import { relayBatches, type RelayEvent, type RelayOutcome, type RelayTransport } from './relay';
-import { keepUnsent, takeUnsent } from './unsent';
+import { KeptEvents } from './kept';
 import { readJson, writeJson, STORAGE_PREFIX, type KeyValueStore } from './storage';
 
 /** One pixel's calls, as `ttq.instance(pixelId)` returns them. */
@@ -33,7 +33,10 @@ export interface TrackerDeps {
   location: Pick<Location, 'href' | 'search' | 'protocol' | 'origin'>;
   referrer?: string;
   locale?: string;
+  /** sessionStorage: this tab's memory (event ids already fired). */
   store?: KeyValueStore;
+  /** localStorage: the relay events kept until the relay accepted them (./kept.ts). */
+  kept?: KeyValueStore;
   log?: (...args: unknown[]) => void;
   now?: () => number;
 }
@@ -47,9 +50,12 @@ export interface TrackOptions {
   browser?: boolean;
   /** false: browser only (Purchase: the server copy comes from the sidecar's poller). */
   relay?: boolean;
+  /** The relay copy is kept and sent by someone else (the inline head code's PageView): its outcome. */
+  relayedBy?: Promise<RelayStatus>;
 }
 
-export type RelayStatus = RelayOutcome['status'] | 'queued' | 'not relayed';
+/** `queued`: kept, waiting for the visitor's consent; `sending`: kept, sent, the answer not read yet. */
+export type RelayStatus = RelayOutcome['status'] | 'sending' | 'queued' | 'not relayed';
 
 export interface FiredEvent {
   event: CanonicalEvent;
@@ -62,9 +68,7 @@ export interface FiredEvent {
 
 /** What the debug panel shows next to a relay status. */
 function outcomeDetail(outcome: RelayOutcome): string | undefined {
-  if (outcome.status === 'refused') return `${outcome.httpStatus} ${outcome.error ?? ''}`.trim();
-  if (outcome.status === 'failed') return outcome.error;
-  return outcome.status === 'accepted' && outcome.skipped ? 'skipped by the relay' : undefined;
+  return outcome.status === 'accepted' ? (outcome.skipped ? 'skipped by the relay' : undefined) : outcome.error;
 }
 
 const SEEN_KEY = STORAGE_PREFIX + 'seen_ids';
@@ -79,23 +83,33 @@ const SEEN_LIMIT = 200;
  * TikTok pixel on the page (a tag manager, another module) never receives our
  * events or our visitor's keys.
  *
+ * Nothing is lost between the page and the sidecar: each relay copy is kept
+ * (./kept.ts) before it is sent and dropped once the relay's answer was read
+ * (accepted, or refused for good: a refused batch is sent again one event at
+ * a time, so that one bad event never takes the others with it). What the
+ * relay did not accept, and what a page left before the answer came, leaves
+ * again on the next page load, when the page is hidden or left, and on
+ * consent.
+ *
  * Consent: with Odoo's cookie bar on, events are always handed to `ttq` (which
- * holds them itself until `grantConsent()`), but the relay copies wait with
- * the unsent ones (./unsent.ts) until optional cookies are accepted; a denial
- * keeps them waiting (never sent) in case the visitor changes their mind on a
- * later page. Relays the sidecar did not accept wait there too, and everything
- * waiting leaves on the next page load, on acceptance, or by beacon when the
- * page is left.
+ * holds them itself until `grantConsent()`), but the relay copies stay kept,
+ * unsent, until optional cookies are accepted; a denial keeps them waiting
+ * (never sent) in case the visitor changes their mind on a later page.
  */
 export class Tracker {
   readonly records: FiredEvent[] = [];
   private readonly listeners = new Set<(records: readonly FiredEvent[]) => void>();
   private readonly seen: Set<string>;
   private consentOverride: ConsentState | undefined;
+  /** Event ids this page is sending now: a flush meanwhile does not send them twice. */
+  private readonly inFlight = new Set<string>();
+  private readonly kept: KeptEvents;
   readonly ttclid: string | undefined;
 
   constructor(private readonly deps: TrackerDeps) {
     this.seen = new Set(readJson<string[]>(deps.store, SEEN_KEY) ?? []);
+    // whose page this is: the logged-in customer's hashed external id, '' for a visitor
+    this.kept = new KeptEvents(deps.kept, deps.config.pixel_id, deps.config.identify?.external_id ?? '');
     this.ttclid = captureTtclid(deps.jar, deps.location, this.consent());
   }
 
@@ -137,14 +151,15 @@ export class Tracker {
     }
     this.deps.log?.('[tiktok]', name, eventId, props);
 
-    if (options.relay !== false && event !== 'Purchase') {
+    if (options.relayedBy) {
+      record.relay = 'sending';
+      void options.relayedBy.then((status) => this.settle([eventId], status));
+    } else if (options.relay !== false && event !== 'Purchase') {
       const payload = this.relayPayload(event, eventId, props, identify);
-      if (consentAllows(this.consent())) {
-        this.relay([payload]);
-      } else {
-        keepUnsent(this.deps.store, [payload], this.now());
-        record.relay = 'queued';
-      }
+      // written ahead: kept before it is sent
+      this.kept.keep([payload], this.now());
+      record.relay = 'queued';
+      if (consentAllows(this.consent())) this.send([payload]);
     }
     this.notify();
     return record;
@@ -165,31 +180,43 @@ export class Tracker {
   }
 
   /**
-   * Sends what waits (for consent, or for the sidecar to be back) once the
-   * visitor allows it; `leaving`: by beacon, the page is going away.
+   * Sends what is kept (waiting for consent, for the sidecar, or for an
+   * answer a page left before it came) once the visitor allows it, except
+   * what this page is sending now.
    */
-  flush(leaving = false): void {
+  flush(): void {
     const consent = this.consent();
     if (!consentAllows(consent)) return;
-    this.relay(
-      takeUnsent(this.deps.store, this.now()).map((e) => ({ ...e, consent })),
-      leaving,
-    );
+    this.send(this.kept.list(this.now()).filter((e) => !this.inFlight.has(e.event_id)).map((e) => ({ ...e, consent })));
   }
 
-  private relay(payloads: RelayEvent[], leaving = false): void {
-    for (const batch of relayBatches(payloads)) {
-      void this.deps.transport.send(batch, leaving).then((outcome) => {
-        if (outcome.status === 'failed') keepUnsent(this.deps.store, batch, this.now());
-        for (const record of this.records) {
-          if (!batch.some((e) => e.event_id === record.eventId)) continue;
-          record.relay = outcome.status;
-          record.detail = outcomeDetail(outcome);
-        }
-        if (outcome.status !== 'accepted' && outcome.status !== 'sent') this.deps.log?.('[tiktok] relay', outcome);
-        this.notify();
-      });
+  private send(payloads: RelayEvent[]): void {
+    for (const batch of relayBatches(payloads)) void this.sendBatch(batch);
+  }
+
+  private async sendBatch(batch: RelayEvent[]): Promise<void> {
+    const ids = batch.map((e) => e.event_id);
+    ids.forEach((id) => this.inFlight.add(id));
+    this.settle(ids, 'sending');
+    const outcome = await this.deps.transport.send(batch);
+    ids.forEach((id) => this.inFlight.delete(id));
+    // The relay refuses a whole request for one bad event: each goes again alone.
+    if (outcome.status === 'refused' && batch.length > 1) {
+      for (const event of batch) void this.sendBatch([event]);
+      return;
     }
+    if (outcome.status !== 'failed') this.kept.drop(ids);
+    if (outcome.status !== 'accepted') this.deps.log?.('[tiktok] relay', outcome);
+    this.settle(ids, outcome.status, outcomeDetail(outcome));
+  }
+
+  private settle(ids: string[], status: RelayStatus, detail?: string): void {
+    for (const record of this.records) {
+      if (!ids.includes(record.eventId)) continue;
+      record.relay = status;
+      record.detail = detail;
+    }
+    this.notify();
   }
 
   private relayPayload(event: CanonicalEvent, eventId: string, properties: Record<string, unknown>, identify: Record<string, string>): RelayEvent {

@@ -4,7 +4,8 @@ import { trackPaymentSubmit, trackVariantView, type OdooTrackingItem } from '../
 import { trackWishlistClick, watchNewsletterSubscribe } from '../core/detectors/engagement';
 import { rememberWebsiteForm, watchWebsiteForm } from '../core/detectors/forms';
 import { rememberAttendee } from '../core/detectors/events';
-import { PixelHelper } from './pixelHelper';
+import { LazyComponent } from '@web/core/assets';
+import { PIXEL_HELPER_BUNDLE, PIXEL_HELPER_COMPONENT } from './pixelHelperBundle';
 import type { TiktokTracking } from './trackingService';
 
 /** Our interactions share the page's tracking through the `tiktok_tracking` service. */
@@ -20,9 +21,10 @@ class TiktokInteraction extends Interaction {
 /**
  * Page-wide: page-load events, website_sale's `view_item_event` (it does not
  * bubble, hence capture on document), cookie-bar consent, the payment button
- * (it sits outside `#o_payment_form`), a page being left (what still waits
- * leaves by beacon: on `pagehide`, and on turning hidden, on mobile often the
- * last moment a page is given) and, in debug mode, the pixel helper.
+ * (it sits outside `#o_payment_form`), a page being left (what is still kept
+ * is sent again, by fetch with keepalive: on `pagehide`, and on turning
+ * hidden, on mobile often the last moment a page is given) and, in debug
+ * mode, the pixel helper.
  * AddToCart comes from the cart service (./cartServicePatch.ts).
  */
 export class TiktokPageTracking extends TiktokInteraction {
@@ -36,11 +38,11 @@ export class TiktokPageTracking extends TiktokInteraction {
       't-on-optionalCookiesAccepted.noUpdate': () => this.ctx?.tracker.grantConsent(),
       't-on-optionalCookiesDenied.noUpdate': () => this.ctx?.tracker.denyConsent(),
       't-on-visibilitychange.noUpdate': () => {
-        if (document.visibilityState === 'hidden') this.ctx?.tracker.flush(true);
+        if (document.visibilityState === 'hidden') this.ctx?.tracker.flush();
       },
     },
     _window: {
-      't-on-pagehide.noUpdate': () => this.ctx?.tracker.flush(true),
+      't-on-pagehide.noUpdate': () => this.ctx?.tracker.flush(),
     },
     'button[name="o_payment_submit_button"]': {
       't-on-click.noUpdate': () => {
@@ -55,7 +57,10 @@ export class TiktokPageTracking extends TiktokInteraction {
     if (!ctx) return;
     this.services.tiktok_tracking.pageLoaded(document);
     // At the end of the page, in its flow; Odoo removes it when the interaction stops.
-    if (ctx.tracker.config.debug) this.mountComponent(this.el, PixelHelper, { tracker: ctx.tracker });
+    // Loaded with its own bundle, on debug pages only (./pixelHelperBundle.ts).
+    if (ctx.tracker.config.debug) {
+      this.mountComponent(this.el, LazyComponent, { Component: PIXEL_HELPER_COMPONENT, bundle: PIXEL_HELPER_BUNDLE, props: { tracker: ctx.tracker } });
+    }
   }
 }
 

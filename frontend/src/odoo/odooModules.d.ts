@@ -36,3 +36,8 @@ declare module '@website_sale/js/cart_service' {
     setup(env: unknown, services: unknown): { add: (...args: unknown[]) => Promise<number> };
   }
 }
+
+declare module '@web/core/assets' {
+  /** Loads `bundle`, then mounts the component it registered as `Component` in the `lazy_components` registry. */
+  export class LazyComponent {}
+}

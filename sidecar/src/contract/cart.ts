@@ -10,7 +10,7 @@ export const CartAddedSchema = z.object({
   currency: z.string().optional(),
   /** The quantity added to each line, at the unit price paid. */
   contents: z.array(OrderContentSchema),
-  /** The whole cart after the add (delivery lines left out): the checkout snapshot. */
+  /** The whole cart after the add (delivery lines left out). The checkout events read the cart from the page config's `order` instead. */
   cart: z.array(OrderContentSchema).optional(),
 });
 

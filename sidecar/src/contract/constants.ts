@@ -37,7 +37,12 @@ export type MatchLevel = (typeof MATCH_LEVELS)[number];
 /** The keys only `contact_name_address` shares: the first three hashed, the others plain. */
 export const NAME_ADDRESS_HASHED_KEYS = ['first_name', 'last_name', 'zip_code'] as const;
 export const NAME_ADDRESS_PLAIN_KEYS = ['city', 'state', 'country'] as const;
-export const NAME_ADDRESS_KEYS = [...NAME_ADDRESS_HASHED_KEYS, ...NAME_ADDRESS_PLAIN_KEYS] as const;
+// Spelled out (the compiler checks it is the two lists above): a spread would
+// keep the unused list in the browser bundle, which imports this file.
+export const NAME_ADDRESS_KEYS = ['first_name', 'last_name', 'zip_code', 'city', 'state', 'country'] as const satisfies readonly [
+  ...typeof NAME_ADDRESS_HASHED_KEYS,
+  ...typeof NAME_ADDRESS_PLAIN_KEYS,
+];
 
 /** A locale as TikTok takes it (`en-US`, `fr_BE`): the relay refuses any other, the scrub drops it from the module's answers. */
 export const LOCALE = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;

@@ -28,6 +28,20 @@ export const PagePurchaseSchema = z
   })
   .strict();
 
+/**
+ * The cart on the cart and checkout pages, in its own currency (the address
+ * step may move the shopper to another pricelist): the browser's
+ * InitiateCheckout, AddPaymentInfo and PlaceAnOrder take value, currency and
+ * contents from the page they fire on, never from an older page.
+ */
+export const PageOrderSchema = z
+  .object({
+    value: z.number().finite().nonnegative(),
+    currency: CurrencySchema,
+    contents: z.array(OrderContentSchema.strict()).min(1),
+  })
+  .strict();
+
 export const PageConfigSchema = z
   .object({
     pixel_id: PixelIdSchema,
@@ -65,6 +79,7 @@ export const PageConfigSchema = z
     /** product.product id → content id, for the page's products whose content id is not their id (internal references). */
     content_ids: z.record(z.string().regex(/^\d+$/), z.string().min(1).max(128)).optional(),
     product: PageProductSchema.optional(),
+    order: PageOrderSchema.optional(),
     purchase: PagePurchaseSchema.optional(),
   })
   .strict();

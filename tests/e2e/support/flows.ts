@@ -67,14 +67,31 @@ export async function checkoutToPayment(shopper: Shopper, guest?: Contact): Prom
   if (!/\/shop\/payment/.test(page.url())) throw new Error(`checkout did not reach /shop/payment (at ${page.url()})`);
 }
 
+/** Picks a payment method of the provider `code` as a shopper does: by its label, which covers the radio button. */
+async function choosePaymentMethod(page: Page, code: string): Promise<void> {
+  const radio = page.locator(`input[name="o_payment_radio"][data-provider-code="${code}"]`).first();
+  if (!(await radio.count()) || (await radio.isChecked())) return;
+  await page.locator(`label[for="${await radio.getAttribute('id')}"]`).click();
+  await radio.waitFor({ state: 'attached' });
+  if (!(await radio.isChecked())) throw new Error(`the ${code} payment method could not be chosen`);
+}
+
 /** The demo provider: any card number, "Pay". Resolves on the order's confirmation page. */
 export async function payWithDemo(shopper: Shopper, { waitForConfirmation = true } = {}): Promise<void> {
   const { page } = shopper;
-  const demo = page.locator('input[name="o_payment_radio"][data-provider-code="demo"]');
-  if (await demo.count()) await demo.first().check();
+  await choosePaymentMethod(page, 'demo');
   await page.fill('input[name="customer_input"]', '4242424242424242');
   await page.click('button[name="o_payment_submit_button"]');
   if (!waitForConfirmation) return;
+  await page.waitForURL(/\/shop\/confirmation/, { timeout: 60_000 });
+  await shopper.snapshot();
+}
+
+/** Wire transfer (payment_custom): "Pay" places the order, which waits for the money. Resolves on the confirmation page. */
+export async function payByWireTransfer(shopper: Shopper): Promise<void> {
+  const { page } = shopper;
+  await choosePaymentMethod(page, 'custom');
+  await page.click('button[name="o_payment_submit_button"]');
   await page.waitForURL(/\/shop\/confirmation/, { timeout: 60_000 });
   await shopper.snapshot();
 }

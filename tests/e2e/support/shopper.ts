@@ -5,7 +5,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PageConfig } from '../../../frontend/src/core/config';
-import { routeTikTok, trackCalls, ttqCalls, type TrackCall, type TtqCall } from './ttqRecorder';
+import { routeTikTok, SOURCE_RECORDER, sourceTrackCalls, trackCalls, ttqCalls, type TrackCall, type TtqCall } from './ttqRecorder';
 import { DESKTOP_UA, type Stack } from './stack';
 
 export interface RelayRequest {
@@ -40,6 +40,8 @@ export interface Shopper {
   snapshot(): Promise<VisitedPage>;
   ttq(): Promise<TtqCall[]>;
   tracks(): Promise<TrackCall[]>;
+  /** With `recordAtSource`: every track the pages made, also those of pages left before events.js loaded. */
+  sourceTracks(): Promise<TrackCall[]>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,8 @@ export interface ShopperOptions {
   userAgent?: string;
   extraHeaders?: Record<string, string>;
   origin?: string;
+  /** Record each `track` when the page makes it (ttqRecorder.ts SOURCE_RECORDER). */
+  recordAtSource?: boolean;
 }
 
 /** A fresh database compiles its frontend assets on the first page, slower on a busy machine. */
@@ -72,6 +76,7 @@ export async function newShopper(stack: Stack, options: ShopperOptions = {}): Pr
     locale: 'en-US',
   });
   const tiktokRequests = await routeTikTok(context);
+  if (options.recordAtSource) await context.addInitScript(SOURCE_RECORDER);
   const relayRequests: RelayRequest[] = [];
   context.on('request', (request) => {
     if (request.url().startsWith(stack.relayUrl) && request.method() === 'POST') {
@@ -119,6 +124,7 @@ export async function newShopper(stack: Stack, options: ShopperOptions = {}): Pr
     snapshot,
     ttq: () => ttqCalls(page),
     tracks: async () => trackCalls(await ttqCalls(page)),
+    sourceTracks: () => sourceTrackCalls(page),
     close: () => context.close(),
   };
 }

@@ -131,3 +131,56 @@ export function trackCalls(calls: TtqCall[]): TrackCall[] {
       };
     });
 }
+
+export const SOURCE_STORAGE_KEY = '__e2e_ttq_source';
+
+/**
+ * An init script that records each `track` on a pixel instance at the moment
+ * the page makes it, before events.js has loaded: a page left within a
+ * second may never load events.js, and what its scripts tracked still counts
+ * as the visit's browser events. It stands in front of `ttq.instance`, which
+ * the inline base code and then events.js (or its stand-in) define, and
+ * forwards every call to whichever is current. Plain ES5.
+ */
+export const SOURCE_RECORDER = `(function () {
+  var KEY = ${JSON.stringify(SOURCE_STORAGE_KEY)};
+  var queue = [];
+  var current;
+  function record(pixel, args) {
+    try {
+      var stored = JSON.parse(sessionStorage.getItem(KEY) || '[]');
+      stored.push({ method: 'track', args: JSON.parse(JSON.stringify(args)), pixel: pixel, url: location.href });
+      sessionStorage.setItem(KEY, JSON.stringify(stored));
+    } catch (e) { /* the visit's record is incomplete: the test says so by what it misses */ }
+  }
+  function wrap(one, pixel) {
+    var front = {};
+    for (var name in one) {
+      if (typeof one[name] === 'function') front[name] = (function (method) {
+        return function () {
+          if (method === 'track') record(pixel, Array.prototype.slice.call(arguments));
+          return one[method].apply(one, arguments);
+        };
+      })(name);
+    }
+    return front;
+  }
+  Object.defineProperty(queue, 'instance', {
+    configurable: true,
+    get: function () { return current && function (pixel) { return wrap(current.apply(this, arguments), pixel); }; },
+    set: function (fn) { current = fn; },
+  });
+  window.ttq = queue;
+})();`;
+
+/** Every `track` the pages of this tab made, recorded at the source (see SOURCE_RECORDER). */
+export async function sourceTrackCalls(page: Page): Promise<TrackCall[]> {
+  const calls = await page.evaluate((key) => {
+    try {
+      return JSON.parse(sessionStorage.getItem(key) || '[]');
+    } catch {
+      return [];
+    }
+  }, SOURCE_STORAGE_KEY);
+  return trackCalls(calls as TtqCall[]);
+}

@@ -67,7 +67,7 @@ export async function walkAllEvents(stack: Stack, shopper: Shopper, data: ShopDa
   await sendLeadForm(shopper, data.leadUrl, contacts.lead);
   await applyForJob(shopper, data.jobUrl, contacts.applicant);
   await registerForEvent(shopper, data.eventUrl, contacts.attendee);
-  // sendBeacon relays of the last page are on their way.
+  // the last page's relays (keepalive fetch) are on their way.
   await shopper.page.waitForTimeout(1000);
 
   const tracks = await shopper.tracks();

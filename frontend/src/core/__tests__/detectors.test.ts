@@ -2,12 +2,12 @@
 import { createHash } from 'node:crypto';
 import { BASE_CONFIG, clearCookies, loadPage, MemoryStore } from './fixturePage';
 import { trackPageLoad } from '../session';
-import { readCartPage, loadCart } from '../cart';
 import { trackAddToCart, trackPaymentSubmit, trackVariantView, type CartAdded } from '../detectors/shop';
 import { trackWishlistClick, watchNewsletterSubscribe } from '../detectors/engagement';
 import { rememberWebsiteForm, watchWebsiteForm } from '../detectors/forms';
 import { rememberAttendee } from '../detectors/events';
 import type { PageConfig } from '../config';
+import type { RelayOutcome } from '../relay';
 import { VECTORS } from '../../../../tests/vectors/contractVectors';
 
 const ORIGIN = 'http://localhost';
@@ -37,17 +37,24 @@ describe('PageView', () => {
     expect(page.doc.cookie).toContain('ttclid=E.C.P.abc');
   });
 
-  it('does not relay again the PageView the inline code sent, and says so in the debug records', async () => {
+  it('does not relay again the PageView the inline code kept and sent, and shows the answer it read', async () => {
     const sent = loadPage('cart', `${ORIGIN}/shop/cart`);
-    (window as any).__tiktokPageViewRelayed = 'pv-1';
+    let answer: (status: string) => void = () => undefined;
+    (window as any).__tiktokHeadRelay = { id: 'pv-1', done: new Promise((resolve) => (answer = resolve)) };
     trackPageLoad(sent.ctx, sent.doc);
     await sent.flush();
     expect(sent.relayed.map((e) => e.event)).not.toContain('PageView');
-    expect(sent.ctx.tracker.records.find((r) => r.event === 'PageView')?.relay).toBe('sent');
+    const record = () => sent.ctx.tracker.records.find((r) => r.event === 'PageView')?.relay;
+    expect(record()).toBe('sending');
+    // what earlier pages kept waits for the head's request: never two copies in flight at once
+    expect(sent.sends).toEqual([]);
+    answer('accepted');
+    await sent.flush();
+    expect(record()).toBe('accepted');
 
     // the mark of another page (a page restored from the back-forward cache) is not this one's
     const other = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' });
-    (window as any).__tiktokPageViewRelayed = 'pv-1';
+    (window as any).__tiktokHeadRelay = { id: 'pv-1', done: Promise.resolve('accepted') };
     trackPageLoad(other.ctx, other.doc);
     await other.flush();
     expect(other.relayed.filter((e) => e.event === 'PageView').map((e) => e.event_id)).toEqual(['pv-2']);
@@ -114,93 +121,71 @@ describe('ViewContent', () => {
   });
 });
 
-describe('AddToCart and the cart snapshot', () => {
+describe('AddToCart', () => {
   const chair = { content_id: '5', content_type: 'product' as const, content_name: 'Office Chair', content_category: 'Office', price: 63 };
   /** `tiktok_added` of Odoo's answer: 3 chairs added to a line that held 2. */
   const addedThree: CartAdded = { currency: 'USD', contents: [{ ...chair, quantity: 3 }], cart: [{ ...chair, quantity: 5 }] };
 
-  it("reports what Odoo's cart controller says was added, and keeps Odoo's cart as the snapshot", async () => {
-    const store = new MemoryStore();
-    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, {}, store);
+  it("reports what Odoo's cart controller says was added", async () => {
+    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`);
     trackAddToCart(page.ctx, addedThree);
     const add = page.tracks().find((t) => t.name === 'AddToCart')!;
     expect(add.props).toEqual({ contents: [{ ...chair, quantity: 3 }], content_type: 'product', currency: 'USD', value: 189 });
-    expect(loadCart(store)).toEqual({ contents: [{ ...chair, quantity: 5 }], value: 315, currency: 'USD' });
     await page.flush();
     expect(page.relayed.filter((e) => e.event === 'AddToCart').map((e) => e.event_id)).toEqual([add.eventId]);
   });
 
-  it('counts a new checkout once the cart grew', () => {
-    const store = new MemoryStore();
-    const checkout = loadPage('checkout', `${ORIGIN}/shop/checkout`, {}, store);
-    trackAddToCart(checkout.ctx, { ...addedThree, contents: [{ ...chair, quantity: 2 }], cart: [{ ...chair, quantity: 2 }] });
-    trackPageLoad(checkout.ctx, checkout.doc);
-    const product = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, { page_event_id: 'pv-2' }, store);
-    trackAddToCart(product.ctx, addedThree);
-    const again = loadPage('checkout', `${ORIGIN}/shop/checkout`, { page_event_id: 'pv-3' }, store);
-    trackPageLoad(again.ctx, again.doc);
-    const initiated = [...checkout.tracks(), ...again.tracks()].filter((t) => t.name === 'InitiateCheckout');
-    expect(initiated.map((t) => t.props.contents[0].quantity)).toEqual([2, 5]);
-  });
-
   it('fires nothing for an answer without additions (tracking off on the server, nothing added)', () => {
-    const store = new MemoryStore();
-    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, {}, store);
+    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`);
     trackAddToCart(page.ctx, undefined);
     trackAddToCart(page.ctx, { currency: 'USD', contents: [], cart: [{ ...chair, quantity: 5 }] });
     expect(page.tracks()).toEqual([]);
-    expect(loadCart(store)).toBeUndefined();
-  });
-
-  it('reads the cart page lines', () => {
-    const page = loadPage('cart', `${ORIGIN}/shop/cart`);
-    expect(readCartPage(page.doc, 'USD')).toEqual({
-      contents: [{ content_id: '5', content_type: 'product', content_name: 'Office Chair', quantity: 2, price: 63 }],
-      value: 126,
-      currency: 'USD',
-    });
   });
 });
 
 describe('checkout, payment and purchase', () => {
-  it('fires InitiateCheckout once per cart, then AddPaymentInfo, PlaceAnOrder and Purchase with the snapshot', async () => {
+  const chair = { content_id: '5', content_type: 'product' as const, content_name: 'Office Chair', price: 63, quantity: 2 };
+  /** The module's `order` of the cart and checkout pages, in USD. */
+  const inUsd = { value: 126, currency: 'USD', contents: [chair] };
+  /** The same cart after the address step moved the shopper to a pricelist in EUR (delivery included in the total). */
+  const inEur = { value: 128.3, currency: 'EUR', contents: [{ ...chair, price: 58.15 }] };
+
+  it('fires InitiateCheckout once per cart, then AddPaymentInfo, PlaceAnOrder and Purchase, each with its page\'s order', async () => {
     const store = new MemoryStore();
-    trackPageLoad(loadPage('cart', `${ORIGIN}/shop/cart`, {}, store).ctx, loadPage('cart', `${ORIGIN}/shop/cart`, {}, store).doc);
-
-    const address = loadPage('checkout_address', `${ORIGIN}/shop/address`, { page_event_id: 'pv-2' }, store);
+    const address = loadPage('checkout_address', `${ORIGIN}/shop/address`, { page_event_id: 'pv-2', order: inUsd }, store);
     trackPageLoad(address.ctx, address.doc);
+    await address.flush();
     const initiate = address.tracks().find((t) => t.name === 'InitiateCheckout')!;
-    expect(initiate.props).toEqual({
-      contents: [{ content_id: '5', content_type: 'product', content_name: 'Office Chair', quantity: 2, price: 63 }],
-      content_type: 'product',
-      currency: 'USD',
-      value: 126,
-    });
+    expect(initiate.props).toEqual({ contents: [chair], content_type: 'product', currency: 'USD', value: 126 });
 
-    const payment = loadPage('payment', `${ORIGIN}/shop/payment`, { page_event_id: 'pv-3' }, store);
+    // the address moved the shopper to another pricelist: the payment page's order is in EUR
+    const payment = loadPage('payment', `${ORIGIN}/shop/payment`, { page_event_id: 'pv-3', order: inEur }, store);
     trackPageLoad(payment.ctx, payment.doc);
     expect(payment.tracks().map((t) => t.name)).not.toContain('InitiateCheckout');
     trackPaymentSubmit(payment.ctx, payment.doc);
     trackPaymentSubmit(payment.ctx, payment.doc);
+    await payment.flush();
     const infos = payment.tracks().filter((t) => t.name === 'AddPaymentInfo');
     expect(infos).toHaveLength(1);
-    expect(infos[0].props).toMatchObject({ value: 126, currency: 'USD', contents: [{ content_id: '5', quantity: 2 }] });
+    // currency, value and content prices of one order: never a total in EUR labelled USD
+    expect(infos[0].props).toEqual({ contents: [{ ...chair, price: 58.15 }], content_type: 'product', currency: 'EUR', value: 128.3, description: 'demo' });
     expect(payment.tracks().map((t) => t.name)).not.toContain('PlaceAnOrder');
 
     const purchase = {
       event_id: 'purchase-so-37',
       order_id: 'S00037',
-      value: 126,
-      currency: 'USD',
-      contents: [{ content_id: '5', content_name: 'Office Chair', price: 63, quantity: 2 }],
+      value: 128.3,
+      currency: 'EUR',
+      contents: [{ content_id: '5', content_name: 'Office Chair', price: 58.15, quantity: 2 }],
     };
     const confirmation = loadPage('confirmation', `${ORIGIN}/shop/confirmation`, { page_event_id: 'pv-4', purchase, identify: { email: sha('jane@example.com') } }, store);
     trackPageLoad(confirmation.ctx, confirmation.doc);
     await confirmation.flush();
     const names = confirmation.tracks().map((t) => t.name);
     expect(names).toEqual(['PlaceAnOrder', 'Purchase']);
+    expect(confirmation.tracks()[0].props).toEqual({ contents: [{ ...chair, price: 58.15 }], content_type: 'product', currency: 'EUR', value: 128.3 });
     const bought = confirmation.tracks()[1];
-    expect(bought).toMatchObject({ eventId: 'purchase-so-37', props: { value: 126, currency: 'USD', order_id: 'S00037', contents: [{ content_id: '5', content_type: 'product', quantity: 2 }] } });
+    expect(bought).toMatchObject({ eventId: 'purchase-so-37', props: { value: 128.3, currency: 'EUR', order_id: 'S00037', contents: [{ content_id: '5', content_type: 'product', quantity: 2 }] } });
     // identify precedes every track when the customer's hashes are known
     expect(confirmation.ttq[0]).toEqual({ method: 'identify', args: [{ email: sha('jane@example.com') }], pixel: PIXEL });
     // the browser never relays a Purchase: the sidecar's poller sends the server copy
@@ -213,16 +198,29 @@ describe('checkout, payment and purchase', () => {
     expect(reload.tracks()).toEqual([]);
   });
 
-  it('fires InitiateCheckout again when the cart changed', () => {
+  it('fires InitiateCheckout again when the cart changed, not when only its prices did', () => {
     const store = new MemoryStore();
-    const first = loadPage('checkout', `${ORIGIN}/shop/checkout`, {}, store);
-    trackPageLoad(first.ctx, first.doc);
-    const cart = loadPage('cart', `${ORIGIN}/shop/cart`, {}, store);
-    trackPageLoad(cart.ctx, cart.doc);
-    const again = loadPage('checkout', `${ORIGIN}/shop/checkout`, { page_event_id: 'pv-9' }, store);
-    trackPageLoad(again.ctx, again.doc);
-    expect(first.tracks().map((t) => t.name)).toEqual(['InitiateCheckout']);
-    expect(again.tracks().map((t) => t.name)).toEqual(['InitiateCheckout']);
+    const initiated = (order: typeof inUsd, id: string) => {
+      const page = loadPage('checkout', `${ORIGIN}/shop/checkout`, { page_event_id: id, order }, store);
+      trackPageLoad(page.ctx, page.doc);
+      return page.tracks().filter((t) => t.name === 'InitiateCheckout').map((t) => t.props.contents[0].quantity);
+    };
+    expect(initiated(inUsd, 'pv-1')).toEqual([2]);
+    expect(initiated(inEur, 'pv-2')).toEqual([]);
+    expect(initiated({ ...inUsd, contents: [{ ...chair, quantity: 5 }] }, 'pv-3')).toEqual([5]);
+  });
+
+  it('counts a new checkout after a purchase, even of the same cart', () => {
+    const store = new MemoryStore();
+    const checkout = () => {
+      const page = loadPage('checkout', `${ORIGIN}/shop/checkout`, { order: inUsd }, store);
+      trackPageLoad(page.ctx, page.doc);
+      return page.tracks().map((t) => t.name);
+    };
+    expect(checkout()).toEqual(['InitiateCheckout']);
+    const purchase = { event_id: 'purchase-so-38', value: 126, currency: 'USD', contents: [chair] };
+    trackPageLoad(loadPage('confirmation', `${ORIGIN}/shop/confirmation`, { purchase }, store).ctx, document);
+    expect(checkout()).toEqual(['InitiateCheckout']);
   });
 });
 
@@ -278,7 +276,7 @@ describe('Search and AddToWishlist', () => {
 });
 
 describe('content ids of a website that sends internal references (the module\'s content_ids)', () => {
-  it('names the grid\'s wishlisted variant, a variant change and the cart page lines with the module\'s ids', () => {
+  it('names the grid\'s wishlisted variant and a variant change with the module\'s ids', () => {
     const grid = loadPage('shop_search', `${ORIGIN}/shop?search=desk`);
     const button = grid.doc.querySelector<HTMLElement>('.o_add_wishlist[data-product-product-id]')!;
     const gridIds = { [button.dataset.productProductId!]: 'FURN_0001' };
@@ -290,10 +288,6 @@ describe('content ids of a website that sends internal references (the module\'s
     trackVariantView(product.ctx, { item_id: 999, item_name: 'Customizable Desk (Aluminium, Black)', currency: 'USD', price: 800 }, product.doc);
     expect(product.tracks().find((t) => t.name === 'ViewContent')!.props.contents[0].content_id).toBe('DESK-ALU-BLK');
 
-    const store = new MemoryStore();
-    const cart = loadPage('cart', `${ORIGIN}/shop/cart`, { content_ids: { '5': 'FURN_7777' } }, store);
-    trackPageLoad(cart.ctx, cart.doc);
-    expect(loadCart(store)?.contents.map((c) => c.content_id)).toEqual(['FURN_7777']);
   });
 
   it('keeps the product id of a product the module did not map', () => {
@@ -518,23 +512,47 @@ describe('relays the sidecar did not accept', () => {
     first.answer = () => ({ status: 'failed', error: ++calls === 1 ? '503 shutting_down' : 'TypeError: Failed to fetch' });
     trackPageLoad(first.ctx, first.doc);
     await first.flush();
-    const failed = first.sends.flatMap((s) => s.ids);
+    const failed = first.sends.flat();
     expect(failed).toEqual(['pv-1', first.tracks().find((t) => t.name === 'Search')!.eventId]);
 
     const second = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' }, store);
     trackPageLoad(second.ctx, second.doc);
     await second.flush();
-    expect(second.sends).toEqual([
-      { ids: ['pv-2'], leaving: false },
-      { ids: failed, leaving: false },
-    ]);
+    expect(second.sends).toEqual([['pv-2'], failed]);
     expect(second.relayed.find((e) => e.event === 'Search')?.properties).toEqual({ query: 'desk' });
 
     // accepted this time: a third page has nothing left to send again
     const third = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-3' }, store);
     trackPageLoad(third.ctx, third.doc);
     await third.flush();
-    expect(third.sends).toEqual([{ ids: ['pv-3'], leaving: false }]);
+    expect(third.sends).toEqual([['pv-3']]);
+  });
+
+  it('keeps each event before it is sent: a page left before the answer came leaves it to the next page', async () => {
+    const store = new MemoryStore();
+    const first = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, {}, store);
+    first.answer = () => new Promise<never>(() => undefined); // the page is gone: no answer is ever read
+    trackPageLoad(first.ctx, first.doc);
+    await first.flush();
+    const sent = first.sends.flat();
+    expect(sent).toHaveLength(2);
+
+    const second = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' }, store);
+    trackPageLoad(second.ctx, second.doc);
+    await second.flush();
+    expect(second.sends).toEqual([['pv-2'], sent]);
+  });
+
+  it('counts an answer as accepted only when it is the relay\'s, with its counts', async () => {
+    const store = new MemoryStore();
+    const first = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, {}, store);
+    first.answer = () => ({ status: 'failed', error: '200 not the relay\'s answer' });
+    trackPageLoad(first.ctx, first.doc);
+    await first.flush();
+    const second = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' }, store);
+    trackPageLoad(second.ctx, second.doc);
+    await second.flush();
+    expect(second.sends[1]).toEqual(first.sends.flat());
   });
 
   it('does not keep what the sidecar refused for good (4xx)', async () => {
@@ -546,12 +564,94 @@ describe('relays the sidecar did not accept', () => {
     const second = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' }, store);
     trackPageLoad(second.ctx, second.doc);
     await second.flush();
-    expect(second.sends).toEqual([{ ids: ['pv-2'], leaving: false }]);
+    expect(second.sends).toEqual([['pv-2']]);
+  });
+
+  it('sends a refused request again one event at a time: one bad event does not take the others with it', async () => {
+    const store = new MemoryStore();
+    const first = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, {}, store);
+    first.answer = () => ({ status: 'failed', error: 'TypeError: Failed to fetch' });
+    trackPageLoad(first.ctx, first.doc);
+    await first.flush();
+    const [pv1, search] = first.sends.flat();
+
+    const second = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' }, store);
+    // the relay refuses the whole request for the search alone
+    second.answer = (events) =>
+      events.some((e) => e.event === 'Search') ? { status: 'refused', httpStatus: 400, error: 'invalid_event' } : { status: 'accepted', accepted: events.length };
+    trackPageLoad(second.ctx, second.doc);
+    await second.flush();
+    await second.flush();
+    expect(second.sends).toEqual([['pv-2'], [pv1, search], [pv1], [search]]);
+    // the PageView went through; the search was refused for good: nothing is left
+    const third = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-3' }, store);
+    trackPageLoad(third.ctx, third.doc);
+    await third.flush();
+    expect(third.sends).toEqual([['pv-3']]);
+  });
+});
+
+describe('attacks on what the page keeps', () => {
+  beforeEach(() => setReferrer(''));
+  const GRANTED = 'website_cookies_bar=' + encodeURIComponent('{"required": true, "optional": true}') + '; Path=/';
+  const WITHDRAWN = 'website_cookies_bar=' + encodeURIComponent('{"required": true, "optional": false}') + '; Path=/';
+
+  it('never sends what was kept under a consent the visitor then withdrew, until it is given again', async () => {
+    const store = new MemoryStore();
+    document.cookie = GRANTED;
+    const first = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, { consent_required: true }, store);
+    first.answer = () => ({ status: 'failed', error: 'TypeError: Failed to fetch' }); // the sidecar is down
+    trackPageLoad(first.ctx, first.doc);
+    await first.flush();
+    const kept = first.sends.flat();
+    expect(kept).toHaveLength(2);
+
+    document.cookie = WITHDRAWN;
+    const second = loadPage('cart', `${ORIGIN}/shop/cart`, { consent_required: true, page_event_id: 'pv-2' }, store);
+    trackPageLoad(second.ctx, second.doc);
+    second.ctx.tracker.flush(); // the page is left
+    await second.flush();
+    expect(second.sends).toEqual([]);
+
+    // given again on a later page: what waited leaves, under the consent given now
+    document.cookie = GRANTED;
+    const third = loadPage('cart', `${ORIGIN}/shop/cart`, { consent_required: true, page_event_id: 'pv-3' }, store);
+    trackPageLoad(third.ctx, third.doc);
+    await third.flush();
+    expect(third.relayed.map((e) => [e.event_id, e.consent])).toEqual([['pv-3', 'granted'], ...[...kept, 'pv-2'].map((id) => [id, 'granted'])]);
+  });
+
+  it('keeps no plain contact data: what it keeps is what may leave the page', async () => {
+    const store = new MemoryStore();
+    const page = loadPage('contactus', `${ORIGIN}/contactus?search=jane%40example.com`, {}, store);
+    page.answer = () => ({ status: 'failed', error: 'TypeError: Failed to fetch' });
+    page.ctx.tracker.track('Search', { query: 'call me at +32 470 12 34 56 or jane@example.com' });
+    const form = page.doc.querySelector<HTMLFormElement>('.s_website_form form[data-model_name]')!;
+    form.querySelector<HTMLInputElement>('[name="email_from"]')!.value = 'Jane@Example.com';
+    form.querySelector<HTMLInputElement>('[name="phone"]')!.value = '+32 470 12 34 56';
+    const pending = await rememberWebsiteForm(page.ctx, form);
+    page.ctx.tracker.track(pending!.event, { description: pending!.model }, { user: pending!.user });
+    await page.flush();
+    const kept = [...store.data.entries()].filter(([key]) => key.startsWith('tiktok_events.kept.'));
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(kept)).not.toMatch(/jane|example\.com|\+32|470 12 34 56|32470123456/i);
+    expect(JSON.stringify(kept)).toContain(sha('jane@example.com'));
+  });
+
+  it('still sends an event where storage is full or refuses it (it is only not kept)', async () => {
+    const full = new MemoryStore();
+    full.setItem = () => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    };
+    const page = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, {}, full);
+    trackPageLoad(page.ctx, page.doc);
+    await page.flush();
+    expect(page.relayed.map((e) => e.event)).toEqual(['PageView', 'Search']);
   });
 });
 
 describe('a page being left', () => {
-  it('sends what waits by beacon: kept relays, and a consent queue released meanwhile', async () => {
+  it('sends what is kept: relays not accepted yet, and a consent queue released meanwhile', async () => {
     const store = new MemoryStore();
     const earlier = loadPage('shop_search', `${ORIGIN}/shop?search=desk`, {}, store);
     earlier.answer = () => ({ status: 'failed', error: 'TypeError: Failed to fetch' });
@@ -560,37 +660,36 @@ describe('a page being left', () => {
 
     const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, { consent_required: true, page_event_id: 'pv-2' }, store);
     trackPageLoad(page.ctx, page.doc);
-    page.ctx.tracker.flush(true);
+    page.ctx.tracker.flush();
     await page.flush();
     expect(page.sends).toEqual([]); // no consent yet: nothing leaves, not even what was kept
     // the visitor accepted optional cookies in another tab
     document.cookie = 'website_cookies_bar=' + encodeURIComponent('{"required": true, "optional": true}') + '; Path=/';
-    page.ctx.tracker.flush(true);
+    page.ctx.tracker.flush();
     await page.flush();
     const viewId = page.tracks().find((t) => t.name === 'ViewContent')!.eventId;
-    expect(page.sends).toEqual([{ ids: ['kept-1', 'pv-2', viewId], leaving: true }]);
+    expect(page.sends).toEqual([['kept-1', 'pv-2', viewId]]);
     expect(page.relayed.map((e) => e.consent)).toEqual(['granted', 'granted', 'granted']);
   });
 
-  it('keeps what the browser would not take for the next page', async () => {
+  it('does not send again what this page is still sending, and keeps what failed for the next page', async () => {
     const store = new MemoryStore();
     const page = loadPage('cart', `${ORIGIN}/shop/cart`, {}, store);
-    page.answer = () => ({ status: 'failed', error: '429 rate_limited' });
+    let answer: (outcome: RelayOutcome) => void = () => undefined;
+    page.answer = () => new Promise<RelayOutcome>((resolve) => (answer = resolve));
     page.ctx.tracker.track('Search', { query: 'lamp' }, { eventId: 'kept-2' });
+    page.ctx.tracker.flush(); // pagehide while the request is out
     await page.flush();
-    page.answer = () => ({ status: 'failed', error: 'beacon refused' });
-    page.ctx.tracker.flush(true);
+    expect(page.sends).toEqual([['kept-2']]);
+    answer({ status: 'failed', error: '429 rate_limited' });
     await page.flush();
-    expect(page.sends).toEqual([
-      { ids: ['kept-2'], leaving: false },
-      { ids: ['kept-2'], leaving: true },
-    ]);
+    page.answer = () => ({ status: 'failed', error: 'TypeError: Failed to fetch' });
+    page.ctx.tracker.flush();
+    await page.flush();
+    expect(page.sends).toEqual([['kept-2'], ['kept-2']]);
     const next = loadPage('cart', `${ORIGIN}/shop/cart`, { page_event_id: 'pv-2' }, store);
     trackPageLoad(next.ctx, next.doc);
     await next.flush();
-    expect(next.sends).toEqual([
-      { ids: ['pv-2'], leaving: false },
-      { ids: ['kept-2'], leaving: false },
-    ]);
+    expect(next.sends).toEqual([['pv-2'], ['kept-2']]);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
 import { TextEncoder } from 'node:util';
-import { PAGE_VIEW_RELAYED, type PageConfig } from '../config';
+import { HEAD_RELAY, type PageConfig } from '../config';
 import type { RelayEvent, RelayOutcome, RelayTransport } from '../relay';
 import { createSession } from '../session';
 import { normalizePhone } from '../../phone/main';
@@ -20,9 +20,15 @@ export const BASE_CONFIG: PageConfig = {
   consent_required: false,
 };
 
-/** sessionStorage stand-in shared across "pages" of one visit. */
+/** Web storage stand-in shared across "pages" of one visit. */
 export class MemoryStore implements KeyValueStore {
   readonly data = new Map<string, string>();
+  get length() {
+    return this.data.size;
+  }
+  key(index: number) {
+    return [...this.data.keys()][index] ?? null;
+  }
   getItem(key: string) {
     return this.data.get(key) ?? null;
   }
@@ -59,10 +65,10 @@ export interface LoadedPage {
   ttq: TtqCall[];
   /** Every event handed to the relay transport. */
   relayed: RelayEvent[];
-  /** Every transport call: its events and whether the page was being left. */
-  sends: Array<{ ids: string[]; leaving: boolean }>;
+  /** Every transport call: the ids of its events. */
+  sends: string[][];
   /** What the relay answers (default: accepted); set it before the events are sent. */
-  answer: (events: RelayEvent[]) => RelayOutcome;
+  answer: (events: RelayEvent[]) => RelayOutcome | Promise<RelayOutcome>;
   tracks(): Array<{ name: string; props: Record<string, any>; eventId: string; pixelCode: string; pixel?: string }>;
   flush(): Promise<void>;
   /** Waits until `condition` holds (hashing runs on WebCrypto's thread pool: a busy machine takes more than a tick). */
@@ -99,7 +105,7 @@ export function clearCookies(): void {
  * Turns jest's jsdom window into one real Odoo 19 page (captured by
  * scripts/captureFixtures.ts) at `url` (same origin as the test window),
  * with a recording `ttq` and relay transport. The store plays sessionStorage
- * across the "pages" of one visit.
+ * and localStorage across the "pages" of one visit.
  */
 export function loadPage(fixture: string, url: string, config: Partial<PageConfig> = {}, store = new MemoryStore(), now = () => 1_732_500_000_000): LoadedPage {
   const html = readFileSync(join(FIXTURES, `${fixture}.html`), 'utf8');
@@ -107,19 +113,19 @@ export function loadPage(fixture: string, url: string, config: Partial<PageConfi
   const parsed = new DOMParser().parseFromString(html, 'text/html');
   document.replaceChild(document.adoptNode(parsed.documentElement), document.documentElement);
   const win = window;
-  delete (win as any)[PAGE_VIEW_RELAYED];
+  delete (win as any)[HEAD_RELAY];
   const ttq: TtqCall[] = [];
   (win as any).ttq = recordingTtq(ttq);
   const relayed: RelayEvent[] = [];
   const sends: LoadedPage['sends'] = [];
   const transport: RelayTransport = {
-    send: async (events, leaving = false) => {
+    send: async (events) => {
       relayed.push(...events);
-      sends.push({ ids: events.map((e) => e.event_id), leaving });
+      sends.push(events.map((e) => e.event_id));
       return page.answer(events);
     },
   };
-  const ctx = createSession(win, { ...BASE_CONFIG, ...config }, { transport, store, now, loadPhoneRule: async () => normalizePhone });
+  const ctx = createSession(win, { ...BASE_CONFIG, ...config }, { transport, store, kept: store, now, loadPhoneRule: async () => normalizePhone });
   const page: LoadedPage = {
     doc: win.document,
     ctx,

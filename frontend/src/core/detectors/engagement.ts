@@ -1,5 +1,5 @@
 import { toNumber } from '../clean';
-import { contentId, pageCurrency, type DetectorContext } from '../context';
+import { contentId, pageCurrency, productProps, type DetectorContext } from '../context';
 import { hashContact } from '../hashing';
 import { readJson, writeJson, STORAGE_PREFIX } from '../storage';
 
@@ -31,12 +31,7 @@ export function trackWishlistClick(ctx: DetectorContext, button: HTMLElement): v
   const name =
     card?.querySelector('.o_wsale_products_item_title a, h1, h6, [itemprop="name"]')?.textContent?.trim() || undefined;
   const price = toNumber(card?.querySelector('.oe_price .oe_currency_value, .oe_currency_value')?.textContent ?? undefined);
-  ctx.tracker.track('AddToWishlist', {
-    contents: [{ content_id: contentId(ctx, productId), content_type: 'product', content_name: name, price, quantity: 1 }],
-    content_type: 'product',
-    currency: pageCurrency(ctx),
-    value: price,
-  });
+  ctx.tracker.track('AddToWishlist', productProps([{ content_id: contentId(ctx, productId), content_name: name, price, quantity: 1 }], pageCurrency(ctx), price));
 }
 
 // ----------------------------------------------------------------- Newsletter

@@ -1,5 +1,5 @@
 import type { DetectorContext } from '../context';
-import { pageCurrency } from '../context';
+import { pageCurrency, productProps } from '../context';
 import { hashContact, type MatchKeys } from '../hashing';
 import { readJson, writeJson, STORAGE_PREFIX } from '../storage';
 
@@ -19,11 +19,7 @@ export function trackEventPageView(ctx: DetectorContext, doc: Document): void {
   if (!wrap || doc.querySelector('.o_wereg_confirmed')) return;
   const name = wrap.querySelector('h1[itemprop="name"], h1')?.textContent?.trim();
   const eventId = mainEventId(doc);
-  ctx.tracker.track('ViewContent', {
-    contents: [{ content_id: eventId ? `event-${eventId}` : undefined, content_type: 'product', content_name: name }],
-    content_type: 'product',
-    currency: pageCurrency(ctx),
-  });
+  ctx.tracker.track('ViewContent', productProps([{ content_id: eventId ? `event-${eventId}` : undefined, content_name: name }], pageCurrency(ctx)));
 }
 
 /**
@@ -51,8 +47,7 @@ export function trackRegistrationSuccess(ctx: DetectorContext, doc: Document): v
   ctx.tracker.track(
     'CompleteRegistration',
     {
-      contents: [{ content_id: eventSlugId(eventLink?.getAttribute('href')), content_type: 'product', content_name: eventLink?.textContent?.trim() }],
-      content_type: 'product',
+      ...productProps([{ content_id: eventSlugId(eventLink?.getAttribute('href')), content_name: eventLink?.textContent?.trim() }]),
       description: registrations ? `registration ${registrations}` : undefined,
     },
     { user },

@@ -1,8 +1,8 @@
 import type { ContentItem } from '../config';
 import type { CartAdded } from '../../../../sidecar/src/contract/cart';
 import { toNumber } from '../clean';
-import { cartSignature, cartValue, loadCart, readCartPage, saveCart, type CartSnapshot } from '../cart';
-import { contentId, pageCurrency, type DetectorContext } from '../context';
+import { cartSignature, cartValue } from '../cart';
+import { contentId, pageCurrency, productProps, type DetectorContext } from '../context';
 import { readJson, writeJson, STORAGE_PREFIX } from '../storage';
 
 /** website_sale's tracking payload (view_item_event detail). */
@@ -16,12 +16,13 @@ export interface OdooTrackingItem {
 }
 
 const PLACE_ORDER_KEY = STORAGE_PREFIX + 'place_order';
+/** The cart (its signature) whose InitiateCheckout fired: one checkout per cart content. */
+const CHECKOUT_KEY = STORAGE_PREFIX + 'checkout';
 /** A payment submitted this long ago no longer explains a status page visit. */
 const PLACE_ORDER_TTL_MS = 30 * 60_000;
 
 const CHECKOUT_STEP = /^(?:\/[a-z]{2}(?:_[A-Za-z]{2,4})?)?\/shop\/(?:checkout|address|extra_info|payment)\/?$/;
 const AFTER_PAYMENT = /^(?:\/[a-z]{2}(?:_[A-Za-z]{2,4})?)?\/(?:payment\/status|shop\/payment\/validate|shop\/confirmation)\/?$/;
-const CART_PAGE = /^(?:\/[a-z]{2}(?:_[A-Za-z]{2,4})?)?\/shop\/cart\/?$/;
 
 /**
  * website_sale sends `product.barcode or product.id` as item_id: a number is
@@ -46,14 +47,6 @@ export function readProductPage(root: ParentNode): ContentItem | undefined {
   };
 }
 
-function viewContentProps(item: ContentItem, currency: string | undefined): Record<string, unknown> {
-  return {
-    contents: [{ ...item, content_type: item.content_type ?? 'product', quantity: undefined }],
-    content_type: 'product',
-    currency,
-    value: item.price,
-  };
-}
 
 /** Product page load: the module's `product` config, else the page itself. */
 export function trackProductView(ctx: DetectorContext, root: ParentNode): void {
@@ -64,7 +57,7 @@ export function trackProductView(ctx: DetectorContext, root: ParentNode): void {
   if (!item) return;
   item.content_id = contentId(ctx, item.content_id);
   ctx.page.viewed = item.content_id;
-  ctx.tracker.track('ViewContent', viewContentProps(item, fromConfig?.currency ?? pageCurrency(ctx)));
+  ctx.tracker.track('ViewContent', productProps([item], fromConfig?.currency ?? pageCurrency(ctx), item.price));
 }
 
 /**
@@ -79,13 +72,9 @@ export function trackVariantView(ctx: DetectorContext, detail: OdooTrackingItem,
   const id = contentId(ctx, productId);
   if (id === ctx.page.viewed) return;
   ctx.page.viewed = id;
-  ctx.tracker.track(
-    'ViewContent',
-    viewContentProps(
-      { content_id: id, content_name: detail.item_name, content_category: detail.item_category, price: toNumber(detail.price) },
-      detail.currency ?? pageCurrency(ctx),
-    ),
-  );
+  const price = toNumber(detail.price);
+  const item = { content_id: id, content_name: detail.item_name, content_category: detail.item_category, price };
+  ctx.tracker.track('ViewContent', productProps([item], detail.currency ?? pageCurrency(ctx), price));
 }
 
 // ------------------------------------------------------------------ AddToCart
@@ -97,30 +86,27 @@ export function trackVariantView(ctx: DetectorContext, detail: OdooTrackingItem,
  */
 export type { CartAdded };
 
-/** AddToCart with what was added; the cart snapshot becomes Odoo's cart. */
+/** AddToCart with what was added. */
 export function trackAddToCart(ctx: DetectorContext, added: CartAdded | undefined): void {
   if (!added?.contents?.length) return;
   const { contents } = added;
-  const currency = added.currency ?? pageCurrency(ctx);
-  ctx.tracker.track('AddToCart', { contents, content_type: 'product', currency, value: cartValue(contents) });
-  // a cart that grew is a new checkout: its InitiateCheckout counts again
-  if (added.cart) saveCart(ctx.store, { contents: added.cart, value: cartValue(added.cart), currency });
+  ctx.tracker.track('AddToCart', productProps(contents, added.currency ?? pageCurrency(ctx), cartValue(contents)));
 }
 
 // ------------------------------------------------------- checkout and payment
 
-function checkoutProps(cart: CartSnapshot | undefined, currency: string | undefined, value?: number) {
-  return {
-    contents: cart?.contents,
-    content_type: 'product',
-    currency: cart?.currency ?? currency,
-    value: value ?? cart?.value,
-  };
+/**
+ * The properties of an order's events: its contents, currency and value as
+ * the module rendered them on this page (`order` on the cart and checkout
+ * pages, `purchase` on the confirmation page), all from one order: after the
+ * address step the cart may be in another currency than on earlier pages.
+ */
+function orderProps(order: { contents: ContentItem[]; currency: string; value: number } | undefined) {
+  return productProps(order?.contents, order?.currency, order?.value);
 }
 
 /**
  * Page-load rules of the shop:
- * - `/shop/cart`: refresh the cart snapshot from the page.
  * - a checkout step (`/shop/checkout`, `/shop/address`, `/shop/extra_info`,
  *   `/shop/payment`): InitiateCheckout, once per cart content — landing on
  *   the first step catches every way in (cart button, "Buy now", express
@@ -128,25 +114,14 @@ function checkoutProps(cart: CartSnapshot | undefined, currency: string | undefi
  * - after payment (`/payment/status`, `/shop/confirmation`): PlaceAnOrder, if
  *   this session submitted a payment form and it was not reported yet.
  */
-export function trackShopLanding(ctx: DetectorContext, root: ParentNode): void {
+export function trackShopLanding(ctx: DetectorContext): void {
   const path = ctx.location.pathname;
-  const currency = pageCurrency(ctx);
-  if (CART_PAGE.test(path)) {
-    const fromPage = readCartPage(root, currency);
-    const previous = loadCart(ctx.store);
-    if (fromPage) {
-      for (const line of fromPage.contents) line.content_id = contentId(ctx, line.content_id);
-      const sameCart = previous && cartSignature(previous) === cartSignature(fromPage);
-      saveCart(ctx.store, { ...fromPage, checkoutFor: sameCart ? previous.checkoutFor : undefined });
-    }
-    return;
-  }
+  const { order } = ctx.tracker.config;
   if (CHECKOUT_STEP.test(path)) {
-    const cart = loadCart(ctx.store);
-    const signature = cart ? cartSignature(cart) : 'unknown';
-    if (cart?.checkoutFor === signature) return;
-    ctx.tracker.track('InitiateCheckout', checkoutProps(cart, currency, paymentAmount(root)));
-    saveCart(ctx.store, { ...(cart ?? { contents: [], value: 0, currency }), checkoutFor: signature });
+    const signature = cartSignature(order?.contents ?? []);
+    if (readJson<string>(ctx.store, CHECKOUT_KEY) === signature) return;
+    writeJson(ctx.store, CHECKOUT_KEY, signature);
+    ctx.tracker.track('InitiateCheckout', orderProps(order));
     return;
   }
   if (AFTER_PAYMENT.test(path)) {
@@ -158,19 +133,14 @@ export function trackShopLanding(ctx: DetectorContext, root: ParentNode): void {
   }
 }
 
-/** The payment form's own amount is the order total, delivery included. */
-function paymentAmount(root: ParentNode): number | undefined {
-  return toNumber(root.querySelector<HTMLElement>('#o_payment_form')?.dataset.amount);
-}
-
 /**
  * The payment form's submit button: AddPaymentInfo at once (once per page),
  * and a PlaceAnOrder that fires on the page the payment leads to, so a click
- * that fails validation is not counted as a placed order.
+ * that fails validation is not counted as a placed order. Both carry the
+ * order as the payment page shows it.
  */
 export function trackPaymentSubmit(ctx: DetectorContext, root: ParentNode): void {
-  const cart = loadCart(ctx.store);
-  const props = checkoutProps(cart, pageCurrency(ctx), paymentAmount(root));
+  const props = orderProps(ctx.tracker.config.order);
   const method = root.querySelector<HTMLInputElement>('input[name="o_payment_radio"]:checked')?.dataset.providerCode;
   if (!ctx.page.paymentInfoSent) {
     ctx.page.paymentInfoSent = true;
@@ -183,18 +153,9 @@ export function trackPaymentSubmit(ctx: DetectorContext, root: ParentNode): void
 
 /** Confirmation page: the browser copy of the order's Purchase, with the order's id. */
 export function trackPurchase(ctx: DetectorContext): void {
-  const purchase = ctx.tracker.config.purchase;
+  const { purchase } = ctx.tracker.config;
   if (!purchase) return;
-  ctx.tracker.track(
-    'Purchase',
-    {
-      contents: purchase.contents.map((c) => ({ content_type: 'product', ...c })),
-      content_type: 'product',
-      currency: purchase.currency,
-      value: purchase.value,
-      order_id: purchase.order_id,
-    },
-    { eventId: purchase.event_id, relay: false },
-  );
-  saveCart(ctx.store, undefined);
+  ctx.tracker.track('Purchase', { ...orderProps(purchase), order_id: purchase.order_id }, { eventId: purchase.event_id, relay: false });
+  // the next cart is a new checkout, even with the same content
+  writeJson(ctx.store, CHECKOUT_KEY, undefined);
 }

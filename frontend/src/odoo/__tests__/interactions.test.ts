@@ -6,6 +6,7 @@ jest.mock('@web/public/interaction', () => require('./odooStubs').interactionMod
 jest.mock('@web/core/registry', () => require('./odooStubs').registryModule, { virtual: true });
 jest.mock('@web/core/utils/patch', () => require('./odooStubs').patchModule, { virtual: true });
 jest.mock('@website_sale/js/cart_service', () => require('./odooStubs').cartServiceModule, { virtual: true });
+jest.mock('@web/core/assets', () => require('./odooStubs').assetsModule, { virtual: true });
 
 // The bundle is loaded once, as on a page: its registrations and its patch of the cart service.
 require('../main');
@@ -29,27 +30,38 @@ const TWO_CHAIRS_ADDED = {
 describe('Odoo glue: the tracking service, the interactions and the cart service patch', () => {
   let calls: TtqCall[];
   let beacons: string[];
+  /** The ids of each relay request's events (the relay answers 202 with its counts). */
+  let requests: string[][];
 
   beforeEach(() => {
     clearCookies();
     sessionStorage.clear();
+    localStorage.clear();
     odoo.reset();
     beacons = [];
+    // sendBeacon would carry the shop's cookies: it must never be used
     Object.defineProperty(navigator, 'sendBeacon', { value: (_url: string, data: string) => beacons.push(data) > 0, configurable: true });
+    requests = [];
+    (window as any).fetch = async (_url: string, init: RequestInit) => {
+      const events = JSON.parse(init.body as string) as Array<{ event_id: string }>;
+      requests.push(events.map((e) => e.event_id));
+      return { ok: true, status: 202, json: async () => ({ accepted: events.length, duplicates: 0, skipped: 0 }) };
+    };
   });
 
   afterEach(() => {
     stopInteractions();
     delete (window as any).fetch;
+    expect(beacons).toEqual([]);
   });
 
-  function pageWithConfig(url: string, withConfig = true) {
+  function pageWithConfig(url: string, withConfig = true, extra: Record<string, unknown> = {}) {
     loadPage('product', url);
     if (withConfig) {
       const config = document.createElement('script');
       config.type = 'application/json';
       config.id = 'tiktok-events-config';
-      config.textContent = JSON.stringify({ pixel_id: 'PIX', website_id: 1, relay_url: '/tiktok/relay', page_event_id: 'pv-x', currency: 'USD' });
+      config.textContent = JSON.stringify({ pixel_id: 'PIX', website_id: 1, relay_url: '/tiktok/relay', page_event_id: 'pv-x', currency: 'USD', ...extra });
       document.head.appendChild(config);
     }
     calls = [];
@@ -85,7 +97,6 @@ describe('Odoo glue: the tracking service, the interactions and the cart service
       currency: 'USD',
       value: 126,
     });
-    expect(JSON.parse(sessionStorage.getItem('tiktok_events.cart')!).contents[0].quantity).toBe(3);
 
     document.querySelector<HTMLElement>('.o_add_wishlist_dyn')!.click();
     expect(tracks()[2].args[0]).toBe('AddToWishlist');
@@ -134,9 +145,8 @@ describe('Odoo glue: the tracking service, the interactions and the cart service
     startInteractions({ services });
     await settle();
     expect(tracks().map((c) => c.args[0])).toEqual(['ViewContent']);
-    // without fetch every relay leaves by beacon at once
-    const relayed = beacons.flatMap((b) => (JSON.parse(b) as Array<{ event: string }>).map((e) => e.event));
-    expect(relayed).toEqual(['PageView', 'ViewContent']);
+    const viewId = (tracks()[0].args[2] as { event_id: string }).event_id;
+    expect(requests.flat()).toEqual(['pv-x', viewId]);
   });
 
   it('stays inert on a page without a usable config, and the cart still works', async () => {
@@ -150,7 +160,7 @@ describe('Odoo glue: the tracking service, the interactions and the cart service
       document.querySelector<HTMLElement>('.o_add_wishlist_dyn')!.click();
       window.dispatchEvent(new Event('pagehide'));
       expect(calls).toEqual([]);
-      expect(beacons).toEqual([]);
+      expect(requests).toEqual([]);
     } finally {
       warn.mockRestore();
     }
@@ -165,27 +175,50 @@ describe('Odoo glue: the tracking service, the interactions and the cart service
         document.dispatchEvent(new Event('visibilitychange'));
       },
     ],
-  ])('sends what waits by beacon on %s', async (_what, leave) => {
+  ])('sends again what is kept on %s, never what is on its way', async (_what, leave) => {
     pageWithConfig('http://localhost/shop/furn-7777-office-chair-5');
     // the relay was down on an earlier page of the visit, and still is: this page's relays fail too
-    sessionStorage.setItem(
-      'tiktok_events.unsent',
-      JSON.stringify([{ pixel_id: 'PIX', event: 'Search', event_id: 'kept-9', event_time: Math.floor(Date.now() / 1000), consent: 'not_required' }]),
-    );
-    (window as any).fetch = () => Promise.reject(new TypeError('Failed to fetch'));
+    const earlier = { pixel_id: 'PIX', event: 'Search', event_id: 'kept-9', event_time: Math.floor(Date.now() / 1000) - 60, consent: 'not_required' };
+    localStorage.setItem('tiktok_events.kept.PIX.kept-9', JSON.stringify({ owner: '', event: earlier }));
+    const fetched: string[][] = [];
+    (window as any).fetch = (_url: string, init: RequestInit) => {
+      fetched.push((JSON.parse(init.body as string) as Array<{ event_id: string }>).map((e) => e.event_id));
+      return Promise.reject(new TypeError('Failed to fetch'));
+    };
     try {
       startOdoo();
       await settle();
+      const viewId = (tracks()[0].args[2] as { event_id: string }).event_id;
+      expect(fetched).toEqual([['pv-x'], ['kept-9'], [viewId]]);
       document.dispatchEvent(new Event('visibilitychange')); // still visible: nothing leaves
-      expect(beacons).toEqual([]);
+      await settle();
+      expect(fetched).toHaveLength(3);
       leave();
       await settle();
-      expect(beacons).toHaveLength(1);
-      const sent = (JSON.parse(beacons[0]) as Array<{ event_id: string }>).map((e) => e.event_id);
-      expect(sent.slice(0, 2)).toEqual(['pv-x', 'kept-9']);
-      expect(sent).toHaveLength(3); // and this page's ViewContent
+      expect(fetched[3]).toEqual(['kept-9', 'pv-x', viewId]);
+      // all of it still kept for the next page
+      expect(Object.keys(localStorage).filter((k) => k.startsWith('tiktok_events.kept.')).sort()).toEqual(
+        ['kept-9', 'pv-x', viewId].map((id) => `tiktok_events.kept.PIX.${id}`).sort(),
+      );
     } finally {
       Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
     }
+  });
+
+  it('mounts the debug panel on debug pages only, from its own bundle', async () => {
+    pageWithConfig('http://localhost/shop/furn-7777-office-chair-5');
+    startOdoo();
+    expect(odoo.mounted).toEqual([]);
+    stopInteractions();
+    pageWithConfig('http://localhost/shop/furn-7777-office-chair-5', true, { debug: true });
+    startOdoo();
+    const { LazyComponent } = require('@web/core/assets');
+    expect(odoo.mounted).toEqual([
+      {
+        el: expect.any(HTMLElement),
+        component: LazyComponent,
+        props: { Component: 'website_tiktok_events.PixelHelper', bundle: 'website_tiktok_events.pixel_helper', props: { tracker: expect.anything() } },
+      },
+    ]);
   });
 });

@@ -14,6 +14,8 @@ export const odoo = {
   rpcAnswers: new Map<string, unknown>(),
   rpcCalls: [] as Array<{ route: string; params: unknown }>,
   redirects: [] as string[],
+  /** Every component an interaction mounted. */
+  mounted: [] as Array<{ el: HTMLElement; component: unknown; props: unknown }>,
   /** Odoo's `session.add_to_cart_action` (the website's "go to cart" setting). */
   addToCartAction: 'stay' as 'stay' | 'go_to_cart',
   /** Between tests; registrations stay (the bundle is loaded once per test file). */
@@ -22,8 +24,14 @@ export const odoo = {
     this.rpcAnswers.clear();
     this.rpcCalls.splice(0);
     this.redirects.splice(0);
+    this.mounted.splice(0);
     this.addToCartAction = 'stay';
   },
+};
+
+/** `@web/core/assets`: Odoo's component that loads a bundle, then mounts what it registered. */
+export const assetsModule = {
+  LazyComponent: class LazyComponent {},
 };
 
 /** `@web/core/registry`: named categories of named entries. */
@@ -63,7 +71,8 @@ export const interactionModule = {
     registerCleanup(fn: () => void) {
       odoo.cleanups.push(fn);
     }
-    mountComponent() {
+    mountComponent(el: HTMLElement, component: unknown, props: unknown) {
+      odoo.mounted.push({ el, component, props });
       return () => undefined;
     }
     boot() {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PixelHelper } from '../pixelHelper';
 import { Tracker } from '../../core/tracker';
 import type { RelayOutcome } from '../../core/relay';
+import '../../core/__tests__/fixturePage'; // jsdom's missing browser APIs (TextEncoder, WebCrypto)
 
 /** The panel's template as Odoo loads it, from the module's static XML. */
 const TEMPLATES = readFileSync(join(__dirname, '..', '..', '..', '..', 'addon', 'website_tiktok_events', 'static', 'src', 'xml', 'tiktok_pixel_helper.xml'), 'utf8');
@@ -38,7 +39,9 @@ describe('pixel helper (debug panel)', () => {
     expect(item.getAttribute('data-event')).toBe('Search');
     expect(item.textContent).toContain('evt-1');
     expect(item.textContent).toContain('{"query":"desk"}');
-    expect(item.getAttribute('data-relay')).toBe('not relayed');
+    // kept and sent, the relay's answer not read yet
+    expect(item.getAttribute('data-relay')).toBe('sending');
+    expect(item.querySelector('.badge')?.textContent).toBe('sent to the relay');
 
     answer({ status: 'accepted', accepted: 1 });
     await tick();
@@ -50,7 +53,7 @@ describe('pixel helper (debug panel)', () => {
   });
 
   it('folds and unfolds from its header', async () => {
-    const { tracker, target } = await mountPanel(() => Promise.resolve<RelayOutcome>({ status: 'sent' }));
+    const { tracker, target } = await mountPanel(() => Promise.resolve<RelayOutcome>({ status: 'accepted', accepted: 1 }));
     tracker.track('Search', { query: 'desk' }, { eventId: 'evt-2' });
     await tick();
     const header = target.querySelector<HTMLButtonElement>('.card-header')!;
