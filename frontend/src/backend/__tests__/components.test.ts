@@ -39,6 +39,10 @@ import { TEST_EVENT_POLL, TestEventDialog } from '../testEventDialog';
 import { SidecarKeyDialog } from '../sidecarKeyDialog';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+/** Waits for what the component renders, not for a fixed time: a busy machine renders late. */
+async function until(rendered: () => boolean, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !rendered() && Date.now() < deadline; ) await tick();
+}
 
 function target(): HTMLElement {
   const el = document.createElement('div');
@@ -119,11 +123,11 @@ describe('test event dialog', () => {
     TEST_EVENT_POLL.intervalMs = 5;
     const el = target();
     await mount(TestEventDialog, el, { props: { action: { params: { request_id: 7 } } }, templates: TEMPLATES, test: true });
-    await tick();
+    await until(() => el.querySelector('.o_tiktok_test_event_state') !== null);
     expect(el.querySelector('.o_tiktok_test_event_state')!.getAttribute('data-state')).toBe('requested');
     expect(el.querySelector('.o_tiktok_code')).toBeNull();
     release();
-    await tick();
+    await until(() => el.querySelector('.o_tiktok_code') !== null);
     expect(call).toHaveBeenCalledWith('tiktok.test.event', 'tiktok_test_event_status', [[7]]);
     expect(el.querySelector('.o_tiktok_test_event_state')!.textContent).toContain('TikTok refused the test event');
     expect(el.querySelector('.o_tiktok_code')!.textContent).toBe('40002');
