@@ -82,12 +82,12 @@ describe('TikTok dashboard', () => {
     const el = target();
     await mount(TikTokDashboard, el, { props: {}, templates: TEMPLATES, test: true });
     (el.querySelector('.o_tiktok_periods button[data-days="30"]') as HTMLButtonElement).click();
-    await tick();
+    await until(() => call.mock.calls.length >= 2);
     expect(call).toHaveBeenLastCalledWith('tiktok.sidecar.report', 'tiktok_dashboard_data', [], { days: 30, website_id: false });
     const select = el.querySelector('select.o_tiktok_website') as HTMLSelectElement;
     select.value = '2';
     select.dispatchEvent(new Event('change'));
-    await tick();
+    await until(() => call.mock.calls.length >= 3);
     expect(call).toHaveBeenLastCalledWith('tiktok.sidecar.report', 'tiktok_dashboard_data', [], { days: 30, website_id: 2 });
   });
 
@@ -143,7 +143,7 @@ describe('sidecar key dialog', () => {
     const el = target();
     const params = { login: 'tiktok-sidecar', key: 'k'.repeat(40), env_lines: 'ODOO_API_KEY=' + 'k'.repeat(40), compose: 'ODOO_API_KEY=…', since: 1732500000, rotated: true };
     await mount(SidecarKeyDialog, el, { props: { action: { params } }, templates: TEMPLATES, test: true });
-    await tick();
+    await until(() => el.querySelector('.o_tiktok_connected') !== null);
     expect(el.querySelector('.o_tiktok_env_lines')!.textContent).toBe(params.env_lines);
     expect(el.textContent).toContain('previous key of tiktok-sidecar no longer works');
     expect(call).toHaveBeenCalledWith('tiktok.sidecar.report', 'tiktok_connection_status', [1732500000]);
