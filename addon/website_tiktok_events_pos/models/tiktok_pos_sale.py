@@ -101,7 +101,7 @@ class TikTokPosSale(models.Model):
         return [
             order_line_content(
                 line['product_id'], line['name'], line['line_name'], line['price_unit'], line['qty'],
-                line['default_code'], source,
+                line['default_code'], source, self.currency_id,
             )
             for line in self.lines or []
         ]

@@ -83,6 +83,13 @@ class TestPosOfflineEvents(TikTokCase):
         contents = self._claim()[0]['properties']['contents']
         self.assertEqual([(c['content_id'], c['content_name']) for c in contents], [('CHAIR-1', 'Oak chair')])
 
+    def test_content_prices_have_their_currencys_decimals(self):
+        # A unit price with float noise (as a pricelist in another currency makes one).
+        self._order(partner=self.customer, qty=1, price_unit=89.83800000000001)
+        contents = self._claim()[0]['properties']['contents']
+        self.assertEqual([c['price'] for c in contents], [self.session.currency_id.round(89.838)])
+        self.assertNotEqual(contents[0]['price'], 89.83800000000001)
+
     def test_anonymous_sales_are_skipped_and_counted(self):
         without_customer = self._order()
         without_keys = self._order(partner=self.env['res.partner'].create({'name': 'Walk-in'}))
