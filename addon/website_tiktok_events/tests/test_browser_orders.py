@@ -3,7 +3,7 @@ import json
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.payment.tests.common import PaymentCommon
-from .common import TikTokCase
+from .common import TikTokCase, checked_out
 from .test_page_injection import config_blob
 
 
@@ -27,12 +27,13 @@ class BrowserOrderCase(PaymentCommon, TikTokCase):
         })
 
     def _web_order(self, price_unit=675.0, **values):
-        return self.env['sale.order'].create({
+        """An order the website's checkout took (as its payment step records it)."""
+        return checked_out(self.env['sale.order'].create({
             'partner_id': self.buyer.id,
             'website_id': self.website.id,
             'order_line': [(0, 0, {'product_id': self.desk.id, 'product_uom_qty': 2, 'price_unit': price_unit})],
             **values,
-        })
+        }))
 
     def _transaction(self, order, state):
         self.amount = order.amount_total

@@ -7,7 +7,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.website_tiktok_events.tools import hashing
 from .test_hashing import SKIP_WITHOUT_VECTORS, VECTORS
-from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase
+from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase, checked_out
 
 BLOB_KEYS = {'pixel_id', 'website_id', 'relay_url', 'page_event_id', 'currency', 'phone_country', 'debug',
              'consent_required', 'event_names', 'match_keys'}
@@ -160,7 +160,7 @@ class TestPageInjection(HttpCase, TikTokCase):
             'website_id': self.website.id,
             'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 2, 'price_unit': 675.0})],
         })
-        order.action_confirm()
+        checked_out(order).action_confirm()
         self.authenticate(None, None, session_extra={'sale_last_order_id': order.id})
         blob = config_blob(self._get('/shop/confirmation'))
         self.assertEqual(blob['purchase']['event_id'], order._tiktok_purchase_event_id())
@@ -182,6 +182,8 @@ class TestPageInjection(HttpCase, TikTokCase):
             'website_id': self.website.id,
             'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})],
         } for _ in range(2)])
+        for order in orders:
+            checked_out(order)
         orders.action_confirm()
         consented, refused = orders
         self.website.cookies_bar = True
@@ -303,7 +305,7 @@ class TestPageConfigMethod(TikTokCase):
         self.env['sale.order.line'].create({
             'order_id': order.id, 'product_id': delivery_product.id, 'price_unit': 10.0, 'is_delivery': True,
         })
-        order.action_confirm()
+        checked_out(order).action_confirm()
         blob = json.loads(self.website._tiktok_page_config(purchase_order=order)['config_json'])
         self.assertEqual(blob['purchase'], {
             'event_id': order._tiktok_purchase_event_id(),
