@@ -186,6 +186,20 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         self.assertEqual(first.tiktok_purchase_state, 'sent')
         self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='c'), [])
 
+    def test_a_claim_is_bounded_whatever_the_caller_asks(self):
+        order = self._web_order()
+        self._pay(order)
+        before = fields.Datetime.now()
+        claimed = self.SaleOrder.tiktok_claim_purchases(limit=10 ** 6, lease_seconds=0, claimer='greedy')
+        self.assertEqual([c['order_id'] for c in claimed], [order.id])
+        # The shortest lease is 10 s: a caller asking for none cannot make rows bounce between replicas.
+        self.assertGreaterEqual(self._queued(order).lease_until, before + timedelta(seconds=9))
+        order2 = self._web_order()
+        self._pay(order2)
+        self.SaleOrder.tiktok_claim_purchases(limit=1, lease_seconds=10 ** 9, claimer='forever')
+        # The longest is 7 days: a lease of decades would hide the row from every other replica.
+        self.assertLessEqual(self._queued(order2).lease_until, fields.Datetime.now() + timedelta(days=7, seconds=1))
+
     def test_only_the_sidecar_and_admins_may_claim(self):
         with self.assertRaises(AccessError):
             self.env['sale.order'].with_user(self.internal_user).tiktok_claim_purchases()
