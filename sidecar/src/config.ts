@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { z } from 'zod';
 import { normalizePixelId, PIXEL_ID, PIXEL_ID_FORMAT, RELAY_MAX_EVENTS_PER_REQUEST } from './contract/constants';
 import { REPLICA_ID } from './contract/report';
@@ -169,7 +170,7 @@ const OWN_PREFIXES = ['RELAY_', 'OUTBOX_', 'TIKTOK_', 'DISPATCH_', 'RETRY_', 'LA
  * leaves the default in force, silently), and an operations port open to the
  * network without a token. Values are never repeated.
  */
-export function configWarnings(cfg: Env, env: NodeJS.ProcessEnv = process.env): string[] {
+export function configWarnings(cfg: Env, env: NodeJS.ProcessEnv = process.env, openFiles: number | undefined = openFilesLimit()): string[] {
   const known = Object.keys(EnvSchema.shape);
   const warnings = Object.keys(env)
     .filter((name) => OWN_PREFIXES.some((prefix) => name.startsWith(prefix)) && !(name in EnvSchema.shape) && !(name in REPLACED_VARS))
@@ -178,12 +179,32 @@ export function configWarnings(cfg: Env, env: NodeJS.ProcessEnv = process.env): 
       const prefix = OWN_PREFIXES.find((p) => name.startsWith(p))!;
       return `${name} is not a setting of the sidecar and is ignored; the ${prefix}… settings are ${known.filter((k) => k.startsWith(prefix)).join(', ')}`;
     });
+  // Each connection is a file; the outbox, its WAL and the sockets to TikTok and Odoo need some too.
+  if (openFiles !== undefined && cfg.RELAY_MAX_CONNECTIONS + FILES_BESIDE_CONNECTIONS > openFiles) {
+    warnings.push(
+      `RELAY_MAX_CONNECTIONS is ${cfg.RELAY_MAX_CONNECTIONS} but the process may open only ${openFiles} files: the system's limit would refuse connections first, the idle ones included. Lower RELAY_MAX_CONNECTIONS below ${openFiles - FILES_BESIDE_CONNECTIONS} or raise the limit (ulimit -n, LimitNOFILE, the container's nofile)`,
+    );
+  }
   if (cfg.OPS_PORT !== undefined && !isLoopback(cfg.OPS_HOST)) {
     warnings.push(
       `OPS_PORT listens on ${cfg.OPS_HOST}, not only on this machine: whoever reaches ${cfg.OPS_HOST}:${cfg.OPS_PORT} reads /metrics and the outbox counts without a token. Keep that port off any published or public network`,
     );
   }
   return warnings;
+}
+
+/** Files the sidecar holds besides its client connections (outbox, WAL, sockets to TikTok and Odoo, the operations listener), with room. */
+const FILES_BESIDE_CONNECTIONS = 128;
+
+/** The process's open-files limit (Linux), undefined where it cannot be read. */
+export function openFilesLimit(limits = '/proc/self/limits'): number | undefined {
+  try {
+    const line = fs.readFileSync(limits, 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft && /^\d+$/.test(soft) ? Number(soft) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isLoopback(host: string): boolean {

@@ -1,4 +1,7 @@
-import { ConfigError, configWarnings, loadConfig } from '../config';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, configWarnings, loadConfig, openFilesLimit } from '../config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -102,12 +105,12 @@ describe('loadConfig: what an unlucky operator is told', () => {
 describe('configWarnings', () => {
   it('says nothing of a sound configuration, nor of variables that are not the sidecar’s', () => {
     const env = { PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production', RELAY_PORT: '8787' };
-    expect(configWarnings(loadConfig(env), env)).toEqual([]);
+    expect(configWarnings(loadConfig(env), env, 1_048_576)).toEqual([]);
   });
 
   it('names a misspelt variable of the sidecar, which would leave the default in force, and never its value', () => {
     const env = { RELAY_MAX_BODY: '131072', TIKTOK_ACCES_TOKEN: 'secret-token-value-1234' };
-    const warnings = configWarnings(loadConfig(env), env);
+    const warnings = configWarnings(loadConfig(env), env, undefined);
     expect(warnings).toEqual([
       expect.stringMatching(/^RELAY_MAX_BODY is not a setting of the sidecar and is ignored; the RELAY_… settings are .*RELAY_MAX_BODY_BYTES/),
       expect.stringMatching(/^TIKTOK_ACCES_TOKEN is not a setting of the sidecar and is ignored; the TIKTOK_… settings are .*TIKTOK_ACCESS_TOKEN/),
@@ -117,8 +120,23 @@ describe('configWarnings', () => {
 
   it('warns when the operations port, which needs no token, listens beyond this machine', () => {
     const exposed = { OPS_PORT: '9100', OPS_HOST: '0.0.0.0' };
-    expect(configWarnings(loadConfig(exposed), exposed)).toEqual([expect.stringMatching(/^OPS_PORT listens on 0\.0\.0\.0, not only on this machine/)]);
+    expect(configWarnings(loadConfig(exposed), exposed, undefined)).toEqual([expect.stringMatching(/^OPS_PORT listens on 0\.0\.0\.0, not only on this machine/)]);
     const local = { OPS_PORT: '9100', OPS_HOST: '127.0.0.1' };
-    expect(configWarnings(loadConfig(local), local)).toEqual([]);
+    expect(configWarnings(loadConfig(local), local, undefined)).toEqual([]);
+  });
+
+  it('warns when the system would refuse connections before RELAY_MAX_CONNECTIONS does', () => {
+    const cfg = loadConfig({});
+    expect(configWarnings(cfg, {}, 1024)).toEqual([expect.stringMatching(/^RELAY_MAX_CONNECTIONS is 2048 but the process may open only 1024 files.*below 896/)]);
+    expect(configWarnings(cfg, {}, 4096)).toEqual([]);
+  });
+
+  it('reads the open-files limit of this process', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limits-'));
+    const file = path.join(dir, 'limits');
+    fs.writeFileSync(file, 'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            1024                 4096                 files     \n');
+    expect(openFilesLimit(file)).toBe(1024);
+    expect(openFilesLimit(path.join(dir, 'absent'))).toBeUndefined();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
