@@ -63,6 +63,8 @@ describe('planTestEvent', () => {
 describe('testEventAnswer', () => {
   it('says OK with the event id when TikTok accepted it', () => {
     expect(testEventAnswer(7, 'test-7-x', { kind: 'delivered' })).toEqual({ request_id: 7, code: 0, message: 'OK: TikTok accepted the test event (Pageview, event id test-7-x)' });
+    // A nonce of digits is still the id Odoo's dialog looks for, not a phone number to blank.
+    expect(testEventAnswer(1, 'test-1-02080438', { kind: 'delivered' }).message).toBe('OK: TikTok accepted the test event (Pageview, event id test-1-02080438)');
   });
 
   it('carries TikTok\'s code and message, or the HTTP status of an answer without one', () => {
