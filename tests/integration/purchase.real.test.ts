@@ -95,7 +95,7 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
     expect(row.user.email).toBe(hashEmail(order.email));
     if (order.phone) expect(row.user.phone).toBe(hashPhone(order.phone, order.country));
     expect(row.user.external_id).toBe(hashExternalId(order.partnerId));
-    expect(row.user).toMatchObject({ ip: expect.stringMatching(/^203\.0\.113\./), user_agent: expect.stringContaining('Chrome'), ttclid: expect.stringMatching(/^E\.C\.P\./), ttp: expect.stringMatching(/^ttp-/) });
+    expect(row.user).toMatchObject({ ip: expect.stringMatching(/^203\.0\.113\./), user_agent: expect.stringContaining('Chrome'), ttclid: expect.stringMatching(/^E\.C\.P\./), ttp: expect.stringMatching(/^2TtpCookieTest\d{8}$/) });
   }, 120_000);
 
   it('two sidecars polling one Odoo deliver each order once', async () => {
