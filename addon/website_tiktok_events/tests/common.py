@@ -17,6 +17,18 @@ def checked_out(order):
     return order
 
 
+def paid(case, order, state='done', prefix='TT'):
+    """A payment of `order` in `state`, post-processed as the payment flow does it
+    (`case` is a PaymentCommon test; `prefix` keeps each suite's references apart)."""
+    case.amount = order.amount_total
+    case.currency = order.currency_id
+    case.partner = order.partner_id
+    tx = case._create_transaction(
+        flow='redirect', sale_order_ids=[order.id], state=state, reference='%s-%d-%s' % (prefix, order.id, state))
+    tx._post_process()
+    return tx
+
+
 class TikTokCase(TransactionCase):
     """A shop with TikTok enabled globally, nothing overridden per website."""
 

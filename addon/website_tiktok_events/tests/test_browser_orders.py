@@ -3,7 +3,7 @@ import json
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.payment.tests.common import PaymentCommon
-from .common import TikTokCase, checked_out
+from .common import TikTokCase, checked_out, paid
 from .test_page_injection import config_blob
 
 
@@ -36,13 +36,7 @@ class BrowserOrderCase(PaymentCommon, TikTokCase):
         }))
 
     def _transaction(self, order, state):
-        self.amount = order.amount_total
-        self.currency = order.currency_id
-        self.partner = order.partner_id
-        tx = self._create_transaction(
-            flow='redirect', sale_order_ids=[order.id], state=state, reference='TTB-%d-%s' % (order.id, state))
-        tx._post_process()
-        return tx
+        return paid(self, order, state, prefix='TTB')
 
     def _paid(self, **values):
         order = self._web_order(**values)

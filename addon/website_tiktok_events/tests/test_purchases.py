@@ -9,7 +9,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.payment.tests.common import PaymentCommon
 from odoo.addons.website_tiktok_events.tools import hashing
-from .common import TikTokCase, checked_out
+from .common import TikTokCase, checked_out, paid
 from .test_hashing import SKIP_WITHOUT_VECTORS, VECTORS
 
 CLAIM_KEYS = {'order_id', 'website_id', 'event_id', 'event_time', 'order_name', 'value', 'currency',
@@ -45,13 +45,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         return checked_out(order)
 
     def _pay(self, order, state='done'):
-        self.amount = order.amount_total
-        self.currency = order.currency_id
-        self.partner = order.partner_id
-        tx = self._create_transaction(
-            flow='redirect', sale_order_ids=[order.id], state=state, reference='TT-%d-%s' % (order.id, state))
-        tx._post_process()
-        return tx
+        return paid(self, order, state)
 
     def _queued(self, order):
         return self.env['tiktok.server.event'].sudo().search([('sale_order_id', '=', order.id)])
