@@ -8,7 +8,7 @@
  */
 import { describeE2E } from './support/env';
 import { addToCart, checkoutToPayment, login, payWithDemo } from './support/flows';
-import { hashEmail, hashExternalId, hashPhone, queuedPurchase, serverCopy } from './support/pairing';
+import { externalIdOf, hashEmail, hashPhone, queuedPurchase, serverCopy } from './support/pairing';
 import { prepareShopData, type ShopData } from './support/shopData';
 import { newShopper, type Shopper } from './support/shopper';
 import { ACCESS_TOKEN, PIXEL, startStack, type Stack } from './support/stack';
@@ -56,7 +56,7 @@ describeE2E('logged-in shopper on real Odoo 19', () => {
   });
 
   it('identifies the customer with the hashes Odoo computed, and the server events carry the same keys', async () => {
-    const expected = { email: hashEmail(customer.email), phone_number: hashPhone(customer.e164), external_id: hashExternalId(customer.partnerId) };
+    const expected = { email: hashEmail(customer.email), phone_number: hashPhone(customer.e164), external_id: await externalIdOf(stack, customer.partnerId) };
     const configs = shopper.visited.filter((v) => v.config);
     for (const visited of configs) expect(visited.config!.identify).toEqual(expected);
     // The login page, with the pixel too, is the anonymous visitor's: its Pageview carries no keys.
@@ -78,7 +78,7 @@ describeE2E('logged-in shopper on real Odoo 19', () => {
     expect(purchase.server.row.properties).toMatchObject({ value: order.amount_total, currency: 'USD' });
     expect(purchase.browser.properties).toMatchObject({ value: order.amount_total, currency: 'USD' });
     expect(purchase.server.row.properties.contents).toEqual([expect.objectContaining({ content_id: String(data.productId), quantity: 2 })]);
-    expect(purchase.server.row.user.external_id).toBe(hashExternalId(customer.partnerId));
+    expect(purchase.server.row.user.external_id).toBe(await externalIdOf(stack, customer.partnerId));
   });
 
   it('sends the server Purchase of an order whose tab was closed before the confirmation page', async () => {
@@ -104,7 +104,7 @@ describeE2E('logged-in shopper on real Odoo 19', () => {
     const { event_id: eventId } = await queuedPurchase(stack, orderId);
     const server = await serverCopy(stack.fake, eventId, 15_000);
     expect(server.row.event).toBe('Purchase');
-    expect(server.row.user.external_id).toBe(hashExternalId(customer.partnerId));
+    expect(server.row.user.external_id).toBe(await externalIdOf(stack, customer.partnerId));
     expect(stack.fake.delivered.filter((d) => d.row.event_id === eventId)).toHaveLength(1);
   });
 

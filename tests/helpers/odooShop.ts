@@ -215,6 +215,11 @@ print('@@RESULT@@' + json.dumps(result))
 }
 
 /** The environment of a sidecar in Odoo mode on this shop, with its own port and outbox, sending to `eventsApiUrl`. */
+/** The shop's `database.secret`: the key of the ids Odoo signs (external_id, event ids). */
+export function databaseSecret(shop: OdooShop): string {
+  return shop.psql(`SELECT value FROM ir_config_parameter WHERE key = 'database.secret'`).trim();
+}
+
 export function sidecarEnvFor(shop: OdooShop, opts: { port: number; outboxPath: string; eventsApiUrl: string; pollSeconds: number }): Record<string, string> {
   return {
     RELAY_PORT: String(opts.port),

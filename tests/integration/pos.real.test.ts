@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { odooUnavailableReason } from '../../scripts/odooDev';
-import { hashEmail, hashExternalId, hashPhone } from '../../sidecar/src/tiktok/__tests__/nodeHash';
+import { hashEmail, hashPhone, odooExternalId } from '../../sidecar/src/tiktok/__tests__/nodeHash';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
-import { sidecarEnvFor, startShop, type OdooShop } from '../helpers/odooShop';
+import { databaseSecret, sidecarEnvFor, startShop, type OdooShop } from '../helpers/odooShop';
 import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';
 
 const unavailable = odooUnavailableReason();
@@ -129,7 +129,7 @@ print('@@RESULT@@' + json.dumps({
       .toEqual({ eventSource: 'offline', pixelId: EVENT_SET, event: 'Purchase', eventId: orders.withCustomer.eventId });
     expect(row.user.email).toBe(hashEmail(orders.customer.email));
     expect(row.user.phone).toBe(hashPhone(orders.customer.phone, orders.customer.countryCode));
-    expect(row.user.external_id).toBe(hashExternalId(orders.customer.id));
+    expect(row.user.external_id).toBe(odooExternalId(databaseSecret(shop), orders.customer.id));
     expect(row.limited_data_use).toBe(true);
     expect(orders.withCustomer.name).toMatch(/^Boutique 2 - \d{6}$/);
     expect(row.properties).toMatchObject({

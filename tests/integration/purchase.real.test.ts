@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { odooUnavailableReason } from '../../scripts/odooDev';
-import { hashEmail, hashExternalId, hashPhone } from '../../sidecar/src/tiktok/__tests__/nodeHash';
+import { hashEmail, hashPhone, odooExternalId } from '../../sidecar/src/tiktok/__tests__/nodeHash';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
-import { makePaidOrders, sidecarEnvFor, startShop, type OdooShop, type PaidOrder } from '../helpers/odooShop';
+import { databaseSecret, makePaidOrders, sidecarEnvFor, startShop, type OdooShop, type PaidOrder } from '../helpers/odooShop';
 import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';
 
 const unavailable = odooUnavailableReason();
@@ -94,7 +94,7 @@ describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () =>
     );
     expect(row.user.email).toBe(hashEmail(order.email));
     if (order.phone) expect(row.user.phone).toBe(hashPhone(order.phone, order.country));
-    expect(row.user.external_id).toBe(hashExternalId(order.partnerId));
+    expect(row.user.external_id).toBe(odooExternalId(databaseSecret(shop), order.partnerId));
     expect(row.user).toMatchObject({ ip: expect.stringMatching(/^203\.0\.113\./), user_agent: expect.stringContaining('Chrome'), ttclid: expect.stringMatching(/^E\.C\.P\./), ttp: expect.stringMatching(/^2TtpCookieTest\d{8}$/) });
   }, 120_000);
 

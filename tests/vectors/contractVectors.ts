@@ -41,7 +41,11 @@ export interface ScrubVectors {
 export interface ContractVectors {
   email: HashVector[];
   phone: PhoneVector[];
-  external_id: Array<{ raw: string | number; sha256: string | null }>;
+  external_id: {
+    scope: string;
+    keyed: Array<{ secret: string; partner_id: number; external_id: string }>;
+    passed_on: Array<{ raw: string; external_id: string | null }>;
+  };
   already_hashed: Array<{ key: 'email' | 'phone' | 'external_id'; raw: string; sha256: string }>;
   person_name: PersonNameVector[];
   zip_code: HashVector[];

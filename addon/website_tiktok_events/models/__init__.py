@@ -1,6 +1,7 @@
 from . import payment_transaction
 from . import ir_http
 from . import product_template
+from . import res_partner
 from . import res_users
 from . import res_config_settings
 from . import sale_order

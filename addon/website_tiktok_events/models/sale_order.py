@@ -225,10 +225,10 @@ class SaleOrder(models.Model):
         return self.env['tiktok.server.event'].sudo()._claim(limit, lease_seconds, claimer)
 
     @api.model
-    def tiktok_mark_purchases(self, order_ids, state):
-        """Record the sidecar's outcome; returns the number of orders changed."""
+    def tiktok_mark_purchases(self, order_ids, state, claimer=''):
+        """Record the outcome of the orders `claimer` claimed; returns the number of orders changed."""
         check_sidecar_caller(self.env)
-        return self.env['tiktok.server.event'].sudo()._report(order_ids, state)
+        return self.env['tiktok.server.event'].sudo()._report(order_ids, state, claimer)
 
     @api.model
     def tiktok_backfill_purchases(self, max_age_seconds, dry_run=False):

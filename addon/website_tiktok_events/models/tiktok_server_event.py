@@ -40,10 +40,44 @@ DUE_STATES = ('pending', 'claimed')
 # still come, and queue it then).
 UNQUEUED_REASONS = ('not_checked_out', 'not_confirmed', 'cancelled', 'not_paid')
 MAX_CLAIM = 1000
+# A lease shorter than a send could take would hand a row to a second replica
+# while the first one sends it; longer than TikTok's window, it would outlive it.
+MIN_LEASE_SECONDS = 10
+MAX_LEASE_SECONDS = 7 * 24 * 3600
 # TikTok refuses events older than about 7 days (integrators' figure, the
 # sidecar's MAX_EVENT_AGE_SECONDS): a backfill never reaches further back. The
 # sidecar asks for a little less, to leave time for the sending itself.
 MAX_BACKFILL_AGE_SECONDS = 7 * 24 * 3600
+
+
+def claim_bounds(limit, lease_seconds):
+    """A claim's size and lease as asked, within what Odoo hands out at once."""
+    try:
+        limit, lease_seconds = int(limit), int(lease_seconds)
+    except (TypeError, ValueError):
+        raise UserError(_('A TikTok claim needs a whole number of rows (limit) and of seconds (lease_seconds).'))
+    return max(1, min(limit, MAX_CLAIM)), max(MIN_LEASE_SECONDS, min(lease_seconds, MAX_LEASE_SECONDS))
+
+
+def claimer_name(claimer):
+    """The replica id a claim is recorded under, and a report names: text, at
+    most 128 characters. A claim or report without one is refused: an outcome
+    is only ever taken from the replica that holds the claim."""
+    name = str(claimer or '').strip()[:128] if isinstance(claimer, (str, int)) else ''
+    if not name:
+        raise UserError(_('The TikTok sidecar must say which replica claims or reports (claimer).'))
+    return name
+
+
+def settled_by_claimer_domain(claimer, state):
+    """The rows a replica may report as `state`: those it claimed itself (a row
+    another replica claimed since, a pending row, one never claimed, are not its
+    to settle), none already in that state, and never a sent one (final: a late
+    report must not turn a delivered event into a failed one). A refused row
+    keeps its claimer, so a dead letter sent again and delivered is reported sent."""
+    return [('claimed_by', '=', claimer_name(claimer)),
+            ('state', 'in', ('claimed', 'failed', 'skipped')),
+            ('state', '!=', state)]
 
 
 def is_sidecar_account(user):
@@ -165,8 +199,8 @@ class TikTokServerEvent(models.Model):
         same order at the same time; the event id stays the order's, so a
         re-claim after a crash can only resend, never duplicate.
         """
-        limit = max(1, min(int(limit), MAX_CLAIM))
-        lease_seconds = max(10, min(int(lease_seconds), 7 * 24 * 3600))
+        limit, lease_seconds = claim_bounds(limit, lease_seconds)
+        claimer = claimer_name(claimer)
         # The clock leases are written with (SQL now() is the transaction's start).
         now = fields.Datetime.now()
         self.flush_model(['state', 'queued_at', 'lease_until'])
@@ -193,7 +227,7 @@ class TikTokServerEvent(models.Model):
             return []
         due.write({
             'state': 'claimed',
-            'claimed_by': str(claimer or '')[:128] or False,
+            'claimed_by': claimer,
             'lease_until': now + timedelta(seconds=lease_seconds),
         })
         return [row._claimed_purchase() for row in due]
@@ -250,16 +284,12 @@ class TikTokServerEvent(models.Model):
         }
 
     @api.model
-    def _report(self, order_ids, state):
-        """Record the sidecar's outcome; returns the number of orders changed."""
+    def _report(self, order_ids, state, claimer):
+        """Record the outcome of a replica's claims; returns the number of orders changed."""
         if state not in REPORTABLE_STATES:
             raise UserError(_('Unknown TikTok purchase state %s.', state))
         ids = [int(order_id) for order_id in (order_ids or [])]
-        rows = self.sudo().search([
-            ('sale_order_id', 'in', ids),
-            ('state', 'in', ('pending', 'claimed', 'failed', 'skipped')),
-            ('state', '!=', state),
-        ])
+        rows = self.sudo().search([('sale_order_id', 'in', ids), *settled_by_claimer_domain(claimer, state)])
         rows.write({'state': state, 'lease_until': False,
                     'skip_reason': 'no_pixel' if state == 'skipped' else False})
         return len(rows)

@@ -115,18 +115,23 @@ class TikTokSidecarReport(models.Model):
                 raise ReportError('the report is larger than %d bytes' % MAX_REPORT_BYTES)
             cleaned = clean_report(report, to_unix(now))
             previous = self.sudo().search([('replica', '=', cleaned['replica'])], limit=1)
-            repeat = previous._is_repeat(cleaned) if previous else False
+            repeat = previous._is_repeat(cleaned, now) if previous else False
         except ReportError as problem:
             raise UserError(self.env._('The TikTok sidecar report was refused: %(problem)s.',
                                        problem=problem)) from None
         return self.sudo()._intake(cleaned, now, self.env.user, repeat)
 
-    def _is_repeat(self, report):
+    def _is_repeat(self, report, now):
         """True when `report` is the replica's last one again (its answer was
         lost: its counts were added already, docs/CONTRACTS.md §7); False when
         it is new. ReportError when it is older: a report of an earlier run, or
         of this run under a number already passed, would count again or show
-        the past as the present."""
+        the past as the present; and when it is of another run while the
+        replica's run is alive: the name is that run's until it missed two
+        reports (a restarted replica waits that long), so a second process
+        under the same name (a copied SIDECAR_REPLICA_ID, or somebody holding
+        the sidecar's key) never takes the live one's "send again" and test
+        event requests."""
         self.ensure_one()
         if report['run_id'] == self.run_id:
             if report['seq'] < self.last_seq:
@@ -136,7 +141,16 @@ class TikTokSidecarReport(models.Model):
         if report['run_id'] in (self.past_run_ids or []):
             raise ReportError('run_id is an earlier run of replica %s: a report of a stopped process sent '
                               'again, or two sidecars sharing one SIDECAR_REPLICA_ID' % self.replica)
+        if self.run_id and self.last_seen and self._run_alive(now):
+            raise ReportError('replica %s is reporting as another run (last report %d s ago): two sidecars share '
+                              'one SIDECAR_REPLICA_ID, or this one restarted and is taken once the previous run '
+                              'missed two reports' % (self.replica, to_unix(now) - to_unix(self.last_seen)))
         return False
+
+    def _run_alive(self, now):
+        """The replica's current run still reports: not "down" at `now`."""
+        self.ensure_one()
+        return replica_status(to_unix(now) - to_unix(self.last_seen), self.poll_interval) != 'down'
 
     def _intake(self, report, now, reporter, repeat):
         replica = self._replica_row(report, now, reporter)

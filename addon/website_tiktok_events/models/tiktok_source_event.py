@@ -11,7 +11,9 @@ from odoo.tools.sql import create_index
 
 from ..tools import hashing
 from ..tools.page_config import without_empty
-from .tiktok_server_event import EVENT_ID_SCOPE, MAX_CLAIM, REPORTABLE_STATES, check_sidecar_caller
+from .tiktok_server_event import (
+    EVENT_ID_SCOPE, REPORTABLE_STATES, check_sidecar_caller, claim_bounds, claimer_name, settled_by_claimer_domain,
+)
 
 # Sources of the Events API other than the web pixel (docs/CONTRACTS.md §8).
 EVENT_SOURCES = [
@@ -161,16 +163,16 @@ class TikTokSourceEvent(models.Model):
         return self.sudo()._claim(limit, lease_seconds, claimer)
 
     @api.model
-    def tiktok_mark_source_events(self, event_ids, state):
-        """Record the sidecar's outcome by event id; returns the number of events changed."""
+    def tiktok_mark_source_events(self, event_ids, state, claimer=''):
+        """Record the outcome of the events `claimer` claimed, by event id; returns the number changed."""
         check_sidecar_caller(self.env)
-        return self.sudo()._report(event_ids, state)
+        return self.sudo()._report(event_ids, state, claimer)
 
     @api.model
     def _claim(self, limit, lease_seconds, claimer):
         """As `tiktok.server.event._claim`: due rows, SKIP LOCKED, a lease per replica."""
-        limit = max(1, min(int(limit), MAX_CLAIM))
-        lease_seconds = max(10, min(int(lease_seconds), 7 * 24 * 3600))
+        limit, lease_seconds = claim_bounds(limit, lease_seconds)
+        claimer = claimer_name(claimer)
         now = fields.Datetime.now()
         self.flush_model(['state', 'queued_at', 'lease_until'])
         self.env.cr.execute(
@@ -196,7 +198,7 @@ class TikTokSourceEvent(models.Model):
         if due:
             due.write({
                 'state': 'claimed',
-                'claimed_by': str(claimer or '')[:128] or False,
+                'claimed_by': claimer,
                 'lease_until': now + timedelta(seconds=lease_seconds),
             })
         return claimed
@@ -226,15 +228,11 @@ class TikTokSourceEvent(models.Model):
         })
 
     @api.model
-    def _report(self, event_ids, state):
+    def _report(self, event_ids, state, claimer):
         if state not in REPORTABLE_STATES:
             raise UserError(_('Unknown TikTok event state %s.', state))
         ids = [str(event_id) for event_id in (event_ids or [])]
-        rows = self.sudo().search([
-            ('event_id', 'in', ids),
-            ('state', 'in', ('pending', 'claimed', 'failed', 'skipped')),
-            ('state', '!=', state),
-        ])
+        rows = self.sudo().search([('event_id', 'in', ids), *settled_by_claimer_domain(claimer, state)])
         rows.write({'state': state, 'lease_until': False,
                     'skip_reason': 'no_pixel' if state == 'skipped' else False})
         return len(rows)

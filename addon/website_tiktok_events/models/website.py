@@ -62,7 +62,7 @@ class Website(models.Model):
 
     @api.constrains('tiktok_pixel_id', 'tiktok_relay_url')
     def _check_tiktok_overrides(self):
-        for website in self:
+        for website in self.sudo():
             problem = settings_value_problem(self.env, website.tiktok_pixel_id, website.tiktok_relay_url)
             if problem:
                 raise ValidationError(_('%(website)s: %(problem)s', website=website.name, problem=problem))
@@ -269,7 +269,7 @@ class Website(models.Model):
             email=partner.email,
             phone=partner.phone,
             country=partner.country_id,
-            external_id=partner.id,
+            external_id=partner._tiktok_external_id() if partner else None,
         )
         if self._tiktok_resolved_settings()['match_keys'] == MATCH_NAME_ADDRESS:
             keys.update(hashing.name_address_keys(

@@ -8,6 +8,7 @@ from odoo.tools.misc import format_datetime
 from ..tools.control_room import REPLICA_SHOWN_SECONDS, overall_status, website_warning_codes
 from ..tools.settings_fields import ADMINISTRATORS
 from ..tools.settings_table import SETTINGS_BY_KEY, set_at_field, set_at_param, website_field
+from ..wizard.tiktok_sidecar_connect import sidecar_key_expiration
 from .tiktok_sidecar_report import to_unix
 
 TEST_CODE = SETTINGS_BY_KEY['test_event_code']
@@ -60,7 +61,9 @@ class Website(models.Model):
         self.ensure_one()
         _ = self.env._
         resolved = self._tiktok_resolved_settings(with_secrets=True)
-        codes = website_warning_codes(resolved, self.cookies_bar, self._tiktok_test_code_age(), report_age)
+        key_expiry = sidecar_key_expiration(self.env)
+        codes = website_warning_codes(resolved, self.cookies_bar, self._tiktok_test_code_age(), report_age,
+                                      to_unix(key_expiry) - time.time() if key_expiry else None)
         sentences = {
             'no_token': _('No Events API access token: the browser pixel works, but the sidecar keeps this '
                           "website's server events (Purchase included) waiting until you paste a token "
@@ -72,6 +75,10 @@ class Website(models.Model):
             'test_code_left_on': _('A test event code has been set for more than a day: server events go to '
                                    "TikTok's Test events and are not used for your ads. Remove the code once your "
                                    'tests are done.'),
+            'sidecar_key_expiring': _('The API key of the TikTok sidecar expires on %(when)s: then nothing is '
+                                      'sent any more. Use "Connect the sidecar" for a new key and give it to the '
+                                      'sidecar before that day.',
+                                      when=format_datetime(self.env, key_expiry) if key_expiry else ''),
             'sidecar_never': _('No TikTok sidecar has reported yet: no server event and no Purchase is sent. '
                                'Use "Connect the sidecar" in the settings.'),
             'sidecar_silent': _('The TikTok sidecar has not reported since %(when)s: server events and Purchases '

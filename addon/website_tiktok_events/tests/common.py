@@ -68,7 +68,7 @@ class TikTokCase(TransactionCase):
     @staticmethod
     def vector_keys(keys, partner):
         """The vectors' keys of ``partner_identify``, with the external id of the partner made here."""
-        return {**keys, 'external_id': hashing.hash_external_id(partner.id)}
+        return {**keys, 'external_id': partner._tiktok_external_id()}
 
     @classmethod
     def make_users(cls, tag):

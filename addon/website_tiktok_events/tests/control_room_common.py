@@ -1,6 +1,7 @@
 import copy
 import itertools
 import time
+from datetime import timedelta
 
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user
@@ -54,6 +55,11 @@ class ControlRoomCase(TikTokCase):
         cls.sidecar = new_test_user(cls.env, 'tt_cr_sidecar', groups=SIDECAR_GROUPS)
         cls.admin = cls.env.ref('base.user_admin')
         cls.Report = cls.env['tiktok.sidecar.report'].with_user(cls.sidecar)
+
+    def silence(self, replica, seconds=120):
+        """As if `replica`'s current run had not reported for `seconds` (a stopped process)."""
+        row = self.env['tiktok.sidecar.report'].sudo().search([('replica', '=', replica)])
+        row.last_seen = row.last_seen - timedelta(seconds=seconds)
 
     def assertRefused(self, report, *fragments):
         """The report is refused (422 over JSON-2) with a message naming each fragment."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from unittest.mock import patch
 
-from odoo.tests import BaseCase, tagged
+from odoo.tests import BaseCase, TransactionCase, tagged
 
 from odoo.addons.website_tiktok_events.tools import contact_data, hashing
 from odoo.addons.website_tiktok_events.tools.contents import content_id, order_line_content
@@ -30,7 +30,8 @@ SKIP_WITHOUT_PHONENUMBERS = "the Python package 'phonenumbers' is not installed:
 #   printf %s 'john@example.com' | sha256sum
 SHA256_JOHN_EMAIL = '855f96e983f1f8e8be944692b6f719fd54329826cb62e98015efee8e2e071dd4'
 SHA256_PHONE_FR = '42d573cfc315801d4cd8eddd5416b416a0bf298b9b9e12d6b07442c91db42bd8'  # +33612345678
-SHA256_ID_42 = '73475cb40a568e8da8a045ced110137e159f890ac4da883b6b17dc651b3a8049'
+# The keyed external_id of partner 42 under the vectors' first database secret.
+KEYED_ID_42 = '060e09443f9b197da3098860c955a6a0e8592b79a513f022c70d831fd39057cf'
 
 
 @tagged('post_install', '-at_install')
@@ -51,16 +52,16 @@ class TestSharedVectors(BaseCase):
                 self.assertEqual(hashing.normalize_phone(case['raw'], case['country']), case['e164'])
                 self.assertEqual(hashing.hash_phone(case['raw'], case['country']), case['sha256'])
 
-    def test_external_ids(self):
-        for case in VECTORS['external_id']:
+    def test_external_ids_are_passed_on_never_hashed(self):
+        for case in VECTORS['external_id']['passed_on']:
             with self.subTest(raw=case['raw']):
-                self.assertEqual(hashing.hash_external_id(case['raw']), case['sha256'])
+                self.assertEqual(hashing.keyed_external_id(case['raw']), case['external_id'])
 
     def test_already_hashed_values_pass_through(self):
         hash_of = {
             'email': hashing.hash_email,
             'phone': hashing.hash_phone,
-            'external_id': hashing.hash_external_id,
+            'external_id': hashing.keyed_external_id,
         }
         for case in VECTORS['already_hashed']:
             with self.subTest(key=case['key'], raw=case['raw']):
@@ -93,7 +94,7 @@ class TestSharedVectors(BaseCase):
         partner = vector['partner']
         country = SimpleNamespace(code=partner['country_code'], phone_code=None)  # a res.country's two fields
         contact = hashing.identify_payload(email=partner['email'], phone=partner['phone'], country=country,
-                                           external_id=partner['id'])
+                                           external_id=KEYED_ID_42)
         self.assertEqual(contact, vector['contact'])
         richer = hashing.name_address_keys(full_name=partner['name'], zip_code=partner['zip'], city=partner['city'],
                                            state=partner['state_code'], country=partner['country_code'])
@@ -162,7 +163,7 @@ class TestHashing(BaseCase):
         for value in (None, False):
             self.assertIsNone(hashing.hash_email(value), value)
             self.assertIsNone(hashing.hash_phone(value, 'FR', 33), value)
-            self.assertIsNone(hashing.hash_external_id(value), value)
+            self.assertIsNone(hashing.keyed_external_id(value), value)
             self.assertEqual(hashing.name_address_keys(value, value, value, value, value), {}, value)
 
     def test_an_already_hashed_zip_code_passes_through(self):
@@ -173,10 +174,12 @@ class TestHashing(BaseCase):
         france = SimpleNamespace(code='FR', phone_code=33)  # a res.country's two fields
         self.assertEqual(
             hashing.identify_payload(email='John@Example.com', phone='0612345678', country=france,
-                                     external_id=42),
-            {'email': SHA256_JOHN_EMAIL, 'phone_number': SHA256_PHONE_FR, 'external_id': SHA256_ID_42},
+                                     external_id=KEYED_ID_42.upper()),
+            {'email': SHA256_JOHN_EMAIL, 'phone_number': SHA256_PHONE_FR, 'external_id': KEYED_ID_42},
         )
-        self.assertEqual(hashing.identify_payload(external_id=42), {'external_id': SHA256_ID_42})
+        # A plain id is never hashed here (anybody could compute, or reverse, an unkeyed hash of it).
+        self.assertEqual(hashing.identify_payload(external_id=42), {})
+        self.assertEqual(hashing.identify_payload(external_id='42'), {})
         self.assertEqual(hashing.identify_payload(), {})
 
     @unittest.skipIf(hashing.phonenumbers is None, SKIP_WITHOUT_PHONENUMBERS)
@@ -221,3 +224,26 @@ class TestPhonesWithoutPhonenumbers(BaseCase):
             for raw, country_code, calling_code, e164 in cases:
                 with self.subTest(raw=raw, calling_code=calling_code):
                     self.assertEqual(hashing.normalize_phone(raw, country_code, calling_code), e164)
+
+
+@tagged('post_install', '-at_install')
+class TestKeyedExternalId(TransactionCase):
+    """external_id is Odoo's HMAC of the partner id with the database secret (tests/vectors/contract.json)."""
+
+    def test_the_vectors(self):
+        params = self.env['ir.config_parameter'].sudo()
+        for case in VECTORS['external_id']['keyed']:
+            with self.subTest(case=case):
+                params.set_param('database.secret', case['secret'])
+                self.assertEqual(self.env['res.partner'].browse(case['partner_id'])._tiktok_external_id(),
+                                 case['external_id'])
+
+    def test_nobody_computes_it_from_the_id_alone(self):
+        partner = self.env['res.partner'].create({'name': 'Keyed'})
+        keyed = partner._tiktok_external_id()
+        self.assertRegex(keyed, r'^[0-9a-f]{64}$')
+        self.assertNotEqual(keyed, hashing.sha256_hex(str(partner.id)))
+        self.assertNotEqual(keyed, self.env['res.partner'].browse(partner.id + 1)._tiktok_external_id())
+        # Its own scope: never an event id's HMAC of the same record.
+        from odoo.tools.misc import hmac
+        self.assertNotEqual(keyed, hmac(self.env(su=True), 'website_tiktok_events.event_id', ('res.partner', partner.id)))

@@ -266,7 +266,7 @@ class TestPageInjection(HttpCase, TikTokCase):
         self.assertEqual(config_blob(page)['identify'], {
             'email': hashing.sha256_hex('buyer.one@example.com'),
             'phone_number': '37b702607839d6dc5fc81d95b52e550e336413bf7ae2e04cafeca79f066ea44b',  # +390612345678
-            'external_id': hashing.sha256_hex(str(user.partner_id.id)),
+            'external_id': user.partner_id._tiktok_external_id(),
         })
         self.assertNotIn('06 1234 5678', page)
         self.assertEqual(config_blob(page)['phone_country'], 'IT')  # what a form on the page reads

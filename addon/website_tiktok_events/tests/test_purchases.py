@@ -120,7 +120,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         self.assertEqual(entry['user'], {
             'email': hashing.sha256_hex('buyer@example.com'),
             'phone': '694e8de862e4f3198b67f7a4aa9f4dfb123c5b78b0a72460ce882c405b111e63',  # +79123456789
-            'external_id': hashing.sha256_hex(str(self.buyer.id)),
+            'external_id': self.buyer._tiktok_external_id(),
             'ip': '203.0.113.7', 'user_agent': 'Mozilla/5.0 (X11)', 'ttclid': 'E.C.P.abc', 'ttp': 'ttp-1',
         })
         self.assertTrue(entry['page_url'].endswith('/shop/confirmation'))
@@ -157,7 +157,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         self.website.tiktok_match_keys = 'contact_name_address'
         company = self.env['res.partner'].create({'name': 'Acme Corp', 'is_company': True, 'city': 'Lyon'})
         keys = self.website._tiktok_partner_match_keys(company)
-        self.assertEqual(keys, {'external_id': hashing.hash_external_id(company.id), 'city': 'lyon'})
+        self.assertEqual(keys, {'external_id': company._tiktok_external_id(), 'city': 'lyon'})
 
     def test_claims_are_leased_and_reported(self):
         first, second = self._web_order(), self._web_order()

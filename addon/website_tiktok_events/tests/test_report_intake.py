@@ -169,8 +169,9 @@ class TestAggregation(ControlRoomCase):
         self.assertEqual(again, answer)
         self.assertEqual(self.daily().accepted, 3)
         self.assertEqual(self.env['tiktok.match.daily'].search([]).email, 1)
-        # The next number counts; so does number 1 of a new run of the replica.
+        # The next number counts; so does number 1 of a new run of the replica, once the first one stopped.
         self.Report.tiktok_report(a_report('replica-a', counters=[a_counter(accepted=1)]))
+        self.silence('replica-a')
         self.Report.tiktok_report(a_report('replica-a', started_at=first['started_at'] + 60, run_id='run-0002-next',
                                            seq=1, counters=[a_counter(accepted=1)]))
         self.assertEqual(self.daily().accepted, 5)
@@ -335,6 +336,7 @@ class TestBoundedStorage(ControlRoomCase):
         self.report('replica-r', run_id='run-aaaa-0001', seq=1, counters=[a_counter(accepted=1)])
         old = a_report('replica-r', run_id='run-aaaa-0001', seq=2, counters=[a_counter(accepted=5)])
         self.Report.tiktok_report(old)
+        self.silence('replica-r')
         self.report('replica-r', run_id='run-bbbb-0002', seq=1, counters=[a_counter(accepted=1)])
         self.assertRefused(old, 'run_id is an earlier run of replica replica-r')
         self.assertRefused(dict(old, seq=1), 'run_id is an earlier run')
@@ -345,6 +347,23 @@ class TestBoundedStorage(ControlRoomCase):
         replica = self.env['tiktok.sidecar.report'].search([('replica', '=', 'replica-r')])
         self.assertEqual((replica.run_id, replica.last_seq, replica.past_run_ids),
                          ('run-bbbb-0002', 2, ['run-aaaa-0001']))
+
+    def test_a_second_run_under_a_live_replica_s_name_takes_nothing_of_it(self):
+        """Somebody with the sidecar's key (or a copied SIDECAR_REPLICA_ID)
+        reports under the name of a replica that is alive: refused, and the
+        live replica keeps its send-again and test event requests."""
+        self.report('replica-live', run_id='run-live-0001', dead_letters=[a_dead_letter(31)])
+        letter = self.env['tiktok.dead.letter'].search([('outbox_id', '=', 31)])
+        letter.with_user(self.admin).action_send_again()
+        self.assertRefused(a_report('replica-live', run_id='run-rival-0002', seq=1),
+                           'replica replica-live is reporting as another run')
+        answer = self.report('replica-live', run_id='run-live-0001')
+        self.assertEqual(answer['send_again'], [{'id': 31}])
+        # Once the live run stopped (two reports missed), a new run takes the name.
+        self.silence('replica-live')
+        self.report('replica-live', run_id='run-next-0003', seq=1)
+        row = self.env['tiktok.sidecar.report'].search([('replica', '=', 'replica-live')])
+        self.assertEqual((row.run_id, row.past_run_ids), ('run-next-0003', ['run-live-0001']))
 
     def test_a_long_message_is_cut_before_it_is_searched(self):
         """Only what is kept is searched for contact data: a megabyte of text costs what 700 characters do."""

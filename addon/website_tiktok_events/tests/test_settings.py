@@ -1,9 +1,10 @@
-from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
 
-from odoo.addons.website_tiktok_events.tools.settings_resolution import tracking_problem
+from odoo.addons.website_tiktok_events.tools.settings_resolution import is_valid_relay_url, tracking_problem
 from odoo.addons.website_tiktok_events.tools.settings_table import (
-    SETTINGS, global_param, settings_global_field, settings_website_field, website_field,
+    DATED_SETTINGS, SETTINGS, global_param, set_at_field, settings_global_field, settings_website_field,
+    website_field,
 )
 from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_PIXEL, WEBSITE_TOKEN, TikTokCase
 
@@ -114,6 +115,20 @@ class TestSettingsResolution(TikTokCase):
         with self.assertRaises(ValidationError):
             self.website.tiktok_relay_url = '//evil.example/relay'
 
+    def test_relay_url_is_the_shop_s_path_or_an_https_sidecar(self):
+        for url in ('/tiktok/relay', 'https://relay.example/tiktok/relay', 'HTTPS://relay.example:8443/r',
+                    'http://localhost:8787/tiktok/relay', 'http://127.0.0.1:8787/tiktok/relay',
+                    'http://[::1]:8787/tiktok/relay', 'http://sidecar.localhost/tiktok/relay'):
+            self.assertTrue(is_valid_relay_url(url), url)
+        for url in ('http://collector.example/relay', 'http://10.0.0.5/relay', '//evil.example/relay',
+                    'https://user:secret@relay.example/relay', 'https://@relay.example/relay',
+                    'javascript:alert(1)', 'ftp://relay.example/relay', 'https:///relay', 'relay'):
+            self.assertFalse(is_valid_relay_url(url), url)
+        with self.assertRaises(ValidationError):
+            self.website.tiktok_relay_url = 'http://collector.example/relay'
+        self.set_params(relay_url='http://collector.example/relay')
+        self.assertIn('relay URL', tracking_problem(self.website._tiktok_resolved_settings()))
+
     def test_domains_are_origins(self):
         self.website.domain = 'shop.example:8443/'
         self.assertEqual(self.website._tiktok_domains(), ['https://shop.example:8443'])
@@ -164,11 +179,86 @@ class TestSettingsScreen(TikTokCase):
             override = website_fields[website_field(setting)]
             self.assertEqual(page_fields[settings_global_field(setting)].config_parameter, global_param(setting))
             self.assertEqual(page_fields[settings_website_field(setting)].related, 'website_id.%s' % override.name)
-            expected_groups = 'base.group_system' if setting.secret else None
+            # A website's own values are administrators' alone, secret or not (designers write websites).
             for field in (override, page_fields[settings_website_field(setting)]):
-                self.assertEqual(field.groups, expected_groups, field.name)
+                self.assertEqual(field.groups, 'base.group_system', field.name)
+            self.assertEqual(page_fields[settings_global_field(setting)].groups,
+                             'base.group_system' if setting.secret else None)
 
     def test_purchase_event_id_is_derived_from_the_order(self):
         order = self.env['sale.order'].create({'partner_id': self.env.ref('base.res_partner_2').id})
         self.assertRegex(order._tiktok_purchase_event_id(), r'^purchase-[0-9a-f]{32}$')
         self.assertEqual(order._tiktok_purchase_event_id(), order._tiktok_purchase_event_id())
+
+
+@tagged('post_install', '-at_install')
+class TestSettingsAreAdministrators(TikTokCase):
+    """A website designer edits websites (Odoo grants him write on `website`),
+    never what the pages and the sidecar trust: every TikTok value of a website,
+    the global ones, the settings page."""
+
+    # A value an attacker would like for each setting (text settings valid, so
+    # only the access rule can refuse them).
+    FORGED = {
+        'enabled': 'on', 'pixel_id': 'CATTACKER00000000001', 'access_token': 'attacker-token',
+        'test_event_code': 'TEST999', 'relay_url': 'https://collector.example/relay', 'debug': 'on',
+        'purchase_event_name': 'CompletePayment', 'submit_form_event_name': 'SubmitForm',
+        'purchase_without_payment': 'on', 'test_emails': 'victim@example.com',
+        'match_keys': 'contact_name_address', 'content_id_source': 'default_code', 'limited_data_use': 'off',
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.designer = new_test_user(cls.env, 'tt_settings_designer',
+                                     groups='base.group_user,website.group_website_designer')
+        cls.restricted_editor = new_test_user(cls.env, 'tt_settings_editor',
+                                              groups='base.group_user,website.group_website_restricted_editor')
+
+    def test_the_table_of_forged_values_covers_every_setting(self):
+        self.assertEqual(set(self.FORGED), {setting.key for setting in SETTINGS})
+
+    def test_a_designer_writes_the_website_but_none_of_its_tiktok_values(self):
+        before = self.website._tiktok_resolved_settings(with_secrets=True)
+        as_designer = self.website.with_user(self.designer)
+        as_designer.write({'name': 'Renamed by the designer'})  # his job: still allowed
+        for setting in SETTINGS:
+            with self.subTest(setting=setting.key), self.assertRaises(AccessError):
+                as_designer.write({website_field(setting): self.FORGED[setting.key]})
+        for setting in DATED_SETTINGS:
+            with self.subTest(dated=setting.key), self.assertRaises(AccessError):
+                as_designer.write({set_at_field(setting): '2020-01-01 00:00:00'})
+        with self.assertRaises(AccessError):
+            as_designer.read([website_field(SETTINGS[1])])
+        # Nor through a new website or a copy of this one.
+        with self.assertRaises(AccessError):
+            self.env['website'].with_user(self.designer).create(
+                {'name': 'Collector', 'tiktok_relay_url': 'https://collector.example/relay'})
+        copy = as_designer.copy({'name': 'Copy by the designer'})
+        self.assertEqual(copy.sudo().tiktok_pixel_id, False)
+        self.assertEqual(copy.sudo().tiktok_purchase_without_payment, 'global')
+        self.assertEqual(self.website._tiktok_resolved_settings(with_secrets=True), before)
+
+    def test_a_designer_reaches_no_global_value(self):
+        with self.assertRaises(AccessError):
+            self.env['res.config.settings'].with_user(self.designer).create(
+                {'tiktok_relay_url': 'https://collector.example/relay'})
+        with self.assertRaises(AccessError):
+            self.env['ir.config_parameter'].with_user(self.designer).set_param(
+                global_param(SETTINGS[1]), 'CATTACKER00000000001')
+        self.assertEqual(self.website._tiktok_resolved_settings()['relay_url'], '/tiktok/relay')
+
+    def test_the_website_form_shows_a_designer_no_tiktok_value(self):
+        for user in (self.designer, self.restricted_editor):
+            arch = self.env['website'].with_user(user).get_views([(False, 'form')])['views']['form']['arch']
+            self.assertNotIn('page_tiktok', arch, user.login)
+            for setting in SETTINGS:
+                self.assertNotIn('name="%s"' % website_field(setting), arch, (user.login, setting.key))
+        with Form(self.website.with_user(self.designer)) as form:
+            form.name = 'Saved from the form by the designer'
+            self.assertNotIn('tiktok_relay_url', form._view['fields'])
+        self.assertEqual(self.website.name, 'Saved from the form by the designer')
+        self.assertEqual(self.website._tiktok_resolved_settings()['relay_url'], '/tiktok/relay')
+        admin_arch = self.env['website'].with_user(self.env.ref('base.user_admin')).get_views(
+            [(False, 'form')])['views']['form']['arch']
+        self.assertIn('name="tiktok_relay_url"', admin_arch)

@@ -27,6 +27,8 @@ SILENT_AFTER_SECONDS = 10 * 60
 # A test event code sends every server event to Test Events only: a code left
 # on longer than this is most likely forgotten.
 TEST_CODE_WARN_AFTER_SECONDS = 24 * 3600
+# An expiring sidecar key (Connect the sidecar) is flagged this long before it stops working.
+KEY_EXPIRY_WARNING_DAYS = 14
 
 # --- Bounded storage ------------------------------------------------------
 # Daily aggregates (and match-key counts) kept this many days.
@@ -81,13 +83,15 @@ def percent(part, whole):
     return round(100.0 * part / whole)
 
 
-def website_warning_codes(resolved, cookies_bar, test_code_age_seconds, report_age_seconds):
+def website_warning_codes(resolved, cookies_bar, test_code_age_seconds, report_age_seconds,
+                          key_expires_in_seconds=None):
     """The problems of one website's TikTok setup, as codes the models put in words.
 
     ``resolved``: the website's resolved settings with secrets;
     ``test_code_age_seconds``: how long the test event code has been set (None
     when unknown or unset); ``report_age_seconds``: since the last report of
-    any sidecar replica (None when none ever came).
+    any sidecar replica (None when none ever came); ``key_expires_in_seconds``:
+    until the sidecar's API key stops working (None: it never does).
     """
     if not resolved.get('enabled') or not resolved.get('pixel_id'):
         return []
@@ -99,6 +103,8 @@ def website_warning_codes(resolved, cookies_bar, test_code_age_seconds, report_a
     if resolved.get('test_event_code') and test_code_age_seconds is not None \
             and test_code_age_seconds > TEST_CODE_WARN_AFTER_SECONDS:
         codes.append('test_code_left_on')
+    if key_expires_in_seconds is not None and key_expires_in_seconds < KEY_EXPIRY_WARNING_DAYS * 24 * 3600:
+        codes.append('sidecar_key_expiring')
     if report_age_seconds is None:
         codes.append('sidecar_never')
     elif report_age_seconds > SILENT_AFTER_SECONDS:

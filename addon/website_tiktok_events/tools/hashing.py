@@ -158,14 +158,15 @@ def hash_phone(phone, country_code=None, calling_code=None):
     return sha256_hex(normalized) if normalized else None
 
 
-def hash_external_id(value):
-    """external_id rule shared with the browser: SHA-256 of the trimmed id string."""
-    if value is None or value is False:
+def keyed_external_id(value):
+    """An external_id as it is sent: the keyed value Odoo computed for a
+    partner (res.partner._tiktok_external_id, an HMAC with the database
+    secret), lower-cased; None for anything else. Never a hash of an id made
+    here: partner ids are small sequential numbers, so an unkeyed hash of one
+    is reversed by enumeration, and anybody could forge a customer's."""
+    if not isinstance(value, str) or not is_sha256_hex(value):
         return None
-    text = str(value).strip()
-    if is_sha256_hex(text):
-        return text.lower()
-    return sha256_hex(text) if text else None
+    return value.strip().lower()
 
 
 def normalize_name(value):
@@ -223,10 +224,11 @@ def identify_payload(email=None, phone=None, country=None, external_id=None):
 
     ``country``: the partner's ``res.country`` (or None), whose code reads a
     national phone number (its calling code without ``phonenumbers``).
+    ``external_id``: the partner's keyed id (res.partner._tiktok_external_id).
     """
     payload = {
         'email': hash_email(email),
         'phone_number': hash_phone(phone, country and country.code, country and country.phone_code),
-        'external_id': hash_external_id(external_id),
+        'external_id': keyed_external_id(external_id),
     }
     return {key: value for key, value in payload.items() if value}

@@ -14,14 +14,26 @@ def _readers(setting):
     return {'groups': ADMINISTRATORS} if setting.secret else {}
 
 
+# Every TikTok field of `website` is for administrators only, secret or not:
+# Odoo lets website designers write `website`, and each of these values is
+# trusted by the pages, the sidecar or the Purchase rule (where browsers send
+# their events, which pixel they feed, whether unpaid orders are Purchases,
+# what is shared with TikTok...). Readable and writable by administrators
+# only; the website form shows them to nobody else.
+WEBSITE_FIELD_GROUPS = {'groups': ADMINISTRATORS}
+
+
 def _website_override(setting):
     label = 'TikTok: %s' % setting.label
+    # Not copied: a duplicated website follows the global settings until an
+    # administrator gives it its own (a designer may duplicate a website, and
+    # could not write these fields on the copy).
     if setting.kind == 'text':
         return fields.Char(string=label, help='%s Leave empty to use the global setting.' % setting.help,
-                           copy=not setting.secret, **_readers(setting))
+                           copy=False, **WEBSITE_FIELD_GROUPS)
     choices = [('on', 'On'), ('off', 'Off')] if setting.kind == 'flag' else choice_selection(setting)
     return fields.Selection([_USE_GLOBAL] + choices, string=label, default=INHERIT, required=True,
-                            help=setting.help, **_readers(setting))
+                            copy=False, help=setting.help, **WEBSITE_FIELD_GROUPS)
 
 
 def _global_default(setting):
@@ -36,13 +48,13 @@ def _global_default(setting):
 
 def _selected_website_override(setting):
     field_class = fields.Char if setting.kind == 'text' else fields.Selection
-    return field_class(related='website_id.%s' % website_field(setting), readonly=False, **_readers(setting))
+    return field_class(related='website_id.%s' % website_field(setting), readonly=False, **WEBSITE_FIELD_GROUPS)
 
 
 def _set_at(setting):
     return fields.Datetime(string='TikTok: %s set on' % setting.label, readonly=True, copy=False,
                            help='When this website\'s own value was set (empty: never, or cleared).',
-                           **_readers(setting))
+                           **WEBSITE_FIELD_GROUPS)
 
 
 def website_fields():

@@ -2,7 +2,9 @@
 
 Pure functions: the Odoo models only gather the raw values and call these.
 """
+import ipaddress
 import re
+from urllib.parse import urlsplit
 
 from .settings_table import SETTINGS
 
@@ -16,6 +18,8 @@ from .settings_table import SETTINGS
 PIXEL_ID = re.compile(r'^[A-Z0-9]{16,32}$')
 _ABSOLUTE_URL = re.compile(r'^https?://[^\s/?#]+(/[^\s]*)?$', re.IGNORECASE)
 _RELATIVE_PATH = re.compile(r'^/(?!/)[^\s]*$')
+# Plain http only where nobody else listens: a developer's own machine.
+_LOOPBACK_NAMES = ('localhost',)
 # Test buyers (the `test_emails` setting): addresses and domains, any mix of
 # commas, semicolons, spaces and new lines between them. A domain needs a dot;
 # its labels may be non-ASCII (an internationalized domain as typed).
@@ -34,9 +38,29 @@ def is_valid_pixel_id(value):
     return bool(PIXEL_ID.fullmatch(value or ''))
 
 
+def _is_loopback(host):
+    if host in _LOOPBACK_NAMES or host.endswith('.localhost'):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def is_valid_relay_url(value):
-    """A same-site path (``/tiktok/relay``) or an absolute http(s) URL."""
-    return bool(value) and bool(_RELATIVE_PATH.match(value) or _ABSOLUTE_URL.match(value))
+    """A same-site path (``/tiktok/relay``), or the https URL of a sidecar on
+    another host (http only on the loopback, for development). Never a URL
+    with credentials in it: every visitor's browser would carry them."""
+    if not value:
+        return False
+    if _RELATIVE_PATH.match(value):
+        return True
+    if not _ABSOLUTE_URL.match(value):
+        return False
+    parts = urlsplit(value)
+    if '@' in parts.netloc or not parts.hostname:
+        return False
+    return parts.scheme.lower() == 'https' or _is_loopback(parts.hostname.lower())
 
 
 def settings_value_problem(env, pixel_id, relay_url):
@@ -46,7 +70,8 @@ def settings_value_problem(env, pixel_id, relay_url):
         return env._('The TikTok pixel ID is not a valid pixel code (letters and digits, as in Events Manager).')
     relay_url = (relay_url or '').strip()
     if relay_url and not is_valid_relay_url(relay_url):
-        return env._('The TikTok relay URL must be a path starting with / or an http(s) URL.')
+        return env._('The TikTok relay URL must be a path of the shop starting with / (default /tiktok/relay) '
+                     'or the https URL of the sidecar (http only on localhost), without a user name or password.')
     return None
 
 
@@ -156,5 +181,5 @@ def tracking_problem(resolved):
     if not resolved.get('relay_url'):
         return 'no relay URL configured'
     if not is_valid_relay_url(resolved['relay_url']):
-        return 'relay URL must be a path starting with / or an http(s) URL'
+        return 'relay URL must be a path starting with / or an https URL'
     return None

@@ -1,6 +1,7 @@
 import logging
 import secrets
 import time
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -20,6 +21,14 @@ SIDECAR_USER_PARAM = 'website_tiktok_events.sidecar_user_id'
 # JSON-2 and XML-RPC accept keys of this scope (or of none); "rpc" keeps the
 # key away from anything else a scoped key could open.
 KEY_SCOPE = 'rpc'
+# How long a new key works (days; 0: until the next connection revokes it).
+# An expiring key stops the sidecar on its last day: the control room warns
+# KEY_EXPIRY_WARNING_DAYS before (tools/control_room.py).
+KEY_LIFETIMES = [
+    ('0', 'Until I connect the sidecar again'),
+    ('90', '90 days'),
+    ('365', '1 year'),
+]
 
 
 def connected_sidecar_user(env):
@@ -27,6 +36,18 @@ def connected_sidecar_user(env):
     value = env['ir.config_parameter'].sudo().get_param(SIDECAR_USER_PARAM) or ''
     user_id = int(value) if value.isdigit() else 0
     return env['res.users'].sudo().with_context(active_test=False).browse(user_id).exists()
+
+
+def sidecar_key_expiration(env):
+    """When the sidecar's key stops working: the latest expiry of its user's
+    keys (None when one never expires, or when there is no key)."""
+    user = connected_sidecar_user(env)
+    if not user:
+        return None
+    keys = env['res.users.apikeys'].sudo().search([('user_id', '=', user.id)])
+    if not keys or not all(keys.mapped('expiration_date')):
+        return None
+    return max(keys.mapped('expiration_date'))
 
 
 class TikTokSidecarConnect(models.TransientModel):
@@ -49,6 +70,10 @@ class TikTokSidecarConnect(models.TransientModel):
     odoo_url = fields.Char(string='Odoo address', required=True,
                            default=lambda self: self.env['ir.config_parameter'].sudo().get_param('web.base.url'),
                            help='The address the sidecar calls Odoo at, as seen from the sidecar.')
+    key_lifetime = fields.Selection(
+        KEY_LIFETIMES, string='Key valid', required=True, default='0',
+        help='An expiring key limits what a leaked key is worth; connect the sidecar again before it expires '
+             '(the TikTok settings warn two weeks before).')
     existing_user_id = fields.Many2one('res.users', compute='_compute_existing_user')
     existing_key_count = fields.Integer(compute='_compute_existing_user')
     rotation_warning = fields.Char(compute='_compute_existing_user')
@@ -110,7 +135,7 @@ class TikTokSidecarConnect(models.TransientModel):
         old_keys._remove()
         since = int(time.time())
         key = keys.with_user(user).sudo()._generate(
-            KEY_SCOPE, 'TikTok sidecar (%s)' % fields.Date.to_string(fields.Date.today()), None)
+            KEY_SCOPE, 'TikTok sidecar (%s)' % fields.Date.to_string(fields.Date.today()), self._key_expiration())
         db = self.env.cr.dbname
         return {
             'type': 'ir.actions.client',
@@ -126,6 +151,11 @@ class TikTokSidecarConnect(models.TransientModel):
                 'rotated': rotated,
             },
         }
+
+    def _key_expiration(self):
+        """When the new key stops working (None: never)."""
+        days = int(self.key_lifetime or 0)
+        return fields.Datetime.now() + timedelta(days=days) if days else None
 
     def _sidecar_user(self):
         """The wizard's own user with the typed login, created or reset: a portal

@@ -126,7 +126,7 @@ class CrmLead(models.Model):
                 email=self.email_from,
                 phone=self.phone,
                 country=country,
-                external_id=self.partner_id.id or None,
+                external_id=self.partner_id._tiktok_external_id() if self.partner_id else None,
             ),
             **self._tiktok_name_address_keys(queued.website_id, country),
             'ip': origin.ip,

@@ -7,7 +7,7 @@ from odoo.tests import mute_logger, new_test_user, tagged
 
 from odoo.addons.http_routing.tests.common import MockRequest
 from odoo.addons.website_tiktok_events.tests.common import TikTokCase
-from odoo.addons.website_tiktok_events.tools.hashing import hash_email, hash_external_id, hash_phone, sha256_hex
+from odoo.addons.website_tiktok_events.tools.hashing import hash_email, hash_phone, sha256_hex
 
 EVENT_SET = '7300000000000000001'
 
@@ -115,7 +115,7 @@ class TestCrmStageEvents(TikTokCase):
             'user': {
                 'email': hash_email('buyer@example.com'),
                 'phone': hash_phone('0470 12 34 56', 'BE'),
-                'external_id': hash_external_id(partner.id),
+                'external_id': partner._tiktok_external_id(),
                 'ip': '203.0.113.7', 'user_agent': 'Mozilla/5.0 Chrome/126', 'ttclid': 'E.C.P.abc', 'ttp': 'ttp-1',
             },
             'lead': {'lead_id': '7412345678901234567', 'lead_event_source': 'Odoo'},

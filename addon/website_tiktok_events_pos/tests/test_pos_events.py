@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.website_tiktok_events.tests.common import TikTokCase
-from odoo.addons.website_tiktok_events.tools.hashing import hash_email, hash_external_id, hash_phone
+from odoo.addons.website_tiktok_events.tools.hashing import hash_email, hash_phone
 
 from .common import open_pos_session, pos_order
 
@@ -64,7 +64,7 @@ class TestPosOfflineEvents(TikTokCase):
             'user': {
                 'email': hash_email('buyer@example.com'),
                 'phone': hash_phone('0470 12 34 56', 'BE'),
-                'external_id': hash_external_id(self.customer.id),
+                'external_id': self.customer._tiktok_external_id(),
             },
             'properties': {
                 'value': 20.0,

@@ -107,7 +107,7 @@ export class PurchasePoller {
       log.info({ orders: claims.map((c) => c.orderId) }, 'purchases: claimed and queued');
     }
     if (skipped.length) {
-      await odoo.call('sale.order', 'tiktok_mark_purchases', { kwargs: { order_ids: skipped, state: 'skipped' } });
+      await odoo.call('sale.order', 'tiktok_mark_purchases', { kwargs: { order_ids: skipped, state: 'skipped', claimer: this.claimer } });
       log.warn({ orders: skipped }, 'purchases: website has no usable TikTok pixel; orders marked skipped');
     }
     return answer.length;
@@ -121,7 +121,7 @@ export class PurchasePoller {
     for (const outcome of ['delivered', 'dead'] as const) {
       const ids = settled.filter((s) => s.outcome === outcome).map((s) => s.orderId);
       if (!ids.length) continue;
-      await odoo.call('sale.order', 'tiktok_mark_purchases', { kwargs: { order_ids: ids, state: outcome === 'delivered' ? 'sent' : 'failed' } });
+      await odoo.call('sale.order', 'tiktok_mark_purchases', { kwargs: { order_ids: ids, state: outcome === 'delivered' ? 'sent' : 'failed', claimer: this.claimer } });
       this.deps.purchaseClaims.markReported(ids, outcome);
     }
   }

@@ -96,7 +96,7 @@ export class SourcePoller {
       log.info({ events: claims.map((c) => ({ lane: c.event.pixelId, event: c.event.event, eventId: c.event.eventId })) }, 'source events: claimed and queued');
     }
     if (skipped.length) {
-      await odoo.call(SOURCE_EVENT_MODEL, 'tiktok_mark_source_events', { kwargs: { event_ids: skipped, state: 'skipped' } });
+      await odoo.call(SOURCE_EVENT_MODEL, 'tiktok_mark_source_events', { kwargs: { event_ids: skipped, state: 'skipped', claimer: this.claimer } });
       log.warn({ events: skipped }, 'source events: their website has no settings here; marked skipped');
     }
     return answer.length;
@@ -110,7 +110,7 @@ export class SourcePoller {
     for (const outcome of ['delivered', 'dead'] as const) {
       const ids = settled.filter((s) => s.outcome === outcome).map((s) => s.eventId);
       if (!ids.length) continue;
-      await odoo.call(SOURCE_EVENT_MODEL, 'tiktok_mark_source_events', { kwargs: { event_ids: ids, state: outcome === 'delivered' ? 'sent' : 'failed' } });
+      await odoo.call(SOURCE_EVENT_MODEL, 'tiktok_mark_source_events', { kwargs: { event_ids: ids, state: outcome === 'delivered' ? 'sent' : 'failed', claimer: this.claimer } });
       this.deps.sourceClaims.markReported(ids, outcome);
     }
   }

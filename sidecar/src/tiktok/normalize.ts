@@ -18,11 +18,6 @@ export function normalizeEmail(raw: string): string | undefined {
   return /^[^\s@]+@[^\s@]+$/.test(email) ? email : undefined;
 }
 
-export function normalizeExternalId(raw: string | number): string | undefined {
-  const id = String(raw).trim();
-  return id ? id : undefined;
-}
-
 /** Names and postal codes are compared as typed, but trimmed and lower-cased (then hashed). Runs of spaces count as one. */
 export function normalizeName(raw: string): string | undefined {
   const name = raw.trim().toLowerCase().replace(/\s+/g, ' ');

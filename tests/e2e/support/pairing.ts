@@ -3,6 +3,7 @@
  * event_id), checked against what the fake Events API actually received.
  */
 import { createHash } from 'node:crypto';
+import { odooExternalId } from '../../../sidecar/src/tiktok/__tests__/nodeHash';
 import type { DeliveredEvent, FakeEventsApi } from '../../support/fakeEventsApi';
 import type { Stack } from './stack';
 
@@ -11,7 +12,14 @@ export const sha256 = (value: string): string => createHash('sha256').update(val
 export const hashEmail = (email: string): string => sha256(email.trim().toLowerCase());
 /** `e164` must already be "+<country><number>". */
 export const hashPhone = (e164: string): string => sha256(e164.replace(/[^+\d]/g, ''));
-export const hashExternalId = (id: number | string): string => sha256(String(id).trim());
+/**
+ * The external_id Odoo signs for a partner (res.partner._tiktok_external_id):
+ * an HMAC with the database secret, as tests/vectors/contract.json says.
+ */
+export async function externalIdOf(stack: Stack, partnerId: number): Promise<string> {
+  const secret = await stack.admin.call<string>('ir.config_parameter', 'get_param', ['database.secret']);
+  return odooExternalId(secret, partnerId);
+}
 
 export function deliveredById(fake: FakeEventsApi, eventId: string): DeliveredEvent[] {
   return fake.delivered.filter((d) => d.row?.event_id === eventId);

@@ -81,7 +81,8 @@ export class FakeOdooPurchases {
     const ids = kwargs.order_ids as number[];
     let changed = 0;
     for (const o of this.orders) {
-      if (ids.includes(o.id) && o.state !== kwargs.state) {
+      // As Odoo: only rows this claimer claimed, never a sent one (final).
+      if (ids.includes(o.id) && o.claimer === kwargs.claimer && o.state !== 'pending' && o.state !== 'sent' && o.state !== kwargs.state) {
         o.state = kwargs.state as FakeOrder['state'];
         changed += 1;
       }

@@ -73,7 +73,8 @@ export class FakeOdooSourceEvents {
     const ids = kwargs.event_ids as string[];
     let changed = 0;
     for (const e of this.events) {
-      if (ids.includes(e.eventId) && e.state !== kwargs.state) {
+      // As Odoo: only rows this claimer claimed, never a sent one (final).
+      if (ids.includes(e.eventId) && e.claimer === kwargs.claimer && e.state !== 'pending' && e.state !== 'sent' && e.state !== kwargs.state) {
         e.state = kwargs.state as FakeSourceEvent['state'];
         changed += 1;
       }

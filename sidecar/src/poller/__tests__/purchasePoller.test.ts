@@ -11,8 +11,8 @@ import { VECTORS } from '../../../../tests/vectors/contractVectors';
 const log = pino({ level: 'silent' });
 const OPTS = { intervalMs: 10, leaseSeconds: 60, batchSize: 50, maxBackoffMs: 100 };
 
-function poller(odoo: FakeOdooPurchases, outbox: SqliteOutbox, websites = [website()]) {
-  return new PurchasePoller({ odoo: async () => odoo.transport(), settings: new StaticSettings(websites), purchaseClaims: outbox.purchaseClaims, log, onEnqueued: () => {} }, OPTS);
+function poller(odoo: FakeOdooPurchases, outbox: SqliteOutbox, websites = [website()], claimer?: string) {
+  return new PurchasePoller({ odoo: async () => odoo.transport(), settings: new StaticSettings(websites), purchaseClaims: outbox.purchaseClaims, log, onEnqueued: () => {} }, { ...OPTS, claimer });
 }
 
 function deliverAll({ events }: SqliteOutbox): string[] {
@@ -141,6 +141,28 @@ describe('PurchasePoller', () => {
     clock += 61_000;
     expect(await poller(odoo, survivor).pollOnce()).toBe(1);
     expect(deliverAll(survivor)).toEqual(['purchase-so-7']);
+  });
+
+  it('reports under its own name, so a late replica whose claim was taken over changes nothing', async () => {
+    const odoo = new FakeOdooPurchases();
+    odoo.add(8);
+    let clock = 1_000_000;
+    odoo.now = () => clock;
+    const [slowOutbox, fastOutbox] = [new SqliteOutbox(':memory:'), new SqliteOutbox(':memory:')];
+    const slow = poller(odoo, slowOutbox, [website()], 'replica-slow');
+    const fast = poller(odoo, fastOutbox, [website()], 'replica-fast');
+    await slow.pollOnce();
+    clock += 61_000;
+    expect(await fast.pollOnce()).toBe(1);
+    // The slow replica's copy is refused for good; its late "failed" must not undo the fast one's claim.
+    const slowRows = slowOutbox.events.dueLanes(Date.now() + 1e9).flatMap((lane) => slowOutbox.events.claim(lane, Date.now() + 1e9, 10));
+    slowOutbox.events.markDead(slowRows.map((r) => r.id), 40002, 'refused', Date.now());
+    await slow.reportSettled();
+    expect(odoo.calls.filter((c) => c.method === 'tiktok_mark_purchases').map((c) => c.kwargs)).toEqual([{ order_ids: [8], state: 'failed', claimer: 'replica-slow' }]);
+    expect(odoo.orders[0]).toMatchObject({ state: 'claimed', claimer: 'replica-fast' });
+    expect(deliverAll(fastOutbox)).toEqual(['purchase-so-8']);
+    await fast.reportSettled();
+    expect(odoo.orders[0].state).toBe('sent');
   });
 
   it('marks orders of a website without a usable pixel as skipped', async () => {

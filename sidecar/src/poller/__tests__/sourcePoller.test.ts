@@ -104,7 +104,7 @@ describe('SourcePoller', () => {
     expect(deliverAll(outbox).sort()).toEqual(['crm-a', 'crm-b']);
     await p.reportSettled();
     expect(odoo.events.map((e) => e.state)).toEqual(['sent', 'sent']);
-    expect(odoo.calls.filter((c) => c.method === 'tiktok_mark_source_events').map((c) => c.kwargs)).toEqual([{ event_ids: ['crm-a', 'crm-b'], state: 'sent' }]);
+    expect(odoo.calls.filter((c) => c.method === 'tiktok_mark_source_events').map((c) => c.kwargs)).toEqual([{ event_ids: ['crm-a', 'crm-b'], state: 'sent', claimer: p.claimer }]);
     expect(outbox.sourceClaims.settledClaims(10)).toEqual([]);
   });
 

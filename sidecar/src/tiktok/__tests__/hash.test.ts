@@ -1,5 +1,6 @@
 import { orUndefined, VECTORS } from '../../../../tests/vectors/contractVectors';
-import { hashEmail, hashExternalId, hashPhone, hashZipCode as hashNormalizedZip, sha256Hex } from './nodeHash';
+import { EXTERNAL_ID_SCOPE, hashEmail, hashPhone, hashZipCode as hashNormalizedZip, odooExternalId, sha256Hex } from './nodeHash';
+import { Sha256HexSchema } from '../../contract/fields';
 import { isSha256Hex, normalizeEmail, normalizePlace, normalizeZipCode, splitFullName } from '../normalize';
 import { normalizePhone, phoneCountry } from '../phone';
 
@@ -28,14 +29,23 @@ describe('phone (E.164)', () => {
   });
 });
 
-describe('external_id', () => {
-  it.each(VECTORS.external_id.map((v) => [JSON.stringify(v.raw), v] as const))('%s', (_raw, v) => {
-    expect(hashExternalId(v.raw)).toBe(orUndefined(v.sha256));
+describe('external_id (keyed by Odoo, passed on by the sidecar)', () => {
+  it('is the HMAC of the vectors: one per database secret, none computable from the id alone', () => {
+    expect(VECTORS.external_id.scope).toBe(EXTERNAL_ID_SCOPE);
+    for (const v of VECTORS.external_id.keyed) expect(odooExternalId(v.secret, v.partner_id)).toBe(v.external_id);
+    const [first] = VECTORS.external_id.keyed;
+    expect(first.external_id).not.toBe(sha256Hex(String(first.partner_id)));
+  });
+  it.each(VECTORS.external_id.passed_on.map((v) => [JSON.stringify(v.raw), v] as const))('takes %s as Odoo gave it, or not at all', (_raw, v) => {
+    const parsed = Sha256HexSchema.safeParse(v.raw.trim().toLowerCase());
+    expect(parsed.success ? parsed.data : null).toBe(v.external_id);
   });
 });
 
 describe('already hashed values', () => {
-  const hashOf = { email: hashEmail, phone: (raw: string) => hashPhone(raw), external_id: hashExternalId };
+  // An external_id is never hashed here: the keyed value Odoo gave is passed on.
+  const passOn = (raw: string): string | undefined => (isSha256Hex(raw.trim()) ? raw.trim().toLowerCase() : undefined);
+  const hashOf = { email: hashEmail, phone: (raw: string) => hashPhone(raw), external_id: passOn };
   it.each(VECTORS.already_hashed.map((v) => [v.key, JSON.stringify(v.raw), v] as const))('%s %s passes through, lowercased', (_key, _raw, v) => {
     expect(hashOf[v.key](v.raw)).toBe(v.sha256);
   });
@@ -48,7 +58,7 @@ describe('sha256Hex', () => {
 });
 
 describe('isSha256Hex', () => {
-  const digest = VECTORS.external_id[0].sha256!;
+  const digest = VECTORS.external_id.keyed[0].external_id;
   it('recognises 64 hex characters only', () => {
     expect(isSha256Hex(digest)).toBe(true);
     expect(isSha256Hex(digest.slice(1))).toBe(false);

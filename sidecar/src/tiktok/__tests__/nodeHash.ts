@@ -1,6 +1,6 @@
 /** The rules of ../normalize.ts and ../phone.ts hashed with Node's crypto: what the tests compare the browser and the module with. */
-import { createHash } from 'node:crypto';
-import { isSha256Hex, normalizeEmail, normalizeExternalId, normalizeZipCode } from '../normalize';
+import { createHash, createHmac } from 'node:crypto';
+import { isSha256Hex, normalizeEmail, normalizeZipCode } from '../normalize';
 import { normalizePhone } from '../phone';
 
 export function sha256Hex(value: string): string {
@@ -24,8 +24,17 @@ export function hashPhone(raw: string, defaultCountry?: string): string | undefi
   return hashNormalized(raw, (v) => normalizePhone(v, defaultCountry));
 }
 
-export function hashExternalId(raw: string | number): string | undefined {
-  return hashNormalized(String(raw), normalizeExternalId);
+/** The scope of Odoo's keyed external_id (res.partner._tiktok_external_id; tests/vectors/contract.json). */
+export const EXTERNAL_ID_SCOPE = 'website_tiktok_events.external_id';
+
+/**
+ * The external_id Odoo computes for a partner, for tests that know the
+ * database's secret: odoo.tools.misc.hmac, an HMAC-SHA256 keyed with
+ * `database.secret` of Python's repr((scope, ('res.partner', id))).
+ */
+export function odooExternalId(databaseSecret: string, partnerId: number): string {
+  const message = `('${EXTERNAL_ID_SCOPE}', ('res.partner', ${partnerId}))`;
+  return createHmac('sha256', databaseSecret).update(message, 'utf8').digest('hex');
 }
 
 export function hashZipCode(raw: string): string | undefined {
