@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-from ..tools.contents import content_name, order_line_content
+from ..tools.frozen_lines import frozen_contents, frozen_line
 from ..tools.settings_resolution import is_test_email, tracking_problem
 from ..tools.settings_table import CONTENT_ID_PRODUCT_ID
 from .tiktok_server_event import DUE_STATES, STATES, check_sidecar_caller
@@ -58,18 +58,21 @@ class SaleOrder(models.Model):
         queued = self.env['tiktok.server.event'].sudo().search([('sale_order_id', '=', self.id)], limit=1)
         return queued.event_id or self.env['tiktok.server.event']._purchase_event_id(self)
 
-    def _tiktok_contents(self):
+    def _tiktok_lines(self):
+        """The order's product lines as a Purchase names them (tools/frozen_lines.py)."""
+        self.ensure_one()
+        return [frozen_line(line.product_id, line.name, line.price_unit, line.product_uom_qty)
+                for line in self.order_line
+                if line.product_id and not line.display_type and not line.is_delivery]
+
+    def _tiktok_content_source(self):
         self.ensure_one()
         website = self.website_id
-        source = website._tiktok_resolved_settings()['content_id_source'] if website else CONTENT_ID_PRODUCT_ID
-        return [
-            order_line_content(
-                line.product_id.id, content_name(line.product_id), line.name, line.price_unit, line.product_uom_qty,
-                line.product_id.default_code, source, self.currency_id,
-            )
-            for line in self.order_line
-            if line.product_id and not line.display_type and not line.is_delivery
-        ]
+        return website._tiktok_resolved_settings()['content_id_source'] if website else CONTENT_ID_PRODUCT_ID
+
+    def _tiktok_contents(self):
+        self.ensure_one()
+        return frozen_contents(self._tiktok_lines(), self._tiktok_content_source(), self.currency_id)
 
     def _tiktok_purchase_data(self):
         """The `purchase` part of the page config blob (docs/CONTRACTS.md §2)."""

@@ -316,10 +316,8 @@ class TikTokServerEvent(models.Model):
             'event_id': self.event_id,
             # Odoo datetimes are naive UTC.
             'event_time': calendar.timegm(self.queued_at.timetuple()),
-            'order_name': order.name,
-            'value': order.amount_total,
-            'currency': order.currency_id.name,
-            'contents': order._tiktok_contents(),
+            # What the buyer checked out, never the order as it is now.
+            **order.tiktok_checkout_ids[:1]._purchase_values(),
             'user': user,
             'page_url': '%s/shop/confirmation' % order.website_id.get_base_url().rstrip('/'),
         })

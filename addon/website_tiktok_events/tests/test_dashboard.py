@@ -13,7 +13,7 @@ from odoo.addons.website_tiktok_events.tools import control_room
 from odoo.addons.website_tiktok_events.tools.control_room import replica_status, website_warning_codes
 from odoo.addons.website_tiktok_events.tools.report_contract import CANONICAL_EVENTS
 from odoo.addons.website_tiktok_events.tools.settings_table import SETTINGS_BY_KEY, set_at_param
-from .common import WEBSITE_PIXEL, WEBSITE_TOKEN
+from .common import GLOBAL_PIXEL, WEBSITE_PIXEL, WEBSITE_TOKEN
 from .control_room_common import ControlRoomCase, a_counter, a_dead_letter
 
 TOKEN_MESSAGE = 'Access token is incorrect or has been revoked.'
@@ -173,6 +173,19 @@ class TestWebsiteWarnings(ControlRoomCase):
         self.env['tiktok.sidecar.report'].search([]).write({'last_seen': fields.Datetime.now() - timedelta(minutes=11)})
         self.assertIn('has not reported since', self.text())
 
+    def test_markup_in_a_lane_message_is_shown_as_text(self):
+        """TikTok's message (or a forged report's) lands in an HTML field that is
+        not sanitized: each sentence is escaped, never markup."""
+        self.report(lanes=[{'pixel_id': GLOBAL_PIXEL, 'test': False, 'state': 'paused', 'reason': 'token_refused',
+                            'code': 40105, 'message': '<img src=x onerror=alert(1)>'}])
+        self.website.invalidate_recordset()
+        html = str(self.website.tiktok_warnings)
+        self.assertIn('&lt;img src=x onerror=alert(1)&gt;', html)
+        self.assertNotIn('<img', html)
+        self.assertIn('<li>', html)  # the list itself is markup
+        settings = self.env['res.config.settings'].create({'website_id': self.website.id})
+        self.assertNotIn('<img', str(settings.tiktok_website_warnings))
+
     def test_a_test_code_left_on_for_more_than_a_day(self):
         self.website.cookies_bar = True
         self.report()
@@ -238,6 +251,9 @@ class TestControlRoomRules(ControlRoomCase):
         self.assertEqual(website_warning_codes(coded, True, 86400 + 1, 601), ['test_code_left_on', 'sidecar_silent'])
         self.assertEqual(website_warning_codes(coded, True, 86400 - 1, 600), [])
         self.assertEqual(website_warning_codes({**resolved, 'enabled': False}, False, None, None), [])
+        days = control_room.KEY_EXPIRY_WARNING_DAYS * 86400
+        self.assertEqual(website_warning_codes(resolved, True, None, 5, days - 1), ['sidecar_key_expiring'])
+        self.assertEqual(website_warning_codes(resolved, True, None, 5, days + 1), [])
 
     def test_event_names_match_the_sidecar(self):
         """The 14 keys are the sidecar's (when the repository is around the module)."""

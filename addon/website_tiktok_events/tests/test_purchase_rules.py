@@ -132,7 +132,7 @@ class TestPurchaseRules(PaymentCommon, TikTokCase):
         self._pay(cancelled)
         self._pay(sent)
         self.assertEqual(self._claimed_ids(), [cancelled.id, sent.id])
-        self.SaleOrder.tiktok_mark_purchases(order_ids=[sent.id], state='sent')
+        self.SaleOrder.tiktok_mark_purchases(order_ids=[sent.id], state='sent', claimer='rules')
         cancelled._action_cancel()
         sent._action_cancel()
         # Skipped at once, not at the next claim (the sidecar may be down).

@@ -4,10 +4,13 @@ import unittest
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.payment.tests.common import PaymentCommon
+from odoo.addons.website_tiktok_events.models import tiktok_server_event
 from odoo.addons.website_tiktok_events.tools import hashing
 from .common import TikTokCase, checked_out, paid
 from .test_hashing import SKIP_WITHOUT_VECTORS, VECTORS
@@ -174,32 +177,92 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         self.assertEqual([(c['order_id'], c['event_id']) for c in claimed],
                          [(first.id, first._tiktok_purchase_event_id())])
 
-        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id, second.id], state='sent'), 2)
-        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id], state='sent'), 0)
-        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id], state='failed'), 0)  # sent is final
+        # Each replica settles what it holds: 'a' lost the first order to 'c', 'b' holds the second.
+        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id, second.id], state='sent',
+                                                              claimer='a'), 0)
+        self.assertEqual(self._queued(first).state, 'claimed')
+        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id, second.id], state='sent',
+                                                              claimer='c'), 1)
+        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[second.id], state='sent', claimer='b'), 1)
+        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id], state='sent', claimer='c'), 0)
+        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(order_ids=[first.id], state='failed', claimer='c'),
+                         0)  # sent is final
         self.assertEqual(first.tiktok_purchase_state, 'sent')
         self.assertEqual(self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='c'), [])
 
-    def test_a_claim_is_bounded_whatever_the_caller_asks(self):
+    def test_a_claim_is_bounded_whatever_it_asks(self):
+        orders = [self._web_order() for _ in range(3)]
+        for order in orders:
+            self._pay(order)
+        with patch.object(tiktok_server_event, 'MAX_CLAIM', 2):
+            claimed = self.SaleOrder.tiktok_claim_purchases(limit=10 ** 6, lease_seconds=0, claimer='a')
+        self.assertEqual(len(claimed), 2)
+        row = self._queued(orders[0])
+        lease = (row.lease_until - fields.Datetime.now()).total_seconds()
+        self.assertGreaterEqual(lease, tiktok_server_event.MIN_LEASE_SECONDS - 2)
+        self.assertLessEqual(lease, tiktok_server_event.MIN_LEASE_SECONDS + 1)
+        self.SaleOrder.tiktok_claim_purchases(limit=-5, lease_seconds=10 ** 12, claimer='b')
+        row = self._queued(orders[2])
+        self.assertEqual(row.claimed_by, 'b')  # a limit below one still claims one
+        self.assertLessEqual((row.lease_until - fields.Datetime.now()).total_seconds(),
+                             tiktok_server_event.MAX_LEASE_SECONDS)
+        with self.assertRaises(UserError):
+            self.SaleOrder.tiktok_claim_purchases(limit='all', claimer='a')
+
+    def test_a_replica_settles_only_what_it_claimed(self):
+        """The sidecar's key marks nothing it did not claim: no pending order, none another replica holds."""
+        held, waiting = self._web_order(), self._web_order()
+        self._pay(held)
+        self._pay(waiting)
+        [entry] = self.SaleOrder.tiktok_claim_purchases(limit=1, claimer='replica-a')
+        self.assertEqual(entry['order_id'], held.id)  # the oldest first
+        for state in ('sent', 'skipped', 'failed'):
+            self.assertEqual(self.SaleOrder.tiktok_mark_purchases(
+                order_ids=[waiting.id], state=state, claimer='replica-a'), 0)
+            self.assertEqual(self.SaleOrder.tiktok_mark_purchases(
+                order_ids=[held.id], state=state, claimer='replica-b'), 0)
+        self.assertEqual((self._queued(waiting).state, self._queued(held).state), ('pending', 'claimed'))
+        for claimer in ('', None, '   ', ['replica-a']):
+            with self.assertRaises(UserError):
+                self.SaleOrder.tiktok_mark_purchases(order_ids=[held.id], state='sent', claimer=claimer)
+        # Refused, then sent again from its dead letter and delivered: the replica says so.
+        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(
+            order_ids=[held.id], state='failed', claimer='replica-a'), 1)
+        self.assertEqual(self.SaleOrder.tiktok_mark_purchases(
+            order_ids=[held.id], state='sent', claimer='replica-a'), 1)
+        self.assertEqual(held.tiktok_purchase_state, 'sent')
+
+    def test_the_purchase_sends_what_the_buyer_checked_out(self):
+        """Between the checkout and its confirmation in the back office a salesman
+        may edit the quotation: the Purchase keeps the buyer's lines and total."""
+        self.set_params(purchase_without_payment='True')
         order = self._web_order()
-        self._pay(order)
-        before = fields.Datetime.now()
-        claimed = self.SaleOrder.tiktok_claim_purchases(limit=10 ** 6, lease_seconds=0, claimer='greedy')
-        self.assertEqual([c['order_id'] for c in claimed], [order.id])
-        # The shortest lease is 10 s: a caller asking for none cannot make rows bounce between replicas.
-        self.assertGreaterEqual(self._queued(order).lease_until, before + timedelta(seconds=9))
-        order2 = self._web_order()
-        self._pay(order2)
-        self.SaleOrder.tiktok_claim_purchases(limit=1, lease_seconds=10 ** 9, claimer='forever')
-        # The longest is 7 days: a lease of decades would hide the row from every other replica.
-        self.assertLessEqual(self._queued(order2).lease_until, fields.Datetime.now() + timedelta(days=7, seconds=1))
+        checked = (order.name, order.amount_total)
+        salesman = new_test_user(self.env, 'tt_salesman_freeze', groups='sales_team.group_sale_salesman_all_leads')
+        as_salesman = order.with_user(salesman)
+        as_salesman.order_line.filtered(lambda line: not line.is_delivery).write(
+            {'price_unit': 9999999.0, 'product_uom_qty': 50})
+        as_salesman.write({'order_line': [(0, 0, {'product_id': self.shipping.id, 'name': 'Extra', 'price_unit': 1e6})],
+                           'name': 'FORGED-REF'})
+        as_salesman.action_confirm()
+        self.assertGreater(order.amount_total, 1e8)
+        [entry] = self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a')
+        self.assertEqual((entry['order_name'], entry['value']), checked)
+        self.assertEqual(entry['contents'], [{'content_id': str(self.desk.id), 'content_type': 'product',
+                                              'content_name': 'Hand-off Desk', 'price': 675.0, 'quantity': 2.0}])
+        # A salesman cannot rewrite what was checked out.
+        checkout = order.sudo().tiktok_checkout_ids
+        with self.assertRaises(AccessError):
+            checkout.with_user(salesman).write({'amount': 1.0})
+        self.assertEqual(checkout.currency_id, order.currency_id)
 
     def test_only_the_sidecar_and_admins_may_claim(self):
         with self.assertRaises(AccessError):
             self.env['sale.order'].with_user(self.internal_user).tiktok_claim_purchases()
         with self.assertRaises(AccessError):
             self.env['sale.order'].with_user(self.internal_user).tiktok_mark_purchases(order_ids=[1], state='sent')
-        self.assertEqual(self.env['sale.order'].with_user(self.env.ref('base.user_admin')).tiktok_claim_purchases(), [])
+        self.assertEqual(self.env['sale.order'].with_user(self.env.ref('base.user_admin')).tiktok_claim_purchases(
+            claimer='admin-console'), [])
         salesman = new_test_user(self.env, 'tt_salesman_po', groups='sales_team.group_sale_salesman_all_leads')
         order = self._web_order()
         order._tiktok_store_buyer_context('granted', ip='203.0.113.7')
@@ -289,11 +352,11 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         sold = self._web_order()
         self._pay(sold)
         self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a')
-        self.SaleOrder.tiktok_mark_purchases(order_ids=[sold.id], state='sent')
+        self.SaleOrder.tiktok_mark_purchases(order_ids=[sold.id], state='sent', claimer='a')
         with self.assertRaises(AccessError):
             sold.with_user(salesman).action_tiktok_send_purchase_again()
         with self.assertRaises(AccessError):
-            sold.with_user(salesman).tiktok_mark_purchases(order_ids=[sold.id], state='skipped')
+            sold.with_user(salesman).tiktok_mark_purchases(order_ids=[sold.id], state='skipped', claimer='a')
         try:
             sold.with_user(salesman).write({'tiktok_purchase_state': 'pending'})
         except AccessError:
@@ -359,7 +422,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         self._pay(order)
         event_id = order._tiktok_purchase_event_id()
         self.SaleOrder.tiktok_claim_purchases(limit=10, claimer='a')
-        self.SaleOrder.tiktok_mark_purchases(order_ids=[order.id], state='sent')
+        self.SaleOrder.tiktok_mark_purchases(order_ids=[order.id], state='sent', claimer='a')
         admin = self.env.ref('base.user_admin')
         messages_before = len(order.message_ids)
         order.with_user(admin).action_tiktok_send_purchase_again()

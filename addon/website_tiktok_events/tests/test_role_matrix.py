@@ -8,13 +8,13 @@ SIDECAR_METHODS = {
     'website.tiktok_sidecar_settings': lambda env, rec: env['website'].tiktok_sidecar_settings(),
     'sale.order.tiktok_claim_purchases': lambda env, rec: env['sale.order'].tiktok_claim_purchases(claimer='x'),
     'sale.order.tiktok_mark_purchases': lambda env, rec: env['sale.order'].tiktok_mark_purchases(
-        order_ids=[rec['order'].id], state='sent'),
+        order_ids=[rec['order'].id], state='sent', claimer='x'),
     'sale.order.tiktok_backfill_purchases': lambda env, rec: env['sale.order'].tiktok_backfill_purchases(
         max_age_seconds=3600, dry_run=True),
     'tiktok.source.event.tiktok_claim_source_events': lambda env, rec: env[
         'tiktok.source.event'].tiktok_claim_source_events(claimer='x'),
     'tiktok.source.event.tiktok_mark_source_events': lambda env, rec: env[
-        'tiktok.source.event'].tiktok_mark_source_events(event_ids=['x'], state='sent'),
+        'tiktok.source.event'].tiktok_mark_source_events(event_ids=['x'], state='sent', claimer='x'),
     'tiktok.sidecar.report.tiktok_report': lambda env, rec: env['tiktok.sidecar.report'].tiktok_report(
         a_report('matrix-replica')),
 }

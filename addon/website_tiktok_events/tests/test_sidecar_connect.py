@@ -78,6 +78,39 @@ class TestConnectTheSidecar(HttpCase):
                 refused = self.post(key, '/json/2/%s/search_read' % model, {'domain': [], 'fields': ['id']})
                 self.assertEqual(refused.status_code, 403, '%s %s' % (model, refused.text))
 
+    def test_the_key_is_scoped_to_rpc_and_expires_when_asked(self):
+        params = self.env['ir.config_parameter'].sudo()
+        params.set_param('website_tiktok_events.enabled', 'True')
+        params.set_param('website_tiktok_events.pixel_id', 'C4A1B2C3D4E5F6G7H8I9')
+        self.connect()
+        user = self.env['res.users'].search([('login', '=', 'tiktok-sidecar')])
+        key = self.env['res.users.apikeys'].sudo().search([('user_id', '=', user.id)])
+        # Scoped: JSON-2 and XML-RPC take it, nothing that asks for another scope does.
+        self.assertEqual((key.scope, key.expiration_date), ('rpc', False))
+        self.assertFalse(self.website_warning_mentions('expires on'))
+        wizard = self.env['tiktok.sidecar.connect'].with_user(self.admin).create(
+            {'login': 'tiktok-sidecar', 'odoo_url': 'https://shop.example/', 'key_lifetime': '90'})
+        params = wizard.action_connect()['params']
+        key = self.env['res.users.apikeys'].sudo().search([('user_id', '=', user.id)])
+        self.assertEqual(key.scope, 'rpc')
+        self.assertAlmostEqual(key.expiration_date, datetime.now() + timedelta(days=90), delta=timedelta(minutes=5))
+        self.assertEqual(self.post(params['key']).status_code, 200)
+        self.assertFalse(self.website_warning_mentions('expires on'))
+        # Two weeks before it stops, the settings say so; once past, the key opens nothing.
+        key_table = self.env['res.users.apikeys']._table
+        self.env.cr.execute('UPDATE %s SET expiration_date = %%s WHERE id = %%s' % key_table,
+                            [datetime.now() + timedelta(days=3), key.id])
+        self.assertTrue(self.website_warning_mentions('expires on'))
+        self.env.cr.execute('UPDATE %s SET expiration_date = %%s WHERE id = %%s' % key_table,
+                            [datetime.now() - timedelta(minutes=1), key.id])
+        with mute_logger('odoo.http'):
+            self.assertEqual(self.post(params['key']).status_code, 401)
+
+    def website_warning_mentions(self, text):
+        website = self.env['website'].browse(1)
+        self.env.invalidate_all()
+        return text in (website.with_user(self.admin).tiktok_warnings or '')
+
     def test_running_it_again_rotates_the_key(self):
         _wizard, first = self.connect()
         wizard, second = self.connect()

@@ -147,8 +147,12 @@ class TestCrmStageEvents(TikTokCase):
         self._queued(first).lease_until = fields.Datetime.now() - timedelta(seconds=1)
         self.assertEqual([c['event_id'] for c in self._claim('c')], self._queued(first).mapped('event_id'))
         ids = (self._queued(first) | self._queued(second)).mapped('event_id')
-        self.assertEqual(self.Queue.tiktok_mark_source_events(event_ids=ids, state='sent'), 2)
-        self.assertEqual(self.Queue.tiktok_mark_source_events(event_ids=ids, state='failed'), 0)  # sent is final
+        # Each replica settles what it holds: 'a' lost the first event to 'c'.
+        self.assertEqual(self.Queue.tiktok_mark_source_events(event_ids=ids, state='sent', claimer='a'), 0)
+        self.assertEqual(self.Queue.tiktok_mark_source_events(event_ids=ids, state='sent', claimer='c'), 1)
+        self.assertEqual(self.Queue.tiktok_mark_source_events(event_ids=ids, state='sent', claimer='b'), 1)
+        self.assertEqual(self.Queue.tiktok_mark_source_events(event_ids=ids, state='failed', claimer='c'),
+                         0)  # sent is final
         self.assertEqual(self._claim('c'), [])
 
     def test_claim_skips_what_can_no_longer_be_sent(self):
@@ -179,13 +183,14 @@ class TestCrmStageEvents(TikTokCase):
             with self.assertRaises(AccessError):
                 self.env['tiktok.source.event'].with_user(user).tiktok_mark_source_events(event_ids=['x'], state='sent')
         self.assertEqual(self.env['tiktok.source.event'].with_user(self.env.ref('base.user_admin'))
-                         .tiktok_claim_source_events(), [])
+                         .tiktok_claim_source_events(claimer='admin-console'), [])
 
     def test_salesman_cannot_forge_or_rearm_events(self):
         lead = self._lead()
         lead.write({'stage_id': self.stage_qualified.id})
         rows = self._queued(lead)
-        self.Queue.tiktok_mark_source_events(event_ids=rows.mapped('event_id'), state='sent')
+        self._claim()
+        self.Queue.tiktok_mark_source_events(event_ids=rows.mapped('event_id'), state='sent', claimer='a')
         as_salesman = lead.with_user(self.salesman)
         # Moving back and forth, or out and in again, re-arms nothing.
         as_salesman.write({'stage_id': self.stage_new.id})

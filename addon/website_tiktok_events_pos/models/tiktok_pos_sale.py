@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from odoo.addons.website_tiktok_events.tools.contents import content_name, order_line_content
+from odoo.addons.website_tiktok_events.tools.frozen_lines import frozen_contents, frozen_line
 from odoo.addons.website_tiktok_events.tools.page_config import without_empty
 
 OFFLINE_EVENT = 'Purchase'
@@ -20,18 +20,8 @@ def paid_amount(order):
 
 def frozen_lines(order):
     """The order's product lines as they were paid for, for the Purchase's contents."""
-    return [
-        {
-            'product_id': line.product_id.id,
-            'name': content_name(line.product_id),
-            'line_name': line.full_product_name or '',
-            'price_unit': line.price_unit,
-            'qty': line.qty,
-            'default_code': line.product_id.default_code or False,
-        }
-        for line in order.lines
-        if line.product_id
-    ]
+    return [frozen_line(line.product_id, line.full_product_name, line.price_unit, line.qty)
+            for line in order.lines if line.product_id]
 
 
 class TikTokPosSale(models.Model):
@@ -97,11 +87,4 @@ class TikTokPosSale(models.Model):
 
     def _tiktok_contents(self, website):
         self.ensure_one()
-        source = website._tiktok_resolved_settings()['content_id_source']
-        return [
-            order_line_content(
-                line['product_id'], line['name'], line['line_name'], line['price_unit'], line['qty'],
-                line['default_code'], source, self.currency_id,
-            )
-            for line in self.lines or []
-        ]
+        return frozen_contents(self.lines, website._tiktok_resolved_settings()['content_id_source'], self.currency_id)

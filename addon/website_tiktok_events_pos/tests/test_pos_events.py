@@ -187,7 +187,8 @@ class TestPosOfflineEvents(TikTokCase):
     def test_cashiers_cannot_forge_redirect_or_rearm_events(self):
         order = self._order(partner=self.customer, user=self.cashier)
         row = self._queued(order)
-        self.Queue.tiktok_mark_source_events(event_ids=row.mapped('event_id'), state='sent')
+        self._claim()
+        self.Queue.tiktok_mark_source_events(event_ids=row.mapped('event_id'), state='sent', claimer='a')
         # Paying or posting it again re-arms nothing.
         order.with_user(self.cashier).write({'state': 'done'})
         with self.assertRaises(AccessError):

@@ -1,0 +1,31 @@
+"""A sale's product lines kept as they were when it was checked out or paid,
+and the ``contents[]`` of its Purchase made from them (pure).
+
+The web checkout (tiktok.web.checkout) and the Point of Sale's paid sale
+(tiktok.pos.sale) keep the same shape, so one rule turns both into contents:
+the content id follows the website's ``content_id_source`` when the event is
+sent, the rest is what the buyer saw.
+"""
+from .contents import content_name, order_line_content
+
+
+def frozen_line(product, line_name, price_unit, quantity):
+    """One line as it is kept: what its content entry needs, nothing else."""
+    return {
+        'product_id': product.id,
+        'name': content_name(product),
+        'line_name': line_name or '',
+        'price_unit': price_unit,
+        'qty': quantity,
+        'default_code': product.default_code or False,
+    }
+
+
+def frozen_contents(lines, source, currency=None):
+    """The content entries of kept lines, for a website's content id source,
+    priced in ``currency``'s decimals (``contents.content_price``)."""
+    return [
+        order_line_content(line['product_id'], line['name'], line['line_name'], line['price_unit'], line['qty'],
+                           line['default_code'], source, currency)
+        for line in lines or []
+    ]
