@@ -1,6 +1,6 @@
 {
     'name': 'TikTok Events API: CRM lead stages',
-    'version': '19.0.1.0.0',
+    'version': '19.0.1.1.0',
     'category': 'Sales/CRM',
     'summary': 'Send CRM lead stage events (Qualified, Converted...) to a TikTok CRM Event Set',
     'description': """

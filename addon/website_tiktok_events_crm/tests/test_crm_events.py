@@ -27,10 +27,27 @@ class TestCrmStageEvents(TikTokCase):
         cls.Queue = cls.env['tiktok.source.event'].with_user(cls.sidecar_user)
         cls.country = cls.env.ref('base.be')
 
-    def _lead(self, user=None, **values):
+    LEAD_VALUES = {'name': 'Desk for the office', 'type': 'opportunity', 'email_from': ' Buyer@Example.com ',
+                   'phone': '0470 12 34 56'}
+
+    def _lead(self, path='/website/form/crm.lead', consent_cookie=None, **values):
+        """A lead sent from the website's contact form, as website_form creates it."""
+        cookies = {'ttclid': 'E.C.P.form', '_ttp': 'ttp-form'}
+        if consent_cookie:
+            cookies['website_cookies_bar'] = consent_cookie
+        with MockRequest(self.env, path=path, website=self.website, cookies=cookies,
+                         remote_addr='203.0.113.9') as request:
+            request.httprequest.headers = {'User-Agent': 'Mozilla/5.0 Chrome/126'}
+            lead = self.env['crm.lead'].sudo().create({
+                **self.LEAD_VALUES, 'country_id': self.country.id, 'stage_id': self.stage_new.id,
+                'company_id': self.website.company_id.id, **values,
+            })
+        return lead.with_env(self.env)
+
+    def _back_office_lead(self, user=None, **values):
+        """A lead a salesman made himself."""
         return self.env['crm.lead'].with_user(user or self.salesman).create({
-            'name': 'Desk for the office', 'type': 'opportunity', 'email_from': ' Buyer@Example.com ',
-            'phone': '0470 12 34 56', 'country_id': self.country.id, 'stage_id': self.stage_new.id,
+            **self.LEAD_VALUES, 'country_id': self.country.id, 'stage_id': self.stage_new.id,
             'company_id': self.website.company_id.id, **values,
         })
 
@@ -97,10 +114,8 @@ class TestCrmStageEvents(TikTokCase):
 
     def test_claim_returns_the_contract_shape(self):
         partner = self.env['res.partner'].create({'name': 'Buyer', 'email': 'buyer@example.com'})
-        lead = self._lead(partner_id=partner.id, email_from=' Buyer@Example.com ', tiktok_lead_id='7412345678901234567')
-        self.env['tiktok.crm.lead.origin'].sudo().create({
-            'lead_id': lead.id, 'website_id': self.website.id, 'ip': '203.0.113.7',
-            'user_agent': 'Mozilla/5.0 Chrome/126', 'ttclid': 'E.C.P.abc', 'ttp': 'ttp-1'})
+        lead = self._lead(partner_id=partner.id)
+        lead.tiktok_lead_id = '7412345678901234567'  # an administrator: the lead is also TikTok's lead form's
         claimed = self._claim()
         self.assertEqual(len(claimed), 1)
         entry = claimed[0]
@@ -116,7 +131,7 @@ class TestCrmStageEvents(TikTokCase):
                 'email': hash_email('buyer@example.com'),
                 'phone': hash_phone('0470 12 34 56', 'BE'),
                 'external_id': partner._tiktok_external_id(),
-                'ip': '203.0.113.7', 'user_agent': 'Mozilla/5.0 Chrome/126', 'ttclid': 'E.C.P.abc', 'ttp': 'ttp-1',
+                'ip': '203.0.113.9', 'user_agent': 'Mozilla/5.0 Chrome/126', 'ttclid': 'E.C.P.form', 'ttp': 'ttp-form',
             },
             'lead': {'lead_id': '7412345678901234567', 'lead_event_source': 'Odoo'},
         })
@@ -212,6 +227,8 @@ class TestCrmStageEvents(TikTokCase):
             self.env['tiktok.crm.lead.origin'].with_user(self.salesman).create(
                 {'lead_id': lead.id, 'website_id': self.website.id, 'ttclid': 'forged'})
         with self.assertRaises(AccessError):
+            self._origin(lead).with_user(self.salesman).write({'match_keys': {'email': 'f' * 64}})
+        with self.assertRaises(AccessError):
             self.env['tiktok.crm.stage.event'].with_user(self.salesman).create(
                 {'website_id': self.website.id, 'trigger': 'won', 'event': 'Converted'})
         # A website designer may edit websites, not where their leads' events go.
@@ -222,32 +239,78 @@ class TestCrmStageEvents(TikTokCase):
         self.assertEqual(self.website.tiktok_crm_event_set_id, EVENT_SET)
         self.assertEqual(set(rows.mapped('state')), {'sent'})
 
-    def _lead_from_form(self, path='/website/form/crm.lead', consent_cookie=None):
-        cookies = {'ttclid': 'E.C.P.form', '_ttp': 'ttp-form'}
-        if consent_cookie:
-            cookies['website_cookies_bar'] = consent_cookie
-        with MockRequest(self.env, path=path, website=self.website, cookies=cookies,
-                         remote_addr='203.0.113.9') as request:
-            request.httprequest.headers = {'User-Agent': 'Mozilla/5.0 Chrome/126'}
-            return self.env['crm.lead'].sudo().create({'name': 'From the form', 'email_from': 'form@example.com'})
+    def _origin(self, lead):
+        return self.env['tiktok.crm.lead.origin'].sudo().search([('lead_id', '=', lead.id)])
 
     def test_website_form_lead_keeps_its_browser_context(self):
-        lead = self._lead_from_form()
-        origin = self.env['tiktok.crm.lead.origin'].sudo().search([('lead_id', '=', lead.id)])
-        self.assertEqual(origin.website_id, self.website)
+        lead = self._lead()
+        origin = self._origin(lead)
+        self.assertEqual((origin.source, origin.website_id, origin.consented), ('website_form', self.website, True))
         self.assertEqual((origin.ip, origin.user_agent, origin.ttclid, origin.ttp),
                          ('203.0.113.9', 'Mozilla/5.0 Chrome/126', 'E.C.P.form', 'ttp-form'))
-        self.assertFalse(self.env['tiktok.crm.lead.origin'].sudo().search(
-            [('lead_id', '=', self._lead_from_form('/odoo/action-crm').id)]))
+        self.assertFalse(self._origin(self._lead('/odoo/action-crm')))
 
     def test_form_context_needs_consent_to_optional_cookies(self):
         self.website.cookies_bar = True
-        Origin = self.env['tiktok.crm.lead.origin'].sudo()
-        refused = Origin.search([('lead_id', '=', self._lead_from_form().id)])
-        self.assertEqual(refused.website_id, self.website)  # the website still routes its events
-        self.assertEqual((refused.ip, refused.user_agent, refused.ttclid, refused.ttp), (False,) * 4)
-        granted = Origin.search([('lead_id', '=', self._lead_from_form(consent_cookie='{"optional": true}').id)])
-        self.assertEqual((granted.ttclid, granted.ttp), ('E.C.P.form', 'ttp-form'))
+        refused = self._lead()
+        origin = self._origin(refused)
+        self.assertEqual((origin.website_id, origin.consented), (self.website, False))
+        self.assertEqual((origin.ip, origin.user_agent, origin.ttclid, origin.ttp), (False,) * 4)
+        granted = self._origin(self._lead(consent_cookie='{"optional": true}'))
+        self.assertEqual((granted.consented, granted.ttclid, granted.ttp), (True, 'E.C.P.form', 'ttp-form'))
+        # The visitor who refused is nobody's conversion: nothing queued, whatever his lead becomes.
+        refused.write({'stage_id': self.stage_qualified.id})
+        refused.action_set_won()
+        self.assertFalse(self._queued(refused))
+
+    def test_a_back_office_lead_is_never_a_tiktok_conversion(self):
+        """A salesman types somebody's e-mail and phone into a lead and moves it: nothing goes to TikTok."""
+        lead = self._back_office_lead(email_from='victim@example.com', phone='+32 470 99 88 77')
+        as_salesman = lead.with_user(self.salesman)
+        as_salesman.write({'stage_id': self.stage_qualified.id})
+        as_salesman.action_set_won()
+        self.assertFalse(self._queued(lead))
+        self.assertFalse(self._origin(lead))
+        # An event queued for it by an earlier release is skipped when claimed.
+        self.env['tiktok.source.event'].sudo()._queue([{
+            'event_source': 'crm', 'event_source_id': EVENT_SET, 'website': self.website, 'event': 'Converted',
+            'record': lead, 'key': 'won'}])
+        self.assertEqual(self._claim(), [])
+        self.assertEqual(self._queued(lead).skip_reason, 'not_from_tiktok')
+
+    def test_the_keys_are_the_ones_the_lead_came_in_with(self):
+        lead = self._lead()
+        victim = self.env['res.partner'].create({'name': 'Victim', 'email': 'victim@example.com'})
+        lead.with_user(self.salesman).write({'email_from': 'victim@example.com', 'phone': '+32 470 99 88 77',
+                                             'partner_id': victim.id, 'stage_id': self.stage_qualified.id})
+        users = [entry['user'] for entry in self._claim()]
+        self.assertEqual(len(users), 2)
+        for user in users:
+            self.assertEqual((user['email'], user['phone']),
+                             (hash_email('buyer@example.com'), hash_phone('0470 12 34 56', 'BE')))
+            self.assertNotIn('external_id', user)
+
+    def test_only_administrators_give_a_lead_its_tiktok_lead_id(self):
+        """TikTok credits the lead form submission of that id: a salesman may neither read nor write it."""
+        lead = self._back_office_lead()
+        as_salesman = lead.with_user(self.salesman)
+        with self.assertRaises(AccessError):
+            as_salesman.write({'tiktok_lead_id': '7400000000000000666'})
+        with self.assertRaises(AccessError):
+            as_salesman.read(['tiktok_lead_id'])
+        with self.assertRaises(AccessError):
+            self._back_office_lead(tiktok_lead_id='7400000000000000666')
+        arch = self.env['crm.lead'].with_user(self.salesman).get_views(
+            [(self.env.ref('crm.crm_lead_view_form').id, 'form')])['views']['form']['arch']
+        self.assertNotIn('tiktok_lead_id', arch)
+        self.assertFalse(self._queued(lead))
+        # An administrator importing a TikTok lead ads' lead: its stages are sent, with the id.
+        lead.with_user(self.env.ref('base.user_admin')).tiktok_lead_id = '7412345678901234567'
+        origin = self._origin(lead)
+        self.assertEqual((origin.source, origin.consented), ('tiktok_lead_form', True))
+        as_salesman.write({'stage_id': self.stage_qualified.id})
+        self.assertEqual(self._queued(lead).mapped('event'), ['Raw', 'Qualified'])
+        self.assertEqual({entry['lead']['lead_id'] for entry in self._claim()}, {'7412345678901234567'})
 
     def test_the_lead_form_shows_the_tiktok_lead_id_for_leads_and_opportunities(self):
         arch = self.env['crm.lead'].get_view(self.env.ref('crm.crm_lead_view_form').id, 'form')['arch']
