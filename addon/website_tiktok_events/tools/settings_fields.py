@@ -25,15 +25,12 @@ WEBSITE_FIELD_GROUPS = {'groups': ADMINISTRATORS}
 
 def _website_override(setting):
     label = 'TikTok: %s' % setting.label
-    # Not copied: a duplicated website follows the global settings until an
-    # administrator gives it its own (a designer may duplicate a website, and
-    # could not write these fields on the copy).
     if setting.kind == 'text':
         return fields.Char(string=label, help='%s Leave empty to use the global setting.' % setting.help,
-                           copy=False, **WEBSITE_FIELD_GROUPS)
+                           copy=not setting.secret, **WEBSITE_FIELD_GROUPS)
     choices = [('on', 'On'), ('off', 'Off')] if setting.kind == 'flag' else choice_selection(setting)
     return fields.Selection([_USE_GLOBAL] + choices, string=label, default=INHERIT, required=True,
-                            copy=False, help=setting.help, **WEBSITE_FIELD_GROUPS)
+                            help=setting.help, **WEBSITE_FIELD_GROUPS)
 
 
 def _global_default(setting):
