@@ -1,7 +1,5 @@
 from odoo.tests import TransactionCase, new_test_user
 
-from odoo.addons.website_tiktok_events.tools import hashing
-
 GLOBAL_PIXEL = 'C4A1B2C3D4E5F6G7H8I9'
 WEBSITE_PIXEL = 'CWEBSITE000000000002'
 GLOBAL_TOKEN = 'global-token-6b1f0e2a9c'
