@@ -4,12 +4,13 @@
  * No Docker engine runs in CI, so the images are not built here; the healthcheck
  * commands are executed with the local Node against a real HTTP server instead.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { SIDECAR_NODE_FLAGS } from '../helpers/process';
+import { freePort, SIDECAR_NODE_FLAGS } from '../helpers/process';
 import { BROWSER_UA, relayEvent, SHOP, testSidecar } from '../helpers/sidecar';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -47,18 +48,25 @@ function composePython(): string {
   return shebang && /python/.test(shebang) && existsSync(shebang) ? shebang : 'python3';
 }
 
+/** The one variable the compose file requires (it has no default on purpose). */
+const REQUIRED = { POSTGRES_PASSWORD: 'a-long-random-db-password' };
+
+function runComposeConfig(env: Record<string, string>) {
+  const baseEnv = { ...process.env };
+  for (const name of COMPOSE_VARS) delete baseEnv[name];
+  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+    cwd: ROOT,
+    env: { ...baseEnv, ...env },
+    encoding: 'utf8',
+  });
+}
+
 /**
  * `docker-compose config` validates and interpolates the file; its YAML output is
  * turned into JSON by the PyYAML that docker-compose itself depends on.
  */
 function composeConfig(env: Record<string, string> = {}): ComposeConfig {
-  const baseEnv = { ...process.env };
-  for (const name of COMPOSE_VARS) delete baseEnv[name];
-  const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
-    cwd: ROOT,
-    env: { ...baseEnv, ...env },
-    encoding: 'utf8',
-  });
+  const result = runComposeConfig({ ...REQUIRED, ...env });
   if (result.status !== 0) throw new Error(`docker-compose config failed:\n${result.stderr}`);
   const toJson = spawnSync(composePython(), ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], {
     input: result.stdout,
@@ -87,9 +95,23 @@ describeCompose('docker-compose.yml (docker-compose config)', () => {
   it('runs PostgreSQL 16 with the credentials Odoo uses', () => {
     const db = config.services.db;
     expect(db.image).toBe('postgres:16');
-    expect(db.environment).toMatchObject({ POSTGRES_DB: 'postgres', POSTGRES_USER: 'odoo', POSTGRES_PASSWORD: 'odoo' });
+    expect(db.environment).toMatchObject({ POSTGRES_DB: 'postgres', POSTGRES_USER: 'odoo', POSTGRES_PASSWORD: REQUIRED.POSTGRES_PASSWORD });
     expect(db.volumes).toContain('db-data:/var/lib/postgresql/data:rw');
     expect(db.healthcheck?.test.join(' ')).toMatch(/pg_isready/);
+  });
+
+  it('does not start without a database password: no weak default, and the error names the variable', () => {
+    const refused = runComposeConfig({});
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/set POSTGRES_PASSWORD/);
+    const blank = runComposeConfig({ POSTGRES_PASSWORD: '' });
+    expect(blank.status).not.toBe(0);
+    expect(blank.stderr).toMatch(/set POSTGRES_PASSWORD/);
+  });
+
+  it('runs Odoo with its database manager off', () => {
+    // Create, drop, back up, restore and the master password refuse every caller (odoo/service/db.py).
+    expect(config.services.odoo.command).toContain('--no-database-list');
   });
 
   it('runs the official odoo:19 image with its documented env, mounts and ports', () => {
@@ -175,9 +197,19 @@ describe('scripts/docker/nginx.conf', () => {
     expect(conf).toMatch(/^\s*listen 80;/m);
   });
 
-  it('forwards the client address, scheme and host in every location', () => {
+  it('answers the database manager itself, never passing it on', () => {
+    for (const name of ['^~ /web/database/', '~ ^/xmlrpc/(2/)?db$']) {
+      const body = locations.get(name) ?? '';
+      expect([name, body]).toEqual([name, expect.stringMatching(/return 404;/)]);
+      expect(body).not.toMatch(/proxy_pass/);
+    }
+  });
+
+  it('forwards the client address, scheme and host in every location that proxies', () => {
     // A location that sets any proxy header inherits none from the server block.
-    for (const [name, body] of locations) {
+    const proxying = [...locations].filter(([, body]) => /proxy_pass/.test(body));
+    expect(proxying.map(([name]) => name).sort()).toEqual(['/', '/websocket', '= /tiktok/relay']);
+    for (const [name, body] of proxying) {
       expect([name, body]).toEqual([name, expect.stringMatching(/proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/)]);
       expect([name, body]).toEqual([name, expect.stringMatching(/proxy_set_header X-Forwarded-Proto \$scheme;/)]);
       expect([name, body]).toEqual([name, expect.stringMatching(/proxy_set_header X-Forwarded-Host \$http_host;/)]);
@@ -190,6 +222,80 @@ describe('scripts/docker/nginx.conf', () => {
     expect(websocket).toMatch(/proxy_set_header Upgrade \$http_upgrade;/);
     expect(websocket).toMatch(/proxy_set_header Connection \$connection_upgrade;/);
     expect(conf).toMatch(/map \$http_upgrade \$connection_upgrade/);
+  });
+});
+
+/** nginx, when installed (Debian package nginx): the site of nginx.conf runs for real in front of a fake Odoo. */
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((candidate) => existsSync(candidate));
+const describeNginx = NGINX ? describe : describe.skip;
+if (!NGINX) console.warn('nginx not found: skipping the run of scripts/docker/nginx.conf (install Debian package nginx).');
+
+describeNginx('scripts/docker/nginx.conf, run by nginx', () => {
+  let dir: string;
+  let nginx: ChildProcess;
+  let odoo: http.Server;
+  let proxyPort: number;
+  const odooSaw: string[] = [];
+
+  beforeAll(async () => {
+    odoo = http.createServer((req, res) => {
+      odooSaw.push(req.url ?? '');
+      res.end('odoo');
+    });
+    await new Promise<void>((resolve) => odoo.listen(0, '127.0.0.1', resolve));
+    const odooPort = (odoo.address() as AddressInfo).port;
+    proxyPort = await freePort();
+    dir = mkdtempSync(path.join(tmpdir(), 'tt-nginx-'));
+    // The committed site, its upstreams pointed at the fake Odoo and its port at a free one.
+    const site = read('scripts/docker/nginx.conf')
+      .replace(/server odoo:8069;/, `server 127.0.0.1:${odooPort};`)
+      .replace(/server odoo:8072;/, `server 127.0.0.1:${odooPort};`)
+      .replace(/server sidecar:8787;/, `server 127.0.0.1:${odooPort};`)
+      .replace(/listen 80;/, `listen 127.0.0.1:${proxyPort};`);
+    writeFileSync(path.join(dir, 'site.conf'), site);
+    writeFileSync(
+      path.join(dir, 'nginx.conf'),
+      [
+        'daemon off;',
+        'master_process off;',
+        `pid ${dir}/nginx.pid;`,
+        `error_log ${dir}/error.log;`,
+        'events {}',
+        'http {',
+        `  access_log off;`,
+        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${dir}/${kind};`),
+        `  include ${dir}/site.conf;`,
+        '}',
+      ].join('\n'),
+    );
+    nginx = spawn(NGINX!, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const up = await fetch(`http://127.0.0.1:${proxyPort}/`).then(() => true, () => false);
+      if (up) break;
+      if (Date.now() > deadline) throw new Error(`nginx did not start: ${readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  afterAll(async () => {
+    nginx?.kill();
+    await new Promise<void>((resolve) => odoo?.close(() => resolve()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers the database manager itself and passes the shop to Odoo', async () => {
+    odooSaw.length = 0;
+    for (const url of ['/web/database/manager', '/web/database/selector', '/web/database/create', '/web/database/change_password', '/xmlrpc/db', '/xmlrpc/2/db']) {
+      const refused = await fetch(`http://127.0.0.1:${proxyPort}${url}`, { method: url.includes('manager') ? 'GET' : 'POST' });
+      expect([url, refused.status]).toEqual([url, 404]);
+    }
+    expect(odooSaw).toEqual([]);
+    const shop = await fetch(`http://127.0.0.1:${proxyPort}/shop`);
+    expect(await shop.text()).toBe('odoo');
+    const object = await fetch(`http://127.0.0.1:${proxyPort}/xmlrpc/2/object`, { method: 'POST' });
+    expect(object.status).toBe(200);
+    expect(odooSaw).toEqual(['/shop', '/xmlrpc/2/object']);
   });
 });
 

@@ -246,6 +246,28 @@ class TestReportOverJson2(HttpCase):
         self.assertEqual(big.status_code, 200, big.text)
         self.assertEqual(sorted(self.env['tiktok.sidecar.report'].search([]).mapped('replica')), ['json2-a', 'json2-b'])
 
+    def test_a_body_without_a_declared_length_is_refused_before_it_is_read(self):
+        """A chunked body (no Content-Length) would pass the size check: refused (411)."""
+        sidecar = new_test_user(self.env, 'tt_json2_chunked', groups=SIDECAR_GROUPS)
+        key = self.env['res.users.apikeys'].with_user(sidecar).sudo()._generate(
+            'rpc', 'test', datetime.now() + timedelta(days=1))
+        body = json.dumps({'report': a_report('json2-chunked')}).encode()
+
+        def chunks():
+            for start in range(0, len(body), 1000):
+                yield body[start:start + 1000]
+
+        with mute_logger('odoo.http'), patch.object(TikTokSidecarReport, 'tiktok_report') as method:
+            refused = self.url_open(REPORT_PATH, data=chunks(), headers={
+                'Content-Type': 'application/json', 'Authorization': 'bearer %s' % key,
+                'X-Odoo-Database': get_db_name()})
+        self.assertEqual(refused.status_code, 411, refused.text[:500])
+        self.assertNotIn('Content-Length', refused.request.headers)
+        method.assert_not_called()
+        # The same body with its length is taken.
+        taken = self.call(sidecar, {'report': a_report('json2-chunked')})
+        self.assertEqual(taken.status_code, 200, taken.text)
+
     def test_a_body_larger_than_any_report_is_refused_before_it_is_read(self):
         sidecar = new_test_user(self.env, 'tt_json2_big', groups=SIDECAR_GROUPS)
         padded = a_report('json2-big', lanes=[{'pixel_id': 'C' + 'A' * 19, 'test': False, 'state': 'running',
