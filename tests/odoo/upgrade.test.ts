@@ -31,11 +31,18 @@ import { runShell } from '../helpers/odooShop';
  *   buyer's context, count as checked out; a back-office order does not. Dead
  *   letters' outbox ids take numbers past 2^31; replicas keep their run. The
  *   Point of Sale bridge (19.0.1.1.0) freezes what its recorded sales were paid.
+ * - 19.0.1.6.0 sends a web Purchase with what its buyer checked out: checkouts
+ *   recorded before get their order's values at the upgrade. The CRM bridge
+ *   (19.0.1.1.0) sends only leads of a website form (with consent) or of a
+ *   TikTok lead form, with the keys they came in with: earlier leads keep
+ *   theirs as at the upgrade, back-office leads' waiting events are skipped.
  */
 const FIRST_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
 const CONTROL_ROOM_RELEASE = '12eba5f'; // website_tiktok_events 19.0.1.2.0
 const SOURCES_RELEASE = '98a1284'; // website_tiktok_events 19.0.1.4.0, website_tiktok_events_pos 19.0.1.0.0
+const CHECKOUT_RELEASE = '2327533'; // website_tiktok_events 19.0.1.5.0, website_tiktok_events_crm 19.0.1.0.0
 const POS_BRIDGE = 'website_tiktok_events_pos';
+const CRM_BRIDGE = 'website_tiktok_events_crm';
 
 const unavailable = odooUnavailableReason();
 if (unavailable) console.warn(`Odoo upgrade test skipped: ${unavailable}`);
@@ -259,6 +266,7 @@ print('@@RESULT@@' + json.dumps({'queued': queued.id, 'backoffice_queued': backo
     const after = JSON.parse(
       runShell(config, db, `
 import json, time
+from datetime import timedelta
 orders = env['sale.order']
 in_checkout, backoffice_draft = orders.browse(${before.in_checkout}), orders.browse(${before.backoffice_draft})
 in_checkout.action_confirm()
@@ -272,7 +280,8 @@ report = ${JSON.stringify(before.report)}
 # The same report again (its answer was lost): counted once, as before the upgrade.
 Report.tiktok_report(dict(report, sent_at=int(time.time())))
 accepted = env['tiktok.event.daily'].search([('event', '=', 'AddToCart')]).accepted
-# A new run of a newer sidecar, with an outbox id past 2^31.
+# A new run of a newer sidecar (the old one stopped for the upgrade), with an outbox id past 2^31.
+replica.last_seen = replica.last_seen - timedelta(minutes=5)
 big = dict(report, run_id='run-after-upgrade', seq=1, counters=[], dead_letters=[dict(report['dead_letters'][0], id=2 ** 31 + 9)])
 Report.tiktok_report(big)
 letters = sorted(int(letter.outbox_id) for letter in env['tiktok.dead.letter'].search([]))
@@ -294,5 +303,72 @@ print('@@RESULT@@' + json.dumps({'claimed': claimed, 'origins': origins, 'run_be
     expect(after.sale[0]).toBe(20);
     expect(after.sale[2]).toBe(1);
     expect(after.pos).toEqual([20]);
+  }, 15 * 60_000);
+
+  it('sends checkouts as they were at the upgrade, and leads of forms with the keys they had, never a back-office lead', async () => {
+    const db = `tt_upgrade_origins_${process.pid}`;
+    const modules = [MODULE_NAME, CRM_BRIDGE];
+    const previous = await installRelease(CHECKOUT_RELEASE, db, modules);
+    const before = JSON.parse(
+      runShell(previous, db, `
+import json
+ICP = env['ir.config_parameter'].sudo()
+for key, value in {'enabled': 'True', 'pixel_id': 'CUPGRADEPIXEL0000002', 'access_token': 'tok',
+                   'purchase_without_payment': 'True'}.items():
+    ICP.set_param('website_tiktok_events.' + key, value)
+website = env['website'].browse(1)
+website.write({'cookies_bar': False, 'tiktok_crm_event_set_id': '7300000000000000007'})
+product = env['product.product'].search([('sale_ok', '=', True)], limit=1)
+order = env['sale.order'].create({'partner_id': env.ref('base.res_partner_2').id, 'website_id': website.id,
+    'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1, 'price_unit': 100.0})]})
+order._tiktok_store_buyer_context('not_required')  # its buyer reached the payment step (a wire transfer)
+stage = env.ref('crm.stage_lead1')
+def lead(email, **values):
+    return env['crm.lead'].create({'name': email, 'email_from': email, 'stage_id': stage.id,
+                                   'company_id': website.company_id.id, **values})
+Origin = env['tiktok.crm.lead.origin']
+form = lead('form@example.com')
+Origin.create({'lead_id': form.id, 'website_id': website.id, 'ip': '203.0.113.5', 'ttclid': 'E.C.P.old'})
+denied = lead('denied@example.com')
+Origin.create({'lead_id': denied.id, 'website_id': website.id})  # consent refused: no context recorded
+ads = lead('ads@example.com', tiktok_lead_id='7412345678901234567')
+office = lead('office@example.com')
+queued = env['tiktok.source.event'].search([('res_model', '=', 'crm.lead')])
+print('@@RESULT@@' + json.dumps({'order': order.id, 'amount': order.amount_total, 'form': form.id,
+    'denied': denied.id, 'ads': ads.id, 'office': office.id, 'queued': sorted(queued.mapped('res_id'))}))
+`),
+    ) as { order: number; amount: number; form: number; denied: number; ads: number; office: number; queued: number[] };
+    // The previous release queued a Raw event for every lead, the back-office one too.
+    expect(before.queued).toEqual([before.form, before.denied, before.ads, before.office].sort((a, b) => a - b));
+
+    upgradeToThisCheckout(db, modules);
+
+    const after = JSON.parse(
+      runShell(config, db, `
+import json
+from odoo.addons.website_tiktok_events.tools.hashing import hash_email
+order = env['sale.order'].browse(${before.order})
+# A salesman edits the quotation after the upgrade, then confirms it in the back office.
+order.order_line.write({'price_unit': 9999999.0})
+order.action_confirm()
+[purchase] = order.tiktok_claim_purchases(limit=10, claimer='replica-after')
+leads = env['crm.lead'].browse([${before.form}, ${before.denied}, ${before.ads}, ${before.office}])
+leads[0].email_from = 'victim@example.com'  # typed by a salesman after the upgrade
+claimed = env['tiktok.source.event'].tiktok_claim_source_events(limit=50, claimer='replica-after')
+rows = env['tiktok.source.event'].search([('res_model', '=', 'crm.lead')])
+print('@@RESULT@@' + json.dumps({
+    'value': purchase['value'],
+    'sent': {str(entry['user'].get('email')): entry.get('lead', {}).get('lead_id') for entry in claimed},
+    'skipped': {str(row.res_id): row.skip_reason for row in rows if row.state == 'skipped'},
+    'hashes': {email: hash_email(email) for email in ('form@example.com', 'ads@example.com', 'victim@example.com')},
+}))
+`),
+    ) as { value: number; sent: Record<string, string | null>; skipped: Record<string, string>; hashes: Record<string, string> };
+    expect(after.value).toBe(before.amount);
+    expect(after.sent).toEqual({
+      [after.hashes['form@example.com']]: null,
+      [after.hashes['ads@example.com']]: '7412345678901234567',
+    });
+    expect(after.skipped).toEqual({ [String(before.denied)]: 'no_consent', [String(before.office)]: 'not_from_tiktok' });
   }, 15 * 60_000);
 });

@@ -246,4 +246,5 @@ class TestKeyedExternalId(TransactionCase):
         self.assertNotEqual(keyed, self.env['res.partner'].browse(partner.id + 1)._tiktok_external_id())
         # Its own scope: never an event id's HMAC of the same record.
         from odoo.tools.misc import hmac
-        self.assertNotEqual(keyed, hmac(self.env(su=True), 'website_tiktok_events.event_id', ('res.partner', partner.id)))
+        event_scope = hmac(self.env(su=True), 'website_tiktok_events.event_id', ('res.partner', partner.id))
+        self.assertNotEqual(keyed, event_scope)
