@@ -68,13 +68,13 @@ describeWithOdoo('CRM lead stages from the pipeline, against real Odoo 19', () =
     return child;
   }
 
-  /** Leads created by a salesman and moved New → Qualified → Proposition → Qualified → won. */
+  /** Leads of a TikTok lead form, imported by an administrator (only they set the TikTok lead id), moved by a salesman New → Qualified → Proposition → Qualified → won. */
   async function moveLeads(count: number): Promise<MovedLead[]> {
     const out = await shop.shellAsync(`
 import json
 from odoo.tests import new_test_user
 salesman = env['res.users'].search([('login', '=', 'tt_crm_salesman')]) or new_test_user(env, 'tt_crm_salesman', groups='sales_team.group_sale_salesman')
-Lead = env['crm.lead'].with_user(salesman)
+Lead = env['crm.lead'].with_user(env.ref('base.user_admin'))
 stages = [env.ref('crm.stage_lead%d' % n) for n in (1, 2, 3)]
 Queue = env['tiktok.source.event'].sudo()
 country = env.ref('base.be')
@@ -83,9 +83,10 @@ for i in range(${count}):
     lead = Lead.create({'name': 'Office fit-out %d' % i, 'type': 'opportunity', 'user_id': salesman.id,
                         'email_from': 'Buyer%d@Example.com' % i, 'phone': '0470 12 34 %02d' % i, 'country_id': country.id,
                         'stage_id': stages[0].id, 'tiktok_lead_id': '74123456789%04d' % i})
+    moved = lead.with_user(salesman)
     for stage in (stages[1], stages[2], stages[1]):
-        lead.write({'stage_id': stage.id})
-    lead.action_set_won()
+        moved.write({'stage_id': stage.id})
+    moved.action_set_won()
     keys = {'Raw': 'stage:%d' % stages[0].id, 'Qualified': 'stage:%d' % stages[1].id, 'Converted': 'won'}
     result.append({'id': lead.id, 'email': lead.email_from, 'phone': lead.phone, 'countryCode': country.code,
                    'tiktokLeadId': lead.tiktok_lead_id,
