@@ -46,7 +46,7 @@ export const PageConfigSchema = z
   .object({
     pixel_id: PixelIdSchema,
     website_id: z.number().int().positive(),
-    /** A same-site path (`/tiktok/relay`) or an http(s) URL; the module checks it when it is typed. */
+    /** A same-site path (`/tiktok/relay`) or an https URL (http on the loopback only); the module checks it when it is typed. */
     relay_url: z.string().min(1),
     /** The PageView's event id for this render: the inline head code relays it as the event's `event_id`. */
     page_event_id: EventIdSchema,
