@@ -124,12 +124,6 @@ class TestConnectTheSidecar(HttpCase):
         user = self.env['res.users'].search([('login', '=', 'tiktok-sidecar')])
         self.assertEqual(self.env['res.users.apikeys'].sudo().search_count([('user_id', '=', user.id)]), 1)
 
-    def test_the_key_opens_rpc_only(self):
-        self.connect()
-        user = self.env['res.users'].search([('login', '=', 'tiktok-sidecar')])
-        self.env.cr.execute('SELECT scope FROM res_users_apikeys WHERE user_id = %s', [user.id])
-        self.assertEqual([scope for (scope,) in self.env.cr.fetchall()], ['rpc'])
-
     def sign_up(self, login, password):
         """A visitor's account, made the way /web/signup makes it (a copy of the portal template)."""
         self.env['ir.config_parameter'].sudo().set_param('auth_signup.invitation_scope', 'b2c')
