@@ -56,6 +56,12 @@ class BrowserOrderCase(PaymentCommon, TikTokCase):
     def _queued(self, order):
         return self.env['tiktok.server.event'].sudo().search([('sale_order_id', '=', order.id)])
 
+    def _settle(self, order, state):
+        """The sidecar's round: claim what is due, report the order's outcome."""
+        queue = self.env['tiktok.server.event'].sudo()
+        queue._claim(limit=100, lease_seconds=60, claimer='browser-test')
+        self.assertEqual(queue._report([order.id], state, 'browser-test'), 1)
+
 
 @tagged('post_install', '-at_install')
 class TestBrowserPurchase(BrowserOrderCase):
@@ -68,7 +74,7 @@ class TestBrowserPurchase(BrowserOrderCase):
         self.assertEqual(purchase['event_id'], self._queued(order).event_id)
         self.assertEqual(purchase['value'], order.amount_total)
         # still there once the sidecar sent it (a reload of the page)
-        self._queued(order)._report([order.id], 'sent')
+        self._settle(order, 'sent')
         self.assertEqual(self._browser_purchase(order)['event_id'], self._queued(order).event_id)
 
     def test_unpaid_wire_transfer_carries_no_purchase_without_the_opt_in(self):
@@ -94,7 +100,7 @@ class TestBrowserPurchase(BrowserOrderCase):
         staff = self._paid(partner_id=self.env.ref('base.partner_admin').id)
         self.website.cookies_bar = False
         refused_later = self._paid()
-        self._queued(refused_later)._report([refused_later.id], 'failed')
+        self._settle(refused_later, 'failed')
         for order in (cancelled, refused, staff, refused_later):
             with self.subTest(order=order.name):
                 self.assertIsNone(self._browser_purchase(order))
