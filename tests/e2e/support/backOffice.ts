@@ -49,7 +49,13 @@ export async function openBackOffice(stack: Stack, login = 'admin', password = '
   await openLoginPage(page);
   await page.fill('input[name="login"]', login);
   await page.fill('input[name="password"]', password);
-  await Promise.all([page.waitForURL((url) => url.pathname !== '/web/login'), page.click('form.oe_login_form button[type="submit"]')]);
+  // Logged in once the browser leaves the login page; the back office's first
+  // load compiles its assets, which on a busy machine outlasts a navigation timeout.
+  await Promise.all([
+    page.waitForURL((url) => url.pathname !== '/web/login', { waitUntil: 'commit', timeout: LAZY_ASSETS_TIMEOUT_MS }),
+    page.click('form.oe_login_form button[type="submit"]'),
+  ]);
+  await page.waitForLoadState('load', { timeout: LAZY_ASSETS_TIMEOUT_MS });
   return { context, page, close: () => context.close() };
 }
 
