@@ -143,7 +143,7 @@ const TRANSLATION_IMPORT = "import { _t } from './translate';";
  * checker and the tests) and use it as a free name, which no minifier
  * renames; the bundle binds it once, by its first import line.
  */
-const keepTranslationName: Plugin = {
+export const keepTranslationName: Plugin = {
   name: 'keep-translation-name',
   setup(esbuild) {
     esbuild.onLoad({ filter: /[\\/]frontend[\\/]src[\\/]backend[\\/][^\\/]+\.ts$/ }, ({ path }) => {
