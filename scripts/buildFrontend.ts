@@ -3,19 +3,22 @@
  * (frontend/src/odoo, web.assets_frontend), the phone rule that bundle loads
  * on demand (frontend/src/phone, static/lib, in no asset bundle), the debug
  * panel it loads on debug pages only (frontend/src/debug, the
- * website_tiktok_events.pixel_helper bundle) and the back office's TikTok
- * control room (frontend/src/backend, web.assets_backend).
+ * website_tiktok_events.pixel_helper bundle), the back office's TikTok
+ * control room (frontend/src/backend, web.assets_backend), and the files of
+ * OWL templates Odoo loads beside them (each template sits beside its
+ * component in frontend/src).
  *
- *   npx ts-node --transpile-only scripts/buildFrontend.ts          # write both
- *   npx ts-node --transpile-only scripts/buildFrontend.ts --check  # CI: exit 1 when either is stale
+ *   npx ts-node --transpile-only scripts/buildFrontend.ts          # write them all
+ *   npx ts-node --transpile-only scripts/buildFrontend.ts --check  # CI: exit 1 when any is stale
  *
- * The output is an ES module whose `@web/*` and `@odoo/owl` imports stay bare:
- * Odoo's asset pipeline turns every JS file under static/src into an Odoo
- * module and resolves those specifiers itself (OWL is Odoo's own copy, never
- * bundled). The build is deterministic (no timestamps, no absolute paths), so
- * the committed file can be compared byte for byte.
+ * Every bundle comes from one set of esbuild options (BASE_OPTIONS): an ES
+ * module, minified, whose `@web/*` and `@odoo/owl` imports stay bare: Odoo's
+ * asset pipeline turns every JS file under static/src into an Odoo module and
+ * resolves those specifiers itself (OWL is Odoo's own copy, never bundled).
+ * The build is deterministic (no timestamps, no absolute paths), so the
+ * committed files can be compared byte for byte.
  */
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
@@ -34,6 +37,24 @@ const DEBUG_ENTRY = join(ROOT, 'frontend', 'src', 'debug', 'main.ts');
 export const DEBUG_OUTPUT = join(ROOT, 'addon', 'website_tiktok_events', 'static', 'src', 'debug', 'tiktok_pixel_helper.js');
 const BACKEND_ENTRY = join(ROOT, 'frontend', 'src', 'backend', 'main.ts');
 export const BACKEND_OUTPUT = join(ROOT, 'addon', 'website_tiktok_events', 'static', 'src', 'js', 'tiktok_dashboard.js');
+const TEMPLATES_DIR = join(ADDONS, 'website_tiktok_events', 'static', 'src', 'xml');
+
+/**
+ * Each OWL template sits beside its component in frontend/src; Odoo loads
+ * them, and its extractor finds their strings, from one file per asset bundle.
+ */
+export const TEMPLATE_FILES = [
+  {
+    output: join(TEMPLATES_DIR, 'tiktok_pixel_helper.xml'),
+    sources: [join(ROOT, 'frontend', 'src', 'odoo', 'pixelHelper.xml')],
+  },
+  {
+    output: join(TEMPLATES_DIR, 'tiktok_control_room.xml'),
+    sources: ['dashboard.xml', 'testEventDialog.xml', 'sidecarKeyDialog.xml'].map((name) =>
+      join(ROOT, 'frontend', 'src', 'backend', name),
+    ),
+  },
+];
 
 const BANNER =
   '/* TikTok Pixel + Events API for Odoo: generated from frontend/src by scripts/buildFrontend.ts; do not edit. LGPL-3.0-or-later */';
@@ -48,84 +69,126 @@ export function phoneRuleUrl(phoneRule: string): string {
   return `/${path}?v=${createHash('sha256').update(phoneRule).digest('hex').slice(0, 16)}`;
 }
 
+/** Odoo's own modules: bare imports that Odoo's module loader resolves (OWL is Odoo's copy, never bundled). */
+const ODOO_MODULES = ['@web/*', '@website_sale/*', '@odoo/owl'];
+
 /**
- * How the page bundle is built; Odoo's own modules stay bare imports for its module
- * loader, and the phone rule's URL stays a native `import()` (see phoneRule.ts).
+ * How every browser file of the module is built: one ES module per entry,
+ * minified (the page bundle has a budget; Odoo serves the others as they are),
+ * deterministic (no timestamps, no absolute paths) so the committed file can
+ * be compared byte for byte. Each bundle below differs only by its entry,
+ * its banner and what it adds.
  */
-export const BUILD_OPTIONS = {
-  entryPoints: [ENTRY],
+const BASE_OPTIONS = {
   bundle: true,
   format: 'esm',
   target: 'es2020',
   minify: true,
   legalComments: 'none',
   charset: 'utf8',
-  external: ['@web/*', '@website_sale/*', '@odoo/owl', '/website_tiktok_events/*'],
+  external: ODOO_MODULES,
   write: false,
   sourcemap: false,
   absWorkingDir: ROOT,
-  banner: { js: BANNER },
   logLevel: 'silent',
 } satisfies BuildOptions;
 
+function bundleOptions(entry: string, banner: string) {
+  return { ...BASE_OPTIONS, entryPoints: [entry], banner: { js: banner } } satisfies BuildOptions;
+}
+
+/**
+ * How the page bundle is built; the phone rule's URL stays a native `import()`
+ * (see phoneRule.ts).
+ */
+export const BUILD_OPTIONS = {
+  ...bundleOptions(ENTRY, BANNER),
+  external: [...ODOO_MODULES, '/website_tiktok_events/*'],
+} satisfies BuildOptions;
+
+/** One bundle in memory: the base options keep it out of the file system (`write: false`). */
+async function bundleWith(options: BuildOptions & { write: false }): Promise<string> {
+  const result = await build(options);
+  return result.outputFiles[0].text;
+}
+
 /** The page bundle, which loads `phoneRule` (the output of bundlePhoneRule) from its URL. */
 export async function bundle(phoneRule: string): Promise<string> {
-  const result = await build({ ...BUILD_OPTIONS, define: { TIKTOK_PHONE_RULE_URL: JSON.stringify(phoneRuleUrl(phoneRule)) } });
-  return hoistImports(result.outputFiles[0].text);
+  return hoistImports(await bundleWith({ ...BUILD_OPTIONS, define: { TIKTOK_PHONE_RULE_URL: JSON.stringify(phoneRuleUrl(phoneRule)) } }));
 }
 
 /**
  * The phone rule with libphonenumber's "min" metadata: country plans, trunk
  * prefixes and number lengths, which is all E.164 needs; "max" and "mobile"
  * add the per-type ranges ("mobile" would even refuse Italy's 06 landlines).
- * A plain ES module: the page `import()`s it, Odoo never transpiles it.
+ * A plain ES module without imports: the page `import()`s it, Odoo never
+ * transpiles it.
  */
 export async function bundlePhoneRule(): Promise<string> {
-  const result = await build({
-    entryPoints: [PHONE_ENTRY],
-    bundle: true,
-    format: 'esm',
-    target: 'es2020',
-    minify: true,
-    legalComments: 'none',
-    charset: 'utf8',
-    write: false,
-    sourcemap: false,
-    absWorkingDir: ROOT,
-    banner: { js: PHONE_BANNER },
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0].text;
+  return bundleWith(bundleOptions(PHONE_ENTRY, PHONE_BANNER));
 }
 
-/** The debug panel's bundle: minified like the page bundle, outside its budget (debug pages only). */
+/** The debug panel's bundle, outside the page's budget (debug pages only). */
 export async function bundleDebugPanel(): Promise<string> {
-  const result = await build({ ...BUILD_OPTIONS, entryPoints: [DEBUG_ENTRY] });
-  return hoistImports(result.outputFiles[0].text);
+  return hoistImports(await bundleWith(bundleOptions(DEBUG_ENTRY, BANNER)));
 }
+
+const TRANSLATION_IMPORT = "import { _t } from './translate';";
 
 /**
- * The control room is not minified: Odoo minifies back-office assets itself,
- * and its translation extractor finds the `_t("...")` calls of this file only
- * while `_t` keeps its name (odoo/tools/translate.py reads static/src/**.js).
+ * Odoo's translation extractor (odoo/tools/translate.py, reading static/src/**.js)
+ * finds the control room's strings only in calls spelled `_t("...")`, and a
+ * minifier renames every binding an import makes. So the control room's
+ * modules lose their import of `_t` (./translate.ts, there for the type
+ * checker and the tests) and use it as a free name, which no minifier
+ * renames; the bundle binds it once, by its first import line.
  */
+export const keepTranslationName: Plugin = {
+  name: 'keep-translation-name',
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /[\\/]frontend[\\/]src[\\/]backend[\\/][^\\/]+\.ts$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      if (/\b_t\(/.test(source) && !source.includes(TRANSLATION_IMPORT)) {
+        throw new Error(`${relative(ROOT, path)} calls _t: import it as the other modules do (${TRANSLATION_IMPORT})`);
+      }
+      return { contents: source.replace(TRANSLATION_IMPORT, ''), loader: 'ts' };
+    });
+  },
+};
+
+/** The control room's bundle (web.assets_backend). */
 export async function bundleBackend(): Promise<string> {
-  const result = await build({
-    entryPoints: [BACKEND_ENTRY],
-    bundle: true,
-    format: 'esm',
-    target: 'es2020',
-    minify: false,
-    legalComments: 'none',
-    charset: 'utf8',
-    external: ['@web/*', '@odoo/owl'],
-    write: false,
-    sourcemap: false,
-    absWorkingDir: ROOT,
-    banner: { js: BANNER },
-    logLevel: 'silent',
+  return hoistImports(
+    await bundleWith({
+      ...bundleOptions(BACKEND_ENTRY, `${BANNER}\nimport { _t } from "@web/core/l10n/translation";`),
+      plugins: [keepTranslationName],
+    }),
+  );
+}
+
+/** A source file of templates: an XML declaration, comments, then one `<templates>` element. */
+const TEMPLATES_SOURCE = /^(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<templates xml:space="preserve">([\s\S]*)<\/templates>\s*$/;
+
+/** The templates of `sources` gathered into one `<templates>` file, as Odoo loads it. */
+export function gatherTemplates(sources: readonly string[]): string {
+  const bodies = sources.map((source) => {
+    const body = TEMPLATES_SOURCE.exec(readFileSync(source, 'utf8'))?.[1];
+    if (body === undefined) {
+      throw new Error(`${relative(ROOT, source)}: expected one <templates xml:space="preserve"> element after the comments`);
+    }
+    return body.replace(/^\n+|\s+$/g, '');
   });
-  return hoistImports(result.outputFiles[0].text);
+  const from = sources.map((source) => relative(ROOT, source).split(sep).join(posix.sep)).join(', ');
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<!-- Generated from ${from} by scripts/buildFrontend.ts; do not edit. -->`,
+    '<templates xml:space="preserve">',
+    '',
+    bodies.join('\n\n'),
+    '',
+    '</templates>',
+    '',
+  ].join('\n');
 }
 
 const MINIFIED_IMPORT = /import\s*\{([^{}]*)\}\s*from\s*"([^"]+)";?/g;
@@ -186,12 +249,13 @@ async function main(): Promise<void> {
   const debugPanel = await bundleDebugPanel();
   console.log(`${relative(ROOT, DEBUG_OUTPUT)}: ${debugPanel.length} bytes minified (debug pages only)`);
   const backend = await bundleBackend();
-  console.log(`${relative(ROOT, BACKEND_OUTPUT)}: ${backend.length} bytes`);
+  console.log(`${relative(ROOT, BACKEND_OUTPUT)}: ${backend.length} bytes minified`);
   const fresh = [
     writeOrCheck(PHONE_OUTPUT, phoneRule, check),
     writeOrCheck(OUTPUT, code, check),
     writeOrCheck(DEBUG_OUTPUT, debugPanel, check),
     writeOrCheck(BACKEND_OUTPUT, backend, check),
+    ...TEMPLATE_FILES.map(({ output, sources }) => writeOrCheck(output, gatherTemplates(sources), check)),
   ];
   if (!fresh.every(Boolean)) process.exit(1);
 }

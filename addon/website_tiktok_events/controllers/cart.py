@@ -2,8 +2,6 @@ from odoo.http import request, route
 
 from odoo.addons.website_sale.controllers.cart import Cart
 
-from ..tools.contents import cart_contents, cart_lines
-
 # The key of `/shop/cart/add`'s answer under which the browser bundle finds
 # what was just added (docs/CONTRACTS.md §9). Odoo's own `tracking_info` is
 # left as it is: Google Analytics reads it, and its `quantity` is the line's
@@ -16,13 +14,13 @@ def tiktok_added(order, added_qty_per_line):
     (``cart``: its product lines, combo items included, delivery excluded, as
     a Purchase counts them), in the order's currency; None when nothing was
     added."""
-    contents = cart_contents(order, added_qty_per_line) if order else []
+    contents = order._tiktok_cart_contents(added_qty_per_line) if order else []
     if not contents:
         return None
     return {
         'currency': order.currency_id.name,
         'contents': contents,
-        'cart': cart_contents(order, cart_lines(order)),
+        'cart': order._tiktok_cart_contents(order._tiktok_cart_lines()),
     }
 
 

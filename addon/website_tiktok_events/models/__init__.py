@@ -1,6 +1,7 @@
 from . import payment_transaction
 from . import ir_http
 from . import product_template
+from . import product_product
 from . import res_partner
 from . import res_users
 from . import res_config_settings
@@ -16,3 +17,4 @@ from . import tiktok_test_event
 from . import website
 from . import website_control_room
 from . import website_page
+from . import website_page_tracking

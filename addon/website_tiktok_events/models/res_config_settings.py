@@ -1,9 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.settings_fields import ADMINISTRATORS, settings_page_fields
-from ..tools.settings_resolution import settings_value_problem, test_emails_problem
+from ..tools.access import ADMINISTRATORS
 from ..tools.settings_table import DATED_SETTINGS, global_param, set_at_param
+from .settings_fields import settings_page_fields
 
 
 class ResConfigSettings(models.TransientModel):
@@ -17,14 +17,15 @@ class ResConfigSettings(models.TransientModel):
     @api.constrains('tiktok_pixel_id', 'tiktok_relay_url')
     def _check_tiktok_global_settings(self):
         for settings in self:
-            problem = settings_value_problem(self.env, settings.tiktok_pixel_id, settings.tiktok_relay_url)
+            problem = self.env['website']._tiktok_settings_value_problem(settings.tiktok_pixel_id,
+                                                                         settings.tiktok_relay_url)
             if problem:
                 raise ValidationError(problem)
 
     @api.constrains('tiktok_test_emails')
     def _check_tiktok_test_emails(self):
         for settings in self:
-            problem = test_emails_problem(self.env, settings.tiktok_test_emails)
+            problem = self.env['website']._tiktok_test_emails_problem(settings.tiktok_test_emails)
             if problem:
                 raise ValidationError(problem)
 

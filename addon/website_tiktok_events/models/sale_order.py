@@ -1,7 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-from ..tools.frozen_lines import frozen_contents, frozen_line
+from ..tools.contents import content_price
+from ..tools.frozen_lines import frozen_contents
+from ..tools.page_config import without_empty
 from ..tools.settings_resolution import is_test_email, tracking_problem
 from ..tools.settings_table import CONTENT_ID_PRODUCT_ID
 from .tiktok_server_event import DUE_STATES, STATES, check_sidecar_caller
@@ -61,9 +63,42 @@ class SaleOrder(models.Model):
     def _tiktok_lines(self):
         """The order's product lines as a Purchase names them (tools/frozen_lines.py)."""
         self.ensure_one()
-        return [frozen_line(line.product_id, line.name, line.price_unit, line.product_uom_qty)
+        return [line.product_id._tiktok_frozen_line(line.name, line.price_unit, line.product_uom_qty)
                 for line in self.order_line
                 if line.product_id and not line.display_type and not line.is_delivery]
+
+    def _tiktok_cart_contents(self, quantity_per_line):
+        """The content entries of this website order's lines found in
+        ``quantity_per_line`` (a ``sale.order.line`` id → a quantity), in the
+        order's line order: what an add to cart added, or the whole cart.
+
+        Names as Odoo's own tracking shows them (without the internal reference),
+        the unit price the shopper pays before taxes (Odoo's tracking price) in the
+        order's currency, and the website category the product page's ViewContent
+        reports.
+        """
+        self.ensure_one()
+        website = self.website_id
+        lines = self.order_line.filtered(
+            lambda line: line.product_id and quantity_per_line.get(line.id, 0) > 0
+        )
+        return [
+            without_empty({
+                'content_id': website._tiktok_content_id(line.product_id),
+                'content_type': 'product',
+                'content_name': line.product_id._tiktok_content_name(),
+                'content_category': line.product_id.product_tmpl_id._tiktok_public_category_name(website),
+                'price': content_price(line.price_reduce_taxexcl, self.currency_id),
+                'quantity': quantity_per_line[line.id],
+            })
+            for line in lines
+        ]
+
+    def _tiktok_cart_lines(self):
+        """Every product line of this cart with its quantity (combo items
+        included, delivery excluded), as a Purchase counts them."""
+        self.ensure_one()
+        return {line.id: line.product_uom_qty for line in self.order_line if not line.is_delivery}
 
     def _tiktok_content_source(self):
         self.ensure_one()

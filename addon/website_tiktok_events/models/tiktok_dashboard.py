@@ -6,13 +6,13 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date, format_datetime, format_time
 
+from ..tools.access import ADMINISTRATORS
 from ..tools import control_room
 from ..tools.control_room import (
     DASHBOARD_PERIODS, REPLICA_SHOWN_SECONDS, overall_status, percent, replica_status,
 )
 from ..tools.report_contract import CANONICAL_EVENTS, COUNTER_KEYS, MATCH_KEYS
-from ..tools.settings_fields import ADMINISTRATORS
-from .tiktok_sidecar_report import from_unix, to_unix
+from ..tools.timestamps import from_unix, to_unix
 
 # Purchase coverage buckets besides the queue's own states.
 NOT_QUEUED = 'not_queued'

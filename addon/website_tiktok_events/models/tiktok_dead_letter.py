@@ -3,9 +3,9 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from ..tools.access import ADMINISTRATORS
 from ..tools.control_room import DEAD_LETTERS_PER_REPLICA, RETENTION_DAYS
-from ..tools.settings_fields import ADMINISTRATORS
-from .tiktok_sidecar_report import from_unix
+from ..tools.timestamps import from_unix
 
 STATES = [
     ('dead', 'Refused by TikTok'),

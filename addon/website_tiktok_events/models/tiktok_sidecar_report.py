@@ -1,16 +1,16 @@
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.http import request
 
 from ..tools.control_room import REPLICA_FORGET_DAYS, replica_status
-
 from ..tools.report_contract import (
     LATENCY_KEYS, MAX_REPORT_BYTES, OUTBOX_KEYS, ReportError, clean_report, summed_counters,
 )
+from ..tools.timestamps import from_unix, to_unix
 from .tiktok_server_event import check_sidecar_caller
 
 # The last report kept on the replica's row, beyond its own fields: at most
@@ -25,17 +25,6 @@ def request_too_large(max_bytes=MAX_REPORT_BYTES):
     reaches the method through Odoo's generic route, which reads any size; the
     JSON-2 route of controllers/sidecar.py refuses before reading)."""
     return bool(request) and (request.httprequest.content_length or 0) > max_bytes
-
-
-def from_unix(seconds):
-    """Unix seconds as Odoo's naive UTC datetime (None stays False)."""
-    if seconds is None:
-        return False
-    return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
-
-
-def to_unix(value):
-    return value.replace(tzinfo=timezone.utc).timestamp()
 
 
 def stored_report(report):

@@ -3,8 +3,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools.access import ADMINISTRATORS
 from ..tools.control_room import TEST_EVENT_KEEP_DAYS, TEST_EVENT_TIMEOUT_SECONDS, TEST_EVENTS_PER_ANSWER
-from ..tools.settings_fields import ADMINISTRATORS
 
 STATES = [
     ('requested', 'Waiting for the sidecar'),

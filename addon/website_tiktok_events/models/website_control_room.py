@@ -5,11 +5,11 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.tools.misc import format_datetime
 
+from ..tools.access import ADMINISTRATORS
 from ..tools.control_room import REPLICA_SHOWN_SECONDS, overall_status, website_warning_codes
-from ..tools.settings_fields import ADMINISTRATORS
 from ..tools.settings_table import SETTINGS_BY_KEY, set_at_field, set_at_param, website_field
+from ..tools.timestamps import to_unix
 from ..wizard.tiktok_sidecar_connect import sidecar_key_expiration
-from .tiktok_sidecar_report import to_unix
 
 TEST_CODE = SETTINGS_BY_KEY['test_event_code']
 

@@ -6,18 +6,19 @@ The web checkout (tiktok.web.checkout) and the Point of Sale's paid sale
 the content id follows the website's ``content_id_source`` when the event is
 sent, the rest is what the buyer saw.
 """
-from .contents import content_name, order_line_content
+from .contents import order_line_content
 
 
-def frozen_line(product, line_name, price_unit, quantity):
-    """One line as it is kept: what its content entry needs, nothing else."""
+def frozen_line(product_id, product_name, default_code, line_name, price_unit, quantity):
+    """One line as it is kept: what its content entry needs, nothing else
+    (``product.product._tiktok_frozen_line`` reads them from the product)."""
     return {
-        'product_id': product.id,
-        'name': content_name(product),
+        'product_id': product_id,
+        'name': product_name,
         'line_name': line_name or '',
         'price_unit': price_unit,
         'qty': quantity,
-        'default_code': product.default_code or False,
+        'default_code': default_code or False,
     }
 
 

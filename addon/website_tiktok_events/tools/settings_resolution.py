@@ -1,6 +1,7 @@
 """Resolution of the per-website TikTok settings over the global defaults.
 
-Pure functions: the Odoo models only gather the raw values and call these.
+Pure functions: the Odoo models only gather the raw values and call these
+(and say in the user's language what they refuse: models/website.py).
 """
 import ipaddress
 import re
@@ -63,18 +64,6 @@ def is_valid_relay_url(value):
     return parts.scheme.lower() == 'https' or _is_loopback(parts.hostname.lower())
 
 
-def settings_value_problem(env, pixel_id, relay_url):
-    """Why a pixel id or relay URL typed in the settings is refused (translated), or None."""
-    pixel_id = normalize_pixel_id(pixel_id)
-    if pixel_id and not is_valid_pixel_id(pixel_id):
-        return env._('The TikTok pixel ID is not a valid pixel code (letters and digits, as in Events Manager).')
-    relay_url = (relay_url or '').strip()
-    if relay_url and not is_valid_relay_url(relay_url):
-        return env._('The TikTok relay URL must be a path of the shop starting with / (default /tiktok/relay) '
-                     'or the https URL of the sidecar (http only on localhost), without a user name or password.')
-    return None
-
-
 def test_email_entries(value):
     """The entries of a test buyers text, lower-cased, in order, without duplicates."""
     entries = (entry.lower() for entry in _TEST_EMAILS_SEPARATORS.split(value or '') if entry)
@@ -85,16 +74,6 @@ def invalid_test_email_entries(value):
     """Entries that are neither an e-mail address nor a domain."""
     return [entry for entry in test_email_entries(value)
             if not (_TEST_ADDRESS.fullmatch(entry) or _TEST_DOMAIN.fullmatch(entry))]
-
-
-def test_emails_problem(env, value):
-    """Why a test buyers text typed in the settings is refused (translated), or None."""
-    invalid = invalid_test_email_entries(value)
-    if invalid:
-        return env._(
-            'TikTok test buyers: %(entries)s is neither an e-mail address (qa@shop.example) '
-            'nor a domain (@shop.example or shop.example).', entries=', '.join(invalid))
-    return None
 
 
 def is_test_email(email, test_emails):

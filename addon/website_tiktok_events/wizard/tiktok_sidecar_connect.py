@@ -6,7 +6,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools.settings_fields import ADMINISTRATORS
+from ..tools.access import ADMINISTRATORS
 from ..tools.sidecar_connection import compose_snippet, environment_lines
 
 _logger = logging.getLogger(__name__)

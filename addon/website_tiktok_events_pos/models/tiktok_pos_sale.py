@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from odoo.addons.website_tiktok_events.tools.frozen_lines import frozen_contents, frozen_line
+from odoo.addons.website_tiktok_events.tools.frozen_lines import frozen_contents
 from odoo.addons.website_tiktok_events.tools.page_config import without_empty
 
 OFFLINE_EVENT = 'Purchase'
@@ -20,7 +20,7 @@ def paid_amount(order):
 
 def frozen_lines(order):
     """The order's product lines as they were paid for, for the Purchase's contents."""
-    return [frozen_line(line.product_id, line.full_product_name, line.price_unit, line.qty)
+    return [line.product_id._tiktok_frozen_line(line.full_product_name, line.price_unit, line.qty)
             for line in order.lines if line.product_id]
 
 

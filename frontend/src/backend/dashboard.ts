@@ -22,6 +22,7 @@ interface DashboardState {
  * (`tiktok.sidecar.report.tiktok_dashboard_data`) feeds it all.
  */
 export class TikTokDashboard extends Component {
+  /** In ./dashboard.xml, beside this file. */
   static override template = 'website_tiktok_events.Dashboard';
   static components = { Layout };
   static override props = ['*'];

@@ -28,6 +28,7 @@ interface SidecarKeyProps {
  * The key lives only in this dialog; Odoo keeps a hash of it.
  */
 export class SidecarKeyDialog extends Component<SidecarKeyProps> {
+  /** In ./sidecarKeyDialog.xml, beside this file. */
   static override template = 'website_tiktok_events.SidecarKeyDialog';
   static override props = ['*'];
 

@@ -19,6 +19,7 @@ interface TestEventProps {
  * the sidecar reports TikTok's answer, and shows its code and message.
  */
 export class TestEventDialog extends Component<TestEventProps> {
+  /** In ./testEventDialog.xml, beside this file. */
   static override template = 'website_tiktok_events.TestEventDialog';
   static override props = ['*'];
 

@@ -1,7 +1,8 @@
 /**
- * The one import of Odoo's `_t` in the control room. esbuild renames an
- * external import that several modules make (`_t2`, `_t3`), and Odoo's
- * translation extractor only finds calls spelled `_t("...")`; imported from
- * here, every call keeps that spelling in the built file.
+ * The one import of Odoo's `_t` in the control room, for the type checker and
+ * the tests. Odoo's translation extractor only finds calls spelled
+ * `_t("...")`, and the minified bundle would rename an imported `_t`: the
+ * build (scripts/buildFrontend.ts, keepTranslationName) drops this import
+ * line from each module and binds `_t` once, at the top of the bundle.
  */
 export { _t } from '@web/core/l10n/translation';

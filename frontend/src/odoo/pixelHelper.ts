@@ -12,7 +12,7 @@ interface PixelHelperProps {
  * at the end of the page, in its flow, so it never covers the shop.
  */
 export class PixelHelper extends Component<PixelHelperProps> {
-  /** In static/src/xml/tiktok_pixel_helper.xml: Odoo translates its strings like its own templates'. */
+  /** In ./pixelHelper.xml, beside this file: Odoo translates its strings like its own templates'. */
   static override template = 'website_tiktok_events.PixelHelper';
   static override props = { tracker: Object };
 

@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { build } from 'esbuild';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleBackend } from '../../../../scripts/buildFrontend';
+import { bundleBackend, keepTranslationName } from '../../../../scripts/buildFrontend';
 
 const SOURCES = join(__dirname, '..');
 const TRANSLATED = /_t\(\s*(['"])((?:(?!\1)[^\\]|\\.)*)\1/g;
@@ -24,5 +26,15 @@ describe('the control room bundle', () => {
     for (const line of code.split('\n').filter((l) => l.startsWith('import '))) {
       expect(line).toMatch(/^import \{ [^}]+ \} from "(@web\/[\w/.]+|@odoo\/owl)";$/);
     }
+  });
+
+  it('refuses a control room module that takes _t from elsewhere: the minifier would rename it', async () => {
+    const backend = join(mkdtempSync(join(tmpdir(), 'backend-')), 'frontend', 'src', 'backend');
+    mkdirSync(backend, { recursive: true });
+    const entry = join(backend, 'direct.ts');
+    writeFileSync(entry, "import { _t } from '@web/core/l10n/translation';\nexport const title = _t('Sidecar');\n");
+    await expect(
+      build({ entryPoints: [entry], bundle: true, write: false, logLevel: 'silent', external: ['@web/*'], plugins: [keepTranslationName] }),
+    ).rejects.toThrow(/direct\.ts calls _t: import it as the other modules do \(import \{ _t \} from '\.\/translate';\)/);
   });
 });

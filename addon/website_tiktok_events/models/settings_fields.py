@@ -1,12 +1,12 @@
-"""Odoo fields of the settings, made from the table in settings_table.py."""
+"""Odoo fields of the settings, made from the table in tools/settings_table.py."""
 from odoo import fields
 
-from .settings_table import (
+from ..tools.access import ADMINISTRATORS
+from ..tools.settings_table import (
     DATED_SETTINGS, INHERIT, SETTINGS, choice_selection, global_param, set_at_field, settings_global_field,
     settings_website_field, website_field,
 )
 
-ADMINISTRATORS = 'base.group_system'
 _USE_GLOBAL = (INHERIT, 'Use global setting')
 
 

@@ -1,0 +1,20 @@
+from odoo import models
+
+from ..tools.frozen_lines import frozen_line
+
+
+class ProductProduct(models.Model):
+    _inherit = 'product.product'
+
+    def _tiktok_content_name(self):
+        """The product's name as every event names it: Odoo's shop name (the
+        variant's attribute values included), without the internal reference.
+        The product page (``_get_combination_info``), the cart's answer and the
+        Purchase all use it, so TikTok sees one name per product."""
+        self.ensure_one()
+        return self.with_context(display_default_code=False).display_name
+
+    def _tiktok_frozen_line(self, line_name, price_unit, quantity):
+        """One sale line of this product as it is kept (tools/frozen_lines.py)."""
+        self.ensure_one()
+        return frozen_line(self.id, self._tiktok_content_name(), self.default_code, line_name, price_unit, quantity)
