@@ -7,6 +7,7 @@
  */
 import autocannon from 'autocannon';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,11 +26,20 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const BAR = { eventsPerSecond: 5000, p99Ms: 20, rssMb: 150, eventsPerRequest: 500 };
+function textArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
+}
+
+const BAR = { eventsPerSecond: 5000, p99Ms: 20, rssMb: 150, eventsPerRequest: 500, overExpress: 1.2 };
+
+/** `--no-odoo`: skip the Odoo JSON route (minutes of setup) when only the relay and its yardsticks are wanted. */
+const yardsticksOnly = () => process.argv.includes('--no-odoo');
 
 async function main(): Promise<void> {
   const seconds = arg('seconds', 20);
   const connections = arg('connections', 16);
+  const cpuProfDir = textArg('cpu-prof');
   // The fake runs in its own process so its work never stalls the load generator's clock.
   const fakePort = await freePort();
   const fake = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'scripts/fakeEventsApiServer.ts'), '--port', String(fakePort), '--token', `${PIXEL}=${TOKEN}`, '--interval', '3600'], { cwd: REPO_ROOT, stdio: 'ignore' });
@@ -49,7 +59,11 @@ async function main(): Promise<void> {
     RELAY_RATE_LIMIT_PER_MINUTE: '0',
     RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
-  }, [], { compiled: true });
+  }, [], {
+    compiled: true,
+    // `--cpu-prof DIR`: V8 writes the sidecar's CPU profile there when it stops (open it in Chrome's DevTools).
+    nodeFlags: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+  });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
 
   const body = JSON.stringify({
@@ -80,6 +94,8 @@ async function main(): Promise<void> {
   while ((await stats()).uniqueEvents < accepted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const rss = peakRssMb(child.pid!);
   const final = await stats();
+  // The yardsticks, right after the relay on the same machine with the same generator and load.
+  const yardsticks = generator === 'wrk' ? await measureYardsticks(connections, seconds) : undefined;
   child.kill('SIGTERM');
   await exited(child);
   fake.kill('SIGTERM');
@@ -102,7 +118,8 @@ async function main(): Promise<void> {
     delivered: final.uniqueEvents,
     accepted,
   };
-  const odooJson = generator === 'wrk' ? await measureOdooJsonRoute(connections, seconds) : undefined;
+  const odooJson = generator === 'wrk' && !yardsticksOnly() ? await measureOdooJsonRoute(connections, seconds) : undefined;
+  const perSecond = (r: LoadResult) => r.accepted / r.seconds;
   const pass = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
   const md = `## Relay ingest (\`npm run bench:relay\`)
 
@@ -125,6 +142,14 @@ ${
     odooJson
       ? `| Odoo 19 itself, trivial JSON route (\`/web/webclient/version_info\`), ${connections} connections: requests/s, p50 / p99 | ${Math.round(odooJson.accepted / odooJson.seconds)}, ${odooJson.p50.toFixed(2)} ms / ${odooJson.p99.toFixed(2)} ms | | |
 | relay events/s ÷ Odoo JSON requests/s (an in-Odoo relay cannot beat this route) | ${(figures.eventsPerSecond / (odooJson.accepted / odooJson.seconds)).toFixed(1)} × | | |
+`
+      : ''
+  }${
+    yardsticks
+      ? `| a bare express 5 app that only parses the JSON and answers 202, ${connections} connections: requests/s, p50 / p99 | ${Math.round(perSecond(yardsticks.express))}, ${yardsticks.express.p50.toFixed(2)} ms / ${yardsticks.express.p99.toFixed(2)} ms | | |
+| a raw \`node:http\` handler that only parses the JSON and answers 202: requests/s, p50 / p99 | ${Math.round(perSecond(yardsticks.raw))}, ${yardsticks.raw.p50.toFixed(2)} ms / ${yardsticks.raw.p99.toFixed(2)} ms | | |
+| relay events/s ÷ bare express requests/s | ${(figures.eventsPerSecond / perSecond(yardsticks.express)).toFixed(2)} × | > ${BAR.overExpress} × | ${pass(figures.eventsPerSecond / perSecond(yardsticks.express) > BAR.overExpress)} |
+| relay events/s ÷ raw \`node:http\` requests/s | ${(figures.eventsPerSecond / perSecond(yardsticks.raw)).toFixed(2)} × | toward 0.5 × | |
 `
       : ''
   }| non-2xx / errors / timeouts | ${figures.non2xx} / ${figures.errors} / ${figures.timeouts} | 0 | ${pass(figures.non2xx + figures.errors + figures.timeouts === 0)} |
@@ -180,6 +205,40 @@ async function runAutocannon(port: number, body: string, connections: number, se
     headers: { 'content-type': 'text/plain', origin: SHOP, 'user-agent': UA },
   });
   return { accepted: r['2xx'], seconds, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts };
+}
+
+/** The bare express app and the raw `node:http` handler (scripts/bench/baseline.ts), each in its own process, one after the other. */
+async function measureYardsticks(connections: number, seconds: number): Promise<{ express: LoadResult; raw: LoadResult }> {
+  const measure = async (kind: 'express' | 'raw') => {
+    const port = await freePort();
+    const server = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'baseline.ts'), '--kind', kind, '--port', String(port)], { cwd: REPO_ROOT, stdio: 'ignore' });
+    try {
+      await waitForPort(port);
+      await runWrk(port, connections, 3);
+      return await runWrk(port, connections, seconds);
+    } finally {
+      server.kill('SIGTERM');
+      await exited(server);
+    }
+  };
+  return { express: await measure('express'), raw: await measure('raw') };
+}
+
+/** Resolves once something accepts connections on the port (the yardsticks answer no GET). */
+async function waitForPort(port: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on port ${port}`);
 }
 
 /** Odoo answering its cheapest JSON-RPC route, same generator and connections (skipped without Odoo). */

@@ -34,7 +34,23 @@ export function requestOrigin(origin: string | undefined, referer: string | unde
 }
 
 export function isOriginAllowed(origin: string, allowed: readonly string[]): boolean {
-  return allowed.some((a) => originOf(a) === origin);
+  return allowedOrigins(allowed).has(origin);
+}
+
+const originSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/**
+ * The origins of a list of allowed addresses, parsed once per list: settings hand out
+ * a new list when they change, so a list seen before has the same origins, and the
+ * relay stops parsing every shop domain as a URL for every request.
+ */
+export function allowedOrigins(allowed: readonly string[]): ReadonlySet<string> {
+  let origins = originSets.get(allowed);
+  if (!origins) {
+    origins = new Set(allowed.map(originOf).filter((o): o is string => o !== undefined));
+    originSets.set(allowed, origins);
+  }
+  return origins;
 }
 
 /** Node reports IPv4 clients of a dual-stack socket as `::ffff:a.b.c.d`; TikTok wants the plain address. */
