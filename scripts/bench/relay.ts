@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   // JavaScript takes a whole core from the process it measures. autocannon otherwise.
   const generator = hasWrk() ? 'wrk' : 'autocannon';
   const load = (conns: number) => (generator === 'wrk' ? runWrk(port, conns, seconds) : runAutocannon(port, body, conns, seconds));
-  const sustained = await load(connections);
+  const sustained = await withCpu(child.pid!, () => load(connections));
   const saturated = await load(connections * 2);
   const accepted = sustained.accepted + saturated.accepted;
   // Let the dispatcher drain what is left before counting deliveries.
@@ -105,6 +105,7 @@ async function main(): Promise<void> {
   const eventsPerRequest = final.rowsPerAcceptedRequest;
   const figures = {
     eventsPerSecond: Math.round(sustained.accepted / sustained.seconds),
+    cpuMsPerThousand: sustained.cpuMsPerThousand,
     maxEventsPerSecond: Math.round(saturated.accepted / saturated.seconds),
     p50Ms: sustained.p50,
     p99Ms: sustained.p99,
@@ -120,6 +121,8 @@ async function main(): Promise<void> {
   };
   const odooJson = generator === 'wrk' && !yardsticksOnly() ? await measureOdooJsonRoute(connections, seconds) : undefined;
   const perSecond = (r: LoadResult) => r.accepted / r.seconds;
+  const cpu = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${Math.round(ms)} ms`);
+  const cpuRatio = (a: LoadResult, b: LoadResult) => (a.cpuMsPerThousand && b.cpuMsPerThousand ? (a.cpuMsPerThousand / b.cpuMsPerThousand).toFixed(2) : 'n/a');
   const pass = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
   const md = `## Relay ingest (\`npm run bench:relay\`)
 
@@ -148,6 +151,8 @@ ${
     yardsticks
       ? `| a bare express 5 app that only parses the JSON and answers 202, ${connections} connections: requests/s, p50 / p99 | ${Math.round(perSecond(yardsticks.express))}, ${yardsticks.express.p50.toFixed(2)} ms / ${yardsticks.express.p99.toFixed(2)} ms | | |
 | a raw \`node:http\` handler that only parses the JSON and answers 202: requests/s, p50 / p99 | ${Math.round(perSecond(yardsticks.raw))}, ${yardsticks.raw.p50.toFixed(2)} ms / ${yardsticks.raw.p99.toFixed(2)} ms | | |
+| CPU per 1,000 answered requests, ${connections} connections: relay (sidecar process, its dispatcher included) / bare express / raw | ${cpu(figures.cpuMsPerThousand)} / ${cpu(yardsticks.express.cpuMsPerThousand)} / ${cpu(yardsticks.raw.cpuMsPerThousand)} | | |
+| CPU per request, bare express ÷ relay and raw ÷ relay (a ratio that a busy neighbour moves less) | ${cpuRatio(yardsticks.express, sustained)} × / ${cpuRatio(yardsticks.raw, sustained)} × | | |
 | relay events/s ÷ bare express requests/s | ${(figures.eventsPerSecond / perSecond(yardsticks.express)).toFixed(2)} × | > ${BAR.overExpress} × | ${pass(figures.eventsPerSecond / perSecond(yardsticks.express) > BAR.overExpress)} |
 | relay events/s ÷ raw \`node:http\` requests/s | ${(figures.eventsPerSecond / perSecond(yardsticks.raw)).toFixed(2)} × | toward 0.5 × | |
 `
@@ -163,7 +168,27 @@ main().catch((err) => {
   process.exit(1);
 });
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * A load run with the CPU the server used for it, per thousand answered requests: on a
+ * shared machine the requests/s of a run follow what the neighbours do, the CPU a
+ * request costs much less.
+ */
+async function withCpu(pid: number, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  const before = cpuSeconds(pid);
+  const result = await run();
+  return { ...result, cpuMsPerThousand: ((cpuSeconds(pid) - before) * 1e6) / Math.max(1, result.accepted) };
+}
+
 interface LoadResult {
+  /** CPU milliseconds the server spent per thousand answered requests (set by `withCpu`). */
+  cpuMsPerThousand?: number;
   accepted: number;
   seconds: number;
   p50: number;
@@ -215,7 +240,7 @@ async function measureYardsticks(connections: number, seconds: number): Promise<
     try {
       await waitForPort(port);
       await runWrk(port, connections, 3);
-      return await runWrk(port, connections, seconds);
+      return await withCpu(server.pid!, () => runWrk(port, connections, seconds));
     } finally {
       server.kill('SIGTERM');
       await exited(server);
