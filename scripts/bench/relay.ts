@@ -3,7 +3,11 @@
  * running as its own process with its durable SQLite outbox, delivering to the
  * local fake Events API. Writes its figures to docs/BENCHMARKS.md.
  *
- *   npm run bench:relay [-- --seconds 20 --connections 32]
+ *   npm run bench:relay [-- --seconds 20 --connections 32] [--no-odoo] [--cpu-prof DIR]
+ *
+ * With wrk, the same run then measures two yardsticks with the same load: a bare
+ * express 5 app and a raw `node:http` handler that only parse the JSON and answer
+ * 202 (`baseline.ts`), and prints the relay's ratios to them.
  */
 import autocannon from 'autocannon';
 import fs from 'node:fs';
@@ -126,7 +130,7 @@ async function main(): Promise<void> {
   const pass = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
   const md = `## Relay ingest (\`npm run bench:relay\`)
 
-Command: \`npm run bench:relay -- --seconds ${seconds} --connections ${connections}\`
+Command: \`npm run bench:relay -- --seconds ${seconds} --connections ${connections}${yardsticksOnly() ? ' --no-odoo' : ''}\`
 Machine: ${machineLine()}
 Date: ${new Date().toISOString().slice(0, 10)}
 Setup: ${generator} (closed loop, loopback; ${connections} then ${connections * 2} connections) → sidecar in its own process, compiled (SQLite outbox, WAL, synchronous=NORMAL, group commit) → local fake Events API in a third process. One event per relay request, as a browser sends them. A request still in flight when the generator stops is accepted by the relay but not counted by the generator, so up to one per connection more are delivered than counted. Load generator, sidecar and fake share the machine's cores.
