@@ -3,10 +3,15 @@
  * running as its own process with its durable SQLite outbox, delivering to the
  * local fake Events API. Writes its figures to docs/BENCHMARKS.md.
  *
- *   npm run bench:relay [-- --seconds 20 --connections 32]
+ *   npm run bench:relay [-- --seconds 20 --connections 32] [--no-odoo] [--cpu-prof DIR]
+ *
+ * With wrk, the same run then measures two yardsticks with the same load: a bare
+ * express 5 app and a raw `node:http` handler that only parse the JSON and answer
+ * 202 (`baseline.ts`), and prints the relay's ratios to them.
  */
 import autocannon from 'autocannon';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,11 +30,20 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const BAR = { eventsPerSecond: 5000, p99Ms: 20, rssMb: 150, eventsPerRequest: 500 };
+function textArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
+}
+
+const BAR = { eventsPerSecond: 5000, p99Ms: 20, rssMb: 150, eventsPerRequest: 500, overExpress: 1.2 };
+
+/** `--no-odoo`: skip the Odoo JSON route (minutes of setup) when only the relay and its yardsticks are wanted. */
+const yardsticksOnly = () => process.argv.includes('--no-odoo');
 
 async function main(): Promise<void> {
   const seconds = arg('seconds', 20);
   const connections = arg('connections', 16);
+  const cpuProfDir = textArg('cpu-prof');
   // The fake runs in its own process so its work never stalls the load generator's clock.
   const fakePort = await freePort();
   const fake = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'scripts/fakeEventsApiServer.ts'), '--port', String(fakePort), '--token', `${PIXEL}=${TOKEN}`, '--interval', '3600'], { cwd: REPO_ROOT, stdio: 'ignore' });
@@ -49,7 +63,11 @@ async function main(): Promise<void> {
     RELAY_RATE_LIMIT_PER_MINUTE: '0',
     RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
-  }, [], { compiled: true });
+  }, [], {
+    compiled: true,
+    // `--cpu-prof DIR`: V8 writes the sidecar's CPU profile there when it stops (open it in Chrome's DevTools).
+    nodeFlags: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+  });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
 
   const body = JSON.stringify({
@@ -72,7 +90,7 @@ async function main(): Promise<void> {
   // JavaScript takes a whole core from the process it measures. autocannon otherwise.
   const generator = hasWrk() ? 'wrk' : 'autocannon';
   const load = (conns: number) => (generator === 'wrk' ? runWrk(port, conns, seconds) : runAutocannon(port, body, conns, seconds));
-  const sustained = await load(connections);
+  const sustained = await withCpu(child.pid!, () => load(connections));
   const saturated = await load(connections * 2);
   const accepted = sustained.accepted + saturated.accepted;
   // Let the dispatcher drain what is left before counting deliveries.
@@ -80,6 +98,8 @@ async function main(): Promise<void> {
   while ((await stats()).uniqueEvents < accepted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const rss = peakRssMb(child.pid!);
   const final = await stats();
+  // The yardsticks, right after the relay on the same machine with the same generator and load.
+  const yardsticks = generator === 'wrk' ? await measureYardsticks(connections, seconds) : undefined;
   child.kill('SIGTERM');
   await exited(child);
   fake.kill('SIGTERM');
@@ -89,6 +109,7 @@ async function main(): Promise<void> {
   const eventsPerRequest = final.rowsPerAcceptedRequest;
   const figures = {
     eventsPerSecond: Math.round(sustained.accepted / sustained.seconds),
+    cpuMsPerThousand: sustained.cpuMsPerThousand,
     maxEventsPerSecond: Math.round(saturated.accepted / saturated.seconds),
     p50Ms: sustained.p50,
     p99Ms: sustained.p99,
@@ -102,11 +123,14 @@ async function main(): Promise<void> {
     delivered: final.uniqueEvents,
     accepted,
   };
-  const odooJson = generator === 'wrk' ? await measureOdooJsonRoute(connections, seconds) : undefined;
+  const odooJson = generator === 'wrk' && !yardsticksOnly() ? await measureOdooJsonRoute(connections, seconds) : undefined;
+  const perSecond = (r: LoadResult) => r.accepted / r.seconds;
+  const cpu = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${Math.round(ms)} ms`);
+  const cpuRatio = (a: LoadResult, b: LoadResult) => (a.cpuMsPerThousand && b.cpuMsPerThousand ? (a.cpuMsPerThousand / b.cpuMsPerThousand).toFixed(2) : 'n/a');
   const pass = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
   const md = `## Relay ingest (\`npm run bench:relay\`)
 
-Command: \`npm run bench:relay -- --seconds ${seconds} --connections ${connections}\`
+Command: \`npm run bench:relay -- --seconds ${seconds} --connections ${connections}${yardsticksOnly() ? ' --no-odoo' : ''}\`
 Machine: ${machineLine()}
 Date: ${new Date().toISOString().slice(0, 10)}
 Setup: ${generator} (closed loop, loopback; ${connections} then ${connections * 2} connections) → sidecar in its own process, compiled (SQLite outbox, WAL, synchronous=NORMAL, group commit) → local fake Events API in a third process. One event per relay request, as a browser sends them. A request still in flight when the generator stops is accepted by the relay but not counted by the generator, so up to one per connection more are delivered than counted. Load generator, sidecar and fake share the machine's cores.
@@ -127,6 +151,16 @@ ${
 | relay events/s ÷ Odoo JSON requests/s (an in-Odoo relay cannot beat this route) | ${(figures.eventsPerSecond / (odooJson.accepted / odooJson.seconds)).toFixed(1)} × | | |
 `
       : ''
+  }${
+    yardsticks
+      ? `| a bare express 5 app that only parses the JSON and answers 202, ${connections} connections: requests/s, p50 / p99 | ${Math.round(perSecond(yardsticks.express))}, ${yardsticks.express.p50.toFixed(2)} ms / ${yardsticks.express.p99.toFixed(2)} ms | | |
+| a raw \`node:http\` handler that only parses the JSON and answers 202: requests/s, p50 / p99 | ${Math.round(perSecond(yardsticks.raw))}, ${yardsticks.raw.p50.toFixed(2)} ms / ${yardsticks.raw.p99.toFixed(2)} ms | | |
+| CPU per 1,000 answered requests, ${connections} connections: relay (sidecar process, its dispatcher included) / bare express / raw | ${cpu(figures.cpuMsPerThousand)} / ${cpu(yardsticks.express.cpuMsPerThousand)} / ${cpu(yardsticks.raw.cpuMsPerThousand)} | | |
+| CPU per request, bare express ÷ relay and raw ÷ relay (a ratio that a busy neighbour moves less) | ${cpuRatio(yardsticks.express, sustained)} × / ${cpuRatio(yardsticks.raw, sustained)} × | | |
+| relay events/s ÷ bare express requests/s | ${(figures.eventsPerSecond / perSecond(yardsticks.express)).toFixed(2)} × | > ${BAR.overExpress} × | ${pass(figures.eventsPerSecond / perSecond(yardsticks.express) > BAR.overExpress)} |
+| relay events/s ÷ raw \`node:http\` requests/s | ${(figures.eventsPerSecond / perSecond(yardsticks.raw)).toFixed(2)} × | toward 0.5 × | |
+`
+      : ''
   }| non-2xx / errors / timeouts | ${figures.non2xx} / ${figures.errors} / ${figures.timeouts} | 0 | ${pass(figures.non2xx + figures.errors + figures.timeouts === 0)} |
 `;
   writeSection('bench:relay', md);
@@ -138,7 +172,27 @@ main().catch((err) => {
   process.exit(1);
 });
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * A load run with the CPU the server used for it, per thousand answered requests: on a
+ * shared machine the requests/s of a run follow what the neighbours do, the CPU a
+ * request costs much less.
+ */
+async function withCpu(pid: number, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  const before = cpuSeconds(pid);
+  const result = await run();
+  return { ...result, cpuMsPerThousand: ((cpuSeconds(pid) - before) * 1e6) / Math.max(1, result.accepted) };
+}
+
 interface LoadResult {
+  /** CPU milliseconds the server spent per thousand answered requests (set by `withCpu`). */
+  cpuMsPerThousand?: number;
   accepted: number;
   seconds: number;
   p50: number;
@@ -180,6 +234,40 @@ async function runAutocannon(port: number, body: string, connections: number, se
     headers: { 'content-type': 'text/plain', origin: SHOP, 'user-agent': UA },
   });
   return { accepted: r['2xx'], seconds, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts };
+}
+
+/** The bare express app and the raw `node:http` handler (scripts/bench/baseline.ts), each in its own process, one after the other. */
+async function measureYardsticks(connections: number, seconds: number): Promise<{ express: LoadResult; raw: LoadResult }> {
+  const measure = async (kind: 'express' | 'raw') => {
+    const port = await freePort();
+    const server = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'baseline.ts'), '--kind', kind, '--port', String(port)], { cwd: REPO_ROOT, stdio: 'ignore' });
+    try {
+      await waitForPort(port);
+      await runWrk(port, connections, 3);
+      return await withCpu(server.pid!, () => runWrk(port, connections, seconds));
+    } finally {
+      server.kill('SIGTERM');
+      await exited(server);
+    }
+  };
+  return { express: await measure('express'), raw: await measure('raw') };
+}
+
+/** Resolves once something accepts connections on the port (the yardsticks answer no GET). */
+async function waitForPort(port: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on port ${port}`);
 }
 
 /** Odoo answering its cheapest JSON-RPC route, same generator and connections (skipped without Odoo). */

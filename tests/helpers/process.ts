@@ -95,11 +95,11 @@ function sidecarBundle(): string {
 export function spawnSidecar(
   env: Record<string, string>,
   output: string[] = [],
-  opts: { compiled?: boolean; bundled?: boolean; user?: { uid: number; gid: number }; command?: string[] } = {},
+  opts: { compiled?: boolean; bundled?: boolean; user?: { uid: number; gid: number }; command?: string[]; nodeFlags?: string[] } = {},
 ): ChildProcess {
   const command = opts.command ?? ['serve'];
   const entry = opts.compiled
-    ? [...SIDECAR_NODE_FLAGS, path.join(REPO_ROOT, 'dist/sidecar/src/cli.js'), ...command]
+    ? [...SIDECAR_NODE_FLAGS, ...(opts.nodeFlags ?? []), path.join(REPO_ROOT, 'dist/sidecar/src/cli.js'), ...command]
     : opts.bundled
       ? [sidecarBundle(), ...command]
       : ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'sidecar/src/cli.ts'), ...command];

@@ -10,13 +10,20 @@ export function isBotUserAgent(userAgent: string | undefined): boolean {
 }
 
 /** Speculative loads (prefetch/prerender) are not a shopper's action. */
+const PURPOSE_HEADERS = ['sec-purpose', 'purpose', 'x-purpose', 'x-moz'];
+const isSpeculative = (value: unknown) => {
+  if (typeof value !== 'string') return false;
+  const v = value.toLowerCase();
+  return v.includes('prefetch') || v.includes('prerender') || v.includes('preview');
+};
+
 export function isPrefetch(headers: Record<string, string | string[] | undefined>): boolean {
-  const values = ['sec-purpose', 'purpose', 'x-purpose', 'x-moz']
-    .map((h) => headers[h])
-    .flat()
-    .filter((v): v is string => typeof v === 'string')
-    .map((v) => v.toLowerCase());
-  return values.some((v) => v.includes('prefetch') || v.includes('prerender') || v.includes('preview'));
+  // Looked at in place: this runs for every request.
+  for (const name of PURPOSE_HEADERS) {
+    const value = headers[name];
+    if (Array.isArray(value) ? value.some(isSpeculative) : isSpeculative(value)) return true;
+  }
+  return false;
 }
 
 /** `scheme://host[:port]`, lowercased, or undefined when the value is not an http(s) URL. */
@@ -27,14 +34,42 @@ export function originOf(value: string | undefined): string | undefined {
   return url.origin.toLowerCase();
 }
 
+/** Origin headers seen lately and their origins: a shop's pages send the same few, a forger many (the memo is then emptied). */
+const headerOrigins = new Map<string, string | undefined>();
+const HEADER_ORIGINS_KEPT = 256;
+
+function originOfHeader(origin: string): string | undefined {
+  if (headerOrigins.has(origin)) return headerOrigins.get(origin);
+  if (headerOrigins.size >= HEADER_ORIGINS_KEPT) headerOrigins.clear();
+  const parsed = originOf(origin);
+  headerOrigins.set(origin, parsed);
+  return parsed;
+}
+
 /** The page's origin: the Origin header, else the Referer's origin (some beacons send only that). */
 export function requestOrigin(origin: string | undefined, referer: string | undefined): string | undefined {
-  if (origin && origin !== 'null') return originOf(origin);
+  if (origin && origin !== 'null') return originOfHeader(origin);
   return originOf(referer);
 }
 
 export function isOriginAllowed(origin: string, allowed: readonly string[]): boolean {
-  return allowed.some((a) => originOf(a) === origin);
+  return allowedOrigins(allowed).has(origin);
+}
+
+const originSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/**
+ * The origins of a list of allowed addresses, parsed once per list: settings hand out
+ * a new list when they change, so a list seen before has the same origins, and the
+ * relay stops parsing every shop domain as a URL for every request.
+ */
+export function allowedOrigins(allowed: readonly string[]): ReadonlySet<string> {
+  let origins = originSets.get(allowed);
+  if (!origins) {
+    origins = new Set(allowed.map(originOf).filter((o): o is string => o !== undefined));
+    originSets.set(allowed, origins);
+  }
+  return origins;
 }
 
 /** Node reports IPv4 clients of a dual-stack socket as `::ffff:a.b.c.d`; TikTok wants the plain address. */

@@ -1,7 +1,7 @@
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
-import { BROWSER_EVENTS, isCanonicalEvent, serverEventName } from '../tiktok/eventNames';
-import { MAX_FUTURE_SKEW_SECONDS, validateEventRow } from '../tiktok/validate';
+import { BROWSER_EVENTS, isCanonicalEvent, serverEventName, type CanonicalEvent } from '../tiktok/eventNames';
+import { completenessReasons, MAX_FUTURE_SKEW_SECONDS } from '../tiktok/validate';
 import { websiteOutboxEvent } from '../tiktok/websiteRow';
 import type { RelayEvent } from '../contract/relay';
 
@@ -74,12 +74,23 @@ export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | 
   if (implausible) return refuse(400, 'implausible_amount', implausible);
   if (!hasConsent(event, settings)) return { kind: 'skip', reason: 'no_consent' };
 
+  const stored = relayedOutboxEvent(event, settings, ctx, rules);
+  // The formats were checked once, by the relay's contract, and the build keeps them (the time
+  // is picked within TikTok's window, places normalized, text scrubbed): what is left to check
+  // is what only the built row shows (relay/__tests__/toOutbox.test.ts holds the two together).
+  const reasons = completenessReasons(stored.row);
+  if (reasons.length > 0) return refuse(400, 'invalid_event', reasons.join('; '));
+  return { kind: 'store', event: stored };
+}
+
+/** The outbox event of a relayed event of `settings`' website: its TikTok name, time, the request's ip and user agent, scrubbed. */
+export function relayedOutboxEvent(event: RelayEvent, settings: WebsiteSettings, ctx: RequestContext, rules: RelayRules): NewOutboxEvent {
   // A page or referrer outside the website's origins is dropped, not refused: the Origin header
   // already showed the request comes from the shop, and refusing would lose the whole batch
   // over a claim nobody can verify.
-  const stored = websiteOutboxEvent(
+  return websiteOutboxEvent(
     {
-      event: serverEventName(event.event, settings.eventNames),
+      event: serverEventName(event.event as CanonicalEvent, settings.eventNames),
       eventId: event.event_id,
       eventTime: pickEventTime(event.event_time, ctx.nowSeconds),
       user: { ...event.user, ip: ctx.ip, user_agent: ctx.userAgent },
@@ -89,7 +100,4 @@ export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | 
     settings,
     { laneId: settings.pixelId, source: 'browser', testEventCode: settings.testEventCode, origins: [...settings.domains, ...rules.extraOrigins] },
   );
-  const reasons = validateEventRow(stored.row, { nowSeconds: ctx.nowSeconds });
-  if (reasons.length > 0) return refuse(400, 'invalid_event', reasons.join('; '));
-  return { kind: 'store', event: stored };
 }

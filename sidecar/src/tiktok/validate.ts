@@ -96,6 +96,26 @@ const checkUser: Check = (row) => {
   return reasons;
 };
 
+const VALUE_NEEDS_CURRENCY = 'properties.value needs properties.currency';
+const contentIdMissing = (i: number) => `properties.contents[${i}].content_id must be a non-empty string`;
+const valueWithoutCurrency = (p: NonNullable<TikTokEventRow['properties']>) => p.value !== undefined && p.currency === undefined;
+
+/**
+ * The rules of a row no format check of an input can hold: between two fields
+ * (a value needs its currency), or on what is left once empty values are dropped
+ * (a content id of blanks). The relay checks its input's formats once, with its
+ * contract, and only these on the row it built; `validateEventRow` holds a row
+ * to these and to every format.
+ */
+export function completenessReasons(row: TikTokEventRow): string[] {
+  const p = row.properties;
+  if (p === undefined) return [];
+  const reasons: string[] = [];
+  if (valueWithoutCurrency(p)) reasons.push(VALUE_NEEDS_CURRENCY);
+  if (Array.isArray(p.contents)) p.contents.forEach((c, i) => !isNonEmptyString(c?.content_id) && reasons.push(contentIdMissing(i)));
+  return reasons;
+}
+
 const checkProperties: Check = (row) => {
   const p = row.properties;
   if (p === undefined) return [];
@@ -103,11 +123,11 @@ const checkProperties: Check = (row) => {
   if (p.value !== undefined && !isFiniteNumber(p.value)) reasons.push('properties.value must be a number');
   if (p.value !== undefined && isFiniteNumber(p.value) && p.value < 0) reasons.push('properties.value must not be negative');
   if (p.currency !== undefined && !isCurrencyCode(p.currency)) reasons.push(`properties.currency ${CURRENCY_CODE_HINT}`);
-  if (p.value !== undefined && p.currency === undefined) reasons.push('properties.value needs properties.currency');
+  if (valueWithoutCurrency(p)) reasons.push(VALUE_NEEDS_CURRENCY);
   if (p.contents !== undefined) {
     if (!Array.isArray(p.contents)) return [...reasons, 'properties.contents must be a list'];
     p.contents.forEach((c, i) => {
-      if (!isNonEmptyString(c?.content_id)) reasons.push(`properties.contents[${i}].content_id must be a non-empty string`);
+      if (!isNonEmptyString(c?.content_id)) reasons.push(contentIdMissing(i));
       if (c?.price !== undefined && !isFiniteNumber(c.price)) reasons.push(`properties.contents[${i}].price must be a number`);
       if (c?.quantity !== undefined && !isFiniteNumber(c.quantity)) reasons.push(`properties.contents[${i}].quantity must be a number`);
     });
