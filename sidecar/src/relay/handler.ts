@@ -12,6 +12,7 @@ import { allowedOrigins, cleanIp, isBotUserAgent, isPrefetch, requestOrigin } fr
 import { OutboxCap } from './outboxCap';
 import { describeIssues } from '../contract/issues';
 import { throttle } from '../throttle';
+import { addressGroup } from '../connections';
 import { RelayRequestSchema, type RelayEvent } from '../contract/relay';
 import { decideRelayEvent, refuse, type PlausibilityLimits, type RelayRefusal, type RelayRules, type RequestContext } from './toOutbox';
 
@@ -138,14 +139,16 @@ export async function overBudget(limiter: RateLimiterMemory | undefined, key: st
   }
 }
 
+/** Budgets are per client as connections count them: an IPv6 /64 is one client, so rotating
+ * addresses inside it buys no fresh budget. */
 export async function requestRateRefusal(relay: Relay, ip: string | undefined): Promise<RelayRefusal | undefined> {
-  const retryAfter = await overBudget(relay.requestLimiter, ip ?? 'unknown', 1);
+  const retryAfter = await overBudget(relay.requestLimiter, addressGroup(ip), 1);
   if (retryAfter === undefined) return undefined;
   return refuse(429, 'rate_limited', `more than ${relay.opts.rateLimitPerMinute} requests a minute from this address`, retryAfter);
 }
 
 export async function eventRateRefusal(relay: Relay, ip: string | undefined, events: number): Promise<RelayRefusal | undefined> {
-  const retryAfter = await overBudget(relay.eventLimiter, ip ?? 'unknown', events);
+  const retryAfter = await overBudget(relay.eventLimiter, addressGroup(ip), events);
   if (retryAfter === undefined) return undefined;
   return refuse(429, 'rate_limited', `more than ${relay.opts.rateLimitEventsPerMinute} events a minute from this address`, retryAfter);
 }

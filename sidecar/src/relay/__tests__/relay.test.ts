@@ -206,6 +206,15 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
     expect(statuses).toEqual([202, 202, 202, 429, 429]);
   });
 
+  it('rate-limits an IPv6 client by its /64, whichever address of it a request comes from', async () => {
+    const sidecar = testSidecar({ env: { RELAY_RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'loopback' } });
+    const from = (address: string) => post(sidecar.handler, relayEvent(), { 'X-Forwarded-For': address });
+    const statuses = [];
+    for (let i = 1; i <= 4; i++) statuses.push((await from(`2001:db8:1:2::${i}`)).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    expect((await from('2001:db8:1:3::1')).status).toBe(202);
+  });
+
   it('survives a storm of random hostile bodies without a 5xx or a stored event', async () => {
     const sidecar = testSidecar();
     const samples: unknown[] = [
