@@ -13,7 +13,7 @@ import re
 from .contact_data import redact_contact_data
 from .settings_resolution import PIXEL_ID
 
-# The 14 canonical keys (sidecar/src/tiktok/eventNames.ts, CANONICAL_EVENTS).
+# The 14 canonical keys (sidecar/src/contract/eventNames.ts, CANONICAL_EVENTS).
 CANONICAL_EVENTS = (
     'PageView', 'ViewContent', 'AddToCart', 'InitiateCheckout', 'AddPaymentInfo', 'PlaceAnOrder',
     'Purchase', 'CompleteRegistration', 'Search', 'AddToWishlist', 'Subscribe', 'Contact',

@@ -1,8 +1,9 @@
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
-import { BROWSER_EVENTS, isCanonicalEvent, serverEventName } from '../tiktok/eventNames';
-import { MAX_FUTURE_SKEW_SECONDS, validateEventRow } from '../tiktok/validate';
-import { websiteOutboxEvent } from '../tiktok/websiteRow';
+import { BROWSER_EVENTS, isCanonicalEvent, serverEventName } from '../contract/eventNames';
+import { MAX_FUTURE_SKEW_SECONDS } from '../contract/formats';
+import { validateEventRow } from '../tiktok/validate';
+import { websiteOutboxEvent } from '../outbox/websiteRow';
 import type { RelayEvent } from '../contract/relay';
 
 export interface RequestContext {
