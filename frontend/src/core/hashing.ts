@@ -10,8 +10,8 @@ import {
   normalizePlace,
   normalizeZipCode,
   splitFullName,
-} from '../../../sidecar/src/contract/normalize';
-import type { normalizePhone } from '../../../sidecar/src/contract/phone';
+} from '@contract/normalize';
+import type { normalizePhone } from '@contract/phone';
 
 import { toHex } from './ids';
 
