@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
-import type { ClaimedEvent, EventQueue, LaneKey } from '../outbox/eventQueue';
+import type { ClaimedEvent, EventQueue, KnownLane, LaneKey } from '../outbox/eventQueue';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import { classifyCode, type RetryCause, type RowFailure, type SendOutcome } from '../tiktok/outcome';
 import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
 import { MAX_EVENT_AGE_DAYS } from '../contract/eventSource';
-import { readLane, type Lane } from '../tiktok/lane';
+import type { Lane } from '../tiktok/lane';
 import { describeWriteError } from '../outbox/writeHealth';
 import { Lanes, settingsOfLane, type LanePauseReason, type LaneProblem, type LaneState } from './lanes';
 import {
@@ -128,9 +128,8 @@ function tooLargeForAll(status: number, message: string): LaneProblem {
   };
 }
 
-/** A lane, read once from its key, with the token its batch is sent with. */
-interface Target extends LaneKey {
-  lane: Lane;
+/** A lane with the token its batch is sent with. */
+interface Target extends KnownLane {
   token: string;
 }
 
@@ -235,7 +234,7 @@ export class Dispatcher {
   /** Work a drain can do: requests in flight, or due events of a lane that is not paused. */
   private hasDueWork(): boolean {
     const now = this.clock();
-    return this.inFlight.size > 0 || this.deps.queue.dueLanes(now).some((g) => !this.lanes.isPaused(g, now, this.tokenOf(readLane(g.pixelId))));
+    return this.inFlight.size > 0 || this.deps.queue.dueLanes(now).some((g) => !this.lanes.isPaused(g, now, this.tokenOf(g.lane)));
   }
 
   private async run(): Promise<void> {
@@ -324,11 +323,11 @@ export class Dispatcher {
     let launched = 0;
     for (const due of this.deps.queue.dueLanes(now)) {
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) break;
-      if (!this.lanes.mayLaunch(due, now, this.tokenOf(readLane(due.pixelId)))) continue;
+      if (!this.lanes.mayLaunch(due, now, this.tokenOf(due.lane))) continue;
       if (!isLaneReady(due, now, this.opts, this.draining)) continue;
       const rows = await this.claimInSlices(due, now, batchLimit(due, this.opts));
       if (rows.length === 0) continue;
-      const lane: LaneKey = { pixelId: due.pixelId, testEventCode: due.testEventCode };
+      const lane: KnownLane = { pixelId: due.pixelId, testEventCode: due.testEventCode, lane: due.lane };
       this.lanes.launched(lane);
       this.track(this.deliver(lane, rows).finally(() => this.lanes.settled(lane)));
       launched += 1;
@@ -392,16 +391,15 @@ export class Dispatcher {
     this.inFlight.add(tracked);
   }
 
-  private async deliver(key: LaneKey, claimed: ClaimedEvent[]): Promise<void> {
-    const lane = readLane(key.pixelId);
-    const token = this.tokenOf(lane);
+  private async deliver(lane: KnownLane, claimed: ClaimedEvent[]): Promise<void> {
+    const token = this.tokenOf(lane.lane);
     if (!token) {
       // Usually a start while Odoo is down: the token arrives with the next settings read.
-      this.pauseLane({ ...key, lane, token }, claimed, { reason: 'no_token', message: 'no access token configured for this pixel' });
+      this.pauseLane({ ...lane, token }, claimed, { reason: 'no_token', message: 'no access token configured for this pixel' });
       return;
     }
-    const rows = this.parkInvalid(lane, claimed);
-    if (rows.length > 0) await this.sendAndSettle({ ...key, lane, token }, rows, wholeBatch());
+    const rows = this.parkInvalid(lane.lane, claimed);
+    if (rows.length > 0) await this.sendAndSettle({ ...lane, token }, rows, wholeBatch());
   }
 
   /**
