@@ -28,7 +28,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '^\\.\\./', message: 'the contract imports nothing outside sidecar/src/contract: move the value into the contract, or the code out of it' },
+            { regex: '(^|/)\\.\\.(/|$)', message: 'the contract imports nothing outside sidecar/src/contract: move the value into the contract, or the code out of it' },
             { regex: '^@contract/', message: 'inside the contract, import its files by relative path (./name): the sidecar runs the compiled output, where no alias resolves' },
           ],
         },
@@ -50,7 +50,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '(^|/)sidecar/', message: 'the browser imports the sidecar\'s contract as @contract/<file>, and no other sidecar code' }] },
+        {
+          patterns: [
+            { regex: '(^|/)sidecar/', message: 'the browser imports the sidecar\'s contract as @contract/<file>, and no other sidecar code' },
+            { regex: '^@contract/(.*/)?\\.\\.(/|$)', message: 'the browser imports the contract\'s own files only: @contract/<file>, never a path out of it' },
+          ],
+        },
       ],
     },
   },

@@ -30,6 +30,8 @@ function restrictedImports(cases: [file: string, addedLine: string][]): string[]
 
 const REFUSED: [label: string, file: string, addedLine: string, message: RegExp][] = [
   ['the contract importing the sidecar', 'sidecar/src/contract/formats.ts', "export type { Lane } from '../tiktok/lane';", /imports nothing outside sidecar\/src\/contract/],
+  ['the contract leaving itself by a roundabout path', 'sidecar/src/contract/formats.ts', "import './../tiktok/lane';", /imports nothing outside sidecar\/src\/contract/],
+  ['the browser leaving the contract through its alias', 'frontend/src/core/clean.ts', "import '@contract/../tiktok/lane';", /never a path out of it/],
   ['the contract importing the browser', 'sidecar/src/contract/formats.ts', "import '../../../frontend/src/core/clean';", /imports nothing outside sidecar\/src\/contract/],
   ['the contract importing itself by the alias', 'sidecar/src/contract/formats.ts', "import '@contract/constants';", /by relative path/],
   ['the browser importing sidecar code', 'frontend/src/core/clean.ts', "export type { Lane } from '../../../sidecar/src/tiktok/lane';", /no other sidecar code/],
