@@ -20,6 +20,46 @@ export default tseslint.config(
     },
   },
   {
+    // The contract is a leaf: both sides of a wire build on it, it builds on nothing of theirs
+    // (its own files by relative path, and packages).
+    files: ['sidecar/src/contract/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)\\.\\.(/|$)', message: 'the contract imports nothing outside sidecar/src/contract: move the value into the contract, or the code out of it' },
+            { regex: '^@contract/', message: 'inside the contract, import its files by relative path (./name): the sidecar runs the compiled output, where no alias resolves' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The sidecar runs as plain compiled Node, where the browser's alias does not resolve.
+    files: ['sidecar/src/**/*.ts'],
+    ignores: ['sidecar/src/contract/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^@contract/', message: 'the sidecar imports its contract by relative path; @contract/ is the browser\'s alias' }] }],
+    },
+  },
+  {
+    // The browser shares the contract with the sidecar, through its alias, and nothing else of the sidecar.
+    files: ['frontend/src/**/*.ts'],
+    ignores: ['**/__tests__/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)sidecar/', message: 'the browser imports the sidecar\'s contract as @contract/<file>, and no other sidecar code' },
+            { regex: '^@contract/(.*/)?\\.\\.(/|$)', message: 'the browser imports the contract\'s own files only: @contract/<file>, never a path out of it' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests, fakes and benchmarks read untyped JSON (answers, recorded payloads) on purpose;
     // production code may not.
     files: ['tests/**', '**/__tests__/**', 'scripts/**'],

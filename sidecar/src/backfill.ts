@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Env } from './config';
 import { connectOdoo } from './odoo/connect';
 import type { OdooTransport } from './odoo/types';
-import { MAX_EVENT_AGE_SECONDS } from './tiktok/validate';
+import { MAX_EVENT_AGE_SECONDS } from './contract/formats';
 
 /**
  * How long a backfilled Purchase has to reach TikTok before it is too old: the

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { normalizePixelId, PIXEL_ID, PIXEL_ID_FORMAT, RELAY_MAX_EVENTS_PER_REQUEST } from './contract/constants';
+import { EVENT_NAME_CHOICES } from './contract/eventNames';
 import { REPLICA_ID } from './contract/report';
 import { OPS_PATHS, OPS_TOKEN_MIN_LENGTH } from './ops';
 
@@ -75,8 +76,8 @@ export const EnvSchema = z.object({
   TIKTOK_PIXEL_ID: pixelId.optional(),
   TIKTOK_ACCESS_TOKEN: z.string().min(10, 'expected the Events API access token').optional(),
   TIKTOK_TEST_EVENT_CODE: z.string().max(64).optional(),
-  TIKTOK_EVENT_NAME_PURCHASE: z.enum(['Purchase', 'CompletePayment']).default('Purchase'),
-  TIKTOK_EVENT_NAME_SUBMITFORM: z.enum(['SubmitForm', 'Lead']).default('SubmitForm'),
+  TIKTOK_EVENT_NAME_PURCHASE: z.enum(EVENT_NAME_CHOICES.Purchase).default('Purchase'),
+  TIKTOK_EVENT_NAME_SUBMITFORM: z.enum(EVENT_NAME_CHOICES.SubmitForm).default('SubmitForm'),
   TIKTOK_CONSENT_REQUIRED: bool.default(false),
 
   DISPATCH_MAX_BATCH: int(1, 1000).default(1000),

@@ -10,7 +10,7 @@ import { prepareShopData, type ShopData } from './support/shopData';
 import { newShopper, relayedEvents, type Shopper } from './support/shopper';
 import { ACCESS_TOKEN, PIXEL, startStack, type Stack } from './support/stack';
 import { hashEmail, hashPhone, queuedPurchase } from './support/pairing';
-import { cleanPageUrl } from '../../sidecar/src/tiktok/privacy';
+import { cleanPageUrl } from '../../sidecar/src/contract/privacy';
 import { ALL_EVENTS, leaksIn, pairNamed, plainForms, walkAllEvents, type WalkContacts, type WalkResult } from './support/walk';
 
 jest.setTimeout(300_000);

@@ -7,8 +7,8 @@
  * answers with the path of the offending field, the way TikTok names the row
  * that sinks a whole batch.
  */
-import { TIKTOK_EVENT_NAMES } from '../../sidecar/src/tiktok/eventNames';
-import { CRM_LEAD_STAGES } from '../../sidecar/src/tiktok/eventSource';
+import { TIKTOK_EVENT_NAMES } from '../../sidecar/src/contract/eventNames';
+import { CRM_LEAD_STAGES } from '../../sidecar/src/contract/eventSource';
 
 /**
  * The event names TikTok's endpoint accepts are a fact of TikTok's API, not a rule of

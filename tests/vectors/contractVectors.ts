@@ -29,7 +29,7 @@ export interface PersonNameVector {
   note?: string;
 }
 
-/** What may leave the shop (sidecar/src/tiktok/privacy.ts; the module's redaction of free text). */
+/** What may leave the shop (sidecar/src/contract/privacy.ts; the module's redaction of free text). */
 export interface ScrubVectors {
   free_text: Array<{ raw: string; scrubbed: string; note?: string }>;
   references: Array<{ raw: string; contact_data: boolean; note?: string }>;

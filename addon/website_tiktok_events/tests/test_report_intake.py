@@ -131,7 +131,7 @@ class TestReportValidation(ControlRoomCase):
             'pixel_id': GLOBAL_PIXEL, 'state': 'paused', 'reason': 'request_refused', 'message': 'x' * 5000}]),
             time.time())
         self.assertEqual(len(cleaned['lanes'][0]['message']), 300)
-        # As sidecar/src/tiktok/privacy.ts: a number starts at its first digit.
+        # As sidecar/src/contract/privacy.ts: a number starts at its first digit.
         self.assertEqual(redact_contact_data('order S00042 of jo.doe%40mail.example, tel. (06) 12-34-56-78'),
                          'order S00042 of [redacted], tel. ([redacted]')
         self.assertEqual(redact_contact_data('Invalid parameter: currency'), 'Invalid parameter: currency')

@@ -1,7 +1,7 @@
 """Normalization and SHA-256 hashing of the match keys TikTok accepts.
 
 Pure functions only: the same rules run in the browser bundle and the sidecar
-(sidecar/src/tiktok/normalize.ts and phone.ts), so a person hashed here and in the browser
+(sidecar/src/contract/normalize.ts and phone.ts), so a person hashed here and in the browser
 must produce the same digest. tests/vectors/contract.json holds both sides to
 the same cases (tests/test_hashing.py reads it).
 """
@@ -30,7 +30,7 @@ _EMAIL = re.compile(r'^[^\s@]+@[^\s@]+$')
 # What a phone number is written with: digits (of any script: \d is Unicode
 # here, \p{Nd} in phone.ts), spaces, + ( ) - . / and an optional extension
 # (phonenumbers reads a full-width plus itself; phone.ts replaces it).
-# Same pattern as sidecar/src/tiktok/phone.ts: letters ('tel:', "call me",
+# Same pattern as sidecar/src/contract/phone.ts: letters ('tel:', "call me",
 # vanity numbers) are read differently by the two libraries, so such a value
 # is dropped on both sides.
 _WRITTEN_PHONE = re.compile(r'^[+\uFF0B]?[\d\s().\-/]+(?:(?:ext\.?|x)\s*\d+)?$', re.IGNORECASE)
@@ -64,7 +64,7 @@ def normalize_email(email):
 def normalize_phone(phone, country_code=None, calling_code=None):
     """E.164 form ('+' country code and digits) of a stored phone number.
 
-    The rule is the browser's (sidecar/src/tiktok/phone.ts), with Google's
+    The rule is the browser's (sidecar/src/contract/phone.ts), with Google's
     libphonenumber metadata on both sides, so a person hashes to the same value
     everywhere: each country's trunk prefix is dropped where its plan has one
     (France's 0, Russia's 8, the United States' 1) and kept where numbers start
@@ -183,7 +183,7 @@ def split_full_name(full_name):
     """(first_name, last_name) of a name held in one field, normalized.
 
     The first word is the first name, the other words the last name (the rule
-    of sidecar/src/tiktok/normalize.ts, which the browser applies to forms).
+    of sidecar/src/contract/normalize.ts, which the browser applies to forms).
     """
     words = (normalize_name(full_name) or '').split(' ')
     return (words[0] or None), (' '.join(words[1:]) or None)

@@ -11,14 +11,9 @@ import math
 import re
 
 from .contact_data import redact_contact_data
+from .contract import CANONICAL_EVENTS, REPORT_MATCH_KEYS
 from .settings_resolution import PIXEL_ID
 
-# The 14 canonical keys (sidecar/src/tiktok/eventNames.ts, CANONICAL_EVENTS).
-CANONICAL_EVENTS = (
-    'PageView', 'ViewContent', 'AddToCart', 'InitiateCheckout', 'AddPaymentInfo', 'PlaceAnOrder',
-    'Purchase', 'CompleteRegistration', 'Search', 'AddToWishlist', 'Subscribe', 'Contact',
-    'SubmitForm', 'SubmitApplication',
-)
 # What TikTok receives under another name than the canonical key (per website
 # for the last two): reports may say either; Odoo keeps the canonical key.
 CANONICAL_OF_TIKTOK_NAME = {'Pageview': 'PageView', 'CompletePayment': 'Purchase', 'Lead': 'SubmitForm'}
@@ -27,7 +22,7 @@ TIKTOK_ONLY_NAMES = tuple(CANONICAL_OF_TIKTOK_NAME)
 COUNTER_KEYS = ('accepted', 'delivered', 'retried', 'dead')
 OUTBOX_KEYS = ('pending', 'in_flight', 'delivered', 'dead')
 LATENCY_KEYS = ('p50', 'p95', 'max')
-MATCH_KEYS = ('delivered', 'email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent')
+MATCH_KEYS = ('delivered',) + REPORT_MATCH_KEYS
 LANE_STATES = ('running', 'paused')
 LANE_REASONS = ('token_refused', 'wrong_base_url', 'not_tiktok_answer', 'request_refused', 'no_token')
 

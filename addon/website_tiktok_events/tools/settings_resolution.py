@@ -7,6 +7,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from .contract import PIXEL_ID_PATTERN
 from .settings_table import SETTINGS
 
 # A TikTok pixel code: 16 to 32 upper-case ASCII letters and digits. TikTok's
@@ -16,7 +17,7 @@ from .settings_table import SETTINGS
 # (normalize_pixel_id). The sidecar checks the same rule
 # (sidecar/src/contract/constants.ts); tests/vectors/contract.json holds both
 # to it.
-PIXEL_ID = re.compile(r'^[A-Z0-9]{16,32}$')
+PIXEL_ID = re.compile(PIXEL_ID_PATTERN)
 _ABSOLUTE_URL = re.compile(r'^https?://[^\s/?#]+(/[^\s]*)?$', re.IGNORECASE)
 _RELATIVE_PATH = re.compile(r'^/(?!/)[^\s]*$')
 # Plain http only where nobody else listens: a developer's own machine.

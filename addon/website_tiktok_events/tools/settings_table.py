@@ -7,20 +7,20 @@ website's value falls back to the global one (``settings_resolution.py``).
 """
 from collections import namedtuple
 
+from .contract import MATCH_LEVELS, PURCHASE_EVENT_NAMES, SUBMIT_FORM_EVENT_NAMES
+
 PARAM_PREFIX = 'website_tiktok_events.'
 DEFAULT_RELAY_URL = '/tiktok/relay'
 
 # Per-website selection value meaning "use the global setting".
 INHERIT = 'global'
 
-PURCHASE_NAMES = ('Purchase', 'CompletePayment')
-SUBMIT_FORM_NAMES = ('SubmitForm', 'Lead')
+PURCHASE_NAMES = PURCHASE_EVENT_NAMES
+SUBMIT_FORM_NAMES = SUBMIT_FORM_EVENT_NAMES
 # How much of a known person is shared with TikTok (docs/CONTRACTS.md §3):
 # contact keys only, or also the name and the address (first_name, last_name,
 # zip_code hashed; city, state, country plain).
-MATCH_CONTACT = 'contact'
-MATCH_NAME_ADDRESS = 'contact_name_address'
-MATCH_LEVELS = (MATCH_CONTACT, MATCH_NAME_ADDRESS)
+MATCH_CONTACT, MATCH_NAME_ADDRESS = MATCH_LEVELS
 # What the events' content_id is (tools/contents.py): the product.product id,
 # or its internal reference (the SKU most catalogs use), the id when it has none.
 CONTENT_ID_PRODUCT_ID = 'product_id'

@@ -3,7 +3,7 @@
  * every payload is stripped of them before it leaves the browser: the same rule
  * (the same file) as the sidecar's.
  */
-export { stripEmpty } from '../../../sidecar/src/tiktok/clean';
+export { stripEmpty } from '@contract/clean';
 
 /** Parses a price or quantity the way Odoo renders it ("1,350.00", "675.5"); NaN-safe. */
 export function toNumber(raw: unknown): number | undefined {

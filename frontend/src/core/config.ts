@@ -4,9 +4,9 @@
  * `sidecar/src/contract/pageConfig.ts` (docs/CONTRACTS.md §2). Types only:
  * the page does not validate it.
  */
-export type { PageConfig } from '../../../sidecar/src/contract/pageConfig';
+export type { PageConfig } from '@contract/pageConfig';
 /** One `contents[]` entry: the Events API's own shape, declared once in the contract. */
-export type { Content as ContentItem } from '../../../sidecar/src/contract/content';
+export type { Content as ContentItem } from '@contract/content';
 
 export const CONFIG_ELEMENT_ID = 'tiktok-events-config';
 

@@ -1,4 +1,4 @@
-import type { RelayConsent } from '../../../sidecar/src/contract/relay';
+import type { RelayConsent } from '@contract/relay';
 import { readCookie, type CookieJar } from './cookies';
 
 /** What the relay payload says about consent (docs/CONTRACTS.md §4). */

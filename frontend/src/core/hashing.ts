@@ -10,8 +10,8 @@ import {
   normalizePlace,
   normalizeZipCode,
   splitFullName,
-} from '../../../sidecar/src/tiktok/normalize';
-import type { normalizePhone } from '../../../sidecar/src/tiktok/phone';
+} from '@contract/normalize';
+import type { normalizePhone } from '@contract/phone';
 
 import { toHex } from './ids';
 
@@ -23,7 +23,7 @@ export function normalizeEmail(raw: string | null | undefined): string {
 }
 
 /**
- * The sidecar's phone rule (sidecar/src/tiktok/phone.ts): E.164 read with
+ * The sidecar's phone rule (sidecar/src/contract/phone.ts): E.164 read with
  * libphonenumber's metadata in the country given for numbers without their own.
  * The page bundle holds only its type: the metadata is too large for the page's
  * budget, so the rule is loaded when a phone number is to be hashed.

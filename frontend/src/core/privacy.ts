@@ -3,9 +3,9 @@
  * (esbuild bundles the few lines it needs): page addresses without secrets,
  * free text without contact data, attribution ids only in TikTok's shapes.
  */
-import { cleanPageUrl, redactContactData } from '../../../sidecar/src/tiktok/privacy';
+import { cleanPageUrl, redactContactData } from '@contract/privacy';
 
-export { isTtclid, isTtp } from '../../../sidecar/src/tiktok/privacy';
+export { isTtclid, isTtp } from '@contract/privacy';
 
 /**
  * A page address as TikTok may see it; with `origin`, only a page of that

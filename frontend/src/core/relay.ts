@@ -1,5 +1,5 @@
-import { RELAY_MAX_EVENTS_PER_REQUEST } from '../../../sidecar/src/contract/constants';
-import type { RelayEventInput } from '../../../sidecar/src/contract/relay';
+import { RELAY_MAX_EVENTS_PER_REQUEST } from '@contract/constants';
+import type { RelayEventInput } from '@contract/relay';
 import type { CanonicalEvent } from './eventNames';
 import type { RelayConsent } from './consent';
 

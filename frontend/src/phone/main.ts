@@ -5,4 +5,4 @@
  * page bundle's budget. The page imports it the first time a form gives it a
  * phone number to hash (frontend/src/odoo/phoneRule.ts).
  */
-export { normalizePhone } from '../../../sidecar/src/tiktok/phone';
+export { normalizePhone } from '@contract/phone';

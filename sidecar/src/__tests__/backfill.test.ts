@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BACKFILL_MAX_AGE_SECONDS, backfillPurchases, formatBackfill, runBackfillCommand } from '../backfill';
 import { loadConfig } from '../config';
 import { startFakeOdoo, type FakeMissedPurchase, type FakeOdoo, type FakeOdooOptions } from '../odoo/__tests__/fakeOdoo';
-import { MAX_EVENT_AGE_SECONDS } from '../tiktok/validate';
+import { MAX_EVENT_AGE_SECONDS } from '../contract/formats';
 
 const API_KEY = '0123456789abcdef0123456789abcdef01234567';
 const MISSED: FakeMissedPurchase[] = [

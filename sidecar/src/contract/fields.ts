@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { CURRENCY_CODE_HINT, isCurrencyCode, SHA256_HEX_LOWER } from '../tiktok/validate';
+import { CURRENCY_CODE_HINT, isCurrencyCode, SHA256_HEX_LOWER } from './formats';
 import { PIXEL_ID, PIXEL_ID_FORMAT } from './constants';
-import { normalizePlace } from '../tiktok/normalize';
+import { normalizePlace } from './normalize';
 
 /** The values several parts of the contract carry, each declared once. */
 

@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { MATCH_LEVELS } from './constants';
+import { DEFAULT_EVENT_NAMES, EVENT_NAME_CHOICES } from './eventNames';
 import { OdooIdentifierSchema, OdooTextSchema } from './fields';
 
 /** Per pixel, the name TikTok receives where it has two spellings for one conversion. */
 export const EventNamesSchema = z.object({
-  Purchase: z.enum(['Purchase', 'CompletePayment']),
-  SubmitForm: z.enum(['SubmitForm', 'Lead']),
+  Purchase: z.enum(EVENT_NAME_CHOICES.Purchase),
+  SubmitForm: z.enum(EVENT_NAME_CHOICES.SubmitForm),
 });
-
-export type EventNames = z.infer<typeof EventNamesSchema>;
 
 /**
  * One entry of `website.tiktok_sidecar_settings()` (docs/CONTRACTS.md §5): an
@@ -24,7 +23,7 @@ export const WebsiteSettingsAnswerSchema = z.object({
   access_token: OdooTextSchema,
   test_event_code: OdooTextSchema.optional(),
   domains: z.array(z.string()).default([]),
-  event_names: EventNamesSchema.default({ Purchase: 'Purchase', SubmitForm: 'SubmitForm' }),
+  event_names: EventNamesSchema.default(DEFAULT_EVENT_NAMES),
   consent_required: z.boolean().default(false),
   purchase_without_payment: z.boolean().default(false),
   debug: z.boolean().default(false),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CRM_LEAD_STAGES, EVENT_SET_ID, NON_WEB_SOURCES } from '../tiktok/eventSource';
-import { TIKTOK_EVENT_NAMES } from '../tiktok/eventNames';
+import { CRM_LEAD_STAGES, EVENT_SET_ID, NON_WEB_SOURCES } from './eventSource';
+import { TIKTOK_EVENT_NAMES } from './eventNames';
 import { OrderContentSchema } from './content';
 import { CurrencySchema, EventIdSchema, OdooTextSchema } from './fields';
 import { ClaimedUserSchema } from './purchase';

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
-import type { ClaimedEvent, EventQueue, LaneKey } from '../outbox/eventQueue';
-import type { DeliveryTally } from '../report/tally';
+import type { ClaimedEvent, EventQueue, KnownLane, LaneKey } from '../outbox/eventQueue';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import { classifyCode, type RetryCause, type RowFailure, type SendOutcome } from '../tiktok/outcome';
 import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
-import { laneSource, MAX_EVENT_AGE_DAYS, settingsOfLane } from '../tiktok/eventSource';
+import { MAX_EVENT_AGE_DAYS } from '../contract/eventSource';
+import type { Lane } from '../tiktok/lane';
 import { describeWriteError } from '../outbox/writeHealth';
-import { Lanes, type LanePauseReason, type LaneProblem, type LaneState } from './lanes';
+import { Lanes, settingsOfLane, type LanePauseReason, type LaneProblem, type LaneState } from './lanes';
 import {
   backoffDelay,
   batchLimit,
@@ -47,6 +47,22 @@ export type DispatchQueue = Pick<
   EventQueue,
   'releaseInFlight' | 'rescheduleLaterThan' | 'dueLanes' | 'claim' | 'markDelivered' | 'markRetry' | 'markDead' | 'markPaused' | 'nextAttemptAt'
 >;
+
+/** A row the dispatcher settled, as it tells the report. */
+export interface SettledRow {
+  pixelId: string;
+  event: string;
+  /** When the outbox accepted it, epoch ms. */
+  createdAt: number;
+  payload: string;
+}
+
+/** What the dispatcher tells the report about the rows it settles. */
+export interface DeliveryTally {
+  delivered(rows: readonly SettledRow[], now: number): void;
+  retried(rows: readonly Pick<SettledRow, 'pixelId' | 'event'>[]): void;
+  dead(rows: readonly Pick<SettledRow, 'pixelId' | 'event'>[]): void;
+}
 
 export interface DispatcherDeps {
   queue: DispatchQueue;
@@ -113,7 +129,7 @@ function tooLargeForAll(status: number, message: string): LaneProblem {
 }
 
 /** A lane with the token its batch is sent with. */
-interface Target extends LaneKey {
+interface Target extends KnownLane {
   token: string;
 }
 
@@ -218,7 +234,7 @@ export class Dispatcher {
   /** Work a drain can do: requests in flight, or due events of a lane that is not paused. */
   private hasDueWork(): boolean {
     const now = this.clock();
-    return this.inFlight.size > 0 || this.deps.queue.dueLanes(now).some((g) => !this.lanes.isPaused(g, now, this.tokenOf(g.pixelId)));
+    return this.inFlight.size > 0 || this.deps.queue.dueLanes(now).some((g) => !this.lanes.isPaused(g, now, this.tokenOf(g.lane)));
   }
 
   private async run(): Promise<void> {
@@ -307,11 +323,11 @@ export class Dispatcher {
     let launched = 0;
     for (const due of this.deps.queue.dueLanes(now)) {
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) break;
-      if (!this.lanes.mayLaunch(due, now, this.tokenOf(due.pixelId))) continue;
+      if (!this.lanes.mayLaunch(due, now, this.tokenOf(due.lane))) continue;
       if (!isLaneReady(due, now, this.opts, this.draining)) continue;
       const rows = await this.claimInSlices(due, now, batchLimit(due, this.opts));
       if (rows.length === 0) continue;
-      const lane: LaneKey = { pixelId: due.pixelId, testEventCode: due.testEventCode };
+      const lane: KnownLane = { pixelId: due.pixelId, testEventCode: due.testEventCode, lane: due.lane };
       this.lanes.launched(lane);
       this.track(this.deliver(lane, rows).finally(() => this.lanes.settled(lane)));
       launched += 1;
@@ -354,8 +370,8 @@ export class Dispatcher {
   }
 
   /** A lane's token: its pixel's website's, or for another source the website's named in the lane. */
-  private tokenOf(laneId: string): string {
-    return settingsOfLane(this.deps.settings, laneId)?.accessToken ?? '';
+  private tokenOf(lane: Lane): string {
+    return settingsOfLane(this.deps.settings, lane)?.accessToken ?? '';
   }
 
   private nextWakeDelay(): number {
@@ -375,14 +391,14 @@ export class Dispatcher {
     this.inFlight.add(tracked);
   }
 
-  private async deliver(lane: LaneKey, claimed: ClaimedEvent[]): Promise<void> {
-    const token = this.tokenOf(lane.pixelId);
+  private async deliver(lane: KnownLane, claimed: ClaimedEvent[]): Promise<void> {
+    const token = this.tokenOf(lane.lane);
     if (!token) {
       // Usually a start while Odoo is down: the token arrives with the next settings read.
       this.pauseLane({ ...lane, token }, claimed, { reason: 'no_token', message: 'no access token configured for this pixel' });
       return;
     }
-    const rows = this.parkInvalid(claimed);
+    const rows = this.parkInvalid(lane.lane, claimed);
     if (rows.length > 0) await this.sendAndSettle({ ...lane, token }, rows, wholeBatch());
   }
 
@@ -390,9 +406,9 @@ export class Dispatcher {
    * Rows were validated when they entered the outbox; only their age changes while
    * they wait (a long outage). Too old for TikTok: parked with the reason.
    */
-  private parkInvalid(rows: ClaimedEvent[]): ClaimedEvent[] {
+  private parkInvalid(lane: Lane, rows: ClaimedEvent[]): ClaimedEvent[] {
     // Rows of one lane share their source, and so their age limit.
-    const maxAgeDays = MAX_EVENT_AGE_DAYS[laneSource(rows[0]?.pixelId ?? '').eventSource];
+    const maxAgeDays = MAX_EVENT_AGE_DAYS[lane.eventSource];
     const oldest = unixSeconds(this.clock()) - maxAgeDays * 86400;
     const expired = rows.filter((r) => r.eventTime < oldest);
     if (expired.length) this.park(expired, null, `not sent: older than ${maxAgeDays} days, TikTok would refuse it`);
@@ -401,7 +417,7 @@ export class Dispatcher {
 
   private async send(to: Target, rows: ClaimedEvent[]): Promise<SendOutcome> {
     const { client, metrics } = this.deps;
-    const request = serializeTrackRequest(to.pixelId, rows.map((r) => r.payload), to.testEventCode || undefined);
+    const request = serializeTrackRequest(to.lane, rows.map((r) => r.payload), to.testEventCode || undefined);
     metrics.batchSize.observe(rows.length);
     const outcome = await client.send(request, to.token);
     metrics.requests.inc({ outcome: outcome.kind });
@@ -632,7 +648,7 @@ export class Dispatcher {
   }
 
   private pausedNow(to: Target): boolean {
-    return this.lanes.isPaused(to, this.clock(), this.tokenOf(to.pixelId));
+    return this.lanes.isPaused(to, this.clock(), this.tokenOf(to.lane));
   }
 
   /** Another batch of the lane met a request-level problem meanwhile: these rows wait with the lane, unsent. */

@@ -4,7 +4,9 @@
  * remembers between batches. No I/O; the caller passes the time.
  */
 import { laneKey, type LaneKey } from '../outbox/eventQueue';
+import type { SettingsSource, WebsiteSettings } from '../settings/types';
 import { scrubFreeText } from '../tiktok/contactData';
+import type { Lane as EventsApiLane } from '../tiktok/lane';
 import type { RequestProblem } from '../tiktok/outcome';
 import { pauseDelay, sameRefusal, type BackoffPolicy, type Refusal } from './policy';
 
@@ -214,4 +216,10 @@ export class Lanes {
       return { ...key, state: 'paused', reason: pause.reason, code: pause.code, message: pause.message, since: lane.streakSince, until: pause.until };
     });
   }
+}
+
+/** The settings whose access token sends a lane: its pixel's website, or the website named in a lane of another source. */
+export function settingsOfLane(settings: SettingsSource, lane: EventsApiLane): WebsiteSettings | undefined {
+  if (lane.eventSource === 'web') return settings.byPixel(lane.eventSourceId);
+  return settings.all().find((w) => w.websiteId === lane.websiteId);
 }

@@ -13,7 +13,7 @@ export interface BatchPolicy {
  * linger time, or when the sidecar is draining. Test-event-code lanes go one event per
  * request, as TikTok's test tooling does not support batches.
  */
-export function isLaneReady(lane: DueLane, now: number, policy: BatchPolicy, draining: boolean): boolean {
+export function isLaneReady(lane: Pick<DueLane, 'testEventCode' | 'due' | 'oldestDueAt'>, now: number, policy: BatchPolicy, draining: boolean): boolean {
   if (draining || lane.testEventCode !== '') return true;
   return lane.due >= policy.maxBatchSize || now - lane.oldestDueAt >= policy.lingerMs;
 }

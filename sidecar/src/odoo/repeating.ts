@@ -30,3 +30,8 @@ export class RepeatingTask {
     }, delayMs);
   }
 }
+
+/** The wait before the next run of a loop whose Odoo failed `failures` times in a row: doubling from the interval, capped. */
+export function failureBackoff(failures: number, opts: { intervalMs: number; maxBackoffMs: number }): number {
+  return Math.min(opts.maxBackoffMs, opts.intervalMs * 2 ** Math.min(failures, 8));
+}

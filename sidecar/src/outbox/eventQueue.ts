@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { RetryCause } from '../tiktok/outcome';
 import type { TikTokEventRow } from '../tiktok/types';
+import { readLane, type Lane } from '../tiktok/lane';
 
 export const OUTBOX_STATES = ['pending', 'in_flight', 'delivered', 'dead'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
@@ -49,7 +50,16 @@ export function laneKey(lane: LaneKey): string {
   return `${lane.pixelId}\u0000${lane.testEventCode}`;
 }
 
-export interface DueLane extends LaneKey {
+/** A lane the queue knows, its key read once (`readLane`) into where its events go. */
+export interface KnownLane extends LaneKey {
+  lane: Lane;
+}
+
+function knownLane(key: LaneKey): KnownLane {
+  return { pixelId: key.pixelId, testEventCode: key.testEventCode, lane: readLane(key.pixelId) };
+}
+
+export interface DueLane extends KnownLane {
   /** Events due now, counted up to the caller's limit. */
   due: number;
   /** Since when the longest-due event has been due: its creation for a first attempt, else its retry time. */
@@ -193,16 +203,16 @@ export class SqliteEventQueue implements EventQueue {
     const lanes = this.knownLanes();
     for (const e of events) {
       const lane = { pixelId: e.pixelId, testEventCode: e.testEventCode ?? '' };
-      if (!lanes.has(laneKey(lane))) lanes.set(laneKey(lane), lane);
+      if (!lanes.has(laneKey(lane))) lanes.set(laneKey(lane), knownLane(lane));
     }
     return this.insertAll(events, now);
   }
 
   /** Lanes seen since start or left from a previous run; few (one per pixel, plus test traffic). */
-  private lanes?: Map<string, LaneKey>;
+  private lanes?: Map<string, KnownLane>;
 
-  private knownLanes(): Map<string, LaneKey> {
-    this.lanes ??= new Map((this.stmt.lanes.all() as LaneKey[]).map((l) => [laneKey(l), l]));
+  private knownLanes(): Map<string, KnownLane> {
+    this.lanes ??= new Map((this.stmt.lanes.all() as LaneKey[]).map((l) => [laneKey(l), knownLane(l)]));
     return this.lanes;
   }
 

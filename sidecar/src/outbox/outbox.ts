@@ -6,7 +6,8 @@ import { migrate } from './migrations';
 import { salvageOutbox, type SalvageReport } from './salvage';
 import { sqlitePurchaseClaims, type PurchaseClaims } from './purchaseClaims';
 import { sqliteSourceClaims, type SourceClaims } from './sourceClaims';
-import { sqliteSettingsSnapshot, type SettingsSnapshot } from './settingsSnapshot';
+import type { SettingsSnapshot } from '../settings/odoo';
+import { sqliteSettingsSnapshot } from './settingsSnapshot';
 
 /**
  * The outbox file: the event queue, the purchase claims and the settings snapshot

@@ -1,10 +1,5 @@
 import type Database from 'better-sqlite3';
-
-/** The last website settings read from Odoo, without tokens, for a start while Odoo is down. */
-export interface SettingsSnapshot {
-  save(json: string, now: number): void;
-  load(): string | undefined;
-}
+import type { SettingsSnapshot } from '../settings/odoo';
 
 /** The one-row `settings_snapshot` table. */
 export function sqliteSettingsSnapshot(db: Database.Database): SettingsSnapshot {

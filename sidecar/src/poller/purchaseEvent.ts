@@ -1,8 +1,8 @@
 import type { ClaimedPurchase } from '../contract/purchase';
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
-import { serverEventName } from '../tiktok/eventNames';
-import { websiteOutboxEvent } from '../tiktok/websiteRow';
+import { serverEventName } from '../contract/eventNames';
+import { websiteOutboxEvent } from '../outbox/websiteRow';
 
 /** The server Purchase of one claimed order: the confirmation page's event id, value, contents, match keys. */
 export function buildPurchaseEvent(purchase: ClaimedPurchase, settings: WebsiteSettings): NewOutboxEvent {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { RepeatingTask } from '../odoo/repeating';
+import { failureBackoff, RepeatingTask } from '../odoo/repeating';
 import type { OdooTransport } from '../odoo/types';
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { PurchaseClaim, PurchaseClaims } from '../outbox/purchaseClaims';
@@ -26,11 +26,6 @@ export interface PurchasePollerDeps {
   log: Logger;
   /** Called after Purchases are stored (`stored[i]` false: already in the outbox), to wake the dispatcher. */
   onEnqueued: (events: NewOutboxEvent[], stored: boolean[]) => void;
-}
-
-/** The wait before the next call to an Odoo that failed `failures` times in a row: doubling from the interval, capped. */
-export function backoffDelay(failures: number, opts: Pick<PurchasePollerOptions, 'intervalMs' | 'maxBackoffMs'>): number {
-  return Math.min(opts.maxBackoffMs, opts.intervalMs * 2 ** Math.min(failures, 8));
 }
 
 /**
@@ -72,7 +67,7 @@ export class PurchasePoller {
       }
     }
     // A full batch means more are waiting: go again at once.
-    return this.failures ? backoffDelay(this.failures, this.opts) : claimedFull ? 0 : this.opts.intervalMs;
+    return this.failures ? failureBackoff(this.failures, this.opts) : claimedFull ? 0 : this.opts.intervalMs;
   }
 
   /** Claim what is due and store it; returns how many orders were claimed. */

@@ -1,8 +1,8 @@
 import type { ClaimedSourceEvent } from '../contract/sourceEvent';
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
-import { sourceLaneId } from '../tiktok/eventSource';
-import { websiteOutboxEvent } from '../tiktok/websiteRow';
+import { sourceLaneId } from '../tiktok/lane';
+import { websiteOutboxEvent } from '../outbox/websiteRow';
 
 /**
  * The outbox event of one claimed event of another source: in the lane of its

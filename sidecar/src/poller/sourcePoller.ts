@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import { ClaimedSourceEventSchema } from '../contract/sourceEvent';
-import { RepeatingTask } from '../odoo/repeating';
+import { failureBackoff, RepeatingTask } from '../odoo/repeating';
 import type { OdooTransport } from '../odoo/types';
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { SourceClaim, SourceClaims } from '../outbox/sourceClaims';
 import { defaultReplicaId } from '../report/replica';
 import type { SettingsSource } from '../settings/types';
-import { backoffDelay, type PurchasePollerOptions } from './purchasePoller';
+import type { PurchasePollerOptions } from './purchasePoller';
 import { buildSourceEvent } from './sourceEvent';
 
 /** The Odoo model whose RPC methods hand out and take back events of other sources. */
@@ -61,7 +61,7 @@ export class SourcePoller {
         this.deps.log.warn({ failures: this.failures, err: (err as Error).message }, 'source events: Odoo could not be polled; backing off, nothing is lost');
       }
     }
-    return this.failures ? backoffDelay(this.failures, this.opts) : claimedFull ? 0 : this.opts.intervalMs;
+    return this.failures ? failureBackoff(this.failures, this.opts) : claimedFull ? 0 : this.opts.intervalMs;
   }
 
   /** Claim what is due and store it; returns how many events Odoo handed out. */

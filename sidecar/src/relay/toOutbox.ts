@@ -1,8 +1,9 @@
 import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
-import { BROWSER_EVENTS, isCanonicalEvent, serverEventName, type CanonicalEvent } from '../tiktok/eventNames';
-import { completenessReasons, MAX_FUTURE_SKEW_SECONDS } from '../tiktok/validate';
-import { websiteOutboxEvent } from '../tiktok/websiteRow';
+import { BROWSER_EVENTS, isCanonicalEvent, serverEventName, type CanonicalEvent } from '../contract/eventNames';
+import { MAX_FUTURE_SKEW_SECONDS } from '../contract/formats';
+import { completenessReasons } from '../tiktok/validate';
+import { websiteOutboxEvent } from '../outbox/websiteRow';
 import type { RelayEvent } from '../contract/relay';
 
 export interface RequestContext {

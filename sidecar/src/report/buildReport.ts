@@ -2,7 +2,7 @@
 import { REPORT_LIMITS, type ReportCounter, type ReportDeadLetter, type ReportLane, type SidecarReport } from '../contract/report';
 import type { LaneState } from '../dispatcher/lanes';
 import type { DeadLetter, OutboxState } from '../outbox/eventQueue';
-import { isWebLane } from '../tiktok/eventSource';
+import { isWebLane } from '../tiktok/lane';
 import { unixSeconds } from '../tiktok/payload';
 import type { Interval } from './interval';
 import { reportMessage } from './testEvent';

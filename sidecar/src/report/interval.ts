@@ -7,6 +7,7 @@
 import { MATCH_KEYS, type MatchKey, type ReportTestEvent } from '../contract/report';
 import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties } from '../tiktok/types';
 import { LatencyHistogram } from './latency';
+import type { SettledRow } from '../dispatcher/dispatcher';
 
 export interface EventCounts {
   accepted: number;
@@ -51,13 +52,6 @@ export function countMatchKeys(rowJson: string, into: MatchKeyCounts): void {
 }
 
 /** What a settled row brings to the counts: its lane's pixel, TikTok's event name, and for a delivery its age and JSON text. */
-export interface SettledRow {
-  pixelId: string;
-  event: string;
-  /** When the outbox accepted it, epoch ms. */
-  createdAt: number;
-  payload: string;
-}
 
 export class Interval {
   /** pixel → event name → counts: two lookups per counted event. */

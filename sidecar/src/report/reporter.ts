@@ -4,10 +4,9 @@ import { describeIssues } from '../contract/issues';
 import { REPORT_MAX_DEAD_LETTERS, ReportAnswerSchema, type ReportAnswer, type ReportTestEvent, type TestEventRequest } from '../contract/report';
 import type { LaneState } from '../dispatcher/lanes';
 import { isOdooError } from '../odoo/errors';
-import { RepeatingTask } from '../odoo/repeating';
+import { failureBackoff, RepeatingTask } from '../odoo/repeating';
 import type { OdooTransport } from '../odoo/types';
 import type { EventQueue } from '../outbox/eventQueue';
-import { backoffDelay } from '../poller/purchasePoller';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import { buildReport, type ReplicaInfo } from './buildReport';
@@ -53,7 +52,7 @@ export class Reporter {
   private readonly clock: () => number;
   private readonly nonce: () => string;
   private readonly loop = new RepeatingTask(async () =>
-    (await this.report()) ? this.opts.intervalMs : backoffDelay(this.failures, this.opts),
+    (await this.report()) ? this.opts.intervalMs : failureBackoff(this.failures, this.opts),
   );
   /** Reports go one at a time: two in flight would both carry the counts not acknowledged yet. */
   private last: Promise<boolean> = Promise.resolve(true);

@@ -1,13 +1,7 @@
 import type { ReportTestEvent } from '../contract/report';
-import { isWebLane } from '../tiktok/eventSource';
-import { Interval, type SettledRow } from './interval';
-
-/** What the dispatcher tells the report about the rows it settles. */
-export interface DeliveryTally {
-  delivered(rows: readonly SettledRow[], now: number): void;
-  retried(rows: readonly Pick<SettledRow, 'pixelId' | 'event'>[]): void;
-  dead(rows: readonly Pick<SettledRow, 'pixelId' | 'event'>[]): void;
-}
+import { isWebLane } from '../tiktok/lane';
+import type { DeliveryTally, SettledRow } from '../dispatcher/dispatcher';
+import { Interval } from './interval';
 
 /** An interval of counts handed to one report, under its sequence number. */
 export interface TakenInterval {

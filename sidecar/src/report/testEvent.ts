@@ -7,11 +7,12 @@
  */
 import { REPORT_MAX_MESSAGE_CHARS, type ReportTestEvent, type TestEventRequest } from '../contract/report';
 import type { WebsiteSettings } from '../settings/types';
-import { serverEventName } from '../tiktok/eventNames';
+import { serverEventName } from '../contract/eventNames';
 import type { SendOutcome } from '../tiktok/outcome';
+import { webLane } from '../tiktok/lane';
 import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
 import { scrubFreeText } from '../tiktok/contactData';
-import { websiteEventRow } from '../tiktok/websiteRow';
+import { websiteEventRow } from '../outbox/websiteRow';
 
 export const TEST_EVENT = serverEventName('PageView');
 
@@ -62,7 +63,7 @@ export function planTestEvent(request: TestEventRequest, websites: readonly Webs
     kind: 'send',
     requestId: request.request_id,
     eventId,
-    body: serializeTrackRequest(website.pixelId, [JSON.stringify(row)], testEventCode),
+    body: serializeTrackRequest(webLane(website.pixelId), [JSON.stringify(row)], testEventCode),
     accessToken: website.accessToken,
   };
 }

@@ -1,8 +1,13 @@
 import type { Logger } from 'pino';
 import type { OdooTransport } from '../odoo/types';
-import type { SettingsSnapshot } from '../outbox/settingsSnapshot';
 import { indexByPixel, parseWebsiteEntry } from './odooAnswer';
 import type { SettingsSource, WebsiteSettings } from './types';
+
+/** Where the last website settings read from Odoo are kept, without tokens, for a start while Odoo is down. */
+export interface SettingsSnapshot {
+  save(json: string, now: number): void;
+  load(): string | undefined;
+}
 
 /**
  * Per-website settings read from the module over RPC, refreshed periodically and

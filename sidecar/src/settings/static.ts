@@ -1,4 +1,4 @@
-import type { Env } from '../config';
+import type { EventNameVariants } from '../contract/eventNames';
 import type { SettingsSource, WebsiteSettings } from './types';
 
 /** A fixed list of website settings: relay-only mode, and tests. */
@@ -14,8 +14,19 @@ export class StaticSettings implements SettingsSource {
   }
 }
 
+/** The variables relay-only mode reads its pixel from (the sidecar's validated environment). */
+export interface RelayOnlyEnv {
+  TIKTOK_PIXEL_ID?: string;
+  TIKTOK_ACCESS_TOKEN?: string;
+  TIKTOK_TEST_EVENT_CODE?: string;
+  RELAY_ALLOWED_ORIGINS: string[];
+  TIKTOK_EVENT_NAME_PURCHASE: EventNameVariants['Purchase'];
+  TIKTOK_EVENT_NAME_SUBMITFORM: EventNameVariants['SubmitForm'];
+  TIKTOK_CONSENT_REQUIRED: boolean;
+}
+
 /** The single pixel of relay-only mode, from TIKTOK_* variables. */
-export function settingsFromEnv(cfg: Env): WebsiteSettings[] {
+export function settingsFromEnv(cfg: RelayOnlyEnv): WebsiteSettings[] {
   if (!cfg.TIKTOK_PIXEL_ID || !cfg.TIKTOK_ACCESS_TOKEN) return [];
   return [
     {

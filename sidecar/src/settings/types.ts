@@ -1,5 +1,5 @@
 import type { MatchLevel } from '../contract/constants';
-import type { EventNameVariants } from '../tiktok/eventNames';
+import type { EventNameVariants } from '../contract/eventNames';
 
 /** Resolved configuration of one website, as the module's RPC method returns it. */
 export interface WebsiteSettings {

@@ -1,5 +1,5 @@
 import { decodeHTML } from 'entities';
-import { isTtclid, keptQuery, REDACTED, redactEmails, shopAddress } from './privacy';
+import { isTtclid, keptQuery, REDACTED, redactEmails, shopAddress } from '../contract/privacy';
 
 /**
  * The sidecar's rule for contact data, the one every row sent to the Events API

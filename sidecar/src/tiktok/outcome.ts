@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { scrubFreeText } from './contactData';
-import { REDACTED } from './privacy';
+import { REDACTED } from '../contract/privacy';
 import type { TrackResponse } from './types';
 
 /**

@@ -1,6 +1,6 @@
 import { PARTNER_NAME } from '../contract/constants';
-import { stripEmpty } from './clean';
-import { laneSource } from './eventSource';
+import { stripEmpty } from '../contract/clean';
+import type { Lane } from './lane';
 import type { TikTokEventRow, TikTokLead, TikTokProperties, TikTokUser } from './types';
 
 export interface EventInput {
@@ -35,10 +35,10 @@ export function unixSeconds(ms: number = Date.now()): number {
 /**
  * The request body from rows already serialized (as the outbox stores them): a
  * batch of 1,000 events is sent without parsing and re-serializing each row.
- * `laneId` is a pixel code, or the lane of another source (`eventSource.ts`).
+ * `lane` is a pixel, or the lane of another source (`lane.ts`).
  */
-export function serializeTrackRequest(laneId: string, rowJson: string[], testEventCode?: string): string {
-  const { eventSource, eventSourceId } = laneSource(laneId);
+export function serializeTrackRequest(lane: Lane, rowJson: string[], testEventCode?: string): string {
+  const { eventSource, eventSourceId } = lane;
   const testCode = testEventCode ? `,"test_event_code":${JSON.stringify(testEventCode)}` : '';
   return `{"event_source":${JSON.stringify(eventSource)},"event_source_id":${JSON.stringify(eventSourceId)},"partner_name":${JSON.stringify(PARTNER_NAME)}${testCode},"data":[${rowJson.join(',')}]}`;
 }

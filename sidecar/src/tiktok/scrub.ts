@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import { LOCALE, NAME_ADDRESS_KEYS, NAME_ADDRESS_PLAIN_KEYS, type MatchLevel } from '../contract/constants';
-import { normalizePlace } from './normalize';
+import { normalizePlace } from '../contract/normalize';
 import { buildEventRow, type EventInput } from './payload';
 import { cleanUserAgent, hidesContactData, isContactDataReference, scrubFreeText, scrubPageUrl } from './contactData';
-import { isTtclid, isTtp } from './privacy';
+import { isTtclid, isTtp } from '../contract/privacy';
 import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties, TikTokUser } from './types';
 
 /**

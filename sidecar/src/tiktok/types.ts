@@ -1,6 +1,6 @@
 /** The Events API v1.3 `/event/track/` shapes (see the contract in docs). */
 import type { Content, ContentType } from '../contract/content';
-import type { EventSourceName } from './eventSource';
+import type { EventSourceName } from '../contract/eventSource';
 
 export type HashedValue = string | string[];
 

@@ -3,14 +3,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD_OPTIONS } from '../../../../scripts/buildFrontend';
 
-// The bundle is at its size budget: the page reads the contract's types and
-// the relay's limit, never its zod schemas. esbuild lists what it bundled.
+// The bundle is at its size budget: the page reads the contract's types, the
+// relay's limit and the plain rules both sides apply (normalization, privacy,
+// event names, empty values), never its zod schemas. esbuild lists what it bundled.
 
-it('bundles no zod and, of the contract, only its constants', async () => {
+it('bundles no zod and, of the contract, only its constants and plain rules', async () => {
   const result = await build({ ...BUILD_OPTIONS, metafile: true });
   const inputs = Object.keys(result.metafile.inputs);
   expect(inputs.filter((p) => p.includes('node_modules'))).toEqual([]);
-  expect(inputs.filter((p) => p.startsWith('sidecar/src/contract/'))).toEqual(['sidecar/src/contract/constants.ts']);
+  expect(inputs.filter((p) => p.startsWith('sidecar/src/contract/')).sort()).toEqual(
+    ['clean', 'constants', 'eventNames', 'normalize', 'privacy'].map((name) => `sidecar/src/contract/${name}.ts`),
+  );
 });
 
 it('carries no debug panel (nor OWL): the panel has its own bundle, loaded on debug pages only', async () => {

@@ -1,5 +1,5 @@
 import type { ContentItem } from '../config';
-import type { CartAdded } from '../../../../sidecar/src/contract/cart';
+import type { CartAdded } from '@contract/cart';
 import { toNumber } from '../clean';
 import { cartSignature, cartValue } from '../cart';
 import { contentId, pageCurrency, productProps, type DetectorContext } from '../context';

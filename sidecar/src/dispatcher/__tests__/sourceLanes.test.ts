@@ -3,7 +3,7 @@ import { Metrics } from '../../metrics';
 import { SqliteOutbox } from '../../outbox/outbox';
 import { StaticSettings } from '../../settings/static';
 import type { EventsApiClient } from '../../tiktok/client';
-import { sourceLaneId } from '../../tiktok/eventSource';
+import { sourceLaneId } from '../../tiktok/lane';
 import { website } from '../../../../tests/helpers/sidecar';
 import { Dispatcher } from '../dispatcher';
 

@@ -48,12 +48,25 @@ describe('SqliteEventQueue', () => {
     expect(outbox.events.counts().pending).toBe(1);
   });
 
+  it('reads a lane key once into where its events go, also for lanes left by a previous run', () => {
+    const crmLane = 'crm:2:7300000000000000001';
+    outbox.events.enqueue([event('a'), event('c', { pixelId: crmLane })], 1000);
+    const expected = [
+      { pixelId: PIXEL, testEventCode: '', lane: { eventSource: 'web', eventSourceId: PIXEL }, due: 1, oldestDueAt: 1000 },
+      { pixelId: crmLane, testEventCode: '', lane: { eventSource: 'crm', websiteId: 2, eventSourceId: '7300000000000000001' }, due: 1, oldestDueAt: 1000 },
+    ];
+    expect(outbox.events.dueLanes(1000)).toEqual(expected);
+    outbox.close();
+    outbox = new SqliteOutbox(file);
+    expect(outbox.events.dueLanes(1000)).toEqual(expected);
+  });
+
   it('claims due events per lane, oldest first, and counts attempts', () => {
     outbox.events.enqueue([event('a'), event('b'), event('t', { testEventCode: 'TEST1' })], 1000);
     expect(outbox.events.dueLanes(1000)).toEqual(
       expect.arrayContaining([
-        { pixelId: PIXEL, testEventCode: '', due: 2, oldestDueAt: 1000 },
-        { pixelId: PIXEL, testEventCode: 'TEST1', due: 1, oldestDueAt: 1000 },
+        { pixelId: PIXEL, testEventCode: '', lane: { eventSource: 'web', eventSourceId: PIXEL }, due: 2, oldestDueAt: 1000 },
+        { pixelId: PIXEL, testEventCode: 'TEST1', lane: { eventSource: 'web', eventSourceId: PIXEL }, due: 1, oldestDueAt: 1000 },
       ]),
     );
     const claimed = outbox.events.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 10);

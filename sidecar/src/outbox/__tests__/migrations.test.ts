@@ -90,7 +90,7 @@ describe('outbox migrations', () => {
 
       // The row in flight when the old process stopped is sent again, with the waiting ones.
       expect(events.releaseInFlight()).toBe(1);
-      expect(events.dueLanes(2000)).toEqual([{ ...LANE, due: 3, oldestDueAt: 1000 }]);
+      expect(events.dueLanes(2000)).toEqual([{ ...LANE, lane: { eventSource: 'web', eventSourceId: LANE.pixelId }, due: 3, oldestDueAt: 1000 }]);
       const claimed = events.claim(LANE, 2000, 10);
       expect(claimed.map((e) => [e.eventId, e.attempts])).toEqual([['waiting', 2], ['in-flight', 2], ['purchase-so-7', 1]]);
       expect(claimed.map((e) => JSON.parse(e.payload).event_id)).toEqual(['waiting', 'in-flight', 'purchase-so-7']);

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { ClaimedSourceEventSchema } from '../../contract/sourceEvent';
 import { SqliteOutbox } from '../../outbox/outbox';
 import { StaticSettings } from '../../settings/static';
+import { readLane } from '../../tiktok/lane';
 import { serializeTrackRequest } from '../../tiktok/payload';
 import type { TikTokEventRow } from '../../tiktok/types';
 import { buildSourceEvent } from '../sourceEvent';
@@ -45,7 +46,7 @@ describe('buildSourceEvent', () => {
       user: { email: 'a'.repeat(64), ip: '203.0.113.7', ttclid: 'E.C.P.abc', ttp: '2Ab3cD4eF5gH6iJ7kL8mN9oP0q', user_agent: 'Mozilla/5.0 (X11) Chrome/131.0' },
       lead: { lead_id: '7412345678901234567', lead_event_source: 'Odoo' },
     });
-    const body = JSON.parse(serializeTrackRequest(event.pixelId, [JSON.stringify(event.row)]));
+    const body = JSON.parse(serializeTrackRequest(readLane(event.pixelId), [JSON.stringify(event.row)]));
     expect(body).toMatchObject({ event_source: 'crm', event_source_id: EVENT_SET, data: [event.row] });
   });
 
@@ -64,7 +65,7 @@ describe('buildSourceEvent', () => {
       user: { phone: 'c'.repeat(64), external_id: 'd'.repeat(64) },
       properties: { value: 42.5, currency: 'EUR', order_id: 'Shop/0007', shop_id: '3', content_type: 'product', contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: 42.5, quantity: 1 }] },
     });
-    expect(JSON.parse(serializeTrackRequest(event.pixelId, [JSON.stringify(event.row)]))).toMatchObject({ event_source: 'offline', event_source_id: 'OFFLINE_SET_1' });
+    expect(JSON.parse(serializeTrackRequest(readLane(event.pixelId), [JSON.stringify(event.row)]))).toMatchObject({ event_source: 'offline', event_source_id: 'OFFLINE_SET_1' });
   });
 
   it('scrubs what the lead\'s form recorded from the browser', () => {

@@ -2,7 +2,7 @@ import { VECTORS as vectors } from '../../../../tests/vectors/contractVectors';
 import { REPORT_LIMITS, REPORT_MAX_DEAD_LETTERS, SidecarReportSchema } from '../../contract/report';
 import type { LaneState } from '../../dispatcher/lanes';
 import type { DeadLetter } from '../../outbox/eventQueue';
-import { CANONICAL_EVENTS, serverEventName } from '../../tiktok/eventNames';
+import { CANONICAL_EVENTS, serverEventName } from '../../contract/eventNames';
 import { buildReport, reportCounters, reportDeadLetter, type ReportParts } from '../buildReport';
 import { Interval } from '../interval';
 

@@ -4,7 +4,8 @@ import { RelayEventSchema } from '../../contract/relay';
 import { buildPurchaseEvent } from '../../poller/purchaseEvent';
 import { decideRelayEvent } from '../../relay/toOutbox';
 import { PIXEL, SHOP, website } from '../../../../tests/helpers/sidecar';
-import { countMatchKeys, Interval, type MatchKeyCounts, type SettledRow } from '../interval';
+import type { SettledRow } from '../../dispatcher/dispatcher';
+import { countMatchKeys, Interval, type MatchKeyCounts } from '../interval';
 import { ReportTally } from '../tally';
 
 const OTHER_PIXEL = 'COTHERPIXEL000000002';

@@ -1,6 +1,6 @@
 import { orUndefined, VECTORS } from '../../../../tests/vectors/contractVectors';
 import { cleanUserAgent, hidesContactData, isContactDataReference, MAX_USER_AGENT_LENGTH, scrubFreeText, scrubPageUrl } from '../contactData';
-import { containsContactData, isTtclid, isTtp, REDACTED } from '../privacy';
+import { containsContactData, isTtclid, isTtp, REDACTED } from '../../contract/privacy';
 
 describe('the shared vectors', () => {
   const { scrub } = VECTORS;

@@ -1,8 +1,8 @@
 import { orUndefined, VECTORS } from '../../../../tests/vectors/contractVectors';
 import { EXTERNAL_ID_SCOPE, hashEmail, hashPhone, hashZipCode as hashNormalizedZip, odooExternalId, sha256Hex } from './nodeHash';
 import { Sha256HexSchema } from '../../contract/fields';
-import { isSha256Hex, normalizeEmail, normalizePlace, normalizeZipCode, splitFullName } from '../normalize';
-import { normalizePhone, phoneCountry } from '../phone';
+import { isSha256Hex, normalizeEmail, normalizePlace, normalizeZipCode, splitFullName } from '../../contract/normalize';
+import { normalizePhone, phoneCountry } from '../../contract/phone';
 
 // The cases come from tests/vectors/contract.json, which the browser bundle's
 // and the module's tests read too: one person, one digest, on every side.

@@ -1,7 +1,7 @@
 /** The rules of ../normalize.ts and ../phone.ts hashed with Node's crypto: what the tests compare the browser and the module with. */
 import { createHash, createHmac } from 'node:crypto';
-import { isSha256Hex, normalizeEmail, normalizeZipCode } from '../normalize';
-import { normalizePhone } from '../phone';
+import { isSha256Hex, normalizeEmail, normalizeZipCode } from '../../contract/normalize';
+import { normalizePhone } from '../../contract/phone';
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');

@@ -1,5 +1,5 @@
 import { VECTORS } from '../../../../tests/vectors/contractVectors';
-import { REDACTED } from '../privacy';
+import { REDACTED } from '../../contract/privacy';
 import { buildScrubbedEventRow } from '../scrub';
 import type { EventInput } from '../payload';
 

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { webLane } from '../lane';
 import { buildEventRow, serializeTrackRequest } from '../payload';
 import type { TikTokEventRow } from '../types';
-import { CURRENCY_CODES, isCurrencyCode, validateEventRow } from '../validate';
+import { CURRENCY_CODES, isCurrencyCode } from '../../contract/formats';
+import { validateEventRow } from '../validate';
 
 const now = 1_732_500_000;
 const hash = 'a'.repeat(64);
@@ -71,9 +73,9 @@ describe('buildEventRow', () => {
 describe('serializeTrackRequest', () => {
   it('writes the Events API request around rows already serialized, the test code only when set, partner_name always', () => {
     const rows = [row(), row({ event_id: 'e-2', properties: { value: 1, currency: 'EUR' } })];
-    const text = serializeTrackRequest('CABCDEFGH12345678', rows.map((r) => JSON.stringify(r)), 'TEST1');
+    const text = serializeTrackRequest(webLane('CABCDEFGH12345678'), rows.map((r) => JSON.stringify(r)), 'TEST1');
     expect(JSON.parse(text)).toEqual({ event_source: 'web', event_source_id: 'CABCDEFGH12345678', partner_name: 'Odoo', test_event_code: 'TEST1', data: rows });
-    expect(JSON.parse(serializeTrackRequest('CABCDEFGH12345678', [JSON.stringify(row())]))).toEqual({
+    expect(JSON.parse(serializeTrackRequest(webLane('CABCDEFGH12345678'), [JSON.stringify(row())]))).toEqual({
       event_source: 'web',
       event_source_id: 'CABCDEFGH12345678',
       partner_name: 'Odoo',

@@ -1,4 +1,3 @@
-import type { EventNames } from '../contract/settings';
 
 /**
  * The 14 events of the product, by canonical key. The key is what the browser,
@@ -27,8 +26,17 @@ export type CanonicalEvent = (typeof CANONICAL_EVENTS)[number];
 /** Events a browser may relay. Purchase only ever comes from the server poller. */
 export const BROWSER_EVENTS: readonly CanonicalEvent[] = /* @__PURE__ */ CANONICAL_EVENTS.filter((e) => e !== 'Purchase');
 
-/** Per-pixel choice of names where TikTok has two spellings for one conversion (the settings' `event_names`). */
-export type EventNameVariants = EventNames;
+/**
+ * Per pixel, the name TikTok receives where it has two spellings for one
+ * conversion (the settings' `event_names`, `EventNamesSchema`). Plain lists, no
+ * schema here: the page bundle imports this file and carries no zod.
+ */
+export const EVENT_NAME_CHOICES = {
+  Purchase: ['Purchase', 'CompletePayment'],
+  SubmitForm: ['SubmitForm', 'Lead'],
+} as const;
+
+export type EventNameVariants = { [K in keyof typeof EVENT_NAME_CHOICES]: (typeof EVENT_NAME_CHOICES)[K][number] };
 
 export const DEFAULT_EVENT_NAMES: EventNameVariants = { Purchase: 'Purchase', SubmitForm: 'SubmitForm' };
 

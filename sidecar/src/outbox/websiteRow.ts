@@ -1,8 +1,8 @@
-import type { NewOutboxEvent } from '../outbox/eventQueue';
+import type { NewOutboxEvent } from './eventQueue';
 import type { WebsiteSettings } from '../settings/types';
-import type { EventInput } from './payload';
-import { buildScrubbedEventRow, sharedUser } from './scrub';
-import type { TikTokEventRow } from './types';
+import type { EventInput } from '../tiktok/payload';
+import { buildScrubbedEventRow, sharedUser } from '../tiktok/scrub';
+import type { TikTokEventRow } from '../tiktok/types';
 
 /** An event as its source built it: the website's choices are not the source's to make. */
 export type WebsiteEventInput = Omit<EventInput, 'limitedDataUse'>;

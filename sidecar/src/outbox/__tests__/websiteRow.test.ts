@@ -7,8 +7,8 @@ import { buildPurchaseEvent } from '../../poller/purchaseEvent';
 import { buildSourceEvent } from '../../poller/sourceEvent';
 import { decideRelayEvent } from '../../relay/toOutbox';
 import { planTestEvent } from '../../report/testEvent';
-import { REDACTED } from '../privacy';
-import type { TikTokEventRow } from '../types';
+import { REDACTED } from '../../contract/privacy';
+import type { TikTokEventRow } from '../../tiktok/types';
 
 /**
  * Every source of rows sent with a website's token, each given what a careless

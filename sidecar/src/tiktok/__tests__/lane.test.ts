@@ -1,18 +1,19 @@
 import { StaticSettings } from '../../settings/static';
 import { website } from '../../../../tests/helpers/sidecar';
-import { isWebLane, laneSource, settingsOfLane, sourceLaneId } from '../eventSource';
+import { settingsOfLane } from '../../dispatcher/lanes';
+import { isWebLane, readLane, sourceLaneId } from '../lane';
 
 describe('lanes of event sources', () => {
   it('names a non-web lane by source, website and event set, and reads it back', () => {
     const id = sourceLaneId('crm', 2, '7300000000000000001');
     expect(id).toBe('crm:2:7300000000000000001');
-    expect(laneSource(id)).toEqual({ eventSource: 'crm', websiteId: 2, eventSourceId: '7300000000000000001' });
-    expect(laneSource(sourceLaneId('offline', 3, 'OFF_1-a'))).toEqual({ eventSource: 'offline', websiteId: 3, eventSourceId: 'OFF_1-a' });
+    expect(readLane(id)).toEqual({ eventSource: 'crm', websiteId: 2, eventSourceId: '7300000000000000001' });
+    expect(readLane(sourceLaneId('offline', 3, 'OFF_1-a'))).toEqual({ eventSource: 'offline', websiteId: 3, eventSourceId: 'OFF_1-a' });
     expect(isWebLane(id)).toBe(false);
   });
 
   it('reads a pixel code as a web lane, as the outbox always stored them', () => {
-    expect(laneSource('C4A1B2C3D4E5F6G7H8I9')).toEqual({ eventSource: 'web', eventSourceId: 'C4A1B2C3D4E5F6G7H8I9' });
+    expect(readLane('C4A1B2C3D4E5F6G7H8I9')).toEqual({ eventSource: 'web', eventSourceId: 'C4A1B2C3D4E5F6G7H8I9' });
     expect(isWebLane('C4A1B2C3D4E5F6G7H8I9')).toBe(true);
   });
 
@@ -29,8 +30,8 @@ describe('lanes of event sources', () => {
       website({ websiteId: 1, pixelId: 'CPIXELONE00000000001', accessToken: 'token-one' }),
       website({ websiteId: 2, pixelId: 'CPIXELTWO00000000002', accessToken: 'token-two' }),
     ]);
-    expect(settingsOfLane(settings, 'crm:2:7300000000000000001')?.accessToken).toBe('token-two');
-    expect(settingsOfLane(settings, 'CPIXELONE00000000001')?.accessToken).toBe('token-one');
-    expect(settingsOfLane(settings, 'crm:3:7300000000000000001')).toBeUndefined();
+    expect(settingsOfLane(settings, readLane('crm:2:7300000000000000001'))?.accessToken).toBe('token-two');
+    expect(settingsOfLane(settings, readLane('CPIXELONE00000000001'))?.accessToken).toBe('token-one');
+    expect(settingsOfLane(settings, readLane('crm:3:7300000000000000001'))).toBeUndefined();
   });
 });
