@@ -13,7 +13,7 @@ from ..tools.settings_table import (
     CONTENT_ID_PRODUCT_ID, DATED_SETTINGS, MATCH_NAME_ADDRESS, SECRET_KEYS, SETTINGS, global_param, parse_global_value,
     set_at_field, website_field,
 )
-from .tiktok_server_event import DUE_STATES, check_sidecar_caller
+from .tiktok_claim_queue import DUE_STATES, check_sidecar_caller
 
 
 class Website(models.Model):

@@ -7,7 +7,7 @@ import { isOdooError } from '../odoo/errors';
 import { RepeatingTask } from '../odoo/repeating';
 import type { OdooTransport } from '../odoo/types';
 import type { EventQueue } from '../outbox/eventQueue';
-import { backoffDelay } from '../poller/purchasePoller';
+import { backoffDelay } from '../poller/claimPoller';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import { buildReport, type ReplicaInfo } from './buildReport';
