@@ -28,7 +28,7 @@ export interface ClaimTableShape<Claim extends { event: NewOutboxEvent }, KeyNam
   table: string;
   keyColumn: string;
   keyName: KeyName;
-  keyOf(claim: Claim): Key;
+  keyOf: (claim: Claim) => Key;
 }
 
 /** A claim table, written with the queue's rows on the same connection (one transaction for both). */
