@@ -1,10 +1,8 @@
 import type { OdooCallParams, OdooTransport } from '../../odoo/types';
+import { claimDue, settleClaimed, type FakeClaimRow } from './fakeClaimQueue';
 
-export interface FakeOrder {
+export interface FakeOrder extends FakeClaimRow {
   id: number;
-  state: 'pending' | 'claimed' | 'sent' | 'failed' | 'skipped';
-  claimer?: string;
-  leaseUntil?: number;
   websiteId: number;
   value: number;
 }
@@ -52,11 +50,7 @@ export class FakeOdooPurchases {
 
   private claim(kwargs: Record<string, unknown>) {
     const now = this.now();
-    const due = this.orders
-      .filter((o) => o.state === 'pending' || (o.state === 'claimed' && (o.leaseUntil ?? 0) < now))
-      .slice(0, Number(kwargs.limit));
-    for (const o of due) Object.assign(o, { state: 'claimed', claimer: kwargs.claimer, leaseUntil: now + Number(kwargs.lease_seconds) * 1000 });
-    return due.map((o) => ({
+    return claimDue(this.orders, kwargs, now).map((o) => ({
       order_id: o.id,
       website_id: o.websiteId,
       event_id: `purchase-so-${o.id}`,
@@ -78,15 +72,6 @@ export class FakeOdooPurchases {
   }
 
   private mark(kwargs: Record<string, unknown>) {
-    const ids = kwargs.order_ids as number[];
-    let changed = 0;
-    for (const o of this.orders) {
-      // As Odoo: only rows this claimer claimed, never a sent one (final).
-      if (ids.includes(o.id) && o.claimer === kwargs.claimer && o.state !== 'pending' && o.state !== 'sent' && o.state !== kwargs.state) {
-        o.state = kwargs.state as FakeOrder['state'];
-        changed += 1;
-      }
-    }
-    return changed;
+    return settleClaimed(this.orders, (o) => o.id, kwargs.order_ids as number[], kwargs);
   }
 }
