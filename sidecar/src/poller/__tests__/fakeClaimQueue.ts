@@ -1,3 +1,5 @@
+import type { OdooCallParams, OdooTransport } from '../../odoo/types';
+
 /** A row of one of Odoo's claim queues, as the fakes keep it. */
 export interface FakeClaimRow {
   state: 'pending' | 'claimed' | 'sent' | 'failed' | 'skipped';
@@ -22,4 +24,26 @@ export function settleClaimed<Row extends FakeClaimRow, Key>(rows: Row[], keyOf:
     }
   }
   return changed;
+}
+
+/** What a fake Odoo records and how it fails: every call, Odoo down, methods that fail while the others answer. */
+export interface FakeOdooState {
+  calls: { method: string; kwargs?: Record<string, unknown> }[];
+  down: boolean;
+  failing?: Set<string>;
+}
+
+/** A JSON-2 transport answering `methods` (by `model.method`) from memory: a test double of the RPC edge. */
+export function fakeTransport(fake: FakeOdooState, methods: Record<string, (kwargs: Record<string, unknown>) => unknown>): OdooTransport {
+  return {
+    kind: 'json2',
+    call: async <T>(model: string, method: string, params?: OdooCallParams): Promise<T> => {
+      fake.calls.push({ method, kwargs: params?.kwargs });
+      if (fake.down) throw Object.assign(new Error('Odoo is unreachable'), { retryable: true });
+      if (fake.failing?.has(method)) throw new Error(`${model}.${method}() failed`);
+      const answer = methods[`${model}.${method}`];
+      if (!answer) throw new Error(`unexpected method ${model}.${method}`);
+      return answer(params!.kwargs!) as T;
+    },
+  };
 }

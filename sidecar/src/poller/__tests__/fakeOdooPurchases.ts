@@ -1,5 +1,5 @@
-import type { OdooCallParams, OdooTransport } from '../../odoo/types';
-import { claimDue, settleClaimed, type FakeClaimRow } from './fakeClaimQueue';
+import type { OdooTransport } from '../../odoo/types';
+import { claimDue, fakeTransport, settleClaimed, type FakeClaimRow } from './fakeClaimQueue';
 
 export interface FakeOrder extends FakeClaimRow {
   id: number;
@@ -33,19 +33,11 @@ export class FakeOdooPurchases {
   }
 
   transport(): OdooTransport {
-    return {
-      kind: 'json2',
-      call: async <T>(model: string, method: string, params?: OdooCallParams): Promise<T> => {
-        this.calls.push({ method, kwargs: params?.kwargs });
-        if (this.down) throw Object.assign(new Error('Odoo is unreachable'), { retryable: true });
-        if (this.failing.has(method)) throw new Error(`${model}.${method}() failed`);
-        if (model === 'tiktok.sidecar.report' && method === 'tiktok_report') return this.report(params!.kwargs!) as T;
-        if (model !== 'sale.order') throw new Error(`unexpected model ${model}`);
-        if (method === 'tiktok_claim_purchases') return this.claim(params!.kwargs!) as T;
-        if (method === 'tiktok_mark_purchases') return this.mark(params!.kwargs!) as T;
-        throw new Error(`unexpected method ${method}`);
-      },
-    };
+    return fakeTransport(this, {
+      'tiktok.sidecar.report.tiktok_report': (kwargs) => this.report(kwargs),
+      'sale.order.tiktok_claim_purchases': (kwargs) => this.claim(kwargs),
+      'sale.order.tiktok_mark_purchases': (kwargs) => this.mark(kwargs),
+    });
   }
 
   private claim(kwargs: Record<string, unknown>) {

@@ -1,5 +1,5 @@
-import type { OdooCallParams, OdooTransport } from '../../odoo/types';
-import { claimDue, settleClaimed, type FakeClaimRow } from './fakeClaimQueue';
+import type { OdooTransport } from '../../odoo/types';
+import { claimDue, fakeTransport, settleClaimed, type FakeClaimRow } from './fakeClaimQueue';
 
 export interface FakeSourceEvent extends FakeClaimRow {
   eventId: string;
@@ -29,17 +29,10 @@ export class FakeOdooSourceEvents {
   }
 
   transport(): OdooTransport {
-    return {
-      kind: 'json2',
-      call: async <T>(model: string, method: string, params?: OdooCallParams): Promise<T> => {
-        this.calls.push({ method, kwargs: params?.kwargs });
-        if (this.down) throw Object.assign(new Error('Odoo is unreachable'), { retryable: true });
-        if (model !== 'tiktok.source.event') throw new Error(`unexpected model ${model}`);
-        if (method === 'tiktok_claim_source_events') return this.claim(params!.kwargs!) as T;
-        if (method === 'tiktok_mark_source_events') return this.mark(params!.kwargs!) as T;
-        throw new Error(`unexpected method ${method}`);
-      },
-    };
+    return fakeTransport(this, {
+      'tiktok.source.event.tiktok_claim_source_events': (kwargs) => this.claim(kwargs),
+      'tiktok.source.event.tiktok_mark_source_events': (kwargs) => this.mark(kwargs),
+    });
   }
 
   private claim(kwargs: Record<string, unknown>) {
