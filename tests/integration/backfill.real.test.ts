@@ -1,11 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { odooUnavailableReason } from '../../scripts/odooDev';
-import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
-import { makePaidOrders, sidecarEnvFor, startShop, type OdooShop, type PaidOrder } from '../helpers/odooShop';
-import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';
+import type { FakeEventsApi } from '../support/fakeEventsApi';
+import { makePaidOrders, type OdooShop, type PaidOrder } from '../helpers/odooShop';
+import { exited } from '../helpers/process';
+import { startRealStack, type RealStack } from '../helpers/realStack';
 
 const unavailable = odooUnavailableReason();
 if (unavailable) console.warn(`Backfill tests against real Odoo skipped: ${unavailable}`);
@@ -16,33 +13,19 @@ const TOKEN = 'backfill-access-token-01';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeWithOdoo('backfill of missed Purchases, against real Odoo 19', () => {
+  let stack: RealStack;
   let shop: OdooShop;
   let api: FakeEventsApi;
-  let dir: string;
-  const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN } });
-    shop = await startShop('tt_backfill', { pixelId: PIXEL, token: TOKEN });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backfill-real-'));
+    stack = await startRealStack({ name: 'tt_backfill', pixelId: PIXEL, token: TOKEN, pollSeconds: 1 });
+    ({ shop, api } = stack);
   }, 15 * 60_000);
 
-  afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await api?.close();
-    await shop?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => stack?.stop(), 120_000);
 
-  const env = (port: number) => sidecarEnvFor(shop, { port, outboxPath: path.join(dir, 'outbox.sqlite'), eventsApiUrl: api.baseUrl, pollSeconds: 1 });
-
-  async function command(...args: string[]): Promise<string> {
-    const output: string[] = [];
-    const child = spawnSidecar(env(await freePort()), output, { bundled: true, command: args });
-    children.push(child);
-    expect(await exited(child)).toBe(0);
-    return output.join('');
-  }
+  // The commands and the poller share one outbox.
+  const command = (...args: string[]) => stack.command('outbox', ...args);
 
   const rows = (orders: PaidOrder[]) =>
     shop.psql(`SELECT count(*) FROM tiktok_server_event WHERE sale_order_id IN (${orders.map((o) => o.id).join(',')})`);
@@ -66,10 +49,7 @@ describeWithOdoo('backfill of missed Purchases, against real Odoo 19', () => {
     expect(await command('backfill')).toMatch(/^2 Purchases queued, the poller sends them; 1 order skipped/);
     expect(await command('backfill')).toMatch(/^no web order confirmed since .* UTC is missing its Purchase/);
 
-    const port = await freePort();
-    const sidecar = spawnSidecar({ ...env(port), SETTINGS_REFRESH_SECONDS: '5', DISPATCH_LINGER_MS: '50' });
-    children.push(sidecar);
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    const sidecar = await stack.sidecar('outbox');
     const delivered = (o: PaidOrder) => api.delivered.filter((d) => d.row.event_id === o.eventId).length;
     const deadline = Date.now() + 60_000;
     while (delivered(missed) === 0 || delivered(alsoMissed) === 0) {

@@ -1,12 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { odooUnavailableReason } from '../../scripts/odooDev';
 import { hashEmail, hashPhone } from '../../sidecar/src/tiktok/__tests__/nodeHash';
-import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
-import { sidecarEnvFor, startShop, type OdooShop } from '../helpers/odooShop';
-import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';
+import type { FakeEventsApi } from '../support/fakeEventsApi';
+import type { OdooShop } from '../helpers/odooShop';
+import { exited } from '../helpers/process';
+import { startRealStack, until, type RealStack } from '../helpers/realStack';
 
 const unavailable = odooUnavailableReason();
 if (unavailable) console.warn(`CRM events against real Odoo skipped: ${unavailable}`);
@@ -29,44 +26,21 @@ interface MovedLead {
 }
 
 describeWithOdoo('CRM lead stages from the pipeline, against real Odoo 19', () => {
+  let stack: RealStack;
   let shop: OdooShop;
   let api: FakeEventsApi;
-  let dir: string;
-  const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     // The website's one token sends its pixel and its CRM Event Set.
-    api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN, [EVENT_SET]: TOKEN } });
-    shop = await startShop('tt_crm', { pixelId: PIXEL, token: TOKEN });
+    stack = await startRealStack({ name: 'tt_crm', pixelId: PIXEL, token: TOKEN, eventSets: [EVENT_SET], pollSeconds: POLL_SECONDS });
+    ({ shop, api } = stack);
     // Limited data use is the website's choice for every row sent with its token, CRM stages included.
     await shop.shellAsync(`website = env['website'].browse(1)\nwebsite.tiktok_crm_event_set_id = '${EVENT_SET}'\nwebsite.tiktok_limited_data_use = 'on'`);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-real-'));
   }, 15 * 60_000);
 
-  afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await api?.close();
-    await shop?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => stack?.stop(), 120_000);
 
-  async function sidecar(name: string): Promise<ChildProcess> {
-    const port = await freePort();
-    const output: string[] = [];
-    const child = spawnSidecar(
-      {
-        ...sidecarEnvFor(shop, { port, outboxPath: path.join(dir, `${name}.sqlite`), eventsApiUrl: api.baseUrl, pollSeconds: POLL_SECONDS }),
-        SETTINGS_REFRESH_SECONDS: '5',
-        DISPATCH_LINGER_MS: '50',
-        RETRY_BASE_MS: '100',
-      },
-      output,
-    );
-    children.push(child);
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
-    child.on('exit', () => expect(output.join('')).not.toContain(shop.sidecarApiKey));
-    return child;
-  }
+  const sidecar = (name: string) => stack.sidecar(name);
 
   /** Leads of a TikTok lead form, imported by an administrator (only they set the TikTok lead id), moved by a salesman New → Qualified → Proposition → Qualified → won. */
   async function moveLeads(count: number): Promise<MovedLead[]> {
@@ -102,14 +76,6 @@ print('@@RESULT@@' + json.dumps(result))
   const deliveries = (eventId: string) => api.delivered.filter((d) => d.row.event_id === eventId);
   const odooStates = (leads: MovedLead[]) =>
     shop.psql(`SELECT string_agg(DISTINCT state, ',') FROM tiktok_source_event WHERE res_model = 'crm.lead' AND res_id IN (${leads.map((l) => l.id).join(',')})`);
-
-  async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  }
 
   it('two sidecars deliver exactly one event per lead and mapped stage, with the event set, lead, hashed keys and limited data use', async () => {
     const a = await sidecar('replica-a');

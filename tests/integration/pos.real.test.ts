@@ -1,12 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { odooUnavailableReason } from '../../scripts/odooDev';
 import { hashEmail, hashPhone, odooExternalId } from '../../sidecar/src/tiktok/__tests__/nodeHash';
-import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
-import { databaseSecret, sidecarEnvFor, startShop, type OdooShop } from '../helpers/odooShop';
-import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';
+import type { FakeEventsApi } from '../support/fakeEventsApi';
+import { databaseSecret, type OdooShop } from '../helpers/odooShop';
+import { exited } from '../helpers/process';
+import { startRealStack, until, type RealStack } from '../helpers/realStack';
 
 const unavailable = odooUnavailableReason();
 if (unavailable) console.warn(`Point of Sale offline events against real Odoo skipped: ${unavailable}`);
@@ -27,44 +24,21 @@ interface PaidOrders {
 }
 
 describeWithOdoo('Point of Sale offline Purchases, against real Odoo 19', () => {
+  let stack: RealStack;
   let shop: OdooShop;
   let api: FakeEventsApi;
-  let dir: string;
-  const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     // The website's one token sends its pixel and the point of sale's Offline Event Set.
-    api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN, [EVENT_SET]: TOKEN } });
-    shop = await startShop('tt_pos', { pixelId: PIXEL, token: TOKEN });
+    stack = await startRealStack({ name: 'tt_pos', pixelId: PIXEL, token: TOKEN, eventSets: [EVENT_SET], pollSeconds: POLL_SECONDS });
+    ({ shop, api } = stack);
     // Limited data use is the website's choice for every row sent with its token, offline sales included.
     await shop.shellAsync(`env['website'].browse(1).tiktok_limited_data_use = 'on'`);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pos-real-'));
   }, 15 * 60_000);
 
-  afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await api?.close();
-    await shop?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => stack?.stop(), 120_000);
 
-  async function sidecar(name: string): Promise<ChildProcess> {
-    const port = await freePort();
-    const output: string[] = [];
-    const child = spawnSidecar(
-      {
-        ...sidecarEnvFor(shop, { port, outboxPath: path.join(dir, `${name}.sqlite`), eventsApiUrl: api.baseUrl, pollSeconds: POLL_SECONDS }),
-        SETTINGS_REFRESH_SECONDS: '5',
-        DISPATCH_LINGER_MS: '50',
-        RETRY_BASE_MS: '100',
-      },
-      output,
-    );
-    children.push(child);
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
-    child.on('exit', () => expect(output.join('')).not.toContain(shop.sidecarApiKey));
-    return child;
-  }
+  const sidecar = (name: string) => stack.sidecar(name);
 
   /** A session of a new point of sale and two orders paid in it: one of a customer, one anonymous. */
   async function payOrders(): Promise<PaidOrders> {
@@ -101,14 +75,6 @@ print('@@RESULT@@' + json.dumps({
   const deliveries = (eventId: string) => api.delivered.filter((d) => d.row.event_id === eventId);
   const odooState = (eventId: string) =>
     shop.psql(`SELECT state || ':' || coalesce(skip_reason, '') FROM tiktok_source_event WHERE event_id = '${eventId}'`);
-
-  async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  }
 
   it('a paid order with a customer is one offline Purchase with the event set, shop, its order reference, hashed keys and limited data use; an anonymous one none', async () => {
     const child = await sidecar('replica-a');

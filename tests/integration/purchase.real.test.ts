@@ -1,12 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { odooUnavailableReason } from '../../scripts/odooDev';
 import { hashEmail, hashPhone, odooExternalId } from '../../sidecar/src/tiktok/__tests__/nodeHash';
-import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
-import { databaseSecret, makePaidOrders, sidecarEnvFor, startShop, type OdooShop, type PaidOrder } from '../helpers/odooShop';
-import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';
+import type { FakeEventsApi } from '../support/fakeEventsApi';
+import { databaseSecret, makePaidOrders, type OdooShop, type PaidOrder } from '../helpers/odooShop';
+import { exited } from '../helpers/process';
+import { startRealStack, until, type RealStack } from '../helpers/realStack';
 
 const unavailable = odooUnavailableReason();
 if (unavailable) console.warn(`Purchase tests against real Odoo skipped: ${unavailable}`);
@@ -18,54 +16,21 @@ const POLL_SECONDS = 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeWithOdoo('Purchase from confirmed payments, against real Odoo 19', () => {
+  let stack: RealStack;
   let shop: OdooShop;
   let api: FakeEventsApi;
-  let dir: string;
-  const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN } });
-    shop = await startShop('tt_purchase', { pixelId: PIXEL, token: TOKEN });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'purchase-real-'));
+    stack = await startRealStack({ name: 'tt_purchase', pixelId: PIXEL, token: TOKEN, pollSeconds: POLL_SECONDS });
+    ({ shop, api } = stack);
   }, 15 * 60_000);
 
-  afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await api?.close();
-    await shop?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => stack?.stop(), 120_000);
 
-  async function sidecar(name: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-    const port = await freePort();
-    const output: string[] = [];
-    const child = spawnSidecar(
-      {
-        ...sidecarEnvFor(shop, { port, outboxPath: path.join(dir, `${name}.sqlite`), eventsApiUrl: api.baseUrl, pollSeconds: POLL_SECONDS }),
-        SETTINGS_REFRESH_SECONDS: '5',
-        DISPATCH_LINGER_MS: '50',
-        RETRY_BASE_MS: '100',
-        ...env,
-      },
-      output,
-    );
-    children.push(child);
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
-    // The key never reaches the sidecar's log.
-    child.on('exit', () => expect(output.join('')).not.toContain(shop.sidecarApiKey));
-    return child;
-  }
+  const sidecar = (name: string, env?: Record<string, string>) => stack.sidecar(name, env);
 
   const deliveries = (eventId: string) => api.delivered.filter((d) => d.row.event_id === eventId);
   const odooState = (order: PaidOrder) => shop.psql(`SELECT state FROM tiktok_server_event WHERE sale_order_id = ${order.id}`);
-
-  async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  }
 
   async function stop(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');

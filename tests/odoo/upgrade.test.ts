@@ -36,17 +36,33 @@ import { runShell } from '../helpers/odooShop';
  *   (19.0.1.1.0) sends only leads of a website form (with consent) or of a
  *   TikTok lead form, with the keys they came in with: earlier leads keep
  *   theirs as at the upgrade, back-office leads' waiting events are skipped.
+ * - Later, both queues take their mechanics from one mixin (tiktok.claim.queue):
+ *   no column or index changes, so rows claimed before the upgrade stay their
+ *   replica's, leased, and are settled by it after.
  */
 const FIRST_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
 const CONTROL_ROOM_RELEASE = '12eba5f'; // website_tiktok_events 19.0.1.2.0
 const SOURCES_RELEASE = '98a1284'; // website_tiktok_events 19.0.1.4.0, website_tiktok_events_pos 19.0.1.0.0
 const CHECKOUT_RELEASE = '2327533'; // website_tiktok_events 19.0.1.5.0, website_tiktok_events_crm 19.0.1.0.0
+const SEPARATE_QUEUES_RELEASE = 'ced030a'; // website_tiktok_events 19.0.1.6.0, website_tiktok_events_crm 19.0.1.1.0
 const POS_BRIDGE = 'website_tiktok_events_pos';
 const CRM_BRIDGE = 'website_tiktok_events_crm';
 
 const unavailable = odooUnavailableReason();
 if (unavailable) console.warn(`Odoo upgrade test skipped: ${unavailable}`);
 const describeWithOdoo = unavailable ? describe.skip : describe;
+
+/** Python: a shop sending its website's Purchases (with or without payment) and its CRM stages to `pixelId` and `eventSet`; `website`, `product` defined. */
+function shopWithCrmEventSet(pixelId: string, eventSet: string): string {
+  return `import json
+ICP = env['ir.config_parameter'].sudo()
+for key, value in {'enabled': 'True', 'pixel_id': '${pixelId}', 'access_token': 'tok',
+                   'purchase_without_payment': 'True'}.items():
+    ICP.set_param('website_tiktok_events.' + key, value)
+website = env['website'].browse(1)
+website.write({'cookies_bar': False, 'tiktok_crm_event_set_id': '${eventSet}'})
+product = env['product.product'].search([('sale_ok', '=', True)], limit=1)`;
+}
 
 describeWithOdoo('upgrade from earlier releases on real Odoo 19', () => {
   const config = loadConfig();
@@ -311,14 +327,7 @@ print('@@RESULT@@' + json.dumps({'claimed': claimed, 'origins': origins, 'run_be
     const previous = await installRelease(CHECKOUT_RELEASE, db, modules);
     const before = JSON.parse(
       runShell(previous, db, `
-import json
-ICP = env['ir.config_parameter'].sudo()
-for key, value in {'enabled': 'True', 'pixel_id': 'CUPGRADEPIXEL0000002', 'access_token': 'tok',
-                   'purchase_without_payment': 'True'}.items():
-    ICP.set_param('website_tiktok_events.' + key, value)
-website = env['website'].browse(1)
-website.write({'cookies_bar': False, 'tiktok_crm_event_set_id': '7300000000000000007'})
-product = env['product.product'].search([('sale_ok', '=', True)], limit=1)
+${shopWithCrmEventSet('CUPGRADEPIXEL0000002', '7300000000000000007')}
 order = env['sale.order'].create({'partner_id': env.ref('base.res_partner_2').id, 'website_id': website.id,
     'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1, 'price_unit': 100.0})]})
 order._tiktok_store_buyer_context('not_required')  # its buyer reached the payment step (a wire transfer)
@@ -370,5 +379,72 @@ print('@@RESULT@@' + json.dumps({
       [after.hashes['ads@example.com']]: '7412345678901234567',
     });
     expect(after.skipped).toEqual({ [String(before.denied)]: 'no_consent', [String(before.office)]: 'not_from_tiktok' });
+  }, 15 * 60_000);
+
+  it('keeps claims in flight across the queues\' move to one mixin: same columns and indexes, leases and claimers kept', async () => {
+    const db = `tt_upgrade_queues_${process.pid}`;
+    const modules = [MODULE_NAME, CRM_BRIDGE];
+    const previous = await installRelease(SEPARATE_QUEUES_RELEASE, db, modules);
+    const schema = () => psql(config, db, `
+      SELECT string_agg(x, E'\\n' ORDER BY x) FROM (
+        SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable AS x
+          FROM information_schema.columns WHERE table_name IN ('tiktok_server_event', 'tiktok_source_event')
+        UNION ALL
+        SELECT 'index ' || indexdef FROM pg_indexes WHERE tablename IN ('tiktok_server_event', 'tiktok_source_event')
+      ) AS shape`);
+    const before = JSON.parse(
+      runShell(previous, db, `
+${shopWithCrmEventSet('CUPGRADEPIXEL0000003', '7300000000000000008')}
+def web_order():
+    order = env['sale.order'].create({'partner_id': env.ref('base.res_partner_2').id, 'website_id': website.id,
+        'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})]})
+    order._tiktok_store_buyer_context('not_required')
+    order.action_confirm()
+    return order
+claimed, waiting = web_order(), web_order()
+[entry] = env['sale.order'].tiktok_claim_purchases(limit=1, lease_seconds=3600, claimer='replica-old')
+lead = env['crm.lead'].create({'name': 'ads', 'email_from': 'ads@example.com', 'tiktok_lead_id': '7412345678901234568',
+                               'stage_id': env.ref('crm.stage_lead1').id, 'company_id': website.company_id.id})
+[source] = env['tiktok.source.event'].tiktok_claim_source_events(limit=10, lease_seconds=3600, claimer='replica-old')
+rows = env['tiktok.server.event'].search([('sale_order_id', 'in', [claimed.id, waiting.id])])
+print('@@RESULT@@' + json.dumps({'claimed': claimed.id, 'waiting': waiting.id, 'entry': entry['order_id'],
+    'source': source['event_id'], 'leases': {str(row.sale_order_id.id): str(row.lease_until) for row in rows}}))
+`),
+    ) as { claimed: number; waiting: number; entry: number; source: string; leases: Record<string, string> };
+    expect(before.entry).toBe(before.claimed);
+    const shapeBefore = schema();
+    expect(shapeBefore).toContain('tiktok_server_event_due_index');
+    expect(shapeBefore).toContain('tiktok_source_event_due_index');
+
+    upgradeToThisCheckout(db, modules);
+
+    expect(schema()).toBe(shapeBefore);
+    const after = JSON.parse(
+      runShell(config, db, `
+import json
+orders, sources = env['sale.order'], env['tiktok.source.event']
+# Another replica finds only what nobody holds: the claimed rows stay leased to their replica.
+taken = [entry['order_id'] for entry in orders.tiktok_claim_purchases(limit=10, claimer='replica-new')]
+taken_sources = sources.tiktok_claim_source_events(limit=10, claimer='replica-new')
+rows = env['tiktok.server.event'].search([('sale_order_id', 'in', [${before.claimed}, ${before.waiting}])])
+leases = {str(row.sale_order_id.id): str(row.lease_until) for row in rows if row.claimed_by == 'replica-old'}
+settled = {
+    'purchase_by_other': orders.tiktok_mark_purchases([${before.claimed}], 'sent', claimer='replica-new'),
+    'purchase': orders.tiktok_mark_purchases([${before.claimed}], 'sent', claimer='replica-old'),
+    'source': sources.tiktok_mark_source_events(['${before.source}'], 'sent', claimer='replica-old'),
+}
+print('@@RESULT@@' + json.dumps({'taken': taken, 'taken_sources': len(taken_sources), 'leases': leases,
+    'settled': settled, 'states': sorted(rows.mapped('state')),
+    'source_state': sources.search([('event_id', '=', '${before.source}')]).state,
+    'mixin': bool(env['ir.model']._get_id('tiktok.claim.queue'))}))
+`),
+    ) as { taken: number[]; taken_sources: number; leases: Record<string, string>; settled: Record<string, number>; states: string[]; source_state: string; mixin: boolean };
+    expect(after.taken).toEqual([before.waiting]);
+    expect(after.taken_sources).toBe(0);
+    expect(after.leases).toEqual({ [String(before.claimed)]: before.leases[String(before.claimed)] });
+    expect(after.settled).toEqual({ purchase_by_other: 0, purchase: 1, source: 1 });
+    expect(after.states).toEqual(['claimed', 'sent']);
+    expect(after.source_state).toBe('sent');
+    expect(after.mixin).toBe(true);
   }, 15 * 60_000);
 });

@@ -6,6 +6,7 @@ from . import res_partner
 from . import res_users
 from . import res_config_settings
 from . import sale_order
+from . import tiktok_claim_queue
 from . import tiktok_server_event
 from . import tiktok_web_checkout
 from . import tiktok_source_event

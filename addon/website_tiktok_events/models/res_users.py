@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .tiktok_server_event import SIDECAR_GROUP
+from .tiktok_claim_queue import SIDECAR_GROUP
 
 
 class ResUsers(models.Model):

@@ -6,7 +6,7 @@ from ..tools.frozen_lines import frozen_contents
 from ..tools.page_config import without_empty
 from ..tools.settings_resolution import is_test_email, tracking_problem
 from ..tools.settings_table import CONTENT_ID_PRODUCT_ID
-from .tiktok_server_event import DUE_STATES, STATES, check_sidecar_caller
+from .tiktok_claim_queue import DUE_STATES, STATES, check_sidecar_caller
 
 # Only administrators see the buyer's browser context (the sidecar reads it
 # through its RPC methods, as superuser).

@@ -4,22 +4,14 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import hmac
-from odoo.tools.sql import create_index
 
 from ..tools.page_config import without_empty
+from .tiktok_claim_queue import DUE_STATES, STATES
 
-SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
 # Scope of the HMAC behind event ids: a stranger who sees the public pixel id
 # and guesses order numbers cannot compute the id of somebody's Purchase.
 EVENT_ID_SCOPE = 'website_tiktok_events.event_id'
 
-STATES = [
-    ('pending', 'To send'),
-    ('claimed', 'Being sent'),
-    ('sent', 'Sent'),
-    ('failed', 'Refused by TikTok'),
-    ('skipped', 'Not sent'),
-]
 SKIP_REASONS = [
     ('not_checked_out', 'Not checked out on the website by this buyer (a back-office order, or one given '
                         'another customer or website since)'),
@@ -31,66 +23,14 @@ SKIP_REASONS = [
     ('internal_user', 'Excluded: the buyer is an internal user'),
     ('test_buyer', "Excluded: the buyer's e-mail is one of the test buyers of the settings"),
 ]
-# Outcomes the sidecar reports; 'sent' is final (a late report from another
-# replica must not turn a delivered purchase into a failed one).
-REPORTABLE_STATES = ('sent', 'failed', 'skipped')
-DUE_STATES = ('pending', 'claimed')
 # Reasons that leave an order without a row when its Purchase would be queued:
 # not a web Purchase at all, or not one yet (its payment or confirmation may
 # still come, and queue it then).
 UNQUEUED_REASONS = ('not_checked_out', 'not_confirmed', 'cancelled', 'not_paid')
-MAX_CLAIM = 1000
-# A lease shorter than a send could take would hand a row to a second replica
-# while the first one sends it; longer than TikTok's window, it would outlive it.
-MIN_LEASE_SECONDS = 10
-MAX_LEASE_SECONDS = 7 * 24 * 3600
 # TikTok refuses events older than about 7 days (integrators' figure, the
 # sidecar's MAX_EVENT_AGE_SECONDS): a backfill never reaches further back. The
 # sidecar asks for a little less, to leave time for the sending itself.
 MAX_BACKFILL_AGE_SECONDS = 7 * 24 * 3600
-
-
-def claim_bounds(limit, lease_seconds):
-    """A claim's size and lease as asked, within what Odoo hands out at once."""
-    try:
-        limit, lease_seconds = int(limit), int(lease_seconds)
-    except (TypeError, ValueError):
-        raise UserError(_('A TikTok claim needs a whole number of rows (limit) and of seconds (lease_seconds).'))
-    return max(1, min(limit, MAX_CLAIM)), max(MIN_LEASE_SECONDS, min(lease_seconds, MAX_LEASE_SECONDS))
-
-
-def claimer_name(claimer):
-    """The replica id a claim is recorded under, and a report names: text, at
-    most 128 characters. A claim or report without one is refused: an outcome
-    is only ever taken from the replica that holds the claim."""
-    name = str(claimer or '').strip()[:128] if isinstance(claimer, (str, int)) else ''
-    if not name:
-        raise UserError(_('The TikTok sidecar must say which replica claims or reports (claimer).'))
-    return name
-
-
-def settled_by_claimer_domain(claimer, state):
-    """The rows a replica may report as `state`: those it claimed itself (a row
-    another replica claimed since, a pending row, one never claimed, are not its
-    to settle), none already in that state, and never a sent one (final: a late
-    report must not turn a delivered event into a failed one). A refused row
-    keeps its claimer, so a dead letter sent again and delivered is reported sent."""
-    return [('claimed_by', '=', claimer_name(claimer)),
-            ('state', 'in', ('claimed', 'failed', 'skipped')),
-            ('state', '!=', state)]
-
-
-def is_sidecar_account(user):
-    """A member of the sidecar group that can be the sidecar: an active user
-    with credentials of its own (never the public user, whatever its groups)."""
-    return user.active and not user._is_public() and user.has_group(SIDECAR_GROUP)
-
-
-def check_sidecar_caller(env, message=None):
-    """RPC methods of the sidecar: its account, or an administrator."""
-    user = env.user
-    if not (env.su or user.has_group('base.group_system') or is_sidecar_account(user)):
-        raise AccessError(message or env._('Only the TikTok sidecar and administrators can do this.'))
 
 
 class TikTokServerEvent(models.Model):
@@ -104,32 +44,17 @@ class TikTokServerEvent(models.Model):
     write the order could arm a Purchase over RPC.
     """
     _name = 'tiktok.server.event'
+    _inherit = ['tiktok.claim.queue']
     _description = 'TikTok server event'
-    _order = 'queued_at, id'
-    _rec_name = 'event_id'
+    _report_key = ('sale_order_id', int)
 
     sale_order_id = fields.Many2one('sale.order', required=True, ondelete='cascade', index=True, readonly=True)
     website_id = fields.Many2one('website', required=True, ondelete='cascade', readonly=True)
-    event_id = fields.Char(required=True, readonly=True,
-                           help='Shared by the browser copy and the server copy, so TikTok merges them.')
-    state = fields.Selection(STATES, required=True, default='pending', readonly=True)
+    event_id = fields.Char(help='Shared by the browser copy and the server copy, so TikTok merges them.')
     skip_reason = fields.Selection(SKIP_REASONS, readonly=True)
-    queued_at = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True,
-                                help='When the event became due; its event_time.')
-    claimed_by = fields.Char(readonly=True)
-    lease_until = fields.Datetime(readonly=True)
 
     _sale_order_unique = models.Constraint('UNIQUE(sale_order_id)', 'One TikTok Purchase per order.')
     _event_id_unique = models.Constraint('UNIQUE(event_id)', 'TikTok event ids are unique.')
-
-    def init(self):
-        super().init()
-        # The poller's query touches only due rows: its cost must not grow with
-        # the number of events already sent.
-        create_index(
-            self.env.cr, 'tiktok_server_event_due_index', self._table, ['queued_at', 'id'],
-            where="state IN ('pending', 'claimed')",
-        )
 
     # ------------------------------------------------------------------
     # Identifiers
@@ -174,9 +99,6 @@ class TikTokServerEvent(models.Model):
             values['queued_at'] = queued_at
         return values
 
-    def _skip(self, reason):
-        self.sudo().write({'state': 'skipped', 'skip_reason': reason, 'lease_until': False})
-
     def _still_due_reason(self):
         """Why this Purchase may no longer be sent (None when it may).
 
@@ -190,47 +112,10 @@ class TikTokServerEvent(models.Model):
     # Sidecar RPC (through sale.order, see there)
     # ------------------------------------------------------------------
 
-    @api.model
-    def _claim(self, limit, lease_seconds, claimer):
-        """Claim due Purchases for one sidecar replica.
-
-        Due = 'pending', or 'claimed' by a replica whose lease expired. Rows
-        locked by a concurrent claim are skipped, so replicas never claim the
-        same order at the same time; the event id stays the order's, so a
-        re-claim after a crash can only resend, never duplicate.
-        """
-        limit, lease_seconds = claim_bounds(limit, lease_seconds)
-        claimer = claimer_name(claimer)
-        # The clock leases are written with (SQL now() is the transaction's start).
-        now = fields.Datetime.now()
-        self.flush_model(['state', 'queued_at', 'lease_until'])
-        self.env.cr.execute(
-            """
-            SELECT id FROM tiktok_server_event
-             WHERE state IN ('pending', 'claimed')
-               AND (state = 'pending' OR lease_until IS NULL OR lease_until < %s)
-             ORDER BY queued_at, id
-             LIMIT %s
-             FOR UPDATE SKIP LOCKED
-            """,
-            [now, limit],
-        )
-        rows = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
-        due = self.sudo()
-        for row in rows:
-            reason = row._still_due_reason()
-            if reason:
-                row._skip(reason)
-            else:
-                due |= row
-        if not due:
-            return []
-        due.write({
-            'state': 'claimed',
-            'claimed_by': claimer,
-            'lease_until': now + timedelta(seconds=lease_seconds),
-        })
-        return [row._claimed_purchase() for row in due]
+    def _claim_entry(self):
+        """The Purchase a claim hands out, or why it may no longer be sent (see the queue's `_claim`)."""
+        reason = self._still_due_reason()
+        return (None, reason) if reason else (self._claimed_purchase(), None)
 
     @api.model
     def _backfill(self, max_age_seconds, dry_run=False):
@@ -283,16 +168,8 @@ class TikTokServerEvent(models.Model):
             'orders': outcomes,
         }
 
-    @api.model
-    def _report(self, order_ids, state, claimer):
-        """Record the outcome of a replica's claims; returns the number of orders changed."""
-        if state not in REPORTABLE_STATES:
-            raise UserError(_('Unknown TikTok purchase state %s.', state))
-        ids = [int(order_id) for order_id in (order_ids or [])]
-        rows = self.sudo().search([('sale_order_id', 'in', ids), *settled_by_claimer_domain(claimer, state)])
-        rows.write({'state': state, 'lease_until': False,
-                    'skip_reason': 'no_pixel' if state == 'skipped' else False})
-        return len(rows)
+    def _unknown_state_error(self, state):
+        return UserError(_('Unknown TikTok purchase state %s.', state))
 
     def _claimed_purchase(self):
         """One entry of sale.order.tiktok_claim_purchases() (docs/CONTRACTS.md §6)."""

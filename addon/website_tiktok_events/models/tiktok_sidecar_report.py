@@ -11,7 +11,7 @@ from ..tools.report_contract import (
     LATENCY_KEYS, MAX_REPORT_BYTES, OUTBOX_KEYS, ReportError, clean_report, summed_counters,
 )
 from ..tools.timestamps import from_unix, to_unix
-from .tiktok_server_event import check_sidecar_caller
+from .tiktok_claim_queue import check_sidecar_caller
 
 # The last report kept on the replica's row, beyond its own fields: at most
 # this many bytes of JSON (counters are dropped from it first).

@@ -1,31 +1,21 @@
 import calendar
 import re
-from datetime import timedelta
 
 import psycopg2
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
 from odoo.tools.misc import hmac
 from odoo.tools.sql import create_index
 
 from ..tools import hashing
 from ..tools.page_config import without_empty
-from .tiktok_server_event import (
-    EVENT_ID_SCOPE, REPORTABLE_STATES, check_sidecar_caller, claim_bounds, claimer_name, settled_by_claimer_domain,
-)
+from .tiktok_claim_queue import check_sidecar_caller
+from .tiktok_server_event import EVENT_ID_SCOPE
 
 # Sources of the Events API other than the web pixel (docs/CONTRACTS.md §8).
 EVENT_SOURCES = [
     ('crm', 'CRM'),
     ('offline', 'Offline'),
-]
-STATES = [
-    ('pending', 'To send'),
-    ('claimed', 'Being sent'),
-    ('sent', 'Sent'),
-    ('failed', 'Refused by TikTok'),
-    ('skipped', 'Not sent'),
 ]
 SKIP_REASONS = [
     ('gone', 'The record it was about no longer exists'),
@@ -62,33 +52,25 @@ class TikTokSourceEvent(models.Model):
     superuser code from trusted paths and moved by the sidecar's RPC methods.
     """
     _name = 'tiktok.source.event'
+    _inherit = ['tiktok.claim.queue']
     _description = 'TikTok event of a non-web source'
-    _order = 'queued_at, id'
-    _rec_name = 'event_id'
+    _report_key = ('event_id', str)
 
     event_source = fields.Selection(EVENT_SOURCES, required=True, readonly=True)
     event_source_id = fields.Char('Event set id', required=True, readonly=True)
     website_id = fields.Many2one('website', required=True, ondelete='cascade', readonly=True,
                                  help='The website whose Events API access token sends the event.')
     event = fields.Char('Event name', required=True, readonly=True, help='The event name TikTok receives.')
-    event_id = fields.Char('Event id', required=True, readonly=True)
+    event_id = fields.Char('Event id')
     res_model = fields.Char('Record model', required=True, readonly=True)
     res_id = fields.Many2oneReference('Record id', model_field='res_model', required=True, readonly=True)
-    state = fields.Selection(STATES, required=True, default='pending', readonly=True)
     skip_reason = fields.Selection(SKIP_REASONS, readonly=True)
-    queued_at = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True,
-                                help='When the event happened; its event_time.')
-    claimed_by = fields.Char(readonly=True)
-    lease_until = fields.Datetime(readonly=True)
+    queued_at = fields.Datetime(help='When the event happened; its event_time.')
 
     _event_id_unique = models.Constraint('UNIQUE(event_id)', 'TikTok event ids are unique.')
 
     def init(self):
         super().init()
-        create_index(
-            self.env.cr, 'tiktok_source_event_due_index', self._table, ['queued_at', 'id'],
-            where="state IN ('pending', 'claimed')",
-        )
         create_index(self.env.cr, 'tiktok_source_event_record_index', self._table, ['res_model', 'res_id'])
 
     # ------------------------------------------------------------------
@@ -149,9 +131,6 @@ class TikTokSourceEvent(models.Model):
                     continue
             return created
 
-    def _skip(self, reason):
-        self.sudo().write({'state': 'skipped', 'skip_reason': reason, 'lease_until': False})
-
     # ------------------------------------------------------------------
     # Sidecar RPC
     # ------------------------------------------------------------------
@@ -168,41 +147,6 @@ class TikTokSourceEvent(models.Model):
         check_sidecar_caller(self.env)
         return self.sudo()._report(event_ids, state, claimer)
 
-    @api.model
-    def _claim(self, limit, lease_seconds, claimer):
-        """As `tiktok.server.event._claim`: due rows, SKIP LOCKED, a lease per replica."""
-        limit, lease_seconds = claim_bounds(limit, lease_seconds)
-        claimer = claimer_name(claimer)
-        now = fields.Datetime.now()
-        self.flush_model(['state', 'queued_at', 'lease_until'])
-        self.env.cr.execute(
-            """
-            SELECT id FROM tiktok_source_event
-             WHERE state IN ('pending', 'claimed')
-               AND (state = 'pending' OR lease_until IS NULL OR lease_until < %s)
-             ORDER BY queued_at, id
-             LIMIT %s
-             FOR UPDATE SKIP LOCKED
-            """,
-            [now, limit],
-        )
-        rows = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
-        due, claimed = self.sudo(), []
-        for row in rows:
-            data, reason = row._source_data()
-            if reason:
-                row._skip(reason)
-            else:
-                due |= row
-                claimed.append(row._claimed_entry(data))
-        if due:
-            due.write({
-                'state': 'claimed',
-                'claimed_by': claimer,
-                'lease_until': now + timedelta(seconds=lease_seconds),
-            })
-        return claimed
-
     def _source_data(self):
         """(payload parts, None), or (None, skip reason) when the event may no longer be sent."""
         self.ensure_one()
@@ -213,8 +157,15 @@ class TikTokSourceEvent(models.Model):
             return None, 'gone'
         return record._tiktok_source_event_data(self)
 
+    def _claim_entry(self):
+        """One entry of tiktok_claim_source_events() (docs/CONTRACTS.md §8), or
+        why the event may no longer be sent (see the queue's `_claim`)."""
+        data, reason = self._source_data()
+        if reason:
+            return None, reason
+        return self._claimed_entry(data), None
+
     def _claimed_entry(self, data):
-        """One entry of tiktok_claim_source_events() (docs/CONTRACTS.md §8)."""
         self.ensure_one()
         return without_empty({
             'website_id': self.website_id.id,
@@ -226,13 +177,3 @@ class TikTokSourceEvent(models.Model):
             'event_time': calendar.timegm(self.queued_at.timetuple()),
             **data,
         })
-
-    @api.model
-    def _report(self, event_ids, state, claimer):
-        if state not in REPORTABLE_STATES:
-            raise UserError(_('Unknown TikTok event state %s.', state))
-        ids = [str(event_id) for event_id in (event_ids or [])]
-        rows = self.sudo().search([('event_id', 'in', ids), *settled_by_claimer_domain(claimer, state)])
-        rows.write({'state': state, 'lease_until': False,
-                    'skip_reason': 'no_pixel' if state == 'skipped' else False})
-        return len(rows)

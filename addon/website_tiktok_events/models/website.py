@@ -11,7 +11,7 @@ from ..tools.settings_table import (
     DATED_SETTINGS, SECRET_KEYS, SETTINGS, global_param, parse_global_value, set_at_field, website_field,
 )
 from .settings_fields import website_fields
-from .tiktok_server_event import check_sidecar_caller
+from .tiktok_claim_queue import check_sidecar_caller
 
 
 class Website(models.Model):

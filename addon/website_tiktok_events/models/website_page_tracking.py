@@ -6,7 +6,7 @@ from ..tools.contents import content_id
 from ..tools.page_config import disabled_comment, new_page_event_id, script_safe_json, without_empty
 from ..tools.settings_resolution import tracking_problem
 from ..tools.settings_table import CONTENT_ID_PRODUCT_ID, MATCH_NAME_ADDRESS
-from .tiktok_server_event import DUE_STATES
+from .tiktok_claim_queue import DUE_STATES
 
 
 class WebsitePageTracking(models.Model):

@@ -1,11 +1,13 @@
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.website_tiktok_events.models.tiktok_claim_queue import SIDECAR_GROUP
+
 GLOBAL_PIXEL = 'C4A1B2C3D4E5F6G7H8I9'
 WEBSITE_PIXEL = 'CWEBSITE000000000002'
 GLOBAL_TOKEN = 'global-token-6b1f0e2a9c'
 WEBSITE_TOKEN = 'website-token-d7c4e1b038'
 # The least-privilege sidecar user the README recommends: a portal user in the group only.
-SIDECAR_GROUPS = 'base.group_portal,website_tiktok_events.group_tiktok_sidecar'
+SIDECAR_GROUPS = 'base.group_portal,%s' % SIDECAR_GROUP
 
 
 def checked_out(order):

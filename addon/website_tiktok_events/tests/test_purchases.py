@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.payment.tests.common import PaymentCommon
-from odoo.addons.website_tiktok_events.models import tiktok_server_event
+from odoo.addons.website_tiktok_events.models import tiktok_claim_queue
 from odoo.addons.website_tiktok_events.tools import hashing
 from .common import TikTokCase, checked_out, paid
 from .test_hashing import SKIP_WITHOUT_VECTORS, VECTORS
@@ -194,18 +194,18 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         orders = [self._web_order() for _ in range(3)]
         for order in orders:
             self._pay(order)
-        with patch.object(tiktok_server_event, 'MAX_CLAIM', 2):
+        with patch.object(tiktok_claim_queue, 'MAX_CLAIM', 2):
             claimed = self.SaleOrder.tiktok_claim_purchases(limit=10 ** 6, lease_seconds=0, claimer='a')
         self.assertEqual(len(claimed), 2)
         row = self._queued(orders[0])
         lease = (row.lease_until - fields.Datetime.now()).total_seconds()
-        self.assertGreaterEqual(lease, tiktok_server_event.MIN_LEASE_SECONDS - 2)
-        self.assertLessEqual(lease, tiktok_server_event.MIN_LEASE_SECONDS + 1)
+        self.assertGreaterEqual(lease, tiktok_claim_queue.MIN_LEASE_SECONDS - 2)
+        self.assertLessEqual(lease, tiktok_claim_queue.MIN_LEASE_SECONDS + 1)
         self.SaleOrder.tiktok_claim_purchases(limit=-5, lease_seconds=10 ** 12, claimer='b')
         row = self._queued(orders[2])
         self.assertEqual(row.claimed_by, 'b')  # a limit below one still claims one
         self.assertLessEqual((row.lease_until - fields.Datetime.now()).total_seconds(),
-                             tiktok_server_event.MAX_LEASE_SECONDS)
+                             tiktok_claim_queue.MAX_LEASE_SECONDS)
         with self.assertRaises(UserError):
             self.SaleOrder.tiktok_claim_purchases(limit='all', claimer='a')
 

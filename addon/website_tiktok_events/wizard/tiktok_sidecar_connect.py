@@ -6,12 +6,12 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..models.tiktok_claim_queue import SIDECAR_GROUP
 from ..tools.access import ADMINISTRATORS
 from ..tools.sidecar_connection import compose_snippet, environment_lines
 
 _logger = logging.getLogger(__name__)
 
-SIDECAR_GROUP = 'website_tiktok_events.group_tiktok_sidecar'
 PORTAL_GROUP = 'base.group_portal'
 DEFAULT_LOGIN = 'tiktok-sidecar'
 # The user this wizard created, by id: a system parameter, which only

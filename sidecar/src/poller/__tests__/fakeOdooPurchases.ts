@@ -1,10 +1,8 @@
-import type { OdooCallParams, OdooTransport } from '../../odoo/types';
+import type { OdooTransport } from '../../odoo/types';
+import { claimDue, fakeTransport, settleClaimed, type FakeClaimRow } from './fakeClaimQueue';
 
-export interface FakeOrder {
+export interface FakeOrder extends FakeClaimRow {
   id: number;
-  state: 'pending' | 'claimed' | 'sent' | 'failed' | 'skipped';
-  claimer?: string;
-  leaseUntil?: number;
   websiteId: number;
   value: number;
 }
@@ -35,28 +33,16 @@ export class FakeOdooPurchases {
   }
 
   transport(): OdooTransport {
-    return {
-      kind: 'json2',
-      call: async <T>(model: string, method: string, params?: OdooCallParams): Promise<T> => {
-        this.calls.push({ method, kwargs: params?.kwargs });
-        if (this.down) throw Object.assign(new Error('Odoo is unreachable'), { retryable: true });
-        if (this.failing.has(method)) throw new Error(`${model}.${method}() failed`);
-        if (model === 'tiktok.sidecar.report' && method === 'tiktok_report') return this.report(params!.kwargs!) as T;
-        if (model !== 'sale.order') throw new Error(`unexpected model ${model}`);
-        if (method === 'tiktok_claim_purchases') return this.claim(params!.kwargs!) as T;
-        if (method === 'tiktok_mark_purchases') return this.mark(params!.kwargs!) as T;
-        throw new Error(`unexpected method ${method}`);
-      },
-    };
+    return fakeTransport(this, {
+      'tiktok.sidecar.report.tiktok_report': (kwargs) => this.report(kwargs),
+      'sale.order.tiktok_claim_purchases': (kwargs) => this.claim(kwargs),
+      'sale.order.tiktok_mark_purchases': (kwargs) => this.mark(kwargs),
+    });
   }
 
   private claim(kwargs: Record<string, unknown>) {
     const now = this.now();
-    const due = this.orders
-      .filter((o) => o.state === 'pending' || (o.state === 'claimed' && (o.leaseUntil ?? 0) < now))
-      .slice(0, Number(kwargs.limit));
-    for (const o of due) Object.assign(o, { state: 'claimed', claimer: kwargs.claimer, leaseUntil: now + Number(kwargs.lease_seconds) * 1000 });
-    return due.map((o) => ({
+    return claimDue(this.orders, kwargs, now).map((o) => ({
       order_id: o.id,
       website_id: o.websiteId,
       event_id: `purchase-so-${o.id}`,
@@ -78,15 +64,6 @@ export class FakeOdooPurchases {
   }
 
   private mark(kwargs: Record<string, unknown>) {
-    const ids = kwargs.order_ids as number[];
-    let changed = 0;
-    for (const o of this.orders) {
-      // As Odoo: only rows this claimer claimed, never a sent one (final).
-      if (ids.includes(o.id) && o.claimer === kwargs.claimer && o.state !== 'pending' && o.state !== 'sent' && o.state !== kwargs.state) {
-        o.state = kwargs.state as FakeOrder['state'];
-        changed += 1;
-      }
-    }
-    return changed;
+    return settleClaimed(this.orders, (o) => o.id, kwargs.order_ids as number[], kwargs);
   }
 }

@@ -1,14 +1,12 @@
-import type { OdooCallParams, OdooTransport } from '../../odoo/types';
+import type { OdooTransport } from '../../odoo/types';
+import { claimDue, fakeTransport, settleClaimed, type FakeClaimRow } from './fakeClaimQueue';
 
-export interface FakeSourceEvent {
+export interface FakeSourceEvent extends FakeClaimRow {
   eventId: string;
   event: string;
   websiteId: number;
   eventSetId: string;
   source: 'crm' | 'offline';
-  state: 'pending' | 'claimed' | 'sent' | 'failed' | 'skipped';
-  claimer?: string;
-  leaseUntil?: number;
 }
 
 /**
@@ -31,26 +29,15 @@ export class FakeOdooSourceEvents {
   }
 
   transport(): OdooTransport {
-    return {
-      kind: 'json2',
-      call: async <T>(model: string, method: string, params?: OdooCallParams): Promise<T> => {
-        this.calls.push({ method, kwargs: params?.kwargs });
-        if (this.down) throw Object.assign(new Error('Odoo is unreachable'), { retryable: true });
-        if (model !== 'tiktok.source.event') throw new Error(`unexpected model ${model}`);
-        if (method === 'tiktok_claim_source_events') return this.claim(params!.kwargs!) as T;
-        if (method === 'tiktok_mark_source_events') return this.mark(params!.kwargs!) as T;
-        throw new Error(`unexpected method ${method}`);
-      },
-    };
+    return fakeTransport(this, {
+      'tiktok.source.event.tiktok_claim_source_events': (kwargs) => this.claim(kwargs),
+      'tiktok.source.event.tiktok_mark_source_events': (kwargs) => this.mark(kwargs),
+    });
   }
 
   private claim(kwargs: Record<string, unknown>) {
     const now = this.now();
-    const due = this.events
-      .filter((e) => e.state === 'pending' || (e.state === 'claimed' && (e.leaseUntil ?? 0) < now))
-      .slice(0, Number(kwargs.limit));
-    for (const e of due) Object.assign(e, { state: 'claimed', claimer: kwargs.claimer, leaseUntil: now + Number(kwargs.lease_seconds) * 1000 });
-    return due.map((e) => ({
+    return claimDue(this.events, kwargs, now).map((e) => ({
       website_id: e.websiteId,
       event_source: e.source,
       event_source_id: e.eventSetId,
@@ -70,15 +57,6 @@ export class FakeOdooSourceEvents {
   }
 
   private mark(kwargs: Record<string, unknown>) {
-    const ids = kwargs.event_ids as string[];
-    let changed = 0;
-    for (const e of this.events) {
-      // As Odoo: only rows this claimer claimed, never a sent one (final).
-      if (ids.includes(e.eventId) && e.claimer === kwargs.claimer && e.state !== 'pending' && e.state !== 'sent' && e.state !== kwargs.state) {
-        e.state = kwargs.state as FakeSourceEvent['state'];
-        changed += 1;
-      }
-    }
-    return changed;
+    return settleClaimed(this.events, (e) => e.eventId, kwargs.event_ids as string[], kwargs);
   }
 }
