@@ -16,6 +16,7 @@ import { addressGroup, guardConnections, type ConnectionLimits, type ConnectionS
 import { HEALTH_PATH, METRICS_PATH, metricsClosed, opsAccess, opsBudget, OPS_RATE_LIMITED, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
 import { compileTrust, createRelayHandler } from './relay/handler';
 import { throttle } from './throttle';
+import { startParts, stopParts, type Part } from './parts';
 import { settingsFromEnv, StaticSettings } from './settings/static';
 import type { SettingsSource } from './settings/types';
 import { HttpEventsApiClient, type EventsApiClient } from './tiktok/client';
@@ -249,9 +250,91 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   };
 
   let server: Server | undefined;
+  let serverClosed: Promise<void> = Promise.resolve();
   let opsServer: Server | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   const retentionMs = cfg.OUTBOX_RETENTION_HOURS * 3600_000;
+  const prune = () => {
+    const before = Date.now() - retentionMs;
+    const removed = queue.prune(before);
+    if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
+    void scrubDeadLetters(before);
+  };
+
+  /** Started in this order, stopped in the reverse one (see `Part`). */
+  const running: Part[] = [
+    { name: 'outbox', release: () => outbox.close() },
+    { name: 'odoo connection', release: () => connector?.close() },
+    // The last counts, the flush's deliveries included.
+    { name: 'report', start: () => reporter?.start(), release: () => reporter?.stop() },
+    {
+      // Report what TikTok settled during the flush, so Odoo does not hand it out again.
+      name: 'settled claims',
+      release: async () => {
+        await poller?.reportSettled().catch(() => undefined);
+        await sourcePoller?.reportSettled().catch(() => undefined);
+      },
+    },
+    {
+      name: 'ops server',
+      start: async () => {
+        if (!opsApp) return;
+        const opsAt = { port: cfg.OPS_PORT!, host: cfg.OPS_HOST, names: 'OPS_HOST, OPS_PORT' };
+        opsServer = await listen(opsApp, opsAt, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('ops') }));
+      },
+      release: async () => {
+        opsServer?.closeAllConnections();
+        await new Promise<void>((resolve) => (opsServer ? opsServer.close(() => resolve()) : resolve()));
+      },
+    },
+    { name: 'dispatcher', start: () => dispatcher.start(), stop: () => dispatcher.stop(cfg.SHUTDOWN_GRACE_MS) },
+    { name: 'group commit', stop: () => writer.flush() },
+    {
+      // Requests already read finish during the drain; the connections left are cut after it.
+      name: 'relay server',
+      start: async () => {
+        const relayAt = { port: cfg.RELAY_PORT, host: cfg.RELAY_HOST, names: 'RELAY_HOST, RELAY_PORT' };
+        server = await listen(handler, relayAt, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('relay') }));
+      },
+      stop: () => {
+        serverClosed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+        server?.closeIdleConnections();
+      },
+      release: async () => {
+        server?.closeAllConnections();
+        await serverClosed;
+      },
+    },
+    { name: 'odoo settings', start: () => odooSettings?.start(), stop: () => odooSettings?.stop() },
+    {
+      name: 'claim pollers',
+      start: () => {
+        poller?.start();
+        sourcePoller?.start();
+      },
+      stop: async () => {
+        await poller?.stop();
+        await sourcePoller?.stop();
+      },
+    },
+    {
+      name: 'retention',
+      start: () => {
+        prune();
+        pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
+        pruneTimer.unref();
+      },
+      stop: () => {
+        if (pruneTimer) clearInterval(pruneTimer);
+      },
+    },
+    {
+      name: 'intake',
+      stop: () => {
+        accepting = false;
+      },
+    },
+  ];
 
   return {
     app,
@@ -266,53 +349,13 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     log,
     health,
     async start() {
-      dispatcher.start();
-      odooSettings?.start();
-      poller?.start();
-      sourcePoller?.start();
-      reporter?.start();
-      const prune = () => {
-        const before = Date.now() - retentionMs;
-        const removed = queue.prune(before);
-        if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
-        void scrubDeadLetters(before);
-      };
-      prune();
-      pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
-      pruneTimer.unref();
-      const relayAt = { port: cfg.RELAY_PORT, host: cfg.RELAY_HOST, names: 'RELAY_HOST, RELAY_PORT' };
-      server = await listen(handler, relayAt, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('relay') }));
-      if (opsApp) {
-        const opsAt = { port: cfg.OPS_PORT!, host: cfg.OPS_HOST, names: 'OPS_HOST, OPS_PORT' };
-        opsServer = await listen(opsApp, opsAt, httpServerTimeouts(cfg), (s) => guardConnections(s, connectionLimits, { onShed: onShed('ops') }));
-      }
-      return (server.address() as AddressInfo).port;
+      await startParts(running);
+      return (server!.address() as AddressInfo).port;
     },
     opsPort() {
       return opsServer ? (opsServer.address() as AddressInfo).port : undefined;
     },
-    async stop() {
-      accepting = false;
-      if (pruneTimer) clearInterval(pruneTimer);
-      odooSettings?.stop();
-      await poller?.stop();
-      await sourcePoller?.stop();
-      const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
-      server?.closeIdleConnections();
-      writer.flush();
-      await dispatcher.stop(cfg.SHUTDOWN_GRACE_MS);
-      server?.closeAllConnections();
-      await closed;
-      opsServer?.closeAllConnections();
-      await new Promise<void>((resolve) => (opsServer ? opsServer.close(() => resolve()) : resolve()));
-      // Report what TikTok settled during the flush, so Odoo does not hand it out again.
-      await poller?.reportSettled().catch(() => undefined);
-      await sourcePoller?.reportSettled().catch(() => undefined);
-      // The last counts, the flush's deliveries included.
-      await reporter?.stop();
-      connector?.close();
-      outbox.close();
-    },
+    stop: () => stopParts(running),
   };
 }
 
