@@ -8,6 +8,7 @@ import { SqliteOutbox } from '../../sidecar/src/outbox/outbox';
 import { FakeOdooPurchases } from '../../sidecar/src/poller/__tests__/fakeOdooPurchases';
 import { createSidecar, type Sidecar } from '../../sidecar/src/server';
 import { StaticSettings } from '../../sidecar/src/settings/static';
+import type { EventsApiClient } from '../../sidecar/src/tiktok/client';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../helpers/sidecar';
 
@@ -207,6 +208,39 @@ describe('the report beside the purchase poll', () => {
     } finally {
       await sidecar.stop();
     }
+  });
+
+  it('on stop, sends a last report with what the drain delivered, before the outbox closes', async () => {
+    const odoo = new FakeOdooPurchases();
+    let sent!: () => void;
+    const sending = new Promise<void>((resolve) => (sent = resolve));
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const client: EventsApiClient = {
+      async send() {
+        sent();
+        await answered;
+        return { kind: 'delivered' };
+      },
+    };
+    const cfg = loadConfig({ ...FAST, POLL_INTERVAL_SECONDS: '3600', OUTBOX_PATH: ':memory:', RELAY_PORT: '0', LOG_LEVEL: 'silent' });
+    const sidecar = createSidecar(cfg, {
+      log: pino({ level: 'silent' }),
+      metrics: new Metrics(),
+      outbox: new SqliteOutbox(':memory:'),
+      settings: new StaticSettings([website()]),
+      client,
+      odoo: () => Promise.resolve(odoo.transport()),
+    });
+    const relayUrl = `http://127.0.0.1:${await sidecar.start()}/tiktok/relay`;
+    await axios.post(relayUrl, JSON.stringify([relayEvent()]), { headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': BROWSER_UA } });
+    await sending;
+    const before = odoo.reports.length;
+    const stopped = sidecar.stop();
+    answer();
+    await stopped;
+    expect(odoo.reports.length).toBe(before + 1);
+    expect(total(odoo.reports, 1, 'AddToCart', 'delivered')).toBe(1);
   });
 
   it('is not made in relay-only mode', () => {
