@@ -176,10 +176,12 @@ print('@@RESULT@@' + json.dumps(order.id))
     const shown = JSON.parse(
       runShell(config, db, `
 import json
+# The 7-day window, not "today": the row was written on the day the old release ran, and
+# an upgrade that crosses midnight reads it on the next.
 data = env['tiktok.sidecar.report'].tiktok_dashboard_data(days=7, website_id=1)
 purchase = [row for row in data['events'] if row['event'] == 'Purchase'][0]
 rows = {row['key']: row['count'] for row in data['purchases']['rows']}
-print('@@RESULT@@' + json.dumps({'delivered': purchase['today']['delivered'], 'rows': rows,
+print('@@RESULT@@' + json.dumps({'delivered': purchase['period']['delivered'], 'rows': rows,
                                   'shown': bool(env['sale.order'].browse(${orderId}).tiktok_confirmation_shown_at)}))
 `),
     ) as { delivered: number; rows: Record<string, number>; shown: boolean };
