@@ -36,7 +36,12 @@ export function originOf(value: string | undefined): string | undefined {
 
 /** Origin headers seen lately and their origins: a shop's pages send the same few, a forger many (the memo is then emptied). */
 const headerOrigins = new Map<string, string | undefined>();
-const HEADER_ORIGINS_KEPT = 256;
+export const HEADER_ORIGINS_KEPT = 256;
+
+/** How many Origin headers the memo holds now (its bound is what keeps a forger from growing it). */
+export function rememberedHeaderOrigins(): number {
+  return headerOrigins.size;
+}
 
 function originOfHeader(origin: string): string | undefined {
   if (headerOrigins.has(origin)) return headerOrigins.get(origin);

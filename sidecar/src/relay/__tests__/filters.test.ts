@@ -1,4 +1,4 @@
-import { isPrefetch, requestOrigin } from '../filters';
+import { HEADER_ORIGINS_KEPT, isPrefetch, rememberedHeaderOrigins, requestOrigin } from '../filters';
 
 describe('relay filters', () => {
   it('sees a prefetch or prerender in any purpose header, in any case, repeated or not', () => {
@@ -15,6 +15,7 @@ describe('relay filters', () => {
       for (let i = 0; i < 600; i += 1) {
         expect(requestOrigin(`https://Shop-${i}.example:8443`, undefined)).toBe(`https://shop-${i}.example:8443`);
         expect(requestOrigin(`javascript://shop-${i}.example`, undefined)).toBeUndefined();
+        expect(rememberedHeaderOrigins()).toBeLessThanOrEqual(HEADER_ORIGINS_KEPT);
       }
     }
     expect(requestOrigin('null', 'https://shop.example/cart?x=1')).toBe('https://shop.example');
