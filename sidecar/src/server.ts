@@ -13,7 +13,8 @@ import type { NewOutboxEvent } from './outbox/eventQueue';
 import type { Outbox } from './outbox/outbox';
 import { freeBytesBeside, OutboxWriteHealth } from './outbox/writeHealth';
 import { addressGroup, guardConnections, type ConnectionLimits, type ConnectionShed } from './connections';
-import { HEALTH_PATH, METRICS_PATH, metricsClosed, opsAccess, opsBudget, OPS_RATE_LIMITED, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
+import { HEALTH_PATH, LIVE_PATH, METRICS_PATH, metricsClosed, opsAccess, opsBudget, OPS_RATE_LIMITED, OPS_UNAUTHORIZED, READY_PATH, type OpsAccess, type ProbePath } from './ops';
+import { livenessStatus, readinessStatus, worstOf, type Health } from './probes';
 import { compileTrust, createRelayHandler } from './relay/handler';
 import { throttle } from './throttle';
 import { startParts, stopParts, type Part } from './parts';
@@ -58,7 +59,11 @@ export interface Sidecar {
   log: Logger;
   /** Listen and start delivering; resolves with the bound port. */
   start(): Promise<number>;
-  /** What /healthz answers: not ok while stopping or while the outbox takes no writes. */
+  /** What /readyz answers: not ok while stopping or while the outbox takes no writes. */
+  readiness(): Health;
+  /** What /livez answers: not ok when the dispatcher's loop stopped turning. */
+  liveness(): Health;
+  /** What /healthz answers: readiness and liveness. */
   health(): Health;
   /** The bound operations port (OPS_PORT) once started; undefined when there is none. */
   opsPort(): number | undefined;
@@ -187,17 +192,19 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     else app(req, res);
   };
   let wasWritable = true;
-  function health(): Health {
+  function readiness(): Health {
     const outbox = writeHealth.check();
     if (outbox.writable !== wasWritable) {
       wasWritable = outbox.writable;
       if (outbox.writable) log.info('outbox: writes succeed again; /healthz is ok');
       else log.error({ error: outbox.error }, 'outbox: writes fail; /healthz reports outbox_unwritable until one succeeds');
     }
-    return healthStatus({ accepting, outboxWritable: outbox.writable });
+    return readinessStatus({ accepting, outboxWritable: outbox.writable });
   }
+  const liveness = (): Health => livenessStatus(dispatcher.heartbeat(), Date.now());
+  const health = (): Health => worstOf(readiness(), liveness());
   const ops: OpsRoutes = {
-    health,
+    probes: { [HEALTH_PATH]: health, [READY_PATH]: readiness, [LIVE_PATH]: liveness },
     details: () => {
       const { rss, heapUsed } = process.memoryUsage();
       const { freeBytes, error } = writeHealth.check();
@@ -207,6 +214,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
         outbox: queue.counts(),
         outboxDisk: { freeMb: freeBytes === undefined ? null : Math.floor(freeBytes / 2 ** 20), minFreeMb: cfg.OUTBOX_MIN_FREE_MB, ...(error ? { error } : {}) },
         memoryMb: { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) },
+        dispatcherLastTurnSecondsAgo: Math.max(0, Math.round((Date.now() - dispatcher.heartbeat().lastTurnAt) / 1000)),
       };
     },
     metrics,
@@ -347,6 +355,8 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     settings,
     metrics,
     log,
+    readiness,
+    liveness,
     health,
     async start() {
       await startParts(running);
@@ -365,27 +375,17 @@ const ODOO_MAX_BACKOFF_MS = 60_000;
 /** Dead letters scrubbed per statement. */
 const SCRUB_BATCH = 500;
 
-export interface Health {
-  ok: boolean;
-  status: 'ok' | 'stopping' | 'outbox_unwritable';
-}
-
-/** Whether the sidecar is healthy: the one decision behind /healthz and the container's healthcheck. */
-export function healthStatus(state: { accepting: boolean; outboxWritable: boolean }): Health {
-  if (!state.accepting) return { ok: false, status: 'stopping' };
-  if (!state.outboxWritable) return { ok: false, status: 'outbox_unwritable' };
-  return { ok: true, status: 'ok' };
-}
+export type { Health } from './probes';
 
 interface OpsRoutes {
-  health: () => Health;
+  probes: Record<ProbePath, () => Health>;
   details: () => Record<string, unknown>;
   metrics: Metrics;
 }
 
 /**
- * `/healthz` and `/metrics`. An anonymous caller learns only the status (what a
- * healthcheck reads); details and metrics need `access` to grant the request.
+ * The probes and `/metrics`. An anonymous caller learns only a probe's status
+ * (what a healthcheck reads); details and metrics need `access` to grant the request.
  */
 function mountOpsRoutes(
   app: Express,
@@ -402,13 +402,15 @@ function mountOpsRoutes(
     if (wait === undefined) return next();
     res.status(429).set('Retry-After', String(wait)).set('Cache-Control', 'no-store').json(OPS_RATE_LIMITED(limits.perMinute));
   });
-  app.get(HEALTH_PATH, (req, res) => {
-    res.set('Cache-Control', 'no-store');
-    const who = access(req);
-    if (who === 'refused') return void res.status(401).set('WWW-Authenticate', 'Bearer').json(OPS_UNAUTHORIZED);
-    const { ok, status } = ops.health();
-    res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...ops.details() } : { status });
-  });
+  for (const [path, probe] of Object.entries(ops.probes)) {
+    app.get(path, (req, res) => {
+      res.set('Cache-Control', 'no-store');
+      const who = access(req);
+      if (who === 'refused') return void res.status(401).set('WWW-Authenticate', 'Bearer').json(OPS_UNAUTHORIZED);
+      const { ok, status } = probe();
+      res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...ops.details() } : { status });
+    });
+  }
   app.get(METRICS_PATH, async (req, res) => {
     res.set('Cache-Control', 'no-store');
     if (access(req) !== 'granted') {
