@@ -26,6 +26,7 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   command?: string[];
+  profiles?: string[];
 }
 interface ComposeConfig {
   version: string;
@@ -34,7 +35,10 @@ interface ComposeConfig {
 }
 
 /** Variables the compose file reads; cleared so the test sees the committed defaults. */
-const COMPOSE_VARS = ['POSTGRES_PASSWORD', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_TRANSPORT', 'LOG_LEVEL', 'ODOO_WORKERS', 'OPS_TOKEN'];
+const COMPOSE_VARS = ['POSTGRES_PASSWORD', 'OUTBOX_DB_PASSWORD', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_TRANSPORT', 'LOG_LEVEL', 'ODOO_WORKERS', 'OPS_TOKEN', 'SIDECAR_REPLICA_ID'];
+
+/** The profile that runs several sidecars on a shared PostgreSQL outbox. */
+const REPLICAS_PROFILE = 'replicas';
 
 function composeBinaryAvailable(): boolean {
   const probe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
@@ -51,10 +55,11 @@ function composePython(): string {
 /** The one variable the compose file requires (it has no default on purpose). */
 const REQUIRED = { POSTGRES_PASSWORD: 'a-long-random-db-password' };
 
-function runComposeConfig(env: Record<string, string>) {
+function runComposeConfig(env: Record<string, string>, profile?: string) {
   const baseEnv = { ...process.env };
   for (const name of COMPOSE_VARS) delete baseEnv[name];
-  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+  const profileArgs = profile ? ['--profile', profile] : [];
+  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', ...profileArgs, 'config'], {
     cwd: ROOT,
     env: { ...baseEnv, ...env },
     encoding: 'utf8',
@@ -65,8 +70,8 @@ function runComposeConfig(env: Record<string, string>) {
  * `docker-compose config` validates and interpolates the file; its YAML output is
  * turned into JSON by the PyYAML that docker-compose itself depends on.
  */
-function composeConfig(env: Record<string, string> = {}): ComposeConfig {
-  const result = runComposeConfig({ ...REQUIRED, ...env });
+function composeConfig(env: Record<string, string> = {}, profile?: string): ComposeConfig {
+  const result = runComposeConfig({ ...REQUIRED, ...env }, profile);
   if (result.status !== 0) throw new Error(`docker-compose config failed:\n${result.stderr}`);
   const toJson = spawnSync(composePython(), ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], {
     input: result.stdout,
@@ -87,9 +92,12 @@ describeCompose('docker-compose.yml (docker-compose config)', () => {
     config = composeConfig();
   });
 
-  it('defines the database, Odoo, the sidecar and the proxy with named volumes', () => {
-    expect(Object.keys(config.services).sort()).toEqual(['db', 'odoo', 'proxy', 'sidecar']);
-    expect(Object.keys(config.volumes).sort()).toEqual(['db-data', 'odoo-data', 'outbox']);
+  it('defines the database, Odoo, the sidecar and the proxy with named volumes (the default `up`: services of no profile)', () => {
+    const byDefault = Object.entries(config.services).filter(([, service]) => !service.profiles?.length);
+    expect(byDefault.map(([name]) => name).sort()).toEqual(['db', 'odoo', 'proxy', 'sidecar']);
+    const volumesUsed = byDefault.flatMap(([, service]) => (service.volumes ?? []).map((v) => v.split(':')[0])).filter((v) => !v.startsWith('/'));
+    expect([...new Set(volumesUsed)].sort()).toEqual(['db-data', 'odoo-data', 'outbox']);
+    expect(Object.keys(config.volumes)).toEqual(expect.arrayContaining(['db-data', 'odoo-data', 'outbox']));
   });
 
   it('runs PostgreSQL 16 with the credentials Odoo uses', () => {
@@ -155,12 +163,87 @@ describeCompose('docker-compose.yml (docker-compose config)', () => {
     expect(config.services.sidecar.environment?.OPS_TOKEN).toBe('');
   });
 
-  it('publishes only the proxy, with nginx.conf mounted as its default site', () => {
+  it('publishes only the proxy, with nginx.conf mounted as its default site and the one sidecar as its relay upstream', () => {
     const proxy = config.services.proxy;
     expect(proxy.image).toBe('nginx:1.27-alpine');
     expect(proxy.ports).toEqual([{ published: 8080, target: 80 }]);
-    expect(proxy.volumes).toContain(`${path.join(ROOT, 'scripts/docker/nginx.conf')}:/etc/nginx/conf.d/default.conf:ro`);
+    expect(proxy.volumes).toEqual([
+      `${path.join(ROOT, 'scripts/docker/nginx.conf')}:/etc/nginx/conf.d/default.conf:ro`,
+      `${path.join(ROOT, 'scripts/docker/sidecar-upstream.conf')}:/etc/nginx/conf.d/sidecar-upstream.conf:ro`,
+    ]);
     expect(Object.keys(proxy.depends_on ?? {}).sort()).toEqual(['odoo', 'sidecar']);
+    const published = Object.entries(config.services).filter(([, service]) => service.ports?.length);
+    expect(published.map(([name]) => name).sort()).toEqual(['proxy', 'proxy-replicas']);
+  });
+});
+
+describeCompose(`docker-compose.yml, profile "${REPLICAS_PROFILE}" (docker-compose --profile ${REPLICAS_PROFILE} config)`, () => {
+  const OUTBOX_DB_PASSWORD = 'b'.repeat(64);
+  const REPLICAS = ['sidecar-a', 'sidecar-b', 'sidecar-c'];
+  let config: ComposeConfig;
+
+  beforeAll(() => {
+    config = composeConfig({ OUTBOX_DB_PASSWORD }, REPLICAS_PROFILE);
+  });
+
+  it('adds the outbox database, three sidecars and their proxy, all in the profile', () => {
+    const inProfile = Object.entries(config.services).filter(([, service]) => service.profiles?.includes(REPLICAS_PROFILE));
+    expect(inProfile.map(([name]) => name).sort()).toEqual(['outbox-db', 'proxy-replicas', ...REPLICAS]);
+  });
+
+  it('runs the outbox on its own PostgreSQL with its own role and password, never the shop database', () => {
+    const outboxDb = config.services['outbox-db'];
+    expect(outboxDb.image).toBe(config.services.db.image);
+    expect(outboxDb.environment).toEqual({ POSTGRES_DB: 'outbox', POSTGRES_USER: 'outbox', POSTGRES_PASSWORD: OUTBOX_DB_PASSWORD });
+    expect(outboxDb.environment?.POSTGRES_PASSWORD).not.toBe(REQUIRED.POSTGRES_PASSWORD);
+    expect(outboxDb.volumes).toEqual(['outbox-db-data:/var/lib/postgresql/data:rw']);
+    expect(outboxDb.healthcheck?.test.join(' ')).toMatch(/pg_isready -U outbox -d outbox/);
+    expect(outboxDb.ports).toBeUndefined();
+  });
+
+  it('runs each replica as the single sidecar does, but on the shared outbox, with a stable name of its own and no outbox volume', () => {
+    const single = config.services.sidecar;
+    const { OUTBOX_PATH: _path, SIDECAR_REPLICA_ID: _name, ...shared } = single.environment ?? {};
+    const names = new Set<unknown>();
+    for (const name of REPLICAS) {
+      const replica = config.services[name];
+      expect([name, replica.build]).toEqual([name, single.build]);
+      expect([name, replica.environment]).toEqual([
+        name,
+        {
+          ...shared,
+          // Empty: the image's OUTBOX_PATH is unset, the two engines exclude each other.
+          OUTBOX_PATH: '',
+          OUTBOX_URL: `postgres://outbox:${OUTBOX_DB_PASSWORD}@outbox-db:5432/outbox`,
+          SIDECAR_REPLICA_ID: name,
+        },
+      ]);
+      names.add(replica.environment?.SIDECAR_REPLICA_ID);
+      expect([name, replica.volumes ?? []]).toEqual([name, []]);
+      expect([name, replica.depends_on]).toEqual([name, { odoo: { condition: 'service_started' }, 'outbox-db': { condition: 'service_healthy' } }]);
+      expect([name, replica.healthcheck]).toEqual([name, single.healthcheck]);
+      expect([name, replica.ports]).toEqual([name, undefined]);
+    }
+    expect(names.size).toBe(REPLICAS.length);
+  });
+
+  it('puts the three replicas behind a proxy of the same site, on the same port', () => {
+    const proxy = config.services['proxy-replicas'];
+    expect(proxy.image).toBe(config.services.proxy.image);
+    expect(proxy.ports).toEqual(config.services.proxy.ports);
+    expect(proxy.volumes).toEqual([
+      `${path.join(ROOT, 'scripts/docker/nginx.conf')}:/etc/nginx/conf.d/default.conf:ro`,
+      `${path.join(ROOT, 'scripts/docker/sidecar-upstream-replicas.conf')}:/etc/nginx/conf.d/sidecar-upstream.conf:ro`,
+    ]);
+    expect(Object.keys(proxy.depends_on ?? {}).sort()).toEqual(['odoo', ...REPLICAS]);
+    const upstream = nginxBlocks(read('scripts/docker/sidecar-upstream-replicas.conf'), 'upstream').get('tiktok_sidecar') ?? '';
+    expect(upstreamServers(upstream)).toEqual(REPLICAS.map((name) => `${name}:8787`));
+  });
+
+  it('leaves the default stack as it is: the same services, the one sidecar on its SQLite file', () => {
+    const byDefault = composeConfig();
+    for (const name of ['db', 'odoo', 'sidecar', 'proxy']) expect([name, config.services[name]]).toEqual([name, byDefault.services[name]]);
+    expect(byDefault.services.sidecar.environment?.OUTBOX_URL).toBeUndefined();
   });
 });
 
@@ -180,13 +263,20 @@ function nginxBlocks(conf: string, kind: 'upstream' | 'location'): Map<string, s
   return blocks;
 }
 
-function proxyTarget(locationBody: string, upstreams: Map<string, string>): string | undefined {
-  const upstream = /proxy_pass\s+http:\/\/([\w.-]+);/.exec(locationBody)?.[1];
-  return upstream ? /server\s+([\w.-]+:\d+)/.exec(upstreams.get(upstream) ?? '')?.[1] : undefined;
+function upstreamServers(upstreamBody: string): string[] {
+  return [...upstreamBody.matchAll(/server\s+([\w.-]+:\d+)/g)].map((m) => m[1]);
 }
 
+function proxyTarget(locationBody: string, upstreams: Map<string, string>): string | undefined {
+  const upstream = /proxy_pass\s+http:\/\/([\w.-]+);/.exec(locationBody)?.[1];
+  return upstream ? upstreamServers(upstreams.get(upstream) ?? '')[0] : undefined;
+}
+
+/** The proxy's site as nginx loads it: nginx.conf and the sidecar's upstream beside it (both in conf.d). */
+const SITE_FILES = ['scripts/docker/nginx.conf', 'scripts/docker/sidecar-upstream.conf'];
+
 describe('scripts/docker/nginx.conf', () => {
-  const conf = read('scripts/docker/nginx.conf');
+  const conf = SITE_FILES.map(read).join('\n');
   const upstreams = nginxBlocks(conf, 'upstream');
   const locations = nginxBlocks(conf, 'location');
 
@@ -247,7 +337,8 @@ describeNginx('scripts/docker/nginx.conf, run by nginx', () => {
     proxyPort = await freePort();
     dir = mkdtempSync(path.join(tmpdir(), 'tt-nginx-'));
     // The committed site, its upstreams pointed at the fake Odoo and its port at a free one.
-    const site = read('scripts/docker/nginx.conf')
+    const site = SITE_FILES.map(read)
+      .join('\n')
       .replace(/server odoo:8069;/, `server 127.0.0.1:${odooPort};`)
       .replace(/server odoo:8072;/, `server 127.0.0.1:${odooPort};`)
       .replace(/server sidecar:8787;/, `server 127.0.0.1:${odooPort};`)
