@@ -201,6 +201,13 @@ describeCompose(`docker-compose.yml, profile "${REPLICAS_PROFILE}" (docker-compo
     expect(outboxDb.ports).toBeUndefined();
   });
 
+  it('gives the outbox database no password of its own making', () => {
+    const unset = composeConfig({}, REPLICAS_PROFILE);
+    // Blank: the postgres image refuses to initialize, so the profile does not start.
+    expect(unset.services['outbox-db'].environment?.POSTGRES_PASSWORD).toBe('');
+    expect(unset.services['sidecar-a'].environment?.OUTBOX_URL).toBe('postgres://outbox:@outbox-db:5432/outbox');
+  });
+
   it('runs each replica as the single sidecar does, but on the shared outbox, with a stable name of its own and no outbox volume', () => {
     const single = config.services.sidecar;
     const { OUTBOX_PATH: _path, SIDECAR_REPLICA_ID: _name, ...shared } = single.environment ?? {};
