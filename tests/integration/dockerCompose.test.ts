@@ -4,7 +4,7 @@
  * No Docker engine runs in CI, so the images are not built here; the healthcheck
  * commands are executed with the local Node against a real HTTP server instead.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
@@ -327,73 +327,134 @@ const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((candidate) => existsSy
 const describeNginx = NGINX ? describe : describe.skip;
 if (!NGINX) console.warn('nginx not found: skipping the run of scripts/docker/nginx.conf (install Debian package nginx).');
 
+/** Runs a site with nginx in the foreground on a free port; the site's `listen 80;` is moved there. */
+async function runNginx(site: string): Promise<{ port: number; stop: () => void }> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'tt-nginx-'));
+  writeFileSync(path.join(dir, 'site.conf'), site.replace(/listen 80;/, `listen 127.0.0.1:${port};`));
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    [
+      'daemon off;',
+      'master_process off;',
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log;`,
+      'events {}',
+      'http {',
+      `  access_log off;`,
+      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${dir}/${kind};`),
+      `  include ${dir}/site.conf;`,
+      '}',
+    ].join('\n'),
+  );
+  const nginx = spawn(NGINX!, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const stop = () => {
+    nginx.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const up = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    if (up) return { port, stop };
+    if (Date.now() > deadline) {
+      const log = readFileSync(path.join(dir, 'error.log'), 'utf8');
+      stop();
+      throw new Error(`nginx did not start: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A local HTTP server that notes each request's path and answers `body`. */
+async function fakeUpstream(body: string, status = 200): Promise<{ server: http.Server; port: number; saw: string[] }> {
+  const saw: string[] = [];
+  const server = http.createServer((req, res) => {
+    saw.push(req.url ?? '');
+    req.resume();
+    req.on('end', () => {
+      res.statusCode = status;
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, saw };
+}
+
+const closeServer = (server: http.Server | undefined) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+
 describeNginx('scripts/docker/nginx.conf, run by nginx', () => {
-  let dir: string;
-  let nginx: ChildProcess;
-  let odoo: http.Server;
-  let proxyPort: number;
-  const odooSaw: string[] = [];
+  let odoo: Awaited<ReturnType<typeof fakeUpstream>>;
+  let proxy: Awaited<ReturnType<typeof runNginx>>;
 
   beforeAll(async () => {
-    odoo = http.createServer((req, res) => {
-      odooSaw.push(req.url ?? '');
-      res.end('odoo');
-    });
-    await new Promise<void>((resolve) => odoo.listen(0, '127.0.0.1', resolve));
-    const odooPort = (odoo.address() as AddressInfo).port;
-    proxyPort = await freePort();
-    dir = mkdtempSync(path.join(tmpdir(), 'tt-nginx-'));
-    // The committed site, its upstreams pointed at the fake Odoo and its port at a free one.
+    odoo = await fakeUpstream('odoo');
+    // The committed site, its upstreams pointed at the fake Odoo.
     const site = SITE_FILES.map(read)
       .join('\n')
-      .replace(/server odoo:8069;/, `server 127.0.0.1:${odooPort};`)
-      .replace(/server odoo:8072;/, `server 127.0.0.1:${odooPort};`)
-      .replace(/server sidecar:8787;/, `server 127.0.0.1:${odooPort};`)
-      .replace(/listen 80;/, `listen 127.0.0.1:${proxyPort};`);
-    writeFileSync(path.join(dir, 'site.conf'), site);
-    writeFileSync(
-      path.join(dir, 'nginx.conf'),
-      [
-        'daemon off;',
-        'master_process off;',
-        `pid ${dir}/nginx.pid;`,
-        `error_log ${dir}/error.log;`,
-        'events {}',
-        'http {',
-        `  access_log off;`,
-        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${dir}/${kind};`),
-        `  include ${dir}/site.conf;`,
-        '}',
-      ].join('\n'),
-    );
-    nginx = spawn(NGINX!, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const up = await fetch(`http://127.0.0.1:${proxyPort}/`).then(() => true, () => false);
-      if (up) break;
-      if (Date.now() > deadline) throw new Error(`nginx did not start: ${readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      .replace(/server odoo:8069;/, `server 127.0.0.1:${odoo.port};`)
+      .replace(/server odoo:8072;/, `server 127.0.0.1:${odoo.port};`)
+      .replace(/server sidecar:8787;/, `server 127.0.0.1:${odoo.port};`);
+    proxy = await runNginx(site);
   });
 
   afterAll(async () => {
-    nginx?.kill();
-    await new Promise<void>((resolve) => odoo?.close(() => resolve()));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    proxy?.stop();
+    await closeServer(odoo?.server);
   });
 
   it('answers the database manager itself and passes the shop to Odoo', async () => {
-    odooSaw.length = 0;
+    odoo.saw.length = 0;
     for (const url of ['/web/database/manager', '/web/database/selector', '/web/database/create', '/web/database/change_password', '/xmlrpc/db', '/xmlrpc/2/db']) {
-      const refused = await fetch(`http://127.0.0.1:${proxyPort}${url}`, { method: url.includes('manager') ? 'GET' : 'POST' });
+      const refused = await fetch(`http://127.0.0.1:${proxy.port}${url}`, { method: url.includes('manager') ? 'GET' : 'POST' });
       expect([url, refused.status]).toEqual([url, 404]);
     }
-    expect(odooSaw).toEqual([]);
-    const shop = await fetch(`http://127.0.0.1:${proxyPort}/shop`);
+    expect(odoo.saw).toEqual([]);
+    const shop = await fetch(`http://127.0.0.1:${proxy.port}/shop`);
     expect(await shop.text()).toBe('odoo');
-    const object = await fetch(`http://127.0.0.1:${proxyPort}/xmlrpc/2/object`, { method: 'POST' });
+    const object = await fetch(`http://127.0.0.1:${proxy.port}/xmlrpc/2/object`, { method: 'POST' });
     expect(object.status).toBe(200);
-    expect(odooSaw).toEqual(['/shop', '/xmlrpc/2/object']);
+    expect(odoo.saw).toEqual(['/shop', '/xmlrpc/2/object']);
+  });
+});
+
+describeNginx('the "replicas" proxy (nginx.conf with sidecar-upstream-replicas.conf), run by nginx', () => {
+  const NAMES = ['sidecar-a', 'sidecar-b', 'sidecar-c'];
+  let odoo: Awaited<ReturnType<typeof fakeUpstream>>;
+  let replicas: Array<Awaited<ReturnType<typeof fakeUpstream>>>;
+  let proxy: Awaited<ReturnType<typeof runNginx>>;
+
+  beforeAll(async () => {
+    odoo = await fakeUpstream('odoo');
+    replicas = await Promise.all(NAMES.map((name) => fakeUpstream(name, 202)));
+    let site = ['scripts/docker/nginx.conf', 'scripts/docker/sidecar-upstream-replicas.conf']
+      .map(read)
+      .join('\n')
+      .replace(/server odoo:80(69|72);/g, `server 127.0.0.1:${odoo.port};`);
+    NAMES.forEach((name, i) => (site = site.replace(`server ${name}:8787;`, `server 127.0.0.1:${replicas[i].port};`)));
+    proxy = await runNginx(site);
+  });
+
+  afterAll(async () => {
+    proxy?.stop();
+    await Promise.all([odoo, ...(replicas ?? [])].map((fake) => closeServer(fake?.server)));
+  });
+
+  const relayOnce = async () => {
+    const res = await fetch(`http://127.0.0.1:${proxy.port}/tiktok/relay`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    return { status: res.status, by: await res.text() };
+  };
+
+  it('spreads relay requests over the three replicas, and skips one that is down', async () => {
+    const spread: string[] = [];
+    for (let i = 0; i < 6; i += 1) spread.push((await relayOnce()).by);
+    expect(spread.sort()).toEqual([...NAMES, ...NAMES].sort());
+    expect(odoo.saw.filter((url) => url.startsWith('/tiktok'))).toEqual([]);
+    // sidecar-b stops (a restart, a crash): its connections are refused, and nginx sends the POST on.
+    await closeServer(replicas[1].server);
+    const answers: Array<{ status: number; by: string }> = [];
+    for (let i = 0; i < 6; i += 1) answers.push(await relayOnce());
+    expect(answers.every((a) => a.status === 202)).toBe(true);
+    expect(new Set(answers.map((a) => a.by))).toEqual(new Set(['sidecar-a', 'sidecar-c']));
   });
 });
 
