@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort, SIDECAR_NODE_FLAGS } from '../helpers/process';
+import { OPS_PATHS } from '../../sidecar/src/ops';
 import { BROWSER_UA, relayEvent, SHOP, testSidecar } from '../helpers/sidecar';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -455,6 +456,13 @@ describeNginx('the "replicas" proxy (nginx.conf with sidecar-upstream-replicas.c
     for (let i = 0; i < 6; i += 1) answers.push(await relayOnce());
     expect(answers.every((a) => a.status === 202)).toBe(true);
     expect(new Set(answers.map((a) => a.by))).toEqual(new Set(['sidecar-a', 'sidecar-c']));
+  });
+
+  it('passes only the relay to the replicas: their probes and metrics are not reachable through the proxy', async () => {
+    for (const opsPath of OPS_PATHS) await fetch(`http://127.0.0.1:${proxy.port}${opsPath}`);
+    const reached = replicas.flatMap((replica) => replica.saw.filter((url) => !url.startsWith('/tiktok/relay')));
+    expect(reached).toEqual([]);
+    expect(odoo.saw).toEqual(expect.arrayContaining([...OPS_PATHS]));
   });
 });
 
