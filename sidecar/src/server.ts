@@ -196,12 +196,22 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     const outbox = writeHealth.check();
     if (outbox.writable !== wasWritable) {
       wasWritable = outbox.writable;
-      if (outbox.writable) log.info('outbox: writes succeed again; /healthz is ok');
-      else log.error({ error: outbox.error }, 'outbox: writes fail; /healthz reports outbox_unwritable until one succeeds');
+      if (outbox.writable) log.info('outbox: writes succeed again; /readyz and /healthz are ok');
+      else log.error({ error: outbox.error }, 'outbox: writes fail; /readyz and /healthz report outbox_unwritable until one succeeds');
     }
     return readinessStatus({ accepting, outboxWritable: outbox.writable });
   }
-  const liveness = (): Health => livenessStatus(dispatcher.heartbeat(), Date.now());
+  let wasLive = true;
+  function liveness(): Health {
+    const heartbeat = dispatcher.heartbeat();
+    const answer = livenessStatus(heartbeat, Date.now());
+    if (answer.ok !== wasLive) {
+      wasLive = answer.ok;
+      if (answer.ok) log.info('dispatcher: the loop turns again; /livez is ok');
+      else log.error({ lastTurnSecondsAgo: Math.round((Date.now() - heartbeat.lastTurnAt) / 1000) }, 'dispatcher: the loop has stopped turning; /livez reports stalled (an orchestrator restarts the process)');
+    }
+    return answer;
+  }
   const health = (): Health => worstOf(readiness(), liveness());
   const ops: OpsRoutes = {
     probes: { [HEALTH_PATH]: health, [READY_PATH]: readiness, [LIVE_PATH]: liveness },
