@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort, SIDECAR_NODE_FLAGS } from '../helpers/process';
+import { loadConfig } from '../../sidecar/src/config';
 import { OPS_PATHS } from '../../sidecar/src/ops';
 import { BROWSER_UA, relayEvent, SHOP, testSidecar } from '../helpers/sidecar';
 
@@ -233,6 +234,13 @@ describeCompose(`docker-compose.yml, profile "${REPLICAS_PROFILE}" (docker-compo
       expect([name, replica.ports]).toEqual([name, undefined]);
     }
     expect(names.size).toBe(REPLICAS.length);
+  });
+
+  it('gives every replica settings the sidecar accepts', () => {
+    for (const name of ['sidecar', ...REPLICAS]) {
+      const env = Object.fromEntries(Object.entries(config.services[name].environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]));
+      expect(() => loadConfig({ ...env, ODOO_API_KEY: 'an-odoo-api-key' })).not.toThrow();
+    }
   });
 
   it('puts the three replicas behind a proxy of the same site, on the same port', () => {
