@@ -60,11 +60,11 @@ export interface Sidecar {
   /** Listen and start delivering; resolves with the bound port. */
   start(): Promise<number>;
   /** What /readyz answers: not ok while stopping or while the outbox takes no writes. */
-  readiness(): Health;
+  readiness(): Promise<Health>;
   /** What /livez answers: not ok when the dispatcher's loop stopped turning. */
   liveness(): Health;
   /** What /healthz answers: readiness and liveness. */
-  health(): Health;
+  health(): Promise<Health>;
   /** The bound operations port (OPS_PORT) once started; undefined when there is none. */
   opsPort(): number | undefined;
   /** Stop intake, deliver what is due within the grace period, close the outbox. */
@@ -192,8 +192,8 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     else app(req, res);
   };
   let wasWritable = true;
-  function readiness(): Health {
-    const outbox = writeHealth.check();
+  async function readiness(): Promise<Health> {
+    const outbox = await writeHealth.check();
     if (outbox.writable !== wasWritable) {
       wasWritable = outbox.writable;
       if (outbox.writable) log.info('outbox: writes succeed again; /readyz and /healthz are ok');
@@ -212,16 +212,16 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     }
     return answer;
   }
-  const health = (): Health => worstOf(readiness(), liveness());
+  const health = async (): Promise<Health> => worstOf(await readiness(), liveness());
   const ops: OpsRoutes = {
     probes: { [HEALTH_PATH]: health, [READY_PATH]: readiness, [LIVE_PATH]: liveness },
-    details: () => {
+    details: async () => {
       const { rss, heapUsed } = process.memoryUsage();
-      const { freeBytes, error } = writeHealth.check();
+      const { freeBytes, error } = await writeHealth.check();
       return {
         mode: runMode(cfg),
         pixels: settings.all().length,
-        outbox: queue.counts(),
+        outbox: await queue.counts(),
         outboxDisk: { freeMb: freeBytes === undefined ? null : Math.floor(freeBytes / 2 ** 20), minFreeMb: cfg.OUTBOX_MIN_FREE_MB, ...(error ? { error } : {}) },
         memoryMb: { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) },
         dispatcherLastTurnSecondsAgo: Math.max(0, Math.round((Date.now() - dispatcher.heartbeat().lastTurnAt) / 1000)),
@@ -257,7 +257,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     let scrubbed = 0;
     try {
       for (let changed = SCRUB_BATCH; changed === SCRUB_BATCH && accepting; ) {
-        changed = queue.scrubDeadLetters(deadBefore, SCRUB_BATCH);
+        changed = await queue.scrubDeadLetters(deadBefore, SCRUB_BATCH);
         scrubbed += changed;
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -272,16 +272,22 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   let opsServer: Server | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   const retentionMs = cfg.OUTBOX_RETENTION_HOURS * 3600_000;
-  const prune = () => {
+  const prune = async () => {
     const before = Date.now() - retentionMs;
-    const removed = queue.prune(before);
-    if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
-    void scrubDeadLetters(before);
+    try {
+      const removed = await queue.prune(before);
+      if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
+    } catch (err) {
+      log.error({ err }, 'outbox: removing delivered events past retention failed; the next pass tries again');
+    }
+    await scrubDeadLetters(before);
   };
 
   /** Started in this order, stopped in the reverse one (see `Part`). */
   const running: Part[] = [
     { name: 'outbox', release: () => outbox.close() },
+    // Before the relay opens: it accepts on the last settings seen while Odoo is down.
+    { name: 'settings snapshot', start: () => odooSettings?.restoreSnapshot() },
     { name: 'odoo connection', release: () => connector?.close() },
     // The last counts, the flush's deliveries included.
     { name: 'report', start: () => reporter?.start(), release: () => reporter?.stop() },
@@ -338,8 +344,8 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     {
       name: 'retention',
       start: () => {
-        prune();
-        pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
+        void prune();
+        pruneTimer = setInterval(() => void prune(), Math.min(retentionMs, 3600_000));
         pruneTimer.unref();
       },
       stop: () => {
@@ -388,8 +394,8 @@ const SCRUB_BATCH = 500;
 export type { Health } from './probes';
 
 interface OpsRoutes {
-  probes: Record<ProbePath, () => Health>;
-  details: () => Record<string, unknown>;
+  probes: Record<ProbePath, () => Health | Promise<Health>>;
+  details: () => Promise<Record<string, unknown>>;
   metrics: Metrics;
 }
 
@@ -413,12 +419,12 @@ function mountOpsRoutes(
     res.status(429).set('Retry-After', String(wait)).set('Cache-Control', 'no-store').json(OPS_RATE_LIMITED(limits.perMinute));
   });
   for (const [path, probe] of Object.entries(ops.probes)) {
-    app.get(path, (req, res) => {
+    app.get(path, async (req, res) => {
       res.set('Cache-Control', 'no-store');
       const who = access(req);
       if (who === 'refused') return void res.status(401).set('WWW-Authenticate', 'Bearer').json(OPS_UNAUTHORIZED);
-      const { ok, status } = probe();
-      res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...ops.details() } : { status });
+      const { ok, status } = await probe();
+      res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...(await ops.details()) } : { status });
     });
   }
   app.get(METRICS_PATH, async (req, res) => {

@@ -103,7 +103,7 @@ describe('/readyz, /livez and /healthz', () => {
     const tiktok = heldClient({ kind: 'delivered' });
     const sidecar = testSidecar({ client: tiktok.client });
     await sidecar.start();
-    sidecar.outbox.events.enqueue([storedEvent('evt-drain-1')], Date.now());
+    await sidecar.outbox.events.enqueue([storedEvent('evt-drain-1')], Date.now());
     sidecar.dispatcher.wake();
     while (tiktok.requests() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     // The drain waits for the request on the wire.
@@ -158,11 +158,11 @@ describe('/livez follows the dispatcher loop (fake timers: the loop turns only w
     const sidecar = testSidecar({ client: tiktok.client, env: QUICK_STOP });
     await sidecar.start();
     try {
-      sidecar.outbox.events.enqueue([storedEvent('evt-outage-1')], Date.now());
+      await sidecar.outbox.events.enqueue([storedEvent('evt-outage-1')], Date.now());
       sidecar.dispatcher.wake();
       await jest.advanceTimersByTimeAsync(pastStallBound(sidecar));
       expect(tiktok.requests()).toBeGreaterThan(0);
-      expect(sidecar.outbox.events.counts().in_flight).toBe(1);
+      expect((await sidecar.outbox.events.counts()).in_flight).toBe(1);
       expect(await probe(sidecar.handler, LIVE_PATH)).toEqual({ code: 200, body: { status: 'ok' } });
       expect(await probe(sidecar.handler, HEALTH_PATH)).toEqual({ code: 200, body: { status: 'ok' } });
     } finally {
@@ -177,7 +177,7 @@ describe('/livez follows the dispatcher loop (fake timers: the loop turns only w
     const sidecar = testSidecar({ client: tiktok.client, env: QUICK_STOP });
     await sidecar.start();
     try {
-      sidecar.outbox.events.enqueue([storedEvent('evt-paused-1')], Date.now());
+      await sidecar.outbox.events.enqueue([storedEvent('evt-paused-1')], Date.now());
       sidecar.dispatcher.wake();
       await jest.advanceTimersByTimeAsync(1_000);
       tiktok.release();
