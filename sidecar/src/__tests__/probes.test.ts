@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { PIXEL, testSidecar } from '../../../tests/helpers/sidecar';
 import type { NewOutboxEvent } from '../outbox/eventQueue';
+import type { Outbox } from '../outbox/outbox';
 import { HEALTH_PATH, LIVE_PATH, READY_PATH } from '../ops';
 import { livenessStatus, readinessStatus, stallAfterMs, worstOf } from '../probes';
 import type { EventsApiClient } from '../tiktok/client';
@@ -149,6 +150,42 @@ describe('/livez follows the dispatcher loop (fake timers: the loop turns only w
       expect(await probe(sidecar.handler, LIVE_PATH)).toEqual({ code: 200, body: { status: 'ok' } });
     } finally {
       jest.useRealTimers();
+      await sidecar.stop();
+    }
+  });
+
+  it('fails (503 stalled) when the loop hangs on an outbox call that never answers (a half-open database connection)', async () => {
+    let hang = false;
+    let hung = 0;
+    const held: Array<(rows: []) => void> = [];
+    const hangingClaims = (outbox: Outbox): Outbox => {
+      const events = new Proxy(outbox.events, {
+        get: (target, key) =>
+          key === 'claim' && hang
+            ? () => {
+                hung += 1;
+                return new Promise<[]>((answer) => held.push(answer));
+              }
+            : (Reflect.get(target, key, target) as unknown),
+      });
+      return new Proxy(outbox, { get: (target, key) => (key === 'events' ? events : (Reflect.get(target, key, target) as unknown)) });
+    };
+    const sidecar = testSidecar({ env: QUICK_STOP, wrapOutbox: hangingClaims });
+    await sidecar.start();
+    try {
+      hang = true;
+      await sidecar.outbox.events.enqueue([storedEvent('evt-hang-1')], Date.now());
+      sidecar.dispatcher.wake();
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(hung).toBe(1);
+      await jest.advanceTimersByTimeAsync(pastStallBound(sidecar));
+      expect(await probe(sidecar.handler, LIVE_PATH)).toEqual({ code: 503, body: { status: 'stalled' } });
+      // The relay still stores events: only a restart gets the delivery going again.
+      expect(await probe(sidecar.handler, READY_PATH)).toEqual({ code: 200, body: { status: 'ok' } });
+    } finally {
+      jest.useRealTimers();
+      hang = false;
+      held.forEach((answer) => answer([]));
       await sidecar.stop();
     }
   });
