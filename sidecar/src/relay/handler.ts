@@ -6,6 +6,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { EnqueueResult, NewOutboxEvent } from '../outbox/eventQueue';
+import type { CheckedOutboxEvent } from '../outbox/rowGate';
 import type { SettingsSource, WebsiteSettings } from '../settings/types';
 import { unixSeconds } from '../tiktok/payload';
 import { allowedOrigins, cleanIp, isBotUserAgent, isPrefetch, requestOrigin } from './filters';
@@ -36,7 +37,8 @@ export interface RelayOptions {
 
 export interface RelayDeps {
   settings: SettingsSource;
-  enqueue: (events: NewOutboxEvent[]) => Promise<EnqueueResult>;
+  /** Into the outbox: only rows its gate checked (outbox/rowGate.ts). */
+  enqueue: (events: CheckedOutboxEvent[]) => Promise<EnqueueResult>;
   /** Waiting events of a pixel counted up to `limit` (EventQueue.waitingCount); needed when the cap is on. */
   waitingCount?: (pixelId: string, limit: number) => number;
   metrics: Metrics;
@@ -57,7 +59,7 @@ export type RelayAnswer = RelayRefusal | { kind: 'answer'; status: number; body:
 /** The events of a request the relay will store, and how many it skipped for want of consent. */
 export interface RelayBatch {
   kind: 'batch';
-  toStore: NewOutboxEvent[];
+  toStore: CheckedOutboxEvent[];
   skipped: number;
 }
 
@@ -210,7 +212,7 @@ export function isKnownOrigin(relay: Relay, origin: string): boolean {
  * first refusal refuses the request, named by the event's place in a list.
  */
 export function decideEvents(relay: Relay, origin: string, events: RelayEvent[], ctx: RequestContext): RelayBatch | RelayRefusal {
-  const toStore: NewOutboxEvent[] = [];
+  const toStore: CheckedOutboxEvent[] = [];
   let skipped = 0;
   for (let i = 0; i < events.length; i += 1) {
     const event = events[i];

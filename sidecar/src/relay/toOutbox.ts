@@ -2,7 +2,7 @@ import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
 import { BROWSER_EVENTS, isCanonicalEvent, serverEventName, type CanonicalEvent } from '../contract/eventNames';
 import { MAX_FUTURE_SKEW_SECONDS } from '../contract/formats';
-import { completenessReasons } from '../tiktok/validate';
+import { checkRelayedRow, type CheckedOutboxEvent } from '../outbox/rowGate';
 import { websiteOutboxEvent } from '../outbox/websiteRow';
 import type { RelayEvent } from '../contract/relay';
 
@@ -30,7 +30,7 @@ export type RelayRefusal = { kind: 'refuse'; status: number; error: string; deta
 
 export const refuse = (status: number, error: string, detail: string, retryAfterSeconds?: number): RelayRefusal => ({ kind: 'refuse', status, error, detail, retryAfterSeconds });
 
-export type RelayDecision = { kind: 'store'; event: NewOutboxEvent } | { kind: 'skip'; reason: 'no_consent' } | RelayRefusal;
+export type RelayDecision = { kind: 'store'; event: CheckedOutboxEvent } | { kind: 'skip'; reason: 'no_consent' } | RelayRefusal;
 
 /** Browser clocks drift; beyond this the server's receive time is used instead. */
 const MAX_CLIENT_CLOCK_AGE_SECONDS = 3600;
@@ -75,13 +75,11 @@ export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | 
   if (implausible) return refuse(400, 'implausible_amount', implausible);
   if (!hasConsent(event, settings)) return { kind: 'skip', reason: 'no_consent' };
 
-  const stored = relayedOutboxEvent(event, settings, ctx, rules);
-  // The formats were checked once, by the relay's contract, and the build keeps them (the time
-  // is picked within TikTok's window, places normalized, text scrubbed): what is left to check
-  // is what only the built row shows (relay/__tests__/toOutbox.test.ts holds the two together).
-  const reasons = completenessReasons(stored.row);
-  if (reasons.length > 0) return refuse(400, 'invalid_event', reasons.join('; '));
-  return { kind: 'store', event: stored };
+  // The outbox's gate for a relayed row: what only the built row shows, its formats having been
+  // checked once, by the relay's contract (outbox/rowGate.ts).
+  const checked = checkRelayedRow(relayedOutboxEvent(event, settings, ctx, rules));
+  if (checked.kind === 'refused') return refuse(400, 'invalid_event', checked.reasons.join('; '));
+  return { kind: 'store', event: checked.event };
 }
 
 /** The outbox event of a relayed event of `settings`' website: its TikTok name, time, the request's ip and user agent, scrubbed. */
