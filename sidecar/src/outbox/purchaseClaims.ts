@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { sqliteClaimTable, type ClaimTable, type SettledClaimOf } from './claimTable';
 import type { SqliteEventQueue } from './eventQueue';
+import type { Immediate } from './promised';
 import type { CheckedOutboxEvent } from './rowGate';
 
 /** A Purchase claimed in Odoo, to be reported back by its order once TikTok settled it. */
@@ -15,6 +16,6 @@ export type SettledClaim = SettledClaimOf<'orderId', number>;
 export type PurchaseClaims = ClaimTable<PurchaseClaim, SettledClaim, number>;
 
 /** The `purchase_claims` table. */
-export function sqlitePurchaseClaims(db: Database.Database, queue: SqliteEventQueue): PurchaseClaims {
+export function sqlitePurchaseClaims(db: Database.Database, queue: SqliteEventQueue): Immediate<PurchaseClaims> {
   return sqliteClaimTable(db, queue, { table: 'purchase_claims', keyColumn: 'order_id', keyName: 'orderId', keyOf: (c: PurchaseClaim) => c.orderId });
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { sqliteClaimTable, type ClaimTable, type SettledClaimOf } from './claimTable';
 import type { SqliteEventQueue } from './eventQueue';
+import type { Immediate } from './promised';
 import type { CheckedOutboxEvent } from './rowGate';
 
 /** An event of another source (CRM, offline) claimed in Odoo, reported back by its event id once TikTok settled it. */
@@ -14,6 +15,6 @@ export type SettledSourceClaim = SettledClaimOf<'eventId', string>;
 export type SourceClaims = ClaimTable<SourceClaim, SettledSourceClaim, string>;
 
 /** The `source_claims` table. */
-export function sqliteSourceClaims(db: Database.Database, queue: SqliteEventQueue): SourceClaims {
+export function sqliteSourceClaims(db: Database.Database, queue: SqliteEventQueue): Immediate<SourceClaims> {
   return sqliteClaimTable(db, queue, { table: 'source_claims', keyColumn: 'event_id', keyName: 'eventId', keyOf: (c: SourceClaim) => c.event.eventId });
 }

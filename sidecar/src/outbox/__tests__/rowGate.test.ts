@@ -23,7 +23,7 @@ function purchase(fields: Record<string, unknown> = {}): NewOutboxEvent {
   return buildPurchaseEvent(entry, website());
 }
 
-function deliverAll({ events }: SqliteOutbox): string[] {
+function deliverAll({ immediate: { events } }: SqliteOutbox): string[] {
   const rows = events.dueLanes(Date.now() + 1e9).flatMap((lane) => events.claim(lane, Date.now() + 1e9, 1000));
   events.markDelivered(rows.map((r) => r.id), Date.now());
   return rows.map((r) => r.eventId);
@@ -69,7 +69,7 @@ describe('the outbox gate: one row check, whatever built the row', () => {
     );
     expect(await p.pollOnce()).toBe(2);
     expect(odoo.orders.map((o) => o.state)).toEqual(['claimed', 'failed']);
-    expect(outbox.events.counts()).toEqual({ pending: 1, in_flight: 0, delivered: 0, dead: 0 });
+    expect(await outbox.events.counts()).toEqual({ pending: 1, in_flight: 0, delivered: 0, dead: 0 });
     expect(refused).toEqual([['purchases', 1]]);
     expect(lines.find((l) => l.level === 50)).toMatchObject({ orders: [{ orderId: 2, reasons: ['event_time looks like milliseconds; use unix seconds'] }] });
 
@@ -77,7 +77,7 @@ describe('the outbox gate: one row check, whatever built the row', () => {
     expect(deliverAll(outbox)).toEqual(['purchase-so-1']);
     await p.reportSettled();
     expect(odoo.orders.map((o) => o.state)).toEqual(['sent', 'failed']);
-    outbox.close();
+    await outbox.close();
   });
 
   it('counts the refusals on /metrics, by claim queue', async () => {
@@ -95,7 +95,7 @@ describe('the outbox gate: one row check, whatever built the row', () => {
     await sidecar.poller!.pollOnce();
     expect(await metrics.registry.getSingleMetricAsString('tiktok_outbox_rows_refused_total')).toContain('tiktok_outbox_rows_refused_total{queue="purchases"} 1');
     expect(odoo.orders[0].state).toBe('failed');
-    sidecar.outbox.close();
+    await sidecar.outbox.close();
   });
 
   it('a relayed event is checked once: by the relay\'s contract and the rules only its row shows, never again at the gate', async () => {
@@ -117,7 +117,7 @@ describe('the outbox gate: one row check, whatever built the row', () => {
       expect(full).not.toHaveBeenCalled();
     } finally {
       jest.restoreAllMocks();
-      sidecar.outbox.close();
+      await sidecar.outbox.close();
     }
   });
 });
