@@ -63,3 +63,35 @@ export function sqliteClaimTable<Claim extends { event: NewOutboxEvent }, KeyNam
     ),
   };
 }
+
+/** The columns a claim row stores, in order: a claim keyed by its event id stores that id once. */
+export function claimColumns(shape: Pick<ClaimTableShape<never, string, unknown>, 'keyColumn'>): string[] {
+  return [...new Set([shape.keyColumn, 'pixel_id', 'event', 'event_id', 'claimed_at'])];
+}
+
+/** The values of `claimColumns` for one claim. */
+export function claimRow<Claim extends { event: NewOutboxEvent }, Key>(
+  shape: Pick<ClaimTableShape<Claim, string, Key>, 'keyColumn' | 'keyOf'>,
+  claim: Claim,
+  now: number,
+): Record<string, unknown> {
+  const { pixelId, event, eventId } = claim.event;
+  return { pixel_id: pixelId, event, event_id: eventId, claimed_at: now, [shape.keyColumn]: shape.keyOf(claim) };
+}
+
+/**
+ * SQL of the claims whose event TikTok accepted or refused for good while Odoo was
+ * told otherwise or nothing; `limit` is the engine's placeholder for the row limit.
+ */
+export function settledClaimsSql(shape: Pick<ClaimTableShape<never, string, unknown>, 'table' | 'keyColumn' | 'keyName'>, limit: string): string {
+  return `SELECT c.${shape.keyColumn} AS "${shape.keyName}", o.state AS outcome FROM ${shape.table} c
+     JOIN outbox o ON o.pixel_id = c.pixel_id AND o.event = c.event AND o.event_id = c.event_id
+     WHERE o.state IN ('delivered', 'dead') AND c.reported IS DISTINCT FROM o.state LIMIT ${limit}`;
+}
+
+/** Odoo was told `outcome`: a delivered claim is forgotten, a refused one kept as reported. */
+export function reportedSql(shape: Pick<ClaimTableShape<never, string, unknown>, 'table' | 'keyColumn'>, outcome: ClaimOutcome, keys: string): string {
+  return outcome === 'delivered'
+    ? `DELETE FROM ${shape.table} WHERE ${shape.keyColumn} ${keys}`
+    : `UPDATE ${shape.table} SET reported = 'dead' WHERE ${shape.keyColumn} ${keys}`;
+}
