@@ -37,6 +37,31 @@ describePg('PgOutbox shared by replicas', () => {
     expect(await a.events.counts()).toEqual({ pending: 0, in_flight: 400, delivered: 0, dead: 0 });
   });
 
+  it('does not wait for a row another replica is claiming at this moment: it takes the next ones', async () => {
+    const a = await replica('replica-a');
+    await a.events.enqueue([event('x'), event('y'), event('z')], 1000);
+    const other = new Client({ connectionString: db.url() });
+    await other.connect();
+    try {
+      // Another replica's claim, between reading row x and committing.
+      await other.query('BEGIN');
+      await other.query(`SELECT id FROM outbox WHERE event_id = 'x' FOR UPDATE`);
+      let settled = false;
+      const claim = a.events.claim(LANE, 1000, 10).finally(() => (settled = true));
+      // Whichever comes first: the claim's answer, or the claim seen waiting for that lock.
+      let blocked = false;
+      while (!settled && !blocked) {
+        const { rows } = await other.query(`SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        blocked = rows[0].n > 0;
+      }
+      await other.query('COMMIT');
+      expect(blocked).toBe(false);
+      expect((await claim).map((r) => r.eventId)).toEqual(['y', 'z']);
+    } finally {
+      await other.end();
+    }
+  });
+
   it('gives a row back when the lease of the replica holding it ends, as a further attempt', async () => {
     const [a, b] = [await replica('replica-a'), await replica('replica-b')];
     await a.events.enqueue([event('x')], 1000);
