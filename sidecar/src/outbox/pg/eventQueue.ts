@@ -77,11 +77,11 @@ export class PgEventQueue implements EventQueue {
   /** One statement for the whole group commit: the rows new to the outbox come back, duplicates do not. */
   async insert(db: Queryable, events: NewOutboxEvent[], now: number): Promise<boolean[]> {
     if (events.length === 0) return [];
-    const { rows } = await db.query<{ k: string }>(
+    const { rows } = await db.query<{ pixel_id: string; event: string; event_id: string }>(
       `INSERT INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, event_time, next_attempt_at, created_at)
        SELECT p, e, i, t, s, j, et, $8, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]) AS r(p, e, i, t, s, j, et)
        ON CONFLICT (pixel_id, event, event_id) DO NOTHING
-       RETURNING json_build_array(pixel_id, event, event_id)::text AS k`,
+       RETURNING pixel_id, event, event_id`,
       [
         events.map((e) => e.pixelId),
         events.map((e) => e.event),
@@ -94,8 +94,9 @@ export class PgEventQueue implements EventQueue {
       ],
     );
     // The first of repeated keys in one call is the one stored, as in the SQLite outbox.
-    const inserted = new Set(rows.map((r) => r.k));
-    return events.map((e) => inserted.delete(JSON.stringify([e.pixelId, e.event, e.eventId])));
+    const key = (pixelId: string, event: string, eventId: string) => JSON.stringify([pixelId, event, eventId]);
+    const inserted = new Set(rows.map((r) => key(r.pixel_id, r.event, r.event_id)));
+    return events.map((e) => inserted.delete(key(e.pixelId, e.event, e.eventId)));
   }
 
   enqueue(events: NewOutboxEvent[], now: number): Promise<boolean[]> {
