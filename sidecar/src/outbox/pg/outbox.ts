@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { SettingsSnapshot } from '../../settings/odoo';
 import { OutboxOpenError } from '../openOutbox';
 import { OutboxTooNewError } from '../migrations';
@@ -35,6 +35,8 @@ export class PgOutbox implements Outbox {
     private readonly pool: Pool,
     private readonly replica: string,
     leaseMs: number,
+    /** The connection that holds this replica's name (see `holdReplicaName`). */
+    private readonly nameHolder: PoolClient,
   ) {
     this.events = new PgEventQueue(pool, { replica, leaseMs });
     this.purchaseClaims = pgClaimTable(pool, this.events, PURCHASE_CLAIMS);
@@ -55,14 +57,16 @@ export class PgOutbox implements Outbox {
   static async open(opts: PgOutboxOptions): Promise<PgOutbox> {
     const pool = outboxPool(opts.url, opts.poolMax ?? 5, { connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000 });
     pool.on('error', (err) => opts.onIdleError?.(err));
+    let nameHolder: PoolClient;
     try {
       await migratePg(pool, redactOutboxUrl(opts.url));
+      nameHolder = await holdReplicaName(pool, opts.replica);
     } catch (err) {
       await pool.end().catch(() => {});
-      if (err instanceof OutboxTooNewError) throw new OutboxOpenError(err.message, false);
+      if (err instanceof OutboxTooNewError || err instanceof OutboxOpenError) throw new OutboxOpenError(err.message, false);
       throw cannotOpen(opts.url, err);
     }
-    return new PgOutbox(pool, opts.replica, opts.leaseMs);
+    return new PgOutbox(pool, opts.replica, opts.leaseMs, nameHolder);
   }
 
   /** This replica's own row: replicas probing at once do not wait on each other. */
@@ -70,9 +74,36 @@ export class PgOutbox implements Outbox {
     await this.pool.query(`INSERT INTO write_probe (replica, at) VALUES ($1, $2) ON CONFLICT (replica) DO UPDATE SET at = EXCLUDED.at`, [this.replica, now]);
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  async close(): Promise<void> {
+    this.nameHolder.release();
+    await this.pool.end();
   }
+}
+
+/** Any value fixed for this project: the first key of the locks on replica names (the second is the name's hash). */
+const REPLICA_NAME_LOCK_CLASS = 0x7e11;
+
+/**
+ * Two running processes under one replica name would each take the other's rows
+ * for their own: a restart of one would release rows the other is sending, and
+ * fencing could not tell them apart. A session lock on the name, held by one
+ * connection for the life of the outbox, refuses the second. (Two names of the
+ * same 32-bit hash would be refused too: a rename settles it.)
+ */
+async function holdReplicaName(pool: Pool, replica: string): Promise<PoolClient> {
+  const holder = await pool.connect();
+  try {
+    const { rows } = await holder.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS held', [REPLICA_NAME_LOCK_CLASS, replica]);
+    if (rows[0].held) return holder;
+  } catch (err) {
+    holder.release();
+    throw err;
+  }
+  holder.release();
+  throw new OutboxOpenError(
+    `another running sidecar uses the replica name "${replica}" on this outbox: give each replica its own SIDECAR_REPLICA_ID (the name must stay the same across restarts of one replica)`,
+    false,
+  );
 }
 
 /** SQLSTATE classes and codes that say what to check, for the one line an operator reads. */

@@ -124,6 +124,14 @@ describePg('PgOutbox shared by replicas', () => {
     expect((await a.events.claim(LANE, 2000, 10)).map((r) => r.id)).toEqual([row.id]);
   });
 
+  it('refuses a second running process under a replica name in use, and takes the name once it is free', async () => {
+    const a = await replica('replica-a');
+    await expect(replica('replica-a')).rejects.toThrow(/another running sidecar uses the replica name "replica-a" on this outbox: give each replica its own SIDECAR_REPLICA_ID/);
+    await a.close();
+    open.splice(open.indexOf(a), 1);
+    await expect(replica('replica-a')).resolves.toBeInstanceOf(PgOutbox);
+  });
+
   it('keeps one write-probe row per replica', async () => {
     const [a, b] = [await replica('replica-a'), await replica('replica-b')];
     await Promise.all([a.probeWrite(1), b.probeWrite(2), a.probeWrite(3)]);
