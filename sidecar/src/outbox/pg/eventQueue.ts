@@ -56,6 +56,12 @@ const NOT_YET_SCRUBBED = [
   ...PAGE_ADDRESS_PATHS.map((path) => `${textAt('payload::jsonb', path)} ~ '[${ADDRESS_CUT_CHARS.join('')}]'`),
 ].join(' OR ');
 
+/** The order of the outbox's unique key (pixel_id, event, event_id), by code unit: any one order all replicas share. */
+function compareKeys(a: NewOutboxEvent, b: NewOutboxEvent): number {
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return cmp(a.pixelId, b.pixelId) || cmp(a.event, b.event) || cmp(a.eventId, b.eventId);
+}
+
 export interface PgEventQueueOptions {
   /** This replica's name: what its claims are held under, and what it releases at start. */
   replica: string;
@@ -75,8 +81,11 @@ export class PgEventQueue implements EventQueue {
   ) {}
 
   /** One statement for the whole group commit: the rows new to the outbox come back, duplicates do not. */
-  async insert(db: Queryable, events: NewOutboxEvent[], now: number): Promise<boolean[]> {
-    if (events.length === 0) return [];
+  async insert(db: Queryable, given: NewOutboxEvent[], now: number): Promise<boolean[]> {
+    if (given.length === 0) return [];
+    // In key order: two replicas inserting the same keys take their locks in one order, and never wait on each other in a
+    // circle (a deadlock PostgreSQL would break by failing one commit). The sort is stable: the first of repeated keys stays first.
+    const events = [...given].sort((a, b) => compareKeys(a, b));
     const { rows } = await db.query<{ pixel_id: string; event: string; event_id: string }>(
       `INSERT INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, event_time, next_attempt_at, created_at)
        SELECT p, e, i, t, s, j, et, $8, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]) AS r(p, e, i, t, s, j, et)
@@ -96,7 +105,8 @@ export class PgEventQueue implements EventQueue {
     // The first of repeated keys in one call is the one stored, as in the SQLite outbox.
     const key = (pixelId: string, event: string, eventId: string) => JSON.stringify([pixelId, event, eventId]);
     const inserted = new Set(rows.map((r) => key(r.pixel_id, r.event, r.event_id)));
-    return events.map((e) => inserted.delete(key(e.pixelId, e.event, e.eventId)));
+    const stored = new Map(events.map((e) => [e, inserted.delete(key(e.pixelId, e.event, e.eventId))]));
+    return given.map((e) => stored.get(e)!);
   }
 
   enqueue(events: NewOutboxEvent[], now: number): Promise<boolean[]> {

@@ -62,6 +62,17 @@ describePg('PgOutbox shared by replicas', () => {
     }
   });
 
+  it('stores the same events arriving at two replicas at once in opposite orders, without a deadlock failing either', async () => {
+    const [a, b] = [await replica('replica-a'), await replica('replica-b')];
+    for (let round = 0; round < 20; round++) {
+      const events = Array.from({ length: 50 }, (_, i) => event(`r${round}-${String(i).padStart(2, '0')}`));
+      const [first, second] = await Promise.all([a.events.enqueue(events, 1000), b.events.enqueue([...events].reverse(), 1000)]);
+      // Each event stored once, by one of them.
+      expect(first.map((stored, i) => Number(stored) + Number(second[events.length - 1 - i]))).toEqual(events.map(() => 1));
+    }
+    expect((await a.events.counts()).pending).toBe(1000);
+  });
+
   it('gives a row back when the lease of the replica holding it ends, as a further attempt', async () => {
     const [a, b] = [await replica('replica-a'), await replica('replica-b')];
     await a.events.enqueue([event('x')], 1000);
