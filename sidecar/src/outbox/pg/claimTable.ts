@@ -23,7 +23,8 @@ export function pgClaimTable<Claim extends { event: NewOutboxEvent }, KeyName ex
       inTransaction(pool, async (tx) => {
         const stored = await queue.insert(tx, claims.map((c) => c.event), now);
         // One row per key, the last one given (as repeated INSERT OR REPLACE leaves it): a statement updates a row once.
-        const rows = [...new Map(claims.map((c) => [shape.keyOf(c), claimRow(shape, c, now)])).values()];
+        // In key order, as the events (pg/eventQueue.ts): concurrent transactions lock claims in one order.
+        const rows = [...new Map(claims.map((c) => [shape.keyOf(c), claimRow(shape, c, now)])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
         if (rows.length) await tx.query(save, columns.map((c) => rows.map((r) => r[c])));
         for (const [i, c] of claims.entries()) if (!stored[i]) await queue.reviveDead(tx, c.event, now);
         return stored;

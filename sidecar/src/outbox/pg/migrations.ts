@@ -100,3 +100,16 @@ export async function migratePg(pool: Pool, where: string, steps: readonly strin
     });
   }
 }
+
+/** What `doctor` says of a PostgreSQL outbox without changing it: its schema version against this release's, and whether the user may create the tables. */
+export async function inspectPgOutbox(db: Queryable, steps: readonly string[] = PG_MIGRATIONS): Promise<{ ok: boolean; detail: string }> {
+  const { rows } = await db.query<{ present: boolean; can_create: boolean }>(
+    `SELECT to_regclass('outbox_schema') IS NOT NULL AS present, has_schema_privilege(current_schema(), 'CREATE') AS can_create`,
+  );
+  const { present, can_create: canCreate } = rows[0];
+  const version = present ? ((await db.query<{ version: number }>(`SELECT version FROM outbox_schema WHERE id = 1`)).rows[0]?.version ?? 0) : 0;
+  if (version > steps.length) return { ok: false, detail: `schema version ${version} is newer than this sidecar knows (${steps.length}): a newer release wrote it` };
+  if (version === steps.length) return { ok: true, detail: `schema version ${version}, current` };
+  if (!canCreate) return { ok: false, detail: 'the user may not create the outbox tables in its schema: grant it CREATE' };
+  return { ok: true, detail: version === 0 ? 'empty: the sidecar creates its tables at start' : `schema version ${version}: the sidecar upgrades it at start` };
+}
