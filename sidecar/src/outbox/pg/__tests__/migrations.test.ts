@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { describePg, usePgDatabase } from '../../../../../tests/helpers/pgOutbox';
+import { describePg, PG_TEST_ADMIN_URL, usePgDatabase } from '../../../../../tests/helpers/pgOutbox';
 import { OutboxOpenError } from '../../openOutbox';
 import { outboxPool } from '../db';
 import { migratePg, PG_MIGRATIONS } from '../migrations';
@@ -82,9 +82,10 @@ describePg('PostgreSQL outbox migrations', () => {
 
 describePg('PgOutbox.open', () => {
   it('says which host and database it could not reach, and why, never the password', async () => {
-    const url = 'postgres://odoo:not-the-password-42@localhost:5432/postgres';
-    const open = PgOutbox.open({ url, replica: 'a', leaseMs: 60_000, connectTimeoutMs: 3000 });
-    await expect(open).rejects.toThrow(/cannot open the PostgreSQL outbox \(host localhost:5432, database postgres\): .*the server refused the login/);
+    const wrong = new URL(PG_TEST_ADMIN_URL);
+    wrong.password = 'not-the-password-42';
+    const open = PgOutbox.open({ url: wrong.toString(), replica: 'a', leaseMs: 60_000, connectTimeoutMs: 3000 });
+    await expect(open).rejects.toThrow(/cannot open the PostgreSQL outbox \(host [^,]+, database \w+\): .*the server refused the login/);
     await expect(open).rejects.not.toThrow(/not-the-password-42/);
     const refused = PgOutbox.open({ url: 'postgres://odoo:secret-99@127.0.0.1:1/outbox', replica: 'a', leaseMs: 60_000, connectTimeoutMs: 3000 });
     await expect(refused).rejects.toThrow(/host 127\.0\.0\.1:1, database outbox\): .*ECONNREFUSED.*the server did not answer/);
