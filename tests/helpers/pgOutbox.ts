@@ -37,7 +37,7 @@ export function describePg(name: string, body: () => void): void {
       });
     });
   }
-  console.warn(`skipped "${name}": PostgreSQL at ${where} is unreachable (${reason}); set OUTBOX_TEST_PG_URL to run it`);
+  process.stderr.write(`skipped "${name}": PostgreSQL at ${where} is unreachable (${reason}); set OUTBOX_TEST_PG_URL to run it\n`);
   describe.skip(name, body);
 }
 
