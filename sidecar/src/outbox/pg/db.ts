@@ -6,8 +6,8 @@ export type Queryable = Pick<Pool | PoolClient, 'query'>;
 /** BIGINT columns (ids, epoch milliseconds) and counts as numbers: all stay far below 2^53. */
 const BIGINT_OID = 20;
 const outboxTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === BIGINT_OID ? (v: string) => Number(v) : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === BIGINT_OID ? (v: string) => Number(v) : (types.getTypeParser(oid, format) as unknown)) as typeof types.getTypeParser,
 };
 
 export function outboxPool(url: string, max: number, extra: PoolConfig = {}): Pool {

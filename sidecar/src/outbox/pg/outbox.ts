@@ -108,7 +108,8 @@ async function holdReplicaName(pool: Pool, replica: string): Promise<PoolClient>
 
 /** SQLSTATE classes and codes that say what to check, for the one line an operator reads. */
 function hintFor(err: unknown): string {
-  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  const raw = (err as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'string' ? raw : '';
   if (code === '28P01' || code === '28000') return 'the server refused the login: check the user and password of OUTBOX_URL';
   if (code === '3D000') return 'the database does not exist: create it (the sidecar creates its tables, not the database)';
   if (code === '42501') return 'the user may not create the outbox tables: grant it CREATE on the database (or its schema)';
