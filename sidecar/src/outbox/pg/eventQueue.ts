@@ -47,13 +47,21 @@ const withAddressCut = (doc: string, path: readonly string[]) =>
   `(CASE WHEN jsonb_typeof(${doc} #> '{${path.join(',')}}') = 'string'
      THEN jsonb_set(${doc}, '{${path.join(',')}}', to_jsonb(substring(${textAt(doc, path)} FROM ${CUT_PATTERN}))) ELSE ${doc} END)`;
 
+/**
+ * The payload as jsonb. JSON.stringify writes a NUL character of a string as the
+ * escape \u0000, which jsonb refuses, and one such row (a relayed event may carry
+ * one) would fail every scrub pass, keeping every dead letter's personal data: the
+ * escape (not preceded by an escaping backslash) becomes U+FFFD in what is read.
+ */
+const PAYLOAD_JSONB = String.raw`regexp_replace(payload, '(?<!\\)((?:\\\\)*)\\u0000', '\1\\ufffd', 'g')::jsonb`;
+
 const SCRUBBED_PAYLOAD = PAGE_ADDRESS_PATHS.reduce(
   (doc, path) => withAddressCut(doc, path),
-  SCRUBBED_ROW_KEYS.reduce((doc, key) => `(${doc} - '${key}')`, 'payload::jsonb'),
+  SCRUBBED_ROW_KEYS.reduce((doc, key) => `(${doc} - '${key}')`, PAYLOAD_JSONB),
 );
 const NOT_YET_SCRUBBED = [
-  ...SCRUBBED_ROW_KEYS.map((key) => `payload::jsonb ? '${key}'`),
-  ...PAGE_ADDRESS_PATHS.map((path) => `${textAt('payload::jsonb', path)} ~ '[${ADDRESS_CUT_CHARS.join('')}]'`),
+  ...SCRUBBED_ROW_KEYS.map((key) => `${PAYLOAD_JSONB} ? '${key}'`),
+  ...PAGE_ADDRESS_PATHS.map((path) => `${textAt(PAYLOAD_JSONB, path)} ~ '[${ADDRESS_CUT_CHARS.join('')}]'`),
 ].join(' OR ');
 
 /** The order of the outbox's unique key (pixel_id, event, event_id), by code unit: any one order all replicas share. */
