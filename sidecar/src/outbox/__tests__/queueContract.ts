@@ -312,8 +312,8 @@ export function queueContract(engine: () => QueueEngine): void {
       for (const id of ids) expect(await payloadOf(id)).not.toHaveProperty('user');
     });
 
-    it('scrubs a dead letter whose text holds a NUL character, and the others with it', async () => {
-      const withNul = { ...personalRow('nul'), properties: { contents: [{ content_id: '7', content_name: 'De\u0000sk \\u0000' }], currency: 'USD', value: 1 } };
+    it('scrubs a dead letter whose text holds a NUL character or half a surrogate pair, and the others with it', async () => {
+      const withNul = { ...personalRow('nul'), properties: { contents: [{ content_id: '7', content_name: 'De\u0000sk \\u0000 \ud800 \ud83d\ude00' }], currency: 'USD', value: 1 } };
       await park([withNul, personalRow('plain')], 1000);
       expect(await outbox.events.scrubDeadLetters(2000, 100)).toBe(2);
       for (const id of ['nul', 'plain']) {
@@ -321,7 +321,7 @@ export function queueContract(engine: () => QueueEngine): void {
         expect(await payloadOf(id)).toMatchObject({ page: { url: 'https://shop.example/shop/desk', referrer: 'https://shop.example/shop' } });
       }
       // The escaped backslash and the text after it stay as they were.
-      expect((await payloadOf('nul')) as TikTokEventRow).toMatchObject({ properties: { contents: [{ content_name: expect.stringMatching(/^De.sk \\u0000$/) }] } });
+      expect((await payloadOf('nul')) as TikTokEventRow).toMatchObject({ properties: { contents: [{ content_name: expect.stringMatching(/^De.sk \\u0000 . \ud83d\ude00$/) }] } });
     });
 
     it('sends a requeued scrubbed dead letter without personal data', async () => {

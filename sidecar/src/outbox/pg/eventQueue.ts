@@ -48,12 +48,14 @@ const withAddressCut = (doc: string, path: readonly string[]) =>
      THEN jsonb_set(${doc}, '{${path.join(',')}}', to_jsonb(substring(${textAt(doc, path)} FROM ${CUT_PATTERN}))) ELSE ${doc} END)`;
 
 /**
- * The payload as jsonb. JSON.stringify writes a NUL character of a string as the
- * escape \u0000, which jsonb refuses, and one such row (a relayed event may carry
- * one) would fail every scrub pass, keeping every dead letter's personal data: the
- * escape (not preceded by an escaping backslash) becomes U+FFFD in what is read.
+ * The payload as jsonb. JSON.stringify writes a NUL character, and a lone half of
+ * a surrogate pair, as escapes (\u0000, \ud800) which jsonb refuses; one such row (a
+ * relayed event may carry one) would fail every scrub pass, keeping every dead
+ * letter's personal data. Those escapes (not preceded by an escaping backslash;
+ * JSON.stringify writes them in lower case and a whole pair as its character) are
+ * read as U+FFFD.
  */
-const PAYLOAD_JSONB = String.raw`regexp_replace(payload, '(?<!\\)((?:\\\\)*)\\u0000', '\1\\ufffd', 'g')::jsonb`;
+const PAYLOAD_JSONB = String.raw`regexp_replace(payload, '(?<!\\)((?:\\\\)*)\\u(0000|d[89a-f][0-9a-f]{2})', '\1\\ufffd', 'g')::jsonb`;
 
 const SCRUBBED_PAYLOAD = PAGE_ADDRESS_PATHS.reduce(
   (doc, path) => withAddressCut(doc, path),
