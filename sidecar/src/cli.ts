@@ -51,14 +51,14 @@ async function serve(): Promise<void> {
   stopOnSignals(() => sidecar.stop(), log, { hardStopAfterMs: cfg.SHUTDOWN_GRACE_MS + cfg.TIKTOK_TIMEOUT_MS + 10_000 });
 }
 
-function withQueue<T>(fn: (queue: EventQueue) => T): T {
+async function withQueue<T>(fn: (queue: EventQueue) => Promise<T>): Promise<T> {
   const cfg = loadConfig();
   // Inspection only: a corrupt file is reported, never moved (`serve` does that).
   const outbox = openOutbox(cfg.OUTBOX_PATH);
   try {
-    return fn(outbox.events);
+    return await fn(outbox.events);
   } finally {
-    outbox.close();
+    await outbox.close();
   }
 }
 
@@ -74,8 +74,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'dead-letters':
-      withQueue((queue) => {
-        const letters = deadLetterReport(queue.deadLetters(100));
+      await withQueue(async (queue) => {
+        const letters = deadLetterReport(await queue.deadLetters(100));
         if (letters.length) console.table(letters);
         else console.log('no dead letters');
       });
@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'requeue-dead':
-      withQueue((queue) => console.log(`${queue.requeueDead(Date.now())} dead letters queued again`));
+      await withQueue(async (queue) => console.log(`${await queue.requeueDead(Date.now())} dead letters queued again`));
       return;
     case 'help':
     case '--help':

@@ -91,8 +91,8 @@ export class Metrics {
       labelNames: ['state'] as const,
       registers: [this.registry],
       // Read at scrape time from the store rather than tracked by hand.
-      collect() {
-        const counts = outbox()?.counts();
+      async collect() {
+        const counts = await outbox()?.counts();
         if (!counts) return;
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },

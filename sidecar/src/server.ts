@@ -59,7 +59,7 @@ export interface Sidecar {
   /** Listen and start delivering; resolves with the bound port. */
   start(): Promise<number>;
   /** What /healthz answers: not ok while stopping or while the outbox takes no writes. */
-  health(): Health;
+  health(): Promise<Health>;
   /** The bound operations port (OPS_PORT) once started; undefined when there is none. */
   opsPort(): number | undefined;
   /** Stop intake, deliver what is due within the grace period, close the outbox. */
@@ -187,8 +187,8 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     else app(req, res);
   };
   let wasWritable = true;
-  function health(): Health {
-    const outbox = writeHealth.check();
+  async function health(): Promise<Health> {
+    const outbox = await writeHealth.check();
     if (outbox.writable !== wasWritable) {
       wasWritable = outbox.writable;
       if (outbox.writable) log.info('outbox: writes succeed again; /healthz is ok');
@@ -198,13 +198,13 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   }
   const ops: OpsRoutes = {
     health,
-    details: () => {
+    details: async () => {
       const { rss, heapUsed } = process.memoryUsage();
-      const { freeBytes, error } = writeHealth.check();
+      const { freeBytes, error } = await writeHealth.check();
       return {
         mode: runMode(cfg),
         pixels: settings.all().length,
-        outbox: queue.counts(),
+        outbox: await queue.counts(),
         outboxDisk: { freeMb: freeBytes === undefined ? null : Math.floor(freeBytes / 2 ** 20), minFreeMb: cfg.OUTBOX_MIN_FREE_MB, ...(error ? { error } : {}) },
         memoryMb: { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) },
       };
@@ -239,7 +239,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     let scrubbed = 0;
     try {
       for (let changed = SCRUB_BATCH; changed === SCRUB_BATCH && accepting; ) {
-        changed = queue.scrubDeadLetters(deadBefore, SCRUB_BATCH);
+        changed = await queue.scrubDeadLetters(deadBefore, SCRUB_BATCH);
         scrubbed += changed;
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -254,16 +254,22 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   let opsServer: Server | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   const retentionMs = cfg.OUTBOX_RETENTION_HOURS * 3600_000;
-  const prune = () => {
+  const prune = async () => {
     const before = Date.now() - retentionMs;
-    const removed = queue.prune(before);
-    if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
-    void scrubDeadLetters(before);
+    try {
+      const removed = await queue.prune(before);
+      if (removed) log.info({ removed }, 'outbox: delivered events past retention removed');
+    } catch (err) {
+      log.error({ err }, 'outbox: removing delivered events past retention failed; the next pass tries again');
+    }
+    await scrubDeadLetters(before);
   };
 
   /** Started in this order, stopped in the reverse one (see `Part`). */
   const running: Part[] = [
     { name: 'outbox', release: () => outbox.close() },
+    // Before the relay opens: it accepts on the last settings seen while Odoo is down.
+    { name: 'settings snapshot', start: () => odooSettings?.restoreSnapshot() },
     { name: 'odoo connection', release: () => connector?.close() },
     // The last counts, the flush's deliveries included.
     { name: 'report', start: () => reporter?.start(), release: () => reporter?.stop() },
@@ -320,8 +326,8 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     {
       name: 'retention',
       start: () => {
-        prune();
-        pruneTimer = setInterval(prune, Math.min(retentionMs, 3600_000));
+        void prune();
+        pruneTimer = setInterval(() => void prune(), Math.min(retentionMs, 3600_000));
         pruneTimer.unref();
       },
       stop: () => {
@@ -378,8 +384,8 @@ export function healthStatus(state: { accepting: boolean; outboxWritable: boolea
 }
 
 interface OpsRoutes {
-  health: () => Health;
-  details: () => Record<string, unknown>;
+  health: () => Promise<Health>;
+  details: () => Promise<Record<string, unknown>>;
   metrics: Metrics;
 }
 
@@ -402,12 +408,12 @@ function mountOpsRoutes(
     if (wait === undefined) return next();
     res.status(429).set('Retry-After', String(wait)).set('Cache-Control', 'no-store').json(OPS_RATE_LIMITED(limits.perMinute));
   });
-  app.get(HEALTH_PATH, (req, res) => {
+  app.get(HEALTH_PATH, async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const who = access(req);
     if (who === 'refused') return void res.status(401).set('WWW-Authenticate', 'Bearer').json(OPS_UNAUTHORIZED);
-    const { ok, status } = ops.health();
-    res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...ops.details() } : { status });
+    const { ok, status } = await ops.health();
+    res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...(await ops.details()) } : { status });
   });
   app.get(METRICS_PATH, async (req, res) => {
     res.set('Cache-Control', 'no-store');

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { loadConfig, type Env } from '../../sidecar/src/config';
 import { Metrics } from '../../sidecar/src/metrics';
-import { SqliteOutbox } from '../../sidecar/src/outbox/outbox';
+import { SqliteOutbox, type ImmediateOutbox } from '../../sidecar/src/outbox/outbox';
 import { createSidecar, type Sidecar } from '../../sidecar/src/server';
 import { StaticSettings } from '../../sidecar/src/settings/static';
 import type { WebsiteSettings } from '../../sidecar/src/settings/types';
@@ -30,16 +30,20 @@ export function website(overrides: Partial<WebsiteSettings> = {}): WebsiteSettin
 }
 
 /** A sidecar on an in-memory outbox, silent logs, and the given settings; not listening. */
-export function testSidecar(opts: { env?: Record<string, string>; websites?: WebsiteSettings[]; client?: EventsApiClient; outboxPath?: string } = {}): Sidecar & { cfg: Env } {
+/** A sidecar on a SQLite outbox; `file` reads that outbox at once (no promises), for assertions. */
+export function testSidecar(
+  opts: { env?: Record<string, string>; websites?: WebsiteSettings[]; client?: EventsApiClient; outboxPath?: string } = {},
+): Sidecar & { cfg: Env; file: ImmediateOutbox } {
   const cfg = loadConfig({ OUTBOX_PATH: opts.outboxPath ?? ':memory:', RELAY_PORT: '0', LOG_LEVEL: 'silent', ...opts.env });
+  const outbox = new SqliteOutbox(cfg.OUTBOX_PATH);
   const sidecar = createSidecar(cfg, {
     log: pino({ level: 'silent' }),
     metrics: new Metrics(),
-    outbox: new SqliteOutbox(cfg.OUTBOX_PATH),
+    outbox,
     settings: new StaticSettings(opts.websites ?? [website()]),
     client: opts.client,
   });
-  return Object.assign(sidecar, { cfg });
+  return Object.assign(sidecar, { cfg, file: outbox.immediate });
 }
 
 export function relayEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {

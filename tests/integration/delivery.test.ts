@@ -7,9 +7,9 @@ import { VECTORS } from '../vectors/contractVectors';
 const TOKEN = 'test-access-token-0001';
 const FAST = { DISPATCH_LINGER_MS: '30', RETRY_BASE_MS: '20', RETRY_MAX_MS: '200', LANE_PAUSE_BASE_MS: '60000', TIKTOK_TIMEOUT_MS: '500' };
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -57,7 +57,7 @@ describe('relay → outbox → Events API (fake), over real HTTP', () => {
     expect(new Set(deliveredIds())).toEqual(new Set(events.map((e) => e.event_id)));
     expect(api.requests.length).toBeLessThan(20);
     expect(api.delivered[0]).toMatchObject({ pixelId: PIXEL, row: { event: 'AddToCart', properties: { currency: 'USD', value: 675 } } });
-    await until(() => sidecar.outbox.events.counts().delivered === 200);
+    await until(async () => (await sidecar.outbox.events.counts()).delivered === 200);
   });
 
   it('names the platform (partner_name) in every request, and passes name, address and limited data use keys the fake accepts', async () => {
@@ -81,9 +81,9 @@ describe('relay → outbox → Events API (fake), over real HTTP', () => {
     await start({ env: { DISPATCH_LINGER_MS: '200' } });
     const events = Array.from({ length: 40 }, (_, i) => relayEvent({ event_id: i === 17 ? 'poison' : `good-${i}` }));
     await relay(events);
-    await until(() => api.delivered.length === 39 && sidecar.outbox.events.counts().dead === 1);
+    await until(async () => api.delivered.length === 39 && (await sidecar.outbox.events.counts()).dead === 1);
     expect(deliveredIds()).not.toContain('poison');
-    expect(sidecar.outbox.events.deadLetters(10)).toEqual([
+    expect(await sidecar.outbox.events.deadLetters(10)).toEqual([
       expect.objectContaining({ eventId: 'poison', errorCode: 40002, lastError: expect.stringContaining('content_id unknown') }),
     ]);
     expect(api.requests.filter((r) => r.code === 40002).length).toBeGreaterThan(1);
@@ -97,11 +97,11 @@ describe('relay → outbox → Events API (fake), over real HTTP', () => {
     api.enqueueFaults('slow', 1);
     const events = Array.from({ length: 5 }, (_, i) => relayEvent({ event_id: `retry-${i}` }));
     await relay(events);
-    await until(() => sidecar.outbox.events.counts().delivered === 5, 15_000);
+    await until(async () => (await sidecar.outbox.events.counts()).delivered === 5, 15_000);
     expect(api.requests.filter((r) => r.fault).map((r) => r.fault)).toEqual(['rate_limit', 'rate_limit', 'server_error', 'drop', 'slow']);
     // Every attempt carried the same ids: what TikTok accepted is exactly what the browser sent.
     expect(new Set(deliveredIds())).toEqual(new Set(events.map((e) => e.event_id)));
-    expect(sidecar.outbox.events.counts().dead).toBe(0);
+    expect((await sidecar.outbox.events.counts()).dead).toBe(0);
   });
 
   it('sends test-event-code traffic one event per request, with the code', async () => {
@@ -114,9 +114,9 @@ describe('relay → outbox → Events API (fake), over real HTTP', () => {
   it('keeps events waiting, not dead, when TikTok refuses the token', async () => {
     await start({ websites: [website({ accessToken: 'wrong-token-000000' })] });
     await relay([relayEvent({ event_id: 'tok-1' })]);
-    await until(() => api.requests.length === 1 && sidecar.outbox.events.counts().pending === 1);
+    await until(async () => api.requests.length === 1 && (await sidecar.outbox.events.counts()).pending === 1);
     expect(api.requests[0].code).toBe(40105);
-    expect(sidecar.outbox.events.counts()).toMatchObject({ pending: 1, dead: 0, delivered: 0 });
+    expect(await sidecar.outbox.events.counts()).toMatchObject({ pending: 1, dead: 0, delivered: 0 });
   });
 
   it('flushes what is due when stopped', async () => {
@@ -159,18 +159,18 @@ describe('events too old for TikTok', () => {
     const api = await startFakeEventsApi({ tokens: { [PIXEL]: TOKEN } });
     const sidecar = testSidecar({ env: { DISPATCH_LINGER_MS: '10' }, client: new HttpEventsApiClient({ baseUrl: api.baseUrl, timeoutMs: 1000 }) });
     const eightDaysAgo = Math.floor(Date.now() / 1000) - 8 * 86400;
-    sidecar.outbox.events.enqueue(
+    (await sidecar.outbox.events.enqueue(
       [
         { pixelId: PIXEL, event: 'AddToCart', eventId: 'stale-1', source: 'browser', row: { event: 'AddToCart', event_id: 'stale-1', event_time: eightDaysAgo } },
         { pixelId: PIXEL, event: 'AddToCart', eventId: 'fresh-1', source: 'browser', row: { event: 'AddToCart', event_id: 'fresh-1', event_time: eightDaysAgo + 8 * 86400 } },
       ],
       Date.now(),
-    );
+    ));
     await sidecar.start();
     try {
-      await until(() => sidecar.outbox.events.counts().dead === 1 && api.delivered.length === 1);
+      await until(async () => (await sidecar.outbox.events.counts()).dead === 1 && api.delivered.length === 1);
       expect(api.delivered[0].row.event_id).toBe('fresh-1');
-      expect(sidecar.outbox.events.deadLetters(5)[0]).toMatchObject({ eventId: 'stale-1', lastError: expect.stringContaining('older than 7 days') });
+      expect((await sidecar.outbox.events.deadLetters(5))[0]).toMatchObject({ eventId: 'stale-1', lastError: expect.stringContaining('older than 7 days') });
     } finally {
       await sidecar.stop();
       await api.close();

@@ -15,9 +15,9 @@ import { BROWSER_UA, PIXEL, relayEvent, SHOP } from '../helpers/sidecar';
 const TOKEN = 'test-access-token-0001';
 const EVENTS = 20;
 
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -90,11 +90,11 @@ describe('the outbox file', () => {
     const file = path.join(dir, 'outbox.sqlite');
     const outbox = new SqliteOutbox(file);
     const eventTime = Math.floor(Date.now() / 1000) - 60;
-    outbox.events.enqueue(
+    outbox.immediate.events.enqueue(
       Array.from({ length: 3000 }, (_, i) => ({ pixelId: PIXEL, event: 'AddToCart', eventId: `waiting-${i}`, source: 'browser' as const, row: { event: 'AddToCart', event_id: `waiting-${i}`, event_time: eventTime } })),
       Date.now(),
     );
-    outbox.close();
+    void outbox.close();
     // Three leaf pages of the outbox table, and the events they hold: those are lost, every other one must arrive.
     const db = new Database(file, { readonly: true });
     const leaves = db.prepare(`SELECT pageno, ncell FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf' ORDER BY path`).all() as Array<{ pageno: number; ncell: number }>;
@@ -141,8 +141,8 @@ describe('the outbox file', () => {
   it('a file the sidecar may not read is left in place, and the sidecar exits saying why', async () => {
     const file = path.join(dir, 'outbox.sqlite');
     const outbox = new SqliteOutbox(file);
-    outbox.events.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
-    outbox.close();
+    outbox.immediate.events.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
+    void outbox.close();
     const before = fs.readFileSync(file);
     fs.chmodSync(file, 0o000);
     const output: string[] = [];
@@ -160,8 +160,8 @@ describe('the outbox file', () => {
   it('a directory the sidecar may not write to: it exits saying so, and leaves the outbox as it is', async () => {
     const file = path.join(dir, 'outbox.sqlite');
     const outbox = new SqliteOutbox(file);
-    outbox.events.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
-    outbox.close();
+    outbox.immediate.events.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'kept', source: 'browser', row: { event: 'AddToCart', event_id: 'kept', event_time: 1_732_500_000 } }], 1000);
+    void outbox.close();
     fs.chmodSync(file, 0o666); // the file is writable: only its directory is not (SQLite's WAL lives beside it)
     fs.chmodSync(dir, 0o555);
     const before = fs.readFileSync(file);
@@ -179,7 +179,7 @@ describe('the outbox file', () => {
 
   it('a file of a newer release is left as it is, and the sidecar exits saying so', async () => {
     const file = path.join(dir, 'outbox.sqlite');
-    new SqliteOutbox(file).close();
+    void new SqliteOutbox(file).close();
     const db = new Database(file);
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     db.close();
@@ -203,10 +203,10 @@ describe('the outbox file', () => {
       user: { email: 'e'.repeat(64), phone: 'f'.repeat(64), ip: '192.0.2.44', user_agent: 'Mozilla/5.0 Gecko/20100101 Firefox/133.0', ttclid: 'E.C.P.secret-click' },
       page: { url: 'https://shop.example/web/signup?redirect=/my/account&login=jane%40example.com' },
     };
-    outbox.events.enqueue([{ pixelId: PIXEL, event: row.event, eventId: row.event_id, source: 'browser', row }], 1000);
-    const [claimed] = outbox.events.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 1);
-    outbox.events.markDead([claimed.id], 40002, 'Invalid value for user.email (jane@example.com)', 2000);
-    outbox.close();
+    outbox.immediate.events.enqueue([{ pixelId: PIXEL, event: row.event, eventId: row.event_id, source: 'browser', row }], 1000);
+    const [claimed] = outbox.immediate.events.claim({ pixelId: PIXEL, testEventCode: '' }, 1000, 1);
+    outbox.immediate.events.markDead([claimed.id], 40002, 'Invalid value for user.email (jane@example.com)', 2000);
+    void outbox.close();
     const output: string[] = [];
 
     child = spawnSidecar({ OUTBOX_PATH: file, LOG_LEVEL: 'info' }, output, { bundled: true, command: ['dead-letters'] });

@@ -26,9 +26,9 @@ const REFUSAL_HELD_MS = 1500;
 /** "A few dozen requests", whatever the number of events. */
 const MAX_REQUESTS_WHILE_REFUSED = 36;
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -74,7 +74,7 @@ describe('request-level refusals from TikTok, over real HTTP', () => {
     const events = Array.from({ length: EVENTS }, (_, i) => relayEvent({ event_id: `${fault}-${i}` }));
     await relay(port, events);
 
-    const queue = sidecar!.outbox.events;
+    const queue = sidecar!.file.events;
     await until(() => lane()?.state === 'paused' && queue.counts().pending === EVENTS);
     expect(lane()).toMatchObject({ state: 'paused', reason, code });
     await new Promise((r) => setTimeout(r, REFUSAL_HELD_MS));
@@ -97,7 +97,7 @@ describe('request-level refusals from TikTok, over real HTTP', () => {
     const port = await start();
     const events = Array.from({ length: EVENTS }, (_, i) => relayEvent({ event_id: `large-${i}` }));
     await relay(port, events);
-    const queue = sidecar!.outbox.events;
+    const queue = sidecar!.file.events;
     await until(() => queue.counts().delivered === EVENTS);
     expect(new Set(api.delivered.map((d) => d.row.event_id)).size).toBe(EVENTS);
     expect(queue.counts().dead).toBe(0);
@@ -133,9 +133,9 @@ describe('a wrong TIKTOK_API_BASE_URL', () => {
     const port = await sidecar.start();
     try {
       await relay(port, Array.from({ length: 60 }, (_, i) => relayEvent({ event_id: `url-${i}` })));
-      await until(() => sidecar.dispatcher.laneStates()[0]?.state === 'paused' && sidecar.outbox.events.counts().pending === 60);
+      await until(async () => sidecar.dispatcher.laneStates()[0]?.state === 'paused' && (await sidecar.outbox.events.counts()).pending === 60);
       expect(sidecar.dispatcher.laneStates()[0]).toMatchObject({ reason: 'wrong_base_url', code: 404, message: `HTTP 404 from ${wrongBase}/v1.3/event/track/` });
-      expect(sidecar.outbox.events.counts().dead).toBe(0);
+      expect((await sidecar.outbox.events.counts()).dead).toBe(0);
       const paused = lines.filter((l) => l.msg.includes('lane paused'));
       expect(paused).toHaveLength(1);
       expect(paused[0].msg).toContain(`${wrongBase}/v1.3/event/track/`);

@@ -23,9 +23,9 @@ const WEBSITES = [
 ];
 const FAST = { POLL_INTERVAL_SECONDS: '1', DISPATCH_LINGER_MS: '20', RETRY_BASE_MS: '20', RETRY_MAX_MS: '200', TIKTOK_TIMEOUT_MS: '2000' };
 
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 20));
   }

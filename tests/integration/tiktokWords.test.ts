@@ -3,7 +3,7 @@ import pino from 'pino';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../sidecar/src/config';
 import { Metrics } from '../../sidecar/src/metrics';
-import { SqliteOutbox } from '../../sidecar/src/outbox/outbox';
+import { SqliteOutbox, type ImmediateOutbox } from '../../sidecar/src/outbox/outbox';
 import { reportDeadLetter, reportLane } from '../../sidecar/src/report/buildReport';
 import { createSidecar, type Sidecar } from '../../sidecar/src/server';
 import { StaticSettings } from '../../sidecar/src/settings/static';
@@ -22,9 +22,9 @@ const TOKEN = 'test-access-token-0001';
 const QUOTED = ['victim@example.com', '+33 6 12 34 56 78', '203.0.113.7'];
 const quoting = (eventId: string) => `Invalid parameter: event ${eventId}: user.email ${QUOTED[0]} phone ${QUOTED[1]} from ${QUOTED[2]}`;
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -33,6 +33,7 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
 describe("TikTok's messages quoting a row's contact data", () => {
   let api: FakeEventsApi;
   let sidecar: Sidecar;
+  let file: ImmediateOutbox;
   let logged: string[];
 
   async function start(rejectEvent: (row: { event_id: string }) => string | undefined): Promise<void> {
@@ -40,10 +41,12 @@ describe("TikTok's messages quoting a row's contact data", () => {
     logged = [];
     const log = pino({ level: 'debug' }, new Writable({ write: (chunk, _enc, done) => (logged.push(String(chunk)), done()) }));
     const cfg = loadConfig({ OUTBOX_PATH: ':memory:', RELAY_PORT: '0', DISPATCH_LINGER_MS: '10', LANE_PAUSE_BASE_MS: '60000' });
+    const outbox = new SqliteOutbox(':memory:');
+    file = outbox.immediate;
     sidecar = createSidecar(cfg, {
       log,
       metrics: new Metrics(),
-      outbox: new SqliteOutbox(':memory:'),
+      outbox,
       settings: new StaticSettings([website({ accessToken: TOKEN })]),
       client: new HttpEventsApiClient({ baseUrl: api.baseUrl, timeoutMs: 2000 }),
     });
@@ -56,7 +59,7 @@ describe("TikTok's messages quoting a row's contact data", () => {
 
   function enqueue(n: number): void {
     const events = Array.from({ length: n }, (_, i) => relayEvent({ event_id: `q-${i}` }));
-    sidecar.outbox.events.enqueue(
+    file.events.enqueue(
       events.map((e) => ({ pixelId: PIXEL, event: 'AddToCart', eventId: String(e.event_id), source: 'browser', row: { event: 'AddToCart', event_id: String(e.event_id), event_time: Math.floor(Date.now() / 1000) - 5 } })),
       Date.now(),
     );
@@ -66,7 +69,7 @@ describe("TikTok's messages quoting a row's contact data", () => {
   function everythingKept(): string {
     const db = (sidecar.outbox as unknown as { db: Database.Database }).db;
     const stored = db.prepare('SELECT last_error FROM outbox').all();
-    const report = [...sidecar.dispatcher.laneStates().map(reportLane), ...sidecar.outbox.events.deadLetters(100).map(reportDeadLetter)];
+    const report = [...sidecar.dispatcher.laneStates().map(reportLane), ...file.events.deadLetters(100).map(reportDeadLetter)];
     return JSON.stringify([logged, stored, sidecar.dispatcher.laneStates(), report]);
   }
 
@@ -74,8 +77,8 @@ describe("TikTok's messages quoting a row's contact data", () => {
     await start((row) => (row.event_id === 'q-3' ? quoting(row.event_id) : undefined));
     enqueue(8);
     sidecar.dispatcher.start();
-    await until(() => sidecar.outbox.events.counts().delivered === 7 && sidecar.outbox.events.counts().dead === 1);
-    const [dead] = sidecar.outbox.events.deadLetters(1);
+    await until(async () => (await sidecar.outbox.events.counts()).delivered === 7 && (await sidecar.outbox.events.counts()).dead === 1);
+    const [dead] = (await sidecar.outbox.events.deadLetters(1));
     expect(dead).toMatchObject({ eventId: 'q-3', errorCode: 40002, lastError: expect.stringContaining('Invalid parameter: event q-3: user.email [redacted]') });
     const kept = everythingKept();
     for (const value of QUOTED) expect(kept).not.toContain(value);
@@ -86,10 +89,10 @@ describe("TikTok's messages quoting a row's contact data", () => {
     await start(() => quoting('any'));
     enqueue(20);
     sidecar.dispatcher.start();
-    await until(() => sidecar.dispatcher.laneStates()[0]?.state === 'paused' && sidecar.outbox.events.counts().pending === 20);
+    await until(async () => sidecar.dispatcher.laneStates()[0]?.state === 'paused' && (await sidecar.outbox.events.counts()).pending === 20);
     const kept = everythingKept();
     for (const value of QUOTED) expect(kept).not.toContain(value);
     expect(kept).toContain('lane paused (request_refused): every event refused alike: Invalid parameter: data[0]: Invalid parameter: event any: user.email [redacted]');
-    expect(sidecar.outbox.events.counts().dead).toBe(0);
+    expect((await sidecar.outbox.events.counts()).dead).toBe(0);
   });
 });

@@ -77,9 +77,9 @@ function getFrom(port: number, from: string, path: string, headers: Record<strin
   });
 }
 
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -106,7 +106,7 @@ describe('connection caps, with real sockets', () => {
     expect(attacker.sockets.filter((s) => !s.destroyed).length).toBe(20);
     const statuses = await Promise.all(Array.from({ length: 5 }, () => relayFrom(port, '127.0.0.3')));
     expect(statuses).toEqual([202, 202, 202, 202, 202]);
-    expect(sidecar.outbox.events.counts().pending).toBe(5);
+    expect((await sidecar.outbox.events.counts()).pending).toBe(5);
     // The same address still gets answers: each new connection closes one of its own idle ones.
     expect(await relayFrom(port, '127.0.0.2')).toBe(202);
     expect(await sidecar.metrics.registry.metrics()).toMatch(/tiktok_connections_shed_total\{listener="relay",reason="address_cap",closed="idle"\} \d+/);

@@ -80,10 +80,10 @@ describe('the outbox file keeps no access token', () => {
     const settings = new OdooSettingsSource(async () => transport, pino({ level: 'silent' }), 60_000, outbox.settingsSnapshot);
     await settings.refresh();
     expect(settings.byPixel('CPIXEL00000000000001')?.accessToken).toBe('token-never-on-disk-01');
-    const saved = outbox.settingsSnapshot.load();
+    const saved = outbox.immediate.settingsSnapshot.load();
     expect(saved).toContain('CPIXEL00000000000001');
     expect(saved).not.toContain('token-never-on-disk-01');
-    outbox.close();
+    void outbox.close();
   });
 });
 
@@ -126,6 +126,6 @@ describe('relay', () => {
       .send(JSON.stringify(relayEvent({ event_id: 'off-1' })));
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('pixel_disabled');
-    expect(sidecar.outbox.events.counts().pending).toBe(0);
+    expect((await sidecar.outbox.events.counts()).pending).toBe(0);
   });
 });

@@ -30,15 +30,15 @@ describe('retention pass at start', () => {
       user: { email: EMAIL_HASH, ip: '198.51.100.23', user_agent: 'Mozilla/5.0 Firefox/133.0' },
       page: { url: 'https://shop.example/shop/desk?utm_campaign=spring' },
     });
-    seed.events.enqueue(
+    seed.immediate.events.enqueue(
       ['old-1', 'old-2', 'recent'].map((id) => ({ pixelId: PIXEL, event: 'ViewContent', eventId: id, source: 'browser' as const, row: row(id) })),
       now - 3 * HOUR,
     );
-    const claimed = seed.events.claim({ pixelId: PIXEL, testEventCode: '' }, now, 10);
+    const claimed = seed.immediate.events.claim({ pixelId: PIXEL, testEventCode: '' }, now, 10);
     const id = (eventId: string) => claimed.find((r) => r.eventId === eventId)!.id;
-    seed.events.markDead([id('old-1'), id('old-2')], 40002, 'Invalid parameter', now - 2 * HOUR);
-    seed.events.markDead([id('recent')], 40002, 'Invalid parameter', now - HOUR / 2);
-    seed.close();
+    seed.immediate.events.markDead([id('old-1'), id('old-2')], 40002, 'Invalid parameter', now - 2 * HOUR);
+    seed.immediate.events.markDead([id('recent')], 40002, 'Invalid parameter', now - HOUR / 2);
+    void seed.close();
 
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });

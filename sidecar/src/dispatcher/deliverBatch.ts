@@ -69,7 +69,8 @@ export interface DeliveryContext {
   clock: () => number;
   random: () => number;
   /** Records a settling write, now or once the outbox takes writes again (see the dispatcher). */
-  outboxWrite(write: () => void): void;
+  /** Never rejects: a write the outbox refuses is kept and done again, in order, once it takes writes. */
+  outboxWrite(write: () => Promise<void>): Promise<void>;
   tokenOf(lane: Lane): string;
 }
 
@@ -130,10 +131,10 @@ export class BatchDelivery {
     const token = this.ctx.tokenOf(lane.lane);
     if (!token) {
       // Usually a start while Odoo is down: the token arrives with the next settings read.
-      this.pauseLane({ ...lane, token }, claimed, { reason: 'no_token', message: 'no access token configured for this pixel' });
+      await this.pauseLane({ ...lane, token }, claimed, { reason: 'no_token', message: 'no access token configured for this pixel' });
       return;
     }
-    const rows = this.parkInvalid(lane.lane, claimed);
+    const rows = await this.parkInvalid(lane.lane, claimed);
     if (rows.length > 0) await this.sendAndSettle({ ...lane, token }, rows, wholeBatch());
   }
 
@@ -141,12 +142,12 @@ export class BatchDelivery {
    * Rows were validated when they entered the outbox; only their age changes while
    * they wait (a long outage). Too old for TikTok: parked with the reason.
    */
-  private parkInvalid(lane: Lane, rows: ClaimedEvent[]): ClaimedEvent[] {
+  private async parkInvalid(lane: Lane, rows: ClaimedEvent[]): Promise<ClaimedEvent[]> {
     // Rows of one lane share their source, and so their age limit.
     const maxAgeDays = MAX_EVENT_AGE_DAYS[lane.eventSource];
     const oldest = unixSeconds(this.ctx.clock()) - maxAgeDays * 86400;
     const expired = rows.filter((r) => r.eventTime < oldest);
-    if (expired.length) this.park(expired, null, `not sent: older than ${maxAgeDays} days, TikTok would refuse it`);
+    if (expired.length) await this.park(expired, null, `not sent: older than ${maxAgeDays} days, TikTok would refuse it`);
     return expired.length ? rows.filter((r) => r.eventTime >= oldest) : rows;
   }
 
@@ -160,7 +161,7 @@ export class BatchDelivery {
   }
 
   private async sendAndSettle(to: Target, rows: ClaimedEvent[], at: Bisection): Promise<void> {
-    if (this.holdIfPaused(to, rows)) return;
+    if (await this.holdIfPaused(to, rows)) return;
     await this.settle(to, rows, await this.send(to, rows), at);
   }
 
@@ -190,7 +191,7 @@ export class BatchDelivery {
    */
   private async bisect(to: Target, rows: ClaimedEvent[], refusal: Refusal, at: Bisection): Promise<void> {
     if (rows.length === 1) return this.refuseOneRow(to, rows[0], refusal, at);
-    if (this.holdIfPaused(to, rows)) return;
+    if (await this.holdIfPaused(to, rows)) return;
     const [left, right] = splitInHalves(rows);
     const leftOutcome = await this.send(to, left);
     if (leftOutcome.kind === 'request_problem' || this.pausedNow(to)) {
@@ -217,7 +218,7 @@ export class BatchDelivery {
     refusal: Refusal,
     at: Bisection,
   ): Promise<void> {
-    if (this.holdIfPaused(to, rows)) return;
+    if (await this.holdIfPaused(to, rows)) return;
     const sample = rows[Math.floor(this.ctx.random() * rows.length)];
     const outcome = await this.send(to, [sample]);
     if (outcome.kind === 'rejected' && sameRefusal(outcome, refusal)) return this.pauseLane(to, rows, systemic(refusal));
@@ -237,12 +238,12 @@ export class BatchDelivery {
    * batch of one refused exactly as the previous one was, with nothing delivered
    * in between, looks like a refusal of every event: the lane pauses instead.
    */
-  private refuseOneRow(to: Target, row: ClaimedEvent, refusal: Refusal, at: Bisection): void {
+  private async refuseOneRow(to: Target, row: ClaimedEvent, refusal: Refusal, at: Bisection): Promise<void> {
     if (at.whole && !at.rowSpecific) {
       if (this.ctx.lanes.repeatsSingleRefusal(to, refusal)) return this.pauseLane(to, [row], systemic(refusal));
       this.ctx.lanes.rememberSingleRefusal(to, refusal);
     }
-    this.park([row], refusal.code, refusal.message);
+    await this.park([row], refusal.code, refusal.message);
   }
 
   /**
@@ -260,7 +261,7 @@ export class BatchDelivery {
       for (const half of splitInHalves(rows)) await this.sendAndSettle(to, half, next);
       return;
     }
-    if (this.holdIfPaused(to, rows)) return;
+    if (await this.holdIfPaused(to, rows)) return;
     const smallest = smallestRow(rows);
     const outcome = await this.send(to, [smallest]);
     if (outcome.kind === 'too_large') return this.pauseLane(to, rows, tooLargeForAll(outcome.status, outcome.message));
@@ -292,12 +293,12 @@ export class BatchDelivery {
    * lane fitted since: a dead letter. Otherwise nothing tells it from a refusal of
    * every request, and the lane pauses with the event kept.
    */
-  private tooLargeAlone(to: Target, row: ClaimedEvent, status: number, message: string, at: Bisection): void {
+  private async tooLargeAlone(to: Target, row: ClaimedEvent, status: number, message: string, at: Bisection): Promise<void> {
     if (at.sizes.fitted || this.ctx.lanes.tooLargeAgainWhileOthersFit(to, row.id)) {
-      this.park([row], status, `too large to send even alone (HTTP ${status}), while other events fit: ${message}`);
+      await this.park([row], status, `too large to send even alone (HTTP ${status}), while other events fit: ${message}`);
       return;
     }
-    this.pauseLane(to, [row], tooLargeForAll(status, message));
+    await this.pauseLane(to, [row], tooLargeForAll(status, message));
   }
 
   /**
@@ -316,10 +317,10 @@ export class BatchDelivery {
     const decided = failed.map((f) => ({ ...f, decision: classifyCode(f.refusal.code, f.refusal.message) }));
     const retryable = decided.filter((f) => f.decision.kind === 'retry');
     const first = retryable[0]?.decision;
-    if (first?.kind === 'retry') this.retry(to, retryable.map((f) => f.row), first.cause, first.detail);
+    if (first?.kind === 'retry') await this.retry(to, retryable.map((f) => f.row), first.cause, first.detail);
     for (const { row, refusal } of decided.filter((f) => f.decision.kind !== 'retry')) {
-      if (rows.length === 1) this.refuseOneRow(to, row, refusal, at);
-      else this.park([row], refusal.code, refusal.message);
+      if (rows.length === 1) await this.refuseOneRow(to, row, refusal, at);
+      else await this.park([row], refusal.code, refusal.message);
     }
   }
 
@@ -330,7 +331,7 @@ export class BatchDelivery {
     const ids = rows.map((r) => r.id);
     for (let i = 0; i < ids.length; i += CLAIM_SLICE) {
       const slice = ids.slice(i, i + CLAIM_SLICE);
-      this.ctx.outboxWrite(() => queue.markDelivered(slice, now));
+      await this.ctx.outboxWrite(() => queue.markDelivered(slice, now));
       if (i + CLAIM_SLICE < ids.length) await yieldToEventLoop();
     }
     for (const r of rows) {
@@ -344,11 +345,11 @@ export class BatchDelivery {
     }
   }
 
-  private retry(to: Target, rows: ClaimedEvent[], cause: RetryCause, detail: string): void {
+  private async retry(to: Target, rows: ClaimedEvent[], cause: RetryCause, detail: string): Promise<void> {
     const { queue, metrics, log } = this.ctx.deps;
     const attempts = Math.max(...rows.map((r) => r.attempts));
     const at = this.ctx.clock() + backoffDelay(attempts, this.ctx.opts.backoff, this.ctx.random);
-    this.ctx.outboxWrite(() => queue.markRetry(rows.map((r) => r.id), at, cause, detail));
+    await this.ctx.outboxWrite(() => queue.markRetry(rows.map((r) => r.id), at, cause, detail));
     metrics.retried.inc({ reason: cause }, rows.length);
     this.ctx.deps.tally?.retried(rows);
     log.warn({ pixelId: to.pixelId, events: rows.length, attempts, cause, detail }, 'dispatcher: batch will be retried');
@@ -358,12 +359,12 @@ export class BatchDelivery {
    * Pause the lane for a problem of the request and keep the rows pending without
    * counting an attempt. One log line per problem, not per batch or probe.
    */
-  private pauseLane(to: Target, rows: ClaimedEvent[], problem: LaneProblem): void {
+  private async pauseLane(to: Target, rows: ClaimedEvent[], problem: LaneProblem): Promise<void> {
     const { queue, metrics, log } = this.ctx.deps;
     const now = this.ctx.clock();
     const { fresh, until } = this.ctx.lanes.pause(to, problem, now, to.token);
     const holdUntil = this.ctx.lanes.holdUntil(to, now) ?? until;
-    this.ctx.outboxWrite(() => queue.markPaused(rows.map((r) => r.id), holdUntil, `lane paused (${problem.reason}): ${problem.message}`));
+    await this.ctx.outboxWrite(() => queue.markPaused(rows.map((r) => r.id), holdUntil, `lane paused (${problem.reason}): ${problem.message}`));
     const fields = {
       pixelId: to.pixelId,
       testEventCode: to.testEventCode || undefined,
@@ -387,17 +388,17 @@ export class BatchDelivery {
   }
 
   /** Another batch of the lane met a request-level problem meanwhile: these rows wait with the lane, unsent. */
-  private holdIfPaused(to: Target, rows: ClaimedEvent[]): boolean {
+  private async holdIfPaused(to: Target, rows: ClaimedEvent[]): Promise<boolean> {
     if (!this.pausedNow(to)) return false;
     const now = this.ctx.clock();
     const holdUntil = this.ctx.lanes.holdUntil(to, now) ?? now;
-    this.ctx.outboxWrite(() => this.ctx.deps.queue.markPaused(rows.map((r) => r.id), holdUntil, 'lane paused'));
+    await this.ctx.outboxWrite(() => this.ctx.deps.queue.markPaused(rows.map((r) => r.id), holdUntil, 'lane paused'));
     return true;
   }
 
-  private park(rows: ClaimedEvent[], code: number | null, message: string): void {
+  private async park(rows: ClaimedEvent[], code: number | null, message: string): Promise<void> {
     const now = this.ctx.clock();
-    this.ctx.outboxWrite(() => this.ctx.deps.queue.markDead(rows.map((r) => r.id), code, message, now));
+    await this.ctx.outboxWrite(() => this.ctx.deps.queue.markDead(rows.map((r) => r.id), code, message, now));
     this.ctx.deps.metrics.dead.inc(rows.length);
     this.ctx.deps.tally?.dead(rows);
     for (const r of rows) {

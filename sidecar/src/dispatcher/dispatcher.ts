@@ -56,7 +56,9 @@ export class Dispatcher {
    * Writes of settled batches the outbox refused, in order: tried again before
    * anything else once it takes writes, so no claimed row stays in flight.
    */
-  private readonly unsettled: Array<() => void> = [];
+  private readonly unsettled: Array<() => Promise<void>> = [];
+  /** The outbox writes in the order they were asked for, one at a time. */
+  private writes: Promise<unknown> = Promise.resolve();
   /** Outbox failures in a row, the first one's time, and when the last line about them was logged. */
   private outboxFailures = 0;
   private outboxFailingSince = 0;
@@ -86,12 +88,12 @@ export class Dispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.outboxWrite(() => {
-      const released = this.deps.queue.releaseInFlight();
+    void this.outboxWrite(async () => {
+      const released = await this.deps.queue.releaseInFlight();
       if (released > 0) this.deps.log.info({ released }, 'outbox: events left in flight by a previous run are pending again');
     });
     // The clock may have gone back while the sidecar was stopped.
-    this.rescheduleAfterClockJump(this.clock());
+    void this.rescheduleAfterClockJump(this.clock());
     this.loop = this.run();
   }
 
@@ -122,8 +124,8 @@ export class Dispatcher {
     this.draining = true;
     const deadline = this.clock() + graceMs;
     try {
-      while (this.clock() < deadline && this.hasDueWork()) {
-        this.replayUnsettled();
+      while (this.clock() < deadline && (await this.hasDueWork())) {
+        await this.replayUnsettled();
         await this.tick();
         await this.waitForSlotOrTimeout(Math.max(0, deadline - this.clock()));
       }
@@ -138,16 +140,17 @@ export class Dispatcher {
   }
 
   /** Work a drain can do: requests in flight, or due events of a lane that is not paused. */
-  private hasDueWork(): boolean {
+  private async hasDueWork(): Promise<boolean> {
     const now = this.clock();
-    return this.inFlight.size > 0 || this.deps.queue.dueLanes(now).some((g) => !this.lanes.isPaused(g, now, this.tokenOf(g.lane)));
+    if (this.inFlight.size > 0) return true;
+    return (await this.deps.queue.dueLanes(now)).some((g) => !this.lanes.isPaused(g, now, this.tokenOf(g.lane)));
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       let launched: number;
       try {
-        const replayed = this.replayUnsettled();
+        const replayed = await this.replayUnsettled();
         launched = this.draining ? 0 : await this.tick();
         // Only a write that happened says the outbox takes writes again.
         if (replayed > 0 || launched > 0) this.outboxRecovered();
@@ -158,7 +161,7 @@ export class Dispatcher {
       }
       if (!this.running) break;
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) await this.waitForSlotOrTimeout(this.opts.idleMs);
-      else if (launched === 0) await this.sleep(this.nextWakeDelay());
+      else if (launched === 0) await this.sleep(await this.nextWakeDelay());
     }
   }
 
@@ -167,27 +170,38 @@ export class Dispatcher {
    * earlier ones still wait), kept in order and done again once it takes writes.
    * The send it records already happened: it must not be lost, nor sent again.
    */
-  private outboxWrite(write: () => void): void {
-    if (this.unsettled.length === 0) {
-      try {
-        write();
-        return;
-      } catch (err) {
-        this.noteOutboxFailure(err);
+  private outboxWrite(write: () => Promise<void>): Promise<void> {
+    return this.inOrder(async () => {
+      if (this.unsettled.length === 0) {
+        try {
+          await write();
+          return;
+        } catch (err) {
+          this.noteOutboxFailure(err);
+        }
       }
-    }
-    this.unsettled.push(write);
+      this.unsettled.push(write);
+    });
   }
 
   /** The writes the outbox refused, in order; throws (and keeps the rest) while it still refuses them. Returns how many were done. */
-  private replayUnsettled(): number {
-    let done = 0;
-    while (this.unsettled.length > 0) {
-      this.unsettled[0]();
-      this.unsettled.shift();
-      done += 1;
-    }
-    return done;
+  private replayUnsettled(): Promise<number> {
+    return this.inOrder(async () => {
+      let done = 0;
+      while (this.unsettled.length > 0) {
+        await this.unsettled[0]();
+        this.unsettled.shift();
+        done += 1;
+      }
+      return done;
+    });
+  }
+
+  /** Run `step` after every outbox write asked for before it has ended, whatever their outcome. */
+  private inOrder<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(step);
+    this.writes = result.catch(() => undefined);
+    return result;
   }
 
   /**
@@ -223,11 +237,11 @@ export class Dispatcher {
   /** Launch a request for every ready lane while request slots are free. Returns how many were launched. */
   private async tick(): Promise<number> {
     const now = this.clock();
-    if (now < this.lastLookAt - CLOCK_JUMP_MS) this.rescheduleAfterClockJump(now);
+    if (now < this.lastLookAt - CLOCK_JUMP_MS) await this.rescheduleAfterClockJump(now);
     this.lastLookAt = now;
     this.storedSinceTick = 0;
     let launched = 0;
-    for (const due of this.deps.queue.dueLanes(now)) {
+    for (const due of await this.deps.queue.dueLanes(now)) {
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) break;
       if (!this.lanes.mayLaunch(due, now, this.tokenOf(due.lane))) continue;
       if (!isLaneReady(due, now, this.opts, this.draining)) continue;
@@ -249,14 +263,14 @@ export class Dispatcher {
     const rows: ClaimedEvent[] = [];
     try {
       while (rows.length < limit) {
-        const slice = this.deps.queue.claim(lane, now, Math.min(CLAIM_SLICE, limit - rows.length));
+        const slice = await this.deps.queue.claim(lane, now, Math.min(CLAIM_SLICE, limit - rows.length));
         rows.push(...slice);
         if (slice.length < CLAIM_SLICE) break;
         await yieldToEventLoop();
       }
     } catch (err) {
       // The slices claimed before the failure go back to pending, their claim not counted as an attempt.
-      if (rows.length) this.outboxWrite(() => this.deps.queue.markPaused(rows.map((r) => r.id), now, 'claim interrupted: the outbox refused a write'));
+      if (rows.length) await this.outboxWrite(() => this.deps.queue.markPaused(rows.map((r) => r.id), now, 'claim interrupted: the outbox refused a write'));
       throw err;
     }
     return rows;
@@ -267,10 +281,10 @@ export class Dispatcher {
    * scheduled later were scheduled by a clock that has since gone back (an hour,
    * a day). They are due now rather than that much later.
    */
-  private rescheduleAfterClockJump(now: number): void {
+  private rescheduleAfterClockJump(now: number): Promise<void> {
     const longest = Math.max(this.opts.backoff.maxMs, this.opts.pause.maxMs, TOKEN_RECHECK_MS);
-    this.outboxWrite(() => {
-      const rescheduled = this.deps.queue.rescheduleLaterThan(now + longest, now);
+    return this.outboxWrite(async () => {
+      const rescheduled = await this.deps.queue.rescheduleLaterThan(now + longest, now);
       if (rescheduled > 0) this.deps.log.warn({ rescheduled }, 'dispatcher: events were scheduled further ahead than any retry or pause (the clock went back); they are due now');
     });
   }
@@ -280,8 +294,8 @@ export class Dispatcher {
     return settingsOfLane(this.deps.settings, lane)?.accessToken ?? '';
   }
 
-  private nextWakeDelay(): number {
-    const next = this.deps.queue.nextAttemptAt();
+  private async nextWakeDelay(): Promise<number> {
+    const next = await this.deps.queue.nextAttemptAt();
     const untilDue = next === undefined ? this.opts.idleMs : next - this.clock();
     // A lane that is due but not full waits for its linger time; poll at a fraction of it.
     return Math.max(5, Math.min(this.opts.idleMs, Math.max(untilDue, this.opts.lingerMs / 4)));

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { NewOutboxEvent, SqliteEventQueue } from './eventQueue';
+import type { Immediate } from './promised';
 
 /** How an event claimed in Odoo ended here, once TikTok settled it. */
 export type ClaimOutcome = 'delivered' | 'dead';
@@ -13,14 +14,14 @@ export interface ClaimTable<Claim, Settled extends { outcome: ClaimOutcome }, Ke
    * Store events and their claims in one transaction. Odoo hands an event out again only when it wants it sent (an
    * administrator's "send again", or a report of its refusal that never arrived): its dead letter is queued again, fresh.
    */
-  enqueueClaims(claims: Claim[], now: number): boolean[];
+  enqueueClaims(claims: Claim[], now: number): Promise<boolean[]>;
   /** Claims whose event TikTok has accepted or refused for good, and Odoo was not told so yet. */
-  settledClaims(limit: number): Settled[];
+  settledClaims(limit: number): Promise<Settled[]>;
   /**
    * Odoo was told. A delivered claim is forgotten; a refused one is kept as reported,
    * so that its dead letter, sent again and delivered, is reported sent.
    */
-  markReported(keys: Key[], outcome: ClaimOutcome): void;
+  markReported(keys: Key[], outcome: ClaimOutcome): Promise<void>;
 }
 
 /** Where a kind of claim is stored: its table, and the column (and name) Odoo knows a claim by. */
@@ -36,7 +37,7 @@ export function sqliteClaimTable<Claim extends { event: NewOutboxEvent }, KeyNam
   db: Database.Database,
   queue: SqliteEventQueue,
   { table, keyColumn, keyName, keyOf }: ClaimTableShape<Claim, KeyName, Key>,
-): ClaimTable<Claim, SettledClaimOf<KeyName, Key>, Key> {
+): Immediate<ClaimTable<Claim, SettledClaimOf<KeyName, Key>, Key>> {
   // A claim keyed by its event id stores that id once.
   const columns = [...new Set([keyColumn, 'pixel_id', 'event', 'event_id', 'claimed_at'])];
   const insert = db.prepare(`INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
@@ -47,21 +48,19 @@ export function sqliteClaimTable<Claim extends { event: NewOutboxEvent }, KeyNam
   );
   const forget = db.prepare(`DELETE FROM ${table} WHERE ${keyColumn} = ?`);
   const reportedDead = db.prepare(`UPDATE ${table} SET reported = 'dead' WHERE ${keyColumn} = ?`);
-  return {
-    enqueueClaims: db.transaction((claims: Claim[], now: number) => {
-      const stored = queue.enqueue(claims.map((c) => c.event), now);
-      claims.forEach((c, i) => {
-        const { pixelId, event, eventId } = c.event;
-        insert.run({ pixel_id: pixelId, event, event_id: eventId, claimed_at: now, [keyColumn]: keyOf(c) });
-        if (!stored[i]) queue.reviveDead(c.event, now);
-      });
-      return stored;
-    }),
-    settledClaims: (limit) => settled.all(limit),
-    markReported: db.transaction((keys: Key[], outcome: ClaimOutcome) =>
-      keys.forEach((key) => (outcome === 'delivered' ? forget : reportedDead).run(key)),
-    ),
-  };
+  const enqueueClaims = db.transaction((claims: Claim[], now: number) => {
+    const stored = queue.enqueue(claims.map((c) => c.event), now);
+    claims.forEach((c, i) => {
+      const { pixelId, event, eventId } = c.event;
+      insert.run({ pixel_id: pixelId, event, event_id: eventId, claimed_at: now, [keyColumn]: keyOf(c) });
+      if (!stored[i]) queue.reviveDead(c.event, now);
+    });
+    return stored;
+  });
+  const markReported = db.transaction((keys: Key[], outcome: ClaimOutcome) =>
+    keys.forEach((key) => (outcome === 'delivered' ? forget : reportedDead).run(key)),
+  );
+  return { enqueueClaims, settledClaims: (limit) => settled.all(limit), markReported };
 }
 
 /** The columns a claim row stores, in order: a claim keyed by its event id stores that id once. */

@@ -3,6 +3,7 @@ import type { RetryCause } from '../tiktok/outcome';
 import type { TikTokEventRow } from '../tiktok/types';
 import { readLane, type Lane } from '../tiktok/lane';
 import { ADDRESS_CUT_CHARS, PAGE_ADDRESS_PATHS, SCRUBBED_ROW_KEYS } from './queueRules';
+import type { Immediate } from './promised';
 
 export const OUTBOX_STATES = ['pending', 'in_flight', 'delivered', 'dead'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
@@ -80,43 +81,43 @@ export function summarizeEnqueue(stored: boolean[]): EnqueueResult {
 /** The events waiting for TikTok, and what became of those sent. */
 export interface EventQueue {
   /** Store events durably; one flag per event: true when new, false when its (pixel, event, event_id) was already there. */
-  enqueue(events: NewOutboxEvent[], now: number): boolean[];
-  dueLanes(now: number, countLimit?: number): DueLane[];
-  claim(lane: LaneKey, now: number, limit: number): ClaimedEvent[];
-  markDelivered(ids: number[], now: number): void;
+  enqueue(events: NewOutboxEvent[], now: number): Promise<boolean[]>;
+  dueLanes(now: number, countLimit?: number): Promise<DueLane[]>;
+  claim(lane: LaneKey, now: number, limit: number): Promise<ClaimedEvent[]>;
+  markDelivered(ids: number[], now: number): Promise<void>;
   /** Back to pending until `nextAttemptAt`; the stored error starts with the typed cause. */
-  markRetry(ids: number[], nextAttemptAt: number, cause: RetryCause, detail: string): void;
-  markDead(ids: number[], code: number | null, message: string, now: number): void;
+  markRetry(ids: number[], nextAttemptAt: number, cause: RetryCause, detail: string): Promise<void>;
+  markDead(ids: number[], code: number | null, message: string, now: number): Promise<void>;
   /** Back to pending without counting the claim as an attempt: the lane paused for a problem of the request (token, address). */
-  markPaused(ids: number[], nextAttemptAt: number, reason: string): void;
+  markPaused(ids: number[], nextAttemptAt: number, reason: string): Promise<void>;
   /** In-flight rows of a previous process go back to pending: their send may or may not have landed. */
-  releaseInFlight(): number;
+  releaseInFlight(): Promise<number>;
   /** Pending events scheduled after `latest` are due at `now` instead (a clock that went back); returns how many. */
-  rescheduleLaterThan(latest: number, now: number): number;
-  prune(deliveredBefore: number): number;
-  counts(): Record<OutboxState, number>;
-  nextAttemptAt(): number | undefined;
+  rescheduleLaterThan(latest: number, now: number): Promise<number>;
+  prune(deliveredBefore: number): Promise<number>;
+  counts(): Promise<Record<OutboxState, number>>;
+  nextAttemptAt(): Promise<number | undefined>;
   /** The most recently parked dead letters first. */
-  deadLetters(limit: number): DeadLetter[];
-  requeueDead(now: number): number;
+  deadLetters(limit: number): Promise<DeadLetter[]>;
+  requeueDead(now: number): Promise<number>;
   /** These dead letters (others are left alone) back in the queue as a first attempt, same event id; returns how many. */
-  requeueDeadLetters(ids: readonly number[], now: number): number;
+  requeueDeadLetters(ids: readonly number[], now: number): Promise<number>;
   /**
    * Dead letters parked before `deadBefore` keep what explains them (event, id,
    * time, TikTok's code and message) and lose what may identify a person: the
    * whole `user` object and the query string of page addresses. At most `limit`
    * rows per call; returns how many changed, 0 once every one is scrubbed.
    */
-  scrubDeadLetters(deadBefore: number, limit: number): number;
+  scrubDeadLetters(deadBefore: number, limit: number): Promise<number>;
   /** Events of a pixel not settled yet (pending or in flight), counted up to `limit`: the relay's outbox cap. */
-  waitingCount(pixelId: string, limit: number): number;
+  waitingCount(pixelId: string, limit: number): Promise<number>;
 }
 
 /** Longest error text kept per row. */
 const MAX_ERROR_CHARS = 1000;
 
-/** The `outbox` table of the outbox file. */
-export class SqliteEventQueue implements EventQueue {
+/** The `outbox` table of the outbox file, answered at once (SQLite runs in this thread); the port is `promised` from it. */
+export class SqliteEventQueue implements Immediate<EventQueue> {
   private readonly stmt;
   /** One transaction per call, prepared once: the relay's group commit calls it every event-loop turn. */
   private readonly insertAll: (events: NewOutboxEvent[], now: number) => boolean[];

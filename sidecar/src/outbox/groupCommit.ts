@@ -15,13 +15,17 @@ interface Waiting {
 
 /**
  * Collects the inserts of every request that arrives within one turn of the event
- * loop and commits them in one SQLite transaction. Each caller's promise settles
- * only after that commit, so the relay still answers "accepted" only once the
- * event is durable, but a burst of requests costs one commit instead of hundreds.
+ * loop and commits them in one transaction. Each caller's promise settles only
+ * after that commit, so the relay still answers "accepted" only once the event is
+ * durable, but a burst of requests costs one commit instead of hundreds. While a
+ * commit is under way (an outbox on the network), what arrives waits for the next
+ * one: one commit at a time, each carrying everything that came meanwhile.
  */
 export class GroupCommitWriter {
   private waiting: Waiting[] = [];
   private scheduled = false;
+  /** The commit under way, if any. */
+  private committing?: Promise<void>;
 
   constructor(
     private readonly queue: Pick<EventQueue, 'enqueue'>,
@@ -35,30 +39,32 @@ export class GroupCommitWriter {
       this.waiting.push({ events, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => void this.flush());
       }
     });
   }
 
-  /** Commit what is waiting now (also called at shutdown). */
-  flush(): void {
+  /** Commit what is waiting now, after the commit under way (also called at shutdown); resolves once both are done. */
+  async flush(): Promise<void> {
     this.scheduled = false;
+    while (this.committing) await this.committing;
     const batch = this.waiting;
     this.waiting = [];
     if (batch.length === 0) return;
-    this.commit(batch, 0);
+    this.committing = this.commit(batch, 0).finally(() => (this.committing = undefined));
+    await this.committing;
   }
 
-  private commit(batch: Waiting[], attempt: number): void {
+  private async commit(batch: Waiting[], attempt: number): Promise<void> {
     const events = batch.flatMap((w) => w.events);
     let stored: boolean[];
     try {
-      stored = this.queue.enqueue(events, this.clock());
+      stored = await this.queue.enqueue(events, this.clock());
     } catch (err) {
       // A moment of lock contention (another connection on the file) is not a failure to store.
       if (isBusy(err) && attempt < MAX_BUSY_RETRIES) {
-        setTimeout(() => this.commit(batch, attempt + 1), 2 * (attempt + 1));
-        return;
+        await new Promise((resolve) => setTimeout(resolve, 2 * (attempt + 1)));
+        return this.commit(batch, attempt + 1);
       }
       batch.forEach((w) => w.reject(err));
       return;

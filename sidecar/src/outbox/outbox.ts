@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SqliteEventQueue, type EventQueue } from './eventQueue';
+import { promised, type Immediate } from './promised';
 import { migrate } from './migrations';
 import { salvageOutbox, type SalvageReport } from './salvage';
 import { sqlitePurchaseClaims, type PurchaseClaims } from './purchaseClaims';
@@ -19,8 +20,8 @@ export interface Outbox {
   readonly sourceClaims: SourceClaims;
   readonly settingsSnapshot: SettingsSnapshot;
   /** One tiny committed write; throws when the file takes no writes (disk full, read-only, I/O error). */
-  probeWrite(now: number): void;
-  close(): void;
+  probeWrite(now: number): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface SqliteOutboxOptions {
@@ -28,10 +29,20 @@ export interface SqliteOutboxOptions {
   synchronous?: 'full' | 'normal';
 }
 
+/** The stores of the outbox file, answered at once (SQLite runs in this thread). */
+export interface ImmediateOutbox {
+  readonly events: SqliteEventQueue;
+  readonly purchaseClaims: Immediate<PurchaseClaims>;
+  readonly sourceClaims: Immediate<SourceClaims>;
+  readonly settingsSnapshot: Immediate<SettingsSnapshot>;
+}
+
 /** The outbox in an embedded SQLite file in WAL mode, migrated to the current schema when opened. */
 export class SqliteOutbox implements Outbox {
   private readonly db: Database.Database;
-  readonly events: SqliteEventQueue;
+  /** The same stores without promises: for the CLI's inspection and for tests that read the file. */
+  readonly immediate: ImmediateOutbox;
+  readonly events: EventQueue;
   readonly purchaseClaims: PurchaseClaims;
   readonly sourceClaims: SourceClaims;
   readonly settingsSnapshot: SettingsSnapshot;
@@ -49,14 +60,21 @@ export class SqliteOutbox implements Outbox {
       this.db.close();
       throw err;
     }
-    this.events = new SqliteEventQueue(this.db);
-    this.purchaseClaims = sqlitePurchaseClaims(this.db, this.events);
-    this.sourceClaims = sqliteSourceClaims(this.db, this.events);
-    this.settingsSnapshot = sqliteSettingsSnapshot(this.db);
+    const events = new SqliteEventQueue(this.db);
+    this.immediate = {
+      events,
+      purchaseClaims: sqlitePurchaseClaims(this.db, events),
+      sourceClaims: sqliteSourceClaims(this.db, events),
+      settingsSnapshot: sqliteSettingsSnapshot(this.db),
+    };
+    this.events = promised<EventQueue>(events);
+    this.purchaseClaims = promised<PurchaseClaims>(this.immediate.purchaseClaims);
+    this.sourceClaims = promised<SourceClaims>(this.immediate.sourceClaims);
+    this.settingsSnapshot = promised<SettingsSnapshot>(this.immediate.settingsSnapshot);
     this.probe = this.db.prepare(`INSERT OR REPLACE INTO write_probe (id, at) VALUES (1, ?)`);
   }
 
-  probeWrite(now: number): void {
+  async probeWrite(now: number): Promise<void> {
     this.probe.run(now);
   }
 
@@ -65,7 +83,7 @@ export class SqliteOutbox implements Outbox {
     return salvageOutbox(damagedFile, this.db);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

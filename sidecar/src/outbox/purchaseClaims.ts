@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { sqliteClaimTable, type ClaimTable, type ClaimTableShape, type SettledClaimOf } from './claimTable';
 import type { NewOutboxEvent, SqliteEventQueue } from './eventQueue';
+import type { Immediate } from './promised';
 
 /** A Purchase claimed in Odoo, to be reported back by its order once TikTok settled it. */
 export interface PurchaseClaim {
@@ -17,6 +18,6 @@ export type PurchaseClaims = ClaimTable<PurchaseClaim, SettledClaim, number>;
 export const PURCHASE_CLAIMS: ClaimTableShape<PurchaseClaim, 'orderId', number> = { table: 'purchase_claims', keyColumn: 'order_id', keyName: 'orderId', keyOf: (c: PurchaseClaim) => c.orderId };
 
 /** The `purchase_claims` table. */
-export function sqlitePurchaseClaims(db: Database.Database, queue: SqliteEventQueue): PurchaseClaims {
+export function sqlitePurchaseClaims(db: Database.Database, queue: SqliteEventQueue): Immediate<PurchaseClaims> {
   return sqliteClaimTable(db, queue, PURCHASE_CLAIMS);
 }

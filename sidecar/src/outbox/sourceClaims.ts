@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { sqliteClaimTable, type ClaimTable, type ClaimTableShape, type SettledClaimOf } from './claimTable';
 import type { NewOutboxEvent, SqliteEventQueue } from './eventQueue';
+import type { Immediate } from './promised';
 
 /** An event of another source (CRM, offline) claimed in Odoo, reported back by its event id once TikTok settled it. */
 export interface SourceClaim {
@@ -16,6 +17,6 @@ export type SourceClaims = ClaimTable<SourceClaim, SettledSourceClaim, string>;
 export const SOURCE_CLAIMS: ClaimTableShape<SourceClaim, 'eventId', string> = { table: 'source_claims', keyColumn: 'event_id', keyName: 'eventId', keyOf: (c: SourceClaim) => c.event.eventId };
 
 /** The `source_claims` table. */
-export function sqliteSourceClaims(db: Database.Database, queue: SqliteEventQueue): SourceClaims {
+export function sqliteSourceClaims(db: Database.Database, queue: SqliteEventQueue): Immediate<SourceClaims> {
   return sqliteClaimTable(db, queue, SOURCE_CLAIMS);
 }

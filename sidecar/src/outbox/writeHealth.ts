@@ -33,7 +33,7 @@ export class OutboxWriteHealth {
   private failure?: string;
 
   constructor(
-    private readonly probe: () => void,
+    private readonly probe: () => Promise<void>,
     private readonly clock: () => number = Date.now,
     private readonly probeAfterIdleMs = 10_000,
     private readonly space?: OutboxSpace,
@@ -50,10 +50,10 @@ export class OutboxWriteHealth {
   }
 
   /** Writable now? Probes first when no write was attempted for `probeAfterIdleMs`. */
-  check(): WriteHealthCheck {
+  async check(): Promise<WriteHealthCheck> {
     if (this.clock() - this.lastAttemptAt >= this.probeAfterIdleMs) {
       try {
-        this.probe();
+        await this.probe();
         this.succeeded();
       } catch (err) {
         this.failed(err);

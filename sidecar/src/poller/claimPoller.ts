@@ -124,7 +124,7 @@ export class ClaimPoller<Entry extends { website_id: number }, Claim extends { e
       claims.push(this.queue.claim(entry, website));
     }
     if (claims.length) {
-      const stored = table.enqueueClaims(claims, Date.now());
+      const stored = await table.enqueueClaims(claims, Date.now());
       this.deps.onEnqueued(claims.map((c) => c.event), stored);
       log.info({ [`${item}s`]: claims.map((c) => this.queue.describe(c)) }, `${name}: claimed and queued`);
     }
@@ -138,14 +138,14 @@ export class ClaimPoller<Entry extends { website_id: number }, Claim extends { e
   /** Tell Odoo which claims TikTok accepted (sent) or refused for good (failed). */
   async reportSettled(): Promise<void> {
     const { table } = this.queue;
-    const settled = table.settledClaims(500);
+    const settled = await table.settledClaims(500);
     if (!settled.length) return;
     const odoo = await this.deps.odoo();
     for (const outcome of ['delivered', 'dead'] as const) {
       const keys = settled.filter((s) => s.outcome === outcome).map((s) => this.queue.settledKey(s));
       if (!keys.length) continue;
       await this.mark(odoo, keys, outcome === 'delivered' ? 'sent' : 'failed');
-      table.markReported(keys, outcome);
+      await table.markReported(keys, outcome);
     }
   }
 

@@ -38,7 +38,7 @@ export interface RelayDeps {
   settings: SettingsSource;
   enqueue: (events: NewOutboxEvent[]) => Promise<EnqueueResult>;
   /** Waiting events of a pixel counted up to `limit` (EventQueue.waitingCount); needed when the cap is on. */
-  waitingCount?: (pixelId: string, limit: number) => number;
+  waitingCount?: (pixelId: string, limit: number) => Promise<number>;
   metrics: Metrics;
   log: Logger;
   /** False while shutting down: intake stops before the outbox is flushed. */
@@ -90,7 +90,7 @@ export function createRelay(deps: RelayDeps, opts: RelayOptions): Relay {
     requestLimiter: limiter(opts.rateLimitPerMinute),
     eventLimiter: limiter(opts.rateLimitEventsPerMinute),
     rules: { limits: opts.limits, extraOrigins: opts.extraAllowedOrigins },
-    cap: new OutboxCap(deps.waitingCount ?? (() => 0), opts.maxWaitingPerPixel, clock),
+    cap: new OutboxCap(deps.waitingCount ?? (async () => 0), opts.maxWaitingPerPixel, clock),
     shouldLog: throttle(60_000, clock),
   };
 }
@@ -228,9 +228,9 @@ function countByPixel(events: NewOutboxEvent[]): Map<string, number> {
 }
 
 /** The refusal of a batch one of whose pixels already has the most events it may have waiting. */
-export function outboxFullRefusal(relay: Relay, perPixel: ReadonlyMap<string, number>): RelayRefusal | undefined {
+export async function outboxFullRefusal(relay: Relay, perPixel: ReadonlyMap<string, number>): Promise<RelayRefusal | undefined> {
   for (const pixelId of perPixel.keys()) {
-    if (!relay.cap.isFull(pixelId)) continue;
+    if (!(await relay.cap.isFull(pixelId))) continue;
     if (relay.shouldLog(`full:${pixelId}`)) {
       relay.deps.log.warn({ pixelId, cap: relay.cap.cap }, 'relay: the outbox holds the most events a pixel may have waiting; new browser events are refused until TikTok takes some');
     }
@@ -244,7 +244,7 @@ export async function store(relay: Relay, batch: RelayBatch): Promise<RelayAnswe
   const { toStore, skipped } = batch;
   if (toStore.length === 0) return { kind: 'answer', status: 202, body: { accepted: 0, duplicates: 0, skipped } };
   const perPixel = countByPixel(toStore);
-  const full = outboxFullRefusal(relay, perPixel);
+  const full = await outboxFullRefusal(relay, perPixel);
   if (full) return full;
   const { deps } = relay;
   let stored: EnqueueResult;

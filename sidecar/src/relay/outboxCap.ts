@@ -10,19 +10,19 @@ export class OutboxCap {
 
   constructor(
     /** Waiting events of a pixel, counted up to `limit` (a bounded index scan). */
-    private readonly countWaiting: (pixelId: string, limit: number) => number,
+    private readonly countWaiting: (pixelId: string, limit: number) => Promise<number>,
     /** 0 turns the cap off. */
     readonly cap: number,
     private readonly clock: () => number = Date.now,
     private readonly refreshMs = 1000,
   ) {}
 
-  isFull(pixelId: string): boolean {
+  async isFull(pixelId: string): Promise<boolean> {
     if (this.cap <= 0) return false;
     const now = this.clock();
     let entry = this.waiting.get(pixelId);
     if (!entry || now - entry.countedAt >= this.refreshMs) {
-      entry = { count: this.countWaiting(pixelId, this.cap), countedAt: now };
+      entry = { count: await this.countWaiting(pixelId, this.cap), countedAt: now };
       this.waiting.set(pixelId, entry);
     }
     return entry.count >= this.cap;

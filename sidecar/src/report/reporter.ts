@@ -106,9 +106,9 @@ export class Reporter {
         seq: taken.seq,
         interval: taken.interval,
         websiteOf: (pixelId) => settings.byPixel(pixelId)?.websiteId,
-        outbox: queue.counts(),
+        outbox: await queue.counts(),
         lanes: this.deps.lanes(),
-        deadLetters: queue.deadLetters(REPORT_MAX_DEAD_LETTERS),
+        deadLetters: await queue.deadLetters(REPORT_MAX_DEAD_LETTERS),
       });
       answer = await (await odoo()).call<unknown>(REPORT_MODEL, REPORT_METHOD, { kwargs: { report } });
     } catch (err) {
@@ -127,7 +127,7 @@ export class Reporter {
     this.answerProblem = undefined;
     this.refusal = undefined;
     try {
-      this.act(parsed.data);
+      await this.act(parsed.data);
     } catch (err) {
       this.deps.log.error({ err }, "report: Odoo's requests (send again, test events) could not be carried out; the dead letters stay listed");
     }
@@ -171,10 +171,10 @@ export class Reporter {
     this.deps.log.warn({ problem }, "report: Odoo's answer to the report is not what the sidecar reads; its requests (send again, test events) are ignored");
   }
 
-  private act(answer: ReportAnswer): void {
+  private async act(answer: ReportAnswer): Promise<void> {
     const ids = [...new Set(answer.send_again.map((s) => s.id))];
     if (ids.length) {
-      const requeued = this.deps.queue.requeueDeadLetters(ids, this.clock());
+      const requeued = await this.deps.queue.requeueDeadLetters(ids, this.clock());
       this.deps.log.info({ asked: ids.length, requeued }, 'report: dead letters queued again at Odoo\'s request, with their event ids');
       if (requeued) this.deps.onRequeued();
     }

@@ -5,8 +5,8 @@ import type { SettingsSource, WebsiteSettings } from './types';
 
 /** Where the last website settings read from Odoo are kept, without tokens, for a start while Odoo is down. */
 export interface SettingsSnapshot {
-  save(json: string, now: number): void;
-  load(): string | undefined;
+  save(json: string, now: number): Promise<void>;
+  load(): Promise<string | undefined>;
 }
 
 /**
@@ -27,17 +27,21 @@ export class OdooSettingsSource implements SettingsSource {
     private readonly log: Logger,
     private readonly refreshMs: number,
     private readonly snapshot?: SettingsSnapshot,
-  ) {
-    this.restoreSnapshot();
-  }
+  ) {}
 
   /**
    * Start on the last settings seen (tokens excluded: they live only in Odoo and in
    * memory) so the relay keeps accepting while Odoo is down; events wait in the
    * outbox until a fresh read brings the tokens.
    */
-  private restoreSnapshot(): void {
-    const json = this.snapshot?.load();
+  async restoreSnapshot(): Promise<void> {
+    let json: string | undefined;
+    try {
+      json = await this.snapshot?.load();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'settings: the saved settings snapshot could not be read; waiting for Odoo');
+      return;
+    }
     if (!json) return;
     try {
       const websites = (JSON.parse(json) as WebsiteSettings[]).map((w) => ({ ...w, accessToken: '' }));
@@ -87,7 +91,7 @@ export class OdooSettingsSource implements SettingsSource {
     this.byPixelIndex = indexByPixel(usable);
     this.loaded = true;
     this.consecutiveFailures = 0;
-    this.snapshot?.save(JSON.stringify(usable.map((w) => ({ ...w, accessToken: '' }))), Date.now());
+    await this.snapshot?.save(JSON.stringify(usable.map((w) => ({ ...w, accessToken: '' }))), Date.now());
     const after = summary(usable);
     if (before !== after) this.log.info({ websites: usable.map((w) => ({ websiteId: w.websiteId, pixelId: w.pixelId, domains: w.domains })) }, 'settings: loaded from Odoo');
   }

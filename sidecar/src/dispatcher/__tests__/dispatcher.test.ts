@@ -6,7 +6,8 @@ import type { WebsiteSettings } from '../../settings/types';
 import type { EventsApiClient } from '../../tiktok/client';
 import type { SendOutcome } from '../../tiktok/outcome';
 import type { TikTokEventRow } from '../../tiktok/types';
-import { Dispatcher } from '../dispatcher';
+import { promised } from '../../outbox/promised';
+import { Dispatcher, type DispatchQueue } from '../dispatcher';
 
 const PIXEL = 'CDISPATCHPIXEL000001';
 const TOKEN = 'token-one-0000000001';
@@ -20,7 +21,7 @@ const rejected = (message: string, code = 40002): SendOutcome => ({ kind: 'rejec
 /** A dispatcher on an in-memory outbox whose Events API answers from a script; time can be moved forward. */
 function harness(script: Script, opts: { batch?: number; testEventCode?: string; concurrency?: number } = {}) {
   const outbox = new SqliteOutbox(':memory:');
-  const queue = outbox.events;
+  const queue = outbox.immediate.events;
   const site: WebsiteSettings = {
     websiteId: 1,
     name: 'Shop',
@@ -47,7 +48,7 @@ function harness(script: Script, opts: { batch?: number; testEventCode?: string;
   let skew = 0;
   const clock = () => Date.now() + skew;
   const dispatcher = new Dispatcher(
-    { queue, client, settings: new StaticSettings([site]), metrics, log: pino({ level: 'silent' }), clock, random: () => 0 },
+    { queue: outbox.events, client, settings: new StaticSettings([site]), metrics, log: pino({ level: 'silent' }), clock, random: () => 0 },
     { maxBatchSize: opts.batch ?? 1000, lingerMs: 0, maxConcurrentRequests: opts.concurrency ?? 1, backoff: { baseMs: 10, maxMs: 20 }, pause: { baseMs: PAUSE_MS, maxMs: 4 * PAUSE_MS }, idleMs: 20 },
   );
   const enqueue = (ids: string[]) => {
@@ -81,14 +82,14 @@ function harness(script: Script, opts: { batch?: number; testEventCode?: string;
     },
     async stop() {
       await dispatcher.stop(0);
-      outbox.close();
+      void outbox.close();
     },
   };
 }
 
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -419,7 +420,7 @@ describe('Dispatcher: an outbox that refuses writes', () => {
   /** A dispatcher whose queue's writes fail while `failing` names them; every log line is kept. */
   function failingHarness(script: Script) {
     const outbox = new SqliteOutbox(':memory:');
-    const queue = outbox.events;
+    const queue = outbox.immediate.events;
     const failing = new Set<string>();
     const calls: Record<string, number> = {};
     const wrap = <K extends keyof typeof queue>(name: K) =>
@@ -452,7 +453,7 @@ describe('Dispatcher: an outbox that refuses writes', () => {
       },
     };
     const dispatcher = new Dispatcher(
-      { queue: flaky, client, settings: new StaticSettings([site]), metrics: new Metrics(), log, random: () => 0, onOutboxError: (err) => outboxErrors.push(err) },
+      { queue: promised<DispatchQueue>(flaky), client, settings: new StaticSettings([site]), metrics: new Metrics(), log, random: () => 0, onOutboxError: (err) => outboxErrors.push(err) },
       { maxBatchSize: 1000, lingerMs: 0, maxConcurrentRequests: 1, backoff: { baseMs: 10, maxMs: 20 }, pause: { baseMs: PAUSE_MS, maxMs: PAUSE_MS }, idleMs: 20, outboxBackoff: { baseMs: 50, maxMs: 400 } },
     );
     const enqueue = (n: number) =>

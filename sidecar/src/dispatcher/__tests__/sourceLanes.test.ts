@@ -31,7 +31,7 @@ function harness() {
   );
   const enqueue = (laneId: string, eventId: string, ageSeconds = 60, event = 'Qualified') => {
     const eventTime = Math.floor(Date.now() / 1000) - ageSeconds;
-    outbox.events.enqueue([{ pixelId: laneId, event, eventId, source: 'server', row: { event, event_id: eventId, event_time: eventTime } }], Date.now());
+    outbox.immediate.events.enqueue([{ pixelId: laneId, event, eventId, source: 'server', row: { event, event_id: eventId, event_time: eventTime } }], Date.now());
   };
   const run = async () => {
     dispatcher.start();
@@ -58,7 +58,7 @@ describe('lanes of other sources in the dispatcher', () => {
     h.enqueue(sourceLaneId('crm', 3, SET), 'crm-orphan');
     await h.run();
     expect(h.requests).toEqual([]);
-    expect(h.outbox.events.counts()).toMatchObject({ pending: 1, dead: 0 });
+    expect(h.outbox.immediate.events.counts()).toMatchObject({ pending: 1, dead: 0 });
   });
 
   it('keeps offline events up to 28 days, other sources up to 7', async () => {
@@ -68,7 +68,7 @@ describe('lanes of other sources in the dispatcher', () => {
     h.enqueue(sourceLaneId('crm', 2, SET), 'crm-8d', 8 * DAY);
     await h.run();
     expect(h.requests.flatMap((r) => r.ids)).toEqual(['offline-20d']);
-    expect(h.outbox.events.deadLetters(10).map((d) => [d.eventId, d.lastError]).sort()).toEqual([
+    expect(h.outbox.immediate.events.deadLetters(10).map((d) => [d.eventId, d.lastError]).sort()).toEqual([
       ['crm-8d', 'not sent: older than 7 days, TikTok would refuse it'],
       ['offline-29d', 'not sent: older than 28 days, TikTok would refuse it'],
     ]);

@@ -77,13 +77,13 @@ describe('outbox migrations', () => {
     expect(MIGRATIONS[0].trim()).toBe(FIRST_RELEASE_SCHEMA.trim());
   });
 
-  it('upgrades an outbox of the first release in place: every row is there and goes on to its end', () => {
+  it('upgrades an outbox of the first release in place: every row is there and goes on to its end', async () => {
     writeFirstReleaseOutbox(file);
     expect(userVersion(file)).toBe(0);
 
     const outbox = new SqliteOutbox(file);
     try {
-      const { events, purchaseClaims, settingsSnapshot } = outbox;
+      const { events, purchaseClaims, settingsSnapshot } = outbox.immediate;
       expect(events.counts()).toEqual({ pending: 2, in_flight: 1, delivered: 1, dead: 1 });
       expect(settingsSnapshot.load()).toBe(SNAPSHOT);
       expect(events.deadLetters(10)).toEqual([expect.objectContaining({ eventId: 'dead', errorCode: 40002, lastError: 'Invalid parameter' })]);
@@ -103,11 +103,11 @@ describe('outbox migrations', () => {
 
       // What this release added works on the old file: the scrub of old dead letters, the write probe.
       expect(events.scrubDeadLetters(2000, 10)).toBe(1);
-      expect(outbox.probeWrite(5000)).toBeUndefined();
+      await expect(outbox.probeWrite(5000)).resolves.toBeUndefined();
       expect(events.requeueDead(6000)).toBe(1);
       expect(JSON.parse(events.claim(LANE, 6000, 10)[0].payload)).not.toHaveProperty('user');
     } finally {
-      outbox.close();
+      void outbox.close();
     }
 
     expect(userVersion(file)).toBe(LATEST);
@@ -124,7 +124,7 @@ describe('outbox migrations', () => {
       'table write_probe',
     ]);
     const fresh = path.join(dir, 'fresh.sqlite');
-    new SqliteOutbox(fresh).close();
+    void new SqliteOutbox(fresh).close();
     expect(schemaOf(file)).toEqual(schemaOf(fresh));
   });
 
@@ -132,7 +132,7 @@ describe('outbox migrations', () => {
     writeFirstReleaseOutbox(file);
     const outbox = new SqliteOutbox(file);
     try {
-      const { events, purchaseClaims } = outbox;
+      const { events, purchaseClaims } = outbox.immediate;
       const purchase = events.claim(LANE, 2000, 10).find((e) => e.eventId === 'purchase-so-7')!;
       events.markDead([purchase.id], 40002, 'Invalid parameter', 2500);
       expect(purchaseClaims.settledClaims(10)).toEqual([{ orderId: 7, outcome: 'dead' }]);
@@ -148,7 +148,7 @@ describe('outbox migrations', () => {
       purchaseClaims.markReported([7], 'delivered');
       expect(purchaseClaims.settledClaims(10)).toEqual([]);
     } finally {
-      outbox.close();
+      void outbox.close();
     }
   });
 
@@ -159,20 +159,20 @@ describe('outbox migrations', () => {
        CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (delivered_at) WHERE state = 'dead';`,
     );
     const outbox = new SqliteOutbox(file);
-    expect(outbox.events.counts()).toEqual({ pending: 2, in_flight: 1, delivered: 1, dead: 1 });
-    outbox.close();
+    expect(outbox.immediate.events.counts()).toEqual({ pending: 2, in_flight: 1, delivered: 1, dead: 1 });
+    void outbox.close();
     expect(userVersion(file)).toBe(LATEST);
   });
 
   it('numbers a new outbox, in a file or in memory, with the latest version', () => {
-    new SqliteOutbox(file).close();
+    void new SqliteOutbox(file).close();
     expect(userVersion(file)).toBe(LATEST);
     const memory = new SqliteOutbox(':memory:');
     try {
       expect((memory as unknown as { db: Database.Database }).db.pragma('user_version', { simple: true })).toBe(LATEST);
-      expect(memory.events.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'm', source: 'browser', row: JSON.parse(row('m')) }], 1000)).toEqual([true]);
+      expect(memory.immediate.events.enqueue([{ pixelId: PIXEL, event: 'AddToCart', eventId: 'm', source: 'browser', row: JSON.parse(row('m')) }], 1000)).toEqual([true]);
     } finally {
-      memory.close();
+      void memory.close();
     }
   });
 
@@ -191,9 +191,9 @@ describe('outbox migrations', () => {
     }
 
     const real = path.join(dir, 'real.sqlite');
-    new SqliteOutbox(real).close();
+    void new SqliteOutbox(real).close();
     const before = fs.readFileSync(real);
-    new SqliteOutbox(real).close();
+    void new SqliteOutbox(real).close();
     expect(fs.readFileSync(real).equals(before)).toBe(true);
     expect(userVersion(real)).toBe(LATEST);
   });
@@ -227,7 +227,7 @@ describe('outbox migrations', () => {
   });
 
   it('refuses a file of a newer release and leaves it as it is', () => {
-    new SqliteOutbox(file).close();
+    void new SqliteOutbox(file).close();
     const db = new Database(file);
     db.pragma(`user_version = ${LATEST + 1}`);
     db.pragma('journal_mode = DELETE'); // another release may have chosen another journal: not this sidecar's to change
@@ -239,7 +239,7 @@ describe('outbox migrations', () => {
     const log = createLogger('info', new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
     let error: unknown;
     try {
-      openOutbox(file, {}, { log, onMovedAside: () => lines.push('moved') }).close();
+      void openOutbox(file, {}, { log, onMovedAside: () => lines.push('moved') }).close();
     } catch (err) {
       error = err;
     }

@@ -60,8 +60,8 @@ describe('openOutbox', () => {
   }
 
   function expectFreshOutboxWorks(outbox: SqliteOutbox): void {
-    expect(outbox.events.counts()).toEqual({ pending: 0, in_flight: 0, delivered: 0, dead: 0 });
-    expect(outbox.events.enqueue([event('after')], 1000)).toEqual([true]);
+    expect(outbox.immediate.events.counts()).toEqual({ pending: 0, in_flight: 0, delivered: 0, dead: 0 });
+    expect(outbox.immediate.events.enqueue([event('after')], 1000)).toEqual([true]);
   }
 
   it('moves a file of garbage bytes aside, with its -wal and -shm, and starts a fresh outbox', () => {
@@ -75,7 +75,7 @@ describe('openOutbox', () => {
     try {
       expectFreshOutboxWorks(outbox);
     } finally {
-      outbox.close();
+      void outbox.close();
     }
     expect(fs.readFileSync(aside()).equals(garbage)).toBe(true);
     expect(fs.readFileSync(`${aside()}-wal`).equals(wal)).toBe(true);
@@ -87,8 +87,8 @@ describe('openOutbox', () => {
 
   it('moves a truncated real outbox aside, and keeps the events of the part that is left', () => {
     const original = new SqliteOutbox(file);
-    original.events.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
-    original.close();
+    original.immediate.events.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
+    void original.close();
     const size = fs.statSync(file).size;
     expect(size).toBeGreaterThan(64 * 1024);
     const keptPages = Math.floor(size / PAGE / 2);
@@ -97,11 +97,11 @@ describe('openOutbox', () => {
 
     const outbox = openOutbox(file, {}, recovery());
     try {
-      expect(outbox.events.counts()).toEqual({ pending: sum(kept), in_flight: 0, delivered: 0, dead: 0 });
+      expect(outbox.immediate.events.counts()).toEqual({ pending: sum(kept), in_flight: 0, delivered: 0, dead: 0 });
       expect(sum(kept)).toBeGreaterThan(1000);
-      expect(outbox.events.enqueue([event('after')], 1000)).toEqual([true]);
+      expect(outbox.immediate.events.enqueue([event('after')], 1000)).toEqual([true]);
     } finally {
-      outbox.close();
+      void outbox.close();
     }
     expect(fs.statSync(aside()).size).toBe(keptPages * PAGE);
     expect(movedAside).toBe(1);
@@ -111,8 +111,8 @@ describe('openOutbox', () => {
 
   it('moves aside a real outbox with a damaged page that only quick_check finds, and keeps every event of the other pages', () => {
     const original = new SqliteOutbox(file);
-    original.events.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
-    original.close();
+    original.immediate.events.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
+    void original.close();
     const size = fs.statSync(file).size;
     const damagedPage = Math.floor(size / 2 / PAGE) + 1;
     const lost = outboxLeaves(file).filter((leaf) => leaf.pageno === damagedPage);
@@ -120,14 +120,14 @@ describe('openOutbox', () => {
     fs.writeSync(fd, Buffer.alloc(PAGE, 0xa5), 0, PAGE, (damagedPage - 1) * PAGE);
     fs.closeSync(fd);
     // The schema still reads: opening the store alone would not notice.
-    new SqliteOutbox(file).close();
+    void new SqliteOutbox(file).close();
 
     const outbox = openOutbox(file, {}, recovery());
     try {
-      expect(outbox.events.counts()).toEqual({ pending: 3000 - sum(lost), in_flight: 0, delivered: 0, dead: 0 });
-      expect(outbox.events.enqueue([event('after')], 1000)).toEqual([true]);
+      expect(outbox.immediate.events.counts()).toEqual({ pending: 3000 - sum(lost), in_flight: 0, delivered: 0, dead: 0 });
+      expect(outbox.immediate.events.enqueue([event('after')], 1000)).toEqual([true]);
     } finally {
-      outbox.close();
+      void outbox.close();
     }
     expect(fs.existsSync(aside())).toBe(true);
     expect(movedAside).toBe(1);
@@ -136,8 +136,8 @@ describe('openOutbox', () => {
 
   it('moves aside a real outbox whose quick_check lists problems', () => {
     const original = new SqliteOutbox(file);
-    original.events.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
-    original.close();
+    original.immediate.events.enqueue(Array.from({ length: 3000 }, (_, i) => event(`e-${i}`)), 1000);
+    void original.close();
     // Where two table leaf pages (type byte 0x0d) say their cells start: the cells fall out of range, the file still reads.
     const bytes = fs.readFileSync(file);
     const leaves = Array.from({ length: bytes.length / 4096 }, (_, page) => page).filter((page) => page >= 10 && bytes[page * 4096] === 0x0d);
@@ -146,7 +146,7 @@ describe('openOutbox', () => {
     fs.closeSync(fd);
 
     const outbox = openOutbox(file, {}, recovery());
-    outbox.close();
+    void outbox.close();
     expect(movedAside).toBe(1);
     expectOneErrorNaming(aside());
     expect(JSON.parse(lines[0]).reason).toMatch(/^quick_check: \*\*\* in database main \*\*\*; .*out of range.* \(SQLITE_CORRUPT\)$/);
@@ -154,14 +154,14 @@ describe('openOutbox', () => {
 
   it('opens a sound outbox in place, with its events, and says nothing', () => {
     const original = new SqliteOutbox(file);
-    original.events.enqueue([event('a'), event('b')], 1000);
-    original.close();
+    original.immediate.events.enqueue([event('a'), event('b')], 1000);
+    void original.close();
 
     const outbox = openOutbox(file, {}, recovery());
     try {
-      expect(outbox.events.counts().pending).toBe(2);
+      expect(outbox.immediate.events.counts().pending).toBe(2);
     } finally {
-      outbox.close();
+      void outbox.close();
     }
     expect(entries().filter((f) => f.includes('corrupt'))).toEqual([]);
     expect(movedAside).toBe(0);
@@ -170,8 +170,8 @@ describe('openOutbox', () => {
 
   it('leaves a file locked by another process where it is, and says so', () => {
     const original = new SqliteOutbox(file);
-    original.events.enqueue([event('a')], 1000);
-    original.close();
+    original.immediate.events.enqueue([event('a')], 1000);
+    void original.close();
     const holder = new Database(file);
     holder.pragma('locking_mode = EXCLUSIVE');
     holder.exec(`BEGIN EXCLUSIVE; UPDATE outbox SET attempts = attempts + 1;`);
@@ -179,7 +179,7 @@ describe('openOutbox', () => {
       const before = entries();
       let error: unknown;
       try {
-        openOutbox(file, { lockWaitMs: 200 }, recovery()).close();
+        void openOutbox(file, { lockWaitMs: 200 }, recovery()).close();
       } catch (err) {
         error = err;
       }
@@ -194,8 +194,8 @@ describe('openOutbox', () => {
       holder.close();
     }
     const outbox = openOutbox(file, {}, recovery());
-    expect(outbox.events.counts().pending).toBe(1);
-    outbox.close();
+    expect(outbox.immediate.events.counts().pending).toBe(1);
+    void outbox.close();
   });
 
   it('leaves a path it cannot open as a file (a directory) alone', () => {

@@ -44,7 +44,7 @@ const event = (eventId: string, extra: object = {}) => ({
 /** 3,000 waiting events (the last 100 in flight), 100 delivered, 50 dead letters, claims, a snapshot; closed and checkpointed. */
 function writeOutbox(file: string): void {
   const outbox = new SqliteOutbox(file);
-  const queue = outbox.events;
+  const queue = outbox.immediate.events;
   queue.enqueue(Array.from({ length: 3150 }, (_, i) => event(`e-${i}`)), 1000);
   const lane = { pixelId: PIXEL, testEventCode: '' };
   const delivered = queue.claim(lane, 2000, 100);
@@ -52,10 +52,10 @@ function writeOutbox(file: string): void {
   const dead = queue.claim(lane, 2000, 50);
   queue.markDead(dead.map((r) => r.id), 40002, 'Invalid parameter', 3000);
   queue.claim(lane, 2000, 100); // in flight when the file broke
-  outbox.purchaseClaims.enqueueClaims(Array.from({ length: 10 }, (_, i) => ({ orderId: i + 1, event: { ...event(`purchase-${i}`), event: 'Purchase', source: 'server' } })), 4000);
-  outbox.sourceClaims.enqueueClaims(Array.from({ length: 5 }, (_, i) => ({ event: { ...event(`lead-${i}`), pixelId: 'crm:123', event: 'Lead', source: 'server' } })), 4000);
-  outbox.settingsSnapshot.save(SNAPSHOT, 4000);
-  outbox.close();
+  outbox.immediate.purchaseClaims.enqueueClaims(Array.from({ length: 10 }, (_, i) => ({ orderId: i + 1, event: { ...event(`purchase-${i}`), event: 'Purchase', source: 'server' } })), 4000);
+  outbox.immediate.sourceClaims.enqueueClaims(Array.from({ length: 5 }, (_, i) => ({ event: { ...event(`lead-${i}`), pixelId: 'crm:123', event: 'Lead', source: 'server' } })), 4000);
+  outbox.immediate.settingsSnapshot.save(SNAPSHOT, 4000);
+  void outbox.close();
 }
 
 function rowsOf(file: string): OutboxRow[] {
@@ -109,7 +109,7 @@ describe('salvage of a damaged outbox', () => {
 
     const fresh = new SqliteOutbox(path.join(dir, 'fresh.sqlite'));
     const report = fresh.salvageFrom(file);
-    fresh.close();
+    void fresh.close();
 
     const expected = before.filter((r) => !lostIds.has(r.id));
     const lostWaiting = before.filter((r) => lostIds.has(r.id) && (r.state === 'pending' || r.state === 'in_flight')).length;
@@ -142,9 +142,9 @@ describe('salvage of a damaged outbox', () => {
     damage(file, [lastLeaf]); // the newest rows, the highest id among them
     const fresh = new SqliteOutbox(path.join(dir, 'fresh.sqlite'));
     fresh.salvageFrom(file);
-    expect(fresh.settingsSnapshot.load()).toBe(SNAPSHOT);
-    expect(fresh.events.enqueue([event('after')], 5000)).toEqual([true]);
-    fresh.close();
+    expect(fresh.immediate.settingsSnapshot.load()).toBe(SNAPSHOT);
+    expect(fresh.immediate.events.enqueue([event('after')], 5000)).toEqual([true]);
+    void fresh.close();
     const after = rowsOf(path.join(dir, 'fresh.sqlite')).find((r) => r.event_id === 'after')!;
     expect(after.id).toBe(lastId + 1);
     const db = new Database(path.join(dir, 'fresh.sqlite'), { readonly: true });
@@ -172,19 +172,19 @@ describe('salvage of a damaged outbox', () => {
     const fresh = new SqliteOutbox(path.join(dir, 'fresh.sqlite'));
     const report = fresh.salvageFrom(file);
     expect(report).toMatchObject({ events: { pending: 2000 - byLeaf.get(page)!.length }, purchaseClaims: 1, sourceClaims: 0, unreadableStretches: 1 });
-    expect(fresh.purchaseClaims.settledClaims(10)).toEqual([]);
-    fresh.close();
+    expect(fresh.immediate.purchaseClaims.settledClaims(10)).toEqual([]);
+    void fresh.close();
   });
 
   it('reads nothing of a file a newer release wrote, and says so', () => {
     const file = path.join(dir, 'newer.sqlite');
-    new SqliteOutbox(file).close();
+    void new SqliteOutbox(file).close();
     const db = new Database(file);
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     db.close();
     const fresh = new SqliteOutbox(path.join(dir, 'fresh.sqlite'));
     expect(fresh.salvageFrom(file)).toMatchObject({ events: { pending: 0 }, unreadable: expect.stringContaining('newer release') });
-    fresh.close();
+    void fresh.close();
   });
 });
 

@@ -47,9 +47,9 @@ describe('SqliteEventQueue.scrubDeadLetters', () => {
 
   /** Enqueue rows and park them as dead letters at `deadAt`. */
   function park(rows: TikTokEventRow[], deadAt: number): void {
-    outbox.events.enqueue(rows.map(event), deadAt - 10);
-    const claimed = outbox.events.claim(LANE, deadAt, rows.length);
-    outbox.events.markDead(claimed.map((r) => r.id), 40002, 'Invalid parameter: data[0].page.url', deadAt);
+    outbox.immediate.events.enqueue(rows.map(event), deadAt - 10);
+    const claimed = outbox.immediate.events.claim(LANE, deadAt, rows.length);
+    outbox.immediate.events.markDead(claimed.map((r) => r.id), 40002, 'Invalid parameter: data[0].page.url', deadAt);
   }
 
   beforeEach(() => {
@@ -60,13 +60,13 @@ describe('SqliteEventQueue.scrubDeadLetters', () => {
   });
   afterEach(() => {
     reader.close();
-    outbox.close();
+    void outbox.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('removes every user key and page query strings of old dead letters, and keeps what explains them', () => {
     park([personalRow('old')], 1000);
-    expect(outbox.events.scrubDeadLetters(2000, 100)).toBe(1);
+    expect(outbox.immediate.events.scrubDeadLetters(2000, 100)).toBe(1);
     expect(payloadOf('old')).toEqual({
       event: 'AddToCart',
       event_id: 'old',
@@ -74,23 +74,23 @@ describe('SqliteEventQueue.scrubDeadLetters', () => {
       properties: { contents: [{ content_id: '23', content_type: 'product', price: 675, quantity: 1 }], currency: 'USD', value: 675 },
       page: { url: 'https://shop.example/shop/desk', referrer: 'https://shop.example/shop' },
     });
-    expect(outbox.events.deadLetters(10)).toEqual([
+    expect(outbox.immediate.events.deadLetters(10)).toEqual([
       expect.objectContaining({ eventId: 'old', event: 'AddToCart', errorCode: 40002, lastError: 'Invalid parameter: data[0].page.url', attempts: 1 }),
     ]);
   });
 
   it('is idempotent: a second pass changes nothing', () => {
     park([personalRow('old')], 1000);
-    expect(outbox.events.scrubDeadLetters(2000, 100)).toBe(1);
+    expect(outbox.immediate.events.scrubDeadLetters(2000, 100)).toBe(1);
     const once = payloadOf('old');
-    expect(outbox.events.scrubDeadLetters(2000, 100)).toBe(0);
+    expect(outbox.immediate.events.scrubDeadLetters(2000, 100)).toBe(0);
     expect(payloadOf('old')).toEqual(once);
   });
 
   it('leaves dead letters younger than the cut-off, and events still on their way, untouched', () => {
     park([personalRow('young')], 5000);
-    outbox.events.enqueue([event(personalRow('waiting'))], 1000);
-    expect(outbox.events.scrubDeadLetters(2000, 100)).toBe(0);
+    outbox.immediate.events.enqueue([event(personalRow('waiting'))], 1000);
+    expect(outbox.immediate.events.scrubDeadLetters(2000, 100)).toBe(0);
     expect(payloadOf('young')).toEqual(personalRow('young'));
     expect(payloadOf('waiting')).toEqual(personalRow('waiting'));
   });
@@ -99,7 +99,7 @@ describe('SqliteEventQueue.scrubDeadLetters', () => {
     const noReferrer = { ...personalRow('a'), page: { url: 'https://shop.example/shop?order=price' } };
     const noPage = { ...personalRow('b'), page: undefined };
     park([noReferrer, noPage], 1000);
-    expect(outbox.events.scrubDeadLetters(2000, 100)).toBe(2);
+    expect(outbox.immediate.events.scrubDeadLetters(2000, 100)).toBe(2);
     expect(payloadOf('a')).toMatchObject({ page: { url: 'https://shop.example/shop' } });
     expect((payloadOf('a') as TikTokEventRow).page).not.toHaveProperty('referrer');
     expect(payloadOf('b')).not.toHaveProperty('page');
@@ -108,16 +108,16 @@ describe('SqliteEventQueue.scrubDeadLetters', () => {
 
   it('changes at most `limit` rows per call', () => {
     park(['1', '2', '3', '4', '5'].map(personalRow), 1000);
-    expect([2, 2, 2, 2].map(() => outbox.events.scrubDeadLetters(2000, 2))).toEqual([2, 2, 1, 0]);
+    expect([2, 2, 2, 2].map(() => outbox.immediate.events.scrubDeadLetters(2000, 2))).toEqual([2, 2, 1, 0]);
     const left = reader.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE json_type(payload, '$.user') IS NOT NULL`).get() as { n: number };
     expect(left.n).toBe(0);
   });
 
   it('sends a requeued scrubbed dead letter without personal data', () => {
     park([personalRow('old')], 1000);
-    outbox.events.scrubDeadLetters(2000, 100);
-    expect(outbox.events.requeueDead(3000)).toBe(1);
-    const [row] = outbox.events.claim(LANE, 3000, 10);
+    outbox.immediate.events.scrubDeadLetters(2000, 100);
+    expect(outbox.immediate.events.requeueDead(3000)).toBe(1);
+    const [row] = outbox.immediate.events.claim(LANE, 3000, 10);
     expect(JSON.parse(row.payload).user).toBeUndefined();
     expect(row.payload).not.toMatch(/203\.0\.113\.7|Mozilla|utm_source|search=|ttp-cookie|click-id/);
   });

@@ -15,7 +15,7 @@ function poller(odoo: FakeOdooPurchases, outbox: SqliteOutbox, websites = [websi
   return new PurchasePoller({ odoo: async () => odoo.transport(), settings: new StaticSettings(websites), purchaseClaims: outbox.purchaseClaims, log, onEnqueued: () => {} }, { ...OPTS, claimer });
 }
 
-function deliverAll({ events }: SqliteOutbox): string[] {
+function deliverAll({ immediate: { events } }: SqliteOutbox): string[] {
   const rows = events.dueLanes(Date.now() + 1e9).flatMap((lane) => events.claim(lane, Date.now() + 1e9, 1000));
   events.markDelivered(rows.map((r) => r.id), Date.now());
   return rows.map((r) => r.eventId);
@@ -116,7 +116,7 @@ describe('PurchasePoller', () => {
     expect(deliverAll(outbox).sort()).toEqual(['purchase-so-1', 'purchase-so-2']);
     await p.reportSettled();
     expect(odoo.orders.map((o) => o.state)).toEqual(['sent', 'sent']);
-    expect(outbox.purchaseClaims.settledClaims(10)).toEqual([]);
+    expect(outbox.immediate.purchaseClaims.settledClaims(10)).toEqual([]);
   });
 
   it('two sidecars polling the same Odoo queue each order once between them', async () => {
@@ -155,8 +155,8 @@ describe('PurchasePoller', () => {
     clock += 61_000;
     expect(await fast.pollOnce()).toBe(1);
     // The slow replica's copy is refused for good; its late "failed" must not undo the fast one's claim.
-    const slowRows = slowOutbox.events.dueLanes(Date.now() + 1e9).flatMap((lane) => slowOutbox.events.claim(lane, Date.now() + 1e9, 10));
-    slowOutbox.events.markDead(slowRows.map((r) => r.id), 40002, 'refused', Date.now());
+    const slowRows = slowOutbox.immediate.events.dueLanes(Date.now() + 1e9).flatMap((lane) => slowOutbox.immediate.events.claim(lane, Date.now() + 1e9, 10));
+    slowOutbox.immediate.events.markDead(slowRows.map((r) => r.id), 40002, 'refused', Date.now());
     await slow.reportSettled();
     expect(odoo.calls.filter((c) => c.method === 'tiktok_mark_purchases').map((c) => c.kwargs)).toEqual([{ order_ids: [8], state: 'failed', claimer: 'replica-slow' }]);
     expect(odoo.orders[0]).toMatchObject({ state: 'claimed', claimer: 'replica-fast' });

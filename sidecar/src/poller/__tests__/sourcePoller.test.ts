@@ -18,11 +18,11 @@ function poller(odoo: FakeOdooSourceEvents, outbox: SqliteOutbox, websites = [we
   return new SourcePoller({ odoo: async () => odoo.transport(), settings: new StaticSettings(websites), sourceClaims: outbox.sourceClaims, log, onEnqueued: () => {} }, OPTS);
 }
 
-function storedRows({ events }: SqliteOutbox): TikTokEventRow[] {
+function storedRows({ immediate: { events } }: SqliteOutbox): TikTokEventRow[] {
   return events.dueLanes(Date.now() + 1e9).flatMap((lane) => events.claim(lane, Date.now() + 1e9, 1000)).map((e) => JSON.parse(e.payload) as TikTokEventRow);
 }
 
-function deliverAll({ events }: SqliteOutbox): string[] {
+function deliverAll({ immediate: { events } }: SqliteOutbox): string[] {
   const rows = events.dueLanes(Date.now() + 1e9).flatMap((lane) => events.claim(lane, Date.now() + 1e9, 1000));
   events.markDelivered(rows.map((r) => r.id), Date.now());
   return rows.map((r) => r.eventId);
@@ -101,12 +101,12 @@ describe('SourcePoller', () => {
     expect(await p.pollOnce()).toBe(0);
     await p.reportSettled();
     expect(odoo.events.map((e) => e.state)).toEqual(['claimed', 'claimed']);
-    expect(outbox.events.dueLanes(Date.now() + 1e9).map((l) => l.pixelId)).toEqual([`crm:1:${EVENT_SET}`]);
+    expect(outbox.immediate.events.dueLanes(Date.now() + 1e9).map((l) => l.pixelId)).toEqual([`crm:1:${EVENT_SET}`]);
     expect(deliverAll(outbox).sort()).toEqual(['crm-a', 'crm-b']);
     await p.reportSettled();
     expect(odoo.events.map((e) => e.state)).toEqual(['sent', 'sent']);
     expect(odoo.calls.filter((c) => c.method === 'tiktok_mark_source_events').map((c) => c.kwargs)).toEqual([{ event_ids: ['crm-a', 'crm-b'], state: 'sent', claimer: p.claimer }]);
-    expect(outbox.sourceClaims.settledClaims(10)).toEqual([]);
+    expect(outbox.immediate.sourceClaims.settledClaims(10)).toEqual([]);
   });
 
   it('reports a refused event failed, and keeps delivered rows until Odoo was told', async () => {
@@ -116,13 +116,13 @@ describe('SourcePoller', () => {
     const outbox = new SqliteOutbox(':memory:');
     const p = poller(odoo, outbox);
     await p.pollOnce();
-    const rows = outbox.events.dueLanes(Date.now() + 1e9).flatMap((lane) => outbox.events.claim(lane, Date.now() + 1e9, 10));
-    outbox.events.markDead([rows.find((r) => r.eventId === 'crm-dead')!.id], 40002, 'bad', Date.now());
-    outbox.events.markDelivered([rows.find((r) => r.eventId === 'crm-kept')!.id], Date.now() - 10_000);
-    expect(outbox.events.prune(Date.now())).toBe(0); // not reported yet: kept
+    const rows = outbox.immediate.events.dueLanes(Date.now() + 1e9).flatMap((lane) => outbox.immediate.events.claim(lane, Date.now() + 1e9, 10));
+    outbox.immediate.events.markDead([rows.find((r) => r.eventId === 'crm-dead')!.id], 40002, 'bad', Date.now());
+    outbox.immediate.events.markDelivered([rows.find((r) => r.eventId === 'crm-kept')!.id], Date.now() - 10_000);
+    expect(outbox.immediate.events.prune(Date.now())).toBe(0); // not reported yet: kept
     await p.reportSettled();
     expect(odoo.events.map((e) => [e.eventId, e.state])).toEqual([['crm-dead', 'failed'], ['crm-kept', 'sent']]);
-    expect(outbox.events.prune(Date.now())).toBe(1);
+    expect(outbox.immediate.events.prune(Date.now())).toBe(1);
   });
 
   it('two sidecars polling the same Odoo queue each event once between them', async () => {
@@ -189,7 +189,7 @@ describe('SourcePoller', () => {
     odoo.add('crm-bad', 'Purchase');
     const outbox = new SqliteOutbox(':memory:');
     expect(await poller(odoo, outbox).pollOnce()).toBe(1);
-    expect(outbox.events.counts().pending).toBe(0);
+    expect(outbox.immediate.events.counts().pending).toBe(0);
     expect(odoo.events[0].state).toBe('claimed');
   });
 });

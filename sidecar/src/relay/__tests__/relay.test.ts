@@ -30,7 +30,7 @@ function post(app: Parameters<typeof request>[0], body: unknown, headers: Record
 
 /** Every stored event, claimed, with its row parsed. */
 function storedRows(sidecar: ReturnType<typeof testSidecar>) {
-  const { events } = sidecar.outbox;
+  const { events } = sidecar.file;
   return events
     .dueLanes(Date.now() + 1e9)
     .flatMap((lane) => events.claim(lane, Date.now() + 1e9, 1000))
@@ -188,7 +188,7 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
     expect(res.status).toBe(status);
     expect(res.body.error).toBe(error);
     expect(typeof res.body.detail).toBe('string');
-    expect(sidecar.outbox.events.counts().pending).toBe(0);
+    expect(sidecar.file.events.counts().pending).toBe(0);
   });
 
   it('refuses the whole list when one event is bad', async () => {
@@ -196,7 +196,7 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
     const res = await post(sidecar.handler, [relayEvent(), relayEvent({ event: 'Purchase' })]);
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/^\[1\] Purchase is sent by the server/);
-    expect(sidecar.outbox.events.counts().pending).toBe(0);
+    expect(sidecar.file.events.counts().pending).toBe(0);
   });
 
   it('rate-limits one address', async () => {
@@ -241,7 +241,7 @@ describe('relay: refusing (4xx with a reason, nothing stored)', () => {
       expect(res.status).toBeLessThan(500);
       expect(res.body.error).toEqual(expect.any(String));
     }
-    expect(sidecar.outbox.events.counts()).toEqual({ pending: 0, in_flight: 0, delivered: 0, dead: 0 });
+    expect(sidecar.file.events.counts()).toEqual({ pending: 0, in_flight: 0, delivered: 0, dead: 0 });
   });
 });
 
@@ -349,7 +349,7 @@ describe('relay: plausibility limits', () => {
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('implausible_amount');
     expect(res.body.detail).toMatch(detail);
-    expect(sidecar.outbox.events.counts().pending).toBe(0);
+    expect(sidecar.file.events.counts().pending).toBe(0);
   });
 
   it('accepts amounts at the ceiling, and follows the configured ceilings', async () => {
@@ -388,7 +388,7 @@ describe('relay: rate limit in events', () => {
     expect(refused?.body).toEqual({ error: 'rate_limited', detail: 'more than 100 events a minute from this address' });
     expect(Number(refused?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(refused?.headers['retry-after'])).toBeLessThanOrEqual(60);
-    expect(sidecar.outbox.events.counts().pending).toBe(100);
+    expect(sidecar.file.events.counts().pending).toBe(100);
   });
 
   it('keeps one address\'s flood from spending another\'s budget', async () => {
@@ -396,7 +396,7 @@ describe('relay: rate limit in events', () => {
     for (let i = 0; i < 3; i++) await post(sidecar.handler, batch(20), { 'X-Forwarded-For': '203.0.113.1' });
     const other = await post(sidecar.handler, batch(20), { 'X-Forwarded-For': '203.0.113.2' });
     expect(other.status).toBe(202);
-    expect(sidecar.outbox.events.counts().pending).toBe(60);
+    expect(sidecar.file.events.counts().pending).toBe(60);
   });
 
   it('survives a flood of 20-event requests without a 5xx, storing at most the budget', async () => {
@@ -405,12 +405,12 @@ describe('relay: rate limit in events', () => {
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(50);
-    expect(sidecar.outbox.events.counts().pending).toBe(200);
+    expect(sidecar.file.events.counts().pending).toBe(200);
   });
 });
 
 describe('relay: per-pixel outbox cap', () => {
-  const waiting = (sidecar: ReturnType<typeof testSidecar>) => sidecar.outbox.events.waitingCount(PIXEL, 1_000_000);
+  const waiting = (sidecar: ReturnType<typeof testSidecar>) => sidecar.file.events.waitingCount(PIXEL, 1_000_000);
 
   it('refuses new browser events with 503 outbox_full once the pixel has the cap waiting, and drops nothing stored', async () => {
     const sidecar = testSidecar({ env: { OUTBOX_MAX_WAITING_PER_PIXEL: '5' } });
@@ -428,7 +428,7 @@ describe('relay: per-pixel outbox cap', () => {
     await post(sidecar.handler, [relayEvent(), relayEvent(), relayEvent()]);
     expect((await post(sidecar.handler, relayEvent())).status).toBe(503);
     const rows = storedRows(sidecar);
-    sidecar.outbox.events.markDelivered(rows.map((r) => r.id), Date.now());
+    sidecar.file.events.markDelivered(rows.map((r) => r.id), Date.now());
     await new Promise((r) => setTimeout(r, 1100));
     expect((await post(sidecar.handler, relayEvent())).status).toBe(202);
   });
@@ -500,7 +500,7 @@ describe('relay: slow clients (real sockets)', () => {
     expect(text.match(/HTTP\/1\.1 /g)).toHaveLength(1);
     expect(closedAfterMs).toBeGreaterThanOrEqual(350);
     expect(closedAfterMs).toBeLessThan(2000);
-    expect(sidecar.outbox.events.counts().pending).toBe(0);
+    expect(sidecar.file.events.counts().pending).toBe(0);
     expect(await sidecar.metrics.registry.metrics()).toContain('tiktok_relay_refused_total{reason="body_timeout"} 1');
   });
 
@@ -521,7 +521,7 @@ describe('relay: slow clients (real sockets)', () => {
       return undefined;
     });
     expect(text).toMatch(/^HTTP\/1\.1 202 /);
-    expect(sidecar.outbox.events.counts().pending).toBe(1);
+    expect(sidecar.file.events.counts().pending).toBe(1);
   });
 });
 
@@ -543,7 +543,7 @@ describe('/healthz follows whether the outbox takes writes', () => {
     const unhealthy = await request(sidecar.handler).get('/healthz');
     expect(unhealthy.status).toBe(503);
     expect(unhealthy.body.status).toBe('outbox_unwritable');
-    expect(sidecar.health()).toEqual({ ok: false, status: 'outbox_unwritable' });
+    expect(await sidecar.health()).toEqual({ ok: false, status: 'outbox_unwritable' });
 
     db.pragma('max_page_count = 1073741823');
     expect((await post(sidecar.handler, big())).status).toBe(202);

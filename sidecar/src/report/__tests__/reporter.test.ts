@@ -45,19 +45,19 @@ function harness(opts: { websites?: WebsiteSettings[]; intervalMs?: number } = {
     { replica: { replica: 'replica-a', version: '9.9.9', startedAt: 1_732_500_000_000, runId: 'run-0001-test', pollIntervalSeconds: 1 }, intervalMs: opts.intervalMs ?? 10, maxBackoffMs: 40 },
   );
   /** Store events and count them as the relay's writer does. */
-  const accept = (events: NewOutboxEvent[]) => tally.accepted(events, outbox.events.enqueue(events, Date.now()));
+  const accept = (events: NewOutboxEvent[]) => tally.accepted(events, outbox.immediate.events.enqueue(events, Date.now()));
   /** Claim everything due and settle it as delivered (as the dispatcher does). */
   const deliverAll = () => {
-    const rows = outbox.events.claim(LANE, Date.now() + 1e9, 1000);
-    outbox.events.markDelivered(rows.map((r) => r.id), Date.now());
+    const rows = outbox.immediate.events.claim(LANE, Date.now() + 1e9, 1000);
+    outbox.immediate.events.markDelivered(rows.map((r) => r.id), Date.now());
     tally.delivered(rows, Date.now());
     return rows;
   };
   const park = (eventId: string) => {
-    const rows = outbox.events.claim(LANE, Date.now() + 1e9, 1000).filter((r) => r.eventId === eventId);
-    outbox.events.markDead(rows.map((r) => r.id), 40002, 'Invalid parameter: content_id', Date.now());
+    const rows = outbox.immediate.events.claim(LANE, Date.now() + 1e9, 1000).filter((r) => r.eventId === eventId);
+    outbox.immediate.events.markDead(rows.map((r) => r.id), 40002, 'Invalid parameter: content_id', Date.now());
     tally.dead(rows);
-    outbox.events.releaseInFlight();
+    outbox.immediate.events.releaseInFlight();
     return rows[0].id;
   };
   const accepted = () => odoo.reports.flatMap((r) => r.counters).reduce((n: number, c: any) => n + c.accepted, 0);
@@ -184,7 +184,7 @@ describe('Reporter', () => {
     h.odoo.reportAnswers.push({ ok: true, send_again: [{ id: String(id) }] }, { ok: true, send_again: [{ id: String(id) }] });
     expect(await h.reporter.report()).toBe(true);
     expect(await h.reporter.report()).toBe(true);
-    expect(h.outbox.events.counts().dead).toBe(1);
+    expect(h.outbox.immediate.events.counts().dead).toBe(1);
     expect(h.accepted()).toBe(1);
     expect(h.warnings()).toEqual([expect.stringContaining("Odoo's answer to the report is not what the sidecar reads")]);
     expect(h.lines.find((l) => l.level === 40)!.problem).toBe('send_again[0].id: Invalid input: expected number, received string');
@@ -202,7 +202,7 @@ describe('Reporter', () => {
     h.odoo.reportAnswers.push({ ok: true, send_again: [{ id }, { id: 999_999 }], test_events: [] });
     await h.reporter.report();
     expect(h.woken()).toBe(1);
-    expect(h.outbox.events.counts()).toMatchObject({ dead: 0, pending: 1 });
+    expect(h.outbox.immediate.events.counts()).toMatchObject({ dead: 0, pending: 1 });
     expect(h.deliverAll().map((r) => [r.id, r.eventId, r.attempts])).toEqual([[id, 'poison', 1]]);
     await h.reporter.report();
     expect(h.odoo.reports[2].dead_letters).toEqual([]);
@@ -296,6 +296,6 @@ describe('Reporter', () => {
     expect(h.deliverAll().map((r) => r.eventId)).toEqual(['purchase-so-42']);
     await poller.reportSettled();
     expect(h.odoo.orders[0].state).toBe('sent');
-    expect(h.outbox.purchaseClaims.settledClaims(10)).toEqual([]);
+    expect(h.outbox.immediate.purchaseClaims.settledClaims(10)).toEqual([]);
   });
 });
