@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RetryCause } from '../tiktok/outcome';
 import type { TikTokEventRow } from '../tiktok/types';
 import { readLane, type Lane } from '../tiktok/lane';
-import { ADDRESS_CUT_CHARS, PAGE_ADDRESS_PATHS, SCRUBBED_ROW_KEYS } from './queueRules';
+import { ADDRESS_CUT_CHARS, PAGE_ADDRESS_PATHS, SCRUBBED_ROW_KEYS, storedError } from './queueRules';
 import type { Immediate } from './promised';
 
 export const OUTBOX_STATES = ['pending', 'in_flight', 'delivered', 'dead'] as const;
@@ -113,8 +113,6 @@ export interface EventQueue {
   waitingCount(pixelId: string, limit: number): Promise<number>;
 }
 
-/** Longest error text kept per row. */
-const MAX_ERROR_CHARS = 1000;
 
 /** The `outbox` table of the outbox file, answered at once (SQLite runs in this thread); the port is `promised` from it. */
 export class SqliteEventQueue implements Immediate<EventQueue> {
@@ -237,15 +235,15 @@ export class SqliteEventQueue implements Immediate<EventQueue> {
   }
 
   markRetry(ids: number[], nextAttemptAt: number, cause: RetryCause, detail: string): void {
-    this.stmt.retry.run(nextAttemptAt, `${cause}: ${detail}`.slice(0, MAX_ERROR_CHARS), JSON.stringify(ids));
+    this.stmt.retry.run(nextAttemptAt, storedError(`${cause}: ${detail}`), JSON.stringify(ids));
   }
 
   markDead(ids: number[], code: number | null, message: string, now: number): void {
-    this.stmt.dead.run(code, message.slice(0, MAX_ERROR_CHARS), now, JSON.stringify(ids));
+    this.stmt.dead.run(code, storedError(message), now, JSON.stringify(ids));
   }
 
   markPaused(ids: number[], nextAttemptAt: number, reason: string): void {
-    this.stmt.paused.run(nextAttemptAt, reason.slice(0, MAX_ERROR_CHARS), JSON.stringify(ids));
+    this.stmt.paused.run(nextAttemptAt, storedError(reason), JSON.stringify(ids));
   }
 
   releaseInFlight(): number {
