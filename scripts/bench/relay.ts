@@ -140,7 +140,7 @@ async function main(): Promise<void> {
 Command: \`${pgOutboxUrl ? 'OUTBOX_URL=postgres://… ' : ''}npm run bench:relay -- --seconds ${seconds} --connections ${connections}${yardsticksOnly() ? ' --no-odoo' : ''}\`
 Machine: ${machineLine()}
 Date: ${new Date().toISOString().slice(0, 10)}
-Setup: ${generator} (closed loop, loopback; ${connections} then ${connections * 2} connections) → sidecar in its own process, compiled (SQLite outbox, WAL, synchronous=NORMAL, group commit) → local fake Events API in a third process. One event per relay request, as a browser sends them. A request still in flight when the generator stops is accepted by the relay but not counted by the generator, so up to one per connection more are delivered than counted. Load generator, sidecar and fake share the machine's cores.
+Setup: ${generator} (closed loop, loopback; ${connections} then ${connections * 2} connections) → sidecar in its own process, compiled (${pgOutboxUrl ? 'PostgreSQL outbox on this machine, pool of 5, one multi-row INSERT per group commit' : 'SQLite outbox, WAL, synchronous=NORMAL, group commit'}) → local fake Events API in a third process. One event per relay request, as a browser sends them. A request still in flight when the generator stops is accepted by the relay but not counted by the generator, so up to one per connection more are delivered than counted. Load generator, sidecar and fake share the machine's cores.
 
 | figure | measured | bar | |
 |---|---|---|---|
