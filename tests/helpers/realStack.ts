@@ -80,10 +80,4 @@ export async function startRealStack({ name, pixelId, token, eventSets = [], pol
 }
 
 /** Resolves once `check()` holds; fails after `timeoutMs` naming `what`. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { until } from './until';

@@ -3,17 +3,11 @@ import { HttpEventsApiClient } from '../../sidecar/src/tiktok/client';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../helpers/sidecar';
 import { VECTORS } from '../vectors/contractVectors';
+import { until } from '../helpers/until';
 
 const TOKEN = 'test-access-token-0001';
 const FAST = { DISPATCH_LINGER_MS: '30', RETRY_BASE_MS: '20', RETRY_MAX_MS: '200', LANE_PAUSE_BASE_MS: '60000', TIKTOK_TIMEOUT_MS: '500' };
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('relay → outbox → Events API (fake), over real HTTP', () => {
   let api: FakeEventsApi;

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
 import { exited, freePort, OPS_AUTH, spawnSidecar, waitForHttp } from '../helpers/process';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP } from '../helpers/sidecar';
+import { until } from '../helpers/until';
 
 const TOKEN = 'test-access-token-0001';
 const EVENTS = 1000;
@@ -35,13 +36,6 @@ function canMountTmpfs(): boolean {
 const mountable = canMountTmpfs();
 if (!mountable) console.warn('fullDisk.test.ts: skipped, mounting a tmpfs needs root (CI runs as root)');
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Writes zeros into `file` until the filesystem has no byte left. */
 function fillUp(file: string): void {

@@ -11,17 +11,11 @@ import type { ChildProcess } from 'node:child_process';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
 import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP } from '../helpers/sidecar';
+import { until } from '../helpers/until';
 
 const TOKEN = 'test-access-token-0001';
 const EVENTS = 20;
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function statesIn(file: string): Record<string, number> {
   const db = new Database(file, { readonly: true });

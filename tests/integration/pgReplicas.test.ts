@@ -8,16 +8,10 @@ import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi
 import { describePg, usePgDatabase } from '../helpers/pgOutbox';
 import { exited, freePort, spawnSidecar, waitForHttp } from '../helpers/process';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP } from '../helpers/sidecar';
+import { until } from '../helpers/until';
 
 const TOKEN = 'test-access-token-0001';
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describePg('sidecar replicas on one PostgreSQL outbox', () => {
   const db = usePgDatabase();

@@ -9,6 +9,7 @@ import { StaticSettings } from '../../sidecar/src/settings/static';
 import { HttpEventsApiClient } from '../../sidecar/src/tiktok/client';
 import { startFakeEventsApi, type FakeEventsApi, type FaultKind } from '../support/fakeEventsApi';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../helpers/sidecar';
+import { until } from '../helpers/until';
 
 /**
  * Request-level refusals over real HTTP: 200 relayed events meet a fake Events API
@@ -26,13 +27,6 @@ const REFUSAL_HELD_MS = 1500;
 /** "A few dozen requests", whatever the number of events. */
 const MAX_REQUESTS_WHILE_REFUSED = 36;
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function relay(port: number, events: unknown[]): Promise<void> {
   for (let i = 0; i < events.length; i += 20) {

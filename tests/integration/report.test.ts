@@ -11,6 +11,7 @@ import { StaticSettings } from '../../sidecar/src/settings/static';
 import type { EventsApiClient } from '../../sidecar/src/tiktok/client';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
 import { BROWSER_UA, PIXEL, relayEvent, SHOP, testSidecar, website } from '../helpers/sidecar';
+import { until } from '../helpers/until';
 
 const TOKEN = 'test-access-token-0001';
 const API_KEY = '0123456789abcdef0123456789abcdef01234567';
@@ -23,13 +24,6 @@ const WEBSITES = [
 ];
 const FAST = { POLL_INTERVAL_SECONDS: '1', DISPATCH_LINGER_MS: '20', RETRY_BASE_MS: '20', RETRY_MAX_MS: '200', TIKTOK_TIMEOUT_MS: '2000' };
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A sidecar in Odoo mode, its settings read from the fake Odoo. */
 async function startSidecar(odoo: FakeOdoo, api: FakeEventsApi, transport: 'json2' | 'xmlrpc'): Promise<{ sidecar: Sidecar; relayUrl: string }> {

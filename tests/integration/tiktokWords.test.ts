@@ -10,6 +10,7 @@ import { StaticSettings } from '../../sidecar/src/settings/static';
 import { HttpEventsApiClient } from '../../sidecar/src/tiktok/client';
 import { startFakeEventsApi, type FakeEventsApi } from '../support/fakeEventsApi';
 import { PIXEL, relayEvent, website } from '../helpers/sidecar';
+import { until } from '../helpers/until';
 
 /**
  * TikTok's answers can quote what a refused row held. Whatever it quotes must not
@@ -22,13 +23,6 @@ const TOKEN = 'test-access-token-0001';
 const QUOTED = ['victim@example.com', '+33 6 12 34 56 78', '203.0.113.7'];
 const quoting = (eventId: string) => `Invalid parameter: event ${eventId}: user.email ${QUOTED[0]} phone ${QUOTED[1]} from ${QUOTED[2]}`;
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("TikTok's messages quoting a row's contact data", () => {
   let api: FakeEventsApi;

@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { BROWSER_UA, relayEvent, SHOP, testSidecar } from '../../../tests/helpers/sidecar';
 import { addressGroup } from '../connections';
+import { until } from '../../../tests/helpers/until';
 
 /**
  * Connection caps with real sockets on loopback: 127.0.0.0/8 is all loopback on
@@ -77,13 +78,6 @@ function getFrom(port: number, from: string, path: string, headers: Record<strin
   });
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('connection caps, with real sockets', () => {
   let sidecar: ReturnType<typeof testSidecar>;

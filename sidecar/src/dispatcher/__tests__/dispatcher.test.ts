@@ -8,6 +8,7 @@ import type { SendOutcome } from '../../tiktok/outcome';
 import type { TikTokEventRow } from '../../tiktok/types';
 import { promised } from '../../outbox/promised';
 import { Dispatcher, type DispatchQueue } from '../dispatcher';
+import { until } from '../../../../tests/helpers/until';
 
 const PIXEL = 'CDISPATCHPIXEL000001';
 const TOKEN = 'token-one-0000000001';
@@ -19,7 +20,7 @@ const delivered: SendOutcome = { kind: 'delivered' };
 const rejected = (message: string, code = 40002): SendOutcome => ({ kind: 'rejected', code, message });
 
 /** A dispatcher on an in-memory outbox whose Events API answers from a script; time can be moved forward. */
-function harness(script: Script, opts: { batch?: number; testEventCode?: string; concurrency?: number } = {}) {
+function harness(script: Script, opts: { batch?: number; testEventCode?: string; concurrency?: number; backoffMs?: number } = {}) {
   const outbox = new SqliteOutbox(':memory:');
   const queue = outbox.immediate.events;
   const site: WebsiteSettings = {
@@ -49,7 +50,7 @@ function harness(script: Script, opts: { batch?: number; testEventCode?: string;
   const clock = () => Date.now() + skew;
   const dispatcher = new Dispatcher(
     { queue: outbox.events, client, settings: new StaticSettings([site]), metrics, log: pino({ level: 'silent' }), clock, random: () => 0 },
-    { maxBatchSize: opts.batch ?? 1000, lingerMs: 0, maxConcurrentRequests: opts.concurrency ?? 1, backoff: { baseMs: 10, maxMs: 20 }, pause: { baseMs: PAUSE_MS, maxMs: 4 * PAUSE_MS }, idleMs: 20 },
+    { maxBatchSize: opts.batch ?? 1000, lingerMs: 0, maxConcurrentRequests: opts.concurrency ?? 1, backoff: { baseMs: opts.backoffMs ?? 10, maxMs: 2 * (opts.backoffMs ?? 10) }, pause: { baseMs: PAUSE_MS, maxMs: 4 * PAUSE_MS }, idleMs: 20 },
   );
   const enqueue = (ids: string[]) => {
     const eventTime = Math.floor(clock() / 1000) - 60;
@@ -87,13 +88,6 @@ function harness(script: Script, opts: { batch?: number; testEventCode?: string;
   };
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const ids = (n: number, prefix = 'e') => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
@@ -380,7 +374,8 @@ describe('Dispatcher: a clock that goes back', () => {
 
   it('sends events whose retry was scheduled before the clock went back an hour now, not an hour later', async () => {
     let calls = 0;
-    h = harness(() => (calls++ === 0 ? { kind: 'retry', cause: 'server_error', detail: 'HTTP 503' } : delivered));
+    // A retry a minute ahead: it cannot come due by itself while the test looks.
+    h = harness(() => (calls++ === 0 ? { kind: 'retry', cause: 'server_error', detail: 'HTTP 503' } : delivered), { backoffMs: 60_000 });
     h.enqueue(ids(10));
     h.dispatcher.start();
     await until(() => h.requests.length === 1 && h.settled());

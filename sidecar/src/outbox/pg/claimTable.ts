@@ -7,6 +7,11 @@ import type { PgEventQueue } from './eventQueue';
 /** Claim columns stored as BIGINT (pg/migrations.ts); the others are TEXT. */
 const BIGINT_COLUMNS = new Set(['order_id', 'claimed_at']);
 
+/** The claim row as stored here: with the replica that holds the claim in Odoo. */
+function withHolder(row: Record<string, unknown>, replica: string): Record<string, unknown> {
+  return { ...row, held_by: replica };
+}
+
 /** A claim table of a PostgreSQL outbox: the claims and their queue rows commit in one transaction. */
 export function pgClaimTable<Claim extends { event: CheckedOutboxEvent }, KeyName extends string, Key extends string | number>(
   pool: Pool,
@@ -26,7 +31,7 @@ export function pgClaimTable<Claim extends { event: CheckedOutboxEvent }, KeyNam
         const stored = await queue.insert(tx, claims.map((c) => c.event), now);
         // One row per key, the last one given (as repeated INSERT OR REPLACE leaves it): a statement updates a row once.
         // In key order, as the events (pg/eventQueue.ts): concurrent transactions lock claims in one order.
-        const rows = [...new Map(claims.map((c) => [shape.keyOf(c), { ...claimRow(shape, c, now), held_by: replica } as Record<string, unknown>])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+        const rows = [...new Map(claims.map((c) => [shape.keyOf(c), withHolder(claimRow(shape, c, now), replica)])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
         if (rows.length) await tx.query(save, columns.map((c) => rows.map((r) => r[c])));
         for (const [i, c] of claims.entries()) if (!stored[i]) await queue.reviveDead(tx, c.event, now);
         return stored;

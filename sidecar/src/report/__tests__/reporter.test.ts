@@ -13,6 +13,7 @@ import type { SendOutcome } from '../../tiktok/outcome';
 import { Reporter } from '../reporter';
 import { OdooError } from '../../odoo/errors';
 import { ReportTally } from '../tally';
+import { until } from '../../../../tests/helpers/until';
 
 const PIXEL = website().pixelId;
 const LANE = { pixelId: PIXEL, testEventCode: '' };
@@ -65,13 +66,6 @@ function harness(opts: { websites?: WebsiteSettings[]; intervalMs?: number } = {
   return { odoo, outbox, tally, client, lines, reporter, settings, accept, deliverAll, park, accepted, warnings, woken: () => woken };
 }
 
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('Reporter', () => {
   it('reports to tiktok.sidecar.report.tiktok_report what the contract describes, counts once', async () => {
