@@ -1,10 +1,17 @@
 import type { Logger } from 'pino';
-import type { Env } from '../config';
 import { PgOutbox } from './pg/outbox';
 import { redactOutboxUrl } from './pg/url';
 
+/** The outbox's settings, named as the configuration names them (config.ts). */
+export interface OutboxSettings {
+  OUTBOX_PATH: string;
+  OUTBOX_URL?: string;
+  OUTBOX_PG_POOL_MAX: number;
+  OUTBOX_LEASE_MS: number;
+}
+
 /** Where the outbox is, as logs say it: the file, or the PostgreSQL URL without its password. */
-export function outboxLocation(cfg: Pick<Env, 'OUTBOX_URL' | 'OUTBOX_PATH'>): string {
+export function outboxLocation(cfg: Pick<OutboxSettings, 'OUTBOX_URL' | 'OUTBOX_PATH'>): string {
   return cfg.OUTBOX_URL ? redactOutboxUrl(cfg.OUTBOX_URL) : cfg.OUTBOX_PATH;
 }
 
@@ -13,7 +20,7 @@ export function outboxLocation(cfg: Pick<Env, 'OUTBOX_URL' | 'OUTBOX_PATH'>): st
  * sidecar's own name (`serve`), or a name of its own for a one-off command that must
  * not take a running replica's.
  */
-export function openPgOutbox(cfg: Pick<Env, 'OUTBOX_URL' | 'OUTBOX_PG_POOL_MAX' | 'OUTBOX_LEASE_MS'>, replica: string, log?: Logger): Promise<PgOutbox> {
+export function openPgOutbox(cfg: Pick<OutboxSettings, 'OUTBOX_URL' | 'OUTBOX_PG_POOL_MAX' | 'OUTBOX_LEASE_MS'>, replica: string, log?: Logger): Promise<PgOutbox> {
   if (!cfg.OUTBOX_URL) throw new Error('openPgOutbox needs OUTBOX_URL');
   return PgOutbox.open({
     url: cfg.OUTBOX_URL,
