@@ -16,10 +16,15 @@ export type ChaosStep = 'pause_on' | 'kill_replica_1' | 'pause_off' | 'stop_repl
  * backlog it holds because nothing could be delivered), replica 2 is restarted
  * half-way between the end of the pause and the end of the load.
  */
+/** Share of the run before the pause opens. */
+const PAUSE_STARTS_AT = 0.15;
+
 export function chaosTimeline({ seconds, pauseSeconds }: ChaosTiming): Array<{ at: number; step: ChaosStep }> {
-  const pauseOn = seconds * 0.15;
+  const pauseOn = seconds * PAUSE_STARTS_AT;
   const pauseOff = pauseOn + pauseSeconds;
-  if (pauseOff >= seconds) throw new Error(`--seconds (${seconds}) must leave room after the pause (--pause-seconds ${pauseSeconds}): at least ${Math.ceil(pauseOff / 0.85) + 1}`);
+  if (pauseOff >= seconds) {
+    throw new Error(`--seconds (${seconds}) must leave room after the pause (--pause-seconds ${pauseSeconds}): at least ${Math.floor(pauseSeconds / (1 - PAUSE_STARTS_AT)) + 1}`);
+  }
   const steps: Array<{ at: number; step: ChaosStep }> = [
     { at: pauseOn, step: 'pause_on' },
     { at: pauseOn + pauseSeconds * 0.75, step: 'kill_replica_1' },
