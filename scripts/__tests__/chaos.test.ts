@@ -1,29 +1,36 @@
-import { createStore, metricValue, nginxConfig, outboxCounts, parseEngine } from '../chaos/cluster';
+import { createStore, metricValue, nginxConfig, parseEngine } from '../chaos/cluster';
 import { chaosTimeline, increaseBetween, judge } from '../chaos/verdict';
 
 describe('chaos verdict', () => {
   const delivered = (entries: Array<[string, number]>) => new Map(entries);
+  const kept = (stranded: string[] = [], dead: string[] = []) => ({ stranded: new Set(stranded), dead: new Set(dead) });
 
   test('every accepted id delivered once passes', () => {
-    const v = judge(['a', 'b'], delivered([['a', 1], ['b', 1]]), new Set());
+    const v = judge(['a', 'b'], delivered([['a', 1], ['b', 1]]), kept());
     expect(v).toMatchObject({ accepted: 2, delivered: 2, missing: [], lost: [], duplicateRows: 0, ok: true });
   });
 
   test('an accepted id the fake never received fails the run and is named', () => {
-    const v = judge(['a', 'b', 'c'], delivered([['a', 1]]), new Set(['b']));
-    expect(v.missing).toEqual(['b', 'c']);
+    const v = judge(['a', 'b', 'c', 'd'], delivered([['a', 1]]), kept(['b'], ['c']));
+    expect(v.missing).toEqual(['b', 'c', 'd']);
     expect(v.stranded).toEqual(['b']);
-    expect(v.lost).toEqual(['c']);
+    expect(v.dead).toEqual(['c']);
+    expect(v.lost).toEqual(['d']);
     expect(v.ok).toBe(false);
   });
 
   test('ids waiting in the killed replica file are stranded, not lost', () => {
-    const v = judge(['a', 'b'], delivered([['a', 1]]), new Set(['b']));
+    const v = judge(['a', 'b'], delivered([['a', 1]]), kept(['b']));
     expect(v).toMatchObject({ stranded: ['b'], lost: [], ok: true });
   });
 
+  test('ids parked as dead letters are kept in the outbox, not lost', () => {
+    const v = judge(['a', 'b'], delivered([['a', 1]]), kept([], ['b']));
+    expect(v).toMatchObject({ dead: ['b'], lost: [], ok: true });
+  });
+
   test('duplicates are counted by extra rows and by ids', () => {
-    const v = judge(['a', 'b'], delivered([['a', 3], ['b', 2]]), new Set());
+    const v = judge(['a', 'b'], delivered([['a', 3], ['b', 2]]), kept());
     expect(v).toMatchObject({ duplicateRows: 3, duplicateIds: 2, ok: true });
   });
 });
@@ -104,7 +111,7 @@ describe('metrics text', () => {
     expect(metricValue(text, 'tiktok_api_requests_total', { outcome: 'rejected' })).toBe(7);
     expect(metricValue(text, 'tiktok_api_requests_total', { outcome: 'delivered' })).toBe(0);
     expect(metricValue(text, 'process_cpu_seconds_total')).toBe(1.25);
-    expect(outboxCounts(text)).toEqual({ pending: 4, in_flight: 1, delivered: 90, dead: 0 });
+    expect(metricValue(text, 'tiktok_outbox_events', { state: 'in_flight' })).toBe(1);
   });
 
   test('an unknown engine is refused with the choices', () => {

@@ -12,7 +12,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { EnvSchema } from '../../sidecar/src/config';
+import type { OutboxState } from '../../sidecar/src/outbox/eventQueue';
 import { exited, freePort, OPS_AUTH, spawnSidecar, waitForHttp } from '../../tests/helpers/process';
 import { PIXEL, SHOP, TOKEN } from '../bench/load';
 
@@ -28,10 +30,12 @@ export interface OutboxStore {
   /** One outbox for every replica (postgres): a replica that dies leaves nothing behind. */
   shared: boolean;
   envFor(replicaId: string): Record<string, string>;
-  /** SQLite only: the file of a replica (to count what a dead replica left there). */
-  fileOf?(replicaId: string): string;
+  /** The event_ids in these states in the outbox a replica writes (the replica's file, or the shared database), read from the store itself. */
+  eventIds(replicaId: string, states: readonly OutboxState[]): string[];
   dispose(): void;
 }
+
+const quoted = (states: readonly OutboxState[]) => states.map((s) => `'${s}'`).join(', ');
 
 export function parseEngine(value: string | undefined): Engine {
   const engine = value ?? 'sqlite';
@@ -41,7 +45,7 @@ export function parseEngine(value: string | undefined): Engine {
 
 /** Why this machine cannot run the engine, or undefined. */
 export function engineUnavailableReason(engine: Engine): string | undefined {
-  if (!fs.existsSync(NGINX)) return `nginx is not installed (${NGINX}; apt-get install nginx-light)`;
+  if (!fs.existsSync(NGINX)) return `nginx is not installed (${NGINX}; apt-get install nginx)`;
   if (engine === 'postgres' && !('OUTBOX_URL' in EnvSchema.shape)) return 'this checkout of the sidecar has no PostgreSQL outbox (no OUTBOX_URL setting)';
   if (engine === 'postgres' && psql('postgres', 'SELECT 1').status !== 0) return `PostgreSQL does not answer at ${PG_SERVER}`;
   return undefined;
@@ -54,7 +58,16 @@ function psql(db: string, sql: string): ReturnType<typeof spawnSync> {
 export function createStore(engine: Engine, dir: string, extraEnv: Record<string, string> = {}): OutboxStore {
   if (engine === 'sqlite') {
     const fileOf = (replicaId: string) => path.join(dir, `outbox-${replicaId}.sqlite`);
-    return { engine, shared: false, envFor: (id) => ({ OUTBOX_PATH: fileOf(id), ...extraEnv }), fileOf, dispose: () => undefined };
+    const eventIds = (replicaId: string, states: readonly OutboxState[]) => {
+      // WAL: reading beside a running (or killed) replica is safe.
+      const db = new Database(fileOf(replicaId));
+      try {
+        return (db.prepare(`SELECT event_id AS id FROM outbox WHERE state IN (${quoted(states)})`).all() as Array<{ id: string }>).map((r) => r.id);
+      } finally {
+        db.close();
+      }
+    };
+    return { engine, shared: false, envFor: (id) => ({ OUTBOX_PATH: fileOf(id), ...extraEnv }), eventIds, dispose: () => undefined };
   }
   // A database of its own, named after this process: created here, dropped here, nothing else touched.
   const db = `tiktok_chaos_${process.pid}_${Date.now()}`;
@@ -64,6 +77,11 @@ export function createStore(engine: Engine, dir: string, extraEnv: Record<string
     engine,
     shared: true,
     envFor: () => ({ OUTBOX_URL: `${PG_SERVER}/${db}`, ...extraEnv }),
+    eventIds: (_replicaId, states) => {
+      const result = psql(db, `SELECT event_id FROM outbox WHERE state IN (${quoted(states)})`);
+      if (result.status !== 0) throw new Error(`could not read the outbox of ${db}: ${String(result.stderr)}`);
+      return String(result.stdout).split('\n').filter(Boolean);
+    },
     dispose: () => void psql('postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`),
   };
 }
@@ -218,10 +236,4 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
   }
   return 0;
-}
-
-/** Rows of an outbox by state, as a replica's /metrics reads them from its store. */
-export function outboxCounts(text: string): { pending: number; in_flight: number; delivered: number; dead: number } {
-  const of = (state: string) => metricValue(text, 'tiktok_outbox_events', { state });
-  return { pending: of('pending'), in_flight: of('in_flight'), delivered: of('delivered'), dead: of('dead') };
 }

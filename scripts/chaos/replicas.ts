@@ -10,7 +10,6 @@
  * exit code is 1 when an accepted event is neither delivered nor (SQLite) waiting
  * in the killed replica's file.
  */
-import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +20,6 @@ import {
   createStore,
   engineUnavailableReason,
   metricValue,
-  outboxCounts,
   parseEngine,
   RELAY_PATH,
   scrape,
@@ -66,6 +64,8 @@ export interface ChaosResult {
 }
 
 const REPLICA_IDS = ['replica-1', 'replica-2', 'replica-3'];
+/** Rows still to be sent. */
+const WAITING = ['pending', 'in_flight'] as const;
 const SCRAPE_MS = 1000;
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
@@ -130,25 +130,26 @@ async function chaos(options: ChaosOptions, fake: FakeProcess, store: OutboxStor
   }
   const answers = await load.stop();
   const drainStart = Date.now();
-  const undrained = await waitForDrain(live, store, options.drainSeconds);
+  const undrained = await waitForDrain([...live.keys()], store, options.drainSeconds);
   const drainedInSeconds = (Date.now() - drainStart) / 1000;
   options.log(`drain: ${undrained === 0 ? 'done' : `${undrained} rows still unsent`} after ${drainedInSeconds.toFixed(1)} s`);
   const samples = rejected.stop();
   const rejectedDuringPause = Object.fromEntries(REPLICA_IDS.map((id) => [id, increaseBetween(samples.get(id) ?? [], marks.pause_on!, marks.pause_off! + SCRAPE_MS)]));
 
-  const deadLive = await sumOverStores(live, store, (text) => outboxCounts(text).dead);
-  const killedFile = store.fileOf?.('replica-1');
-  const leftBehind = killedFile ? readLeftBehind(killedFile) : { waiting: new Set<string>(), dead: 0 };
+  // Each replica's file (SQLite) or the one database: what is still waiting, and the dead letters.
+  const stores = store.shared ? REPLICA_IDS.slice(0, 1) : REPLICA_IDS;
+  const dead = new Set(stores.flatMap((id) => store.eventIds(id, ['dead'])));
+  const stranded = new Set(store.shared ? [] : store.eventIds('replica-1', WAITING));
   const acceptedIds = [...answers].filter(([, status]) => status === 202).map(([id]) => id);
   const notAccepted: Record<string, number> = {};
   for (const status of answers.values()) if (status !== 202) notAccepted[status] = (notAccepted[status] ?? 0) + 1;
   return {
     options,
-    verdict: judge(acceptedIds, await deliveredCounts(fake), leftBehind.waiting),
+    verdict: judge(acceptedIds, await deliveredCounts(fake), { stranded, dead }),
     notAccepted,
     rejectedDuringPause,
     fakeRejectedDuringPause: fakeRejected,
-    deadLetters: deadLive + leftBehind.dead,
+    deadLetters: dead.size,
     undrained,
     drainedInSeconds,
     fakeRequests: (await fake.stats()).requests,
@@ -217,40 +218,14 @@ function scrapeRejected(live: Map<string, Replica>): { stop: () => Map<string, S
   };
 }
 
-/** Sums a figure over the stores of the live replicas: each its own file (SQLite), or once for the shared database. */
-async function sumOverStores(live: Map<string, Replica>, store: OutboxStore, figure: (metrics: string) => number): Promise<number> {
-  const replicas = store.shared ? [...live.values()].slice(0, 1) : [...live.values()];
-  let sum = 0;
-  for (const replica of replicas) {
-    const text = await scrape(replica);
-    if (text === undefined) throw new Error(`${replica.id} did not answer /metrics`);
-    sum += figure(text);
-  }
-  return sum;
-}
-
 /** Waits until no live replica's store holds a row to send; returns what is left when the time is up (0: drained). */
-async function waitForDrain(live: Map<string, Replica>, store: OutboxStore, seconds: number): Promise<number> {
+async function waitForDrain(liveIds: string[], store: OutboxStore, seconds: number): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
+  const stores = store.shared ? liveIds.slice(0, 1) : liveIds;
   for (;;) {
-    const left = await sumOverStores(live, store, (text) => {
-      const counts = outboxCounts(text);
-      return counts.pending + counts.in_flight;
-    });
+    const left = stores.reduce((sum, id) => sum + store.eventIds(id, WAITING).length, 0);
     if (left === 0 || Date.now() > deadline) return left;
     await sleep(1000);
-  }
-}
-
-/** What a killed replica left in its SQLite file: the ids still to send, and its dead letters. */
-function readLeftBehind(file: string): { waiting: Set<string>; dead: number } {
-  const db = new Database(file);
-  try {
-    const waiting = db.prepare(`SELECT event_id AS id FROM outbox WHERE state IN ('pending', 'in_flight')`).all() as Array<{ id: string }>;
-    const dead = db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'dead'`).get() as { n: number };
-    return { waiting: new Set(waiting.map((r) => r.id)), dead: dead.n };
-  } finally {
-    db.close();
   }
 }
 
@@ -293,11 +268,12 @@ Setup: 3 compiled sidecar replicas (relay-only, ${o.engine === 'sqlite' ? 'one S
 | relay requests not accepted, by status (0: no answer) | ${JSON.stringify(result.notAccepted)} | a few 502 while a replica dies${o.engine === 'sqlite' ? ' (a POST already sent is not retried on SQLite)' : ''} |
 | accepted ids delivered to the fake | ${v.delivered} | all, but the stranded |
 ${strandedLine}
-| accepted ids lost (neither delivered nor stranded) | ${list(v.lost)} | 0 |
+| accepted ids parked as dead letters (kept in the outbox; \`requeue-dead\` sends them again) | ${list(v.dead)} | at most one per replica: a batch of one event refused, with nothing to compare it to, is that event's fault |
+| accepted ids lost (neither delivered, stranded nor a dead letter) | ${list(v.lost)} | 0 |
 | duplicate rows at the fake (ids received more than once) | ${v.duplicateRows} (${v.duplicateIds} ids) | at most the killed replica's in-flight batch${o.engine === 'postgres' ? ' whose lease expired' : ''} |
 | Events API calls answered 40002 during the ${o.pauseSeconds} s pause, at the fake | ${result.fakeRejectedDuringPause} | |
-| the same, per replica (its own tiktok_api_requests_total{outcome="rejected"}) | ${perReplica} | a probe per pause period and replica (5 s, doubling) |
-| dead letters | ${result.deadLetters} | 0 |
+| the same, per replica (its own tiktok_api_requests_total{outcome="rejected"}) | ${perReplica} | each replica pauses on its own: a probe at the end of each pause (5 s, doubling), each probe the batch, its two halves and a one-event sample |
+| dead letters in the outboxes (accepted ids or not) | ${result.deadLetters} | |
 | rows still unsent after the drain | ${result.undrained} (drain ${result.drainedInSeconds.toFixed(0)} s) | 0 |
 | Events API calls in all | ${result.fakeRequests} | |
 | verdict | ${v.ok ? 'pass' : '**FAIL**'} | |

@@ -69,7 +69,9 @@ export interface ChaosVerdict {
   missing: string[];
   /** Of the missing: waiting in the file of the killed replica (SQLite), which no other replica reads. */
   stranded: string[];
-  /** Missing and stranded nowhere: lost. */
+  /** Of the missing: parked as dead letters (kept in the outbox, `requeue-dead` sends them again). */
+  dead: string[];
+  /** Missing, and neither stranded nor a dead letter: lost. */
   lost: string[];
   /** Rows the fake received more than once, and how many ids they belong to. */
   duplicateRows: number;
@@ -77,11 +79,19 @@ export interface ChaosVerdict {
   ok: boolean;
 }
 
-/** Every accepted id must be at the fake, or (SQLite) waiting in the killed replica's file; anything else is lost. */
-export function judge(acceptedIds: readonly string[], deliveredCounts: ReadonlyMap<string, number>, strandedIds: ReadonlySet<string>): ChaosVerdict {
+/**
+ * Every accepted id must be at the fake, or still in an outbox: waiting in the
+ * killed replica's file (SQLite), or parked as a dead letter. Anything else is lost.
+ */
+export function judge(
+  acceptedIds: readonly string[],
+  deliveredCounts: ReadonlyMap<string, number>,
+  kept: { stranded: ReadonlySet<string>; dead: ReadonlySet<string> },
+): ChaosVerdict {
   const missing = acceptedIds.filter((id) => !deliveredCounts.has(id));
-  const stranded = missing.filter((id) => strandedIds.has(id));
-  const lost = missing.filter((id) => !strandedIds.has(id));
+  const stranded = missing.filter((id) => kept.stranded.has(id));
+  const dead = missing.filter((id) => !kept.stranded.has(id) && kept.dead.has(id));
+  const lost = missing.filter((id) => !kept.stranded.has(id) && !kept.dead.has(id));
   let duplicateRows = 0;
   let duplicateIds = 0;
   for (const n of deliveredCounts.values()) {
@@ -90,5 +100,5 @@ export function judge(acceptedIds: readonly string[], deliveredCounts: ReadonlyM
       duplicateIds++;
     }
   }
-  return { accepted: acceptedIds.length, delivered: acceptedIds.length - missing.length, missing, stranded, lost, duplicateRows, duplicateIds, ok: lost.length === 0 };
+  return { accepted: acceptedIds.length, delivered: acceptedIds.length - missing.length, missing, stranded, dead, lost, duplicateRows, duplicateIds, ok: lost.length === 0 };
 }
