@@ -75,21 +75,23 @@ async function measure(engine: Engine, count: number, seconds: number, connectio
   }
 }
 
-function report(rows: Row[], skipped: string[], seconds: number, connections: number): string {
+function report(rows: Row[], skipped: string[], seconds: number, connections: number, loadAverage: number): string {
+  const single = rows.find((r) => r.replicas === 1);
+  const perCore = single ? `one replica spent ${Math.round(single.cpuMsPerThousand)} ms of CPU per 1,000 events (${single.engine}), so one core carries about ${Math.round(1e6 / single.cpuMsPerThousand).toLocaleString('en-US')} events/s of relay work` : 'one replica uses at most one core';
   const line = (r: Row) =>
     `| ${r.engine} | ${r.replicas} | ${Math.round(r.load.accepted / r.load.seconds)} | ${r.load.p50.toFixed(2)} ms | ${r.load.p99.toFixed(2)} ms | ${Math.round(r.cpuMsPerThousand)} ms | ${r.delivered} / ${r.load.accepted} | ${r.load.non2xx} / ${r.load.errors} / ${r.load.timeouts} |`;
   return `## Relay through nginx, 1 and 3 replicas (\`npm run bench:replicas\`)
 
 Command: \`npm run bench:replicas -- --seconds ${seconds} --connections ${connections}\`
 Machine: ${machineLine()}
-Date: ${new Date().toISOString().slice(0, 10)}
+Date: ${new Date().toISOString().slice(0, 10)}, load average ${loadAverage.toFixed(1)} when it started (other work on the machine moves these figures)
 Setup: ${hasWrk() ? 'wrk' : 'autocannon'} (closed loop, ${connections} connections, one event per request, ${seconds} s after a 3 s warm-up) → nginx (1 worker, keepalive to the upstreams) → N compiled sidecar replicas (relay-only) → local fake Events API. Load generator, nginx, replicas, fake${rows.some((r) => r.engine === 'postgres') ? ' and PostgreSQL' : ''} share the machine's cores. CPU per 1,000 events: the replicas' own \`process_cpu_seconds_total\`, summed (nginx and the fake not included).${skipped.length ? `\nNot measured: ${skipped.join('; ')}.` : ''}
 
 | engine | replicas | accepted events/s | p50 | p99 | sidecar CPU per 1,000 events | delivered / accepted | non-2xx / errors / timeouts |
 |---|---|---|---|---|---|---|---|
 ${rows.map(line).join('\n')}
 
-What it means for N cores: each replica is one Node.js thread, so one replica uses about one core at most, and its CPU per 1,000 events above says how many events a second one core carries (1,000 ÷ that figure × 1,000 ms). On a machine with N free cores, N replicas behind nginx carry up to about N times one replica's events/s, less what nginx, the load balancer's own core share and the outbox take: each SQLite replica writes its own file (no shared lock, so it scales with cores and disks, but a replica that dies strands its backlog until it starts again on that file), while replicas on one PostgreSQL database share its commit rate and any of them delivers any row. On this ${os.cpus().length}-core machine the load generator, nginx and the fake already take a core: more replicas than free cores add context switches, not throughput, which is what the 3-replica rows measure here.
+What it means for N cores: each replica is one Node.js thread, so it uses one core at most; ${perCore}. The CPU per event grows with more replicas on the same load: each carries a third of the events, so its Events API batches are smaller and its fixed work (timers, the dispatcher's loop, garbage collection) is shared by fewer events. On a machine with N free cores, N replicas behind nginx carry up to about N times one replica's events/s, less what nginx, the load balancer's own core share and the outbox take: each SQLite replica writes its own file (no shared lock, so it scales with cores and disks, but a replica that dies strands its backlog until it starts again on that file), while replicas on one PostgreSQL database share its commit rate and any of them delivers any row. On this ${os.cpus().length}-core machine the load generator, nginx and the fake already take a core: more replicas than free cores add context switches, not throughput, which is what the 3-replica rows measure here.
 `;
 }
 
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
   const seconds = Number(arg('seconds') ?? 20);
   const connections = Number(arg('connections') ?? 16);
   const engines = arg('engine') ? [parseEngine(arg('engine'))] : [...ENGINES];
+  const loadAverage = os.loadavg()[0];
   const rows: Row[] = [];
   const skipped: string[] = [];
   for (const engine of engines) {
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
       rows.push(row);
     }
   }
-  const md = report(rows, skipped, seconds, connections);
+  const md = report(rows, skipped, seconds, connections, loadAverage);
   writeSection('bench:replicas', md);
   console.log(md);
 }
