@@ -5,7 +5,7 @@ import { deadLetterReport } from './outbox/deadLetterReport';
 import { openOutbox, OutboxOpenError } from './outbox/openOutbox';
 import type { EventQueue } from './outbox/eventQueue';
 import { createSidecar, ListenError } from './server';
-import { stopOnSignals } from './shutdown';
+import { hardStopAfterMs, stopOnSignals } from './shutdown';
 import { formatFindings, runDoctor } from './doctor';
 import { runBackfillCommand } from './backfill';
 
@@ -47,8 +47,7 @@ async function serve(): Promise<void> {
         : 'off (set OPS_TOKEN or OPS_PORT)';
   log.info({ host: cfg.RELAY_HOST, port, relay: cfg.RELAY_PATH, outbox: cfg.OUTBOX_PATH, metrics }, 'sidecar listening');
 
-  // The grace period, one last Events API call, and time to close: past that, something hangs.
-  stopOnSignals(() => sidecar.stop(), log, { hardStopAfterMs: cfg.SHUTDOWN_GRACE_MS + cfg.TIKTOK_TIMEOUT_MS + 10_000 });
+  stopOnSignals(() => sidecar.stop(), log, { hardStopAfterMs: hardStopAfterMs(cfg) });
 }
 
 async function withQueue<T>(fn: (queue: EventQueue) => Promise<T>): Promise<T> {

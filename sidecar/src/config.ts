@@ -45,7 +45,7 @@ export const EnvSchema = z.object({
   RELAY_PATH: z
     .string()
     .regex(/^\/[\w\-/.]*$/, 'expected a path such as /tiktok/relay')
-    .refine((path) => !(OPS_PATHS as readonly string[]).includes(path), `expected a path other than ${OPS_PATHS.join(' and ')}, which the relay port also serves`)
+    .refine((path) => !(OPS_PATHS as readonly string[]).includes(path), `expected a path other than ${OPS_PATHS.join(', ')}, which the relay port also serves`)
     .default('/tiktok/relay'),
   RELAY_ALLOWED_ORIGINS: origins.default([]),
   RELAY_MAX_BODY_BYTES: int(1024, 1024 * 1024).default(64 * 1024),

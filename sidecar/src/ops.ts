@@ -8,10 +8,18 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
  */
 export type OpsAccess = 'granted' | 'anonymous' | 'refused';
 
-/** The operations routes, served on the relay port and on OPS_PORT. */
+/**
+ * The operations routes, served on the relay port and on OPS_PORT. The probes
+ * (see probes.ts): `/healthz` both, `/readyz` readiness (takes traffic?),
+ * `/livez` liveness (makes progress?). Deployment files probe these paths.
+ */
 export const HEALTH_PATH = '/healthz';
+export const READY_PATH = '/readyz';
+export const LIVE_PATH = '/livez';
+export const PROBE_PATHS = [HEALTH_PATH, READY_PATH, LIVE_PATH] as const;
+export type ProbePath = (typeof PROBE_PATHS)[number];
 export const METRICS_PATH = '/metrics';
-export const OPS_PATHS = [HEALTH_PATH, METRICS_PATH] as const;
+export const OPS_PATHS = [...PROBE_PATHS, METRICS_PATH] as const;
 
 /** Shortest operations token accepted (declared once: config and docs derive from it). */
 export const OPS_TOKEN_MIN_LENGTH = 32;

@@ -13,7 +13,8 @@ import type { NewOutboxEvent } from './outbox/eventQueue';
 import type { Outbox } from './outbox/outbox';
 import { freeBytesBeside, OutboxWriteHealth } from './outbox/writeHealth';
 import { addressGroup, guardConnections, type ConnectionLimits, type ConnectionShed } from './connections';
-import { HEALTH_PATH, METRICS_PATH, metricsClosed, opsAccess, opsBudget, OPS_RATE_LIMITED, OPS_UNAUTHORIZED, type OpsAccess } from './ops';
+import { HEALTH_PATH, LIVE_PATH, METRICS_PATH, metricsClosed, opsAccess, opsBudget, OPS_RATE_LIMITED, OPS_UNAUTHORIZED, READY_PATH, type OpsAccess, type ProbePath } from './ops';
+import { livenessStatus, readinessStatus, worstOf, type Health } from './probes';
 import { compileTrust, createRelayHandler } from './relay/handler';
 import { throttle } from './throttle';
 import { startParts, stopParts, type Part } from './parts';
@@ -58,7 +59,11 @@ export interface Sidecar {
   log: Logger;
   /** Listen and start delivering; resolves with the bound port. */
   start(): Promise<number>;
-  /** What /healthz answers: not ok while stopping or while the outbox takes no writes. */
+  /** What /readyz answers: not ok while stopping or while the outbox takes no writes. */
+  readiness(): Promise<Health>;
+  /** What /livez answers: not ok when the dispatcher's loop stopped turning. */
+  liveness(): Health;
+  /** What /healthz answers: readiness and liveness. */
   health(): Promise<Health>;
   /** The bound operations port (OPS_PORT) once started; undefined when there is none. */
   opsPort(): number | undefined;
@@ -187,17 +192,29 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     else app(req, res);
   };
   let wasWritable = true;
-  async function health(): Promise<Health> {
+  async function readiness(): Promise<Health> {
     const outbox = await writeHealth.check();
     if (outbox.writable !== wasWritable) {
       wasWritable = outbox.writable;
-      if (outbox.writable) log.info('outbox: writes succeed again; /healthz is ok');
-      else log.error({ error: outbox.error }, 'outbox: writes fail; /healthz reports outbox_unwritable until one succeeds');
+      if (outbox.writable) log.info('outbox: writes succeed again; /readyz and /healthz are ok');
+      else log.error({ error: outbox.error }, 'outbox: writes fail; /readyz and /healthz report outbox_unwritable until one succeeds');
     }
-    return healthStatus({ accepting, outboxWritable: outbox.writable });
+    return readinessStatus({ accepting, outboxWritable: outbox.writable });
   }
+  let wasLive = true;
+  function liveness(): Health {
+    const heartbeat = dispatcher.heartbeat();
+    const answer = livenessStatus(heartbeat, Date.now());
+    if (answer.ok !== wasLive) {
+      wasLive = answer.ok;
+      if (answer.ok) log.info('dispatcher: the loop turns again; /livez is ok');
+      else log.error({ lastTurnSecondsAgo: Math.round((Date.now() - heartbeat.lastTurnAt) / 1000) }, 'dispatcher: the loop has stopped turning; /livez reports stalled (an orchestrator restarts the process)');
+    }
+    return answer;
+  }
+  const health = async (): Promise<Health> => worstOf(await readiness(), liveness());
   const ops: OpsRoutes = {
-    health,
+    probes: { [HEALTH_PATH]: health, [READY_PATH]: readiness, [LIVE_PATH]: liveness },
     details: async () => {
       const { rss, heapUsed } = process.memoryUsage();
       const { freeBytes, error } = await writeHealth.check();
@@ -207,6 +224,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
         outbox: await queue.counts(),
         outboxDisk: { freeMb: freeBytes === undefined ? null : Math.floor(freeBytes / 2 ** 20), minFreeMb: cfg.OUTBOX_MIN_FREE_MB, ...(error ? { error } : {}) },
         memoryMb: { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) },
+        dispatcherLastTurnSecondsAgo: Math.max(0, Math.round((Date.now() - dispatcher.heartbeat().lastTurnAt) / 1000)),
       };
     },
     metrics,
@@ -353,6 +371,8 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     settings,
     metrics,
     log,
+    readiness,
+    liveness,
     health,
     async start() {
       await startParts(running);
@@ -371,27 +391,17 @@ const ODOO_MAX_BACKOFF_MS = 60_000;
 /** Dead letters scrubbed per statement. */
 const SCRUB_BATCH = 500;
 
-export interface Health {
-  ok: boolean;
-  status: 'ok' | 'stopping' | 'outbox_unwritable';
-}
-
-/** Whether the sidecar is healthy: the one decision behind /healthz and the container's healthcheck. */
-export function healthStatus(state: { accepting: boolean; outboxWritable: boolean }): Health {
-  if (!state.accepting) return { ok: false, status: 'stopping' };
-  if (!state.outboxWritable) return { ok: false, status: 'outbox_unwritable' };
-  return { ok: true, status: 'ok' };
-}
+export type { Health } from './probes';
 
 interface OpsRoutes {
-  health: () => Promise<Health>;
+  probes: Record<ProbePath, () => Health | Promise<Health>>;
   details: () => Promise<Record<string, unknown>>;
   metrics: Metrics;
 }
 
 /**
- * `/healthz` and `/metrics`. An anonymous caller learns only the status (what a
- * healthcheck reads); details and metrics need `access` to grant the request.
+ * The probes and `/metrics`. An anonymous caller learns only a probe's status
+ * (what a healthcheck reads); details and metrics need `access` to grant the request.
  */
 function mountOpsRoutes(
   app: Express,
@@ -408,13 +418,15 @@ function mountOpsRoutes(
     if (wait === undefined) return next();
     res.status(429).set('Retry-After', String(wait)).set('Cache-Control', 'no-store').json(OPS_RATE_LIMITED(limits.perMinute));
   });
-  app.get(HEALTH_PATH, async (req, res) => {
-    res.set('Cache-Control', 'no-store');
-    const who = access(req);
-    if (who === 'refused') return void res.status(401).set('WWW-Authenticate', 'Bearer').json(OPS_UNAUTHORIZED);
-    const { ok, status } = await ops.health();
-    res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...(await ops.details()) } : { status });
-  });
+  for (const [path, probe] of Object.entries(ops.probes)) {
+    app.get(path, async (req, res) => {
+      res.set('Cache-Control', 'no-store');
+      const who = access(req);
+      if (who === 'refused') return void res.status(401).set('WWW-Authenticate', 'Bearer').json(OPS_UNAUTHORIZED);
+      const { ok, status } = await probe();
+      res.status(ok ? 200 : 503).json(who === 'granted' ? { status, ...(await ops.details()) } : { status });
+    });
+  }
   app.get(METRICS_PATH, async (req, res) => {
     res.set('Cache-Control', 'no-store');
     if (access(req) !== 'granted') {

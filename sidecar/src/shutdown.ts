@@ -1,5 +1,14 @@
 import type { Logger } from 'pino';
 
+/**
+ * How long a stop may take before the process gives up: the drain's grace
+ * period, one last Events API call, and time to close. Past that, something
+ * hangs. A deployment's termination grace period must exceed it.
+ */
+export function hardStopAfterMs(cfg: { SHUTDOWN_GRACE_MS: number; TIKTOK_TIMEOUT_MS: number }): number {
+  return cfg.SHUTDOWN_GRACE_MS + cfg.TIKTOK_TIMEOUT_MS + 10_000;
+}
+
 export interface ShutdownOptions {
   /** Past this, the process exits even though the stop has not finished (a hung call). */
   hardStopAfterMs: number;

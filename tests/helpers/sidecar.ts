@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { loadConfig, type Env } from '../../sidecar/src/config';
 import { Metrics } from '../../sidecar/src/metrics';
-import { SqliteOutbox, type ImmediateOutbox } from '../../sidecar/src/outbox/outbox';
+import { SqliteOutbox, type ImmediateOutbox, type Outbox } from '../../sidecar/src/outbox/outbox';
 import { createSidecar, type Sidecar } from '../../sidecar/src/server';
 import { StaticSettings } from '../../sidecar/src/settings/static';
 import type { WebsiteSettings } from '../../sidecar/src/settings/types';
@@ -32,14 +32,21 @@ export function website(overrides: Partial<WebsiteSettings> = {}): WebsiteSettin
 /** A sidecar on an in-memory outbox, silent logs, and the given settings; not listening. */
 /** A sidecar on a SQLite outbox; `file` reads that outbox at once (no promises), for assertions. */
 export function testSidecar(
-  opts: { env?: Record<string, string>; websites?: WebsiteSettings[]; client?: EventsApiClient; outboxPath?: string } = {},
+  opts: {
+    env?: Record<string, string>;
+    websites?: WebsiteSettings[];
+    client?: EventsApiClient;
+    outboxPath?: string;
+    /** The outbox as the sidecar sees it, e.g. with a call that never answers. */
+    wrapOutbox?: (outbox: Outbox) => Outbox;
+  } = {},
 ): Sidecar & { cfg: Env; file: ImmediateOutbox } {
   const cfg = loadConfig({ OUTBOX_PATH: opts.outboxPath ?? ':memory:', RELAY_PORT: '0', LOG_LEVEL: 'silent', ...opts.env });
   const outbox = new SqliteOutbox(cfg.OUTBOX_PATH);
   const sidecar = createSidecar(cfg, {
     log: pino({ level: 'silent' }),
     metrics: new Metrics(),
-    outbox,
+    outbox: opts.wrapOutbox ? opts.wrapOutbox(outbox) : outbox,
     settings: new StaticSettings(opts.websites ?? [website()]),
     client: opts.client,
   });

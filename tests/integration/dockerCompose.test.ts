@@ -4,13 +4,15 @@
  * No Docker engine runs in CI, so the images are not built here; the healthcheck
  * commands are executed with the local Node against a real HTTP server instead.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort, SIDECAR_NODE_FLAGS } from '../helpers/process';
+import { loadConfig } from '../../sidecar/src/config';
+import { OPS_PATHS } from '../../sidecar/src/ops';
 import { BROWSER_UA, relayEvent, SHOP, testSidecar } from '../helpers/sidecar';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -26,6 +28,7 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   command?: string[];
+  profiles?: string[];
 }
 interface ComposeConfig {
   version: string;
@@ -34,7 +37,10 @@ interface ComposeConfig {
 }
 
 /** Variables the compose file reads; cleared so the test sees the committed defaults. */
-const COMPOSE_VARS = ['POSTGRES_PASSWORD', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_TRANSPORT', 'LOG_LEVEL', 'ODOO_WORKERS', 'OPS_TOKEN'];
+const COMPOSE_VARS = ['POSTGRES_PASSWORD', 'OUTBOX_DB_PASSWORD', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_TRANSPORT', 'LOG_LEVEL', 'ODOO_WORKERS', 'OPS_TOKEN', 'SIDECAR_REPLICA_ID'];
+
+/** The profile that runs several sidecars on a shared PostgreSQL outbox. */
+const REPLICAS_PROFILE = 'replicas';
 
 function composeBinaryAvailable(): boolean {
   const probe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
@@ -51,10 +57,11 @@ function composePython(): string {
 /** The one variable the compose file requires (it has no default on purpose). */
 const REQUIRED = { POSTGRES_PASSWORD: 'a-long-random-db-password' };
 
-function runComposeConfig(env: Record<string, string>) {
+function runComposeConfig(env: Record<string, string>, profile?: string) {
   const baseEnv = { ...process.env };
   for (const name of COMPOSE_VARS) delete baseEnv[name];
-  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+  const profileArgs = profile ? ['--profile', profile] : [];
+  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', ...profileArgs, 'config'], {
     cwd: ROOT,
     env: { ...baseEnv, ...env },
     encoding: 'utf8',
@@ -65,8 +72,8 @@ function runComposeConfig(env: Record<string, string>) {
  * `docker-compose config` validates and interpolates the file; its YAML output is
  * turned into JSON by the PyYAML that docker-compose itself depends on.
  */
-function composeConfig(env: Record<string, string> = {}): ComposeConfig {
-  const result = runComposeConfig({ ...REQUIRED, ...env });
+function composeConfig(env: Record<string, string> = {}, profile?: string): ComposeConfig {
+  const result = runComposeConfig({ ...REQUIRED, ...env }, profile);
   if (result.status !== 0) throw new Error(`docker-compose config failed:\n${result.stderr}`);
   const toJson = spawnSync(composePython(), ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], {
     input: result.stdout,
@@ -87,9 +94,12 @@ describeCompose('docker-compose.yml (docker-compose config)', () => {
     config = composeConfig();
   });
 
-  it('defines the database, Odoo, the sidecar and the proxy with named volumes', () => {
-    expect(Object.keys(config.services).sort()).toEqual(['db', 'odoo', 'proxy', 'sidecar']);
-    expect(Object.keys(config.volumes).sort()).toEqual(['db-data', 'odoo-data', 'outbox']);
+  it('defines the database, Odoo, the sidecar and the proxy with named volumes (the default `up`: services of no profile)', () => {
+    const byDefault = Object.entries(config.services).filter(([, service]) => !service.profiles?.length);
+    expect(byDefault.map(([name]) => name).sort()).toEqual(['db', 'odoo', 'proxy', 'sidecar']);
+    const volumesUsed = byDefault.flatMap(([, service]) => (service.volumes ?? []).map((v) => v.split(':')[0])).filter((v) => !v.startsWith('/'));
+    expect([...new Set(volumesUsed)].sort()).toEqual(['db-data', 'odoo-data', 'outbox']);
+    expect(Object.keys(config.volumes)).toEqual(expect.arrayContaining(['db-data', 'odoo-data', 'outbox']));
   });
 
   it('runs PostgreSQL 16 with the credentials Odoo uses', () => {
@@ -155,12 +165,101 @@ describeCompose('docker-compose.yml (docker-compose config)', () => {
     expect(config.services.sidecar.environment?.OPS_TOKEN).toBe('');
   });
 
-  it('publishes only the proxy, with nginx.conf mounted as its default site', () => {
+  it('publishes only the proxy, with nginx.conf mounted as its default site and the one sidecar as its relay upstream', () => {
     const proxy = config.services.proxy;
     expect(proxy.image).toBe('nginx:1.27-alpine');
     expect(proxy.ports).toEqual([{ published: 8080, target: 80 }]);
-    expect(proxy.volumes).toContain(`${path.join(ROOT, 'scripts/docker/nginx.conf')}:/etc/nginx/conf.d/default.conf:ro`);
+    expect(proxy.volumes).toEqual([
+      `${path.join(ROOT, 'scripts/docker/nginx.conf')}:/etc/nginx/conf.d/default.conf:ro`,
+      `${path.join(ROOT, 'scripts/docker/sidecar-upstream.conf')}:/etc/nginx/conf.d/sidecar-upstream.conf:ro`,
+    ]);
     expect(Object.keys(proxy.depends_on ?? {}).sort()).toEqual(['odoo', 'sidecar']);
+    const published = Object.entries(config.services).filter(([, service]) => service.ports?.length);
+    expect(published.map(([name]) => name).sort()).toEqual(['proxy', 'proxy-replicas']);
+  });
+});
+
+describeCompose(`docker-compose.yml, profile "${REPLICAS_PROFILE}" (docker-compose --profile ${REPLICAS_PROFILE} config)`, () => {
+  const OUTBOX_DB_PASSWORD = 'b'.repeat(64);
+  const REPLICAS = ['sidecar-a', 'sidecar-b', 'sidecar-c'];
+  let config: ComposeConfig;
+
+  beforeAll(() => {
+    config = composeConfig({ OUTBOX_DB_PASSWORD }, REPLICAS_PROFILE);
+  });
+
+  it('adds the outbox database, three sidecars and their proxy, all in the profile', () => {
+    const inProfile = Object.entries(config.services).filter(([, service]) => service.profiles?.includes(REPLICAS_PROFILE));
+    expect(inProfile.map(([name]) => name).sort()).toEqual(['outbox-db', 'proxy-replicas', ...REPLICAS]);
+  });
+
+  it('runs the outbox on its own PostgreSQL with its own role and password, never the shop database', () => {
+    const outboxDb = config.services['outbox-db'];
+    expect(outboxDb.image).toBe(config.services.db.image);
+    expect(outboxDb.environment).toEqual({ POSTGRES_DB: 'outbox', POSTGRES_USER: 'outbox', POSTGRES_PASSWORD: OUTBOX_DB_PASSWORD });
+    expect(outboxDb.environment?.POSTGRES_PASSWORD).not.toBe(REQUIRED.POSTGRES_PASSWORD);
+    expect(outboxDb.volumes).toEqual(['outbox-db-data:/var/lib/postgresql/data:rw']);
+    expect(outboxDb.healthcheck?.test.join(' ')).toMatch(/pg_isready -U outbox -d outbox/);
+    expect(outboxDb.ports).toBeUndefined();
+  });
+
+  it('gives the outbox database no password of its own making', () => {
+    const unset = composeConfig({}, REPLICAS_PROFILE);
+    // Blank: the postgres image refuses to initialize, so the profile does not start.
+    expect(unset.services['outbox-db'].environment?.POSTGRES_PASSWORD).toBe('');
+    expect(unset.services['sidecar-a'].environment?.OUTBOX_URL).toBe('postgres://outbox:@outbox-db:5432/outbox');
+  });
+
+  it('runs each replica as the single sidecar does, but on the shared outbox, with a stable name of its own and no outbox volume', () => {
+    const single = config.services.sidecar;
+    const { OUTBOX_PATH: _path, SIDECAR_REPLICA_ID: _name, ...shared } = single.environment ?? {};
+    const names = new Set<unknown>();
+    for (const name of REPLICAS) {
+      const replica = config.services[name];
+      expect([name, replica.build]).toEqual([name, single.build]);
+      expect([name, replica.environment]).toEqual([
+        name,
+        {
+          ...shared,
+          // Empty: the image's OUTBOX_PATH is unset, the two engines exclude each other.
+          OUTBOX_PATH: '',
+          OUTBOX_URL: `postgres://outbox:${OUTBOX_DB_PASSWORD}@outbox-db:5432/outbox`,
+          SIDECAR_REPLICA_ID: name,
+        },
+      ]);
+      names.add(replica.environment?.SIDECAR_REPLICA_ID);
+      expect([name, replica.volumes ?? []]).toEqual([name, []]);
+      expect([name, replica.depends_on]).toEqual([name, { odoo: { condition: 'service_started' }, 'outbox-db': { condition: 'service_healthy' } }]);
+      expect([name, replica.healthcheck]).toEqual([name, single.healthcheck]);
+      expect([name, replica.ports]).toEqual([name, undefined]);
+    }
+    expect(names.size).toBe(REPLICAS.length);
+  });
+
+  it('gives every replica settings the sidecar accepts', () => {
+    for (const name of ['sidecar', ...REPLICAS]) {
+      const env = Object.fromEntries(Object.entries(config.services[name].environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]));
+      expect(() => loadConfig({ ...env, ODOO_API_KEY: 'an-odoo-api-key' })).not.toThrow();
+    }
+  });
+
+  it('puts the three replicas behind a proxy of the same site, on the same port', () => {
+    const proxy = config.services['proxy-replicas'];
+    expect(proxy.image).toBe(config.services.proxy.image);
+    expect(proxy.ports).toEqual(config.services.proxy.ports);
+    expect(proxy.volumes).toEqual([
+      `${path.join(ROOT, 'scripts/docker/nginx.conf')}:/etc/nginx/conf.d/default.conf:ro`,
+      `${path.join(ROOT, 'scripts/docker/sidecar-upstream-replicas.conf')}:/etc/nginx/conf.d/sidecar-upstream.conf:ro`,
+    ]);
+    expect(Object.keys(proxy.depends_on ?? {}).sort()).toEqual(['odoo', ...REPLICAS]);
+    const upstream = nginxBlocks(read('scripts/docker/sidecar-upstream-replicas.conf'), 'upstream').get('tiktok_sidecar') ?? '';
+    expect(upstreamServers(upstream)).toEqual(REPLICAS.map((name) => `${name}:8787`));
+  });
+
+  it('leaves the default stack as it is: the same services, the one sidecar on its SQLite file', () => {
+    const byDefault = composeConfig();
+    for (const name of ['db', 'odoo', 'sidecar', 'proxy']) expect([name, config.services[name]]).toEqual([name, byDefault.services[name]]);
+    expect(byDefault.services.sidecar.environment?.OUTBOX_URL).toBeUndefined();
   });
 });
 
@@ -180,13 +279,20 @@ function nginxBlocks(conf: string, kind: 'upstream' | 'location'): Map<string, s
   return blocks;
 }
 
-function proxyTarget(locationBody: string, upstreams: Map<string, string>): string | undefined {
-  const upstream = /proxy_pass\s+http:\/\/([\w.-]+);/.exec(locationBody)?.[1];
-  return upstream ? /server\s+([\w.-]+:\d+)/.exec(upstreams.get(upstream) ?? '')?.[1] : undefined;
+function upstreamServers(upstreamBody: string): string[] {
+  return [...upstreamBody.matchAll(/server\s+([\w.-]+:\d+)/g)].map((m) => m[1]);
 }
 
+function proxyTarget(locationBody: string, upstreams: Map<string, string>): string | undefined {
+  const upstream = /proxy_pass\s+http:\/\/([\w.-]+);/.exec(locationBody)?.[1];
+  return upstream ? upstreamServers(upstreams.get(upstream) ?? '')[0] : undefined;
+}
+
+/** The proxy's site as nginx loads it: nginx.conf and the sidecar's upstream beside it (both in conf.d). */
+const SITE_FILES = ['scripts/docker/nginx.conf', 'scripts/docker/sidecar-upstream.conf'];
+
 describe('scripts/docker/nginx.conf', () => {
-  const conf = read('scripts/docker/nginx.conf');
+  const conf = SITE_FILES.map(read).join('\n');
   const upstreams = nginxBlocks(conf, 'upstream');
   const locations = nginxBlocks(conf, 'location');
 
@@ -230,72 +336,141 @@ const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((candidate) => existsSy
 const describeNginx = NGINX ? describe : describe.skip;
 if (!NGINX) console.warn('nginx not found: skipping the run of scripts/docker/nginx.conf (install Debian package nginx).');
 
+/** Runs a site with nginx in the foreground on a free port; the site's `listen 80;` is moved there. */
+async function runNginx(site: string): Promise<{ port: number; stop: () => void }> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'tt-nginx-'));
+  writeFileSync(path.join(dir, 'site.conf'), site.replace(/listen 80;/, `listen 127.0.0.1:${port};`));
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    [
+      'daemon off;',
+      'master_process off;',
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log;`,
+      'events {}',
+      'http {',
+      `  access_log off;`,
+      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${dir}/${kind};`),
+      `  include ${dir}/site.conf;`,
+      '}',
+    ].join('\n'),
+  );
+  const nginx = spawn(NGINX!, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const stop = () => {
+    nginx.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const up = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    if (up) return { port, stop };
+    if (Date.now() > deadline) {
+      const log = readFileSync(path.join(dir, 'error.log'), 'utf8');
+      stop();
+      throw new Error(`nginx did not start: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A local HTTP server that notes each request's path and answers `body`. */
+async function fakeUpstream(body: string, status = 200): Promise<{ server: http.Server; port: number; saw: string[] }> {
+  const saw: string[] = [];
+  const server = http.createServer((req, res) => {
+    saw.push(req.url ?? '');
+    req.resume();
+    req.on('end', () => {
+      res.statusCode = status;
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, saw };
+}
+
+const closeServer = (server: http.Server | undefined) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+
 describeNginx('scripts/docker/nginx.conf, run by nginx', () => {
-  let dir: string;
-  let nginx: ChildProcess;
-  let odoo: http.Server;
-  let proxyPort: number;
-  const odooSaw: string[] = [];
+  let odoo: Awaited<ReturnType<typeof fakeUpstream>>;
+  let proxy: Awaited<ReturnType<typeof runNginx>>;
 
   beforeAll(async () => {
-    odoo = http.createServer((req, res) => {
-      odooSaw.push(req.url ?? '');
-      res.end('odoo');
-    });
-    await new Promise<void>((resolve) => odoo.listen(0, '127.0.0.1', resolve));
-    const odooPort = (odoo.address() as AddressInfo).port;
-    proxyPort = await freePort();
-    dir = mkdtempSync(path.join(tmpdir(), 'tt-nginx-'));
-    // The committed site, its upstreams pointed at the fake Odoo and its port at a free one.
-    const site = read('scripts/docker/nginx.conf')
-      .replace(/server odoo:8069;/, `server 127.0.0.1:${odooPort};`)
-      .replace(/server odoo:8072;/, `server 127.0.0.1:${odooPort};`)
-      .replace(/server sidecar:8787;/, `server 127.0.0.1:${odooPort};`)
-      .replace(/listen 80;/, `listen 127.0.0.1:${proxyPort};`);
-    writeFileSync(path.join(dir, 'site.conf'), site);
-    writeFileSync(
-      path.join(dir, 'nginx.conf'),
-      [
-        'daemon off;',
-        'master_process off;',
-        `pid ${dir}/nginx.pid;`,
-        `error_log ${dir}/error.log;`,
-        'events {}',
-        'http {',
-        `  access_log off;`,
-        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${dir}/${kind};`),
-        `  include ${dir}/site.conf;`,
-        '}',
-      ].join('\n'),
-    );
-    nginx = spawn(NGINX!, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const up = await fetch(`http://127.0.0.1:${proxyPort}/`).then(() => true, () => false);
-      if (up) break;
-      if (Date.now() > deadline) throw new Error(`nginx did not start: ${readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    odoo = await fakeUpstream('odoo');
+    // The committed site, its upstreams pointed at the fake Odoo.
+    const site = SITE_FILES.map(read)
+      .join('\n')
+      .replace(/server odoo:8069;/, `server 127.0.0.1:${odoo.port};`)
+      .replace(/server odoo:8072;/, `server 127.0.0.1:${odoo.port};`)
+      .replace(/server sidecar:8787;/, `server 127.0.0.1:${odoo.port};`);
+    proxy = await runNginx(site);
   });
 
   afterAll(async () => {
-    nginx?.kill();
-    await new Promise<void>((resolve) => odoo?.close(() => resolve()));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    proxy?.stop();
+    await closeServer(odoo?.server);
   });
 
   it('answers the database manager itself and passes the shop to Odoo', async () => {
-    odooSaw.length = 0;
+    odoo.saw.length = 0;
     for (const url of ['/web/database/manager', '/web/database/selector', '/web/database/create', '/web/database/change_password', '/xmlrpc/db', '/xmlrpc/2/db']) {
-      const refused = await fetch(`http://127.0.0.1:${proxyPort}${url}`, { method: url.includes('manager') ? 'GET' : 'POST' });
+      const refused = await fetch(`http://127.0.0.1:${proxy.port}${url}`, { method: url.includes('manager') ? 'GET' : 'POST' });
       expect([url, refused.status]).toEqual([url, 404]);
     }
-    expect(odooSaw).toEqual([]);
-    const shop = await fetch(`http://127.0.0.1:${proxyPort}/shop`);
+    expect(odoo.saw).toEqual([]);
+    const shop = await fetch(`http://127.0.0.1:${proxy.port}/shop`);
     expect(await shop.text()).toBe('odoo');
-    const object = await fetch(`http://127.0.0.1:${proxyPort}/xmlrpc/2/object`, { method: 'POST' });
+    const object = await fetch(`http://127.0.0.1:${proxy.port}/xmlrpc/2/object`, { method: 'POST' });
     expect(object.status).toBe(200);
-    expect(odooSaw).toEqual(['/shop', '/xmlrpc/2/object']);
+    expect(odoo.saw).toEqual(['/shop', '/xmlrpc/2/object']);
+  });
+});
+
+describeNginx('the "replicas" proxy (nginx.conf with sidecar-upstream-replicas.conf), run by nginx', () => {
+  const NAMES = ['sidecar-a', 'sidecar-b', 'sidecar-c'];
+  let odoo: Awaited<ReturnType<typeof fakeUpstream>>;
+  let replicas: Array<Awaited<ReturnType<typeof fakeUpstream>>>;
+  let proxy: Awaited<ReturnType<typeof runNginx>>;
+
+  beforeAll(async () => {
+    odoo = await fakeUpstream('odoo');
+    replicas = await Promise.all(NAMES.map((name) => fakeUpstream(name, 202)));
+    let site = ['scripts/docker/nginx.conf', 'scripts/docker/sidecar-upstream-replicas.conf']
+      .map(read)
+      .join('\n')
+      .replace(/server odoo:80(69|72);/g, `server 127.0.0.1:${odoo.port};`);
+    NAMES.forEach((name, i) => (site = site.replace(`server ${name}:8787;`, `server 127.0.0.1:${replicas[i].port};`)));
+    proxy = await runNginx(site);
+  });
+
+  afterAll(async () => {
+    proxy?.stop();
+    await Promise.all([odoo, ...(replicas ?? [])].map((fake) => closeServer(fake?.server)));
+  });
+
+  const relayOnce = async () => {
+    const res = await fetch(`http://127.0.0.1:${proxy.port}/tiktok/relay`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    return { status: res.status, by: await res.text() };
+  };
+
+  it('spreads relay requests over the three replicas, and skips one that is down', async () => {
+    const spread: string[] = [];
+    for (let i = 0; i < 6; i += 1) spread.push((await relayOnce()).by);
+    expect(spread.sort()).toEqual([...NAMES, ...NAMES].sort());
+    expect(odoo.saw.filter((url) => url.startsWith('/tiktok'))).toEqual([]);
+    // sidecar-b stops (a restart, a crash): its connections are refused, and nginx sends the POST on.
+    await closeServer(replicas[1].server);
+    const answers: Array<{ status: number; by: string }> = [];
+    for (let i = 0; i < 6; i += 1) answers.push(await relayOnce());
+    expect(answers.every((a) => a.status === 202)).toBe(true);
+    expect(new Set(answers.map((a) => a.by))).toEqual(new Set(['sidecar-a', 'sidecar-c']));
+  });
+
+  it('passes only the relay to the replicas: their probes and metrics are not reachable through the proxy', async () => {
+    for (const opsPath of OPS_PATHS) await fetch(`http://127.0.0.1:${proxy.port}${opsPath}`);
+    const reached = replicas.flatMap((replica) => replica.saw.filter((url) => !url.startsWith('/tiktok/relay')));
+    expect(reached).toEqual([]);
+    expect(odoo.saw).toEqual(expect.arrayContaining([...OPS_PATHS]));
   });
 });
 

@@ -93,8 +93,8 @@ describe('loadConfig: what an unlucky operator is told', () => {
     expect(problems({ [name]: value })).toEqual([message]);
   });
 
-  it.each(['/healthz', '/metrics'])('refuses RELAY_PATH=%s, which would hide an operations route behind the relay', (path) => {
-    expect(problems({ RELAY_PATH: path }).join('\n')).toMatch(/^RELAY_PATH: expected a path other than \/healthz and \/metrics/);
+  it.each(['/healthz', '/readyz', '/livez', '/metrics'])('refuses RELAY_PATH=%s, which would hide an operations route behind the relay', (path) => {
+    expect(problems({ RELAY_PATH: path }).join('\n')).toMatch(/^RELAY_PATH: expected a path other than \/healthz, \/readyz, \/livez, \/metrics/);
   });
 
   it('refuses a per-address connection cap above the overall one', () => {

@@ -65,6 +65,8 @@ export class Dispatcher {
   private outboxLoggedAt = 0;
   /** The time of the last look at the queue, to notice a clock that went back. */
   private lastLookAt = Number.NEGATIVE_INFINITY;
+  /** When the loop last began a turn: liveness reads it (a loop that stopped turning is stuck, not waiting). */
+  private lastTurnAt: number;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -72,6 +74,7 @@ export class Dispatcher {
   ) {
     this.clock = deps.clock ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.lastTurnAt = this.clock();
     this.lanes = new Lanes(opts.pause, TOKEN_RECHECK_MS);
     this.delivery = new BatchDelivery({
       deps,
@@ -113,6 +116,16 @@ export class Dispatcher {
     for (const wakeUp of [...this.sleepers]) wakeUp();
   }
 
+  /**
+   * Whether the loop still turns. Every wait of a turn is bounded (the idle poll,
+   * a free request slot or the idle poll, the outbox's backoff), whatever TikTok
+   * or the lanes do: a loop whose last turn is much older than `longestWaitMs` is
+   * stuck, not waiting on purpose.
+   */
+  heartbeat(): { running: boolean; lastTurnAt: number; longestWaitMs: number } {
+    return { running: this.running, lastTurnAt: this.lastTurnAt, longestWaitMs: Math.max(this.opts.idleMs, (this.opts.outboxBackoff ?? OUTBOX_BACKOFF).maxMs) };
+  }
+
   /** Every lane seen since start: running, or paused with a typed reason. No personal data. */
   laneStates(): LaneState[] {
     return this.lanes.states(this.clock());
@@ -148,6 +161,7 @@ export class Dispatcher {
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.lastTurnAt = this.clock();
       let launched: number;
       try {
         const replayed = await this.replayUnsettled();
