@@ -265,7 +265,7 @@ Setup: 3 compiled sidecar replicas (relay-only, ${o.engine === 'sqlite' ? 'one S
 | figure | measured | expected |
 |---|---|---|
 | relay requests answered 202 (accepted ids) | ${v.accepted} | |
-| relay requests not accepted, by status (0: no answer) | ${JSON.stringify(result.notAccepted)} | a few 502 while a replica dies${o.engine === 'sqlite' ? ' (a POST already sent is not retried on SQLite)' : ''} |
+| relay requests not accepted, by status (0: no answer) | ${JSON.stringify(result.notAccepted)} | ${o.engine === 'sqlite' ? 'a few 502 while a replica dies (a POST it had already received is not sent to another SQLite replica), a few 503 from the draining one' : 'none or a few 503 from the draining replica: nginx sends a POST whose replica died to another'} |
 | accepted ids delivered to the fake | ${v.delivered} | all, but the stranded |
 ${strandedLine}
 | accepted ids parked as dead letters (kept in the outbox; \`requeue-dead\` sends them again) | ${list(v.dead)} | at most one per replica: a batch of one event refused, with nothing to compare it to, is that event's fault |
