@@ -24,6 +24,12 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly rowsRefused = new Counter({
+    name: 'tiktok_outbox_rows_refused_total',
+    help: 'Events from Odoo (by claim queue) whose row broke the contract at the outbox\'s gate: reported failed to Odoo, never sent',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
   readonly duplicates = new Counter({
     name: 'tiktok_outbox_duplicates_total',
     help: 'Events absorbed because their (pixel, event, event_id) was already in the outbox',

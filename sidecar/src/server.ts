@@ -10,6 +10,7 @@ import { Metrics } from './metrics';
 import { GroupCommitWriter } from './outbox/groupCommit';
 import { openOutbox } from './outbox/openOutbox';
 import type { NewOutboxEvent } from './outbox/eventQueue';
+import type { CheckedOutboxEvent } from './outbox/rowGate';
 import type { Outbox } from './outbox/outbox';
 import { freeBytesBeside, OutboxWriteHealth } from './outbox/writeHealth';
 import { addressGroup, guardConnections, type ConnectionLimits, type ConnectionShed } from './connections';
@@ -135,16 +136,17 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
     dispatcher.wake(stored.filter(Boolean).length);
   };
   const writer = new GroupCommitWriter(queue, Date.now, onStored);
+  const onRefused = (queueName: string, count: number) => metrics.rowsRefused.inc({ queue: queueName }, count);
   const pollIntervalMs = cfg.POLL_INTERVAL_SECONDS * 1000;
   const poller = odoo
     ? new PurchasePoller(
-        { odoo, settings, purchaseClaims: outbox.purchaseClaims, log, onEnqueued: onStored },
+        { odoo, settings, purchaseClaims: outbox.purchaseClaims, log, onEnqueued: onStored, onRefused },
         { intervalMs: pollIntervalMs, leaseSeconds: cfg.PURCHASE_LEASE_SECONDS, batchSize: 50, maxBackoffMs: ODOO_MAX_BACKOFF_MS, claimer: replica },
       )
     : undefined;
   const sourcePoller = odoo
     ? new SourcePoller(
-        { odoo, settings, sourceClaims: outbox.sourceClaims, log, onEnqueued: onStored },
+        { odoo, settings, sourceClaims: outbox.sourceClaims, log, onEnqueued: onStored, onRefused },
         { intervalMs: pollIntervalMs, leaseSeconds: cfg.PURCHASE_LEASE_SECONDS, batchSize: 50, maxBackoffMs: ODOO_MAX_BACKOFF_MS, claimer: replica },
       )
     : undefined;
@@ -156,7 +158,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
         )
       : undefined;
   let accepting = true;
-  const enqueue = (events: NewOutboxEvent[]) =>
+  const enqueue = (events: CheckedOutboxEvent[]) =>
     writer.enqueue(events).then(
       (result) => {
         writeHealth.succeeded();

@@ -6,15 +6,32 @@ export function stripEmpty<T>(value: T): T | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'string') return (value.trim() === '' ? undefined : value);
   if (typeof value === 'number') return (Number.isFinite(value) ? value : undefined);
-  if (Array.isArray(value)) {
-    const items = value.map((item: unknown) => stripEmpty(item)).filter((item) => item !== undefined);
-    return (items.length ? items : undefined) as T | undefined;
-  }
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .map(([key, item]) => [key, stripEmpty(item)] as const)
-      .filter(([, item]) => item !== undefined);
-    return (entries.length ? Object.fromEntries(entries) : undefined) as T | undefined;
-  }
+  if (Array.isArray(value)) return stripEmptyItems(value) as T | undefined;
+  if (typeof value === 'object') return stripEmptyFields(value as Record<string, unknown>) as T | undefined;
   return value;
+}
+
+// Plain loops rather than entries/map/filter/fromEntries: every relayed event passes here,
+// and the intermediate arrays were a good part of the garbage the relay made per request.
+
+function stripEmptyItems(items: readonly unknown[]): unknown[] | undefined {
+  const kept: unknown[] = [];
+  for (const item of items) {
+    const cleaned = stripEmpty(item);
+    if (cleaned !== undefined) kept.push(cleaned);
+  }
+  return kept.length ? kept : undefined;
+}
+
+function stripEmptyFields(fields: Record<string, unknown>): Record<string, unknown> | undefined {
+  let kept: Record<string, unknown> | undefined;
+  for (const key of Object.keys(fields)) {
+    const cleaned = stripEmpty(fields[key]);
+    if (cleaned === undefined) continue;
+    kept ??= {};
+    // A `__proto__` key of parsed JSON stays a key: assigning it would swap the copy's prototype.
+    if (key === '__proto__') Object.defineProperty(kept, key, { value: cleaned, enumerable: true, writable: true, configurable: true });
+    else kept[key] = cleaned;
+  }
+  return kept;
 }

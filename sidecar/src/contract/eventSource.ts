@@ -1,3 +1,4 @@
+import { TIKTOK_EVENT_NAMES } from './eventNames';
 import { MAX_EVENT_AGE_SECONDS } from './formats';
 
 /**
@@ -13,6 +14,11 @@ export type EventSourceName = 'web' | NonWebSource;
 export const CRM_LEAD_STAGES: ReadonlySet<string> = new Set(['Raw', 'Qualified', 'Unqualified', 'Contacted', 'Converted']);
 /** How the `lead` object names where its stage changed. */
 export const LEAD_EVENT_SOURCE = 'Odoo';
+
+/** The event names each source takes: a CRM Event Set its lead stages, the web and offline sales TikTok's standard events. */
+export function eventNamesOf(source: EventSourceName): ReadonlySet<string> {
+  return source === 'crm' ? CRM_LEAD_STAGES : TIKTOK_EVENT_NAMES;
+}
 
 /** An event set id as Events Manager shows it; never a character that could break a lane key. */
 export const EVENT_SET_ID = /^[A-Za-z0-9_-]{1,64}$/;

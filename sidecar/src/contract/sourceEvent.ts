@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { CRM_LEAD_STAGES, EVENT_SET_ID, NON_WEB_SOURCES } from './eventSource';
-import { TIKTOK_EVENT_NAMES } from './eventNames';
+import { EVENT_SET_ID, eventNamesOf, NON_WEB_SOURCES } from './eventSource';
 import { OrderContentSchema } from './content';
 import { CurrencySchema, EventIdSchema, OdooTextSchema } from './fields';
 import { ClaimedUserSchema } from './purchase';
@@ -36,7 +35,7 @@ export const ClaimedSourceEventSchema = z
       .optional(),
   })
   .superRefine((entry, ctx) => {
-    const known = entry.event_source === 'crm' ? CRM_LEAD_STAGES : TIKTOK_EVENT_NAMES;
+    const known = eventNamesOf(entry.event_source);
     if (!known.has(entry.event)) {
       ctx.addIssue({ code: 'custom', path: ['event'], message: `"${entry.event}" is not an event of the ${entry.event_source} source (expected one of ${[...known].join(', ')})` });
     }

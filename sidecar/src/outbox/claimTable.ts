@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { NewOutboxEvent, SqliteEventQueue } from './eventQueue';
+import type { SqliteEventQueue } from './eventQueue';
 import type { Immediate } from './promised';
+import type { CheckedOutboxEvent } from './rowGate';
 
 /** How an event claimed in Odoo ended here, once TikTok settled it. */
 export type ClaimOutcome = 'delivered' | 'dead';
@@ -11,7 +12,7 @@ export type SettledClaimOf<KeyName extends string, Key> = { [P in KeyName]: Key 
 /** Which queued events came from one of Odoo's claim queues, until Odoo is told how they ended. */
 export interface ClaimTable<Claim, Settled extends { outcome: ClaimOutcome }, Key> {
   /**
-   * Store events and their claims in one transaction. Odoo hands an event out again only when it wants it sent (an
+   * Store events and their claims in one transaction; only rows the outbox's gate checked (`rowGate.ts`) come in. Odoo hands an event out again only when it wants it sent (an
    * administrator's "send again", or a report of its refusal that never arrived): its dead letter is queued again, fresh.
    */
   enqueueClaims(claims: Claim[], now: number): Promise<boolean[]>;
@@ -25,7 +26,7 @@ export interface ClaimTable<Claim, Settled extends { outcome: ClaimOutcome }, Ke
 }
 
 /** Where a kind of claim is stored: its table, and the column (and name) Odoo knows a claim by. */
-export interface ClaimTableShape<Claim extends { event: NewOutboxEvent }, KeyName extends string, Key> {
+export interface ClaimTableShape<Claim extends { event: CheckedOutboxEvent }, KeyName extends string, Key> {
   table: string;
   keyColumn: string;
   keyName: KeyName;
@@ -33,7 +34,7 @@ export interface ClaimTableShape<Claim extends { event: NewOutboxEvent }, KeyNam
 }
 
 /** A claim table, written with the queue's rows on the same connection (one transaction for both). */
-export function sqliteClaimTable<Claim extends { event: NewOutboxEvent }, KeyName extends string, Key extends string | number>(
+export function sqliteClaimTable<Claim extends { event: CheckedOutboxEvent }, KeyName extends string, Key extends string | number>(
   db: Database.Database,
   queue: SqliteEventQueue,
   { table, keyColumn, keyName, keyOf }: ClaimTableShape<Claim, KeyName, Key>,

@@ -1,4 +1,5 @@
 import { summarizeEnqueue, type EnqueueResult, type EventQueue, type NewOutboxEvent } from './eventQueue';
+import type { CheckedOutboxEvent } from './rowGate';
 
 const MAX_BUSY_RETRIES = 50;
 
@@ -34,7 +35,8 @@ export class GroupCommitWriter {
     private readonly onCommit: (events: NewOutboxEvent[], stored: boolean[]) => void = () => {},
   ) {}
 
-  enqueue(events: NewOutboxEvent[]): Promise<EnqueueResult> {
+  /** Only rows the outbox's gate checked (`rowGate.ts`) come in. */
+  enqueue(events: CheckedOutboxEvent[]): Promise<EnqueueResult> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ events, resolve, reject });
       if (!this.scheduled) {

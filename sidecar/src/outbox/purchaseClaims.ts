@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import { sqliteClaimTable, type ClaimTable, type SettledClaimOf } from './claimTable';
-import type { NewOutboxEvent, SqliteEventQueue } from './eventQueue';
+import type { SqliteEventQueue } from './eventQueue';
 import type { Immediate } from './promised';
+import type { CheckedOutboxEvent } from './rowGate';
 
 /** A Purchase claimed in Odoo, to be reported back by its order once TikTok settled it. */
 export interface PurchaseClaim {
   orderId: number;
-  event: NewOutboxEvent;
+  event: CheckedOutboxEvent;
 }
 
 export type SettledClaim = SettledClaimOf<'orderId', number>;

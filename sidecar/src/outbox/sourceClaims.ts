@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
 import { sqliteClaimTable, type ClaimTable, type SettledClaimOf } from './claimTable';
-import type { NewOutboxEvent, SqliteEventQueue } from './eventQueue';
+import type { SqliteEventQueue } from './eventQueue';
 import type { Immediate } from './promised';
+import type { CheckedOutboxEvent } from './rowGate';
 
 /** An event of another source (CRM, offline) claimed in Odoo, reported back by its event id once TikTok settled it. */
 export interface SourceClaim {
-  event: NewOutboxEvent;
+  event: CheckedOutboxEvent;
 }
 
 export type SettledSourceClaim = SettledClaimOf<'eventId', string>;

@@ -61,10 +61,11 @@ export class OutboxWriteHealth {
     }
     const freeBytes = this.space?.freeBytes();
     const known = freeBytes === undefined ? {} : { freeBytes };
-    if (this.failure !== undefined) return { writable: false, error: this.failure, ...known };
+    // A filesystem below its minimum explains a failed write better than SQLite's code for it (SQLITE_FULL).
     if (freeBytes !== undefined && freeBytes < this.space!.minFreeBytes) {
       return { writable: false, error: `disk full: ${megabytes(freeBytes)} MB free, less than the ${megabytes(this.space!.minFreeBytes)} MB kept (OUTBOX_MIN_FREE_MB)`, ...known };
     }
+    if (this.failure !== undefined) return { writable: false, error: this.failure, ...known };
     return { writable: true, ...known };
   }
 }

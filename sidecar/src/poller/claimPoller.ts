@@ -4,6 +4,7 @@ import { failureBackoff, RepeatingTask } from '../odoo/repeating';
 import type { OdooTransport } from '../odoo/types';
 import type { ClaimOutcome, ClaimTable } from '../outbox/claimTable';
 import type { NewOutboxEvent } from '../outbox/eventQueue';
+import { checkServerRow, type CheckedOutboxEvent } from '../outbox/rowGate';
 import { defaultReplicaId } from '../report/replica';
 import type { SettingsSource, WebsiteSettings } from '../settings/types';
 
@@ -24,6 +25,14 @@ export interface ClaimPollerDeps {
   log: Logger;
   /** Called after events are stored (`stored[i]` false: already in the outbox), to wake the dispatcher. */
   onEnqueued: (events: NewOutboxEvent[], stored: boolean[]) => void;
+  /** Called with how many entries of the queue named `queue` the outbox's gate refused (the metric). */
+  onRefused?: (queue: string, count: number) => void;
+}
+
+/** An entry whose row the outbox's gate refused, and why. */
+export interface RefusedEntry<Key> {
+  key: Key;
+  reasons: string[];
 }
 
 /**
@@ -31,7 +40,7 @@ export interface ClaimPollerDeps {
  * methods, what an entry is and how it becomes an outbox event, the table that
  * remembers the claims until Odoo is told how they ended.
  */
-export interface ClaimQueue<Entry extends { website_id: number }, Claim extends { event: NewOutboxEvent }, Settled extends { outcome: ClaimOutcome }, Key> {
+export interface ClaimQueue<Entry extends { website_id: number }, Claim extends { event: CheckedOutboxEvent }, Settled extends { outcome: ClaimOutcome }, Key> {
   /** What the logs call the queue. */
   name: string;
   /** What Odoo names one claim by: `<item>_id` in an entry, `<item>_ids` in a report. */
@@ -43,8 +52,10 @@ export interface ClaimQueue<Entry extends { website_id: number }, Claim extends 
   schema: z.ZodType<Entry>;
   keyOf(entry: Entry): Key;
   settledKey(settled: Settled): Key;
-  /** The claim of an entry whose website has settings here. */
-  claim(entry: Entry, website: WebsiteSettings): Claim;
+  /** The outbox event of an entry whose website has settings here. */
+  event(entry: Entry, website: WebsiteSettings): NewOutboxEvent;
+  /** The claim of an entry, its event past the outbox's gate. */
+  claim(entry: Entry, event: CheckedOutboxEvent): Claim;
   /** What the log says of a claim stored. */
   describe(claim: Claim): unknown;
   /** The log's warning on entries whose website has no settings here. */
@@ -56,9 +67,9 @@ export interface ClaimQueue<Entry extends { website_id: number }, Claim extends 
  * Claims due events from one of Odoo's queues (PostgreSQL coordinates replicas
  * with SKIP LOCKED and a lease), stores each in the outbox with Odoo's event id,
  * and reports back to Odoo once TikTok settled it. An entry whose website has no
- * settings here is marked skipped.
+ * settings here is marked skipped; one whose row the outbox's gate refuses, failed.
  */
-export class ClaimPoller<Entry extends { website_id: number }, Claim extends { event: NewOutboxEvent }, Settled extends { outcome: ClaimOutcome }, Key> {
+export class ClaimPoller<Entry extends { website_id: number }, Claim extends { event: CheckedOutboxEvent }, Settled extends { outcome: ClaimOutcome }, Key> {
   private failures = 0;
   private readonly loop = new RepeatingTask(() => this.cycle());
   readonly claimer: string;
@@ -108,6 +119,7 @@ export class ClaimPoller<Entry extends { website_id: number }, Claim extends { e
     if (!Array.isArray(answer)) throw new Error(`${model}.${claimMethod}() did not return a list`);
     const claims: Claim[] = [];
     const skipped: Key[] = [];
+    const refused: RefusedEntry<Key>[] = [];
     for (const raw of answer) {
       const parsed = schema.safeParse(raw);
       if (!parsed.success) {
@@ -121,7 +133,9 @@ export class ClaimPoller<Entry extends { website_id: number }, Claim extends { e
         skipped.push(this.queue.keyOf(entry));
         continue;
       }
-      claims.push(this.queue.claim(entry, website));
+      const checked = checkServerRow(this.queue.event(entry, website));
+      if (checked.kind === 'refused') refused.push({ key: this.queue.keyOf(entry), reasons: checked.reasons });
+      else claims.push(this.queue.claim(entry, checked.event));
     }
     if (claims.length) {
       const stored = await table.enqueueClaims(claims, Date.now());
@@ -132,7 +146,25 @@ export class ClaimPoller<Entry extends { website_id: number }, Claim extends { e
       await this.mark(odoo, skipped, 'skipped');
       log.warn({ [`${item}s`]: skipped }, `${name}: ${this.queue.skippedMessage}`);
     }
+    if (refused.length) await this.reportRefused(odoo, refused);
     return answer.length;
+  }
+
+  /**
+   * Entries whose row breaks the contract are neither sent nor lost: the log names each
+   * with its reasons (words about fields, never their values), the metric counts them,
+   * and Odoo is told they failed, so its control room shows them and they are not handed
+   * out again. Should that report not arrive, the lease hands them out again and they
+   * are refused again.
+   */
+  private async reportRefused(odoo: OdooTransport, refused: RefusedEntry<Key>[]): Promise<void> {
+    const { name, item } = this.queue;
+    this.deps.log.error(
+      { [`${item}s`]: refused.map(({ key, reasons }) => ({ [`${item}Id`]: key, reasons })) },
+      `${name}: refused at the outbox, the row breaks the contract; reported failed to Odoo, not sent`,
+    );
+    this.deps.onRefused?.(name, refused.length);
+    await this.mark(odoo, refused.map((r) => r.key), 'failed');
   }
 
   /** Tell Odoo which claims TikTok accepted (sent) or refused for good (failed). */

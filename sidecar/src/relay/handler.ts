@@ -6,6 +6,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { EnqueueResult, NewOutboxEvent } from '../outbox/eventQueue';
+import type { CheckedOutboxEvent } from '../outbox/rowGate';
 import type { SettingsSource, WebsiteSettings } from '../settings/types';
 import { unixSeconds } from '../tiktok/payload';
 import { allowedOrigins, cleanIp, isBotUserAgent, isPrefetch, requestOrigin } from './filters';
@@ -36,7 +37,8 @@ export interface RelayOptions {
 
 export interface RelayDeps {
   settings: SettingsSource;
-  enqueue: (events: NewOutboxEvent[]) => Promise<EnqueueResult>;
+  /** Into the outbox: only rows its gate checked (outbox/rowGate.ts). */
+  enqueue: (events: CheckedOutboxEvent[]) => Promise<EnqueueResult>;
   /** Waiting events of a pixel counted up to `limit` (EventQueue.waitingCount); needed when the cap is on. */
   waitingCount?: (pixelId: string, limit: number) => Promise<number>;
   metrics: Metrics;
@@ -57,7 +59,7 @@ export type RelayAnswer = RelayRefusal | { kind: 'answer'; status: number; body:
 /** The events of a request the relay will store, and how many it skipped for want of consent. */
 export interface RelayBatch {
   kind: 'batch';
-  toStore: NewOutboxEvent[];
+  toStore: CheckedOutboxEvent[];
   skipped: number;
 }
 
@@ -126,9 +128,8 @@ export function clientIp(relay: Relay, req: IncomingMessage): string | undefined
   return cleanIp(proxyAddr(req, relay.trust));
 }
 
-/** Seconds to wait when `limiter` has no `points` left for `key`; undefined when within budget (or no limit). */
-export async function overBudget(limiter: RateLimiterMemory | undefined, key: string, points: number): Promise<number | undefined> {
-  if (!limiter) return undefined;
+/** Seconds to wait when `limiter` has no `points` left for `key`; undefined when within budget. */
+export async function overBudget(limiter: RateLimiterMemory, key: string, points: number): Promise<number | undefined> {
   try {
     await limiter.consume(key, points);
     return undefined;
@@ -139,18 +140,25 @@ export async function overBudget(limiter: RateLimiterMemory | undefined, key: st
   }
 }
 
-/** Budgets are per client as connections count them: an IPv6 /64 is one client, so rotating
- * addresses inside it buys no fresh budget. */
-export async function requestRateRefusal(relay: Relay, ip: string | undefined): Promise<RelayRefusal | undefined> {
-  const retryAfter = await overBudget(relay.requestLimiter, addressGroup(ip), 1);
-  if (retryAfter === undefined) return undefined;
-  return refuse(429, 'rate_limited', `more than ${relay.opts.rateLimitPerMinute} requests a minute from this address`, retryAfter);
+/**
+ * The refusal of a client whose budget of `limiter` is spent. Budgets are per client as
+ * connections count them: an IPv6 /64 is one client, so rotating addresses inside it buys
+ * no fresh budget. A limit that is off answers at once, without a promise: this runs twice
+ * a request, and the client's address group is then not worked out at all.
+ */
+function budgetRefusal(limiter: RateLimiterMemory | undefined, ip: string | undefined, points: number, tooMany: string): Promise<RelayRefusal | undefined> | undefined {
+  if (!limiter) return undefined;
+  return overBudget(limiter, addressGroup(ip), points).then((retryAfter) =>
+    retryAfter === undefined ? undefined : refuse(429, 'rate_limited', `more than ${tooMany} a minute from this address`, retryAfter),
+  );
 }
 
-export async function eventRateRefusal(relay: Relay, ip: string | undefined, events: number): Promise<RelayRefusal | undefined> {
-  const retryAfter = await overBudget(relay.eventLimiter, addressGroup(ip), events);
-  if (retryAfter === undefined) return undefined;
-  return refuse(429, 'rate_limited', `more than ${relay.opts.rateLimitEventsPerMinute} events a minute from this address`, retryAfter);
+export function requestRateRefusal(relay: Relay, ip: string | undefined): Promise<RelayRefusal | undefined> | undefined {
+  return budgetRefusal(relay.requestLimiter, ip, 1, `${relay.opts.rateLimitPerMinute} requests`);
+}
+
+export function eventRateRefusal(relay: Relay, ip: string | undefined, events: number): Promise<RelayRefusal | undefined> | undefined {
+  return budgetRefusal(relay.eventLimiter, ip, events, `${relay.opts.rateLimitEventsPerMinute} events`);
 }
 
 /** The page the request comes from, or the refusal of a request that names none. */
@@ -204,7 +212,7 @@ export function isKnownOrigin(relay: Relay, origin: string): boolean {
  * first refusal refuses the request, named by the event's place in a list.
  */
 export function decideEvents(relay: Relay, origin: string, events: RelayEvent[], ctx: RequestContext): RelayBatch | RelayRefusal {
-  const toStore: NewOutboxEvent[] = [];
+  const toStore: CheckedOutboxEvent[] = [];
   let skipped = 0;
   for (let i = 0; i < events.length; i += 1) {
     const event = events[i];
@@ -266,7 +274,9 @@ export async function decide(relay: Relay, req: IncomingMessage): Promise<RelayA
   const early = headerRefusal(relay, req) ?? contentTypeRefusal(req.headers['content-type']);
   if (early) return early;
   const ip = clientIp(relay, req);
-  const tooManyRequests = await requestRateRefusal(relay, ip);
+  // A budget that is off is no promise, and awaiting nothing would still cost a turn.
+  const requestBudget = requestRateRefusal(relay, ip);
+  const tooManyRequests = requestBudget && (await requestBudget);
   if (tooManyRequests) return tooManyRequests;
   const origin = pageOrigin(req);
   if (typeof origin !== 'string') return origin;
@@ -274,7 +284,8 @@ export async function decide(relay: Relay, req: IncomingMessage): Promise<RelayA
   if (typeof body !== 'string') return body;
   const events = parseEvents(body);
   if (!Array.isArray(events)) return events;
-  const tooManyEvents = await eventRateRefusal(relay, ip, events.length);
+  const eventBudget = eventRateRefusal(relay, ip, events.length);
+  const tooManyEvents = eventBudget && (await eventBudget);
   if (tooManyEvents) return tooManyEvents;
   const batch = decideEvents(relay, origin, events, { ip, userAgent: req.headers['user-agent'], nowSeconds: unixSeconds(relay.clock()) });
   if (batch.kind === 'refuse') return batch;

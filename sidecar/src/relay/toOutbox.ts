@@ -2,9 +2,10 @@ import type { NewOutboxEvent } from '../outbox/eventQueue';
 import type { WebsiteSettings } from '../settings/types';
 import { BROWSER_EVENTS, isCanonicalEvent, serverEventName, type CanonicalEvent } from '../contract/eventNames';
 import { MAX_FUTURE_SKEW_SECONDS } from '../contract/formats';
-import { completenessReasons } from '../tiktok/validate';
+import { checkRelayedRow, type CheckedOutboxEvent } from '../outbox/rowGate';
 import { websiteOutboxEvent } from '../outbox/websiteRow';
 import type { RelayEvent } from '../contract/relay';
+import type { TikTokUser } from '../tiktok/types';
 
 export interface RequestContext {
   ip?: string;
@@ -30,7 +31,7 @@ export type RelayRefusal = { kind: 'refuse'; status: number; error: string; deta
 
 export const refuse = (status: number, error: string, detail: string, retryAfterSeconds?: number): RelayRefusal => ({ kind: 'refuse', status, error, detail, retryAfterSeconds });
 
-export type RelayDecision = { kind: 'store'; event: NewOutboxEvent } | { kind: 'skip'; reason: 'no_consent' } | RelayRefusal;
+export type RelayDecision = { kind: 'store'; event: CheckedOutboxEvent } | { kind: 'skip'; reason: 'no_consent' } | RelayRefusal;
 
 /** Browser clocks drift; beyond this the server's receive time is used instead. */
 const MAX_CLIENT_CLOCK_AGE_SECONDS = 3600;
@@ -75,13 +76,23 @@ export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | 
   if (implausible) return refuse(400, 'implausible_amount', implausible);
   if (!hasConsent(event, settings)) return { kind: 'skip', reason: 'no_consent' };
 
-  const stored = relayedOutboxEvent(event, settings, ctx, rules);
-  // The formats were checked once, by the relay's contract, and the build keeps them (the time
-  // is picked within TikTok's window, places normalized, text scrubbed): what is left to check
-  // is what only the built row shows (relay/__tests__/toOutbox.test.ts holds the two together).
-  const reasons = completenessReasons(stored.row);
-  if (reasons.length > 0) return refuse(400, 'invalid_event', reasons.join('; '));
-  return { kind: 'store', event: stored };
+  // The outbox's gate for a relayed row: what only the built row shows, its formats having been
+  // checked once, by the relay's contract (outbox/rowGate.ts).
+  const checked = checkRelayedRow(relayedOutboxEvent(event, settings, ctx, rules));
+  if (checked.kind === 'refused') return refuse(400, 'invalid_event', checked.reasons.join('; '));
+  return { kind: 'store', event: checked.event };
+}
+
+/**
+ * The event's user with the request's address and browser. Copied by Object.assign, then
+ * set: a spread copy of the contract's object that gains keys its original lacks (spread
+ * with them, or set after) takes V8's slow path, about 3 µs an event against 0.05 µs.
+ */
+function withRequestContext(user: RelayEvent['user'], ctx: RequestContext): TikTokUser {
+  const out: TikTokUser = Object.assign({}, user);
+  out.ip = ctx.ip;
+  out.user_agent = ctx.userAgent;
+  return out;
 }
 
 /** The outbox event of a relayed event of `settings`' website: its TikTok name, time, the request's ip and user agent, scrubbed. */
@@ -94,7 +105,7 @@ export function relayedOutboxEvent(event: RelayEvent, settings: WebsiteSettings,
       event: serverEventName(event.event as CanonicalEvent, settings.eventNames),
       eventId: event.event_id,
       eventTime: pickEventTime(event.event_time, ctx.nowSeconds),
-      user: { ...event.user, ip: ctx.ip, user_agent: ctx.userAgent },
+      user: withRequestContext(event.user, ctx),
       properties: event.properties,
       page: event.page,
     },

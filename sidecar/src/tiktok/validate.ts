@@ -1,11 +1,14 @@
-import { TIKTOK_EVENT_NAMES } from '../contract/eventNames';
+import { eventNamesOf, type EventSourceName } from '../contract/eventSource';
 import { normalizePlace } from '../contract/normalize';
 import type { TikTokEventRow } from './types';
 import { CURRENCY_CODE_HINT, isCurrencyCode, MAX_EVENT_AGE_SECONDS, MAX_FUTURE_SKEW_SECONDS, SHA256_HEX_LOWER } from '../contract/formats';
 
 export interface ValidationOptions {
-  nowSeconds: number;
+  /** Without it only the time's format is checked: how old or new an event may be is then judged elsewhere. */
+  nowSeconds?: number;
   maxAgeSeconds?: number;
+  /** The source the row is sent to, which names its events (web by default). */
+  eventSource?: EventSourceName;
 }
 
 type Check = (row: TikTokEventRow, opts: ValidationOptions) => string[];
@@ -13,9 +16,11 @@ type Check = (row: TikTokEventRow, opts: ValidationOptions) => string[];
 const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-const checkIdentity: Check = (row) => {
+const checkIdentity: Check = (row, { eventSource = 'web' }) => {
   const reasons: string[] = [];
-  if (!TIKTOK_EVENT_NAMES.has(row.event)) reasons.push(`event "${String(row.event)}" is not a TikTok event name`);
+  if (!eventNamesOf(eventSource).has(row.event)) {
+    reasons.push(`event "${String(row.event)}" is not ${eventSource === 'web' ? 'a TikTok event name' : `an event of the ${eventSource} source`}`);
+  }
   if (!isNonEmptyString(row.event_id)) reasons.push('event_id must be a non-empty string');
   else if (row.event_id.length > 256) reasons.push('event_id is longer than 256 characters');
   return reasons;
@@ -25,6 +30,7 @@ const checkTime: Check = (row, { nowSeconds, maxAgeSeconds = MAX_EVENT_AGE_SECON
   const t = row.event_time;
   if (!Number.isInteger(t) || t <= 0) return ['event_time must be an integer number of unix seconds'];
   if (t > 1e11) return ['event_time looks like milliseconds; use unix seconds'];
+  if (nowSeconds === undefined) return [];
   if (t > nowSeconds + MAX_FUTURE_SKEW_SECONDS) return [`event_time is ${t - nowSeconds}s in the future`];
   if (nowSeconds - t > maxAgeSeconds) {
     return [`event is ${Math.round((nowSeconds - t) / 86400)} days old; TikTok accepts at most ${Math.round(maxAgeSeconds / 86400)}`];
@@ -109,6 +115,6 @@ const checkProperties: Check = (row) => {
 const ROW_CHECKS: Check[] = [checkIdentity, checkTime, checkUser, checkProperties];
 
 /** Every reason this row would be refused by TikTok, in words a merchant can act on. Empty = valid. */
-export function validateEventRow(row: TikTokEventRow, opts: ValidationOptions): string[] {
+export function validateEventRow(row: TikTokEventRow, opts: ValidationOptions = {}): string[] {
   return ROW_CHECKS.flatMap((check) => check(row, opts));
 }

@@ -17,4 +17,11 @@ describe('stripEmpty', () => {
   it('returns undefined when nothing is left', () => {
     expect(stripEmpty({ a: { b: [] } })).toBeUndefined();
   });
+  it('keeps a "__proto__" key of parsed JSON as a plain key, never as the copy\'s prototype', () => {
+    const cleaned = stripEmpty(JSON.parse('{"__proto__": {"polluted": "yes"}, "name": "Desk", "empty": ""}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(cleaned)).toBe(Object.prototype);
+    expect(cleaned.polluted).toBeUndefined();
+    expect(Object.keys(cleaned)).toEqual(['__proto__', 'name']);
+    expect(JSON.stringify(cleaned)).toBe('{"__proto__":{"polluted":"yes"},"name":"Desk"}');
+  });
 });

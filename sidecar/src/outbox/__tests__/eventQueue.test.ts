@@ -4,11 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { GroupCommitWriter } from '../groupCommit';
 import type { NewOutboxEvent } from '../eventQueue';
+import type { CheckedOutboxEvent } from '../rowGate';
 import { SqliteOutbox } from '../outbox';
 
 const PIXEL = 'CABCDEFGH12345678';
 
-function event(eventId: string, overrides: Partial<NewOutboxEvent> = {}): NewOutboxEvent {
+/** The storage's own tests: rows handed to its writers as if past the gate (rowGate.test.ts tests the gate). */
+function event(eventId: string, overrides: Partial<NewOutboxEvent> = {}): CheckedOutboxEvent {
   return {
     pixelId: PIXEL,
     event: 'AddToCart',
@@ -16,7 +18,7 @@ function event(eventId: string, overrides: Partial<NewOutboxEvent> = {}): NewOut
     source: 'browser',
     row: { event: 'AddToCart', event_id: eventId, event_time: 1_732_500_000 },
     ...overrides,
-  };
+  } as CheckedOutboxEvent;
 }
 
 describe('SqliteEventQueue', () => {

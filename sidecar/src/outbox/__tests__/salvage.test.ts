@@ -6,6 +6,7 @@ import path from 'node:path';
 import { migrate, MIGRATIONS } from '../migrations';
 import { SqliteOutbox } from '../outbox';
 import { firstReadableAfter } from '../salvage';
+import type { CheckedOutboxEvent } from '../rowGate';
 
 /**
  * Salvage from real outbox files damaged on a few pages: which rows are lost is
@@ -52,8 +53,8 @@ function writeOutbox(file: string): void {
   const dead = queue.claim(lane, 2000, 50);
   queue.markDead(dead.map((r) => r.id), 40002, 'Invalid parameter', 3000);
   queue.claim(lane, 2000, 100); // in flight when the file broke
-  outbox.immediate.purchaseClaims.enqueueClaims(Array.from({ length: 10 }, (_, i) => ({ orderId: i + 1, event: { ...event(`purchase-${i}`), event: 'Purchase', source: 'server' } })), 4000);
-  outbox.immediate.sourceClaims.enqueueClaims(Array.from({ length: 5 }, (_, i) => ({ event: { ...event(`lead-${i}`), pixelId: 'crm:123', event: 'Lead', source: 'server' } })), 4000);
+  outbox.immediate.purchaseClaims.enqueueClaims(Array.from({ length: 10 }, (_, i) => ({ orderId: i + 1, event: { ...event(`purchase-${i}`), event: 'Purchase', source: 'server' } as CheckedOutboxEvent })), 4000);
+  outbox.immediate.sourceClaims.enqueueClaims(Array.from({ length: 5 }, (_, i) => ({ event: { ...event(`lead-${i}`), pixelId: 'crm:123', event: 'Lead', source: 'server' } as CheckedOutboxEvent })), 4000);
   outbox.immediate.settingsSnapshot.save(SNAPSHOT, 4000);
   void outbox.close();
 }

@@ -67,6 +67,12 @@ describe('OutboxWriteHealth: room on the filesystem', () => {
     expect((await health.check())).toEqual({ writable: true, freeBytes: 40 * MB });
   });
 
+  it('names a full filesystem rather than the code of the write it made fail', async () => {
+    const health = new OutboxWriteHealth(async () => {}, () => 0, 10_000, { freeBytes: () => 0, minFreeBytes: 32 * MB });
+    health.failed(full);
+    expect(await health.check()).toEqual({ writable: false, freeBytes: 0, error: expect.stringMatching(/^disk full: 0 MB free/) });
+  });
+
   it('keeps a failed write until a later write or probe succeeds with room to spare', async () => {
     let now = 0;
     let free = 0;

@@ -5,6 +5,8 @@ export interface FakeOrder extends FakeClaimRow {
   id: number;
   websiteId: number;
   value: number;
+  /** Fields of its claim entry written otherwise (a module that sends a malformed Purchase). */
+  entry?: Record<string, unknown>;
 }
 
 /**
@@ -28,8 +30,8 @@ export class FakeOdooPurchases {
   reportAnswers: unknown[] = [];
   now = () => Date.now();
 
-  add(id: number, websiteId = 1, value = 100): void {
-    this.orders.push({ id, state: 'pending', websiteId, value });
+  add(id: number, websiteId = 1, value = 100, entry?: Record<string, unknown>): void {
+    this.orders.push({ id, state: 'pending', websiteId, value, entry });
   }
 
   transport(): OdooTransport {
@@ -53,6 +55,7 @@ export class FakeOdooPurchases {
       contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: o.value, quantity: 1 }],
       user: { email: 'e'.repeat(64), phone: false, external_id: 'f'.repeat(64), ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11) Chrome/131', ttclid: `E.C.P.fake${o.id}`, ttp: `2FakeTtpCookie${String(o.id).padStart(6, '0')}` },
       page_url: 'https://shop.example/shop/confirmation',
+      ...o.entry,
     }));
   }
 
