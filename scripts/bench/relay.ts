@@ -4,6 +4,10 @@
  * local fake Events API. Writes its figures to docs/BENCHMARKS.md.
  *
  *   npm run bench:relay [-- --seconds 20 --connections 32] [--no-odoo] [--cpu-prof DIR]
+ *   OUTBOX_URL=postgres://user:password@host/empty_db npm run bench:relay -- --no-odoo
+ *
+ * With OUTBOX_URL the sidecar's outbox is that PostgreSQL database (give it an
+ * empty one) and the figures go to a section of their own.
  *
  * With wrk, the same run then measures two yardsticks with the same load: a bare
  * express 5 app and a raw `node:http` handler that only parse the JSON and answer
@@ -34,6 +38,9 @@ const BAR = { eventsPerSecond: 5000, p99Ms: 20, rssMb: 150, eventsPerRequest: 50
 /** `--no-odoo`: skip the Odoo JSON route (minutes of setup) when only the relay and its yardsticks are wanted. */
 const yardsticksOnly = () => process.argv.includes('--no-odoo');
 
+/** OUTBOX_URL in the environment: the PostgreSQL outbox is measured instead of the SQLite file. */
+const pgOutboxUrl = process.env.OUTBOX_URL || undefined;
+
 async function main(): Promise<void> {
   const seconds = arg('seconds', 20);
   const connections = arg('connections', 16);
@@ -44,7 +51,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const child = spawnSidecar({
     RELAY_PORT: String(port),
-    OUTBOX_PATH: path.join(dir, 'outbox.sqlite'),
+    ...(pgOutboxUrl ? { OUTBOX_URL: pgOutboxUrl } : { OUTBOX_PATH: path.join(dir, 'outbox.sqlite') }),
     TIKTOK_PIXEL_ID: PIXEL,
     TIKTOK_ACCESS_TOKEN: TOKEN,
     TIKTOK_API_BASE_URL: `${fakeUrl}/open_api`,
@@ -111,12 +118,12 @@ async function main(): Promise<void> {
   const cpu = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${Math.round(ms)} ms`);
   const cpuRatio = (a: LoadResult, b: LoadResult) => (a.cpuMsPerThousand && b.cpuMsPerThousand ? (a.cpuMsPerThousand / b.cpuMsPerThousand).toFixed(2) : 'n/a');
   const pass = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
-  const md = `## Relay ingest (\`npm run bench:relay\`)
+  const md = `## Relay ingest${pgOutboxUrl ? ' on the PostgreSQL outbox' : ''} (\`npm run bench:relay\`)
 
-Command: \`npm run bench:relay -- --seconds ${seconds} --connections ${connections}${yardsticksOnly() ? ' --no-odoo' : ''}\`
+Command: \`${pgOutboxUrl ? 'OUTBOX_URL=postgres://… ' : ''}npm run bench:relay -- --seconds ${seconds} --connections ${connections}${yardsticksOnly() ? ' --no-odoo' : ''}\`
 Machine: ${machineLine()}
 Date: ${new Date().toISOString().slice(0, 10)}
-Setup: ${generator} (closed loop, loopback; ${connections} then ${connections * 2} connections) → sidecar in its own process, compiled (SQLite outbox, WAL, synchronous=NORMAL, group commit) → local fake Events API in a third process. One event per relay request, as a browser sends them. A request still in flight when the generator stops is accepted by the relay but not counted by the generator, so up to one per connection more are delivered than counted. Load generator, sidecar and fake share the machine's cores.
+Setup: ${generator} (closed loop, loopback; ${connections} then ${connections * 2} connections) → sidecar in its own process, compiled (${pgOutboxUrl ? 'PostgreSQL outbox on this machine, pool of 5, one multi-row INSERT per group commit' : 'SQLite outbox, WAL, synchronous=NORMAL, group commit'}) → local fake Events API in a third process. One event per relay request, as a browser sends them. A request still in flight when the generator stops is accepted by the relay but not counted by the generator, so up to one per connection more are delivered than counted. Load generator, sidecar and fake share the machine's cores.
 
 | figure | measured | bar | |
 |---|---|---|---|
@@ -146,7 +153,7 @@ ${
       : ''
   }| non-2xx / errors / timeouts | ${figures.non2xx} / ${figures.errors} / ${figures.timeouts} | 0 | ${pass(figures.non2xx + figures.errors + figures.timeouts === 0)} |
 `;
-  writeSection('bench:relay', md);
+  writeSection(pgOutboxUrl ? 'bench:relay:pg' : 'bench:relay', md);
   console.log(md);
 }
 

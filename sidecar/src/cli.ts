@@ -4,7 +4,8 @@ import { createLogger } from './log';
 import { deadLetterReport } from './outbox/deadLetterReport';
 import { openOutbox, OutboxOpenError } from './outbox/openOutbox';
 import type { EventQueue } from './outbox/eventQueue';
-import { createSidecar, ListenError } from './server';
+import { createSidecar, ListenError, replicaName } from './server';
+import { openPgOutbox, outboxLocation } from './outbox/configuredOutbox';
 import { hardStopAfterMs, stopOnSignals } from './shutdown';
 import { formatFindings, runDoctor } from './doctor';
 import { runBackfillCommand } from './backfill';
@@ -23,8 +24,10 @@ Configuration comes from environment variables; see the README.`;
 
 async function serve(): Promise<void> {
   const cfg = loadConfig();
-  const sidecar = createSidecar(cfg);
-  const { log } = sidecar;
+  const log = createLogger(cfg.LOG_LEVEL);
+  // The SQLite file opens inside createSidecar; a PostgreSQL outbox is connected to first.
+  const outbox = cfg.OUTBOX_URL ? await openPgOutbox(cfg, replicaName(cfg), log) : undefined;
+  const sidecar = createSidecar(cfg, { log, outbox });
   for (const warning of configWarnings(cfg)) log.warn(`configuration: ${warning}`);
   const pixels = cfg.TIKTOK_PIXEL_ID;
   if (runMode(cfg) === 'relay-only') {
@@ -45,7 +48,7 @@ async function serve(): Promise<void> {
       : cfg.OPS_TOKEN
         ? '/metrics with the bearer token'
         : 'off (set OPS_TOKEN or OPS_PORT)';
-  log.info({ host: cfg.RELAY_HOST, port, relay: cfg.RELAY_PATH, outbox: cfg.OUTBOX_PATH, metrics }, 'sidecar listening');
+  log.info({ host: cfg.RELAY_HOST, port, relay: cfg.RELAY_PATH, outbox: outboxLocation(cfg), metrics }, 'sidecar listening');
 
   stopOnSignals(() => sidecar.stop(), log, { hardStopAfterMs: hardStopAfterMs(cfg) });
 }
@@ -53,7 +56,8 @@ async function serve(): Promise<void> {
 async function withQueue<T>(fn: (queue: EventQueue) => Promise<T>): Promise<T> {
   const cfg = loadConfig();
   // Inspection only: a corrupt file is reported, never moved (`serve` does that).
-  const outbox = openOutbox(cfg.OUTBOX_PATH);
+  // A name of its own on a shared PostgreSQL outbox: a running replica holds its name there.
+  const outbox = cfg.OUTBOX_URL ? await openPgOutbox(cfg, `${replicaName(cfg)}:cli:${process.pid}`) : openOutbox(cfg.OUTBOX_PATH);
   try {
     return await fn(outbox.events);
   } finally {

@@ -4,6 +4,7 @@ import { normalizePixelId, PIXEL_ID, PIXEL_ID_FORMAT, RELAY_MAX_EVENTS_PER_REQUE
 import { EVENT_NAME_CHOICES } from './contract/eventNames';
 import { REPLICA_ID } from './contract/report';
 import { OPS_PATHS, OPS_TOKEN_MIN_LENGTH } from './ops';
+import { outboxUrlProblem } from './outbox/pg/url';
 
 /**
  * Every setting comes from an environment variable, validated once at start.
@@ -64,6 +65,14 @@ export const EnvSchema = z.object({
   RELAY_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(64),
 
   OUTBOX_PATH: z.string().min(1).default('./data/outbox.sqlite'),
+  // A PostgreSQL outbox instead of the file, shared by replicas; never echoed (it may hold a password).
+  OUTBOX_URL: z.string().superRefine((v, ctx) => {
+    const problem = outboxUrlProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
+  OUTBOX_PG_POOL_MAX: int(1, 100).default(5),
+  // How long a replica's claimed batch stays its own: past it, a replica that died holding it gives it back.
+  OUTBOX_LEASE_MS: int(10_000, 86_400_000).default(120_000),
   OUTBOX_SYNC: z.enum(['normal', 'full']).default('normal'),
   OUTBOX_RETENTION_HOURS: int(1, 24 * 90).default(72),
   // About 100 MB of typical rows: days of a busy shop's events while TikTok is unreachable.
@@ -124,7 +133,13 @@ export class ConfigError extends Error {
 }
 
 /** Env names whose values must never be echoed back, even in an error message. */
-const SECRET_VARS = new Set(['TIKTOK_ACCESS_TOKEN', 'ODOO_API_KEY', 'OPS_TOKEN']);
+const SECRET_VARS = new Set(['TIKTOK_ACCESS_TOKEN', 'ODOO_API_KEY', 'OPS_TOKEN', 'OUTBOX_URL']);
+
+/**
+ * A claimed batch may take several requests (a refused batch is bisected): its lease
+ * lasts at least this many TikTok request timeouts before another replica may take it.
+ */
+export const LEASE_TIMEOUTS = 4;
 
 /** Variables of earlier versions, with what replaced them: set, they stop the start with that advice. */
 const REPLACED_VARS: Record<string, string> = {
@@ -158,6 +173,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
   }
   if (cfg.LANE_PAUSE_MAX_MS < cfg.LANE_PAUSE_BASE_MS) problems.push('LANE_PAUSE_MAX_MS must be at least LANE_PAUSE_BASE_MS');
   if (cfg.RELAY_MAX_CONNECTIONS_PER_IP > cfg.RELAY_MAX_CONNECTIONS) problems.push('RELAY_MAX_CONNECTIONS_PER_IP must be at most RELAY_MAX_CONNECTIONS');
+  if (cfg.OUTBOX_URL && present.OUTBOX_PATH !== undefined) {
+    problems.push('OUTBOX_URL and OUTBOX_PATH are both set: the outbox is either the PostgreSQL database of OUTBOX_URL or the file of OUTBOX_PATH, unset one');
+  }
+  if (cfg.OUTBOX_URL && cfg.OUTBOX_LEASE_MS < LEASE_TIMEOUTS * cfg.TIKTOK_TIMEOUT_MS) {
+    problems.push(
+      `OUTBOX_LEASE_MS must be at least ${LEASE_TIMEOUTS} × TIKTOK_TIMEOUT_MS (${LEASE_TIMEOUTS * cfg.TIKTOK_TIMEOUT_MS} ms): a batch still being sent must not return to the queue`,
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }

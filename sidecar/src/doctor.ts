@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runMode, type Env } from './config';
 import { connectOdoo } from './odoo/connect';
+import { outboxPool } from './outbox/pg/db';
+import { inspectPgOutbox } from './outbox/pg/migrations';
+import { outboxUrlTarget, redactOutboxUrl } from './outbox/pg/url';
 import { parseWebsiteEntry } from './settings/odooAnswer';
 import { settingsFromEnv } from './settings/static';
 import type { WebsiteSettings } from './settings/types';
@@ -22,7 +25,7 @@ export interface Finding {
  */
 export async function runDoctor(cfg: Env): Promise<Finding[]> {
   const findings: Finding[] = [{ ok: true, check: 'configuration', detail: `valid; mode ${runMode(cfg)}` }];
-  findings.push(checkOutbox(cfg.OUTBOX_PATH));
+  findings.push(cfg.OUTBOX_URL ? await checkPgOutbox(cfg.OUTBOX_URL) : checkOutbox(cfg.OUTBOX_PATH));
   let websites: WebsiteSettings[] = settingsFromEnv(cfg);
   if (cfg.ODOO_URL) {
     const fromOdoo = await checkOdoo(cfg, findings);
@@ -47,6 +50,24 @@ function checkOutbox(file: string): Finding {
     return { ok: true, check: 'outbox', detail: `${path.resolve(file)} is writable` };
   } catch (err) {
     return { ok: false, check: 'outbox', detail: `cannot write next to ${file}: ${(err as Error).message}` };
+  }
+}
+
+/** The PostgreSQL outbox, read only: reachable, the login taken, its schema this release's or one it upgrades. */
+async function checkPgOutbox(url: string): Promise<Finding> {
+  const { host, database } = outboxUrlTarget(url);
+  const where = `PostgreSQL outbox (host ${host}, database ${database})`;
+  const pool = outboxPool(url, 1, { connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {});
+  try {
+    const { ok, detail } = await inspectPgOutbox(pool);
+    return { ok, check: 'outbox', detail: `${where}: ${detail}` };
+  } catch (err) {
+    const password = new URL(url).password;
+    const said = (err as Error).message;
+    return { ok: false, check: 'outbox', detail: `cannot reach the ${where}: ${password ? said.split(password).join('***') : said} (${redactOutboxUrl(url)})` };
+  } finally {
+    await pool.end().catch(() => {});
   }
 }
 

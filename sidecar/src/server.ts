@@ -87,10 +87,19 @@ export function httpServerTimeouts(cfg: Pick<Env, 'RELAY_BODY_TIMEOUT_MS'>) {
   };
 }
 
+/** This replica's name: in Odoo (claims, reports) and on a shared PostgreSQL outbox (its claims, its write probe). */
+export function replicaName(cfg: Pick<Env, 'SIDECAR_REPLICA_ID'>): string {
+  return cfg.SIDECAR_REPLICA_ID ?? defaultReplicaId();
+}
+
 /** Wire the parts together. Every part can be replaced (tests, Odoo-driven settings). */
 export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   const log = parts.log ?? createLogger(cfg.LOG_LEVEL);
   const metrics = parts.metrics ?? new Metrics({ defaultMetrics: true });
+  if (cfg.OUTBOX_URL && !parts.outbox) {
+    // Connecting to PostgreSQL is asynchronous: `serve` opens that outbox (openPgOutbox) and passes it.
+    throw new Error('OUTBOX_URL is set: open the PostgreSQL outbox first (openPgOutbox) and pass it as parts.outbox');
+  }
   const outbox =
     parts.outbox ?? openOutbox(cfg.OUTBOX_PATH, { synchronous: cfg.OUTBOX_SYNC }, {
       log,
@@ -114,10 +123,11 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
   metrics.watchOutbox(queue);
   // Only Odoo reads the report: in relay-only mode nothing counts for it.
   const tally = odoo ? new ReportTally() : undefined;
-  const replica = cfg.SIDECAR_REPLICA_ID ?? defaultReplicaId();
+  const replica = replicaName(cfg);
 
   const writeHealth = new OutboxWriteHealth(() => outbox.probeWrite(Date.now()), Date.now, undefined, {
-    freeBytes: freeBytesBeside(cfg.OUTBOX_PATH),
+    // A PostgreSQL outbox's room is the database server's, not this machine's.
+    freeBytes: cfg.OUTBOX_URL ? () => undefined : freeBytesBeside(cfg.OUTBOX_PATH),
     minFreeBytes: cfg.OUTBOX_MIN_FREE_MB * 2 ** 20,
   });
   const dispatcher = new Dispatcher(

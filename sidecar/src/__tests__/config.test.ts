@@ -140,3 +140,39 @@ describe('configWarnings', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('loadConfig: the PostgreSQL outbox', () => {
+  const URL_WITH_SECRET = 'postgres://outbox:s3cret-pw@db.internal:5433/tiktok_outbox';
+
+  it('selects PostgreSQL with a postgres:// or postgresql:// URL, with a small pool and a lease of minutes', () => {
+    expect(loadConfig({ OUTBOX_URL: URL_WITH_SECRET })).toMatchObject({ OUTBOX_URL: URL_WITH_SECRET, OUTBOX_PG_POOL_MAX: 5, OUTBOX_LEASE_MS: 120_000 });
+    expect(loadConfig({ OUTBOX_URL: 'postgresql://outbox@localhost/outbox' }).OUTBOX_URL).toBe('postgresql://outbox@localhost/outbox');
+    expect(loadConfig({}).OUTBOX_URL).toBeUndefined();
+  });
+
+  it.each([
+    ['not a url s3cret-pw', /OUTBOX_URL: expected a URL such as postgres:\/\/user:password@host:5432\/database/],
+    ['mysql://outbox:s3cret-pw@db/outbox', /OUTBOX_URL: expected a postgres:\/\/ or postgresql:\/\/ URL .*\(the scheme is mysql:\)/],
+    ['postgres://outbox:s3cret-pw@db.internal:5433/', /OUTBOX_URL: expected a database name after the host/],
+  ])('refuses OUTBOX_URL=%s with what is wrong, never its password', (value, message) => {
+    const text = problems({ OUTBOX_URL: value }).join('\n');
+    expect(text).toMatch(message);
+    expect(text).not.toContain('s3cret-pw');
+  });
+
+  it('refuses OUTBOX_URL with an OUTBOX_PATH set too, and takes it with OUTBOX_PATH left blank', () => {
+    expect(problems({ OUTBOX_URL: URL_WITH_SECRET, OUTBOX_PATH: '/var/lib/sidecar/outbox.sqlite' })).toEqual([
+      'OUTBOX_URL and OUTBOX_PATH are both set: the outbox is either the PostgreSQL database of OUTBOX_URL or the file of OUTBOX_PATH, unset one',
+    ]);
+    expect(problems({ OUTBOX_URL: URL_WITH_SECRET, OUTBOX_PATH: '' })).toEqual([]);
+  });
+
+  it('refuses a lease shorter than four TikTok request timeouts, for the PostgreSQL outbox only', () => {
+    expect(problems({ OUTBOX_URL: URL_WITH_SECRET, OUTBOX_LEASE_MS: '30000', TIKTOK_TIMEOUT_MS: '10000' })).toEqual([
+      'OUTBOX_LEASE_MS must be at least 4 × TIKTOK_TIMEOUT_MS (40000 ms): a batch still being sent must not return to the queue',
+    ]);
+    expect(problems({ OUTBOX_URL: URL_WITH_SECRET, OUTBOX_LEASE_MS: '40000', TIKTOK_TIMEOUT_MS: '10000' })).toEqual([]);
+    expect(problems({ OUTBOX_LEASE_MS: '30000', TIKTOK_TIMEOUT_MS: '10000' })).toEqual([]);
+    expect(problems({ OUTBOX_URL: URL_WITH_SECRET, OUTBOX_PG_POOL_MAX: '0' }).join('\n')).toMatch(/OUTBOX_PG_POOL_MAX: expected a whole number from 1 to 100/);
+  });
+});

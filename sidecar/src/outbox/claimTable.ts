@@ -37,29 +37,52 @@ export interface ClaimTableShape<Claim extends { event: CheckedOutboxEvent }, Ke
 export function sqliteClaimTable<Claim extends { event: CheckedOutboxEvent }, KeyName extends string, Key extends string | number>(
   db: Database.Database,
   queue: SqliteEventQueue,
-  { table, keyColumn, keyName, keyOf }: ClaimTableShape<Claim, KeyName, Key>,
+  shape: ClaimTableShape<Claim, KeyName, Key>,
 ): Immediate<ClaimTable<Claim, SettledClaimOf<KeyName, Key>, Key>> {
-  // A claim keyed by its event id stores that id once.
-  const columns = [...new Set([keyColumn, 'pixel_id', 'event', 'event_id', 'claimed_at'])];
-  const insert = db.prepare(`INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
-  const settled = db.prepare<[number], SettledClaimOf<KeyName, Key>>(
-    `SELECT c.${keyColumn} AS ${keyName}, o.state AS outcome FROM ${table} c
-     JOIN outbox o ON o.pixel_id = c.pixel_id AND o.event = c.event AND o.event_id = c.event_id
-     WHERE o.state IN ('delivered', 'dead') AND c.reported IS NOT o.state LIMIT ?`,
-  );
-  const forget = db.prepare(`DELETE FROM ${table} WHERE ${keyColumn} = ?`);
-  const reportedDead = db.prepare(`UPDATE ${table} SET reported = 'dead' WHERE ${keyColumn} = ?`);
+  const columns = claimColumns(shape);
+  const insert = db.prepare(`INSERT OR REPLACE INTO ${shape.table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
+  const settled = db.prepare<[number], SettledClaimOf<KeyName, Key>>(settledClaimsSql(shape, '?'));
+  const reported = { delivered: db.prepare(reportedSql(shape, 'delivered', '= ?')), dead: db.prepare(reportedSql(shape, 'dead', '= ?')) };
   const enqueueClaims = db.transaction((claims: Claim[], now: number) => {
     const stored = queue.enqueue(claims.map((c) => c.event), now);
     claims.forEach((c, i) => {
-      const { pixelId, event, eventId } = c.event;
-      insert.run({ pixel_id: pixelId, event, event_id: eventId, claimed_at: now, [keyColumn]: keyOf(c) });
+      insert.run(claimRow(shape, c, now));
       if (!stored[i]) queue.reviveDead(c.event, now);
     });
     return stored;
   });
-  const markReported = db.transaction((keys: Key[], outcome: ClaimOutcome) =>
-    keys.forEach((key) => (outcome === 'delivered' ? forget : reportedDead).run(key)),
-  );
+  const markReported = db.transaction((keys: Key[], outcome: ClaimOutcome) => keys.forEach((key) => reported[outcome].run(key)));
   return { enqueueClaims, settledClaims: (limit) => settled.all(limit), markReported };
+}
+
+/** The columns a claim row stores, in order: a claim keyed by its event id stores that id once. */
+export function claimColumns(shape: Pick<ClaimTableShape<never, string, unknown>, 'keyColumn'>): string[] {
+  return [...new Set([shape.keyColumn, 'pixel_id', 'event', 'event_id', 'claimed_at'])];
+}
+
+/** The values of `claimColumns` for one claim. */
+export function claimRow<Claim extends { event: CheckedOutboxEvent }, Key>(
+  shape: Pick<ClaimTableShape<Claim, string, Key>, 'keyColumn' | 'keyOf'>,
+  claim: Claim,
+  now: number,
+): Record<string, unknown> {
+  const { pixelId, event, eventId } = claim.event;
+  return { pixel_id: pixelId, event, event_id: eventId, claimed_at: now, [shape.keyColumn]: shape.keyOf(claim) };
+}
+
+/**
+ * SQL of the claims whose event TikTok accepted or refused for good while Odoo was
+ * told otherwise or nothing; `limit` is the engine's placeholder for the row limit.
+ */
+export function settledClaimsSql(shape: Pick<ClaimTableShape<never, string, unknown>, 'table' | 'keyColumn' | 'keyName'>, limit: string): string {
+  return `SELECT c.${shape.keyColumn} AS "${shape.keyName}", o.state AS outcome FROM ${shape.table} c
+     JOIN outbox o ON o.pixel_id = c.pixel_id AND o.event = c.event AND o.event_id = c.event_id
+     WHERE o.state IN ('delivered', 'dead') AND c.reported IS DISTINCT FROM o.state LIMIT ${limit}`;
+}
+
+/** Odoo was told `outcome`: a delivered claim is forgotten, a refused one kept as reported. */
+export function reportedSql(shape: Pick<ClaimTableShape<never, string, unknown>, 'table' | 'keyColumn'>, outcome: ClaimOutcome, keys: string): string {
+  return outcome === 'delivered'
+    ? `DELETE FROM ${shape.table} WHERE ${shape.keyColumn} ${keys}`
+    : `UPDATE ${shape.table} SET reported = 'dead' WHERE ${shape.keyColumn} ${keys}`;
 }

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RetryCause } from '../tiktok/outcome';
 import type { TikTokEventRow } from '../tiktok/types';
 import { readLane, type Lane } from '../tiktok/lane';
+import { ADDRESS_CUT_CHARS, PAGE_ADDRESS_PATHS, SCRUBBED_ROW_KEYS, storedError } from './queueRules';
 import type { Immediate } from './promised';
 
 export const OUTBOX_STATES = ['pending', 'in_flight', 'delivered', 'dead'] as const;
@@ -112,8 +113,6 @@ export interface EventQueue {
   waitingCount(pixelId: string, limit: number): Promise<number>;
 }
 
-/** Longest error text kept per row. */
-const MAX_ERROR_CHARS = 1000;
 
 /** The `outbox` table of the outbox file, answered at once (SQLite runs in this thread); the port is `promised` from it. */
 export class SqliteEventQueue implements Immediate<EventQueue> {
@@ -236,15 +235,15 @@ export class SqliteEventQueue implements Immediate<EventQueue> {
   }
 
   markRetry(ids: number[], nextAttemptAt: number, cause: RetryCause, detail: string): void {
-    this.stmt.retry.run(nextAttemptAt, `${cause}: ${detail}`.slice(0, MAX_ERROR_CHARS), JSON.stringify(ids));
+    this.stmt.retry.run(nextAttemptAt, storedError(`${cause}: ${detail}`), JSON.stringify(ids));
   }
 
   markDead(ids: number[], code: number | null, message: string, now: number): void {
-    this.stmt.dead.run(code, message.slice(0, MAX_ERROR_CHARS), now, JSON.stringify(ids));
+    this.stmt.dead.run(code, storedError(message), now, JSON.stringify(ids));
   }
 
   markPaused(ids: number[], nextAttemptAt: number, reason: string): void {
-    this.stmt.paused.run(nextAttemptAt, reason.slice(0, MAX_ERROR_CHARS), JSON.stringify(ids));
+    this.stmt.paused.run(nextAttemptAt, storedError(reason), JSON.stringify(ids));
   }
 
   releaseInFlight(): number {
@@ -299,19 +298,21 @@ export class SqliteEventQueue implements Immediate<EventQueue> {
   }
 }
 
-/** Where a stored row keeps page addresses; their query strings may carry personal data. */
-const PAGE_ADDRESSES = ['$.page.url', '$.page.referrer'];
+/** SQLite's JSON path of a path of keys (queueRules.ts). */
+const jsonPath = (keys: readonly string[]) => `$.${keys.join('.')}`;
 
-/** SQL: the stored address at `jsonPath`, cut before its query string or fragment (NULL when absent). */
-function addressWithoutQuery(jsonPath: string): string {
-  const address = `json_extract(payload, '${jsonPath}')`;
-  return `substr(${address}, 1, min(instr(${address} || '?', '?'), instr(${address} || '#', '#')) - 1)`;
+const PAGE_ADDRESSES = PAGE_ADDRESS_PATHS.map(jsonPath);
+
+/** SQL: the stored address at `path`, cut before its query string or fragment (NULL when absent). */
+function addressWithoutQuery(path: string): string {
+  const address = `json_extract(payload, '${path}')`;
+  return `substr(${address}, 1, min(${ADDRESS_CUT_CHARS.map((c) => `instr(${address} || '${c}', '${c}')`).join(', ')}) - 1)`;
 }
 
 /** json_replace leaves absent paths absent: a row without a referrer does not get one. */
-const SCRUBBED_PAYLOAD = `json_replace(json_remove(payload, '$.user'), ${PAGE_ADDRESSES.map((p) => `'${p}', ${addressWithoutQuery(p)}`).join(', ')})`;
+const SCRUBBED_PAYLOAD = `json_replace(json_remove(payload, ${SCRUBBED_ROW_KEYS.map((k) => `'${jsonPath([k])}'`).join(', ')}), ${PAGE_ADDRESSES.map((p) => `'${p}', ${addressWithoutQuery(p)}`).join(', ')})`;
 
 const NOT_YET_SCRUBBED = [
-  `json_type(payload, '$.user') IS NOT NULL`,
+  ...SCRUBBED_ROW_KEYS.map((k) => `json_type(payload, '${jsonPath([k])}') IS NOT NULL`),
   ...PAGE_ADDRESSES.map((p) => `${addressWithoutQuery(p)} IS NOT json_extract(payload, '${p}')`),
 ].join(' OR ');

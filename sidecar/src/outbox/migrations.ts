@@ -72,6 +72,14 @@ CREATE TABLE IF NOT EXISTS source_claims (
 /** The file was written by a newer release: its schema may mean things this code does not know. */
 export class OutboxTooNewError extends Error {}
 
+/** The refusal of an outbox (`where`, with no secret in it) at schema version `found` by code that knows `known` steps. */
+export function outboxTooNew(where: string, found: number, known: number, what: 'the file' | 'the database'): OutboxTooNewError {
+  return new OutboxTooNewError(
+    `${where} has schema version ${found}, newer than this sidecar knows (${known}): a newer release wrote it. ` +
+      `Run that release (or a later one); ${what} was left as it is.`,
+  );
+}
+
 const versionOf = (db: Database.Database) => db.pragma('user_version', { simple: true }) as number;
 
 /**
@@ -82,10 +90,7 @@ const versionOf = (db: Database.Database) => db.pragma('user_version', { simple:
 export function migrate(db: Database.Database, file: string, steps: readonly string[] = MIGRATIONS): void {
   const found = versionOf(db);
   if (found > steps.length) {
-    throw new OutboxTooNewError(
-      `the outbox ${file} has schema version ${found}, newer than this sidecar knows (${steps.length}): a newer release wrote it. ` +
-        'Run that release (or a later one); the file was left as it is.',
-    );
+    throw outboxTooNew(`the outbox ${file}`, found, steps.length, 'the file');
   }
   steps.forEach((sql, i) => {
     const version = i + 1;
