@@ -74,15 +74,20 @@ export function claimRow<Claim extends { event: CheckedOutboxEvent }, Key>(
  * SQL of the claims whose event TikTok accepted or refused for good while Odoo was
  * told otherwise or nothing; `limit` is the engine's placeholder for the row limit.
  */
-export function settledClaimsSql(shape: Pick<ClaimTableShape<never, string, unknown>, 'table' | 'keyColumn' | 'keyName'>, limit: string): string {
+export function settledClaimsSql(shape: Pick<ClaimTableShape<never, string, unknown>, 'table' | 'keyColumn' | 'keyName'>, limit: string, holder?: string): string {
   return `SELECT c.${shape.keyColumn} AS "${shape.keyName}", o.state AS outcome FROM ${shape.table} c
      JOIN outbox o ON o.pixel_id = c.pixel_id AND o.event = c.event AND o.event_id = c.event_id
-     WHERE o.state IN ('delivered', 'dead') AND c.reported IS DISTINCT FROM o.state LIMIT ${limit}`;
+     WHERE o.state IN ('delivered', 'dead') AND c.reported IS DISTINCT FROM o.state${heldBy(holder, 'c.')} LIMIT ${limit}`;
+}
+
+/** SQL: on an outbox replicas share, only the claims `holder` (a placeholder) holds in Odoo, or claims stored before holders were kept. */
+function heldBy(holder: string | undefined, table = ''): string {
+  return holder === undefined ? '' : ` AND (${table}held_by = ${holder} OR ${table}held_by IS NULL)`;
 }
 
 /** Odoo was told `outcome`: a delivered claim is forgotten, a refused one kept as reported. */
-export function reportedSql(shape: Pick<ClaimTableShape<never, string, unknown>, 'table' | 'keyColumn'>, outcome: ClaimOutcome, keys: string): string {
+export function reportedSql(shape: Pick<ClaimTableShape<never, string, unknown>, 'table' | 'keyColumn'>, outcome: ClaimOutcome, keys: string, holder?: string): string {
   return outcome === 'delivered'
-    ? `DELETE FROM ${shape.table} WHERE ${shape.keyColumn} ${keys}`
-    : `UPDATE ${shape.table} SET reported = 'dead' WHERE ${shape.keyColumn} ${keys}`;
+    ? `DELETE FROM ${shape.table} WHERE ${shape.keyColumn} ${keys}${heldBy(holder)}`
+    : `UPDATE ${shape.table} SET reported = 'dead' WHERE ${shape.keyColumn} ${keys}${heldBy(holder)}`;
 }

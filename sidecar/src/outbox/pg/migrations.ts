@@ -68,6 +68,13 @@ CREATE TABLE write_probe (
   at         BIGINT  NOT NULL
 );
 `,
+  // 2: the replica that holds each claim in Odoo. Odoo takes an outcome only from the
+  // claim's holder; another replica reporting it, and then forgetting the claim,
+  // would leave Odoo waiting for its lease to end. Claims stored before have none: anyone's.
+  `
+ALTER TABLE purchase_claims ADD COLUMN held_by TEXT;
+ALTER TABLE source_claims ADD COLUMN held_by TEXT;
+`,
 ];
 
 /** Any value fixed for this project: the key of the lock that lets one opener at a time migrate. */

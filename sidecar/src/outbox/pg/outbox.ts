@@ -39,8 +39,8 @@ export class PgOutbox implements Outbox {
     private readonly nameHolder: PoolClient,
   ) {
     this.events = new PgEventQueue(pool, { replica, leaseMs });
-    this.purchaseClaims = pgClaimTable(pool, this.events, PURCHASE_CLAIMS);
-    this.sourceClaims = pgClaimTable(pool, this.events, SOURCE_CLAIMS);
+    this.purchaseClaims = pgClaimTable(pool, this.events, PURCHASE_CLAIMS, replica);
+    this.sourceClaims = pgClaimTable(pool, this.events, SOURCE_CLAIMS, replica);
     this.settingsSnapshot = {
       save: async (json, now) => {
         await pool.query(`INSERT INTO settings_snapshot (id, json, saved_at) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET json = EXCLUDED.json, saved_at = EXCLUDED.saved_at`, [json, now]);

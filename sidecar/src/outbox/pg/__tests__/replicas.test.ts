@@ -136,6 +136,20 @@ describePg('PgOutbox shared by replicas', () => {
     expect((await a.events.claim(LANE, 2000, 10)).map((r) => r.id)).toEqual([row.id]);
   });
 
+  it("reports a settled claim only from the replica holding it in Odoo, whoever delivered it (Odoo takes no other's word)", async () => {
+    const [a, b] = [await replica('replica-a'), await replica('replica-b')];
+    await a.purchaseClaims.enqueueClaims([{ orderId: 8, event: event('p-8', { event: 'Purchase', source: 'server' }) }], 1000);
+    const [row] = await b.events.claim(LANE, 1000, 10);
+    await b.events.markDelivered([row.id], 1100);
+    expect(await b.purchaseClaims.settledClaims(10)).toEqual([]);
+    await b.purchaseClaims.markReported([8], 'delivered'); // a late report of another replica forgets nothing
+    expect(await a.purchaseClaims.settledClaims(10)).toEqual([{ orderId: 8, outcome: 'delivered' }]);
+    // Odoo handed the order to b after a's lease ended: b holds it now, and reports it.
+    await b.purchaseClaims.enqueueClaims([{ orderId: 8, event: event('p-8', { event: 'Purchase', source: 'server' }) }], 2000);
+    expect(await a.purchaseClaims.settledClaims(10)).toEqual([]);
+    expect(await b.purchaseClaims.settledClaims(10)).toEqual([{ orderId: 8, outcome: 'delivered' }]);
+  });
+
   it('refuses a second running process under a replica name in use, and takes the name once it is free', async () => {
     const a = await replica('replica-a');
     await expect(replica('replica-a')).rejects.toThrow(/another running sidecar uses the replica name "replica-a" on this outbox: give each replica its own SIDECAR_REPLICA_ID/);
