@@ -13,21 +13,15 @@
  * express 5 app and a raw `node:http` handler that only parse the JSON and answer
  * 202 (`baseline.ts`), and prints the relay's ratios to them.
  */
-import autocannon from 'autocannon';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { exited, freePort, REPO_ROOT, SIDECAR_NODE_FLAGS, spawnSidecar, waitForHttp } from '../../tests/helpers/process';
-import type { FakeEventsApiSummary } from '../../tests/support/fakeEventsApi';
 import { cloneDatabase, dropDatabase, loadConfig as loadOdooConfig, odooUnavailableReason, startOdoo, stopOdoo } from '../odooDev';
+import { hasWrk, PIXEL, RELAY_BODY, runAutocannon, runWrk, SHOP, startFakeProcess, TOKEN, withCpu, type LoadResult } from './load';
 import { machineLine, peakRssMb, writeSection } from './report';
-
-const PIXEL = 'CBENCHPIXEL000000001';
-const TOKEN = 'bench-access-token-0001';
-const SHOP = 'https://shop.example';
-const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -51,12 +45,8 @@ async function main(): Promise<void> {
   const seconds = arg('seconds', 20);
   const connections = arg('connections', 16);
   const cpuProfDir = textArg('cpu-prof');
-  // The fake runs in its own process so its work never stalls the load generator's clock.
-  const fakePort = await freePort();
-  const fake = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(REPO_ROOT, 'scripts/fakeEventsApiServer.ts'), '--port', String(fakePort), '--token', `${PIXEL}=${TOKEN}`, '--interval', '3600'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  const fakeUrl = `http://127.0.0.1:${fakePort}`;
-  await waitForHttp(`${fakeUrl}/_fake/stats`);
-  const stats = async () => (await (await fetch(`${fakeUrl}/_fake/stats`)).json()) as FakeEventsApiSummary;
+  const fake = await startFakeProcess();
+  const { url: fakeUrl, stats } = fake;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-relay-'));
   const port = await freePort();
   const child = spawnSidecar({
@@ -77,14 +67,7 @@ async function main(): Promise<void> {
   });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
 
-  const body = JSON.stringify({
-    pixel_id: PIXEL,
-    event: 'AddToCart',
-    event_id: '[<id>]',
-    page: { url: `${SHOP}/shop/desk-23` },
-    user: { ttp: '2BenchTtpCookie0000000001', email: 'a'.repeat(64) },
-    properties: { contents: [{ content_id: '23', content_type: 'product', content_name: 'Desk', price: 675, quantity: 1 }], currency: 'USD', value: 675 },
-  });
+  const body = RELAY_BODY;
   // Warm-up so JIT and SQLite pages are hot before measuring.
   const warm = await runAutocannon(port, body, connections, 3);
   const warmDeadline = Date.now() + 30_000;
@@ -109,8 +92,8 @@ async function main(): Promise<void> {
   const yardsticks = generator === 'wrk' ? await measureYardsticks(connections, seconds) : undefined;
   child.kill('SIGTERM');
   await exited(child);
-  fake.kill('SIGTERM');
-  await exited(fake);
+  fake.child.kill('SIGTERM');
+  await exited(fake.child);
   fs.rmSync(dir, { recursive: true, force: true });
 
   const eventsPerRequest = final.rowsPerAcceptedRequest;
@@ -178,70 +161,6 @@ main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux; clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/**
- * A load run with the CPU the server used for it, per thousand answered requests: on a
- * shared machine the requests/s of a run follow what the neighbours do, the CPU a
- * request costs much less.
- */
-async function withCpu(pid: number, run: () => Promise<LoadResult>): Promise<LoadResult> {
-  const before = cpuSeconds(pid);
-  const result = await run();
-  return { ...result, cpuMsPerThousand: ((cpuSeconds(pid) - before) * 1e6) / Math.max(1, result.accepted) };
-}
-
-interface LoadResult {
-  /** CPU milliseconds the server spent per thousand answered requests (set by `withCpu`). */
-  cpuMsPerThousand?: number;
-  accepted: number;
-  seconds: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
-function hasWrk(): boolean {
-  return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
-}
-
-function runWrk(port: number, connections: number, seconds: number, script = 'relay.lua', route = '/tiktok/relay'): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', path.join(__dirname, script), `http://127.0.0.1:${port}${route}`], {
-      env: { ...process.env, EVENT_PREFIX: `c${connections}` },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', () => {
-      const line = out.split('\n').find((l) => l.startsWith('JSON'));
-      if (!line) return reject(new Error(`wrk printed no summary:\n${out}`));
-      const r = JSON.parse(line.slice(4));
-      resolve({ accepted: r.requests - r.non2xx, seconds: r.seconds, p50: r.p50, p99: r.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts });
-    });
-  });
-}
-
-async function runAutocannon(port: number, body: string, connections: number, seconds: number): Promise<LoadResult> {
-  const r = await autocannon({
-    url: `http://127.0.0.1:${port}/tiktok/relay`,
-    method: 'POST',
-    body,
-    idReplacement: true,
-    connections,
-    duration: seconds,
-    headers: { 'content-type': 'text/plain', origin: SHOP, 'user-agent': UA },
-  });
-  return { accepted: r['2xx'], seconds, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts };
-}
 
 /** The bare express app and the raw `node:http` handler (scripts/bench/baseline.ts), each in its own process, one after the other. */
 async function measureYardsticks(connections: number, seconds: number): Promise<{ express: LoadResult; raw: LoadResult }> {
