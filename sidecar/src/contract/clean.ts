@@ -29,8 +29,9 @@ function stripEmptyFields(fields: Record<string, unknown>): Record<string, unkno
     const cleaned = stripEmpty(fields[key]);
     if (cleaned === undefined) continue;
     kept ??= {};
-    // A `__proto__` key of parsed JSON stays a key: assigning it would swap the copy's prototype.
-    if (key === '__proto__') Object.defineProperty(kept, key, { value: cleaned, enumerable: true, writable: true, configurable: true });
+    // A `__proto__` key of parsed JSON stays a key: assigning it would swap the copy's
+    // prototype, a computed key in a literal defines it.
+    if (key === '__proto__') kept = { ...kept, [key]: cleaned };
     else kept[key] = cleaned;
   }
   return kept;
