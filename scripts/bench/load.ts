@@ -16,6 +16,23 @@ export const SHOP = 'https://shop.example';
 export const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
 /** The relay body autocannon sends (`[<id>]` becomes a fresh id per request); wrk sends the same from relay.lua. */
+/**
+ * A relay-only sidecar sending to the fake at `fakeUrl` with the load's pixel. One
+ * address (the generator, or nginx) sends everything: its rate limits are off, as a
+ * shop's real traffic comes from many.
+ */
+export function relayOnlyEnv(fakeUrl: string): Record<string, string> {
+  return {
+    TIKTOK_PIXEL_ID: PIXEL,
+    TIKTOK_ACCESS_TOKEN: TOKEN,
+    TIKTOK_API_BASE_URL: `${fakeUrl}/open_api`,
+    RELAY_ALLOWED_ORIGINS: SHOP,
+    RELAY_RATE_LIMIT_PER_MINUTE: '0',
+    RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+  };
+}
+
 export const RELAY_BODY = JSON.stringify({
   pixel_id: PIXEL,
   event: 'AddToCart',

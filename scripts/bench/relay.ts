@@ -20,7 +20,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { exited, freePort, REPO_ROOT, SIDECAR_NODE_FLAGS, spawnSidecar, waitForHttp } from '../../tests/helpers/process';
 import { cloneDatabase, dropDatabase, loadConfig as loadOdooConfig, odooUnavailableReason, startOdoo, stopOdoo } from '../odooDev';
-import { hasWrk, PIXEL, RELAY_BODY, runAutocannon, runWrk, SHOP, startFakeProcess, TOKEN, withCpu, type LoadResult } from './load';
+import { hasWrk, RELAY_BODY, relayOnlyEnv, runAutocannon, runWrk, startFakeProcess, withCpu, type LoadResult } from './load';
 import { machineLine, peakRssMb, writeSection } from './report';
 
 function arg(name: string, fallback: number): number {
@@ -50,16 +50,9 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-relay-'));
   const port = await freePort();
   const child = spawnSidecar({
+    ...relayOnlyEnv(fakeUrl),
     RELAY_PORT: String(port),
     ...(pgOutboxUrl ? { OUTBOX_URL: pgOutboxUrl } : { OUTBOX_PATH: path.join(dir, 'outbox.sqlite') }),
-    TIKTOK_PIXEL_ID: PIXEL,
-    TIKTOK_ACCESS_TOKEN: TOKEN,
-    TIKTOK_API_BASE_URL: `${fakeUrl}/open_api`,
-    RELAY_ALLOWED_ORIGINS: SHOP,
-    // One address sends everything here; a shop's real traffic comes from many.
-    RELAY_RATE_LIMIT_PER_MINUTE: '0',
-    RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '0',
-    LOG_LEVEL: 'warn',
   }, [], {
     compiled: true,
     // `--cpu-prof DIR`: V8 writes the sidecar's CPU profile there when it stops (open it in Chrome's DevTools).

@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
 import { EnvSchema } from '../../sidecar/src/config';
 import type { OutboxState } from '../../sidecar/src/outbox/eventQueue';
 import { exited, freePort, OPS_AUTH, spawnSidecar, waitForHttp } from '../../tests/helpers/process';
-import { PIXEL, SHOP, TOKEN } from '../bench/load';
+import { relayOnlyEnv } from '../bench/load';
 
 export const ENGINES = ['sqlite', 'postgres'] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -107,17 +107,10 @@ export async function startReplica(store: OutboxStore, fakeUrl: string, id: stri
   const output: string[] = [];
   const child = spawnSidecar(
     {
+      ...relayOnlyEnv(fakeUrl),
       RELAY_PORT: String(relayPort),
       SIDECAR_REPLICA_ID: id,
-      TIKTOK_PIXEL_ID: PIXEL,
-      TIKTOK_ACCESS_TOKEN: TOKEN,
-      TIKTOK_API_BASE_URL: `${fakeUrl}/open_api`,
-      RELAY_ALLOWED_ORIGINS: SHOP,
-      // nginx on this machine is the only client: every request would count against one address.
-      RELAY_RATE_LIMIT_PER_MINUTE: '0',
-      RELAY_RATE_LIMIT_EVENTS_PER_MINUTE: '0',
       TRUST_PROXY: 'loopback',
-      LOG_LEVEL: 'warn',
       ...store.envFor(id),
       ...opts.env,
     },

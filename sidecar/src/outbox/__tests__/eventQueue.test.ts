@@ -2,23 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GroupCommitWriter } from '../groupCommit';
-import type { NewOutboxEvent } from '../eventQueue';
-import type { CheckedOutboxEvent } from '../rowGate';
 import { SqliteOutbox } from '../outbox';
-
-const PIXEL = 'CABCDEFGH12345678';
-
-/** The storage's own tests: rows handed to its writers as if past the gate (rowGate.test.ts tests the gate). */
-function event(eventId: string, overrides: Partial<NewOutboxEvent> = {}): CheckedOutboxEvent {
-  return {
-    pixelId: PIXEL,
-    event: 'AddToCart',
-    eventId,
-    source: 'browser',
-    row: { event: 'AddToCart', event_id: eventId, event_time: 1_732_500_000 },
-    ...overrides,
-  } as CheckedOutboxEvent;
-}
+import { event } from './queueContract';
 
 /** What only the SQLite engine does; the queue's contract, for every engine, is in queue.test.ts. */
 describe('SqliteEventQueue', () => {

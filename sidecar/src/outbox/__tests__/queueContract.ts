@@ -24,7 +24,7 @@ const LANE = { pixelId: PIXEL, testEventCode: '' };
 const HASH = 'c'.repeat(64);
 
 /** A stored row as the writers take it: what it holds is this suite's business, not the gate's. */
-function event(eventId: string, overrides: Partial<NewOutboxEvent> = {}): CheckedOutboxEvent {
+export function event(eventId: string, overrides: Partial<NewOutboxEvent> = {}): CheckedOutboxEvent {
   return {
     pixelId: PIXEL,
     event: 'AddToCart',
