@@ -5,6 +5,7 @@
  */
 import autocannon from 'autocannon';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { freePort, REPO_ROOT, waitForHttp } from '../../tests/helpers/process';
@@ -98,13 +99,32 @@ export interface LoadResult {
   timeouts: number;
 }
 
+/**
+ * Cores for a server under test and for what loads it (generator, fake Events API),
+ * when the machine has two or more and `taskset` (util-linux) is there: each server
+ * measured then gets one core to itself, the same one for the relay and for its
+ * yardsticks, and the generator never steals from it. Undefined otherwise.
+ */
+export function corePlacement(): { server: string; load: string } | undefined {
+  const cores = os.cpus().length;
+  if (cores < 2 || spawnSync('taskset', ['--version'], { stdio: 'ignore' }).error !== undefined) return undefined;
+  return { server: '0', load: `1-${cores - 1}` };
+}
+
+/** Every thread of a running process (and those it starts later) on these cores. */
+export function pinToCores(pid: number, cores: string): void {
+  const r = spawnSync('taskset', ['-a', '-c', '-p', cores, String(pid)], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`taskset could not pin process ${pid} to cores ${cores}`);
+}
+
 export function hasWrk(): boolean {
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
 }
 
-export function runWrk(port: number, connections: number, seconds: number, script = 'relay.lua', route = '/tiktok/relay'): Promise<LoadResult> {
+export function runWrk(port: number, connections: number, seconds: number, script = 'relay.lua', route = '/tiktok/relay', cores?: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', path.join(__dirname, script), `http://127.0.0.1:${port}${route}`], {
+    const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', path.join(__dirname, script), `http://127.0.0.1:${port}${route}`];
+    const child = spawn(cores ? 'taskset' : 'wrk', cores ? ['-c', cores, 'wrk', ...args] : args, {
       env: { ...process.env, EVENT_PREFIX: `c${connections}` },
     });
     let out = '';

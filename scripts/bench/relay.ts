@@ -20,7 +20,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { exited, freePort, REPO_ROOT, SIDECAR_NODE_FLAGS, spawnSidecar, waitForHttp } from '../../tests/helpers/process';
 import { cloneDatabase, dropDatabase, loadConfig as loadOdooConfig, odooUnavailableReason, startOdoo, stopOdoo } from '../odooDev';
-import { hasWrk, RELAY_BODY, relayOnlyEnv, runAutocannon, runWrk, startFakeProcess, withCpu, type LoadResult } from './load';
+import { corePlacement, hasWrk, pinToCores, RELAY_BODY, relayOnlyEnv, runAutocannon, runWrk, startFakeProcess, withCpu, type LoadResult } from './load';
 import { machineLine, peakRssMb, writeSection } from './report';
 
 function arg(name: string, fallback: number): number {
@@ -59,6 +59,15 @@ async function main(): Promise<void> {
     nodeFlags: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
   });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  // wrk (C, Debian's package) when installed: on two cores a load generator written in
+  // JavaScript takes a whole core from the process it measures. autocannon otherwise.
+  const generator = hasWrk() ? 'wrk' : 'autocannon';
+  // With wrk, each server measured gets one core of its own and the load the others.
+  const cores = generator === 'wrk' ? corePlacement() : undefined;
+  if (cores) {
+    pinToCores(child.pid!, cores.server);
+    pinToCores(fake.child.pid!, cores.load);
+  }
 
   const body = RELAY_BODY;
   // Warm-up so JIT and SQLite pages are hot before measuring.
@@ -69,10 +78,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1500));
   await fetch(`${fakeUrl}/_fake/reset`, { method: 'POST' });
 
-  // wrk (C, Debian's package) when installed: on two cores a load generator written in
-  // JavaScript takes a whole core from the process it measures. autocannon otherwise.
-  const generator = hasWrk() ? 'wrk' : 'autocannon';
-  const load = (conns: number) => (generator === 'wrk' ? runWrk(port, conns, seconds) : runAutocannon(port, body, conns, seconds));
+  const load = (conns: number) => (generator === 'wrk' ? runWrk(port, conns, seconds, undefined, undefined, cores?.load) : runAutocannon(port, body, conns, seconds));
   const sustained = await withCpu(child.pid!, () => load(connections));
   const saturated = await load(connections * 2);
   const accepted = sustained.accepted + saturated.accepted;
@@ -82,7 +88,7 @@ async function main(): Promise<void> {
   const rss = peakRssMb(child.pid!);
   const final = await stats();
   // The yardsticks, right after the relay on the same machine with the same generator and load.
-  const yardsticks = generator === 'wrk' ? await measureYardsticks(connections, seconds) : undefined;
+  const yardsticks = generator === 'wrk' ? await measureYardsticks(connections, seconds, cores) : undefined;
   child.kill('SIGTERM');
   await exited(child);
   fake.child.kill('SIGTERM');
@@ -116,7 +122,7 @@ async function main(): Promise<void> {
 Command: \`${pgOutboxUrl ? 'OUTBOX_URL=postgres://… ' : ''}npm run bench:relay -- --seconds ${seconds} --connections ${connections}${yardsticksOnly() ? ' --no-odoo' : ''}\`
 Machine: ${machineLine()}
 Date: ${new Date().toISOString().slice(0, 10)}
-Setup: ${generator} (closed loop, loopback; ${connections} then ${connections * 2} connections) → sidecar in its own process, compiled (${pgOutboxUrl ? 'PostgreSQL outbox on this machine, pool of 5, one multi-row INSERT per group commit' : 'SQLite outbox, WAL, synchronous=NORMAL, group commit'}) → local fake Events API in a third process. One event per relay request, as a browser sends them. A request still in flight when the generator stops is accepted by the relay but not counted by the generator, so up to one per connection more are delivered than counted. Load generator, sidecar and fake share the machine's cores.
+Setup: ${generator} (closed loop, loopback; ${connections} then ${connections * 2} connections) → sidecar in its own process, compiled (${pgOutboxUrl ? 'PostgreSQL outbox on this machine, pool of 5, one multi-row INSERT per group commit' : 'SQLite outbox, WAL, synchronous=NORMAL, group commit'}) → local fake Events API in a third process. One event per relay request, as a browser sends them. A request still in flight when the generator stops is accepted by the relay but not counted by the generator, so up to one per connection more are delivered than counted. ${cores ? `Each server measured (the sidecar, its dispatcher included, then each yardstick) runs on core ${cores.server} alone; the generator and the fake share cores ${cores.load} (taskset). Other processes of the machine are not kept off core ${cores.server}.` : 'Load generator, sidecar and fake share the machine\'s cores.'}
 
 | figure | measured | bar | |
 |---|---|---|---|
@@ -156,14 +162,15 @@ main().catch((err) => {
 });
 
 /** The bare express app and the raw `node:http` handler (scripts/bench/baseline.ts), each in its own process, one after the other. */
-async function measureYardsticks(connections: number, seconds: number): Promise<{ express: LoadResult; raw: LoadResult }> {
+async function measureYardsticks(connections: number, seconds: number, cores: ReturnType<typeof corePlacement>): Promise<{ express: LoadResult; raw: LoadResult }> {
   const measure = async (kind: 'express' | 'raw') => {
     const port = await freePort();
     const server = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'baseline.ts'), '--kind', kind, '--port', String(port)], { cwd: REPO_ROOT, stdio: 'ignore' });
     try {
+      if (cores) pinToCores(server.pid!, cores.server);
       await waitForPort(port);
-      await runWrk(port, connections, 3);
-      return await withCpu(server.pid!, () => runWrk(port, connections, seconds));
+      await runWrk(port, connections, 3, undefined, undefined, cores?.load);
+      return await withCpu(server.pid!, () => runWrk(port, connections, seconds, undefined, undefined, cores?.load));
     } finally {
       server.kill('SIGTERM');
       await exited(server);
