@@ -244,6 +244,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** How the replicas pause the lane while every call is refused: together on a shared outbox, each on its own with a file each. */
+function pauseExplanation(engine: ChaosOptions['engine']): string {
+  const probe = 'a probe at the end of each pause (5 s, doubling), each probe the batch, its two halves and a one-event sample';
+  return engine === 'postgres'
+    ? `one pause for every replica (the lane's hold in the shared outbox): nothing leaves while it holds, then ${probe}, sent by one replica`
+    : `each replica pauses on its own (each has its own outbox file): ${probe}`;
+}
+
 /** The verdict as a section of docs/BENCHMARKS.md. */
 export function chaosReport(result: ChaosResult, command: string): string {
   const { verdict: v, options: o } = result;
@@ -272,7 +280,7 @@ ${strandedLine}
 | accepted ids lost (neither delivered, stranded nor a dead letter) | ${list(v.lost)} | 0 |
 | duplicate rows at the fake (ids received more than once) | ${v.duplicateRows} (${v.duplicateIds} ids) | at most the killed replica's in-flight batch${o.engine === 'postgres' ? ' whose lease expired' : ''} |
 | Events API calls answered 40002 during the ${o.pauseSeconds} s pause, at the fake | ${result.fakeRejectedDuringPause} | |
-| the same, per replica (its own tiktok_api_requests_total{outcome="rejected"}) | ${perReplica} | each replica pauses on its own: a probe at the end of each pause (5 s, doubling), each probe the batch, its two halves and a one-event sample |
+| the same, per replica (its own tiktok_api_requests_total{outcome="rejected"}) | ${perReplica} | ${pauseExplanation(o.engine)} |
 | dead letters in the outboxes (accepted ids or not) | ${result.deadLetters} | |
 | rows still unsent after the drain | ${result.undrained} (drain ${result.drainedInSeconds.toFixed(0)} s) | 0 |
 | Events API calls in all | ${result.fakeRequests} | |
