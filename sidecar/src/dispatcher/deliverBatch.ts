@@ -186,7 +186,7 @@ export class BatchDelivery {
       case 'partial':
         return this.settlePartial(to, rows, outcome.failures, at);
       case 'retry':
-        return this.retry(to, rows, outcome.cause, outcome.detail);
+        return this.retry(to, rows, outcome.cause, outcome.detail, outcome.retryAfterMs);
       case 'request_problem':
         return this.pauseLane(to, rows, { reason: outcome.problem, code: outcome.code, message: outcome.message });
       case 'too_large':
@@ -360,13 +360,14 @@ export class BatchDelivery {
     }
   }
 
-  private async retry(to: Target, rows: ClaimedEvent[], cause: RetryCause, detail: string): Promise<void> {
+  private async retry(to: Target, rows: ClaimedEvent[], cause: RetryCause, detail: string, retryAfterMs?: number): Promise<void> {
     const { queue, metrics, log } = this.ctx.deps;
     const attempts = Math.max(...rows.map((r) => r.attempts));
     const at = this.ctx.clock() + backoffDelay(attempts, this.ctx.opts.backoff, this.ctx.random);
     await this.ctx.outboxWrite(() => queue.markRetry(rows.map((r) => r.id), at, cause, detail));
     // TikTok's rate limit is the pixel's, whichever replica sends: every process holds the lane, and one probes at its end.
-    if (cause === 'rate_limited') await this.holdLane(to, { reason: 'rate_limited', message: detail }, this.ctx.clock());
+    // A Retry-After is honoured, up to the longest hold.
+    if (cause === 'rate_limited') await this.holdLane(to, { reason: 'rate_limited', message: detail, atLeastMs: retryAfterMs }, this.ctx.clock());
     metrics.retried.inc({ reason: cause }, rows.length);
     this.ctx.deps.tally?.retried(rows);
     log.warn({ pixelId: to.pixelId, events: rows.length, attempts, cause, detail }, 'dispatcher: batch will be retried');

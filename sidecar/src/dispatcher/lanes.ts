@@ -52,6 +52,8 @@ export interface HoldCause {
   reason: LaneHoldReason;
   code?: number;
   message: string;
+  /** The least the hold lasts (a Retry-After), within the policy's longest hold. */
+  atLeastMs?: number;
 }
 
 export interface PauseResult {
@@ -174,7 +176,7 @@ export class Lanes {
     const streak = (base?.streak ?? 0) + 1;
     const policy = cause.reason === 'rate_limited' ? this.rateLimitPolicy : this.pausePolicy;
     const hold: LaneHold = {
-      until: now + pauseDelay(streak, policy),
+      until: now + Math.max(pauseDelay(streak, policy), Math.min(cause.atLeastMs ?? 0, policy.maxMs)),
       reason: cause.reason,
       code: cause.code ?? null,
       message: scrubFreeText(cause.message).slice(0, MAX_MESSAGE_CHARS),

@@ -97,6 +97,13 @@ describe('Lanes', () => {
     expect(book.nextHold(hold, { reason: 'token_refused', message: 'x' }, 1100, TOKEN)).toMatchObject({ fresh: false, hold: { streak: 2, since: 100, until: 3100 } });
   });
 
+  it("holds a rate-limited lane at least as long as TikTok's Retry-After asks, within the longest hold", () => {
+    const book = new Lanes({ baseMs: 1000, maxMs: 8000 }, 200, { baseMs: 100, maxMs: 4000 });
+    expect(book.nextHold(undefined, { reason: 'rate_limited', message: 'HTTP 429' }, 0, TOKEN).hold.until).toBe(100);
+    expect(book.nextHold(undefined, { reason: 'rate_limited', message: 'HTTP 429', atLeastMs: 2500 }, 0, TOKEN).hold.until).toBe(2500);
+    expect(book.nextHold(undefined, { reason: 'rate_limited', message: 'HTTP 429', atLeastMs: 3_600_000 }, 0, TOKEN).hold.until).toBe(4000);
+  });
+
   it('takes the holds the outbox has: a lane held by another process is paused here, one it cleared runs', () => {
     const book = lanes();
     book.pause(LANE, { reason: 'request_refused', code: 40002, message: 'm' }, 0, TOKEN);
