@@ -47,13 +47,13 @@ describePg('Dispatchers of replicas sharing a PostgreSQL outbox: lane holds', ()
   });
 
   /** The Events API every replica calls, answering from `answer`, each answer after `delayMs`; every request is kept with its replica. */
-  function eventsApi(answer: () => SendOutcome, delayMs = 0) {
+  function eventsApi(answer: (token: string) => SendOutcome, delayMs = 0) {
     const requests: { replica: string; ids: string[] }[] = [];
     const clientOf = (replica: string): EventsApiClient => ({
-      async send(body) {
+      async send(body, token) {
         requests.push({ replica, ids: (JSON.parse(body) as { data: TikTokEventRow[] }).data.map((r) => r.event_id) });
         if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-        return answer();
+        return answer(token);
       },
     });
     return { requests, clientOf };
@@ -164,8 +164,9 @@ describePg('Dispatchers of replicas sharing a PostgreSQL outbox: lane holds', ()
   });
 
   it("a new token lifts a pause for the token on every replica within seconds: the pause stores the token's fingerprint, never the token", async () => {
-    let refusing = true;
-    const api = eventsApi(() => (refusing ? tokenRefused : delivered));
+    const NEW_TOKEN = 'token-shared-00000002';
+    // TikTok refuses the old token, whichever replica still sends with it, and takes the new one.
+    const api = eventsApi((token) => (token === NEW_TOKEN ? delivered : tokenRefused));
     const settingsA = new StaticSettings([{ ...site }]);
     const settingsB = new StaticSettings([{ ...site }]);
     const a = await replica('replica-a', api.clientOf('replica-a'), 1000, undefined, settingsA);
@@ -178,8 +179,7 @@ describePg('Dispatchers of replicas sharing a PostgreSQL outbox: lane holds', ()
     expect(stored.tokenFingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(JSON.stringify(stored)).not.toContain(TOKEN);
     // Odoo gives b a new token first: b lifts the pause and sends, well before its minute.
-    refusing = false;
-    settingsB.all()[0].accessToken = 'token-shared-00000002';
+    settingsB.all()[0].accessToken = NEW_TOKEN;
     skew += 5_000; // the rows' recheck time of a token pause
     b.dispatcher.wake();
     await until(async () => (await a.outbox.events.counts()).delivered === 5, 15_000, 'delivery with the new token');
