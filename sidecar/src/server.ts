@@ -141,6 +141,7 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       idleMs: 1000,
       // A probe still on its way to TikTok stays this replica's, as its rows' lease does (config.ts).
       probeLeaseMs: LEASE_TIMEOUTS * cfg.TIKTOK_TIMEOUT_MS,
+      maxRequestsPerSecond: cfg.TIKTOK_MAX_REQUESTS_PER_SECOND,
     },
   );
   const onStored = (events: NewOutboxEvent[], stored: boolean[]) => {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
-import type { ClaimedEvent, EventQueue, KnownLane, LaneHold } from '../outbox/eventQueue';
+import { secondOf, type ClaimedEvent, type EventQueue, type KnownLane, type LaneHold } from '../outbox/eventQueue';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import { classifyCode, type RetryCause, type RowFailure, type SendOutcome } from '../tiktok/outcome';
@@ -40,6 +40,8 @@ export type DispatchQueue = Pick<
   | 'holdLane'
   | 'clearLaneHold'
   | 'takeProbe'
+  // The optional ceiling of requests per pixel and second, shared the same way.
+  | 'takeRequestSlot'
 >;
 
 /** A row the dispatcher settled, as it tells the report. */
@@ -77,7 +79,7 @@ export interface DispatcherDeps {
 /** What delivering one batch reads from the dispatcher that claimed it. */
 export interface DeliveryContext {
   deps: DispatcherDeps;
-  opts: { backoff: BackoffPolicy };
+  opts: { backoff: BackoffPolicy; maxRequestsPerSecond?: number };
   lanes: Lanes;
   clock: () => number;
   random: () => number;
@@ -168,9 +170,30 @@ export class BatchDelivery {
     const { client, metrics } = this.ctx.deps;
     const request = serializeTrackRequest(to.lane, rows.map((r) => r.payload), to.testEventCode || undefined);
     metrics.batchSize.observe(rows.length);
+    await this.waitForRequestSlot(to.pixelId);
     const outcome = await client.send(request, to.token);
     metrics.requests.inc({ outcome: outcome.kind });
     return outcome;
+  }
+
+  /**
+   * Under a configured ceiling of requests per pixel and second, counted for every
+   * process of the outbox: wait for a slot. An outbox that cannot count lets the
+   * request go (the ceiling is the operator's, TikTok's own limit still holds the lane).
+   */
+  private async waitForRequestSlot(pixelId: string): Promise<void> {
+    const perSecond = this.ctx.opts.maxRequestsPerSecond;
+    if (!perSecond) return;
+    for (;;) {
+      const now = this.ctx.clock();
+      try {
+        if (await this.ctx.deps.queue.takeRequestSlot(pixelId, now, perSecond)) return;
+      } catch (err) {
+        this.ctx.deps.onOutboxError?.(err);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, secondOf(now) + 1000 - now));
+    }
   }
 
   private async sendAndSettle(to: Target, rows: ClaimedEvent[], at: Bisection): Promise<void> {

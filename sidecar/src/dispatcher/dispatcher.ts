@@ -25,6 +25,8 @@ export interface DispatcherOptions extends BatchPolicy {
    * probing holds the lane that long.
    */
   probeLeaseMs?: number;
+  /** At most this many requests per pixel and second, counted for every process of the outbox (TIKTOK_MAX_REQUESTS_PER_SECOND); 0 or absent: no ceiling. */
+  maxRequestsPerSecond?: number;
 }
 
 /** The probe lease when none is given: four times the Events API client's default timeout. */

@@ -122,6 +122,11 @@ export interface EventQueue {
    * skip the lane until `probeUntil`. False when another process probes it, or the hold has not ended.
    */
   takeProbe(lane: LaneKey, now: number, probeUntil: number): Promise<boolean>;
+  /**
+   * One request of a pixel in the second of `now`, if fewer than `perSecond` of
+   * every process of the outbox were sent in it. False: wait for the next second.
+   */
+  takeRequestSlot(pixelId: string, now: number, perSecond: number): Promise<boolean>;
   markDelivered(ids: number[], now: number): Promise<void>;
   /** Back to pending until `nextAttemptAt`; the stored error starts with the typed cause. */
   markRetry(ids: number[], nextAttemptAt: number, cause: RetryCause, detail: string): Promise<void>;
@@ -154,6 +159,22 @@ export interface EventQueue {
 
 /** A lane hold as stored, in the port's names (both engines). */
 export const HOLD_COLUMNS = `held_until AS until, reason, code, message, streak, since, token_fingerprint AS "tokenFingerprint"`;
+
+/** The start of the second of `now`, epoch ms: the window of a request ceiling. */
+export const secondOf = (now: number) => Math.floor(now / 1000) * 1000;
+
+/**
+ * SQL (both engines): count one request of a pixel in the window starting at
+ * `window`, unless `perSecond` were counted in it already (then no row comes back).
+ * A later window starts the count again; an earlier one (a process whose clock is
+ * behind) is refused, and that process waits.
+ */
+export const TAKE_REQUEST_SLOT = (pixelId: string, window: string, perSecond: string) =>
+  `INSERT INTO pixel_request_windows (pixel_id, window_start, used) VALUES (${pixelId}, ${window}, 1)
+   ON CONFLICT (pixel_id) DO UPDATE SET used = CASE WHEN pixel_request_windows.window_start = excluded.window_start THEN pixel_request_windows.used + 1 ELSE 1 END,
+     window_start = excluded.window_start
+   WHERE pixel_request_windows.window_start < excluded.window_start
+      OR (pixel_request_windows.window_start = excluded.window_start AND pixel_request_windows.used < ${perSecond})`;
 
 /** The one process of an outbox file, as the probe of a lane names it. */
 const THIS_PROCESS = 'this-process';
@@ -211,6 +232,7 @@ export class SqliteEventQueue implements Immediate<EventQueue> {
         `DELETE FROM lane_holds WHERE pixel_id = @pixelId AND test_event_code = @testEventCode
          AND (@until IS NULL OR (held_until = @until AND streak = @streak))`,
       ),
+      requestSlot: db.prepare(`${TAKE_REQUEST_SLOT('@pixelId', '@window', '@perSecond')} RETURNING used`),
       takeProbe: db.prepare(
         `UPDATE lane_holds SET probe_by = @me, probe_until = @probeUntil
          WHERE pixel_id = @pixelId AND test_event_code = @testEventCode AND held_until <= @now AND (probe_until <= @now OR probe_by = @me)`,
@@ -312,6 +334,10 @@ export class SqliteEventQueue implements Immediate<EventQueue> {
 
   clearLaneHold(lane: LaneKey, seen?: Pick<LaneHold, 'until' | 'streak'>): void {
     this.stmt.clearHold.run({ pixelId: lane.pixelId, testEventCode: lane.testEventCode, until: seen?.until ?? null, streak: seen?.streak ?? null });
+  }
+
+  takeRequestSlot(pixelId: string, now: number, perSecond: number): boolean {
+    return this.stmt.requestSlot.get({ pixelId, window: secondOf(now), perSecond }) !== undefined;
   }
 
   takeProbe(lane: LaneKey, now: number, probeUntil: number): boolean {

@@ -85,6 +85,12 @@ CREATE TABLE IF NOT EXISTS lane_holds (
   probe_until       INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (pixel_id, test_event_code)
 );
+-- The requests sent per pixel in the current second, when TIKTOK_MAX_REQUESTS_PER_SECOND caps them.
+CREATE TABLE IF NOT EXISTS pixel_request_windows (
+  pixel_id     TEXT    PRIMARY KEY,
+  window_start INTEGER  NOT NULL,
+  used         INTEGER NOT NULL
+);
 `,
 ];
 

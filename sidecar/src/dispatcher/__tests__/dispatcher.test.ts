@@ -438,6 +438,7 @@ describe('Dispatcher: an outbox that refuses writes', () => {
       holdLane: wrap('holdLane'),
       clearLaneHold: wrap('clearLaneHold'),
       takeProbe: wrap('takeProbe'),
+      takeRequestSlot: wrap('takeRequestSlot'),
     };
     const lines: Array<{ level: number; msg: string }> = [];
     const log = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });

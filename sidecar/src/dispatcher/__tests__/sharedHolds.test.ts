@@ -68,12 +68,13 @@ describePg('Dispatchers of replicas sharing a PostgreSQL outbox: lane holds', ()
     batch = 1000,
     backoff = { baseMs: 10, maxMs: 20 },
     settings = new StaticSettings([site]),
+    maxRequestsPerSecond = 0,
   ): Promise<{ outbox: PgOutbox; dispatcher: Dispatcher }> {
     const outbox = await PgOutbox.open({ url: db.url(), replica: name, leaseMs: 60_000 });
     outboxes.push(outbox);
     const dispatcher = new Dispatcher(
       { queue: outbox.events, client, settings, metrics: new Metrics(), log: pino({ level: 'silent' }), clock, random: () => 0 },
-      { maxBatchSize: batch, lingerMs: 0, maxConcurrentRequests: 2, backoff, pause: { baseMs: PAUSE_MS, maxMs: 4 * PAUSE_MS }, idleMs: 20, probeLeaseMs: 30_000 },
+      { maxBatchSize: batch, lingerMs: 0, maxConcurrentRequests: 2, backoff, pause: { baseMs: PAUSE_MS, maxMs: 4 * PAUSE_MS }, idleMs: 20, probeLeaseMs: 30_000, maxRequestsPerSecond },
     );
     dispatchers.push(dispatcher);
     return { outbox, dispatcher };
@@ -186,6 +187,20 @@ describePg('Dispatchers of replicas sharing a PostgreSQL outbox: lane holds', ()
     expect(api.requests.at(-1)).toMatchObject({ replica: 'replica-b' });
     expect(await a.outbox.events.laneHolds()).toEqual([]);
   });
+
+  it('keeps the requests of a pixel under TIKTOK_MAX_REQUESTS_PER_SECOND counted for both replicas together', async () => {
+    const sentAt: number[] = [];
+    const api = eventsApi(() => (sentAt.push(clock()), delivered));
+    const a = await replica('replica-a', api.clientOf('replica-a'), 1, undefined, undefined, 1);
+    const b = await replica('replica-b', api.clientOf('replica-b'), 1, undefined, undefined, 1);
+    await enqueue(a.outbox, ids(4, 'e'));
+    a.dispatcher.start();
+    b.dispatcher.start();
+    await until(async () => (await a.outbox.events.counts()).delivered === 4, 30_000, 'every event delivered');
+    const seconds = sentAt.map((t) => Math.floor(t / 1000));
+    expect(new Set(seconds).size).toBe(4);
+    expect(new Set(api.requests.map((r) => r.replica)).size).toBe(2);
+  }, 60_000);
 
   it('serializes the writes of one hold: each process decides from the hold the last one stored', async () => {
     const outs = await Promise.all(['replica-a', 'replica-b', 'replica-c'].map((name) => PgOutbox.open({ url: db.url(), replica: name, leaseMs: 60_000, poolMax: 4 })));

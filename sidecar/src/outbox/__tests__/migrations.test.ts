@@ -119,6 +119,7 @@ describe('outbox migrations', () => {
       'index outbox_due',
       'index outbox_in_flight',
       'index outbox_next',
+      'table pixel_request_windows',
       'table purchase_claims',
       'table settings_snapshot',
       'table source_claims',

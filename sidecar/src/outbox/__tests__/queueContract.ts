@@ -298,6 +298,17 @@ export function queueContract(engine: () => QueueEngine): void {
     });
   });
 
+  describe('the ceiling of requests per pixel and second', () => {
+    it('counts requests per pixel within each second, refuses past the ceiling, and starts again the next second', async () => {
+      const take = (pixelId: string, now: number) => outbox.events.takeRequestSlot(pixelId, now, 2);
+      expect([await take('A', 1000), await take('A', 1500), await take('A', 1999)]).toEqual([true, true, false]);
+      expect(await take('B', 1999)).toBe(true);
+      expect([await take('A', 2000), await take('A', 2999), await take('A', 2999)]).toEqual([true, true, false]);
+      // A process whose clock is behind is refused in a window already passed, and waits.
+      expect(await take('A', 1200)).toBe(false);
+    });
+  });
+
   describe('the scrub of old dead letters', () => {
     const payloadOf = async (eventId: string): Promise<unknown> => JSON.parse((await db.column(eventId, 'payload'))!);
 

@@ -11,6 +11,8 @@ import {
   type LaneHold,
   type LaneKey,
   HOLD_COLUMNS,
+  secondOf,
+  TAKE_REQUEST_SLOT,
   type NewOutboxEvent,
   type OutboxState,
 } from '../eventQueue';
@@ -195,6 +197,12 @@ export class PgEventQueue implements EventQueue {
       `DELETE FROM lane_holds WHERE pixel_id = $1 AND test_event_code = $2 AND ($3::bigint IS NULL OR (held_until = $3 AND streak = $4))`,
       [lane.pixelId, lane.testEventCode, seen?.until ?? null, seen?.streak ?? null],
     );
+  }
+
+  /** One upsert of the pixel's row: replicas asking at once take turns on its lock, and each sees the count the last one left. */
+  async takeRequestSlot(pixelId: string, now: number, perSecond: number): Promise<boolean> {
+    const r = await this.pool.query(`${TAKE_REQUEST_SLOT('$1', '$2::bigint', '$3')} RETURNING used`, [pixelId, secondOf(now), perSecond]);
+    return r.rowCount === 1;
   }
 
   /** One UPDATE of one row: of replicas asking at once, one takes the probe, the others wait for its row lock and then find it taken. */

@@ -93,6 +93,12 @@ CREATE TABLE lane_holds (
   probe_until       BIGINT  NOT NULL DEFAULT 0,
   PRIMARY KEY (pixel_id, test_event_code)
 );
+-- The requests sent per pixel in the current second, when TIKTOK_MAX_REQUESTS_PER_SECOND caps them.
+CREATE TABLE pixel_request_windows (
+  pixel_id     TEXT    PRIMARY KEY,
+  window_start BIGINT  NOT NULL,
+  used         INTEGER NOT NULL
+);
 `,
 ];
 
