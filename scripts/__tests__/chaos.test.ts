@@ -1,5 +1,5 @@
 import { createStore, metricValue, nginxConfig, parseEngine } from '../chaos/cluster';
-import { chaosTimeline, increaseBetween, judge } from '../chaos/verdict';
+import { chaosTimeline, increaseBetween, intervalsWithSeveralRising, judge } from '../chaos/verdict';
 
 describe('chaos verdict', () => {
   const delivered = (entries: Array<[string, number]>) => new Map(entries);
@@ -117,5 +117,23 @@ describe('metrics text', () => {
   test('an unknown engine is refused with the choices', () => {
     expect(parseEngine(undefined)).toBe('sqlite');
     expect(() => parseEngine('mysql')).toThrow('--engine takes one of: sqlite, postgres (got "mysql")');
+  });
+});
+
+describe('intervalsWithSeveralRising', () => {
+  test('counts the intervals in which two or more processes counted, one at a time is none', () => {
+    const one = [{ at: 0, value: 0 }, { at: 1000, value: 4 }, { at: 2000, value: 4 }, { at: 3000, value: 4 }];
+    const other = [{ at: 5, value: 0 }, { at: 1005, value: 0 }, { at: 2005, value: 4 }, { at: 3005, value: 4 }];
+    expect(intervalsWithSeveralRising(new Map([['a', one], ['b', other]]), 0, 4000, 1000)).toBe(0);
+    const together = [{ at: 5, value: 0 }, { at: 1005, value: 1 }, { at: 2005, value: 1 }];
+    expect(intervalsWithSeveralRising(new Map([['a', one], ['b', together]]), 0, 4000, 1000)).toBe(1);
+  });
+
+  test('a restarted process counting from 0 again is not a rise, one counting past 0 is', () => {
+    const restarted = [{ at: 0, value: 7 }, { at: 1000, value: 0 }, { at: 2000, value: 2 }];
+    const other = [{ at: 0, value: 0 }, { at: 1000, value: 3 }, { at: 2000, value: 3 }];
+    expect(intervalsWithSeveralRising(new Map([['a', restarted], ['b', other]]), 0, 3000, 1000)).toBe(0);
+    const alsoNow = [{ at: 0, value: 0 }, { at: 1000, value: 3 }, { at: 2000, value: 5 }];
+    expect(intervalsWithSeveralRising(new Map([['a', restarted], ['b', alsoNow]]), 0, 3000, 1000)).toBe(1);
   });
 });

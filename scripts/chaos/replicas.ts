@@ -31,7 +31,7 @@ import {
   type OutboxStore,
   type Replica,
 } from './cluster';
-import { chaosTimeline, increaseBetween, judge, type ChaosStep, type ChaosVerdict, type Sample } from './verdict';
+import { chaosTimeline, increaseBetween, intervalsWithSeveralRising, judge, type ChaosStep, type ChaosVerdict, type Sample } from './verdict';
 
 export interface ChaosOptions {
   engine: Engine;
@@ -54,6 +54,12 @@ export interface ChaosResult {
   notAccepted: Record<string, number>;
   /** Requests each replica saw refused (40002) while the fake refused every call, from its own metrics. */
   rejectedDuringPause: Record<string, number>;
+  /**
+   * Scrape intervals of the pause, after its first seconds (the batches already on
+   * their way when it began), in which more than one replica was refused: 0 when
+   * the lane is paused for all and one replica at a time probes it.
+   */
+  severalRefusedIntervals: number;
   /** The same at the fake: every call answered 40002 during the pause. */
   fakeRejectedDuringPause: number;
   deadLetters: number;
@@ -67,6 +73,9 @@ const REPLICA_IDS = ['replica-1', 'replica-2', 'replica-3'];
 /** Rows still to be sent. */
 const WAITING = ['pending', 'in_flight'] as const;
 const SCRAPE_MS = 1000;
+
+/** The first seconds of the pause, when the batches already on their way come back refused, from any replica. */
+const PAUSE_START_MS = 3000;
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const reason = engineUnavailableReason(options.engine);
@@ -134,6 +143,7 @@ async function chaos(options: ChaosOptions, fake: FakeProcess, store: OutboxStor
   const drainedInSeconds = (Date.now() - drainStart) / 1000;
   options.log(`drain: ${undrained === 0 ? 'done' : `${undrained} rows still unsent`} after ${drainedInSeconds.toFixed(1)} s`);
   const samples = rejected.stop();
+  const severalRefusedIntervals = intervalsWithSeveralRising(samples, marks.pause_on! + PAUSE_START_MS, marks.pause_off! + SCRAPE_MS, SCRAPE_MS);
   const rejectedDuringPause = Object.fromEntries(REPLICA_IDS.map((id) => [id, increaseBetween(samples.get(id) ?? [], marks.pause_on!, marks.pause_off! + SCRAPE_MS)]));
 
   // Each replica's file (SQLite) or the one database: what is still waiting, and the dead letters.
@@ -148,6 +158,7 @@ async function chaos(options: ChaosOptions, fake: FakeProcess, store: OutboxStor
     verdict: judge(acceptedIds, await deliveredCounts(fake), { stranded, dead }),
     notAccepted,
     rejectedDuringPause,
+    severalRefusedIntervals,
     fakeRejectedDuringPause: fakeRejected,
     deadLetters: dead.size,
     undrained,
@@ -244,6 +255,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** How the replicas pause the lane while every call is refused: together on a shared outbox, each on its own with a file each. */
+function pauseExplanation(engine: ChaosOptions['engine']): string {
+  const probe = 'a probe at the end of each pause (5 s, doubling), each probe the batch, its two halves and a one-event sample';
+  return engine === 'postgres'
+    ? `one pause for every replica (the lane's hold in the shared outbox): nothing leaves while it holds, then ${probe}, sent by one replica`
+    : `each replica pauses on its own (each has its own outbox file): ${probe}`;
+}
+
 /** The verdict as a section of docs/BENCHMARKS.md. */
 export function chaosReport(result: ChaosResult, command: string): string {
   const { verdict: v, options: o } = result;
@@ -272,7 +291,8 @@ ${strandedLine}
 | accepted ids lost (neither delivered, stranded nor a dead letter) | ${list(v.lost)} | 0 |
 | duplicate rows at the fake (ids received more than once) | ${v.duplicateRows} (${v.duplicateIds} ids) | at most the killed replica's in-flight batch${o.engine === 'postgres' ? ' whose lease expired' : ''} |
 | Events API calls answered 40002 during the ${o.pauseSeconds} s pause, at the fake | ${result.fakeRejectedDuringPause} | |
-| the same, per replica (its own tiktok_api_requests_total{outcome="rejected"}) | ${perReplica} | each replica pauses on its own: a probe at the end of each pause (5 s, doubling), each probe the batch, its two halves and a one-event sample |
+| the same, per replica (its own tiktok_api_requests_total{outcome="rejected"}) | ${perReplica} | ${pauseExplanation(o.engine)} |
+| seconds of the pause (after its first ${PAUSE_START_MS / 1000}) in which more than one replica was refused | ${result.severalRefusedIntervals} | ${o.engine === 'postgres' ? '0: one replica probes at a time, the others send nothing of the paused lane' : 'some: each replica probes on its own'} |
 | dead letters in the outboxes (accepted ids or not) | ${result.deadLetters} | |
 | rows still unsent after the drain | ${result.undrained} (drain ${result.drainedInSeconds.toFixed(0)} s) | 0 |
 | Events API calls in all | ${result.fakeRequests} | |

@@ -102,3 +102,23 @@ export function judge(
   }
   return { accepted: acceptedIds.length, delivered: acceptedIds.length - missing.length, missing, stranded, dead, lost, duplicateRows, duplicateIds, ok: lost.length === 0 };
 }
+
+/**
+ * Of a counter scraped from several processes (each its own samples), the
+ * intervals of `intervalMs` from `from` to `to` in which more than one process's
+ * counter rose: 0 when at most one of them at a time does what is counted (the
+ * probe of a lane paused for all). A process that restarted counts from 0 again.
+ */
+export function intervalsWithSeveralRising(samples: ReadonlyMap<string, readonly Sample[]>, from: number, to: number, intervalMs: number): number {
+  const risingIn = new Map<number, Set<string>>();
+  for (const [id, list] of samples) {
+    list.forEach((s, i) => {
+      const previous = list[i - 1];
+      if (!previous || s.at <= from || s.at > to) return;
+      if (s.value === previous.value || (s.value < previous.value && s.value === 0)) return;
+      const interval = Math.floor((s.at - from) / intervalMs);
+      risingIn.set(interval, (risingIn.get(interval) ?? new Set()).add(id));
+    });
+  }
+  return [...risingIn.values()].filter((ids) => ids.size > 1).length;
+}

@@ -82,6 +82,8 @@ export const EnvSchema = z.object({
 
   TIKTOK_API_BASE_URL: url.default('https://business-api.tiktok.com/open_api'),
   TIKTOK_TIMEOUT_MS: int(500, 120_000).default(10_000),
+  // A ceiling of Events API requests per pixel and second, shared by every replica of a PostgreSQL outbox; 0: none.
+  TIKTOK_MAX_REQUESTS_PER_SECOND: int(0, 10_000).default(0),
   TIKTOK_PIXEL_ID: pixelId.optional(),
   TIKTOK_ACCESS_TOKEN: z.string().min(10, 'expected the Events API access token').optional(),
   TIKTOK_TEST_EVENT_CODE: z.string().max(64).optional(),

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { runMode, type Env } from './config';
+import { LEASE_TIMEOUTS, runMode, type Env } from './config';
 import { Dispatcher } from './dispatcher/dispatcher';
 import { createLogger } from './log';
 import { Metrics } from './metrics';
@@ -139,6 +139,9 @@ export function createSidecar(cfg: Env, parts: SidecarParts = {}): Sidecar {
       backoff: { baseMs: cfg.RETRY_BASE_MS, maxMs: cfg.RETRY_MAX_MS },
       pause: { baseMs: cfg.LANE_PAUSE_BASE_MS, maxMs: cfg.LANE_PAUSE_MAX_MS },
       idleMs: 1000,
+      // A probe still on its way to TikTok stays this replica's, as its rows' lease does (config.ts).
+      probeLeaseMs: LEASE_TIMEOUTS * cfg.TIKTOK_TIMEOUT_MS,
+      maxRequestsPerSecond: cfg.TIKTOK_MAX_REQUESTS_PER_SECOND,
     },
   );
   const onStored = (events: NewOutboxEvent[], stored: boolean[]) => {

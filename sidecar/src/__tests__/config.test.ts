@@ -89,6 +89,8 @@ describe('loadConfig: what an unlucky operator is told', () => {
     ['RELAY_MAX_BODY_BYTES', '10', 'RELAY_MAX_BODY_BYTES: expected a whole number from 1024 to 1048576 (got "10")'],
     ['DISPATCH_CONCURRENCY', '1.5', 'DISPATCH_CONCURRENCY: expected a whole number from 1 to 64 (got "1.5")'],
     ['RELAY_MAX_VALUE', '1e16', 'RELAY_MAX_VALUE: expected a number up to 1000000000000000 (got "1e16")'],
+    ['TIKTOK_MAX_REQUESTS_PER_SECOND', '-1', 'TIKTOK_MAX_REQUESTS_PER_SECOND: expected a whole number from 0 to 10000 (got "-1")'],
+    ['TIKTOK_MAX_REQUESTS_PER_SECOND', '2.5', 'TIKTOK_MAX_REQUESTS_PER_SECOND: expected a whole number from 0 to 10000 (got "2.5")'],
   ])('names the bounds of %s=%s, not only "a number"', (name, value, message) => {
     expect(problems({ [name]: value })).toEqual([message]);
   });

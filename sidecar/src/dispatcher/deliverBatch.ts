@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
-import type { ClaimedEvent, EventQueue, KnownLane } from '../outbox/eventQueue';
+import { secondOf, type ClaimedEvent, type EventQueue, type KnownLane, type LaneHold } from '../outbox/eventQueue';
 import type { SettingsSource } from '../settings/types';
 import type { EventsApiClient } from '../tiktok/client';
 import { classifyCode, type RetryCause, type RowFailure, type SendOutcome } from '../tiktok/outcome';
 import { serializeTrackRequest, unixSeconds } from '../tiktok/payload';
 import { MAX_EVENT_AGE_DAYS } from '../contract/eventSource';
 import type { Lane } from '../tiktok/lane';
-import { type Lanes, type LanePauseReason, type LaneProblem } from './lanes';
+import { type HoldCause, type Lanes, type LanePauseReason, type LaneProblem } from './lanes';
 import {
   backoffDelay,
   everyRowRefusedAlike,
@@ -26,7 +26,22 @@ import {
 /** What the dispatcher does with the queue: claim due events and mark how each send ended. */
 export type DispatchQueue = Pick<
   EventQueue,
-  'releaseInFlight' | 'rescheduleLaterThan' | 'dueLanes' | 'claim' | 'markDelivered' | 'markRetry' | 'markDead' | 'markPaused' | 'nextAttemptAt'
+  | 'releaseInFlight'
+  | 'rescheduleLaterThan'
+  | 'dueLanes'
+  | 'claim'
+  | 'markDelivered'
+  | 'markRetry'
+  | 'markDead'
+  | 'markPaused'
+  | 'nextAttemptAt'
+  // Lane holds: a lane paused (or rate-limited) by one process is held for every process of the outbox.
+  | 'laneHolds'
+  | 'holdLane'
+  | 'clearLaneHold'
+  | 'takeProbe'
+  // The optional ceiling of requests per pixel and second, shared the same way.
+  | 'takeRequestSlot'
 >;
 
 /** A row the dispatcher settled, as it tells the report. */
@@ -64,7 +79,7 @@ export interface DispatcherDeps {
 /** What delivering one batch reads from the dispatcher that claimed it. */
 export interface DeliveryContext {
   deps: DispatcherDeps;
-  opts: { backoff: BackoffPolicy };
+  opts: { backoff: BackoffPolicy; maxRequestsPerSecond?: number };
   lanes: Lanes;
   clock: () => number;
   random: () => number;
@@ -155,9 +170,30 @@ export class BatchDelivery {
     const { client, metrics } = this.ctx.deps;
     const request = serializeTrackRequest(to.lane, rows.map((r) => r.payload), to.testEventCode || undefined);
     metrics.batchSize.observe(rows.length);
+    await this.waitForRequestSlot(to.pixelId);
     const outcome = await client.send(request, to.token);
     metrics.requests.inc({ outcome: outcome.kind });
     return outcome;
+  }
+
+  /**
+   * Under a configured ceiling of requests per pixel and second, counted for every
+   * process of the outbox: wait for a slot. An outbox that cannot count lets the
+   * request go (the ceiling is the operator's, TikTok's own limit still holds the lane).
+   */
+  private async waitForRequestSlot(pixelId: string): Promise<void> {
+    const perSecond = this.ctx.opts.maxRequestsPerSecond;
+    if (!perSecond) return;
+    for (;;) {
+      const now = this.ctx.clock();
+      try {
+        if (await this.ctx.deps.queue.takeRequestSlot(pixelId, now, perSecond)) return;
+      } catch (err) {
+        this.ctx.deps.onOutboxError?.(err);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, secondOf(now) + 1000 - now));
+    }
   }
 
   private async sendAndSettle(to: Target, rows: ClaimedEvent[], at: Bisection): Promise<void> {
@@ -173,7 +209,7 @@ export class BatchDelivery {
       case 'partial':
         return this.settlePartial(to, rows, outcome.failures, at);
       case 'retry':
-        return this.retry(to, rows, outcome.cause, outcome.detail);
+        return this.retry(to, rows, outcome.cause, outcome.detail, outcome.retryAfterMs);
       case 'request_problem':
         return this.pauseLane(to, rows, { reason: outcome.problem, code: outcome.code, message: outcome.message });
       case 'too_large':
@@ -339,17 +375,22 @@ export class BatchDelivery {
       metrics.deliveryLatency.observe(Math.max(0, now - r.createdAt) / 1000);
     }
     this.ctx.deps.tally?.delivered(rows, now);
+    // The lane works: its hold goes for every process, whichever set it.
+    await this.ctx.outboxWrite(() => queue.clearLaneHold(to));
     const pausedSince = this.ctx.lanes.delivered(to);
     if (pausedSince !== undefined) {
       log.info({ pixelId: to.pixelId, testEventCode: to.testEventCode || undefined, pausedSeconds: Math.round((now - pausedSince) / 1000) }, 'dispatcher: lane resumed: TikTok accepts its events again');
     }
   }
 
-  private async retry(to: Target, rows: ClaimedEvent[], cause: RetryCause, detail: string): Promise<void> {
+  private async retry(to: Target, rows: ClaimedEvent[], cause: RetryCause, detail: string, retryAfterMs?: number): Promise<void> {
     const { queue, metrics, log } = this.ctx.deps;
     const attempts = Math.max(...rows.map((r) => r.attempts));
     const at = this.ctx.clock() + backoffDelay(attempts, this.ctx.opts.backoff, this.ctx.random);
     await this.ctx.outboxWrite(() => queue.markRetry(rows.map((r) => r.id), at, cause, detail));
+    // TikTok's rate limit is the pixel's, whichever replica sends: every process holds the lane, and one probes at its end.
+    // A Retry-After is honoured, up to the longest hold.
+    if (cause === 'rate_limited') await this.holdLane(to, { reason: 'rate_limited', message: detail, atLeastMs: retryAfterMs }, this.ctx.clock());
     metrics.retried.inc({ reason: cause }, rows.length);
     this.ctx.deps.tally?.retried(rows);
     log.warn({ pixelId: to.pixelId, events: rows.length, attempts, cause, detail }, 'dispatcher: batch will be retried');
@@ -362,7 +403,7 @@ export class BatchDelivery {
   private async pauseLane(to: Target, rows: ClaimedEvent[], problem: LaneProblem): Promise<void> {
     const { queue, metrics, log } = this.ctx.deps;
     const now = this.ctx.clock();
-    const { fresh, until } = this.ctx.lanes.pause(to, problem, now, to.token);
+    const { fresh, until } = await this.holdLane(to, problem, now);
     const holdUntil = this.ctx.lanes.holdUntil(to, now) ?? until;
     await this.ctx.outboxWrite(() => queue.markPaused(rows.map((r) => r.id), holdUntil, `lane paused (${problem.reason}): ${problem.message}`));
     const fields = {
@@ -381,6 +422,30 @@ export class BatchDelivery {
     // A pixel without a token yet is the normal state of a start while Odoo is down.
     const level = problem.reason === 'no_token' ? 'warn' : 'error';
     log[level](fields, `dispatcher: lane paused (${problem.reason}): ${PAUSE_ADVICE[problem.reason]}. Detail: ${problem.message}. Events wait in the outbox.`);
+  }
+
+  /**
+   * Hold the lane for every process sharing the outbox, decided from the hold they
+   * share; this process's view takes the hold stored. An outbox that refuses the
+   * write leaves the hold to this process alone (its claims fail meanwhile anyway).
+   */
+  private async holdLane(to: Target, cause: HoldCause, now: number): Promise<{ fresh: boolean; until: number }> {
+    const { lanes, deps } = this.ctx;
+    let fresh = false;
+    const decide = (current: LaneHold | undefined): LaneHold => {
+      const next = lanes.nextHold(current, cause, now, to.token);
+      fresh = next.fresh;
+      return next.hold;
+    };
+    let hold: LaneHold;
+    try {
+      hold = await deps.queue.holdLane(to, decide);
+    } catch (err) {
+      deps.onOutboxError?.(err);
+      hold = decide(lanes.holdOf(to));
+    }
+    lanes.adopt(to, hold);
+    return { fresh, until: hold.until };
   }
 
   private pausedNow(to: Target): boolean {

@@ -1,4 +1,4 @@
-import type { ClaimedEvent, KnownLane, LaneKey } from '../outbox/eventQueue';
+import type { ClaimedEvent, KnownLane, LaneHold, LaneKey } from '../outbox/eventQueue';
 import type { Lane } from '../tiktok/lane';
 import { describeWriteError } from '../outbox/writeHealth';
 import { Lanes, settingsOfLane, type LaneState } from './lanes';
@@ -19,7 +19,18 @@ export interface DispatcherOptions extends BatchPolicy {
   idleMs: number;
   /** Wait after the outbox refused a write (disk full, read-only, I/O error): the base, doubled while it persists, capped. */
   outboxBackoff?: BackoffPolicy;
+  /**
+   * How long the probe at the end of a lane's hold is this process's: others skip
+   * the lane meanwhile. Longer than a request may take; a process that died while
+   * probing holds the lane that long.
+   */
+  probeLeaseMs?: number;
+  /** At most this many requests per pixel and second, counted for every process of the outbox (TIKTOK_MAX_REQUESTS_PER_SECOND); 0 or absent: no ceiling. */
+  maxRequestsPerSecond?: number;
 }
+
+/** The probe lease when none is given: four times the Events API client's default timeout. */
+const PROBE_LEASE_MS = 40_000;
 
 /** How soon the rows of a lane paused for its token are looked at again: a corrected token applies within seconds. */
 const TOKEN_RECHECK_MS = 5_000;
@@ -75,7 +86,8 @@ export class Dispatcher {
     this.clock = deps.clock ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.lastTurnAt = this.clock();
-    this.lanes = new Lanes(opts.pause, TOKEN_RECHECK_MS);
+    // TikTok's rate limit holds a lane as briefly as a retry waits, and no longer than the longest pause.
+    this.lanes = new Lanes(opts.pause, TOKEN_RECHECK_MS, { baseMs: opts.backoff.baseMs, maxMs: Math.min(opts.backoff.maxMs, opts.pause.maxMs) });
     this.delivery = new BatchDelivery({
       deps,
       opts,
@@ -255,10 +267,17 @@ export class Dispatcher {
     this.lastLookAt = now;
     this.storedSinceTick = 0;
     let launched = 0;
+    // The holds every process shares: a lane another replica paused is paused here too (and in this replica's status report).
+    this.lanes.syncHolds(await this.deps.queue.laneHolds());
     for (const due of await this.deps.queue.dueLanes(now)) {
       if (this.inFlight.size >= this.opts.maxConcurrentRequests) break;
-      if (!this.lanes.mayLaunch(due, now, this.tokenOf(due.lane))) continue;
+      const token = this.tokenOf(due.lane);
+      const outdated = this.lanes.reviseOutdated(due, now, token);
+      if (outdated) await this.outboxWrite(() => this.reviseHold(due, outdated.seen, outdated.revised));
+      if (!this.lanes.mayLaunch(due, now, token)) continue;
       if (!isLaneReady(due, now, this.opts, this.draining)) continue;
+      // At the end of a hold one process probes the lane: another may have taken the probe.
+      if (this.lanes.probing(due, now) && !(await this.deps.queue.takeProbe(due, now, now + (this.opts.probeLeaseMs ?? PROBE_LEASE_MS)))) continue;
       const rows = await this.claimInSlices(due, now, batchLimit(due, this.opts));
       if (rows.length === 0) continue;
       const lane: KnownLane = { pixelId: due.pixelId, testEventCode: due.testEventCode, lane: due.lane };
@@ -301,6 +320,13 @@ export class Dispatcher {
       const rescheduled = await this.deps.queue.rescheduleLaterThan(now + longest, now);
       if (rescheduled > 0) this.deps.log.warn({ rescheduled }, 'dispatcher: events were scheduled further ahead than any retry or pause (the clock went back); they are due now');
     });
+  }
+
+  /** An outdated hold (see `Lanes.reviseOutdated`) revised, or lifted, for every process: unless another process changed it since. */
+  private async reviseHold(lane: LaneKey, seen: LaneHold, revised: LaneHold | undefined): Promise<void> {
+    if (!revised) return this.deps.queue.clearLaneHold(lane, seen);
+    const unchanged = (current: LaneHold) => current.until === seen.until && current.streak === seen.streak;
+    await this.deps.queue.holdLane(lane, (current) => (current && !unchanged(current) ? current : revised));
   }
 
   /** A lane's token: its pixel's website's, or for another source the website's named in the lane. */

@@ -68,6 +68,29 @@ export interface DueLane extends KnownLane {
   oldestDueAt: number;
 }
 
+/**
+ * A lane held for every process sharing the outbox: no claim takes its rows until
+ * `until` (a replica paused it, or TikTok limited its rate), then one probe at a time.
+ */
+export interface LaneHold {
+  /** Until when no claim takes the lane's rows, epoch ms. */
+  until: number;
+  /** Why (the dispatcher's typed reason). */
+  reason: string;
+  /** TikTok's code, or the HTTP status when the answer had none. */
+  code: number | null;
+  /** TikTok's message with contact data already redacted. */
+  message: string;
+  /** Holds since the lane last delivered something: the hold grows with it, cluster-wide. */
+  streak: number;
+  /** The first hold of the streak, epoch ms. */
+  since: number;
+  /** Of a hold tied to the pixel's token: a fingerprint of it (never the token), else ''. */
+  tokenFingerprint: string;
+}
+
+export interface HeldLane extends LaneKey, LaneHold {}
+
 export interface EnqueueResult {
   inserted: number;
   duplicates: number;
@@ -83,7 +106,27 @@ export interface EventQueue {
   /** Store events durably; one flag per event: true when new, false when its (pixel, event, event_id) was already there. */
   enqueue(events: NewOutboxEvent[], now: number): Promise<boolean[]>;
   dueLanes(now: number, countLimit?: number): Promise<DueLane[]>;
+  /** Due rows of a lane, oldest first; none while the lane is held (see `holdLane`), or probed by another process. */
   claim(lane: LaneKey, now: number, limit: number): Promise<ClaimedEvent[]>;
+  /** Every lane hold, ended or not (a hold stays until a delivery clears it: its streak is the lane's memory). */
+  laneHolds(): Promise<HeldLane[]>;
+  /**
+   * Hold a lane: `next` decides the hold from the current one, atomically with
+   * every other process writing it. Returns the hold stored.
+   */
+  holdLane(lane: LaneKey, next: (current: LaneHold | undefined) => LaneHold): Promise<LaneHold>;
+  /** The lane delivered (or its hold is outdated): its hold is gone. With `seen`, only when the hold is still that one. */
+  clearLaneHold(lane: LaneKey, seen?: Pick<LaneHold, 'until' | 'streak'>): Promise<void>;
+  /**
+   * The probe of a lane whose hold has ended: this process's claims pass, others'
+   * skip the lane until `probeUntil`. False when another process probes it, or the hold has not ended.
+   */
+  takeProbe(lane: LaneKey, now: number, probeUntil: number): Promise<boolean>;
+  /**
+   * One request of a pixel in the second of `now`, if fewer than `perSecond` of
+   * every process of the outbox were sent in it. False: wait for the next second.
+   */
+  takeRequestSlot(pixelId: string, now: number, perSecond: number): Promise<boolean>;
   markDelivered(ids: number[], now: number): Promise<void>;
   /** Back to pending until `nextAttemptAt`; the stored error starts with the typed cause. */
   markRetry(ids: number[], nextAttemptAt: number, cause: RetryCause, detail: string): Promise<void>;
@@ -114,11 +157,34 @@ export interface EventQueue {
 }
 
 
+/** A lane hold as stored, in the port's names (both engines). */
+export const HOLD_COLUMNS = `held_until AS until, reason, code, message, streak, since, token_fingerprint AS "tokenFingerprint"`;
+
+/** The start of the second of `now`, epoch ms: the window of a request ceiling. */
+export const secondOf = (now: number) => Math.floor(now / 1000) * 1000;
+
+/**
+ * SQL (both engines): count one request of a pixel in the window starting at
+ * `window`, unless `perSecond` were counted in it already (then no row comes back).
+ * A later window starts the count again; an earlier one (a process whose clock is
+ * behind) is refused, and that process waits.
+ */
+export const TAKE_REQUEST_SLOT = (pixelId: string, window: string, perSecond: string) =>
+  `INSERT INTO pixel_request_windows (pixel_id, window_start, used) VALUES (${pixelId}, ${window}, 1)
+   ON CONFLICT (pixel_id) DO UPDATE SET used = CASE WHEN pixel_request_windows.window_start = excluded.window_start THEN pixel_request_windows.used + 1 ELSE 1 END,
+     window_start = excluded.window_start
+   WHERE pixel_request_windows.window_start < excluded.window_start
+      OR (pixel_request_windows.window_start = excluded.window_start AND pixel_request_windows.used < ${perSecond})`;
+
+/** The one process of an outbox file, as the probe of a lane names it. */
+const THIS_PROCESS = 'this-process';
+
 /** The `outbox` table of the outbox file, answered at once (SQLite runs in this thread); the port is `promised` from it. */
 export class SqliteEventQueue implements Immediate<EventQueue> {
   private readonly stmt;
   /** One transaction per call, prepared once: the relay's group commit calls it every event-loop turn. */
   private readonly insertAll: (events: NewOutboxEvent[], now: number) => boolean[];
+  private readonly holdInTransaction: (lane: LaneKey, next: (current: LaneHold | undefined) => LaneHold) => LaneHold;
 
   constructor(db: Database.Database) {
     this.stmt = {
@@ -128,10 +194,13 @@ export class SqliteEventQueue implements Immediate<EventQueue> {
         `SELECT COUNT(*) AS due, MIN(t) AS oldestDueAt FROM (SELECT next_attempt_at AS t FROM outbox
          WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)`,
       ),
+      // Nothing of a held lane (one primary-key lookup), nor of a lane another process probes.
       claim: db.prepare(
         `UPDATE outbox SET state = 'in_flight', attempts = attempts + 1
-         WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND pixel_id = ? AND test_event_code = ? AND next_attempt_at <= ?
-                      ORDER BY next_attempt_at LIMIT ?)
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND pixel_id = @pixelId AND test_event_code = @testEventCode AND next_attempt_at <= @now
+                      AND NOT EXISTS (SELECT 1 FROM lane_holds h WHERE h.pixel_id = @pixelId AND h.test_event_code = @testEventCode
+                                      AND (h.held_until > @now OR (h.probe_until > @now AND h.probe_by <> @me)))
+                      ORDER BY next_attempt_at LIMIT @limit)
          RETURNING id, pixel_id AS pixelId, event, event_id AS eventId, test_event_code AS testEventCode, source, payload,
                    event_time AS eventTime, attempts, created_at AS createdAt`,
       ),
@@ -151,6 +220,23 @@ export class SqliteEventQueue implements Immediate<EventQueue> {
          WHERE id IN (SELECT value FROM json_each(?)) AND state = 'in_flight'`,
       ),
       release: db.prepare(`UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'`),
+      holds: db.prepare(`SELECT pixel_id AS pixelId, test_event_code AS testEventCode, ${HOLD_COLUMNS} FROM lane_holds ORDER BY pixel_id, test_event_code`),
+      hold: db.prepare(`SELECT ${HOLD_COLUMNS} FROM lane_holds WHERE pixel_id = ? AND test_event_code = ?`),
+      writeHold: db.prepare(
+        `INSERT INTO lane_holds (pixel_id, test_event_code, held_until, reason, code, message, streak, since, token_fingerprint)
+         VALUES (@pixelId, @testEventCode, @until, @reason, @code, @message, @streak, @since, @tokenFingerprint)
+         ON CONFLICT (pixel_id, test_event_code) DO UPDATE SET held_until = excluded.held_until, reason = excluded.reason, code = excluded.code,
+           message = excluded.message, streak = excluded.streak, since = excluded.since, token_fingerprint = excluded.token_fingerprint, probe_by = '', probe_until = 0`,
+      ),
+      clearHold: db.prepare(
+        `DELETE FROM lane_holds WHERE pixel_id = @pixelId AND test_event_code = @testEventCode
+         AND (@until IS NULL OR (held_until = @until AND streak = @streak))`,
+      ),
+      requestSlot: db.prepare(`${TAKE_REQUEST_SLOT('@pixelId', '@window', '@perSecond')} RETURNING used`),
+      takeProbe: db.prepare(
+        `UPDATE lane_holds SET probe_by = @me, probe_until = @probeUntil
+         WHERE pixel_id = @pixelId AND test_event_code = @testEventCode AND held_until <= @now AND (probe_until <= @now OR probe_by = @me)`,
+      ),
       // The outbox_next index: a range of the pending rows only.
       reschedule: db.prepare<[number, number]>(`UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?`),
       // Rows of Purchases and other sources' events not yet reported back to Odoo stay until they are.
@@ -194,6 +280,13 @@ export class SqliteEventQueue implements Immediate<EventQueue> {
       `INSERT OR IGNORE INTO outbox (pixel_id, event, event_id, test_event_code, source, payload, event_time, next_attempt_at, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    // IMMEDIATE: the write lock before the read, so two processes on one file cannot both decide from the same hold.
+    const holdTx = db.transaction((lane: LaneKey, next: (current: LaneHold | undefined) => LaneHold) => {
+      const hold = next(this.stmt.hold.get(lane.pixelId, lane.testEventCode) as LaneHold | undefined);
+      this.stmt.writeHold.run({ ...hold, pixelId: lane.pixelId, testEventCode: lane.testEventCode });
+      return hold;
+    });
+    this.holdInTransaction = (lane, next) => holdTx.immediate(lane, next);
     this.insertAll = db.transaction((events: NewOutboxEvent[], now: number) =>
       events.map((e) => insert.run(e.pixelId, e.event, e.eventId, e.testEventCode ?? '', e.source, JSON.stringify(e.row), e.row.event_time, now, now).changes === 1),
     );
@@ -227,7 +320,28 @@ export class SqliteEventQueue implements Immediate<EventQueue> {
 
   claim(lane: LaneKey, now: number, limit: number): ClaimedEvent[] {
     // RETURNING gives no order; the queue's is the order of arrival.
-    return (this.stmt.claim.all(lane.pixelId, lane.testEventCode, now, limit) as ClaimedEvent[]).sort((a, b) => a.id - b.id);
+    const rows = this.stmt.claim.all({ pixelId: lane.pixelId, testEventCode: lane.testEventCode, now, limit, me: THIS_PROCESS }) as ClaimedEvent[];
+    return rows.sort((a, b) => a.id - b.id);
+  }
+
+  laneHolds(): HeldLane[] {
+    return this.stmt.holds.all() as HeldLane[];
+  }
+
+  holdLane(lane: LaneKey, next: (current: LaneHold | undefined) => LaneHold): LaneHold {
+    return this.holdInTransaction(lane, next);
+  }
+
+  clearLaneHold(lane: LaneKey, seen?: Pick<LaneHold, 'until' | 'streak'>): void {
+    this.stmt.clearHold.run({ pixelId: lane.pixelId, testEventCode: lane.testEventCode, until: seen?.until ?? null, streak: seen?.streak ?? null });
+  }
+
+  takeRequestSlot(pixelId: string, now: number, perSecond: number): boolean {
+    return this.stmt.requestSlot.get({ pixelId, window: secondOf(now), perSecond }) !== undefined;
+  }
+
+  takeProbe(lane: LaneKey, now: number, probeUntil: number): boolean {
+    return this.stmt.takeProbe.run({ pixelId: lane.pixelId, testEventCode: lane.testEventCode, now, probeUntil, me: THIS_PROCESS }).changes === 1;
   }
 
   markDelivered(ids: number[], now: number): void {

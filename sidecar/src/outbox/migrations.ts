@@ -67,6 +67,31 @@ CREATE TABLE IF NOT EXISTS source_claims (
   reported   TEXT
 );
 `,
+  // 5: lane holds (a lane paused, or rate-limited by TikTok), one row per lane: the
+  // claim skips a held lane's rows. One process uses a file, but the rule is the
+  // PostgreSQL outbox's, where every replica reads the same row.
+  `
+CREATE TABLE IF NOT EXISTS lane_holds (
+  pixel_id          TEXT    NOT NULL,
+  test_event_code   TEXT    NOT NULL,
+  held_until        INTEGER NOT NULL,
+  reason            TEXT    NOT NULL,
+  code              INTEGER,
+  message           TEXT    NOT NULL,
+  streak            INTEGER NOT NULL,
+  since             INTEGER NOT NULL,
+  token_fingerprint TEXT    NOT NULL DEFAULT '',
+  probe_by          TEXT    NOT NULL DEFAULT '',
+  probe_until       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (pixel_id, test_event_code)
+);
+-- The requests sent per pixel in the current second, when TIKTOK_MAX_REQUESTS_PER_SECOND caps them.
+CREATE TABLE IF NOT EXISTS pixel_request_windows (
+  pixel_id     TEXT    PRIMARY KEY,
+  window_start INTEGER  NOT NULL,
+  used         INTEGER NOT NULL
+);
+`,
 ];
 
 /** The file was written by a newer release: its schema may mean things this code does not know. */

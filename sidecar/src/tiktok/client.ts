@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
-import { classifyResponse, tiktokText, type RetryCause, type SendOutcome } from './outcome';
+import { classifyResponse, tiktokText, withRetryAfter, type RetryCause, type SendOutcome } from './outcome';
 
 export interface EventsApiClient {
   /** `body` is a serialized `TrackRequest` (see serializeTrackRequest). */
@@ -55,7 +55,7 @@ export class HttpEventsApiClient implements EventsApiClient {
       const res = await this.http.post(this.url, body, {
         headers: { 'Access-Token': accessToken, 'Content-Type': 'application/json' },
       });
-      return classifyResponse(res.status, res.data, displayUrl(this.url));
+      return withRetryAfter(classifyResponse(res.status, res.data, displayUrl(this.url)), res.headers['retry-after'], Date.now());
     } catch (err) {
       // Timeouts, refused or dropped connections: TikTok never saw a definite answer.
       const e = err as { code?: string; message?: string };

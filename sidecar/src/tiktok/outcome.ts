@@ -46,7 +46,8 @@ export type SendOutcome =
   | { kind: 'delivered' }
   /** 20001 naming some events as failed; the others were accepted. */
   | { kind: 'partial'; failures: RowFailure[] }
-  | { kind: 'retry'; cause: RetryCause; detail: string }
+  /** `retryAfterMs`: how long TikTok (or a proxy) asked to wait, from a Retry-After header with a rate limit. */
+  | { kind: 'retry'; cause: RetryCause; detail: string; retryAfterMs?: number }
   /** A row-level refusal (40000/40002): split the batch to find the bad rows. */
   | { kind: 'rejected'; code: number; message: string }
   /** HTTP 413 or "request entity too large": send the batch in halves. */
@@ -129,6 +130,18 @@ export function classifyResponse(status: number, body: unknown, url?: string): S
   const message = tiktokText(String(answer.message ?? ''));
   if (TOO_LARGE_TEXT.test(message)) return { kind: 'too_large', status, message };
   return classifyCode(answer.code, message, answer.data);
+}
+
+/**
+ * A rate limit's outcome with the wait its answer asked for: a Retry-After of
+ * delta-seconds or an HTTP date (RFC 9110), read against `now`. Anything else
+ * (absent, unreadable, in the past) asks for nothing; other outcomes are unchanged.
+ */
+export function withRetryAfter(outcome: SendOutcome, header: unknown, now: number): SendOutcome {
+  if (outcome.kind !== 'retry' || outcome.cause !== 'rate_limited' || typeof header !== 'string') return outcome;
+  const value = header.trim();
+  const ms = /^\d{1,9}$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) && ms > 0 ? { ...outcome, retryAfterMs: ms } : outcome;
 }
 
 /** The decision for a TikTok `code` (HTTP status aside). */

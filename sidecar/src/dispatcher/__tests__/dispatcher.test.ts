@@ -434,6 +434,11 @@ describe('Dispatcher: an outbox that refuses writes', () => {
       markDead: wrap('markDead'),
       markPaused: wrap('markPaused'),
       nextAttemptAt: wrap('nextAttemptAt'),
+      laneHolds: wrap('laneHolds'),
+      holdLane: wrap('holdLane'),
+      clearLaneHold: wrap('clearLaneHold'),
+      takeProbe: wrap('takeProbe'),
+      takeRequestSlot: wrap('takeRequestSlot'),
     };
     const lines: Array<{ level: number; msg: string }> = [];
     const log = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });

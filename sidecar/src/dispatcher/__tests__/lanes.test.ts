@@ -1,4 +1,4 @@
-import { Lanes } from '../lanes';
+import { Lanes, tokenFingerprint } from '../lanes';
 
 const LANE = { pixelId: 'CPIXEL0000000000001', testEventCode: '' };
 const TEST_LANE = { pixelId: 'CPIXEL0000000000001', testEventCode: 'TEST1' };
@@ -80,6 +80,46 @@ describe('Lanes', () => {
     expect(book.repeatsSingleRefusal(TEST_LANE, refusal)).toBe(false);
     book.delivered(LANE);
     expect(book.repeatsSingleRefusal(LANE, refusal)).toBe(false);
+  });
+
+  it('decides a hold to share with a scrubbed message and a fingerprint of a token-bound hold, never the token', () => {
+    const book = lanes();
+    const { hold, fresh } = book.nextHold(undefined, { reason: 'token_refused', code: 40001, message: 'refused for jane@example.com' }, 100, TOKEN);
+    expect(fresh).toBe(true);
+    expect(hold).toEqual({ until: 1100, reason: 'token_refused', code: 40001, message: 'refused for [redacted]', streak: 1, since: 100, tokenFingerprint: tokenFingerprint(TOKEN) });
+    expect(hold.tokenFingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(JSON.stringify(hold)).not.toContain(TOKEN);
+    expect(book.nextHold(undefined, { reason: 'wrong_base_url', code: 404, message: 'm' }, 100, TOKEN).hold.tokenFingerprint).toBe('');
+    // Held by another process for this token: kept (one streak step per probe); for another token: a fresh start.
+    expect(book.nextHold(hold, { reason: 'token_refused', message: 'x' }, 500, TOKEN)).toEqual({ hold, fresh: false });
+    expect(book.nextHold(hold, { reason: 'token_refused', message: 'x' }, 500, 'token-two-000000').hold).toMatchObject({ streak: 1, since: 500, until: 1500 });
+    // Ended: the next hold is twice as long, the streak goes on.
+    expect(book.nextHold(hold, { reason: 'token_refused', message: 'x' }, 1100, TOKEN)).toMatchObject({ fresh: false, hold: { streak: 2, since: 100, until: 3100 } });
+  });
+
+  it("holds a rate-limited lane at least as long as TikTok's Retry-After asks, within the longest hold", () => {
+    const book = new Lanes({ baseMs: 1000, maxMs: 8000 }, 200, { baseMs: 100, maxMs: 4000 });
+    expect(book.nextHold(undefined, { reason: 'rate_limited', message: 'HTTP 429' }, 0, TOKEN).hold.until).toBe(100);
+    expect(book.nextHold(undefined, { reason: 'rate_limited', message: 'HTTP 429', atLeastMs: 2500 }, 0, TOKEN).hold.until).toBe(2500);
+    expect(book.nextHold(undefined, { reason: 'rate_limited', message: 'HTTP 429', atLeastMs: 3_600_000 }, 0, TOKEN).hold.until).toBe(4000);
+  });
+
+  it('takes the holds the outbox has: a lane held by another process is paused here, one it cleared runs', () => {
+    const book = lanes();
+    book.pause(LANE, { reason: 'request_refused', code: 40002, message: 'm' }, 0, TOKEN);
+    const held = { ...TEST_LANE, until: 5000, reason: 'wrong_base_url', code: 404, message: 'm', streak: 3, since: 10, tokenFingerprint: '' };
+    book.syncHolds([held]);
+    expect(book.isPaused(LANE, 10, TOKEN)).toBe(false);
+    expect(book.isPaused(TEST_LANE, 10, TOKEN)).toBe(true);
+    expect(book.states(10)).toEqual([
+      { ...LANE, state: 'running' },
+      { ...TEST_LANE, state: 'paused', reason: 'wrong_base_url', code: 404, message: 'm', since: 10, until: 5000 },
+    ]);
+    expect(book.probing(TEST_LANE, 5000)).toBe(true);
+    // A rate-limited lane is held, and reported running.
+    book.syncHolds([{ ...held, reason: 'rate_limited', code: null }]);
+    expect(book.isPaused(TEST_LANE, 10, TOKEN)).toBe(true);
+    expect(book.states(10)[1]).toEqual({ ...TEST_LANE, state: 'running' });
   });
 
   it('reports each lane without contact data', () => {

@@ -112,12 +112,14 @@ describe('outbox migrations', () => {
 
     expect(userVersion(file)).toBe(LATEST);
     expect(schemaOf(file).map((o) => `${o.type} ${o.name}`)).toEqual([
+      'table lane_holds',
       'table outbox',
       'index outbox_dead',
       'index outbox_delivered',
       'index outbox_due',
       'index outbox_in_flight',
       'index outbox_next',
+      'table pixel_request_windows',
       'table purchase_claims',
       'table settings_snapshot',
       'table source_claims',
@@ -150,6 +152,26 @@ describe('outbox migrations', () => {
     } finally {
       void outbox.close();
     }
+  });
+
+  it('upgrades an outbox of the previous version (4): its waiting rows are held with their lane, and claimed once the hold ends', () => {
+    const old = new Database(file);
+    migrate(old, file, MIGRATIONS.slice(0, 4));
+    old.prepare(`INSERT INTO outbox (pixel_id, event, event_id, source, payload, event_time, next_attempt_at, created_at) VALUES (?, 'AddToCart', 'waiting', 'browser', ?, 1732500000, 1000, 1000)`).run(PIXEL, row('waiting'));
+    old.close();
+    expect(userVersion(file)).toBe(4);
+
+    const outbox = new SqliteOutbox(file);
+    try {
+      const { events } = outbox.immediate;
+      expect(events.laneHolds()).toEqual([]);
+      events.holdLane(LANE, () => ({ until: 5000, reason: 'request_refused', code: 40002, message: 'm', streak: 1, since: 2000, tokenFingerprint: '' }));
+      expect(events.claim(LANE, 4999, 10)).toEqual([]);
+      expect(events.claim(LANE, 5000, 10).map((e) => e.eventId)).toEqual(['waiting']);
+    } finally {
+      void outbox.close();
+    }
+    expect(userVersion(file)).toBe(LATEST);
   });
 
   it('upgrades a file whose probe table and dead-letter index were made on first use, before versions', () => {

@@ -1,5 +1,5 @@
 import { GroupCommitWriter } from '../groupCommit';
-import type { NewOutboxEvent } from '../eventQueue';
+import type { LaneHold, NewOutboxEvent } from '../eventQueue';
 import type { CheckedOutboxEvent } from '../rowGate';
 import type { Outbox } from '../outbox';
 import type { TikTokEventRow } from '../../tiktok/types';
@@ -250,6 +250,62 @@ export function queueContract(engine: () => QueueEngine): void {
       expect(first).toEqual({ inserted: 2, duplicates: 0 });
       expect(second).toEqual({ inserted: 0, duplicates: 1 });
       expect(third).toEqual({ inserted: 1, duplicates: 0 });
+    });
+  });
+
+  describe('lane holds', () => {
+    const TEST_LANE = { pixelId: PIXEL, testEventCode: 'TEST1' };
+    const hold = (until: number, streak = 1): LaneHold => ({ until, reason: 'token_refused', code: 40001, message: 'm', streak, since: 1000, tokenFingerprint: 'f'.repeat(16) });
+
+    it("skips a held lane's due rows (in flight or not) until the hold ends, and only that lane's", async () => {
+      await outbox.events.enqueue([event('a'), event('b'), event('t', { testEventCode: 'TEST1' })], 1000);
+      expect((await outbox.events.claim(LANE, 1000, 1)).map((r) => r.eventId)).toEqual(['a']);
+      await outbox.events.holdLane(LANE, () => hold(5000));
+      expect(await outbox.events.claim(LANE, 4999, 10)).toEqual([]);
+      expect((await outbox.events.claim(TEST_LANE, 4999, 10)).map((r) => r.eventId)).toEqual(['t']);
+      expect((await outbox.events.claim(LANE, 5000, 10)).map((r) => r.eventId)).toEqual(['b']);
+      // Still listed after its end: the streak is the lane's memory until a delivery.
+      expect(await outbox.events.laneHolds()).toEqual([{ ...LANE, ...hold(5000) }]);
+    });
+
+    it('decides a hold from the current one, keeps it across a reopen, and a delivery clears it', async () => {
+      const seen: (LaneHold | undefined)[] = [];
+      const stored = await outbox.events.holdLane(LANE, (current) => (seen.push(current), hold(5000)));
+      expect(stored).toEqual(hold(5000));
+      await reopen();
+      await outbox.events.holdLane(LANE, (current) => (seen.push(current), { ...current!, until: 9000, streak: current!.streak + 1 }));
+      expect(seen).toEqual([undefined, hold(5000)]);
+      expect(await outbox.events.laneHolds()).toEqual([{ ...LANE, ...hold(9000, 2) }]);
+      // A hold no longer the one seen (another process held it again since) stays.
+      await outbox.events.clearLaneHold(LANE, { until: 5000, streak: 1 });
+      expect(await outbox.events.laneHolds()).toHaveLength(1);
+      await outbox.events.clearLaneHold(LANE, { until: 9000, streak: 2 });
+      expect(await outbox.events.laneHolds()).toEqual([]);
+      await outbox.events.holdLane(LANE, () => hold(5000));
+      await outbox.events.clearLaneHold(LANE);
+      expect(await outbox.events.laneHolds()).toEqual([]);
+    });
+
+    it('takes the probe of a hold once it has ended, and holding the lane again ends the probe', async () => {
+      await outbox.events.enqueue([event('a')], 1000);
+      expect(await outbox.events.takeProbe(LANE, 1000, 2000)).toBe(false); // no hold
+      await outbox.events.holdLane(LANE, () => hold(5000));
+      expect(await outbox.events.takeProbe(LANE, 4999, 6000)).toBe(false);
+      expect(await outbox.events.takeProbe(LANE, 5000, 6000)).toBe(true);
+      expect((await outbox.events.claim(LANE, 5000, 10)).map((r) => r.eventId)).toEqual(['a']);
+      await outbox.events.holdLane(LANE, (current) => ({ ...current!, until: 7000, streak: 2 }));
+      expect(await outbox.events.takeProbe(LANE, 6500, 8000)).toBe(false);
+    });
+  });
+
+  describe('the ceiling of requests per pixel and second', () => {
+    it('counts requests per pixel within each second, refuses past the ceiling, and starts again the next second', async () => {
+      const take = (pixelId: string, now: number) => outbox.events.takeRequestSlot(pixelId, now, 2);
+      expect([await take('A', 1000), await take('A', 1500), await take('A', 1999)]).toEqual([true, true, false]);
+      expect(await take('B', 1999)).toBe(true);
+      expect([await take('A', 2000), await take('A', 2999), await take('A', 2999)]).toEqual([true, true, false]);
+      // A process whose clock is behind is refused in a window already passed, and waits.
+      expect(await take('A', 1200)).toBe(false);
     });
   });
 

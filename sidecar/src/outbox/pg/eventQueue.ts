@@ -7,12 +7,17 @@ import {
   type DeadLetter,
   type DueLane,
   type EventQueue,
+  type HeldLane,
+  type LaneHold,
   type LaneKey,
+  HOLD_COLUMNS,
+  secondOf,
+  TAKE_REQUEST_SLOT,
   type NewOutboxEvent,
   type OutboxState,
 } from '../eventQueue';
 import { ADDRESS_CUT_CHARS, PAGE_ADDRESS_PATHS, SCRUBBED_ROW_KEYS, storedError } from '../queueRules';
-import type { Queryable } from './db';
+import { inTransaction, type Queryable } from './db';
 
 /** Rows this replica holds: fencing, so a replica whose lease ended (and whose rows another took) changes nothing. */
 const HELD = `state = 'in_flight' AND claimed_by = $2`;
@@ -37,6 +42,13 @@ const DUE_IN_LANE = `
   UNION ALL
   (SELECT lease_until FROM outbox WHERE state = 'in_flight' AND pixel_id = l.pixel_id AND test_event_code = l.test_event_code
      AND lease_until < $1 ORDER BY lease_until LIMIT $2)`;
+
+/** Of the claim's lane ($1, $2) at $3 by replica $5: no hold in force, and no probe by another replica. */
+const LANE_FREE = `NOT EXISTS (SELECT 1 FROM lane_holds h WHERE h.pixel_id = $1 AND h.test_event_code = $2
+                     AND (h.held_until > $3 OR (h.probe_until > $3 AND h.probe_by <> $5)))`;
+
+/** Any value fixed for this project: the first key of the locks on lane keys while a hold is written (the second is the key's hash). */
+const LANE_HOLD_LOCK_CLASS = 0x7e12;
 
 /** SQL: the JSON text at `path` of `doc` (NULL when absent). */
 const textAt = (doc: string, path: readonly string[]) => `(${doc} #>> '{${path.join(',')}}')`;
@@ -137,12 +149,13 @@ export class PgEventQueue implements EventQueue {
 
   async claim(lane: LaneKey, now: number, limit: number): Promise<ClaimedEvent[]> {
     // Each candidate row is locked as it is read; a row another replica is claiming at this moment is skipped, not waited for.
+    // A held lane, or one another replica probes, gives nothing: one primary-key lookup, evaluated once per claim.
     const { rows } = await this.pool.query<ClaimedEvent>(
       `WITH due AS (SELECT id, next_attempt_at AS due_at FROM outbox
-                    WHERE state = 'pending' AND pixel_id = $1 AND test_event_code = $2 AND next_attempt_at <= $3
+                    WHERE state = 'pending' AND pixel_id = $1 AND test_event_code = $2 AND next_attempt_at <= $3 AND ${LANE_FREE}
                     ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
             abandoned AS (SELECT id, lease_until AS due_at FROM outbox
-                    WHERE state = 'in_flight' AND pixel_id = $1 AND test_event_code = $2 AND lease_until < $3
+                    WHERE state = 'in_flight' AND pixel_id = $1 AND test_event_code = $2 AND lease_until < $3 AND ${LANE_FREE}
                     ORDER BY lease_until, id LIMIT $4 FOR UPDATE SKIP LOCKED),
             chosen AS (SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM abandoned) c ORDER BY due_at, id LIMIT $4)
        UPDATE outbox o SET state = 'in_flight', attempts = o.attempts + 1, claimed_by = $5, lease_until = $3::bigint + $6::bigint
@@ -153,6 +166,53 @@ export class PgEventQueue implements EventQueue {
     );
     // RETURNING gives no order; the queue's is the order of arrival.
     return rows.sort((a, b) => a.id - b.id);
+  }
+
+  async laneHolds(): Promise<HeldLane[]> {
+    const { rows } = await this.pool.query<HeldLane>(
+      `SELECT pixel_id AS "pixelId", test_event_code AS "testEventCode", ${HOLD_COLUMNS} FROM lane_holds ORDER BY pixel_id, test_event_code`,
+    );
+    return rows;
+  }
+
+  /** Replicas writing one lane's hold at once take turns (a lock on the lane's key for the transaction): each decides from the last one's hold. */
+  holdLane(lane: LaneKey, next: (current: LaneHold | undefined) => LaneHold): Promise<LaneHold> {
+    return inTransaction(this.pool, async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LANE_HOLD_LOCK_CLASS, JSON.stringify([lane.pixelId, lane.testEventCode])]);
+      const { rows } = await tx.query<LaneHold>(`SELECT ${HOLD_COLUMNS} FROM lane_holds WHERE pixel_id = $1 AND test_event_code = $2`, [lane.pixelId, lane.testEventCode]);
+      const hold = next(rows[0]);
+      await tx.query(
+        `INSERT INTO lane_holds (pixel_id, test_event_code, held_until, reason, code, message, streak, since, token_fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (pixel_id, test_event_code) DO UPDATE SET held_until = EXCLUDED.held_until, reason = EXCLUDED.reason, code = EXCLUDED.code,
+           message = EXCLUDED.message, streak = EXCLUDED.streak, since = EXCLUDED.since, token_fingerprint = EXCLUDED.token_fingerprint, probe_by = '', probe_until = 0`,
+        [lane.pixelId, lane.testEventCode, hold.until, hold.reason, hold.code, hold.message, hold.streak, hold.since, hold.tokenFingerprint],
+      );
+      return hold;
+    });
+  }
+
+  async clearLaneHold(lane: LaneKey, seen?: Pick<LaneHold, 'until' | 'streak'>): Promise<void> {
+    await this.pool.query(
+      `DELETE FROM lane_holds WHERE pixel_id = $1 AND test_event_code = $2 AND ($3::bigint IS NULL OR (held_until = $3 AND streak = $4))`,
+      [lane.pixelId, lane.testEventCode, seen?.until ?? null, seen?.streak ?? null],
+    );
+  }
+
+  /** One upsert of the pixel's row: replicas asking at once take turns on its lock, and each sees the count the last one left. */
+  async takeRequestSlot(pixelId: string, now: number, perSecond: number): Promise<boolean> {
+    const r = await this.pool.query(`${TAKE_REQUEST_SLOT('$1', '$2::bigint', '$3')} RETURNING used`, [pixelId, secondOf(now), perSecond]);
+    return r.rowCount === 1;
+  }
+
+  /** One UPDATE of one row: of replicas asking at once, one takes the probe, the others wait for its row lock and then find it taken. */
+  async takeProbe(lane: LaneKey, now: number, probeUntil: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE lane_holds SET probe_by = $3, probe_until = $5
+       WHERE pixel_id = $1 AND test_event_code = $2 AND held_until <= $4 AND (probe_until <= $4 OR probe_by = $3)`,
+      [lane.pixelId, lane.testEventCode, this.opts.replica, now, probeUntil],
+    );
+    return r.rowCount === 1;
   }
 
   private async settle(sql: string, ids: number[], params: unknown[]): Promise<void> {

@@ -75,6 +75,31 @@ CREATE TABLE write_probe (
 ALTER TABLE purchase_claims ADD COLUMN held_by TEXT;
 ALTER TABLE source_claims ADD COLUMN held_by TEXT;
 `,
+  // 3: lane holds shared by every replica: a lane one replica paused (or TikTok
+  // rate-limited) is skipped by every replica's claim until the hold ends, then
+  // probed by one replica (probe_by, probe_until). Its primary key is the claim's lookup.
+  `
+CREATE TABLE lane_holds (
+  pixel_id          TEXT    NOT NULL,
+  test_event_code   TEXT    NOT NULL,
+  held_until        BIGINT  NOT NULL,
+  reason            TEXT    NOT NULL,
+  code              INTEGER,
+  message           TEXT    NOT NULL,
+  streak            INTEGER NOT NULL,
+  since             BIGINT  NOT NULL,
+  token_fingerprint TEXT    NOT NULL DEFAULT '',
+  probe_by          TEXT    NOT NULL DEFAULT '',
+  probe_until       BIGINT  NOT NULL DEFAULT 0,
+  PRIMARY KEY (pixel_id, test_event_code)
+);
+-- The requests sent per pixel in the current second, when TIKTOK_MAX_REQUESTS_PER_SECOND caps them.
+CREATE TABLE pixel_request_windows (
+  pixel_id     TEXT    PRIMARY KEY,
+  window_start BIGINT  NOT NULL,
+  used         INTEGER NOT NULL
+);
+`,
 ];
 
 /** Any value fixed for this project: the key of the lock that lets one opener at a time migrate. */

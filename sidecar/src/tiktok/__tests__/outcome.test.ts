@@ -1,4 +1,4 @@
-import { classifyCode, classifyResponse, readRowFailures } from '../outcome';
+import { classifyCode, classifyResponse, readRowFailures, withRetryAfter } from '../outcome';
 
 const NGINX_404 = '<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n</body>\r\n</html>';
 const NGINX_413 = '<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n</body>\r\n</html>';
@@ -144,5 +144,25 @@ describe("TikTok's own words, before anything logs or stores them", () => {
     expect(classifyResponse(200, { code: 40002, message: 'Invalid value for field "currency" (deadbeef, face 10:20)' })).toMatchObject({
       message: 'Invalid value for field "currency" (deadbeef, face 10:20)',
     });
+  });
+});
+
+describe('withRetryAfter', () => {
+  const limited = classifyResponse(429, '');
+  const now = Date.parse('2026-12-06T04:00:00Z');
+
+  it('reads the wait a rate limit asks for, in seconds or as an HTTP date', () => {
+    expect(withRetryAfter(limited, '7', now)).toEqual({ ...limited, retryAfterMs: 7000 });
+    expect(withRetryAfter(limited, ' 7 ', now)).toEqual({ ...limited, retryAfterMs: 7000 });
+    expect(withRetryAfter(limited, 'Sun, 06 Dec 2026 04:00:30 GMT', now)).toEqual({ ...limited, retryAfterMs: 30_000 });
+    expect(withRetryAfter(classifyCode(40100, 'Too many requests'), '3', now)).toMatchObject({ cause: 'rate_limited', retryAfterMs: 3000 });
+  });
+
+  it('asks for nothing when the header is absent, unreadable or past, and leaves other outcomes alone', () => {
+    for (const header of [undefined, '', 'soon', '-5', '0', '1.5', 'Sun, 06 Dec 2026 03:59:00 GMT', ['7']]) {
+      expect(withRetryAfter(limited, header, now)).toEqual(limited);
+    }
+    const busy = classifyResponse(503, '');
+    expect(withRetryAfter(busy, '7', now)).toEqual(busy);
   });
 });

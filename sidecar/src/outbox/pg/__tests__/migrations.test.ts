@@ -80,6 +80,34 @@ describePg('PostgreSQL outbox migrations', () => {
   });
 });
 
+describePg('PostgreSQL outbox migrations: lane holds', () => {
+  const db = usePgDatabase();
+  beforeEach(() => db.reset());
+
+  it('upgrades a database of the previous version (2): its waiting rows are held with their lane for every replica, and claimed once the hold ends', async () => {
+    const old = outboxPool(db.url(), 2);
+    try {
+      await migratePg(old, 'test', PG_MIGRATIONS.slice(0, 2));
+      await old.query(
+        `INSERT INTO outbox (pixel_id, event, event_id, source, payload, event_time, next_attempt_at, created_at) VALUES ($1, 'AddToCart', 'waiting', 'browser', $2, 1732500000, 1000, 1000)`,
+        [PIXEL, row('waiting')],
+      );
+      expect((await old.query('SELECT version FROM outbox_schema')).rows).toEqual([{ version: 2 }]);
+    } finally {
+      await old.end();
+    }
+    const [a, b] = [await PgOutbox.open({ url: db.url(), replica: 'replica-a', leaseMs: 60_000 }), await PgOutbox.open({ url: db.url(), replica: 'replica-b', leaseMs: 60_000 })];
+    try {
+      expect(await a.events.laneHolds()).toEqual([]);
+      await a.events.holdLane(LANE, () => ({ until: 5000, reason: 'request_refused', code: 40002, message: 'm', streak: 1, since: 2000, tokenFingerprint: '' }));
+      expect(await b.events.claim(LANE, 4999, 10)).toEqual([]);
+      expect((await b.events.claim(LANE, 5000, 10)).map((e) => e.eventId)).toEqual(['waiting']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
 describePg('PgOutbox.open', () => {
   it('says which host and database it could not reach, and why, never the password', async () => {
     const wrong = new URL(PG_TEST_ADMIN_URL);

@@ -86,6 +86,25 @@ describePg('PgOutbox shared by replicas', () => {
     expect(taken.map((r) => [r.id, r.eventId, r.attempts])).toEqual([[held.id, 'x', 2]]);
   });
 
+  it('lets one replica probe a lane whose hold ended: the others skip it, rows another replica left in flight too, until the probe ends', async () => {
+    const [a, b, c] = [await replica('replica-a'), await replica('replica-b'), await replica('replica-c')];
+    await a.events.enqueue([event('x'), event('y'), event('z')], 1000);
+    await c.events.claim(LANE, 1000, 1); // x, left in flight by c: its lease ends at 1000 + LEASE_MS
+    const hold = { until: 2000 + LEASE_MS, reason: 'request_refused', code: 40002, message: 'm', streak: 1, since: 1000, tokenFingerprint: '' };
+    await b.events.holdLane(LANE, () => hold);
+    expect(await a.events.claim(LANE, 1999 + LEASE_MS, 10)).toEqual([]);
+    const end = hold.until;
+    const [probeByA, probeByB] = await Promise.all([a.events.takeProbe(LANE, end, end + 5000), b.events.takeProbe(LANE, end, end + 5000)]);
+    expect([probeByA, probeByB].sort()).toEqual([false, true]);
+    const [prober, other] = probeByA ? [a, b] : [b, a];
+    expect(await other.events.claim(LANE, end + 4999, 10)).toEqual([]);
+    expect((await prober.events.claim(LANE, end, 1)).map((r) => r.eventId)).toEqual(['y']);
+    // The probe's lease ended (its replica gone): another replica takes it, and the rows.
+    expect(await other.events.takeProbe(LANE, end + 4999, end + 9000)).toBe(false);
+    expect(await other.events.takeProbe(LANE, end + 5000, end + 9000)).toBe(true);
+    expect((await other.events.claim(LANE, end + 5000, 10)).map((r) => r.eventId)).toEqual(['x', 'z']);
+  });
+
   it('ignores what a replica whose lease ended says about a row another replica took (fencing)', async () => {
     const [a, b] = [await replica('replica-a'), await replica('replica-b')];
     await a.events.enqueue([event('x'), event('y')], 1000);
