@@ -113,8 +113,9 @@ class WebsiteCatalog(models.Model):
             [('product_variant_ids', 'any', domain)], aggregates=['write_date:max'])
         [(rule_written,)] = self.env['product.pricelist.item'].sudo()._read_group(
             [('pricelist_id', '=', pricelist.id)], aggregates=['write_date:max'])
-        parts = (self.id, self._tiktok_resolved_settings()['content_id_source'], pricelist.id, pricelist.write_date, self._tiktok_catalog_secret(), count, product_written,
-                 template_written, rule_written, self.write_date, int(time.time() // FEED_CACHE_SECONDS))
+        parts = (self.id, self._tiktok_resolved_settings()['content_id_source'], pricelist.id, pricelist.write_date,
+                 count, product_written, template_written, rule_written, self.write_date,
+                 int(time.time() // FEED_CACHE_SECONDS))
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
     def _tiktok_catalog_file(self, pricelist, currency_name):

@@ -92,9 +92,9 @@ class TestCatalogFeed(HttpCase, TikTokCase):
         self.assertEqual(mug['description'], 'Mug')  # no description: the title, TikTok requires one
         self.assertTrue(mug['link'].startswith(self.website.get_base_url() + '/shop/'), mug['link'])
         self.assertIn('pricelist=%s' % self.home_list.id, mug['link'])
+        required = ('sku_id', 'title', 'description', 'availability', 'condition', 'price', 'link', 'brand')
         for row in home.values():
-            self.assertTrue(all(row[column] for column in ('sku_id', 'title', 'description', 'availability',
-                                                          'condition', 'price', 'link', 'brand')), row)
+            self.assertTrue(all(row[column] for column in required), row)
 
     def test_variants_are_grouped_by_their_template(self):
         home, _response = self.feed(self.usd.name)
