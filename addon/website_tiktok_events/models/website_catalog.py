@@ -167,7 +167,9 @@ class WebsiteCatalog(models.Model):
         feed = self.env['product.feed'].new({'website_id': self.id, 'pricelist_id': pricelist.id})
         brand = self.company_id.name
         for product in products:
-            if not product._is_variant_possible():
+            # Without attribute values a product is its template's only
+            # variant: nothing to exclude it, and the check costs a query.
+            if product.product_template_attribute_value_ids and not product._is_variant_possible():
                 continue
             prices = self._tiktok_catalog_prices(product, pricelist)
             if prices['prevent_zero_price_sale']:
