@@ -6,6 +6,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.website_tiktok_events.tools.catalog_feed import FEED_COLUMNS
 from .common import GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase
+from .test_page_injection import config_blob
 
 # A product name and description as merchants type them: commas, quotes, line breaks.
 AWKWARD_NAME = 'Shirt, "Classic"\nfit'
@@ -187,3 +188,30 @@ class TestCatalogFeed(HttpCase, TikTokCase):
         home, response = self.feed(self.usd.name)
         self.assertNotEqual(response.headers['ETag'], etag)
         self.assertEqual(home[str(self.mug.id)]['title'], 'Mug renamed')
+
+    def test_product_pages_name_a_row_of_the_feed(self):
+        """A product page's ViewContent names the feed's sku_id, or its
+        item_group_id as a product group while no variant is chosen."""
+        self.set_params(content_id_source='default_code')
+        home, _response = self.feed(self.usd.name)
+        groups = {row['item_group_id'] for row in home.values()} - {''}
+
+        def page_product(url):
+            response = self.fetch(url)
+            return config_blob(response.text)['product']
+
+        shirt = page_product(self.shirt.website_url)
+        self.assertEqual(shirt['content_type'], 'product_group')
+        self.assertIn(shirt['content_id'], groups)
+        self.assertIn(shirt['variant_id'], home)  # the variant shown, not reported again by the browser
+
+        chosen = page_product(self.shirt_m.website_url)  # ?attribute_values=...: a variant chosen
+        self.assertNotIn('content_type', chosen)
+        self.assertNotIn('variant_id', chosen)
+        self.assertEqual(chosen['content_id'], str(self.shirt_m.id))
+        self.assertIn(chosen['content_id'], home)
+
+        mug = page_product(self.mug.website_url)  # one variant: a product, never a group
+        self.assertNotIn('content_type', mug)
+        self.assertEqual(mug['content_id'], 'MUG-1')
+        self.assertIn(mug['content_id'], home)
