@@ -69,10 +69,12 @@ class WebsiteCatalog(models.Model):
     def _tiktok_catalog_pricelists(self):
         """Currency name → the pricelist that prices the feed in it: the
         first (by sequence) of the website's pricelists in each currency; the
-        company's currency without a pricelist when the shop has none."""
+        company's currency without a pricelist when the shop has none. Never a
+        pricelist behind a promotion code: its prices are for those who hold
+        the code, not for an ad."""
         self.ensure_one()
         pricelists = {}
-        for pricelist in self.sudo().pricelist_ids.sorted():
+        for pricelist in self.sudo().pricelist_ids.filtered(lambda pricelist: not pricelist.code).sorted():
             pricelists.setdefault(pricelist.currency_id.name, pricelist)
         return pricelists or {self.company_id.sudo().currency_id.name: self.env['product.pricelist']}
 

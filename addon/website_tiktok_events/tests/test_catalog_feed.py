@@ -97,6 +97,20 @@ class TestCatalogFeed(HttpCase, TikTokCase):
         for row in home.values():
             self.assertTrue(all(row[column] for column in required), row)
 
+    def test_a_pricelist_behind_a_promotion_code_prices_no_feed(self):
+        promo = dict(website_id=False, selectable=False, sequence=0, code='SECRET50',
+                     item_ids=[(0, 0, {'compute_price': 'percentage', 'percent_price': 50, 'applied_on': '3_global'})])
+        self.env['product.pricelist'].create({'name': 'Promo', 'currency_id': self.usd.id, **promo})
+        gbp = self.env.ref('base.GBP')
+        gbp.active = True
+        self.env['product.pricelist'].create({'name': 'Promo GBP', 'currency_id': gbp.id, **promo})
+        self.assertIn('Promo', self.website.pricelist_ids.mapped('name'))  # the shop offers it, to code holders
+        self.assertEqual(set(self.website._tiktok_catalog_pricelists()), {self.usd.name, self.other.name})
+        self.fetch(self.feed_url(gbp.name), status=404)
+        home, _response = self.feed(self.usd.name)
+        self.assertEqual(home[str(self.mug.id)]['price'], '8.00 %s' % self.usd.name)
+        self.assertEqual(home[str(self.mug.id)]['sale_price'], '')
+
     def test_variants_are_grouped_by_their_template(self):
         home, _response = self.feed(self.usd.name)
         shirt_m = home[str(self.shirt_m.id)]
