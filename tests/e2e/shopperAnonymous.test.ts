@@ -24,6 +24,14 @@ const contacts: WalkContacts = {
   attendee: { name: 'Ada Attendee', email: 'ada.attendee@example.com', phone: '+33 6 12 34 56 78' },
 };
 
+/** The fields of one CSV line (RFC 4180 quoting). */
+function csvFields(line: string): string[] {
+  const field = /(?:"((?:[^"]|"")*)"|([^,"]*))(,|$)/y;
+  const fields: string[] = [];
+  for (let m = field.exec(line); m; m = m[3] ? field.exec(line) : null) fields.push((m[1] ?? m[2]).replace(/""/g, '"'));
+  return fields;
+}
+
 describeE2E('anonymous shopper on real Odoo 19', () => {
   let stack: Stack;
   let data: ShopData;
@@ -153,6 +161,29 @@ describeE2E('anonymous shopper on real Odoo 19', () => {
     const identify = calls[trackIndex - 1];
     expect(identify.method).toBe('identify');
     expect((identify.args[0] as { email?: string }).email).toBe(hashEmail(person.email));
+  });
+
+  it("names in ViewContent, AddToCart and Purchase only products of the website's TikTok catalog feed", async () => {
+    const [{ tiktok_catalog_urls: urls }] = await stack.admin.call<Array<{ tiktok_catalog_urls: string }>>('website', 'read', [[1]], {
+      fields: ['tiktok_catalog_urls'],
+    });
+    const feedUrl = urls.split('\n').find((url) => url.endsWith('/USD.csv'));
+    expect(feedUrl).toBeDefined();
+    const res = await fetch(feedUrl!);
+    expect(res.status).toBe(200);
+    // One product a line (the feed's texts are on one line), fields quoted where they hold a comma or a quote.
+    const [header, ...rows] = (await res.text()).trim().split('\r\n').map(csvFields);
+    expect(header.slice(0, 2)).toEqual(['sku_id', 'title']);
+    const groupColumn = header.indexOf('item_group_id');
+    const skus = new Set(rows.map((row) => row[0]));
+    const groups = new Set(rows.map((row) => row[groupColumn]).filter(Boolean));
+    const named = ['ViewContent', 'AddToCart', 'Purchase'].flatMap((name) => {
+      const { server } = pairNamed(walk, name);
+      return server.row.properties.contents.map((c: { content_id: string; content_type?: string }) => ({ name, ...c }));
+    });
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    const unmatched = named.filter((c) => !(c.content_type === 'product_group' ? groups : skus).has(c.content_id));
+    expect(unmatched).toEqual([]);
   });
 
   it('never puts the token or a plain e-mail/phone in pages, the pixel, the relay or the sidecar log', async () => {

@@ -1,3 +1,4 @@
 from . import cart
 from . import main
 from . import sidecar
+from . import catalog

@@ -1,6 +1,7 @@
 from odoo import models
 from odoo.http import request
 
+from ..tools.contents import content_group_id
 from ..tools.page_config import without_empty
 
 
@@ -28,12 +29,23 @@ class ProductTemplate(models.Model):
             )
         return combination_info
 
-    def _tiktok_product_data(self, combination_info, website):
-        """The `product` part of the page config blob (docs/CONTRACTS.md §2)."""
+    def _tiktok_product_data(self, combination_info, website, variant_chosen=True):
+        """The `product` part of the page config blob (docs/CONTRACTS.md §2).
+
+        A product with several variants whose page was opened without one
+        chosen (no ``attribute_values`` in its URL) is shown as a product
+        group, as TikTok names it: the feed's ``item_group_id``
+        (``content_group_id``), with the content id of the variant the page
+        shows as ``variant_id``.
+        """
         self.ensure_one()
         product = self.env['product.product'].browse(combination_info.get('product_id')) or self.product_variant_id
+        variant_id = website._tiktok_content_id(product) if product else None
+        group = not variant_chosen and self.product_variant_count > 1
         data = {
-            'content_id': website._tiktok_content_id(product) if product else None,
+            'content_id': content_group_id(self.id) if group else variant_id,
+            'content_type': 'product_group' if group else None,
+            'variant_id': variant_id if group else None,
             'content_name': combination_info.get('display_name') or self.name,
             'content_category': self._tiktok_public_category_name(website),
             'price': combination_info.get('price'),

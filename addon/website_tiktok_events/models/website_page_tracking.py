@@ -183,4 +183,6 @@ class WebsitePageTracking(models.Model):
         # URL); recompute only when the page did not provide it.
         if not isinstance(combination_info, dict) or combination_info.get('product_template_id') != main_object.id:
             combination_info = main_object._get_combination_info()
-        return main_object._tiktok_product_data(combination_info, self) or None
+        # A variant is chosen when the URL names one (a variant's own link, as the catalog feed gives it).
+        variant_chosen = bool(request and request.httprequest.args.get('attribute_values'))
+        return main_object._tiktok_product_data(combination_info, self, variant_chosen=variant_chosen) or None

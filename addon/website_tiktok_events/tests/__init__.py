@@ -10,4 +10,5 @@ from . import test_report_intake
 from . import test_dashboard
 from . import test_sidecar_connect
 from . import test_role_matrix
+from . import test_catalog_feed
 from . import test_translations

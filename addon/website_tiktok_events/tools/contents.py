@@ -43,3 +43,12 @@ def order_line_content(product_id, product_name, line_name, price_unit, quantity
         'price': content_price(price_unit, currency),
         'quantity': quantity,
     }
+
+
+def content_group_id(template_id):
+    """The ``item_group_id`` of a product template with several variants, and
+    the ``content_id`` of an event about the template rather than one variant
+    (``content_type: product_group``): the template's id as a decimal string,
+    as Odoo's own product feeds group variants. The catalog feed and the
+    product page both come from here."""
+    return str(template_id)

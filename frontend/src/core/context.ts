@@ -42,5 +42,7 @@ export function pageCurrency(ctx: DetectorContext): string | undefined {
  * for every event that carries contents.
  */
 export function productProps(contents: Array<Partial<ContentItem>> | undefined, currency?: string, value?: number) {
-  return { contents: contents?.map((c) => ({ ...c, content_type: c.content_type ?? 'product' })), content_type: 'product', currency, value };
+  const typed = contents?.map((c) => ({ ...c, content_type: c.content_type ?? 'product' }));
+  // A product group's page is about the group: the event says so as its contents do.
+  return { contents: typed, content_type: typed?.[0]?.content_type ?? 'product', currency, value };
 }

@@ -12,9 +12,15 @@ import { EventNamesSchema } from './settings';
  * Absent keys are omitted, never null.
  */
 
-/** The product page's item: a content entry and the price's currency. */
-export const PageProductSchema = ContentSchema.pick({ content_id: true, content_name: true, content_category: true, price: true })
-  .extend({ currency: CurrencySchema.optional() })
+/**
+ * The product page's item: a content entry and the price's currency. A page
+ * of a product with several variants, no variant chosen in its URL, is about
+ * the product group (`content_type: "product_group"`, the template's
+ * `item_group_id` in the catalog feed); `variant_id` is then the content id of
+ * the variant it shows, which the browser does not report again.
+ */
+export const PageProductSchema = ContentSchema.pick({ content_id: true, content_type: true, content_name: true, content_category: true, price: true })
+  .extend({ currency: CurrencySchema.optional(), variant_id: ContentSchema.shape.content_id.optional() })
   .strict();
 
 /** The order on `/shop/confirmation`: the browser Purchase, paired with the server one by `event_id`. */

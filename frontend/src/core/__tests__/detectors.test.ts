@@ -92,6 +92,33 @@ describe('ViewContent', () => {
     expect(page.relayed.find((e) => e.event === 'ViewContent')?.event_id).toBe(view.eventId);
   });
 
+  it('reports a product group while no variant is chosen, and not the variant the page shows', () => {
+    const page = loadPage('product_variants', `${ORIGIN}/shop/customizable-desk-9`, {
+      product: { content_id: '9', content_type: 'product_group', variant_id: 'SKU-41', content_name: 'Desk', price: 750, currency: 'USD' },
+      content_ids: { '9': 'SKU-OTHER', '41': 'SKU-41' },
+    });
+    trackPageLoad(page.ctx, page.doc);
+    // Odoo announces the variant the page shows on load (by its product id), then the shopper picks another.
+    trackVariantView(page.ctx, { item_id: 41, item_name: 'Desk (Steel)', price: 750 }, page.doc);
+    trackVariantView(page.ctx, { item_id: 42, item_name: 'Desk (Oak)', price: 800 }, page.doc);
+    const views = page.tracks().filter((t) => t.name === 'ViewContent');
+    expect(views.map((v) => v.props)).toEqual([
+      { contents: [{ content_id: '9', content_type: 'product_group', content_name: 'Desk', price: 750 }], content_type: 'product_group', currency: 'USD', value: 750 },
+      { contents: [{ content_id: '42', content_type: 'product', content_name: 'Desk (Oak)', price: 800 }], content_type: 'product', currency: 'USD', value: 800 },
+    ]);
+  });
+
+  it("keeps the module's content id as it is (an internal reference that is also another product's id)", () => {
+    const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`, {
+      product: { content_id: '12', content_name: 'Office Chair', price: 63, currency: 'USD' },
+      content_ids: { '5': '12', '12': 'LAMP-1' },
+    });
+    trackPageLoad(page.ctx, page.doc);
+    expect(page.tracks().find((t) => t.name === 'ViewContent')?.props.contents).toEqual([
+      { content_id: '12', content_type: 'product', content_name: 'Office Chair', price: 63 },
+    ]);
+  });
+
   it('reads the product page itself when the config has no product', () => {
     const page = loadPage('product', `${ORIGIN}/shop/furn-7777-office-chair-5`);
     trackPageLoad(page.ctx, page.doc);

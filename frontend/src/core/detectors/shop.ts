@@ -1,4 +1,4 @@
-import type { ContentItem } from '../config';
+import type { ContentItem, PageConfig } from '../config';
 import type { CartAdded } from '@contract/cart';
 import { toNumber } from '../clean';
 import { cartSignature, cartValue } from '../cart';
@@ -34,30 +34,32 @@ function isProductId(id: unknown): id is number {
 
 // ---------------------------------------------------------------- ViewContent
 
-/** Product page without the module's config: read what Odoo renders. */
+/** Product page without the module's config: read what Odoo renders (a product: productProps says so). */
 export function readProductPage(root: ParentNode): ContentItem | undefined {
   const detail = root.querySelector('#product_detail');
   const productId = detail?.querySelector<HTMLInputElement>('input[name="product_id"]')?.value;
   if (!detail || !productId) return undefined;
   return {
     content_id: productId,
-    content_type: 'product',
     content_name: detail.querySelector('h1')?.textContent?.trim(),
     price: toNumber(detail.querySelector('.oe_price .oe_currency_value')?.textContent ?? undefined),
   };
 }
 
 
-/** Product page load: the module's `product` config, else the page itself. */
+/**
+ * Product page load: the module's `product` config (its content id is the
+ * module's own: a product group's while no variant is chosen), else the page
+ * itself (a product id, named as the module names it).
+ */
 export function trackProductView(ctx: DetectorContext, root: ParentNode): void {
-  const fromConfig = ctx.tracker.config.product;
-  const item: ContentItem | undefined = fromConfig
-    ? { content_id: fromConfig.content_id, content_name: fromConfig.content_name, content_category: fromConfig.content_category, price: fromConfig.price }
-    : readProductPage(root);
-  if (!item) return;
-  item.content_id = contentId(ctx, item.content_id);
-  ctx.page.viewed = item.content_id;
-  ctx.tracker.track('ViewContent', productProps([item], fromConfig?.currency ?? pageCurrency(ctx), item.price));
+  const config = ctx.tracker.config.product;
+  const { currency, variant_id, ...item }: Partial<PageConfig['product'] & {}> = config ?? readProductPage(root) ?? {};
+  if (!item.content_id) return;
+  if (!config) item.content_id = contentId(ctx, item.content_id);
+  // The variant the page shows: Odoo announces it again on load, already viewed.
+  ctx.page.viewed = variant_id ?? item.content_id;
+  ctx.tracker.track('ViewContent', productProps([item], currency ?? pageCurrency(ctx), item.price));
 }
 
 /**
