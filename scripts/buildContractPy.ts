@@ -11,7 +11,7 @@ import path from 'node:path';
 import { MATCH_LEVELS, NAME_ADDRESS_HASHED_KEYS, NAME_ADDRESS_PLAIN_KEYS, PIXEL_ID } from '../sidecar/src/contract/constants';
 import { CANONICAL_EVENTS, EVENT_NAME_CHOICES } from '../sidecar/src/contract/eventNames';
 import { CRM_LEAD_STAGES, EVENT_SET_ID, NON_WEB_SOURCES } from '../sidecar/src/contract/eventSource';
-import { MATCH_KEYS } from '../sidecar/src/contract/report';
+import { MATCH_KEYS, REPORT_COUNTER_KEYS } from '../sidecar/src/contract/report';
 
 export const OUTPUT = path.join(__dirname, '..', 'addon', 'website_tiktok_events', 'tools', 'contract.py');
 
@@ -40,6 +40,7 @@ const CONSTANTS: [string, PyValue, string][] = [
   ['NAME_ADDRESS_HASHED_KEYS', NAME_ADDRESS_HASHED_KEYS, 'the name and address keys sent hashed, under contact_name_address only'],
   ['NAME_ADDRESS_PLAIN_KEYS', NAME_ADDRESS_PLAIN_KEYS, 'the address keys sent plain (normalized, never hashed), under contact_name_address only'],
   ['REPORT_MATCH_KEYS', MATCH_KEYS, "the match keys the sidecar's report counts coverage of"],
+  ['REPORT_COUNTER_KEYS', REPORT_COUNTER_KEYS, "the counts of one website's event name in a report (an absent one is 0)"],
   ['PIXEL_ID_PATTERN', PIXEL_ID, 'a TikTok pixel code as every side checks it'],
   ['EVENT_SET_ID_PATTERN', EVENT_SET_ID, 'an Events Manager event set id (CRM, offline)'],
   ['NON_WEB_SOURCES', NON_WEB_SOURCES, 'the event sources other than the web pixel'],

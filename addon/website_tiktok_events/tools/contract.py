@@ -30,6 +30,22 @@ NAME_ADDRESS_HASHED_KEYS = ('first_name', 'last_name', 'zip_code')
 NAME_ADDRESS_PLAIN_KEYS = ('city', 'state', 'country')
 # the match keys the sidecar's report counts coverage of
 REPORT_MATCH_KEYS = ('email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent')
+# the counts of one website's event name in a report (an absent one is 0)
+REPORT_COUNTER_KEYS = (
+    'accepted',
+    'delivered',
+    'retried',
+    'dead',
+    'pixel_loaded',
+    'pixel_blocked',
+    'with_email',
+    'with_phone',
+    'with_external_id',
+    'with_ttclid',
+    'with_ttp',
+    'with_ip',
+    'with_user_agent',
+)
 # a TikTok pixel code as every side checks it
 PIXEL_ID_PATTERN = r'^[A-Z0-9]{16,32}$'
 # an Events Manager event set id (CRM, offline)

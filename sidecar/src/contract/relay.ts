@@ -49,6 +49,17 @@ const httpUrl = z
 
 export const RelayConsentSchema = z.enum(['granted', 'denied', 'not_required']);
 
+/**
+ * Whether TikTok's pixel script (events.js) loaded on the page that sent the
+ * event: `loaded`, or `blocked` (it failed to load: an extension or a network
+ * filter). Absent: the page did not know yet (the inline head code's PageView
+ * leaves before events.js answers) or does not say (an older page). It only
+ * sorts the report's counts (TikTok's connection methods); it never changes
+ * whether or how an event is delivered.
+ */
+export const PIXEL_STATES = ['loaded', 'blocked'] as const;
+export const PixelStateSchema = z.enum(PIXEL_STATES);
+
 export const RelayEventSchema = z
   .object({
     pixel_id: PixelIdSchema,
@@ -57,6 +68,7 @@ export const RelayEventSchema = z
     event_id: EventIdSchema,
     event_time: z.number().int().positive().optional(),
     consent: RelayConsentSchema.optional(),
+    pixel: PixelStateSchema.optional(),
     page: z.object({ url: httpUrl, referrer: z.union([httpUrl, z.literal('')]).optional() }).strict().optional(),
     user: RelayUserSchema.optional(),
     properties: RelayPropertiesSchema.optional(),
@@ -71,3 +83,4 @@ export type RelayEvent = z.infer<typeof RelayEventSchema>;
 /** An event as a browser may write it. */
 export type RelayEventInput = z.input<typeof RelayEventSchema>;
 export type RelayConsent = z.infer<typeof RelayConsentSchema>;
+export type PixelState = z.infer<typeof PixelStateSchema>;

@@ -30,10 +30,12 @@ export interface OutboxRoute {
   source: NewOutboxEvent['source'];
   testEventCode?: string;
   origins?: readonly string[];
+  /** What the relaying page said of TikTok's pixel (counting only). */
+  pixel?: NewOutboxEvent['pixel'];
 }
 
 /** The outbox event of one event of `website`, its row built by `websiteEventRow`. */
 export function websiteOutboxEvent(input: WebsiteEventInput, website: WebsiteSettings, route: OutboxRoute): NewOutboxEvent {
   const row = websiteEventRow(input, website, route.origins);
-  return { pixelId: route.laneId, event: row.event, eventId: row.event_id, testEventCode: route.testEventCode, source: route.source, row };
+  return { pixelId: route.laneId, event: row.event, eventId: row.event_id, testEventCode: route.testEventCode, source: route.source, row, pixel: route.pixel };
 }

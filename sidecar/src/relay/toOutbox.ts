@@ -110,6 +110,6 @@ export function relayedOutboxEvent(event: RelayEvent, settings: WebsiteSettings,
       page: event.page,
     },
     settings,
-    { laneId: settings.pixelId, source: 'browser', testEventCode: settings.testEventCode, origins: [...settings.domains, ...rules.extraOrigins] },
+    { laneId: settings.pixelId, source: 'browser', testEventCode: settings.testEventCode, origins: [...settings.domains, ...rules.extraOrigins], pixel: event.pixel },
   );
 }

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HEAD_RELAY, type PageConfig } from '../config';
+import { HEAD_RELAY, PIXEL_STATE, type PageConfig } from '../config';
 import { KEPT_PREFIX, keptKey } from '../kept';
 import type { RelayEvent, RelayTransport } from '../relay';
 import { createSession, trackPageLoad } from '../session';
@@ -82,7 +82,7 @@ function config(setup: PageSetup): PageConfig {
 /** A fresh page at `setup.url` whose <head> holds the config blob and the inline code, as the module renders them. */
 async function runHead(setup: PageSetup): Promise<HeadRun> {
   const win = window as any;
-  for (const name of ['ttq', 'TiktokAnalyticsObject', HEAD_RELAY]) delete win[name];
+  for (const name of ['ttq', 'TiktokAnalyticsObject', HEAD_RELAY, PIXEL_STATE]) delete win[name];
   clearCookies();
   for (const cookie of setup.cookies ?? []) document.cookie = `${cookie}; Path=/`;
   window.history.replaceState(null, '', setup.url);
@@ -161,6 +161,22 @@ describe('inline head code: the browser PageView', () => {
   it('holds the pixel until the cookie bar is answered', async () => {
     const run = await runHead({ url: `${ORIGIN}/`, consentRequired: true });
     expect(run.globalQueue).toEqual([['holdConsent']]);
+  });
+});
+
+describe('inline head code: whether TikTok\'s events.js loaded (PIXEL_STATE)', () => {
+  const eventsJs = () => document.querySelector<HTMLScriptElement>('script[src^="https://analytics.tiktok.com/i18n/pixel/events.js"]');
+
+  it.each([
+    ['load', 'loaded'],
+    ['error', 'blocked'],
+  ])('says %s as "%s" once the script answers, nothing before', async (answer, said) => {
+    await runHead({ url: `${ORIGIN}/` });
+    const script = eventsJs();
+    expect(script?.src).toContain(`sdkid=${PIXEL}`);
+    expect((window as any)[PIXEL_STATE]).toBeUndefined();
+    script!.dispatchEvent(new Event(answer));
+    expect((window as any)[PIXEL_STATE]).toBe(said);
   });
 });
 
