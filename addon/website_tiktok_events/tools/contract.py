@@ -24,6 +24,10 @@ PURCHASE_EVENT_NAMES = ('Purchase', 'CompletePayment')
 SUBMIT_FORM_EVENT_NAMES = ('SubmitForm', 'Lead')
 # how much of a known person a website shares (match_keys)
 MATCH_LEVELS = ('contact', 'contact_name_address')
+# what a website does with a visitor's Global Privacy Control signal
+GPC_POLICIES = ('ignore', 'limited_data_use', 'refuse')
+# the module's default of it
+DEFAULT_GPC_POLICY = 'limited_data_use'
 # the name and address keys sent hashed, under contact_name_address only
 NAME_ADDRESS_HASHED_KEYS = ('first_name', 'last_name', 'zip_code')
 # the address keys sent plain (normalized, never hashed), under contact_name_address only
@@ -38,6 +42,7 @@ REPORT_COUNTER_KEYS = (
     'dead',
     'pixel_loaded',
     'pixel_blocked',
+    'pixel_withheld',
     'with_email',
     'with_phone',
     'with_external_id',

@@ -4,7 +4,8 @@ Pure: no Odoo import. TikTok names three connection methods; the sidecar
 knows two of them for the events it stored, from what each page said of the
 pixel (docs/CONTRACTS.md §4 `pixel`, §7 `pixel_loaded`/`pixel_blocked`):
 browser and server (the pixel loaded: TikTok got both copies) and server only
-(the pixel was blocked: only the server's copy reached TikTok). "Browser
+(the pixel was blocked: only the server's copy reached TikTok; or withheld: not
+loaded on purpose for a visitor's Global Privacy Control). "Browser
 only" cannot be counted honestly by the server: an event whose server copy
 never arrived is an event the sidecar never saw. The Purchase pairs its
 copies otherwise (the confirmation page: the Purchases card).
@@ -30,12 +31,13 @@ def match_estimate(counts):
 
 def connection_methods(counts):
     """How TikTok got an event name's stored events, as their pages said."""
-    loaded, blocked = counts['pixel_loaded'], counts['pixel_blocked']
+    loaded, blocked, withheld = counts['pixel_loaded'], counts['pixel_blocked'], counts['pixel_withheld']
     return {
         'browser_and_server': loaded,
         'server_only_blocked': blocked,
+        'server_only_withheld': withheld,
         # the head code's PageView (sent before events.js answers), Purchases built by the server, older pages
-        'not_said': max(counts['accepted'] - loaded - blocked, 0),
+        'not_said': max(counts['accepted'] - loaded - blocked - withheld, 0),
     }
 
 

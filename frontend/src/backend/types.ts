@@ -36,6 +36,7 @@ export interface ServerSavedRow {
   event: string;
   browser_and_server: number;
   server_only_blocked: number;
+  server_only_withheld: number;
   not_said: number;
   /** 0 to 10, our estimate from match-key coverage (not TikTok's score); null: nothing delivered. */
   match_estimate: number | null;

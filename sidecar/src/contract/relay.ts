@@ -51,13 +51,14 @@ export const RelayConsentSchema = z.enum(['granted', 'denied', 'not_required']);
 
 /**
  * Whether TikTok's pixel script (events.js) loaded on the page that sent the
- * event: `loaded`, or `blocked` (it failed to load: an extension or a network
- * filter). Absent: the page did not know yet (the inline head code's PageView
+ * event: `loaded`, `blocked` (it failed to load: an extension or a network
+ * filter), or `withheld` (not loaded on purpose: the visitor's Global Privacy
+ * Control under limited data use). Absent: the page did not know yet (the inline head code's PageView
  * leaves before events.js answers) or does not say (an older page). It only
  * sorts the report's counts (TikTok's connection methods); it never changes
  * whether or how an event is delivered.
  */
-export const PIXEL_STATES = ['loaded', 'blocked'] as const;
+export const PIXEL_STATES = ['loaded', 'blocked', 'withheld'] as const;
 export const PixelStateSchema = z.enum(PIXEL_STATES);
 
 export const RelayEventSchema = z

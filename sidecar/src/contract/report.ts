@@ -22,12 +22,14 @@ export type MatchKey = (typeof MATCH_KEYS)[number];
  * The counts of one website's event name in a report, each a delta. How the
  * stored events reached TikTok (its connection methods): `pixel_loaded`, the
  * page said the pixel loaded (browser and server), `pixel_blocked`, it said
- * the pixel failed to load (server only); the rest of `accepted` did not say.
+ * the pixel failed to load (server only), `pixel_withheld`, the page did not
+ * load it on purpose (server only: Global Privacy Control under limited data
+ * use); the rest of `accepted` did not say.
  * `with_<key>`: among `delivered`, how many carried that match key.
  */
 export const REPORT_OUTCOME_KEYS = ['accepted', 'delivered', 'retried', 'dead'] as const;
 /** Details of the outcomes, omitted when 0 (most of a report's counters have none): Odoo reads an absent count as 0. */
-export const REPORT_DETAIL_KEYS = ['pixel_loaded', 'pixel_blocked', ...MATCH_KEYS.map((k) => `with_${k}` as const)] as const;
+export const REPORT_DETAIL_KEYS = ['pixel_loaded', 'pixel_blocked', 'pixel_withheld', ...MATCH_KEYS.map((k) => `with_${k}` as const)] as const;
 export const REPORT_COUNTER_KEYS = [...REPORT_OUTCOME_KEYS, ...REPORT_DETAIL_KEYS] as const;
 export type CounterKey = (typeof REPORT_COUNTER_KEYS)[number];
 export type EventCounts = Record<CounterKey, number>;

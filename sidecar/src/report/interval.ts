@@ -15,7 +15,7 @@ export type { EventCounts };
 export type Outcome = 'accepted' | 'delivered' | 'retried' | 'dead';
 
 /** The count an accepted event adds to by what its page said of the pixel. */
-const PIXEL_COUNT: Record<PixelState, CounterKey> = { loaded: 'pixel_loaded', blocked: 'pixel_blocked' };
+const PIXEL_COUNT: Record<PixelState, CounterKey> = { loaded: 'pixel_loaded', blocked: 'pixel_blocked', withheld: 'pixel_withheld' };
 
 export type MatchKeyCounts = { delivered: number } & Record<MatchKey, number>;
 
