@@ -4,7 +4,7 @@ from odoo.tests import tagged
 
 from odoo.addons.website_sale.tests.common import MockRequest
 from odoo.addons.website_tiktok_events.tools.server_saved import connection_methods, match_estimate
-from .common import checked_out, TikTokCase
+from .common import TikTokCase
 from .control_room_common import ControlRoomCase, a_counter
 
 
@@ -25,7 +25,8 @@ class TestServerSaved(ControlRoomCase):
         self.report(counters=[a_counter('Search', accepted=2, pixel_blocked=2)])
         rows, totals = self.saved()
         self.assertEqual(
-            {key: rows['Search'][key] for key in ('browser_and_server', 'server_only_blocked', 'server_only_withheld', 'not_said')},
+            {key: rows['Search'][key]
+             for key in ('browser_and_server', 'server_only_blocked', 'server_only_withheld', 'not_said')},
             {'browser_and_server': 5, 'server_only_blocked': 5, 'server_only_withheld': 1, 'not_said': 1})
         # the canonical key, said by nobody: the head code's PageView leaves before events.js answers
         self.assertEqual(rows['PageView']['not_said'], 4)
@@ -47,7 +48,8 @@ class TestServerSaved(ControlRoomCase):
 
     def test_the_estimate_is_bounded_and_says_nothing_without_deliveries(self):
         counts = dict.fromkeys(('accepted', 'delivered', 'pixel_loaded', 'pixel_blocked', 'pixel_withheld'), 0)
-        counts.update({'with_' + key: 0 for key in ('email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent')})
+        counts.update({'with_' + key: 0
+                       for key in ('email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent')})
         self.assertIsNone(match_estimate(counts))
         every = {**counts, 'delivered': 2, **{key: 5 for key in counts if key.startswith('with_')}}
         self.assertEqual(match_estimate(every), 10.0)

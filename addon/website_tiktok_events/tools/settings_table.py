@@ -35,6 +35,7 @@ def consent_under_gpc(consent, gpc, policy):
     read its signal: "treat as refused" makes it a refusal of optional cookies."""
     return 'denied' if gpc and policy == GPC_REFUSE else consent
 
+
 # kind: 'flag' (on/off; a website may also inherit), 'text' (a blank website
 # value inherits), 'choice' (one of `choices`; a website may also inherit).
 # choice_labels: what the settings page shows for each choice (default: the choice itself).
