@@ -136,6 +136,9 @@ describe('buildReport', () => {
     interval.count(PIXEL_A, 'AddToCart', 'accepted', REPORT_LIMITS.maxCount + 5);
     const report = buildReport(REPLICA, NOW, parts({ interval, outbox: { pending: 2 ** 40, in_flight: 0, delivered: 3, dead: 0 } }));
     expect(report.counters[0].accepted).toBe(REPORT_LIMITS.maxCount);
+    const details = new Interval();
+    for (const key of ['pixel_blocked', 'with_email'] as const) details.countsOf(PIXEL_A, 'AddToCart')[key] = REPORT_LIMITS.maxCount + 5;
+    expect(buildReport(REPLICA, NOW, parts({ interval: details })).counters[0]).toMatchObject({ pixel_blocked: REPORT_LIMITS.maxCount, with_email: REPORT_LIMITS.maxCount });
     expect(report.outbox.pending).toBe(REPORT_LIMITS.int4Max);
     expect(SidecarReportSchema.safeParse(report).success).toBe(true);
     expect(SidecarReportSchema.safeParse({ ...report, seq: REPORT_LIMITS.int4Max + 1 }).success).toBe(false);
