@@ -460,8 +460,15 @@ print('@@RESULT@@' + json.dumps({'taken': taken, 'taken_sources': len(taken_sour
     const previous = await installRelease(BEFORE_GPC_RELEASE, db);
     const before = JSON.parse(
       runShell(previous, db, `
-${shopWithCrmEventSet('CUPGRADEPIXEL0000009', '7300000000000000009')}
+import json
 from odoo import fields
+ICP = env['ir.config_parameter'].sudo()
+for key, value in {'enabled': 'True', 'pixel_id': 'CUPGRADEPIXEL0000009', 'access_token': 'tok',
+                   'purchase_without_payment': 'True'}.items():
+    ICP.set_param('website_tiktok_events.' + key, value)
+website = env['website'].browse(1)
+website.write({'cookies_bar': False})
+product = env['product.product'].search([('sale_ok', '=', True)], limit=1)
 env['tiktok.event.daily'].sudo().create({'day': fields.Date.today(), 'website_id': website.id, 'event': 'Search',
                                          'accepted': 6, 'delivered': 5})
 order = env['sale.order'].create({'partner_id': env.ref('base.res_partner_2').id, 'website_id': website.id,
