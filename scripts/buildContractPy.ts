@@ -8,10 +8,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MATCH_LEVELS, NAME_ADDRESS_HASHED_KEYS, NAME_ADDRESS_PLAIN_KEYS, PIXEL_ID } from '../sidecar/src/contract/constants';
+import { DEFAULT_GPC_POLICY, GPC_POLICIES, MATCH_LEVELS, NAME_ADDRESS_HASHED_KEYS, NAME_ADDRESS_PLAIN_KEYS, PIXEL_ID } from '../sidecar/src/contract/constants';
 import { CANONICAL_EVENTS, EVENT_NAME_CHOICES } from '../sidecar/src/contract/eventNames';
 import { CRM_LEAD_STAGES, EVENT_SET_ID, NON_WEB_SOURCES } from '../sidecar/src/contract/eventSource';
-import { MATCH_KEYS } from '../sidecar/src/contract/report';
+import { MATCH_KEYS, REPORT_COUNTER_KEYS } from '../sidecar/src/contract/report';
 
 export const OUTPUT = path.join(__dirname, '..', 'addon', 'website_tiktok_events', 'tools', 'contract.py');
 
@@ -37,9 +37,12 @@ const CONSTANTS: [string, PyValue, string][] = [
   ['PURCHASE_EVENT_NAMES', EVENT_NAME_CHOICES.Purchase, "the names a website may choose for its Purchase (the settings' event_names)"],
   ['SUBMIT_FORM_EVENT_NAMES', EVENT_NAME_CHOICES.SubmitForm, 'the names a website may choose for SubmitForm'],
   ['MATCH_LEVELS', MATCH_LEVELS, 'how much of a known person a website shares (match_keys)'],
+  ['GPC_POLICIES', GPC_POLICIES, "what a website does with a visitor's Global Privacy Control signal"],
+  ['DEFAULT_GPC_POLICY', DEFAULT_GPC_POLICY, "the module's default of it"],
   ['NAME_ADDRESS_HASHED_KEYS', NAME_ADDRESS_HASHED_KEYS, 'the name and address keys sent hashed, under contact_name_address only'],
   ['NAME_ADDRESS_PLAIN_KEYS', NAME_ADDRESS_PLAIN_KEYS, 'the address keys sent plain (normalized, never hashed), under contact_name_address only'],
   ['REPORT_MATCH_KEYS', MATCH_KEYS, "the match keys the sidecar's report counts coverage of"],
+  ['REPORT_COUNTER_KEYS', REPORT_COUNTER_KEYS, "the counts of one website's event name in a report (an absent one is 0)"],
   ['PIXEL_ID_PATTERN', PIXEL_ID, 'a TikTok pixel code as every side checks it'],
   ['EVENT_SET_ID_PATTERN', EVENT_SET_ID, 'an Events Manager event set id (CRM, offline)'],
   ['NON_WEB_SOURCES', NON_WEB_SOURCES, 'the event sources other than the web pixel'],

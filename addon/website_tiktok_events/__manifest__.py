@@ -1,6 +1,6 @@
 {
     'name': 'TikTok Pixel & Events API',
-    'version': '19.0.1.6.0',
+    'version': '19.0.1.7.0',
     'category': 'Website/Website',
     'summary': 'TikTok Pixel with an Events API sidecar: 14 events, consent, deduplicated purchases',
     'description': """

@@ -25,6 +25,7 @@ export function website(overrides: Partial<WebsiteSettings> = {}): WebsiteSettin
     debug: false,
     matchKeys: 'contact',
     limitedDataUse: false,
+    gpc: 'ignore',
     ...overrides,
   };
 }

@@ -39,12 +39,18 @@ import { runShell } from '../helpers/odooShop';
  * - Later, both queues take their mechanics from one mixin (tiktok.claim.queue):
  *   no column or index changes, so rows claimed before the upgrade stay their
  *   replica's, leased, and are settled by it after.
+ * - 19.0.1.7.0 counts the pixel's state and the match keys per event, and
+ *   honours Global Privacy Control: days counted before keep their counts (the
+ *   new ones at 0), an upgraded database keeps ignoring the signal until an
+ *   administrator chooses, and an order checked out before has no signal.
  */
 const FIRST_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
 const CONTROL_ROOM_RELEASE = '12eba5f'; // website_tiktok_events 19.0.1.2.0
 const SOURCES_RELEASE = '98a1284'; // website_tiktok_events 19.0.1.4.0, website_tiktok_events_pos 19.0.1.0.0
 const CHECKOUT_RELEASE = '2327533'; // website_tiktok_events 19.0.1.5.0, website_tiktok_events_crm 19.0.1.0.0
 const SEPARATE_QUEUES_RELEASE = 'ced030a'; // website_tiktok_events 19.0.1.6.0, website_tiktok_events_crm 19.0.1.1.0
+/** The last release before the pixel's state and Global Privacy Control (website_tiktok_events 19.0.1.6.0). */
+const BEFORE_GPC_RELEASE = '86ad99e';
 const POS_BRIDGE = 'website_tiktok_events_pos';
 const CRM_BRIDGE = 'website_tiktok_events_crm';
 
@@ -448,5 +454,67 @@ print('@@RESULT@@' + json.dumps({'taken': taken, 'taken_sources': len(taken_sour
     expect(after.states).toEqual(['claimed', 'sent']);
     expect(after.source_state).toBe('sent');
     expect(after.mixin).toBe(true);
+  }, 15 * 60_000);
+  it('keeps the days counted before (the new counts at 0), ignores GPC as before until chosen, and old orders have no signal', async () => {
+    const db = `tt_upgrade_gpc_${process.pid}`;
+    const previous = await installRelease(BEFORE_GPC_RELEASE, db);
+    const before = JSON.parse(
+      runShell(previous, db, `
+import json
+from odoo import fields
+ICP = env['ir.config_parameter'].sudo()
+for key, value in {'enabled': 'True', 'pixel_id': 'CUPGRADEPIXEL0000009', 'access_token': 'tok',
+                   'purchase_without_payment': 'True'}.items():
+    ICP.set_param('website_tiktok_events.' + key, value)
+website = env['website'].browse(1)
+website.write({'cookies_bar': False})
+product = env['product.product'].search([('sale_ok', '=', True)], limit=1)
+env['tiktok.event.daily'].sudo().create({'day': fields.Date.today(), 'website_id': website.id, 'event': 'Search',
+                                         'accepted': 6, 'delivered': 5})
+order = env['sale.order'].create({'partner_id': env.ref('base.res_partner_2').id, 'website_id': website.id,
+    'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})]})
+order._tiktok_store_buyer_context('not_required')
+order.action_confirm()
+print('@@RESULT@@' + json.dumps({'order': order.id}))
+`),
+    ) as { order: number };
+
+    upgradeToThisCheckout(db);
+
+    const after = JSON.parse(
+      runShell(config, db, `
+import json
+website = env['website'].browse(1)
+data = env['tiktok.sidecar.report'].tiktok_dashboard_data(days=7, website_id=1)
+saved = {row['event']: row for row in data['server_saved']['rows']}
+[entry] = env['sale.order'].tiktok_claim_purchases(limit=1, claimer='replica-new')
+print('@@RESULT@@' + json.dumps({
+    'search': saved['Search'], 'policy': website._tiktok_resolved_settings()['gpc'],
+    'sidecar': website._tiktok_sidecar_entry()['gpc'],
+    'order_gpc': env['sale.order'].browse(${before.order}).tiktok_gpc, 'claimed': entry,
+}))
+`),
+    ) as { search: Record<string, unknown>; policy: string; sidecar: string; order_gpc: boolean; claimed: Record<string, unknown> };
+    expect(after.search).toEqual({ event: 'Search', browser_and_server: 0, server_only_blocked: 0, server_only_withheld: 0, not_said: 6, match_estimate: 0 });
+    expect([after.policy, after.sidecar]).toEqual(['ignore', 'ignore']);
+    expect(after.order_gpc).toBe(false);
+    expect(after.claimed.order_id).toBe(before.order);
+    expect(after.claimed).not.toHaveProperty('gpc');
+    // a new report adds the new counts to the day counted before
+    runShell(config, db, `
+import time
+env['tiktok.sidecar.report'].tiktok_report({'replica': 'r-up', 'version': '0.2.0', 'mode': 'odoo', 'started_at': int(time.time()) - 60,
+    'run_id': 'run-upgrade-gpc-1', 'seq': 1, 'sent_at': int(time.time()), 'poll_interval_seconds': 5,
+    'outbox': {'pending': 0, 'in_flight': 0, 'delivered': 1, 'dead': 0},
+    'counters': [{'website_id': 1, 'event': 'Search', 'accepted': 1, 'delivered': 0, 'retried': 0, 'dead': 0, 'pixel_blocked': 1}],
+    'latency_ms': {'p50': 0, 'p95': 0, 'max': 0}, 'lanes': [], 'match_keys': {}, 'dead_letters': [], 'test_events': []})
+print('@@RESULT@@null')
+`);
+    const counted = JSON.parse(runShell(config, db, `
+import json
+row = env['tiktok.event.daily'].search([('event', '=', 'Search'), ('website_id', '=', 1)])
+print('@@RESULT@@' + json.dumps([row.accepted, row.delivered, row.pixel_blocked, row.with_email]))
+`)) as number[];
+    expect(counted).toEqual([7, 5, 1, 0]);
   }, 15 * 60_000);
 });

@@ -3,6 +3,8 @@ from odoo.http import request
 from odoo.addons.website_sale.controllers.main import WebsiteSale
 from odoo.addons.website_sale.controllers.payment import PaymentPortal
 
+from ..tools.settings_table import consent_under_gpc
+
 # First-party cookies: `ttclid` is kept by the browser bundle from the ad
 # click's landing URL, `_ttp` is the TikTok pixel's own cookie.
 TTCLID_COOKIE = 'ttclid'
@@ -25,6 +27,11 @@ def is_session_cart(order):
     return bool(order) and bool(request) and request.cart.id == order.id
 
 
+def sends_gpc(httprequest):
+    """The request carries Global Privacy Control (`Sec-GPC: 1`, the header's one value)."""
+    return httprequest.headers.get('Sec-GPC', '').strip() == '1'
+
+
 def store_buyer_context(order):
     """Save the checkout request's consent and browser context on the order,
     where every sidecar replica can read it for the server Purchase, and record
@@ -32,8 +39,11 @@ def store_buyer_context(order):
     if not is_session_cart(order):
         return
     httprequest = request.httprequest
+    gpc = sends_gpc(httprequest)
+    policy = request.website._tiktok_resolved_settings()['gpc']
     order.sudo()._tiktok_store_buyer_context(
-        browser_consent(request.website),
+        consent_under_gpc(browser_consent(request.website), gpc, policy),
+        gpc=gpc,
         ip=httprequest.remote_addr,
         user_agent=httprequest.headers.get('User-Agent'),
         ttclid=httprequest.cookies.get(TTCLID_COOKIE),

@@ -28,6 +28,10 @@ class SaleOrder(models.Model):
     tiktok_user_agent = fields.Char(copy=False, readonly=True, groups=BUYER_CONTEXT_GROUPS)
     tiktok_ttclid = fields.Char(copy=False, readonly=True, groups=BUYER_CONTEXT_GROUPS)
     tiktok_ttp = fields.Char(copy=False, readonly=True, groups=BUYER_CONTEXT_GROUPS)
+    tiktok_gpc = fields.Boolean(
+        string='Global Privacy Control at checkout', copy=False, readonly=True, groups=BUYER_CONTEXT_GROUPS,
+        help="The buyer's browser sent Global Privacy Control when checking out: the website's policy applies "
+             'to the Purchase.')
     # Shown in the dashboard's Purchase coverage: the server copy is "paired"
     # when the buyer's browser also got the page that fires the browser copy.
     tiktok_confirmation_shown_at = fields.Datetime(
@@ -124,13 +128,13 @@ class SaleOrder(models.Model):
     # Buyer context and marking (docs/CONTRACTS.md §6)
     # ------------------------------------------------------------------
 
-    def _tiktok_store_buyer_context(self, consent, ip=None, user_agent=None, ttclid=None, ttp=None):
+    def _tiktok_store_buyer_context(self, consent, ip=None, user_agent=None, ttclid=None, ttp=None, gpc=False):
         """Remember the checkout's consent and, only with consent, its browser
         context; and that a buyer checked this order out on the website.
 
         For the website checkout's own requests only (controllers/main.py,
         for the session's cart): private, so never reachable over RPC."""
-        values = {'tiktok_consent': consent}
+        values = {'tiktok_consent': consent, 'tiktok_gpc': bool(gpc)}
         if consent != 'denied':
             values.update({
                 'tiktok_client_ip': (ip or '')[:64] or False,

@@ -12,6 +12,7 @@ from ..tools.control_room import (
     DASHBOARD_PERIODS, REPLICA_SHOWN_SECONDS, overall_status, percent, replica_status,
 )
 from ..tools.report_contract import CANONICAL_EVENTS, COUNTER_KEYS, MATCH_KEYS
+from ..tools.server_saved import server_saved
 from ..tools.timestamps import from_unix, to_unix
 
 # Purchase coverage buckets besides the queue's own states.
@@ -47,6 +48,7 @@ class TikTokSidecarReportDashboard(models.Model):
         first_day = today - timedelta(days=days - 1)
         live = self.sudo().search([('last_seen', '>=', now - timedelta(seconds=REPLICA_SHOWN_SECONDS))])
         replicas = [self._replica_entry(replica, now) for replica in live]
+        event_counts = self._event_counts(today, first_day, website)
         return {
             'days': days,
             'periods': list(DASHBOARD_PERIODS),
@@ -65,7 +67,8 @@ class TikTokSidecarReportDashboard(models.Model):
                 'status': overall_status({entry['status'] for entry in replicas}),
                 'replicas': replicas,
             },
-            **self._event_counts(today, first_day, website),
+            **event_counts,
+            'server_saved': server_saved(event_counts['events']),
             'purchases': self._purchase_coverage(first_day, website),
             'match_keys': self._match_key_coverage(first_day),
             'lanes': self._lane_problems(live.filtered(lambda replica: replica.status != 'down'), website),

@@ -71,7 +71,13 @@ class TikTokEventDaily(models.Model):
                                  help='Empty: the pixel was no longer configured on any website.')
     event = fields.Char(required=True, readonly=True)
     locals().update(_count_fields(COUNTER_KEYS, {
-        'accepted': 'Relayed', 'delivered': 'Delivered', 'retried': 'Retried', 'dead': 'Dead letters'}))
+        'accepted': 'Relayed', 'delivered': 'Delivered', 'retried': 'Retried', 'dead': 'Dead letters',
+        'pixel_loaded': 'Pixel loaded', 'pixel_blocked': 'Pixel blocked',
+        'pixel_withheld': 'Pixel not loaded (privacy)',
+        'with_email': 'Delivered with e-mail', 'with_phone': 'Delivered with phone',
+        'with_external_id': 'Delivered with external id', 'with_ttclid': 'Delivered with TikTok click id',
+        'with_ttp': 'Delivered with TikTok cookie', 'with_ip': 'Delivered with IP address',
+        'with_user_agent': 'Delivered with user agent'}))
 
     # One row per (day, website, event); "no website" counts as one website.
     _day_website_event_unique = models.UniqueIndex('(day, (COALESCE(website_id, 0)), event)')

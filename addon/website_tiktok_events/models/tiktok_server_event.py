@@ -197,6 +197,8 @@ class TikTokServerEvent(models.Model):
             **order.tiktok_checkout_ids[:1]._purchase_values(),
             'user': user,
             'page_url': '%s/shop/confirmation' % order.website_id.get_base_url().rstrip('/'),
+            # the sidecar applies the website's policy (limited data use); a refusal was recorded as one
+            'gpc': order.tiktok_gpc or None,
         })
 
     # ------------------------------------------------------------------

@@ -171,6 +171,7 @@ class Website(models.Model):
             'debug': resolved['debug'],
             'match_keys': resolved['match_keys'],
             'limited_data_use': resolved['limited_data_use'],
+            'gpc': resolved['gpc'],
         }
         if resolved['test_event_code']:
             entry['test_event_code'] = resolved['test_event_code']

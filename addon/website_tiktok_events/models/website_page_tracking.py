@@ -5,7 +5,7 @@ from ..tools import hashing
 from ..tools.contents import content_id
 from ..tools.page_config import disabled_comment, new_page_event_id, script_safe_json, without_empty
 from ..tools.settings_resolution import tracking_problem
-from ..tools.settings_table import CONTENT_ID_PRODUCT_ID, MATCH_NAME_ADDRESS
+from ..tools.settings_table import CONTENT_ID_PRODUCT_ID, GPC_IGNORE, MATCH_NAME_ADDRESS
 from .tiktok_claim_queue import DUE_STATES
 
 
@@ -46,6 +46,7 @@ class WebsitePageTracking(models.Model):
             'consent_required': consent_required,
             'event_names': resolved['event_names'],
             'match_keys': resolved['match_keys'],
+            'gpc': resolved['gpc'] if resolved['gpc'] != GPC_IGNORE else None,
             'identify': self._tiktok_identify_data(),
             'content_ids': self._tiktok_content_ids(self._tiktok_page_products(main_object, products)),
             'product': self._tiktok_product_data(main_object, combination_info),

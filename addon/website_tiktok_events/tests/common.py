@@ -41,14 +41,15 @@ class TikTokCase(TransactionCase):
             test_event_code=False, relay_url='/tiktok/relay', debug=False,
             purchase_event_name=False, submit_form_event_name=False, purchase_without_payment=False,
             test_emails=False,
-            match_keys=False, limited_data_use=False, content_id_source=False,
+            match_keys=False, limited_data_use=False, content_id_source=False, gpc=False,
         )
         cls.website.write({
             'tiktok_enabled': 'global', 'tiktok_pixel_id': False, 'tiktok_access_token': False,
             'tiktok_test_event_code': False, 'tiktok_relay_url': False, 'tiktok_debug': 'global',
             'tiktok_purchase_event_name': 'global', 'tiktok_submit_form_event_name': 'global',
             'tiktok_purchase_without_payment': 'global', 'tiktok_test_emails': False, 'tiktok_match_keys': 'global',
-            'tiktok_limited_data_use': 'global', 'tiktok_content_id_source': 'global', 'cookies_bar': False,
+            'tiktok_limited_data_use': 'global', 'tiktok_content_id_source': 'global', 'tiktok_gpc': 'global',
+            'cookies_bar': False,
         })
 
     @classmethod

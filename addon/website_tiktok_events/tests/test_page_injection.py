@@ -10,7 +10,7 @@ from .test_hashing import SKIP_WITHOUT_VECTORS, VECTORS
 from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase, checked_out
 
 BLOB_KEYS = {'pixel_id', 'website_id', 'relay_url', 'page_event_id', 'currency', 'phone_country', 'debug',
-             'consent_required', 'event_names', 'match_keys'}
+             'consent_required', 'event_names', 'match_keys', 'gpc'}
 
 
 def config_blob(page_html):

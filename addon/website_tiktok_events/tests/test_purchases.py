@@ -328,7 +328,7 @@ class TestPurchaseHandOff(PaymentCommon, TikTokCase):
         values = {
             'tiktok_purchase_state': 'pending', 'tiktok_consent': 'granted', 'tiktok_client_ip': '203.0.113.9',
             'tiktok_user_agent': 'Forged', 'tiktok_ttclid': 'forged', 'tiktok_ttp': 'forged',
-            'tiktok_confirmation_shown_at': '2026-01-01 00:00:00',
+            'tiktok_confirmation_shown_at': '2026-01-01 00:00:00', 'tiktok_gpc': True,
             'tiktok_checkout_ids': [(0, 0, {'partner_id': self.buyer.id, 'website_id': self.website.id})],
         }
         self.assertEqual(set(values), set(fields_tiktok))  # every field of the module is tried

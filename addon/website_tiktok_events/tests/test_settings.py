@@ -35,7 +35,7 @@ class TestSettingsResolution(TikTokCase):
             'tiktok_relay_url': 'https://relay.example/tiktok/relay', 'tiktok_debug': 'on',
             'tiktok_purchase_event_name': 'CompletePayment', 'tiktok_submit_form_event_name': 'Lead',
             'tiktok_purchase_without_payment': 'on', 'tiktok_match_keys': 'contact_name_address',
-            'tiktok_limited_data_use': 'on', 'tiktok_content_id_source': 'default_code',
+            'tiktok_limited_data_use': 'on', 'tiktok_content_id_source': 'default_code', 'tiktok_gpc': 'refuse',
         })
         resolved = self.website._tiktok_resolved_settings(with_secrets=True)
         self.assertEqual(resolved, {
@@ -50,6 +50,7 @@ class TestSettingsResolution(TikTokCase):
             'match_keys': 'contact_name_address',
             'limited_data_use': True,
             'content_id_source': 'default_code',
+            'gpc': 'refuse',
             'event_names': {'Purchase': 'CompletePayment', 'SubmitForm': 'Lead'},
         })
 
@@ -205,6 +206,7 @@ class TestSettingsAreAdministrators(TikTokCase):
         'purchase_event_name': 'CompletePayment', 'submit_form_event_name': 'SubmitForm',
         'purchase_without_payment': 'on', 'test_emails': 'victim@example.com',
         'match_keys': 'contact_name_address', 'content_id_source': 'default_code', 'limited_data_use': 'off',
+        'gpc': 'ignore',
     }
 
     @classmethod

@@ -8,7 +8,7 @@ from .common import GLOBAL_PIXEL, GLOBAL_TOKEN, SIDECAR_GROUPS, WEBSITE_TOKEN, T
 
 SIDECAR_KEYS = {
     'website_id', 'name', 'enabled', 'pixel_id', 'access_token', 'domains', 'event_names',
-    'consent_required', 'purchase_without_payment', 'debug', 'match_keys', 'limited_data_use',
+    'consent_required', 'purchase_without_payment', 'debug', 'match_keys', 'limited_data_use', 'gpc',
 }
 
 

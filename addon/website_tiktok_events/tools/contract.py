@@ -24,12 +24,33 @@ PURCHASE_EVENT_NAMES = ('Purchase', 'CompletePayment')
 SUBMIT_FORM_EVENT_NAMES = ('SubmitForm', 'Lead')
 # how much of a known person a website shares (match_keys)
 MATCH_LEVELS = ('contact', 'contact_name_address')
+# what a website does with a visitor's Global Privacy Control signal
+GPC_POLICIES = ('ignore', 'limited_data_use', 'refuse')
+# the module's default of it
+DEFAULT_GPC_POLICY = 'limited_data_use'
 # the name and address keys sent hashed, under contact_name_address only
 NAME_ADDRESS_HASHED_KEYS = ('first_name', 'last_name', 'zip_code')
 # the address keys sent plain (normalized, never hashed), under contact_name_address only
 NAME_ADDRESS_PLAIN_KEYS = ('city', 'state', 'country')
 # the match keys the sidecar's report counts coverage of
 REPORT_MATCH_KEYS = ('email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent')
+# the counts of one website's event name in a report (an absent one is 0)
+REPORT_COUNTER_KEYS = (
+    'accepted',
+    'delivered',
+    'retried',
+    'dead',
+    'pixel_loaded',
+    'pixel_blocked',
+    'pixel_withheld',
+    'with_email',
+    'with_phone',
+    'with_external_id',
+    'with_ttclid',
+    'with_ttp',
+    'with_ip',
+    'with_user_agent',
+)
 # a TikTok pixel code as every side checks it
 PIXEL_ID_PATTERN = r'^[A-Z0-9]{16,32}$'
 # an Events Manager event set id (CRM, offline)

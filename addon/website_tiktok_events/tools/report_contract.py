@@ -11,7 +11,7 @@ import math
 import re
 
 from .contact_data import redact_contact_data
-from .contract import CANONICAL_EVENTS, REPORT_MATCH_KEYS
+from .contract import CANONICAL_EVENTS, REPORT_COUNTER_KEYS, REPORT_MATCH_KEYS
 from .settings_resolution import PIXEL_ID
 
 # What TikTok receives under another name than the canonical key (per website
@@ -19,7 +19,7 @@ from .settings_resolution import PIXEL_ID
 CANONICAL_OF_TIKTOK_NAME = {'Pageview': 'PageView', 'CompletePayment': 'Purchase', 'Lead': 'SubmitForm'}
 TIKTOK_ONLY_NAMES = tuple(CANONICAL_OF_TIKTOK_NAME)
 
-COUNTER_KEYS = ('accepted', 'delivered', 'retried', 'dead')
+COUNTER_KEYS = REPORT_COUNTER_KEYS
 OUTBOX_KEYS = ('pending', 'in_flight', 'delivered', 'dead')
 LATENCY_KEYS = ('p50', 'p95', 'max')
 MATCH_KEYS = ('delivered',) + REPORT_MATCH_KEYS

@@ -7,7 +7,7 @@ website's value falls back to the global one (``settings_resolution.py``).
 """
 from collections import namedtuple
 
-from .contract import MATCH_LEVELS, PURCHASE_EVENT_NAMES, SUBMIT_FORM_EVENT_NAMES
+from .contract import DEFAULT_GPC_POLICY, GPC_POLICIES, MATCH_LEVELS, PURCHASE_EVENT_NAMES, SUBMIT_FORM_EVENT_NAMES
 
 PARAM_PREFIX = 'website_tiktok_events.'
 DEFAULT_RELAY_URL = '/tiktok/relay'
@@ -26,6 +26,15 @@ MATCH_CONTACT, MATCH_NAME_ADDRESS = MATCH_LEVELS
 CONTENT_ID_PRODUCT_ID = 'product_id'
 CONTENT_ID_DEFAULT_CODE = 'default_code'
 CONTENT_ID_SOURCES = (CONTENT_ID_PRODUCT_ID, CONTENT_ID_DEFAULT_CODE)
+# What a visitor's Global Privacy Control signal does (docs/CONTRACTS.md §5).
+GPC_IGNORE, GPC_LIMITED_DATA_USE, GPC_REFUSE = GPC_POLICIES
+
+
+def consent_under_gpc(consent, gpc, policy):
+    """A request's consent once the website's Global Privacy Control policy
+    read its signal: "treat as refused" makes it a refusal of optional cookies."""
+    return 'denied' if gpc and policy == GPC_REFUSE else consent
+
 
 # kind: 'flag' (on/off; a website may also inherit), 'text' (a blank website
 # value inherits), 'choice' (one of `choices`; a website may also inherit).
@@ -85,6 +94,15 @@ SETTINGS = (
     Setting('limited_data_use', 'flag', 'Limited data use',
             'Ask TikTok to process the server events with limited data use (for visitors of US states with '
             'privacy laws that require it).'),
+    # The default, limited data use: the laws that make the signal binding read it as an
+    # opt-out of sharing, which is what TikTok's limited data use is for (docs/CONTRACTS.md §5).
+    Setting('gpc', 'choice', 'Global Privacy Control',
+            'What a visitor whose browser sends Global Privacy Control (an opt-out of selling and sharing '
+            'required by several US states) gets: nothing changes; TikTok processes their events with limited '
+            'data use (the pixel is not loaded for them, the server copies are marked); or they are treated '
+            'as if they refused optional cookies (nothing reaches TikTok).',
+            default=DEFAULT_GPC_POLICY, choices=GPC_POLICIES,
+            choice_labels=('Ignore', 'Limited data use', 'Treat as refused')),
 )
 
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}

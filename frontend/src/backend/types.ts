@@ -31,6 +31,23 @@ export interface EventRow {
   period: Counts;
 }
 
+/** One event name's connection methods and our match estimate (models/../tools/server_saved.py). */
+export interface ServerSavedRow {
+  event: string;
+  browser_and_server: number;
+  server_only_blocked: number;
+  server_only_withheld: number;
+  not_said: number;
+  /** 0 to 10, our estimate from match-key coverage (not TikTok's score); null: nothing delivered. */
+  match_estimate: number | null;
+}
+
+export interface ServerSaved {
+  rows: ServerSavedRow[];
+  server_only_blocked: number;
+  browser_and_server: number;
+}
+
 export interface ChartPoint {
   day: string;
   label: string;
@@ -82,6 +99,7 @@ export interface DashboardData {
   events: EventRow[];
   totals: { today: Counts; period: Counts };
   chart: ChartPoint[];
+  server_saved: ServerSaved;
   purchases: { orders: number; rows: ShareRow[] };
   match_keys: { delivered: number; keys: ShareRow[] };
   lanes: LaneProblem[];

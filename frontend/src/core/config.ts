@@ -19,3 +19,12 @@ export const CONFIG_ELEMENT_ID = 'tiktok-events-config';
  * answered, so that it does not send the same events twice at once.
  */
 export const HEAD_RELAY = '__tiktokHeadRelay';
+
+/**
+ * Set on `window` by the inline head code when TikTok's events.js answered:
+ * 'loaded', 'blocked' when it failed to load (an extension, a network
+ * filter), or 'withheld' when the head code did not load it (Global Privacy
+ * Control under limited data use). Each relayed event says it (`pixel`, docs/CONTRACTS.md §4): the
+ * sidecar counts the events only the server delivered. Unset: not known yet.
+ */
+export const PIXEL_STATE = '__tiktokPixel';

@@ -1,5 +1,5 @@
-import type { RelayEvent } from './relay';
 import { keysStartingWith, readText, writeJson, STORAGE_PREFIX, type KeyValueStore } from './storage';
+import { RELAY_MAX_BATCH_BYTES, type RelayEvent } from './relay';
 
 /**
  * The write-ahead store of relay events: every relay event is kept here
@@ -23,7 +23,7 @@ import { keysStartingWith, readText, writeJson, STORAGE_PREFIX, type KeyValueSto
 export const KEPT_PREFIX = STORAGE_PREFIX + 'kept.';
 export const KEPT_LIMIT = 100;
 export const KEPT_MAX_AGE_SECONDS = 3600;
-export const KEPT_MAX_CHARS = 48 * 1024;
+export const KEPT_MAX_CHARS = RELAY_MAX_BATCH_BYTES;
 
 /** One kept event, and whose page made it: the logged-in customer's external id, '' for a visitor. */
 export interface KeptEntry {

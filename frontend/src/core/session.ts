@@ -1,5 +1,6 @@
-import { CONFIG_ELEMENT_ID, HEAD_RELAY, type PageConfig } from './config';
+import { CONFIG_ELEMENT_ID, HEAD_RELAY, PIXEL_STATE, type PageConfig } from './config';
 import type { DetectorContext } from './context';
+import type { PixelState } from '@contract/relay';
 import type { PhoneRuleLoader } from './hashing';
 import { createRelayTransport, type RelayTransport } from './relay';
 import { webStore, type KeyValueStore } from './storage';
@@ -55,6 +56,7 @@ export function createSession(win: Window & typeof globalThis, config: PageConfi
     kept: options.kept ?? webStore('localStorage'),
     log: config.debug ? console.debug.bind(console) : undefined,
     now,
+    pixel: () => (win as unknown as Record<string, PixelState | undefined>)[PIXEL_STATE],
   });
   const phone = { loadRule: options.loadPhoneRule ?? NO_PHONE_RULE, country: config.phone_country };
   return { tracker, store, location: win.location, now, page: {}, phone };

@@ -7,6 +7,7 @@ import { browserEventName, DEFAULT_EVENT_NAMES, type CanonicalEvent } from './ev
 import type { MatchKeys } from './hashing';
 import { newEventId } from './ids';
 import { cleanAddress, redactFreeText } from './privacy';
+import type { PixelState } from '@contract/relay';
 import { relayBatches, type RelayEvent, type RelayOutcome, type RelayTransport } from './relay';
 import { KeptEvents } from './kept';
 import { readJson, writeJson, STORAGE_PREFIX, type KeyValueStore } from './storage';
@@ -39,6 +40,8 @@ export interface TrackerDeps {
   kept?: KeyValueStore;
   log?: (...args: unknown[]) => void;
   now?: () => number;
+  /** Whether TikTok's events.js loaded, as the head code saw it (PIXEL_STATE in ./config.ts). */
+  pixel?: () => PixelState | undefined;
 }
 
 export interface TrackOptions {
@@ -228,6 +231,7 @@ export class Tracker {
       event_id: eventId,
       event_time: Math.floor(this.now() / 1000),
       consent: consent === 'pending' ? 'denied' : consent,
+      pixel: this.deps.pixel?.(),
       page: { url: cleanAddress(location.href), referrer: cleanAddress(referrer, location.origin) },
       user: {
         ...identify,

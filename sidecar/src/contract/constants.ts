@@ -34,6 +34,19 @@ export function normalizePixelId(typed: string): string {
  */
 export const MATCH_LEVELS = ['contact', 'contact_name_address'] as const;
 export type MatchLevel = (typeof MATCH_LEVELS)[number];
+
+/**
+ * What a website does with a visitor's Global Privacy Control signal
+ * (`Sec-GPC: 1`, `navigator.globalPrivacyControl`): nothing, TikTok's
+ * limited data use on what it receives, or what a refusal of optional cookies
+ * does (nothing reaches TikTok). The module's default is limited data use
+ * (docs/CONTRACTS.md §5): the laws that make GPC binding (California,
+ * Colorado…) read it as an opt-out of sharing, which is what TikTok's limited
+ * data use is for, and the shop still counts its conversions.
+ */
+export const GPC_POLICIES = ['ignore', 'limited_data_use', 'refuse'] as const;
+export type GpcPolicy = (typeof GPC_POLICIES)[number];
+export const DEFAULT_GPC_POLICY: GpcPolicy = 'limited_data_use';
 /** The keys only `contact_name_address` shares: the first three hashed, the others plain. */
 export const NAME_ADDRESS_HASHED_KEYS = ['first_name', 'last_name', 'zip_code'] as const;
 export const NAME_ADDRESS_PLAIN_KEYS = ['city', 'state', 'country'] as const;

@@ -74,13 +74,10 @@ export function isCanonicalEvent(name: unknown): name is CanonicalEvent {
 /** The name sent in a server payload for a canonical event on a given pixel. */
 export function serverEventName(event: CanonicalEvent, names: EventNameVariants = DEFAULT_EVENT_NAMES): string {
   if (event === 'PageView') return 'Pageview';
-  if (event === 'Purchase') return names.Purchase;
-  if (event === 'SubmitForm') return names.SubmitForm;
-  return event;
+  // The variants' keys are canonical events (Purchase, SubmitForm); no other canonical event
+  // names a key an object inherits.
+  return (names as Partial<Record<CanonicalEvent, string>>)[event] ?? event;
 }
 
-/** The name passed to `ttq.track` (PageView itself goes through `ttq.page()`). */
-export function browserEventName(event: CanonicalEvent, names: EventNameVariants = DEFAULT_EVENT_NAMES): string {
-  if (event === 'PageView') return 'Pageview';
-  return serverEventName(event, names);
-}
+/** The name passed to `ttq.track`: the server's, so that TikTok pairs the two copies. */
+export const browserEventName = serverEventName;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ContentSchema, OrderContentSchema } from './content';
-import { MATCH_LEVELS } from './constants';
+import { GPC_POLICIES, MATCH_LEVELS } from './constants';
 import { CurrencySchema, EventIdSchema, PixelIdSchema, PlaceSchema, Sha256HexSchema } from './fields';
 import { EventNamesSchema } from './settings';
 
@@ -67,6 +67,8 @@ export const PageConfigSchema = z
     event_names: EventNamesSchema.partial().optional(),
     /** How much of a person the website shares: with `contact_name_address` the browser also reads names and addresses from forms. */
     match_keys: z.enum(MATCH_LEVELS).optional(),
+    /** What a visitor's Global Privacy Control does on this website; absent: nothing (the inline head code reads it). */
+    gpc: z.enum(GPC_POLICIES).exclude(['ignore']).optional(),
     /** The logged-in customer's keys, named as `ttq.identify` names them: hashed, but city, state and country plain. */
     identify: z
       .object({

@@ -45,6 +45,8 @@ export const ClaimedPurchaseSchema = z.object({
   contents: z.array(OrderContentSchema.extend({ content_name: text, content_category: text })).default([]),
   user: ClaimedUserSchema,
   page_url: text,
+  /** The buyer's checkout carried `Sec-GPC: 1` (left out: it did not, or the module is older). */
+  gpc: z.boolean().default(false),
 });
 
 export type ClaimedPurchase = z.infer<typeof ClaimedPurchaseSchema>;

@@ -49,6 +49,18 @@ const httpUrl = z
 
 export const RelayConsentSchema = z.enum(['granted', 'denied', 'not_required']);
 
+/**
+ * Whether TikTok's pixel script (events.js) loaded on the page that sent the
+ * event: `loaded`, `blocked` (it failed to load: an extension or a network
+ * filter), or `withheld` (not loaded on purpose: the visitor's Global Privacy
+ * Control under limited data use). Absent: the page did not know yet (the inline head code's PageView
+ * leaves before events.js answers) or does not say (an older page). It only
+ * sorts the report's counts (TikTok's connection methods); it never changes
+ * whether or how an event is delivered.
+ */
+export const PIXEL_STATES = ['loaded', 'blocked', 'withheld'] as const;
+export const PixelStateSchema = z.enum(PIXEL_STATES);
+
 export const RelayEventSchema = z
   .object({
     pixel_id: PixelIdSchema,
@@ -57,6 +69,7 @@ export const RelayEventSchema = z
     event_id: EventIdSchema,
     event_time: z.number().int().positive().optional(),
     consent: RelayConsentSchema.optional(),
+    pixel: PixelStateSchema.optional(),
     page: z.object({ url: httpUrl, referrer: z.union([httpUrl, z.literal('')]).optional() }).strict().optional(),
     user: RelayUserSchema.optional(),
     properties: RelayPropertiesSchema.optional(),
@@ -71,3 +84,4 @@ export type RelayEvent = z.infer<typeof RelayEventSchema>;
 /** An event as a browser may write it. */
 export type RelayEventInput = z.input<typeof RelayEventSchema>;
 export type RelayConsent = z.infer<typeof RelayConsentSchema>;
+export type PixelState = z.infer<typeof PixelStateSchema>;

@@ -19,6 +19,23 @@ export const MATCH_KEYS = ['email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip
 export type MatchKey = (typeof MATCH_KEYS)[number];
 
 /**
+ * The counts of one website's event name in a report, each a delta. How the
+ * stored events reached TikTok (its connection methods): `pixel_loaded`, the
+ * page said the pixel loaded (browser and server), `pixel_blocked`, it said
+ * the pixel failed to load (server only), `pixel_withheld`, the page did not
+ * load it on purpose (server only: Global Privacy Control under limited data
+ * use); the rest of `accepted` did not say.
+ * `with_<key>`: among `delivered`, how many carried that match key.
+ */
+export const REPORT_OUTCOME_KEYS = ['accepted', 'delivered', 'retried', 'dead'] as const;
+/** Details of the outcomes, omitted when 0 (most of a report's counters have none): Odoo reads an absent count as 0. */
+export const REPORT_DETAIL_KEYS = ['pixel_loaded', 'pixel_blocked', 'pixel_withheld', ...MATCH_KEYS.map((k) => `with_${k}` as const)] as const;
+export const REPORT_COUNTER_KEYS = [...REPORT_OUTCOME_KEYS, ...REPORT_DETAIL_KEYS] as const;
+export type CounterKey = (typeof REPORT_COUNTER_KEYS)[number];
+export type EventCounts = Record<CounterKey, number>;
+export const noCounts = (): EventCounts => Object.fromEntries(REPORT_COUNTER_KEYS.map((k) => [k, 0])) as EventCounts;
+
+/**
  * The report's bounds, each as wide as where Odoo stores it (an int4 column,
  * or a float8/numeric one exact up to 2^53), so that Odoo never refuses an
  * honest report for a number it cannot hold: the module's
@@ -51,10 +68,8 @@ export const ReportCounterSchema = z
     website_id: z.number().int().nonnegative().max(REPORT_LIMITS.int4Max),
     /** The name TikTok receives (`Pageview`, `CompletePayment`…). */
     event: z.string().min(1),
-    accepted: count,
-    delivered: count,
-    retried: count,
-    dead: count,
+    ...(Object.fromEntries(REPORT_OUTCOME_KEYS.map((k) => [k, count])) as Record<(typeof REPORT_OUTCOME_KEYS)[number], typeof count>),
+    ...(Object.fromEntries(REPORT_DETAIL_KEYS.map((k) => [k, count.optional()])) as Record<(typeof REPORT_DETAIL_KEYS)[number], z.ZodOptional<typeof count>>),
   })
   .strict();
 

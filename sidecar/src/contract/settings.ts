@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MATCH_LEVELS } from './constants';
+import { GPC_POLICIES, MATCH_LEVELS } from './constants';
 import { DEFAULT_EVENT_NAMES, EVENT_NAME_CHOICES } from './eventNames';
 import { OdooIdentifierSchema, OdooTextSchema } from './fields';
 
@@ -30,4 +30,6 @@ export const WebsiteSettingsAnswerSchema = z.object({
   /** Left out by modules before 19.0.1.4.0: what they shared, the contact keys. */
   match_keys: z.enum(MATCH_LEVELS).default('contact'),
   limited_data_use: z.boolean().default(false),
+  /** Left out by modules before 19.0.1.7.0, which had no such setting: the signal was ignored. */
+  gpc: z.enum(GPC_POLICIES).default('ignore'),
 });

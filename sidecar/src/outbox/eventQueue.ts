@@ -1,3 +1,4 @@
+import type { PixelState } from '../contract/relay';
 import type Database from 'better-sqlite3';
 import type { RetryCause } from '../tiktok/outcome';
 import type { TikTokEventRow } from '../tiktok/types';
@@ -17,6 +18,8 @@ export interface NewOutboxEvent {
   testEventCode?: string;
   source: EventSource;
   row: TikTokEventRow;
+  /** What the relaying page said of TikTok's pixel: counted in the report, never stored nor sent. */
+  pixel?: PixelState;
 }
 
 /** An event taken from the queue for one send: in flight until marked. */

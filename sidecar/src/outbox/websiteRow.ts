@@ -11,15 +11,16 @@ export type WebsiteEventInput = Omit<EventInput, 'limitedDataUse'>;
  * The one rule every row sent with a website's token passes, whatever built it
  * (the relay, the Purchase poller, the poller of CRM stages and offline sales,
  * a test event): the website's choices, how much of a person it shares
- * (`matchKeys`) and limited data use, then the scrub (`scrub.ts`). `origins`
+ * (`matchKeys`) and limited data use (always, or for a visitor whose browser
+ * sent Global Privacy Control, `gpc`, under that policy), then the scrub (`scrub.ts`). `origins`
  * bounds the page addresses; without them an address is not bounded.
  */
-export function websiteEventRow(input: WebsiteEventInput, website: WebsiteSettings, origins?: readonly string[]): TikTokEventRow {
+export function websiteEventRow(input: WebsiteEventInput, website: WebsiteSettings, origins?: readonly string[], gpc = false): TikTokEventRow {
   // Spelled out, not spread: V8 takes a slow path (microseconds an event on the relay) when a
   // spread copy gains keys its original lacks.
   const { event, eventId, eventTime, user, properties, page, lead } = input;
   return buildScrubbedEventRow(
-    { event, eventId, eventTime, user: sharedUser(user, website.matchKeys), properties, page, lead, limitedDataUse: website.limitedDataUse },
+    { event, eventId, eventTime, user: sharedUser(user, website.matchKeys), properties, page, lead, limitedDataUse: website.limitedDataUse || (gpc && website.gpc === 'limited_data_use') },
     origins,
   );
 }
@@ -30,10 +31,14 @@ export interface OutboxRoute {
   source: NewOutboxEvent['source'];
   testEventCode?: string;
   origins?: readonly string[];
+  /** The event's visitor sent Global Privacy Control (the relay's request, the checkout's): the website's policy applies. */
+  gpc?: boolean;
+  /** What the relaying page said of TikTok's pixel (counting only). */
+  pixel?: NewOutboxEvent['pixel'];
 }
 
 /** The outbox event of one event of `website`, its row built by `websiteEventRow`. */
 export function websiteOutboxEvent(input: WebsiteEventInput, website: WebsiteSettings, route: OutboxRoute): NewOutboxEvent {
-  const row = websiteEventRow(input, website, route.origins);
-  return { pixelId: route.laneId, event: row.event, eventId: row.event_id, testEventCode: route.testEventCode, source: route.source, row };
+  const row = websiteEventRow(input, website, route.origins, route.gpc);
+  return { pixelId: route.laneId, event: row.event, eventId: row.event_id, testEventCode: route.testEventCode, source: route.source, row, pixel: route.pixel };
 }

@@ -24,6 +24,6 @@ export function buildPurchaseEvent(purchase: ClaimedPurchase, settings: WebsiteS
       page: { url: purchase.page_url },
     },
     settings,
-    { laneId: settings.pixelId, source: 'server', testEventCode: settings.testEventCode, origins: settings.domains.length ? settings.domains : undefined },
+    { laneId: settings.pixelId, source: 'server', testEventCode: settings.testEventCode, origins: settings.domains.length ? settings.domains : undefined, gpc: purchase.gpc },
   );
 }

@@ -287,7 +287,7 @@ export async function decide(relay: Relay, req: IncomingMessage): Promise<RelayA
   const eventBudget = eventRateRefusal(relay, ip, events.length);
   const tooManyEvents = eventBudget && (await eventBudget);
   if (tooManyEvents) return tooManyEvents;
-  const batch = decideEvents(relay, origin, events, { ip, userAgent: req.headers['user-agent'], nowSeconds: unixSeconds(relay.clock()) });
+  const batch = decideEvents(relay, origin, events, { ip, userAgent: req.headers['user-agent'], nowSeconds: unixSeconds(relay.clock()), gpc: req.headers['sec-gpc'] === '1' });
   if (batch.kind === 'refuse') return batch;
   return store(relay, batch);
 }

@@ -11,6 +11,8 @@ export interface RequestContext {
   ip?: string;
   userAgent?: string;
   nowSeconds: number;
+  /** The request carried `Sec-GPC: 1`: the visitor's browser asks not to be sold or shared. */
+  gpc?: boolean;
 }
 
 /** Ceilings above which an amount is a forgery or a unit error, not a shopper's cart. */
@@ -31,7 +33,7 @@ export type RelayRefusal = { kind: 'refuse'; status: number; error: string; deta
 
 export const refuse = (status: number, error: string, detail: string, retryAfterSeconds?: number): RelayRefusal => ({ kind: 'refuse', status, error, detail, retryAfterSeconds });
 
-export type RelayDecision = { kind: 'store'; event: CheckedOutboxEvent } | { kind: 'skip'; reason: 'no_consent' } | RelayRefusal;
+export type RelayDecision = { kind: 'store'; event: CheckedOutboxEvent } | { kind: 'skip'; reason: 'no_consent' | 'gpc' } | RelayRefusal;
 
 /** Browser clocks drift; beyond this the server's receive time is used instead. */
 const MAX_CLIENT_CLOCK_AGE_SECONDS = 3600;
@@ -75,6 +77,8 @@ export function decideRelayEvent(event: RelayEvent, settings: WebsiteSettings | 
   const implausible = implausibleAmount(event.properties, rules.limits);
   if (implausible) return refuse(400, 'implausible_amount', implausible);
   if (!hasConsent(event, settings)) return { kind: 'skip', reason: 'no_consent' };
+  // The header, never the body: a page cannot say its visitor's browser did not send it.
+  if (ctx.gpc && settings.gpc === 'refuse') return { kind: 'skip', reason: 'gpc' };
 
   // The outbox's gate for a relayed row: what only the built row shows, its formats having been
   // checked once, by the relay's contract (outbox/rowGate.ts).
@@ -110,6 +114,6 @@ export function relayedOutboxEvent(event: RelayEvent, settings: WebsiteSettings,
       page: event.page,
     },
     settings,
-    { laneId: settings.pixelId, source: 'browser', testEventCode: settings.testEventCode, origins: [...settings.domains, ...rules.extraOrigins] },
+    { laneId: settings.pixelId, source: 'browser', testEventCode: settings.testEventCode, origins: [...settings.domains, ...rules.extraOrigins], pixel: event.pixel, gpc: ctx.gpc },
   );
 }

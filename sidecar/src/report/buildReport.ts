@@ -1,5 +1,5 @@
 /** The report of one interval, assembled from what the parts know. No I/O. */
-import { REPORT_LIMITS, type ReportCounter, type ReportDeadLetter, type ReportLane, type SidecarReport } from '../contract/report';
+import { noCounts, REPORT_COUNTER_KEYS, REPORT_DETAIL_KEYS, REPORT_LIMITS, REPORT_OUTCOME_KEYS, type EventCounts, type ReportCounter, type ReportDeadLetter, type ReportLane, type SidecarReport } from '../contract/report';
 import type { LaneState } from '../dispatcher/lanes';
 import type { DeadLetter, OutboxState } from '../outbox/eventQueue';
 import { isWebLane } from '../tiktok/lane';
@@ -30,17 +30,14 @@ export interface ReportParts {
 }
 
 /** Per website and event name, pixels of one website (or of none: 0) added up; in a stable order. */
-export function reportCounters(interval: Interval, websiteOf: ReportParts['websiteOf']): ReportCounter[] {
-  const byKey = new Map<string, ReportCounter>();
+export function reportCounters(interval: Interval, websiteOf: ReportParts['websiteOf']): Array<{ website_id: number; event: string } & EventCounts> {
+  const byKey = new Map<string, { website_id: number; event: string } & EventCounts>();
   for (const [pixelId, byEvent] of interval.events) {
     const website_id = websiteOf(pixelId) ?? 0;
     for (const [event, counts] of byEvent) {
       const key = `${website_id}\u0000${event}`;
-      const entry = byKey.get(key) ?? { website_id, event, accepted: 0, delivered: 0, retried: 0, dead: 0 };
-      entry.accepted += counts.accepted;
-      entry.delivered += counts.delivered;
-      entry.retried += counts.retried;
-      entry.dead += counts.dead;
+      const entry = byKey.get(key) ?? { website_id, event, ...noCounts() };
+      for (const k of REPORT_COUNTER_KEYS) entry[k] += counts[k];
       byKey.set(key, entry);
     }
   }
@@ -59,6 +56,14 @@ function mapValues<K extends string>(counts: Record<K, number>, f: (n: number) =
 }
 
 const optional = <K extends string, V>(key: K, value: V | undefined | null) => (value === undefined || value === null ? {} : ({ [key]: value } as Record<K, V>));
+
+/** A counter as the report carries it: each count at most what Odoo stores, the details only when not 0. */
+export function reportCounter({ website_id, event, ...counts }: { website_id: number; event: string } & EventCounts): ReportCounter {
+  const counter: ReportCounter = { website_id, event, accepted: 0, delivered: 0, retried: 0, dead: 0 };
+  for (const key of REPORT_OUTCOME_KEYS) counter[key] = reportCount(counts[key]);
+  for (const key of REPORT_DETAIL_KEYS) if (counts[key]) counter[key] = reportCount(counts[key]);
+  return counter;
+}
 
 export function reportLane(lane: LaneState): ReportLane {
   return {
@@ -97,7 +102,7 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
     seq: parts.seq,
     sent_at: unixSeconds(now),
     outbox: mapValues(parts.outbox, outboxCount),
-    counters: reportCounters(interval, parts.websiteOf).map((c) => ({ ...c, accepted: reportCount(c.accepted), delivered: reportCount(c.delivered), retried: reportCount(c.retried), dead: reportCount(c.dead) })),
+    counters: reportCounters(interval, parts.websiteOf).map(reportCounter),
     latency_ms: mapValues({ p50: interval.latency.percentile(0.5), p95: interval.latency.percentile(0.95), max: interval.latency.max }, atMost(MAX_LATENCY_MS)),
     // Lanes and dead letters of other sources are not pixels: the report's contract (§7) has no place for them.
     lanes: parts.lanes.filter((l) => isWebLane(l.pixelId)).map(reportLane),

@@ -4,19 +4,18 @@
  * answers to test events. Two intervals add up (a report that failed is folded
  * into the next one). No I/O.
  */
-import { MATCH_KEYS, type MatchKey, type ReportTestEvent } from '../contract/report';
+import { MATCH_KEYS, noCounts, REPORT_COUNTER_KEYS, type CounterKey, type EventCounts, type MatchKey, type ReportTestEvent } from '../contract/report';
+import type { PixelState } from '../contract/relay';
 import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties } from '../tiktok/types';
 import { LatencyHistogram } from './latency';
 import type { SettledRow } from '../dispatcher/dispatcher';
 
-export interface EventCounts {
-  accepted: number;
-  delivered: number;
-  retried: number;
-  dead: number;
-}
+export type { EventCounts };
 
-export type Outcome = keyof EventCounts;
+export type Outcome = 'accepted' | 'delivered' | 'retried' | 'dead';
+
+/** The count an accepted event adds to by what its page said of the pixel. */
+const PIXEL_COUNT: Record<PixelState, CounterKey> = { loaded: 'pixel_loaded', blocked: 'pixel_blocked', withheld: 'pixel_withheld' };
 
 export type MatchKeyCounts = { delivered: number } & Record<MatchKey, number>;
 
@@ -40,14 +39,22 @@ void MATCH_KEYS_ONLY_IN_USER;
 const USER_OBJECT = '"user":{';
 const MATCH_KEY_NEEDLES = MATCH_KEYS.map((k) => `"${k}":`);
 
-/** Count one delivered row's match keys (its `user` keys) from its stored JSON text. */
-export function countMatchKeys(rowJson: string, into: MatchKeyCounts): void {
+const WITH_KEYS = MATCH_KEYS.map((k) => `with_${k}` as const);
+
+/**
+ * Count one delivered row's match keys (its `user` keys) from its stored JSON
+ * text: into the interval's coverage and, when given, its event's `with_<key>`
+ * counts (the event's `delivered` is counted by the caller).
+ */
+export function countMatchKeys(rowJson: string, into: MatchKeyCounts, event?: EventCounts): void {
   into.delivered += 1;
   const user = rowJson.indexOf(USER_OBJECT);
   if (user === -1) return;
   const from = user + USER_OBJECT.length;
   for (let i = 0; i < MATCH_KEYS.length; i++) {
-    if (rowJson.indexOf(MATCH_KEY_NEEDLES[i], from) !== -1) into[MATCH_KEYS[i]] += 1;
+    if (rowJson.indexOf(MATCH_KEY_NEEDLES[i], from) === -1) continue;
+    into[MATCH_KEYS[i]] += 1;
+    if (event) event[WITH_KEYS[i]] += 1;
   }
 }
 
@@ -68,7 +75,7 @@ export class Interval {
     }
     let counts = byEvent.get(event);
     if (!counts) {
-      counts = { accepted: 0, delivered: 0, retried: 0, dead: 0 };
+      counts = noCounts();
       byEvent.set(event, counts);
     }
     return counts;
@@ -78,10 +85,18 @@ export class Interval {
     this.countsOf(pixelId, event)[outcome] += n;
   }
 
+  /** A newly stored event, counted also by what its page said of the pixel (`pixel`, absent: it did not say). */
+  accepted(pixelId: string, event: string, pixel: PixelState | undefined): void {
+    const counts = this.countsOf(pixelId, event);
+    counts.accepted += 1;
+    if (pixel) counts[PIXEL_COUNT[pixel]] += 1;
+  }
+
   delivered(row: SettledRow, now: number): void {
-    this.count(row.pixelId, row.event, 'delivered');
+    const counts = this.countsOf(row.pixelId, row.event);
+    counts.delivered += 1;
     this.latency.record(now - row.createdAt);
-    countMatchKeys(row.payload, this.matchKeys);
+    countMatchKeys(row.payload, this.matchKeys, counts);
   }
 
   /** Add `other` into this interval. */
@@ -89,10 +104,7 @@ export class Interval {
     for (const [pixelId, byEvent] of other.events) {
       for (const [event, counts] of byEvent) {
         const mine = this.countsOf(pixelId, event);
-        mine.accepted += counts.accepted;
-        mine.delivered += counts.delivered;
-        mine.retried += counts.retried;
-        mine.dead += counts.dead;
+        for (const key of REPORT_COUNTER_KEYS) mine[key] += counts[key];
       }
     }
     this.latency.add(other.latency);

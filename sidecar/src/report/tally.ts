@@ -1,4 +1,5 @@
 import type { ReportTestEvent } from '../contract/report';
+import type { PixelState } from '../contract/relay';
 import { isWebLane } from '../tiktok/lane';
 import type { DeliveryTally, SettledRow } from '../dispatcher/dispatcher';
 import { Interval } from './interval';
@@ -27,8 +28,11 @@ export class ReportTally implements DeliveryTally {
   // Only web lanes are counted: the report's contract (§7) knows pixels and the web's event
   // names; events of other sources are followed in Odoo's own queue of them.
 
-  accepted(events: readonly { pixelId: string; event: string }[], stored: readonly boolean[]): void {
-    for (let i = 0; i < events.length; i++) if (stored[i] && isWebLane(events[i].pixelId)) this.current.count(events[i].pixelId, events[i].event, 'accepted');
+  accepted(events: readonly { pixelId: string; event: string; pixel?: PixelState }[], stored: readonly boolean[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (stored[i] && isWebLane(e.pixelId)) this.current.accepted(e.pixelId, e.event, e.pixel);
+    }
   }
 
   delivered(rows: readonly SettledRow[], now: number): void {

@@ -37,6 +37,7 @@ export function parseWebsiteEntry(raw: unknown): ParsedWebsite {
       debug: w.debug,
       matchKeys: w.match_keys,
       limitedDataUse: w.limited_data_use,
+      gpc: w.gpc,
     },
   };
 }

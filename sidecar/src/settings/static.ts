@@ -1,3 +1,4 @@
+import { DEFAULT_GPC_POLICY } from '../contract/constants';
 import type { EventNameVariants } from '../contract/eventNames';
 import type { SettingsSource, WebsiteSettings } from './types';
 
@@ -43,6 +44,7 @@ export function settingsFromEnv(cfg: RelayOnlyEnv): WebsiteSettings[] {
       debug: false,
       matchKeys: 'contact',
       limitedDataUse: false,
+      gpc: DEFAULT_GPC_POLICY,
     },
   ];
 }

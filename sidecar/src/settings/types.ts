@@ -1,4 +1,4 @@
-import type { MatchLevel } from '../contract/constants';
+import type { GpcPolicy, MatchLevel } from '../contract/constants';
 import type { EventNameVariants } from '../contract/eventNames';
 
 /** Resolved configuration of one website, as the module's RPC method returns it. */
@@ -19,6 +19,8 @@ export interface WebsiteSettings {
   matchKeys: MatchLevel;
   /** Every event row asks TikTok for limited data use. */
   limitedDataUse: boolean;
+  /** What a visitor's Global Privacy Control signal does (contract/constants.ts GPC_POLICIES). */
+  gpc: GpcPolicy;
 }
 
 /** Where the relay and the dispatcher look up a pixel's settings. */

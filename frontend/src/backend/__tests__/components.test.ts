@@ -69,6 +69,11 @@ describe('TikTok dashboard', () => {
     expect(el.querySelector('.o_tiktok_purchases tr[data-key="skipped:no_consent"]')!.textContent).toContain('25 %');
     expect(el.querySelector('.o_tiktok_purchases')!.textContent).toContain('"paired" ones were');
     expect(el.querySelector('.o_tiktok_match_keys tr[data-key="email"]')!.textContent).toContain('33 %');
+    // what the server saved: the blocked pixel's events first, our estimate said to be ours
+    expect(el.querySelector('.o_tiktok_saved_headline')!.textContent).toMatch(/^\s*3\s+events reached TikTok from the server only because/);
+    const saved = [...el.querySelectorAll('.o_tiktok_server_saved tr[data-event="AddToCart"] td')].map((td) => td.textContent);
+    expect(saved).toEqual(['AddToCart', '3', '2', '6', '1', '4.2']);
+    expect(el.querySelector('.o_tiktok_server_saved')!.textContent).toContain("our estimate from the match keys each event carried, not TikTok's score");
     const bars = [...el.querySelectorAll<HTMLElement>('.o_tiktok_bar > div')].map((bar) => bar.style.height);
     expect(bars).toEqual(['0%', '100%']);
 

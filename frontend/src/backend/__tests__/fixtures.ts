@@ -48,6 +48,11 @@ export function dashboardData(overrides: Partial<DashboardData> = {}): Dashboard
       { day: '2025-01-06', label: 'Jan 6', delivered: 0 },
       { day: '2025-01-07', label: 'Jan 7', delivered: 9 },
     ],
+    server_saved: {
+      rows: [{ event: 'AddToCart', browser_and_server: 6, server_only_blocked: 3, server_only_withheld: 2, not_said: 1, match_estimate: 4.2 }],
+      server_only_blocked: 3,
+      browser_and_server: 6,
+    },
     purchases: {
       orders: 4,
       rows: [

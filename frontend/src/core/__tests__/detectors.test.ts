@@ -6,7 +6,7 @@ import { trackAddToCart, trackPaymentSubmit, trackVariantView, type CartAdded } 
 import { trackWishlistClick, watchNewsletterSubscribe } from '../detectors/engagement';
 import { rememberWebsiteForm, watchWebsiteForm } from '../detectors/forms';
 import { rememberAttendee } from '../detectors/events';
-import type { PageConfig } from '../config';
+import { PIXEL_STATE, type PageConfig } from '../config';
 import type { RelayOutcome } from '../relay';
 import { VECTORS } from '../../../../tests/vectors/contractVectors';
 
@@ -718,5 +718,26 @@ describe('a page being left', () => {
     trackPageLoad(next.ctx, next.doc);
     await next.flush();
     expect(next.sends).toEqual([['pv-2'], ['kept-2']]);
+  });
+});
+
+describe('what the page says of TikTok\'s pixel (the head code\'s PIXEL_STATE)', () => {
+  afterEach(() => {
+    delete (window as unknown as Record<string, unknown>)[PIXEL_STATE];
+  });
+
+  it.each(['loaded', 'blocked'])('relays every event with the pixel %s, as the head code saw it when the event was made', async (state) => {
+    (window as unknown as Record<string, unknown>)[PIXEL_STATE] = state;
+    const page = loadPage('cart', `${ORIGIN}/shop/cart`);
+    page.ctx.tracker.track('Search', { query: 'desk' });
+    await page.flush();
+    expect(page.relayed.find((e) => e.event === 'Search')?.pixel).toBe(state);
+  });
+
+  it('says nothing while it is not known', async () => {
+    const page = loadPage('cart', `${ORIGIN}/shop/cart`);
+    page.ctx.tracker.track('Search', { query: 'desk' });
+    await page.flush();
+    expect(page.relayed.find((e) => e.event === 'Search')).not.toHaveProperty('pixel');
   });
 });

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HEAD_RELAY, type PageConfig } from '../config';
+import { HEAD_RELAY, PIXEL_STATE, type PageConfig } from '../config';
 import { KEPT_PREFIX, keptKey } from '../kept';
 import type { RelayEvent, RelayTransport } from '../relay';
 import { createSession, trackPageLoad } from '../session';
@@ -64,6 +64,8 @@ interface PageSetup {
   answer?: Answer | ((events: RelayEvent[]) => Answer) | 'offline' | null;
   /** localStorage as the page finds it; null: storage is disabled. */
   kept?: Record<string, string> | null;
+  /** `navigator.globalPrivacyControl` (default: not defined, as in most browsers). */
+  gpc?: boolean;
 }
 
 function config(setup: PageSetup): PageConfig {
@@ -82,7 +84,7 @@ function config(setup: PageSetup): PageConfig {
 /** A fresh page at `setup.url` whose <head> holds the config blob and the inline code, as the module renders them. */
 async function runHead(setup: PageSetup): Promise<HeadRun> {
   const win = window as any;
-  for (const name of ['ttq', 'TiktokAnalyticsObject', HEAD_RELAY]) delete win[name];
+  for (const name of ['ttq', 'TiktokAnalyticsObject', HEAD_RELAY, PIXEL_STATE]) delete win[name];
   clearCookies();
   for (const cookie of setup.cookies ?? []) document.cookie = `${cookie}; Path=/`;
   window.history.replaceState(null, '', setup.url);
@@ -104,6 +106,8 @@ async function runHead(setup: PageSetup): Promise<HeadRun> {
           const json = async () => (body === undefined ? { accepted: events.length, duplicates: 0, skipped: 0 } : typeof body === 'string' ? JSON.parse(body) : body);
           return { ok: status >= 200 && status < 300, status, json };
         };
+  if (setup.gpc === undefined) delete (navigator as any).globalPrivacyControl;
+  else Object.defineProperty(navigator, 'globalPrivacyControl', { value: setup.gpc, configurable: true });
   document.documentElement.innerHTML = '<head></head><body></body>';
   const blob = document.createElement('script');
   blob.type = 'application/json';
@@ -127,7 +131,7 @@ async function runHead(setup: PageSetup): Promise<HeadRun> {
     requests: requests.map((r) => ({ ...r, type: typeof r.init.body, body: JSON.parse(r.init.body as string) as RelayEvent[] })),
     head: relayed && { id: relayed.id, status: status! },
     globalQueue: Array.from(ttq as unknown[][]),
-    pixelQueue: Array.from(ttq._i[PIXEL] as unknown[][]),
+    pixelQueue: Array.from((ttq._i?.[PIXEL] ?? []) as unknown[][]),
   };
 }
 
@@ -161,6 +165,57 @@ describe('inline head code: the browser PageView', () => {
   it('holds the pixel until the cookie bar is answered', async () => {
     const run = await runHead({ url: `${ORIGIN}/`, consentRequired: true });
     expect(run.globalQueue).toEqual([['holdConsent']]);
+  });
+});
+
+describe('inline head code: whether TikTok\'s events.js loaded (PIXEL_STATE)', () => {
+  const eventsJs = () => document.querySelector<HTMLScriptElement>('script[src^="https://analytics.tiktok.com/i18n/pixel/events.js"]');
+
+  it.each([
+    ['load', 'loaded'],
+    ['error', 'blocked'],
+  ])('says %s as "%s" once the script answers, nothing before', async (answer, said) => {
+    await runHead({ url: `${ORIGIN}/` });
+    const script = eventsJs();
+    expect(script?.src).toContain(`sdkid=${PIXEL}`);
+    expect((window as any)[PIXEL_STATE]).toBeUndefined();
+    script!.dispatchEvent(new Event(answer));
+    expect((window as any)[PIXEL_STATE]).toBe(said);
+  });
+});
+
+describe('inline head code: Global Privacy Control (navigator.globalPrivacyControl), per the website\'s policy', () => {
+  const eventsJs = () => document.querySelector('script[src^="https://analytics.tiktok.com/"]');
+  afterAll(() => {
+    delete (navigator as any).globalPrivacyControl;
+  });
+
+  it('treat as refused: nothing of TikTok on the page, and the bundle finds no config (it stays inert)', async () => {
+    const run = await runHead({ url: `${ORIGIN}/shop`, gpc: true, config: { gpc: 'refuse' } });
+    expect(run.requests).toEqual([]);
+    expect(run.head).toBeUndefined();
+    expect(eventsJs()).toBeNull();
+    expect(run.pixelQueue).toEqual([]);
+    expect(document.getElementById('tiktok-events-config')).toBeNull();
+  });
+
+  it('limited data use: the pixel is not loaded (said "withheld"); the PageView still leaves for the server', async () => {
+    const run = await runHead({ url: `${ORIGIN}/shop`, gpc: true, config: { gpc: 'limited_data_use' } });
+    expect(eventsJs()).toBeNull();
+    expect((window as any)[PIXEL_STATE]).toBe('withheld');
+    expect(run.requests.map((r) => r.body[0].event)).toEqual(['PageView']);
+    expect(document.getElementById('tiktok-events-config')).not.toBeNull();
+  });
+
+  it.each<[string, PageSetup]>([
+    ['a browser without the signal on a "refuse" website', { url: `${ORIGIN}/shop`, gpc: false, config: { gpc: 'refuse' } }],
+    ['a browser that never heard of it', { url: `${ORIGIN}/shop`, config: { gpc: 'refuse' } }],
+    ['a website that ignores it (no gpc in the config)', { url: `${ORIGIN}/shop`, gpc: true }],
+  ])('changes nothing for %s', async (_what, setup) => {
+    const run = await runHead(setup);
+    expect(eventsJs()).not.toBeNull();
+    expect(run.requests).toHaveLength(1);
+    expect((window as any)[PIXEL_STATE]).toBeUndefined();
   });
 });
 

@@ -36,6 +36,7 @@ function harness(script: Script, opts: { batch?: number; testEventCode?: string;
     debug: false,
     matchKeys: 'contact',
     limitedDataUse: false,
+    gpc: 'ignore',
   };
   const metrics = new Metrics();
   const requests: { ids: string[]; token: string }[] = [];

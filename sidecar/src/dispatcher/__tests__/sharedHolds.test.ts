@@ -33,6 +33,7 @@ const site: WebsiteSettings = {
   purchaseWithoutPayment: false,
   debug: false,
   matchKeys: 'contact',
+  gpc: 'ignore',
   limitedDataUse: false,
 };
 

@@ -64,6 +64,15 @@ describe('buildPurchaseEvent', () => {
       expect(buildPurchaseEvent(claim, website({ limitedDataUse: true })).row.limited_data_use).toBe(true);
       expect(buildPurchaseEvent(claim, website()).row).not.toHaveProperty('limited_data_use');
     });
+
+    it('asks for limited data use for a buyer whose checkout sent Global Privacy Control, under that policy only', () => {
+      const withGpc = ClaimedPurchaseSchema.parse({ ...claim, gpc: true });
+      expect(buildPurchaseEvent(withGpc, website({ gpc: 'limited_data_use' })).row.limited_data_use).toBe(true);
+      expect(buildPurchaseEvent(claim, website({ gpc: 'limited_data_use' })).row).not.toHaveProperty('limited_data_use');
+      expect(buildPurchaseEvent(withGpc, website({ gpc: 'ignore' })).row).not.toHaveProperty('limited_data_use');
+      // a module before the setting says nothing of it: no signal
+      expect(claim.gpc).toBe(false);
+    });
   });
 
   it('applies the relay\'s scrub to what Odoo recorded from the browser', () => {

@@ -159,6 +159,41 @@ describe('relay: consent', () => {
   });
 });
 
+describe('relay: Global Privacy Control (Sec-GPC: 1), per the website\'s policy', () => {
+  const GPC = { 'Sec-GPC': '1' };
+
+  it('refuse: stores nothing of a visitor whose browser sends it, as a refusal of optional cookies does', async () => {
+    const sidecar = testSidecar({ websites: [website({ gpc: 'refuse' })] });
+    const withGpc = await post(sidecar.handler, [relayEvent(), relayEvent({ event: 'Search', properties: { query: 'desk' } })], GPC);
+    expect(withGpc.body).toEqual({ accepted: 0, duplicates: 0, skipped: 2 });
+    expect(storedRows(sidecar)).toHaveLength(0);
+    // the page cannot argue: what it says of consent does not undo the header
+    const granted = await post(sidecar.handler, relayEvent({ consent: 'granted' }), GPC);
+    expect(granted.body.skipped).toBe(1);
+    // a visitor without the signal is served as before
+    const without = await post(sidecar.handler, relayEvent());
+    expect(without.body.accepted).toBe(1);
+  });
+
+  it('limited data use: marks the rows of a visitor whose browser sends it, and only theirs', async () => {
+    const sidecar = testSidecar({ websites: [website({ gpc: 'limited_data_use' })] });
+    await post(sidecar.handler, relayEvent({ event_id: 'with-gpc' }), GPC);
+    await post(sidecar.handler, relayEvent({ event_id: 'without-gpc' }));
+    await post(sidecar.handler, relayEvent({ event_id: 'gpc-zero' }), { 'Sec-GPC': '0' });
+    const rows = Object.fromEntries(storedRows(sidecar).map((r) => [r.row.event_id, r.row]));
+    expect(rows['with-gpc'].limited_data_use).toBe(true);
+    expect(rows['without-gpc']).not.toHaveProperty('limited_data_use');
+    expect(rows['gpc-zero']).not.toHaveProperty('limited_data_use');
+  });
+
+  it('ignore: the signal changes nothing', async () => {
+    const sidecar = testSidecar({ websites: [website({ gpc: 'ignore' })] });
+    const res = await post(sidecar.handler, relayEvent(), GPC);
+    expect(res.body.accepted).toBe(1);
+    expect(storedRows(sidecar)[0].row).not.toHaveProperty('limited_data_use');
+  });
+});
+
 describe('relay: refusing (4xx with a reason, nothing stored)', () => {
   const cases: [string, unknown, Record<string, string>, number, string][] = [
     ['malformed JSON', '{"pixel_id": ', {}, 400, 'malformed_json'],

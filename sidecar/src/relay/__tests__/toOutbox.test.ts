@@ -58,3 +58,23 @@ describe('relay: each event is checked once on its way to the outbox', () => {
     expect(decide(relayEvent())).toMatchObject({ kind: 'store' });
   });
 });
+
+describe('relay: what the page said of the pixel (counting only)', () => {
+  const decide = (input: Record<string, unknown>) => decideRelayEvent(RelayEventSchema.parse(input), website(), CTX, RULES);
+
+  it('carries it beside the row for the report, and the row TikTok gets is the same whatever it says', () => {
+    const said = (['loaded', 'blocked', undefined] as const).map((pixel) => decide(relayEvent({ event_id: 'same-id', pixel })));
+    for (const decision of said) expect(decision.kind).toBe('store');
+    const stored = said.map((d) => (d.kind === 'store' ? d.event : undefined));
+    expect(stored.map((e) => e?.pixel)).toEqual(['loaded', 'blocked', undefined]);
+    // a forged "blocked" changes what is counted, never what is delivered
+    expect(stored[1]?.row).toEqual(stored[0]?.row);
+    expect(stored[2]?.row).toEqual(stored[0]?.row);
+    expect(JSON.stringify(stored[1]?.row)).not.toContain('blocked');
+  });
+
+  it('refuses any other word', () => {
+    expect(RelayEventSchema.safeParse(relayEvent({ pixel: 'maybe' })).success).toBe(false);
+    expect(RelayEventSchema.safeParse(relayEvent({ pixel: true })).success).toBe(false);
+  });
+});

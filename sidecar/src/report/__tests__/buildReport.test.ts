@@ -1,5 +1,5 @@
 import { VECTORS as vectors } from '../../../../tests/vectors/contractVectors';
-import { REPORT_LIMITS, REPORT_MAX_DEAD_LETTERS, SidecarReportSchema } from '../../contract/report';
+import { noCounts, REPORT_LIMITS, REPORT_MAX_DEAD_LETTERS, SidecarReportSchema } from '../../contract/report';
 import type { LaneState } from '../../dispatcher/lanes';
 import type { DeadLetter } from '../../outbox/eventQueue';
 import { CANONICAL_EVENTS, serverEventName } from '../../contract/eventNames';
@@ -111,10 +111,24 @@ describe('buildReport', () => {
     interval.count(GONE, 'Pageview', 'dead', 1);
     interval.count('CGONETOOGONETOO00004', 'Pageview', 'dead', 2);
     expect(reportCounters(interval, (p) => WEBSITES[p])).toEqual([
-      { website_id: 0, event: 'Pageview', accepted: 0, delivered: 0, retried: 0, dead: 3 },
-      { website_id: 1, event: 'AddToCart', accepted: 3, delivered: 2, retried: 0, dead: 0 },
-      { website_id: 2, event: 'AddToCart', accepted: 0, delivered: 0, retried: 4, dead: 0 },
+      { website_id: 0, event: 'Pageview', ...noCounts(), dead: 3 },
+      { website_id: 1, event: 'AddToCart', ...noCounts(), accepted: 3, delivered: 2 },
+      { website_id: 2, event: 'AddToCart', ...noCounts(), retried: 4 },
     ]);
+  });
+
+  it('carries the connection methods and match keys of an event only when not 0, and Odoo\'s schema takes them', () => {
+    const interval = new Interval();
+    interval.accepted(PIXEL_A, 'AddToCart', 'blocked');
+    interval.accepted(PIXEL_A, 'AddToCart', 'loaded');
+    interval.accepted(PIXEL_A, 'Pageview', undefined);
+    interval.delivered({ pixelId: PIXEL_A, event: 'AddToCart', createdAt: 0, payload: '{"user":{"email":"' + 'a'.repeat(64) + '"}}' }, 10);
+    const report = buildReport(REPLICA, NOW, parts({ interval }));
+    expect(report.counters).toEqual([
+      { website_id: 1, event: 'AddToCart', accepted: 2, delivered: 1, retried: 0, dead: 0, pixel_loaded: 1, pixel_blocked: 1, with_email: 1 },
+      { website_id: 1, event: 'Pageview', accepted: 1, delivered: 0, retried: 0, dead: 0 },
+    ]);
+    expect(SidecarReportSchema.safeParse(report).success).toBe(true);
   });
 
   it('never carries a number beyond what Odoo stores: outsized counts stay at the bound', () => {
@@ -122,6 +136,9 @@ describe('buildReport', () => {
     interval.count(PIXEL_A, 'AddToCart', 'accepted', REPORT_LIMITS.maxCount + 5);
     const report = buildReport(REPLICA, NOW, parts({ interval, outbox: { pending: 2 ** 40, in_flight: 0, delivered: 3, dead: 0 } }));
     expect(report.counters[0].accepted).toBe(REPORT_LIMITS.maxCount);
+    const details = new Interval();
+    for (const key of ['pixel_blocked', 'with_email'] as const) details.countsOf(PIXEL_A, 'AddToCart')[key] = REPORT_LIMITS.maxCount + 5;
+    expect(buildReport(REPLICA, NOW, parts({ interval: details })).counters[0]).toMatchObject({ pixel_blocked: REPORT_LIMITS.maxCount, with_email: REPORT_LIMITS.maxCount });
     expect(report.outbox.pending).toBe(REPORT_LIMITS.int4Max);
     expect(SidecarReportSchema.safeParse(report).success).toBe(true);
     expect(SidecarReportSchema.safeParse({ ...report, seq: REPORT_LIMITS.int4Max + 1 }).success).toBe(false);

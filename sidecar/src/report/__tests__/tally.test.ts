@@ -1,4 +1,4 @@
-import { MATCH_KEYS } from '../../contract/report';
+import { MATCH_KEYS, noCounts, type EventCounts } from '../../contract/report';
 import { ClaimedPurchaseSchema } from '../../contract/purchase';
 import { RelayEventSchema } from '../../contract/relay';
 import { buildPurchaseEvent } from '../../poller/purchaseEvent';
@@ -19,6 +19,8 @@ const row = (event: string, user?: Record<string, unknown>, pixelId = PIXEL, cre
 });
 
 const countsOf = (interval: Interval, pixelId: string, event: string) => interval.events.get(pixelId)?.get(event);
+/** Every count of an event, those not named 0. */
+const counts = (some: Partial<EventCounts>): EventCounts => ({ ...noCounts(), ...some });
 
 describe('ReportTally', () => {
   it('counts nothing of other sources\' lanes (the report has no place for them)', () => {
@@ -48,11 +50,36 @@ describe('ReportTally', () => {
     tally.retried([row('AddToCart')]);
     tally.dead([row('Pageview', undefined, OTHER_PIXEL)]);
     const { interval: taken } = tally.take();
-    expect(countsOf(taken, PIXEL, 'AddToCart')).toEqual({ accepted: 1, delivered: 1, retried: 1, dead: 0 });
-    expect(countsOf(taken, PIXEL, 'Pageview')).toEqual({ accepted: 1, delivered: 1, retried: 0, dead: 0 });
-    expect(countsOf(taken, OTHER_PIXEL, 'AddToCart')).toEqual({ accepted: 1, delivered: 0, retried: 0, dead: 0 });
-    expect(countsOf(taken, OTHER_PIXEL, 'Pageview')).toEqual({ accepted: 0, delivered: 0, retried: 0, dead: 1 });
+    expect(countsOf(taken, PIXEL, 'AddToCart')).toEqual(counts({ accepted: 1, delivered: 1, retried: 1, dead: 0 }));
+    expect(countsOf(taken, PIXEL, 'Pageview')).toEqual(counts({ accepted: 1, delivered: 1, retried: 0, dead: 0 }));
+    expect(countsOf(taken, OTHER_PIXEL, 'AddToCart')).toEqual(counts({ accepted: 1, delivered: 0, retried: 0, dead: 0 }));
+    expect(countsOf(taken, OTHER_PIXEL, 'Pageview')).toEqual(counts({ accepted: 0, delivered: 0, retried: 0, dead: 1 }));
     expect([taken.latency.count, taken.latency.max]).toEqual([2, 500]);
+  });
+
+  it('counts the connection method each stored event\'s page said (pixel loaded, blocked, not said), duplicates not at all', () => {
+    const tally = new ReportTally();
+    tally.accepted(
+      [
+        { pixelId: PIXEL, event: 'AddToCart', pixel: 'loaded' },
+        { pixelId: PIXEL, event: 'AddToCart', pixel: 'blocked' },
+        { pixelId: PIXEL, event: 'AddToCart', pixel: 'blocked' },
+        { pixelId: PIXEL, event: 'AddToCart', pixel: 'blocked' },
+        { pixelId: PIXEL, event: 'AddToCart' },
+      ],
+      [true, true, true, false, true],
+    );
+    const { interval } = tally.take();
+    expect(countsOf(interval, PIXEL, 'AddToCart')).toEqual(counts({ accepted: 4, pixel_loaded: 1, pixel_blocked: 2 }));
+  });
+
+  it('counts the match keys of each event name among its deliveries (the estimate of match quality per event)', () => {
+    const tally = new ReportTally();
+    tally.delivered([row('AddToCart', { email: H, ip: '203.0.113.7' }), row('AddToCart', { ip: '203.0.113.8' }), row('Pageview', { ttp: 'x'.repeat(20) })], 1500);
+    const { interval } = tally.take();
+    expect(countsOf(interval, PIXEL, 'AddToCart')).toEqual(counts({ delivered: 2, with_email: 1, with_ip: 2 }));
+    expect(countsOf(interval, PIXEL, 'Pageview')).toEqual(counts({ delivered: 1, with_ttp: 1 }));
+    expect(interval.matchKeys).toMatchObject({ delivered: 3, email: 1, ip: 2, ttp: 1 });
   });
 
   it('sends a report that got no answer again unchanged, under its number: Odoo adds it once', () => {
@@ -66,7 +93,7 @@ describe('ReportTally', () => {
     const again = tally.take();
     expect(again).toBe(first);
     expect(again.seq).toBe(1);
-    expect(countsOf(again.interval, PIXEL, 'AddToCart')).toEqual({ accepted: 1, delivered: 1, retried: 0, dead: 0 });
+    expect(countsOf(again.interval, PIXEL, 'AddToCart')).toEqual(counts({ accepted: 1, delivered: 1, retried: 0, dead: 0, with_ip: 1 }));
     expect(again.interval.matchKeys).toMatchObject({ delivered: 1, ip: 1 });
     expect(again.interval.testEvents).toEqual([{ request_id: 7, code: 0, message: 'OK' }]);
     tally.acknowledge(again);
@@ -74,7 +101,7 @@ describe('ReportTally', () => {
     tally.dead([row('AddToCart')]);
     const next = tally.take();
     expect(next.seq).toBe(2);
-    expect(countsOf(next.interval, PIXEL, 'AddToCart')).toEqual({ accepted: 1, delivered: 1, retried: 0, dead: 1 });
+    expect(countsOf(next.interval, PIXEL, 'AddToCart')).toEqual(counts({ accepted: 1, delivered: 1, retried: 0, dead: 1 }));
     expect([next.interval.latency.count, next.interval.latency.max]).toEqual([1, 100]);
   });
 
@@ -99,7 +126,7 @@ describe('ReportTally', () => {
     tally.acknowledge(inFlight);
     const { interval: next } = tally.take();
     expect(countsOf(next, PIXEL, 'AddToCart')).toBeUndefined();
-    expect(countsOf(next, PIXEL, 'Pageview')).toEqual({ accepted: 1, delivered: 0, retried: 0, dead: 0 });
+    expect(countsOf(next, PIXEL, 'Pageview')).toEqual(counts({ accepted: 1, delivered: 0, retried: 0, dead: 0 }));
   });
 
   it('ignores an acknowledgement of an interval that is no longer the one outstanding', () => {
