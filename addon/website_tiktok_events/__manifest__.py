@@ -1,6 +1,6 @@
 {
     'name': 'TikTok Pixel & Events API',
-    'version': '19.0.1.6.0',
+    'version': '19.0.1.7.0',
     'category': 'Website/Website',
     'summary': 'TikTok Pixel with an Events API sidecar: 14 events, consent, deduplicated purchases',
     'description': """
@@ -19,6 +19,7 @@ problems in plain words, dead letters to send again and test events.
         'security/tiktok_security.xml',
         'security/ir.model.access.csv',
         'views/tiktok_control_room_views.xml',
+        'data/tiktok_alert_cron.xml',
         'wizard/tiktok_sidecar_connect_views.xml',
         'views/res_config_settings_views.xml',
         'views/website_views.xml',

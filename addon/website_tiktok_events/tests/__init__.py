@@ -11,3 +11,4 @@ from . import test_dashboard
 from . import test_sidecar_connect
 from . import test_role_matrix
 from . import test_translations
+from . import test_alerts

@@ -31,6 +31,15 @@ jest.mock(
   },
   { virtual: true },
 );
+// Odoo's datetime functions, as the fields use them: here, visibly the module's UTC text in and out.
+jest.mock(
+  '@web/core/l10n/dates',
+  () => ({
+    deserializeDateTime: (utc: string) => ({ utc, toRelative: () => `relative to ${utc}` }),
+    formatDateTime: (moment: { utc: string }) => `formatted ${moment.utc}`,
+  }),
+  { virtual: true },
+);
 const registered: Record<string, unknown> = {};
 jest.mock('@web/core/registry', () => ({ registry: { category: () => ({ add: (key: string, value: unknown) => (registered[key] = value) }) } }), { virtual: true });
 
@@ -71,9 +80,35 @@ describe('TikTok dashboard', () => {
     expect(el.querySelector('.o_tiktok_match_keys tr[data-key="email"]')!.textContent).toContain('33 %');
     const bars = [...el.querySelectorAll<HTMLElement>('.o_tiktok_bar > div')].map((bar) => bar.style.height);
     expect(bars).toEqual(['0%', '100%']);
+    // The chart has an axis, each day under its bar and each number over it.
+    expect([...el.querySelectorAll('.o_tiktok_axis span')].map((tick) => tick.textContent)).toEqual(['9', '0']);
+    expect([...el.querySelectorAll('.o_tiktok_day')].map((day) => day.textContent)).toEqual(['Jan 6', 'Jan 7']);
+    expect([...el.querySelectorAll('.o_tiktok_bar_value')].map((value) => value.textContent)).toEqual(['9']);
+    // Times go through Odoo's datetime formatting, as the settings page's fields do.
+    expect(el.querySelector('.o_tiktok_last_seen')!.textContent).toBe('formatted 2025-01-07 10:00:00');
+    expect(el.querySelector('.o_tiktok_latency')!.textContent).toContain('2100 ms');
+    expect(el.querySelector('.o_tiktok_latency small')!.textContent).toBe('relative to 2025-01-07 09:58:00');
+    // The rule in the seconds the module applies.
+    expect(el.querySelector('.o_tiktok_thresholds')!.textContent).toBe('A replica reports every 5 seconds: it reads lagging after 15 seconds without a report, and down after 20 seconds.');
 
     (el.querySelector('.o_tiktok_dead_letters button') as HTMLButtonElement).click();
     expect(doAction).toHaveBeenCalledWith('website_tiktok_events.action_tiktok_dead_letter');
+  });
+
+  it('shows no latency before a delivery, the bridges to install and the other sources\' events', async () => {
+    const data = dashboardData({
+      bridges: [{ module: 'website_tiktok_events_crm', sentence: 'CRM is installed without its TikTok bridge.' }],
+      sources: [{ source: 'crm', label: 'CRM', events: 3, rows: [{ key: 'skipped:no_consent', label: 'Not sent: no consent', count: 1, percent: 33 }] }],
+    });
+    data.sidecar.replicas[0] = { ...data.sidecar.replicas[0], latency_ms: null, latency_measured_at: null };
+    Object.assign(services, { orm: { call: jest.fn(() => Promise.resolve(data)) }, action: { doAction: jest.fn() } });
+    const el = target();
+    await mount(TikTokDashboard, el, { props: {}, templates: TEMPLATES, test: true });
+    expect(el.querySelector('.o_tiktok_latency')!.textContent!.trim()).toBe('–');
+    expect(el.querySelector('.o_tiktok_bridge[data-module="website_tiktok_events_crm"]')!.textContent).toBe('CRM is installed without its TikTok bridge.');
+    const crm = el.querySelector('.o_tiktok_source[data-source="crm"]')!;
+    expect(crm.querySelector('.card-header')!.textContent).toBe('CRM events: 3 over the last 7 days');
+    expect(crm.querySelector('tr[data-key="skipped:no_consent"]')!.textContent).toContain('33 %');
   });
 
   it('asks again for the chosen period and website', async () => {
