@@ -346,7 +346,7 @@ class TikTokSidecarReportDashboard(models.Model):
             'replicas': [{
                 'replica': replica.replica,
                 'version': replica.version or '',
-                'last_seen': format_datetime(self.env, replica.last_seen),
+                'last_seen': fields.Datetime.to_string(replica.last_seen),
                 'status': replica_status(age - to_unix(replica.last_seen), replica.poll_interval),
             } for replica in replicas],
         }

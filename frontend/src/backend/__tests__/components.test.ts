@@ -173,8 +173,9 @@ describe('test event dialog', () => {
 
 describe('sidecar key dialog', () => {
   it('shows the key lines once and says connected when a replica reports', async () => {
-    const call = jest.fn(() => Promise.resolve({ connected: true, replicas: [{ replica: 'shop-sidecar-1', version: '0.1.0', last_seen: '10:00', status: 'connected' }] }));
-    Object.assign(services, { orm: { call }, notification: { add: jest.fn() } });
+    const call = jest.fn(() => Promise.resolve({ connected: true, replicas: [{ replica: 'shop-sidecar-1', version: '0.1.0', last_seen: '2024-11-25 02:00:00', status: 'connected' }] }));
+    const doAction = jest.fn();
+    Object.assign(services, { orm: { call }, notification: { add: jest.fn() }, action: { doAction } });
     const el = target();
     const params = { login: 'tiktok-sidecar', key: 'k'.repeat(40), env_lines: 'ODOO_API_KEY=' + 'k'.repeat(40), compose: 'ODOO_API_KEY=…', since: 1732500000, rotated: true };
     await mount(SidecarKeyDialog, el, { props: { action: { params } }, templates: TEMPLATES, test: true });
@@ -182,7 +183,10 @@ describe('sidecar key dialog', () => {
     expect(el.querySelector('.o_tiktok_env_lines')!.textContent).toBe(params.env_lines);
     expect(el.textContent).toContain('previous key of tiktok-sidecar no longer works');
     expect(call).toHaveBeenCalledWith('tiktok.sidecar.report', 'tiktok_connection_status', [1732500000]);
-    expect(el.querySelector('.o_tiktok_connected')!.textContent).toContain('shop-sidecar-1');
+    expect(el.querySelector('.o_tiktok_connected')!.textContent).toContain('shop-sidecar-1 reported at formatted 2024-11-25 02:00:00');
+    // Closed from its own button, back to the settings.
+    (el.querySelector('.o_tiktok_close') as HTMLButtonElement).click();
+    expect(doAction).toHaveBeenCalledWith({ type: 'ir.actions.act_window_close' });
   });
 });
 
