@@ -118,6 +118,8 @@ class TikTokAlert(models.Model):
         for alert in self:
             alert.write({'state': 'closed', 'closed_at': fields.Datetime.now()})
             alert.activity_feedback([ACTIVITY_TYPE], feedback=self.env._('Cleared: this no longer happens.'))
+        # Closed in the database at once: the same incident may open again in this transaction.
+        self.flush_recordset(['state'])
 
     @api.model
     def _tiktok_administrators(self):

@@ -1,5 +1,10 @@
+from unittest.mock import patch
+
+import psycopg2
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.website_tiktok_events.tools.control_room import (
     incident_key, lane_incidents, reconcile_incidents, replica_incidents,
@@ -41,6 +46,7 @@ class TestAlerts(ControlRoomCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.second_admin = new_test_user(cls.env, 'tt_alert_admin', groups='base.group_user,base.group_system')
+        cls.salesman = new_test_user(cls.env, 'tt_alert_salesman', groups='base.group_user,sales_team.group_sale_salesman')
         cls.Alert = cls.env['tiktok.alert']
 
     def open_alerts(self):
@@ -57,6 +63,7 @@ class TestAlerts(ControlRoomCase):
         self.assertIn(self.second_admin, admins)
         self.assertEqual(len(alert.activity_ids), len(admins))  # one each
         self.assertNotIn(self.sidecar, admins)
+        self.assertNotIn(self.salesman, admins)
         activities = len(alert.activity_ids)
         # Every report while it lasts: still the one alert, the same activities.
         for _ in range(3):
@@ -102,6 +109,23 @@ class TestAlerts(ControlRoomCase):
         self.assertEqual((alert.key, alert.name), (key, 'Match rate 72 %'))
         self.Alert._tiktok_sync_alerts({})
         self.assertEqual(alert.state, 'closed')
+
+    def test_one_open_alert_per_incident_even_when_two_reports_race(self):
+        incident = {'kind': 'replica_down', 'name': 'down', 'website_id': False}
+        self.Alert._tiktok_open('replica_down:r9', incident)
+        with mute_logger('odoo.sql_db'), self.assertRaises(psycopg2.IntegrityError), self.env.cr.savepoint():
+            self.Alert._tiktok_open('replica_down:r9', incident)
+        # Closed, the incident may open again later.
+        self.open_alerts()._tiktok_close()
+        self.Alert._tiktok_open('replica_down:r9', incident)
+        self.assertEqual(self.Alert.search_count([('key', '=', 'replica_down:r9')]), 2)
+
+    def test_a_failure_of_the_alerts_never_refuses_a_report(self):
+        with patch.object(type(self.Alert), '_tiktok_apply_incidents',
+                          side_effect=psycopg2.errors.UniqueViolation('raced')):
+            answer = self.report(lanes=[REFUSED])
+        self.assertTrue(answer['ok'])
+        self.assertTrue(self.env['tiktok.sidecar.report'].search([('replica', '=', 'shop-sidecar-1:4242')]))
 
     def test_only_administrators_read_alerts(self):
         self.report(lanes=[REFUSED])
