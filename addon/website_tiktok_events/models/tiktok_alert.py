@@ -5,6 +5,7 @@ import psycopg2
 from odoo import api, fields, models
 
 from ..tools.access import ADMINISTRATORS
+from ..tools.report_contract import read_source_lane
 from ..tools.control_room import (
     INCIDENT_KINDS, REPLICA_SHOWN_SECONDS, lane_incidents, reconcile_incidents, replica_incidents,
 )
@@ -72,6 +73,9 @@ class TikTokAlert(models.Model):
 
     @api.model
     def _tiktok_website_of_lane(self, pixel_id):
+        source = read_source_lane(pixel_id)
+        if source:
+            return self.env['website'].sudo().browse(source[1]).exists().id
         for website in self.env['website'].sudo().search([], order='sequence, id'):
             if website._tiktok_resolved_settings()['pixel_id'] == pixel_id:
                 return website.id

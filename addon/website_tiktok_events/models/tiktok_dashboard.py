@@ -11,7 +11,7 @@ from ..tools import control_room
 from ..tools.control_room import (
     DASHBOARD_PERIODS, REPLICA_SHOWN_SECONDS, overall_status, percent, replica_status, status_thresholds,
 )
-from ..tools.report_contract import CANONICAL_EVENTS, COUNTER_KEYS, MATCH_KEYS
+from ..tools.report_contract import CANONICAL_EVENTS, COUNTER_KEYS, MATCH_KEYS, read_source_lane
 from ..tools.timestamps import from_unix, to_unix
 
 # Purchase coverage buckets besides the queue's own states: orders never
@@ -245,16 +245,22 @@ class TikTokSidecarReportDashboard(models.Model):
         }
 
     def _lane_problems(self, replicas, website):
-        """Paused lanes of the replicas still reporting, one sentence each."""
+        """Paused lanes of the replicas still reporting, one sentence each: the
+        website's pixel, and the event sets of other sources its token sends."""
         pixels = None
         if website:
             pixels = {website._tiktok_resolved_settings()['pixel_id']}
+
+        def shown(lane_id):
+            source = read_source_lane(lane_id)
+            return pixels is None or (source[1] == website.id if source else lane_id in pixels)
+
         seen = set()
         problems = []
         for replica in replicas:
             for lane in replica.lanes or []:
                 key = (lane.get('pixel_id'), lane.get('test'), lane.get('reason'))
-                if lane.get('state') != 'paused' or key in seen or (pixels is not None and key[0] not in pixels):
+                if lane.get('state') != 'paused' or key in seen or not shown(key[0]):
                     continue
                 seen.add(key)
                 problems.append({
@@ -279,7 +285,7 @@ class TikTokSidecarReportDashboard(models.Model):
         else:
             answer = _(' (code %(code)s)', code=code)
         values = {
-            'pixel': lane['pixel_id'] + (_(' (test events)') if lane.get('test') else ''),
+            'pixel': self._lane_name(lane['pixel_id']) + (_(' (test events)') if lane.get('test') else ''),
             'since': _(' since %(time)s', time=self._since_text(since)) if since is not None else '',
             'answer': answer,
         }
@@ -299,6 +305,17 @@ class TikTokSidecarReportDashboard(models.Model):
                           'until you paste one in the settings.'),
         }
         return sentences[lane['reason']] % values
+
+    def _lane_name(self, lane_id):
+        """A pixel by its code; an event set of another source by its source, id and website."""
+        source = read_source_lane(lane_id)
+        if not source:
+            return lane_id
+        kind, website_id, event_set = source
+        website = self.env['website'].sudo().browse(website_id).exists()
+        labels = dict(self.env['tiktok.source.event']._fields['event_source']._description_selection(self.env))
+        return self.env._('%(pixel)s (%(kind)s event set of %(website)s)', pixel=event_set,
+                          kind=labels.get(kind, kind), website=website.name or website_id)
 
     def _since_text(self, since):
         """A lane's start in the reader's time zone: the time today, else date and time."""

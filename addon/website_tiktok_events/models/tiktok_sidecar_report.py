@@ -8,7 +8,7 @@ from odoo.http import request
 
 from ..tools.control_room import REPLICA_FORGET_DAYS, replica_status
 from ..tools.report_contract import (
-    LATENCY_KEYS, MAX_REPORT_BYTES, OUTBOX_KEYS, ReportError, clean_report, summed_counters,
+    LATENCY_KEYS, MAX_REPORT_BYTES, OUTBOX_KEYS, ReportError, clean_report, read_source_lane, summed_counters,
 )
 from ..tools.timestamps import from_unix, to_unix
 from .tiktok_claim_queue import check_sidecar_caller
@@ -168,6 +168,11 @@ class TikTokSidecarReport(models.Model):
         website_by_pixel = {}
         for website in websites.sorted('id'):
             website_by_pixel.setdefault(website._tiktok_resolved_settings()['pixel_id'], website.id)
+        # A lane of another source names the website whose token sends it.
+        for letter in report['dead_letters']:
+            source = read_source_lane(letter['pixel_id'])
+            if source and source[1] in websites.ids:
+                website_by_pixel[letter['pixel_id']] = source[1]
         DeadLetter = self.env['tiktok.dead.letter']
         TestEvent = self.env['tiktok.test.event']
         DeadLetter._mirror(replica, report['dead_letters'], website_by_pixel)

@@ -16,7 +16,7 @@ from odoo.addons.website_tiktok_events.tools.control_room import (
 from odoo.addons.website_tiktok_events.tools.report_contract import CANONICAL_EVENTS
 from odoo.addons.website_tiktok_events.tools.settings_table import SETTINGS_BY_KEY, set_at_param
 from .common import GLOBAL_PIXEL, WEBSITE_PIXEL, WEBSITE_TOKEN
-from .control_room_common import ControlRoomCase, a_counter, a_dead_letter
+from .control_room_common import ControlRoomCase, a_counter, a_dead_letter, a_report
 
 TOKEN_MESSAGE = 'Access token is incorrect or has been revoked.'
 
@@ -195,6 +195,37 @@ class TestDashboardData(ControlRoomCase):
         self.assertIn('Nothing identifies the person', why)
         everything = self.env['tiktok.sidecar.report'].with_user(self.admin).tiktok_dashboard_data(days=7)
         self.assertEqual(next(e for e in everything['sources'] if e['source'] == 'offline')['events'], 5)
+
+    def test_paused_lanes_and_dead_letters_of_the_other_sources_beside_the_web(self):
+        lane = 'crm:%d:7300000000000000001' % self.shop.id
+        self.report(source_lanes=[{'pixel_id': lane, 'test': False, 'state': 'paused', 'reason': 'token_refused',
+                                   'code': 40105, 'message': TOKEN_MESSAGE}],
+                    source_dead_letters=[a_dead_letter(40, pixel_id=lane, event='Qualified')],
+                    dead_letters=[a_dead_letter(41, pixel_id=WEBSITE_PIXEL)])
+        data = self.dashboard()
+        [paused] = data['lanes']
+        self.assertEqual((paused['pixel_id'], paused['reason']), (lane, 'token_refused'))
+        self.assertIn('7300000000000000001 (CRM event set of Dashboard shop)', paused['sentence'])
+        self.assertEqual(data['dead_letters'], {'dead': 2, 'requested': 0})
+        letter = self.env['tiktok.dead.letter'].search([('outbox_id', '=', 40)])
+        self.assertEqual((letter.website_id, letter.event), (self.shop, 'Qualified'))
+        # Another website's view shows neither.
+        other = self.dashboard(website=self.website)
+        self.assertEqual((other['lanes'], other['dead_letters']['dead']), ([], 0))
+        # The alert of the lane is the shop's.
+        alert = self.env['tiktok.alert'].search([('key', '=', 'token_refused:%s:live' % lane)])
+        self.assertEqual(alert.website_id, self.shop)
+
+    def test_lanes_of_other_sources_are_checked_as_such(self):
+        lane = 'crm:%d:7300000000000000001' % self.shop.id
+        self.assertRefused(a_report(source_lanes=[{'pixel_id': WEBSITE_PIXEL, 'test': False, 'state': 'running'}]),
+                           'source_lanes[0].pixel_id must be a lane of another source')
+        self.assertRefused(a_report(lanes=[{'pixel_id': lane, 'test': False, 'state': 'running'}]),
+                           'lanes[0].pixel_id must be a TikTok pixel code')
+        self.assertRefused(a_report(source_dead_letters=[a_dead_letter(40, pixel_id=lane, event='<b>')]),
+                           'source_dead_letters[0].event')
+        self.assertRefused(a_report(source_lanes=[{'pixel_id': 'crm:1:7300:x', 'test': False, 'state': 'running'}]),
+                           'source_lanes[0].pixel_id')
 
     def test_dead_letters_and_test_events_of_the_website(self):
         self.report(dead_letters=[a_dead_letter(1, pixel_id=WEBSITE_PIXEL), a_dead_letter(2)])
