@@ -63,8 +63,11 @@ class TikTokAlert(models.Model):
         incidents = {}
         for key, incident in lane_incidents(replicas).items():
             lane = incident['lane']
+            website_id = self._tiktok_website_of_lane(lane['pixel_id'])
+            if not website_id:
+                continue  # a pixel (or event set) no website sends: nothing a merchant can act on here
             incidents[key] = {'kind': incident['kind'], 'name': Report._lane_sentence(lane),
-                              'website_id': self._tiktok_website_of_lane(lane['pixel_id'])}
+                              'website_id': website_id}
         for key, incident in replica_incidents(replicas).items():
             incidents[key] = {'kind': 'replica_down', 'website_id': False, 'name': _(
                 'The TikTok sidecar replica %(replica)s stopped reporting: if it was not stopped on purpose, '

@@ -7,7 +7,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.website_tiktok_events.tools.control_room import (
-    incident_key, lane_incidents, reconcile_incidents, replica_incidents,
+    MAX_OPEN_ALERTS, incident_key, lane_incidents, reconcile_incidents, replica_incidents,
 )
 from .common import GLOBAL_PIXEL
 from .control_room_common import ControlRoomCase
@@ -25,6 +25,9 @@ class TestIncidentRules(ControlRoomCase):
         self.assertEqual(reconcile_incidents({'a': 1, 'b': 2}, {'b', 'c'}), (['a'], ['c']))
         self.assertEqual(reconcile_incidents({'a': 1}, {'a'}), ([], []))
         self.assertEqual(reconcile_incidents({}, set()), ([], []))
+        # Never more than the cap open: the room left by what closes, in a stable order.
+        self.assertEqual(reconcile_incidents({'a', 'b', 'c', 'd'}, {'a', 'x'}, max_open=3), (['b', 'c'], ['x']))
+        self.assertEqual(reconcile_incidents({'a', 'b', 'c'}, {'a', 'b', 'c'}, max_open=2), ([], []))
 
     def test_one_incident_per_lane_and_per_replica_down(self):
         paused = dict(REFUSED)
@@ -126,6 +129,22 @@ class TestAlerts(ControlRoomCase):
             answer = self.report(lanes=[REFUSED])
         self.assertTrue(answer['ok'])
         self.assertTrue(self.env['tiktok.sidecar.report'].search([('replica', '=', 'shop-sidecar-1:4242')]))
+
+    def test_a_flood_of_lanes_and_replicas_opens_a_bounded_number_of_alerts(self):
+        """Whoever holds the sidecar's key can report 200 lanes of pixels no website uses, and
+        as many replicas as names: alerts come for the lanes a website sends only, and
+        never more than MAX_OPEN_ALERTS at once."""
+        strangers = [{'pixel_id': 'CSTRANGER%011d' % i, 'test': False, 'state': 'paused', 'reason': 'no_token'}
+                     for i in range(200)]
+        self.report(lanes=strangers)
+        self.assertFalse(self.open_alerts())
+        for i in range(MAX_OPEN_ALERTS + 5):
+            self.report('flood-%02d' % i)
+            self.silence('flood-%02d' % i)
+        self.report(lanes=[REFUSED])
+        self.assertEqual(len(self.open_alerts()), MAX_OPEN_ALERTS)
+        self.assertLessEqual(len(self.open_alerts().activity_ids),
+                             MAX_OPEN_ALERTS * len(self.Alert._tiktok_administrators()))
 
     def test_only_administrators_read_alerts(self):
         self.report(lanes=[REFUSED])

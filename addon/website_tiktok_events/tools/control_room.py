@@ -144,6 +144,11 @@ def missing_bridges(states):
 # lasts (models/tiktok_alert.py). A paused lane whose token TikTok refused is
 # its own kind: the merchant's fix (a new token) is not the others'.
 INCIDENT_KINDS = ('token_refused', 'lane_paused', 'replica_down', 'match_rate_low')
+# Alerts open at once, at most: whoever holds the sidecar's key could report
+# any number of lanes and replicas, and each alert is an activity per
+# administrator. Past it, the newest incidents wait for room (the dashboard
+# still shows them all).
+MAX_OPEN_ALERTS = 20
 
 
 def incident_key(kind, subject):
@@ -177,9 +182,11 @@ def replica_incidents(replicas):
             for name, status, _lanes in replicas if status == 'down'}
 
 
-def reconcile_incidents(current_keys, open_keys):
+def reconcile_incidents(current_keys, open_keys, max_open=MAX_OPEN_ALERTS):
     """What to open and what to close: the incidents of now against the
     alerts still open. An incident still there keeps its alert (never one per
-    report); one that cleared closes it."""
+    report); one that cleared closes it; no more than `max_open` stay open."""
     current, opened = set(current_keys), set(open_keys)
-    return sorted(current - opened), sorted(opened - current)
+    to_close = sorted(opened - current)
+    room = max(0, max_open - (len(opened) - len(to_close)))
+    return sorted(current - opened)[:room], to_close
