@@ -1,6 +1,7 @@
 import logging
 
 import psycopg2
+from markupsafe import Markup
 
 from odoo import api, fields, models
 
@@ -118,7 +119,10 @@ class TikTokAlert(models.Model):
                              'website_id': incident.get('website_id') or False})
         summary = self.env._('TikTok: %(incident)s', incident=incident['name'])
         for user in self._tiktok_administrators():
-            alert.activity_schedule(ACTIVITY_TYPE, summary=summary, note=incident['name'], user_id=user.id)
+            # The sentence may quote TikTok's message (or a forged report's): escaped text, never
+            # markup nor a link made of an address in it.
+            alert.activity_schedule(ACTIVITY_TYPE, summary=summary, note=Markup('<p>%s</p>') % incident['name'],
+                                    user_id=user.id)
         return alert
 
     def _tiktok_close(self):

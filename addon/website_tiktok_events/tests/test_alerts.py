@@ -49,7 +49,8 @@ class TestAlerts(ControlRoomCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.second_admin = new_test_user(cls.env, 'tt_alert_admin', groups='base.group_user,base.group_system')
-        cls.salesman = new_test_user(cls.env, 'tt_alert_salesman', groups='base.group_user,sales_team.group_sale_salesman')
+        cls.salesman = new_test_user(cls.env, 'tt_alert_salesman',
+                                     groups='base.group_user,sales_team.group_sale_salesman')
         cls.Alert = cls.env['tiktok.alert']
 
     def open_alerts(self):
@@ -145,6 +146,13 @@ class TestAlerts(ControlRoomCase):
         self.assertEqual(len(self.open_alerts()), MAX_OPEN_ALERTS)
         self.assertLessEqual(len(self.open_alerts().activity_ids),
                              MAX_OPEN_ALERTS * len(self.Alert._tiktok_administrators()))
+
+    def test_markup_in_a_lane_message_reaches_the_activity_as_text(self):
+        self.report(lanes=[dict(REFUSED, message='<a href="https://evil.example">Fix it here</a>')])
+        [alert] = self.open_alerts()
+        note = str(alert.activity_ids[:1].note)
+        self.assertIn('&lt;a href=', note)
+        self.assertNotIn('<a ', note)  # neither the markup nor a link made of the address
 
     def test_only_administrators_read_alerts(self):
         self.report(lanes=[REFUSED])

@@ -71,6 +71,7 @@ def read_source_lane(lane_id):
     match = SOURCE_LANE_ID.fullmatch(lane_id or '')
     return (match[1], int(match[2]), match[3]) if match else None
 
+
 # The longest contact datum the rule finds (an e-mail: 64 + 1 + 253 + a top-level
 # domain) or more: a message is cut to its shown length plus this before it is read.
 _LONGEST_CONTACT = 400

@@ -104,7 +104,7 @@ describe('TikTok dashboard', () => {
     Object.assign(services, { orm: { call: jest.fn(() => Promise.resolve(data)) }, action: { doAction: jest.fn() } });
     const el = target();
     await mount(TikTokDashboard, el, { props: {}, templates: TEMPLATES, test: true });
-    expect(el.querySelector('.o_tiktok_latency')!.textContent!.trim()).toBe('–');
+    expect(el.querySelector('.o_tiktok_latency')!.textContent.trim()).toBe('–');
     expect(el.querySelector('.o_tiktok_bridge[data-module="website_tiktok_events_crm"]')!.textContent).toBe('CRM is installed without its TikTok bridge.');
     const crm = el.querySelector('.o_tiktok_source[data-source="crm"]')!;
     expect(crm.querySelector('.card-header')!.textContent).toBe('CRM events: 3 over the last 7 days');
