@@ -25,6 +25,7 @@ jest.mock(
   },
   { virtual: true },
 );
+jest.mock('@web/core/l10n/dates', () => ({ deserializeDateTime: (utc: string) => ({ toRelative: () => utc }), formatDateTime: () => '' }), { virtual: true });
 jest.mock('@web/core/registry', () => ({ registry: { category: () => ({ add: () => undefined }) } }), { virtual: true });
 
 import { TikTokDashboard } from '../frontend/src/backend/dashboard';

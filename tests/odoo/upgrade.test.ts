@@ -43,6 +43,9 @@ import { runShell } from '../helpers/odooShop';
  *   honours Global Privacy Control: days counted before keep their counts (the
  *   new ones at 0), an upgraded database keeps ignoring the signal until an
  *   administrator chooses, and an order checked out before has no signal.
+ * - 19.0.1.7.0 installs the bridges of the apps a shop already had (the CRM,
+ *   the Point of Sale): auto_install does it on a fresh install only. A
+ *   replica's latency keeps its figure, dated from its last report.
  */
 const FIRST_RELEASE = '663b286'; // website_tiktok_events 19.0.1.0.0
 const CONTROL_ROOM_RELEASE = '12eba5f'; // website_tiktok_events 19.0.1.2.0
@@ -200,6 +203,41 @@ print('@@RESULT@@' + json.dumps({'delivered': purchase['period']['delivered'], '
     const bridge = path.join(os.tmpdir(), `${db}-bridge.log`);
     expect(runOdoo(config, ['-d', db, '-i', 'website_tiktok_events_crm', '--stop-after-init', '--no-http'], bridge)).toBe(0);
     expect(moduleLogProblems(fs.readFileSync(bridge, 'utf8'))).toEqual([]);
+  }, 15 * 60_000);
+
+  it('installs the bridges of the CRM and the Point of Sale a shop already had; the last latency keeps its figure and gets a date', async () => {
+    const db = `tt_upgrade_bridges_${process.pid}`;
+    const previous = await installRelease(CONTROL_ROOM_RELEASE, db);
+    const states = () => psql(config, db, `SELECT string_agg(name || '=' || state, ' ' ORDER BY name) FROM ir_module_module WHERE name IN ('crm', 'point_of_sale', '${CRM_BRIDGE}', '${POS_BRIDGE}')`);
+    // The base shop has both apps; the release had no bridge to install with them. (This harness's
+    // module list knows the bridges of this checkout, which the old install marked "to install"
+    // without having them: a shop of that release has them uninstalled, as its list shows them.)
+    psql(config, db, `UPDATE ir_module_module SET state = 'uninstalled' WHERE name IN ('${CRM_BRIDGE}', '${POS_BRIDGE}')`);
+    expect(states()).toBe(`crm=installed point_of_sale=installed ${CRM_BRIDGE}=uninstalled ${POS_BRIDGE}=uninstalled`);
+    runShell(previous, db, `
+from odoo import fields
+Report = env['tiktok.sidecar.report'].sudo()
+Report.create({'replica': 'measured', 'last_seen': fields.Datetime.now(), 'latency_p95': 1234})
+Report.create({'replica': 'never-measured', 'last_seen': fields.Datetime.now(), 'latency_p95': 0})
+print('@@RESULT@@ok')
+`);
+
+    upgradeToThisCheckout(db);
+
+    expect(states()).toBe(`crm=installed point_of_sale=installed ${CRM_BRIDGE}=installed ${POS_BRIDGE}=installed`);
+    const shown = JSON.parse(
+      runShell(config, db, `
+import json
+data = env['tiktok.sidecar.report'].tiktok_dashboard_data(days=7)
+replicas = {entry['replica']: [entry['latency_ms'] and entry['latency_ms']['p95'], bool(entry['latency_measured_at'])]
+            for entry in data['sidecar']['replicas']}
+print('@@RESULT@@' + json.dumps({'replicas': replicas, 'bridges': data['bridges'],
+                                  'sources': sorted(entry['source'] for entry in data['sources'])}))
+`),
+    ) as { replicas: Record<string, [number | null, boolean]>; bridges: unknown[]; sources: string[] };
+    expect(shown.replicas).toEqual({ measured: [1234, true], 'never-measured': [null, false] });
+    expect(shown.bridges).toEqual([]);
+    expect(shown.sources).toEqual(['crm', 'offline']);
   }, 15 * 60_000);
 
   it('keeps the SubmitForm name a database effectively sent; chosen names stay as they were', async () => {

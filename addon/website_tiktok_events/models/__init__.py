@@ -12,6 +12,7 @@ from . import tiktok_web_checkout
 from . import tiktok_source_event
 from . import tiktok_sidecar_report
 from . import tiktok_dashboard
+from . import tiktok_alert
 from . import tiktok_dead_letter
 from . import tiktok_event_daily
 from . import tiktok_test_event

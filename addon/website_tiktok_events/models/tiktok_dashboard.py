@@ -9,19 +9,35 @@ from odoo.tools.misc import format_date, format_datetime, format_time
 from ..tools.access import ADMINISTRATORS
 from ..tools import control_room
 from ..tools.control_room import (
-    DASHBOARD_PERIODS, REPLICA_SHOWN_SECONDS, overall_status, percent, replica_status,
+    DASHBOARD_PERIODS, REPLICA_SHOWN_SECONDS, overall_status, percent, replica_status, status_thresholds,
 )
-from ..tools.report_contract import CANONICAL_EVENTS, COUNTER_KEYS, MATCH_KEYS
+from ..tools.report_contract import CANONICAL_EVENTS, COUNTER_KEYS, MATCH_KEYS, read_source_lane
 from ..tools.server_saved import server_saved
 from ..tools.timestamps import from_unix, to_unix
 
-# Purchase coverage buckets besides the queue's own states.
+# Purchase coverage buckets besides the queue's own states: orders never
+# queued, told apart by whether the module was there when they were confirmed.
 NOT_QUEUED = 'not_queued'
+BEFORE_INSTALL = 'before_install'
 
 
 def check_administrator(env):
     if not env.user.has_group(ADMINISTRATORS):
         raise AccessError(env._('Only administrators can see the TikTok control room.'))
+
+
+def share_rows(by_key, labels):
+    """Rows of a breakdown, in the order of `labels`: each key with a count, its
+    label and its share of the whole."""
+    total = sum(by_key.values())
+    return [{'key': key, 'label': label, 'count': by_key[key], 'percent': percent(by_key[key], total)}
+            for key, label in labels.items() if by_key.get(key)]
+
+
+def shared_interval(replicas):
+    """The report interval all `replicas` (dashboard entries) share, or None."""
+    intervals = {entry['interval_seconds'] for entry in replicas}
+    return intervals.pop() if len(intervals) == 1 else None
 
 
 class TikTokSidecarReportDashboard(models.Model):
@@ -57,10 +73,9 @@ class TikTokSidecarReportDashboard(models.Model):
             'today': format_date(self.env, today),
             'first_day': format_date(self.env, first_day),
             'thresholds': {
-                'default_interval_seconds': control_room.DEFAULT_REPORT_INTERVAL_SECONDS,
-                'grace_seconds': control_room.REPORT_GRACE_SECONDS,
-                'lagging_after_missed': control_room.LAGGING_AFTER_MISSED,
-                'down_after_missed': control_room.DOWN_AFTER_MISSED,
+                # The seconds the status rule applies, for the interval the listed replicas
+                # share (the default when they differ: each replica row says its own).
+                **status_thresholds(shared_interval(replicas)),
                 'retention_days': control_room.RETENTION_DAYS,
             },
             'sidecar': {
@@ -70,9 +85,11 @@ class TikTokSidecarReportDashboard(models.Model):
             **event_counts,
             'server_saved': server_saved(event_counts['events']),
             'purchases': self._purchase_coverage(first_day, website),
+            'sources': self._source_event_counts(first_day, website),
             'match_keys': self._match_key_coverage(first_day),
             'lanes': self._lane_problems(live.filtered(lambda replica: replica.status != 'down'), website),
             'dead_letters': self._dead_letter_counts(website),
+            'bridges': self._missing_bridges(),
             'test_events': self.env['tiktok.test.event'].sudo().search(
                 [('website_id', '=', website.id)] if website else [], limit=5)._status(),
         }
@@ -84,12 +101,18 @@ class TikTokSidecarReportDashboard(models.Model):
             'version': replica.version or '',
             'mode': replica.mode or '',
             'status': replica_status(age, replica.poll_interval),
-            'last_seen': format_datetime(self.env, replica.last_seen),
+            # Times in UTC (Odoo's datetime text): the page formats them as Odoo's datetime
+            # fields do, so the dashboard and the settings page show one time in one zone.
+            'last_seen': fields.Datetime.to_string(replica.last_seen),
             'age_seconds': int(age),
-            'interval_seconds': replica.poll_interval or control_room.DEFAULT_REPORT_INTERVAL_SECONDS,
-            'started_at': format_datetime(self.env, replica.started_at) if replica.started_at else '',
+            **status_thresholds(replica.poll_interval),
+            'started_at': fields.Datetime.to_string(replica.started_at) or '',
             'outbox': {key: replica['outbox_%s' % key] for key in ('pending', 'in_flight', 'delivered', 'dead')},
-            'latency_ms': {key: replica['latency_%s' % key] for key in ('p50', 'p95', 'max')},
+            # The latency of the last report that delivered something, and when that was
+            # (None before any): a report without deliveries measures nothing.
+            'latency_ms': {key: replica['latency_%s' % key] for key in ('p50', 'p95', 'max')}
+            if replica.latency_measured_at else None,
+            'latency_measured_at': fields.Datetime.to_string(replica.latency_measured_at) or None,
         }
 
     def _event_counts(self, today, first_day, website):
@@ -126,15 +149,17 @@ class TikTokSidecarReportDashboard(models.Model):
         """
         self.env['sale.order'].flush_model(['state', 'website_id', 'date_order', 'tiktok_confirmation_shown_at'])
         self.env['tiktok.server.event'].flush_model(['state', 'skip_reason', 'sale_order_id'])
+        installed_at = self._module_installed_at()
         self.env.cr.execute(SQL(
             """
-            SELECT COALESCE(queue.state, %s), queue.skip_reason, so.tiktok_confirmation_shown_at IS NOT NULL, count(*)
+            SELECT COALESCE(queue.state, CASE WHEN so.date_order < %s THEN %s ELSE %s END),
+                   queue.skip_reason, so.tiktok_confirmation_shown_at IS NOT NULL, count(*)
               FROM sale_order so
               LEFT JOIN tiktok_server_event queue ON queue.sale_order_id = so.id
              WHERE so.website_id IS NOT NULL AND so.state = 'sale' AND so.date_order >= %s %s
              GROUP BY 1, 2, 3
             """,
-            NOT_QUEUED, datetime.combine(first_day, datetime.min.time()),
+            installed_at, BEFORE_INSTALL, NOT_QUEUED, datetime.combine(first_day, datetime.min.time()),
             SQL('AND so.website_id = %s', website.id) if website else SQL(),
         ))
         counts = self.env.cr.fetchall()
@@ -150,8 +175,10 @@ class TikTokSidecarReportDashboard(models.Model):
             'claimed': self.env._('Not sent yet: %(state)s', state=state_labels['claimed']),
             'failed': state_labels['failed'],
             NOT_QUEUED: self.env._(
-                'Not queued: confirmed without an online payment (Purchase without payment is off), '
-                'or before the module was installed'),
+                'Not queued: confirmed without an online payment (Purchase without payment is off)'),
+            BEFORE_INSTALL: self.env._(
+                'Not sent: confirmed before the TikTok module was installed (only orders confirmed since '
+                'then are sent)'),
         }
         labels.update({'skipped:%s' % reason: self.env._('Not sent: %(reason)s', reason=label)
                        for reason, label in reason_labels.items()})
@@ -165,9 +192,49 @@ class TikTokSidecarReportDashboard(models.Model):
         for state, reason, shown, count in counts:
             key = key_of(state, reason, shown)
             by_key[key] = by_key.get(key, 0) + count
-        rows = [{'key': key, 'label': label, 'count': by_key[key], 'percent': percent(by_key[key], total)}
-                for key, label in labels.items() if by_key.get(key)]
-        return {'orders': total, 'rows': rows}
+        return {'orders': total, 'rows': share_rows(by_key, labels)}
+
+    def _source_event_counts(self, first_day, website):
+        """The events of the other sources (CRM lead stages, offline Purchases) of the
+        period, per source: sent, waiting, or not sent and why."""
+        queue = self.env['tiktok.source.event'].sudo()
+        domain = [('create_date', '>=', datetime.combine(first_day, datetime.min.time()))]
+        if website:
+            domain.append(('website_id', '=', website.id))
+        groups = queue._read_group(domain, ['event_source', 'state', 'skip_reason'], ['__count'])
+        state_labels = dict(queue._fields['state']._description_selection(self.env))
+        reason_labels = dict(queue._fields['skip_reason']._description_selection(self.env))
+        labels = {
+            'sent': self.env._('Sent: TikTok accepted it'),
+            'pending': self.env._('Not sent yet: %(state)s', state=state_labels['pending']),
+            'claimed': self.env._('Not sent yet: %(state)s', state=state_labels['claimed']),
+            'failed': self.env._('Not sent: %(state)s', state=state_labels['failed']),
+            **{'skipped:%s' % reason: self.env._('Not sent: %(reason)s', reason=label)
+               for reason, label in reason_labels.items()},
+        }
+        by_source = {}
+        for source, state, reason, count in groups:
+            key = 'skipped:%s' % reason if state == 'skipped' else state
+            counts = by_source.setdefault(source, {})
+            counts[key] = counts.get(key, 0) + count
+        source_labels = dict(queue._fields['event_source']._description_selection(self.env))
+        return [{
+            'source': source,
+            'label': source_labels[source],
+            'events': sum(by_source.get(source, {}).values()),
+            'rows': share_rows(by_source.get(source, {}), labels),
+        } for source in source_labels if source in by_source or self._bridge_installed(source)]
+
+    def _bridge_installed(self, source):
+        bridge = control_room.BRIDGE_OF_SOURCE[source]
+        return bool(self.env['ir.module.module'].sudo().search_count(
+            [('name', '=', bridge), ('state', '=', 'installed')]))
+
+    def _module_installed_at(self):
+        """When this module was first installed: its oldest record (kept on upgrades)."""
+        self.env.cr.execute(SQL(
+            "SELECT min(create_date) FROM ir_model_data WHERE module = %s", 'website_tiktok_events'))
+        return self.env.cr.fetchone()[0] or fields.Datetime.now()
 
     def _match_key_coverage(self, first_day):
         daily = self.env['tiktok.match.daily'].sudo()
@@ -181,16 +248,22 @@ class TikTokSidecarReportDashboard(models.Model):
         }
 
     def _lane_problems(self, replicas, website):
-        """Paused lanes of the replicas still reporting, one sentence each."""
+        """Paused lanes of the replicas still reporting, one sentence each: the
+        website's pixel, and the event sets of other sources its token sends."""
         pixels = None
         if website:
             pixels = {website._tiktok_resolved_settings()['pixel_id']}
+
+        def shown(lane_id):
+            source = read_source_lane(lane_id)
+            return pixels is None or (source[1] == website.id if source else lane_id in pixels)
+
         seen = set()
         problems = []
         for replica in replicas:
             for lane in replica.lanes or []:
                 key = (lane.get('pixel_id'), lane.get('test'), lane.get('reason'))
-                if lane.get('state') != 'paused' or key in seen or (pixels is not None and key[0] not in pixels):
+                if lane.get('state') != 'paused' or key in seen or not shown(key[0]):
                     continue
                 seen.add(key)
                 problems.append({
@@ -215,7 +288,7 @@ class TikTokSidecarReportDashboard(models.Model):
         else:
             answer = _(' (code %(code)s)', code=code)
         values = {
-            'pixel': lane['pixel_id'] + (_(' (test events)') if lane.get('test') else ''),
+            'pixel': self._lane_name(lane['pixel_id']) + (_(' (test events)') if lane.get('test') else ''),
             'since': _(' since %(time)s', time=self._since_text(since)) if since is not None else '',
             'answer': answer,
         }
@@ -236,6 +309,17 @@ class TikTokSidecarReportDashboard(models.Model):
         }
         return sentences[lane['reason']] % values
 
+    def _lane_name(self, lane_id):
+        """A pixel by its code; an event set of another source by its source, id and website."""
+        source = read_source_lane(lane_id)
+        if not source:
+            return lane_id
+        kind, website_id, event_set = source
+        website = self.env['website'].sudo().browse(website_id).exists()
+        labels = dict(self.env['tiktok.source.event']._fields['event_source']._description_selection(self.env))
+        return self.env._('%(pixel)s (%(kind)s event set of %(website)s)', pixel=event_set,
+                          kind=labels.get(kind, kind), website=website.name or website_id)
+
     def _since_text(self, since):
         """A lane's start in the reader's time zone: the time today, else date and time."""
         moment = from_unix(since)
@@ -243,6 +327,22 @@ class TikTokSidecarReportDashboard(models.Model):
         if fields.Datetime.context_timestamp(self, moment).date() == tz_today:
             return format_time(self.env, moment, time_format='HH:mm')
         return format_datetime(self.env, moment, dt_format='short')
+
+    def _missing_bridges(self):
+        """The bridges to install, one sentence each: an app is there without its bridge
+        (a bridge installs by itself with its app, but not on an upgrade of an older release)."""
+        Module = self.env['ir.module.module'].sudo()
+        modules = {module.name: module for module in Module.search(
+            [('name', 'in', [*control_room.BRIDGES, *control_room.BRIDGES.values()])])}
+        missing = control_room.missing_bridges({name: module.state for name, module in modules.items()})
+        return [{
+            'module': bridge,
+            'sentence': self.env._(
+                '%(app)s is installed without its TikTok bridge: install "%(bridge)s" (%(module)s) in Apps, '
+                'or nothing of %(app)s is sent to TikTok.',
+                app=modules[control_room.BRIDGES[bridge]].shortdesc,
+                bridge=modules[bridge].shortdesc if bridge in modules else bridge, module=bridge),
+        } for bridge in missing]
 
     def _dead_letter_counts(self, website):
         letters = self.env['tiktok.dead.letter'].sudo()
@@ -266,7 +366,7 @@ class TikTokSidecarReportDashboard(models.Model):
             'replicas': [{
                 'replica': replica.replica,
                 'version': replica.version or '',
-                'last_seen': format_datetime(self.env, replica.last_seen),
+                'last_seen': fields.Datetime.to_string(replica.last_seen),
                 'status': replica_status(age - to_unix(replica.last_seen), replica.poll_interval),
             } for replica in replicas],
         }

@@ -8,7 +8,7 @@ from odoo.http import request
 
 from ..tools.control_room import REPLICA_FORGET_DAYS, replica_status
 from ..tools.report_contract import (
-    LATENCY_KEYS, MAX_REPORT_BYTES, OUTBOX_KEYS, ReportError, clean_report, summed_counters,
+    LATENCY_KEYS, MAX_REPORT_BYTES, OUTBOX_KEYS, ReportError, clean_report, read_source_lane, summed_counters,
 )
 from ..tools.timestamps import from_unix, to_unix
 from .tiktok_claim_queue import check_sidecar_caller
@@ -34,6 +34,15 @@ def stored_report(report):
     if len(json.dumps(kept)) > STORED_REPORT_MAX_BYTES:
         kept['counters'] = '%d entries, not kept' % len(kept['counters'])
     return kept
+
+
+def latency_values(report, now):
+    """The latencies a report measured, when it delivered anything: a report
+    without deliveries says 0 ms for want of a measure, and the last figure
+    known (with its date) is worth more than that."""
+    if not any(counter['delivered'] for counter in report['counters']):
+        return {}
+    return {'latency_measured_at': now, **{'latency_%s' % key: report['latency_ms'][key] for key in LATENCY_KEYS}}
 
 
 class TikTokSidecarReport(models.Model):
@@ -71,6 +80,9 @@ class TikTokSidecarReport(models.Model):
     latency_p50 = fields.Integer(string='Latency p50 (ms)', readonly=True)
     latency_p95 = fields.Integer(string='Latency p95 (ms)', readonly=True)
     latency_max = fields.Integer(string='Latency max (ms)', readonly=True)
+    latency_measured_at = fields.Datetime(
+        string='Latency measured on', readonly=True,
+        help='When the last report that delivered events came: the latencies are of its deliveries.')
     lanes = fields.Json(readonly=True)
     match_keys = fields.Json(readonly=True)
     last_report = fields.Json(readonly=True)
@@ -156,11 +168,17 @@ class TikTokSidecarReport(models.Model):
         website_by_pixel = {}
         for website in websites.sorted('id'):
             website_by_pixel.setdefault(website._tiktok_resolved_settings()['pixel_id'], website.id)
+        # A lane of another source names the website whose token sends it.
+        for letter in report['dead_letters']:
+            source = read_source_lane(letter['pixel_id'])
+            if source and source[1] in websites.ids:
+                website_by_pixel[letter['pixel_id']] = source[1]
         DeadLetter = self.env['tiktok.dead.letter']
         TestEvent = self.env['tiktok.test.event']
         DeadLetter._mirror(replica, report['dead_letters'], website_by_pixel)
         TestEvent._record_answers(replica, report['test_events'])
         self._prune(replica, now)
+        self.env['tiktok.alert']._tiktok_sync_alerts()
         return {
             'ok': True,
             'send_again': DeadLetter._hand_over(replica),
@@ -182,7 +200,7 @@ class TikTokSidecarReport(models.Model):
             'match_keys': report['match_keys'],
             'last_report': stored_report(report),
             **{'outbox_%s' % key: report['outbox'][key] for key in OUTBOX_KEYS},
-            **{'latency_%s' % key: report['latency_ms'][key] for key in LATENCY_KEYS},
+            **latency_values(report, now),
         }
         replica = self.search([('replica', '=', report['replica'])], limit=1)
         if replica:

@@ -13,3 +13,4 @@ from . import test_role_matrix
 from . import test_catalog_feed
 from . import test_translations
 from . import test_gpc_and_server_saved
+from . import test_alerts

@@ -10,11 +10,13 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.website_tiktok_events.tools import control_room
-from odoo.addons.website_tiktok_events.tools.control_room import replica_status, website_warning_codes
+from odoo.addons.website_tiktok_events.tools.control_room import (
+    missing_bridges, replica_status, status_thresholds, website_warning_codes,
+)
 from odoo.addons.website_tiktok_events.tools.report_contract import CANONICAL_EVENTS, COUNTER_KEYS
 from odoo.addons.website_tiktok_events.tools.settings_table import SETTINGS_BY_KEY, set_at_param
 from .common import GLOBAL_PIXEL, WEBSITE_PIXEL, WEBSITE_TOKEN
-from .control_room_common import ControlRoomCase, a_counter, a_dead_letter
+from .control_room_common import ControlRoomCase, a_counter, a_dead_letter, a_report
 
 TOKEN_MESSAGE = 'Access token is incorrect or has been revoked.'
 
@@ -129,6 +131,105 @@ class TestDashboardData(ControlRoomCase):
         data = self.dashboard()
         self.assertEqual(data['sidecar']['status'], 'down')
         self.assertEqual(data['lanes'], [])
+
+    def test_latency_of_the_last_report_that_delivered_and_times_in_utc(self):
+        self.report('quiet')  # no delivery yet: nothing measured
+        self.report('busy', counters=[a_counter(website_id=self.shop.id, delivered=3)])
+        replicas = {entry['replica']: entry for entry in self.dashboard()['sidecar']['replicas']}
+        self.assertIsNone(replicas['quiet']['latency_ms'])
+        self.assertIsNone(replicas['quiet']['latency_measured_at'])
+        self.assertEqual(replicas['busy']['latency_ms'], {'p50': 800, 'p95': 2100, 'max': 4000})
+        measured = replicas['busy']['latency_measured_at']
+        row = self.env['tiktok.sidecar.report'].search([('replica', '=', 'busy')])
+        self.assertEqual(measured, fields.Datetime.to_string(row.last_seen))
+        # The page formats times as Odoo's datetime fields do: it gets them in UTC, as Odoo writes them.
+        self.assertEqual(replicas['busy']['last_seen'], fields.Datetime.to_string(row.last_seen))
+        row.write({'last_seen': row.last_seen - timedelta(seconds=3), 'latency_measured_at': row.last_seen
+                   - timedelta(seconds=3)})
+        earlier = fields.Datetime.to_string(row.latency_measured_at)
+        # A report without deliveries measures nothing: the last figure and its date stay.
+        self.report('busy', latency_ms={'p50': 0, 'p95': 0, 'max': 0})
+        busy = next(entry for entry in self.dashboard()['sidecar']['replicas'] if entry['replica'] == 'busy')
+        self.assertEqual((busy['latency_ms']['p95'], busy['latency_measured_at']), (2100, earlier))
+
+    def test_the_page_states_the_thresholds_the_status_follows(self):
+        self.report('fast', poll_interval_seconds=2)
+        data = self.dashboard()
+        [fast] = data['sidecar']['replicas']
+        self.assertEqual(data['thresholds']['interval_seconds'], 2)
+        for thresholds in (data['thresholds'], fast):
+            row = self.env['tiktok.sidecar.report'].search([('replica', '=', 'fast')])
+            for status, seconds in (('lagging', thresholds['lagging_after_seconds']),
+                                    ('down', thresholds['down_after_seconds'])):
+                row.last_seen = fields.Datetime.now() - timedelta(seconds=seconds + 1)
+                row.invalidate_recordset(['status'])
+                self.assertEqual(row.status, status, 'after %d s without a report' % (seconds + 1))
+
+    def test_orders_confirmed_before_the_install_say_so(self):
+        old = self.web_order()
+        installed_at = self.env['tiktok.sidecar.report']._module_installed_at()
+        old.sudo().date_order = installed_at - timedelta(hours=1)
+        self.web_order()  # since the install, without an online payment
+        rows = {row['key']: row for row in self.dashboard(days=30)['purchases']['rows']}
+        if fields.Datetime.now() - installed_at > timedelta(days=29):
+            self.skipTest('the module was installed more than a month ago in this database')
+        self.assertEqual((rows['before_install']['count'], rows['not_queued']['count']), (1, 1))
+        self.assertIn('before the TikTok module was installed', rows['before_install']['label'])
+        self.assertNotIn('installed', rows['not_queued']['label'])
+
+    def test_events_of_the_other_sources_sent_and_not_sent_with_why(self):
+        def source_event(source, state, reason=False, website=None):
+            partner = self.env['res.partner'].create({'name': 'Source %s %s' % (source, state)})
+            return self.env['tiktok.source.event'].sudo().create({
+                'event_source': source, 'event_source_id': '7300000000000000001',
+                'website_id': (website or self.shop).id, 'event': 'Purchase', 'res_model': 'res.partner',
+                'res_id': partner.id, 'state': state, 'skip_reason': reason,
+                'event_id': 'evt-%s-%s-%d' % (source, state, partner.id)})
+        source_event('offline', 'sent')
+        source_event('offline', 'sent')
+        source_event('offline', 'skipped', 'no_match_keys')
+        source_event('offline', 'failed')
+        source_event('offline', 'sent', website=self.website)  # another website
+        sources = {entry['source']: entry for entry in self.dashboard()['sources']}
+        offline = sources['offline']
+        self.assertEqual(offline['events'], 4)
+        rows = {row['key']: (row['count'], row['percent']) for row in offline['rows']}
+        self.assertEqual(rows, {'sent': (2, 50), 'skipped:no_match_keys': (1, 25), 'failed': (1, 25)})
+        why = next(row['label'] for row in offline['rows'] if row['key'] == 'skipped:no_match_keys')
+        self.assertIn('Nothing identifies the person', why)
+        everything = self.env['tiktok.sidecar.report'].with_user(self.admin).tiktok_dashboard_data(days=7)
+        self.assertEqual(next(e for e in everything['sources'] if e['source'] == 'offline')['events'], 5)
+
+    def test_paused_lanes_and_dead_letters_of_the_other_sources_beside_the_web(self):
+        lane = 'crm:%d:7300000000000000001' % self.shop.id
+        self.report(source_lanes=[{'pixel_id': lane, 'test': False, 'state': 'paused', 'reason': 'token_refused',
+                                   'code': 40105, 'message': TOKEN_MESSAGE}],
+                    source_dead_letters=[a_dead_letter(40, pixel_id=lane, event='Qualified')],
+                    dead_letters=[a_dead_letter(41, pixel_id=WEBSITE_PIXEL)])
+        data = self.dashboard()
+        [paused] = data['lanes']
+        self.assertEqual((paused['pixel_id'], paused['reason']), (lane, 'token_refused'))
+        self.assertIn('7300000000000000001 (CRM event set of Dashboard shop)', paused['sentence'])
+        self.assertEqual(data['dead_letters'], {'dead': 2, 'requested': 0})
+        letter = self.env['tiktok.dead.letter'].search([('outbox_id', '=', 40)])
+        self.assertEqual((letter.website_id, letter.event), (self.shop, 'Qualified'))
+        # Another website's view shows neither.
+        other = self.dashboard(website=self.website)
+        self.assertEqual((other['lanes'], other['dead_letters']['dead']), ([], 0))
+        # The alert of the lane is the shop's.
+        alert = self.env['tiktok.alert'].search([('key', '=', 'token_refused:%s:live' % lane)])
+        self.assertEqual(alert.website_id, self.shop)
+
+    def test_lanes_of_other_sources_are_checked_as_such(self):
+        lane = 'crm:%d:7300000000000000001' % self.shop.id
+        self.assertRefused(a_report(source_lanes=[{'pixel_id': WEBSITE_PIXEL, 'test': False, 'state': 'running'}]),
+                           'source_lanes[0].pixel_id must be a lane of another source')
+        self.assertRefused(a_report(lanes=[{'pixel_id': lane, 'test': False, 'state': 'running'}]),
+                           'lanes[0].pixel_id must be a TikTok pixel code')
+        self.assertRefused(a_report(source_dead_letters=[a_dead_letter(40, pixel_id=lane, event='<b>')]),
+                           'source_dead_letters[0].event')
+        self.assertRefused(a_report(source_lanes=[{'pixel_id': 'crm:1:7300:x', 'test': False, 'state': 'running'}]),
+                           'source_lanes[0].pixel_id')
 
     def test_dead_letters_and_test_events_of_the_website(self):
         self.report(dead_letters=[a_dead_letter(1, pixel_id=WEBSITE_PIXEL), a_dead_letter(2)])
@@ -245,6 +346,24 @@ class TestControlRoomRules(ControlRoomCase):
         self.assertEqual(replica_status(2 * interval + grace + 0.5, None), 'down')
         self.assertEqual(replica_status(60 + grace, 60), 'connected')
         self.assertEqual(replica_status(61 + grace, 60), 'lagging')
+
+    def test_status_thresholds_are_the_status_rule(self):
+        self.assertEqual(status_thresholds(2), {'interval_seconds': 2, 'lagging_after_seconds': 12,
+                                                'down_after_seconds': 14})
+        for interval in (None, 1, 2, 5, 60):
+            thresholds = status_thresholds(interval)
+            self.assertEqual(replica_status(thresholds['lagging_after_seconds'], interval), 'connected')
+            self.assertEqual(replica_status(thresholds['lagging_after_seconds'] + 0.5, interval), 'lagging')
+            self.assertEqual(replica_status(thresholds['down_after_seconds'], interval), 'lagging')
+            self.assertEqual(replica_status(thresholds['down_after_seconds'] + 0.5, interval), 'down')
+
+    def test_bridges_missing_beside_their_app(self):
+        self.assertEqual(missing_bridges({'crm': 'installed', 'point_of_sale': 'installed',
+                                          'website_tiktok_events_crm': 'uninstalled'}),
+                         ['website_tiktok_events_crm', 'website_tiktok_events_pos'])
+        self.assertEqual(missing_bridges({'crm': 'installed', 'website_tiktok_events_crm': 'to install',
+                                          'point_of_sale': 'uninstalled'}), [])
+        self.assertEqual(missing_bridges({}), [])
 
     def test_warning_codes(self):
         resolved = {'enabled': True, 'pixel_id': 'C4A1B2C3D4E5F6G7H8I9', 'access_token': 't', 'test_event_code': ''}

@@ -11,7 +11,7 @@ import math
 import re
 
 from .contact_data import redact_contact_data
-from .contract import CANONICAL_EVENTS, REPORT_COUNTER_KEYS, REPORT_MATCH_KEYS
+from .contract import CANONICAL_EVENTS, CRM_LEAD_STAGES, NON_WEB_SOURCES, REPORT_COUNTER_KEYS, REPORT_MATCH_KEYS
 from .settings_resolution import PIXEL_ID
 
 # What TikTok receives under another name than the canonical key (per website
@@ -58,6 +58,19 @@ _VERSION = re.compile(r'^[A-Za-z0-9._+-]{1,32}$')
 _MODE = re.compile(r'^[a-z_-]{1,16}$')
 _EVENT_ID = re.compile(r'^[A-Za-z0-9._:-]{1,128}$')
 _RUN_ID = re.compile(r'^[A-Za-z0-9_-]{8,64}$')
+# The outbox lane of a source other than the web: `<source>:<website id>:<event
+# set id>` (docs/CONTRACTS.md §8; sidecar/src/tiktok/lane.ts `sourceLaneId`).
+SOURCE_LANE_ID = re.compile(r'^(%s):([1-9][0-9]{0,9}):([A-Za-z0-9_-]{1,64})$' % '|'.join(NON_WEB_SOURCES))
+SOURCE_LANE_WHAT = 'a lane of another source (crm or offline:<website id>:<event set id>)'
+# What a dead letter of another source may be named: a CRM event set's lead stages, or an event name.
+SOURCE_EVENT_NAMES = CANONICAL_EVENTS + TIKTOK_ONLY_NAMES + CRM_LEAD_STAGES
+
+
+def read_source_lane(lane_id):
+    """(source, website id, event set id) of a lane of another source, or None for a pixel."""
+    match = SOURCE_LANE_ID.fullmatch(lane_id or '')
+    return (match[1], int(match[2]), match[3]) if match else None
+
 
 # The longest contact datum the rule finds (an e-mail: 64 + 1 + 253 + a top-level
 # domain) or more: a message is cut to its shown length plus this before it is read.
@@ -158,7 +171,7 @@ def _counter(entry, where):
     }
 
 
-def _lane(entry, where, now):
+def _lane(entry, where, now, lane_id=(PIXEL_ID, 'a TikTok pixel code')):
     entry = _object(entry, where)
     state = entry.get('state')
     if state not in LANE_STATES:
@@ -167,7 +180,7 @@ def _lane(entry, where, now):
     if not isinstance(test, bool):
         raise ReportError('%s.test must be true or false' % where)
     lane = {
-        'pixel_id': _identifier(entry.get('pixel_id'), '%s.pixel_id' % where, PIXEL_ID, 'a TikTok pixel code'),
+        'pixel_id': _identifier(entry.get('pixel_id'), '%s.pixel_id' % where, *lane_id),
         'test': test,
         'state': state,
     }
@@ -184,15 +197,16 @@ def _lane(entry, where, now):
     return lane
 
 
-def _dead_letter(entry, where, now):
+def _dead_letter(entry, where, now, lane_id=(PIXEL_ID, 'a TikTok pixel code'),
+                 names=CANONICAL_EVENTS + TIKTOK_ONLY_NAMES):
     entry = _object(entry, where)
     outbox_id = entry.get('id')
     if not _is_int(outbox_id) or not 0 < outbox_id <= MAX_OUTBOX_ID:
         raise ReportError('%s.id must be the positive id of the dead letter in the outbox' % where)
     return {
         'id': outbox_id,
-        'pixel_id': _identifier(entry.get('pixel_id'), '%s.pixel_id' % where, PIXEL_ID, 'a TikTok pixel code'),
-        'event': _event(entry.get('event'), '%s.event' % where, CANONICAL_EVENTS + TIKTOK_ONLY_NAMES),
+        'pixel_id': _identifier(entry.get('pixel_id'), '%s.pixel_id' % where, *lane_id),
+        'event': _event(entry.get('event'), '%s.event' % where, names),
         'event_id': _identifier(entry.get('event_id'), '%s.event_id' % where, _EVENT_ID,
                                 'an event id (letters, digits, . _ : -, at most 128)'),
         'event_time': _time(entry.get('event_time'), '%s.event_time' % where, now, optional=True),
@@ -247,6 +261,11 @@ def clean_report(report, now):
     counters = _list(report.get('counters'), 'counters', MAX_COUNTERS)
     lanes = _list(report.get('lanes'), 'lanes', MAX_LANES)
     dead_letters = _list(report.get('dead_letters'), 'dead_letters', MAX_DEAD_LETTERS)
+    # Lanes and dead letters of the other sources (CRM, offline), under keys of their own:
+    # an Odoo that does not know them drops them instead of refusing the report.
+    source_lanes = _list(report.get('source_lanes'), 'source_lanes', MAX_LANES)
+    source_dead_letters = _list(report.get('source_dead_letters'), 'source_dead_letters', MAX_DEAD_LETTERS)
+    source_lane = (SOURCE_LANE_ID, SOURCE_LANE_WHAT)
     test_events = _list(report.get('test_events'), 'test_events', MAX_TEST_EVENTS)
     poll_interval = report.get('poll_interval_seconds')
     if poll_interval is not None:
@@ -265,10 +284,14 @@ def clean_report(report, now):
         'outbox': _counts(report.get('outbox', {}), 'outbox', OUTBOX_KEYS, highest=MAX_OUTBOX_COUNT),
         'latency_ms': _counts(report.get('latency_ms', {}), 'latency_ms', LATENCY_KEYS, highest=MAX_LATENCY_MS),
         'counters': [_counter(entry, 'counters[%d]' % i) for i, entry in enumerate(counters)],
-        'lanes': [_lane(entry, 'lanes[%d]' % i, now) for i, entry in enumerate(lanes)],
+        # One list of lanes and one of dead letters: a lane's `pixel_id` says whose it is.
+        'lanes': [_lane(entry, 'lanes[%d]' % i, now) for i, entry in enumerate(lanes)]
+        + [_lane(entry, 'source_lanes[%d]' % i, now, source_lane) for i, entry in enumerate(source_lanes)],
         'match_keys': _counts(report.get('match_keys', {}), 'match_keys', MATCH_KEYS),
-        'dead_letters': _unique([_dead_letter(entry, 'dead_letters[%d]' % i, now)
-                                 for i, entry in enumerate(dead_letters)], 'id', 'dead_letters'),
+        'dead_letters': _unique(
+            [_dead_letter(entry, 'dead_letters[%d]' % i, now) for i, entry in enumerate(dead_letters)]
+            + [_dead_letter(entry, 'source_dead_letters[%d]' % i, now, source_lane, SOURCE_EVENT_NAMES)
+               for i, entry in enumerate(source_dead_letters)], 'id', 'dead_letters'),
         'test_events': _unique([_test_event_answer(entry, 'test_events[%d]' % i)
                                 for i, entry in enumerate(test_events)], 'request_id', 'test_events'),
     }

@@ -2,8 +2,9 @@ import { Component, onWillStart, onWillUnmount, useState } from '@odoo/owl';
 import { _t } from './translate';
 import { useService, type OrmService, type ActionService } from '@web/core/utils/hooks';
 import { Layout } from '@web/search/layout';
-import type { DashboardData } from './types';
-import { activeEventRows, chartBars, percentText, statusBadgeClass } from './view';
+import { shownAge, shownTime } from './times';
+import type { DashboardData, ReplicaEntry, SourceCounts, StatusThresholds } from './types';
+import { activeEventRows, chart, percentText, statusBadgeClass } from './view';
 
 /** The sidecar's status is worth a fresh look this often while the page is open. */
 export const REFRESH_MS = 30_000;
@@ -32,6 +33,7 @@ export class TikTokDashboard extends Component {
   action!: ActionService;
   readonly statusBadgeClass = statusBadgeClass;
   readonly percentText = percentText;
+  readonly shownTime = shownTime;
 
   override setup(): void {
     this.orm = useService('orm');
@@ -50,16 +52,30 @@ export class TikTokDashboard extends Component {
     return this.state.data ? activeEventRows(this.state.data.events) : [];
   }
 
-  get bars() {
-    return this.state.data ? chartBars(this.state.data.chart) : [];
+  get chart() {
+    return chart(this.state.data ? this.state.data.chart : []);
   }
 
   get thresholdsText(): string {
-    const t = this.state.data!.thresholds;
-    return _t(
-      'A replica reports every %(interval)s seconds unless it says otherwise. It is lagging after %(lagging)s missed report and down after %(down)s missed reports, with %(grace)s seconds of grace each time.',
-      { interval: t.default_interval_seconds, lagging: t.lagging_after_missed, down: t.down_after_missed, grace: t.grace_seconds },
-    );
+    return this.statusRule(this.state.data!.thresholds);
+  }
+
+  /** The status rule in seconds, as the module applies it (tools/control_room.py `status_thresholds`). */
+  statusRule(t: StatusThresholds): string {
+    return _t('A replica reports every %(interval)s seconds: it reads lagging after %(lagging)s seconds without a report, and down after %(down)s seconds.', {
+      interval: t.interval_seconds,
+      lagging: t.lagging_after_seconds,
+      down: t.down_after_seconds,
+    });
+  }
+
+  /** The p95 latency of the last report that delivered something, or a dash before any. */
+  latencyText(replica: ReplicaEntry): string {
+    return replica.latency_ms ? this.milliseconds(replica.latency_ms.p95) : '–';
+  }
+
+  latencyAge(replica: ReplicaEntry): string {
+    return shownAge(replica.latency_measured_at);
   }
 
   get eventsTitle(): string {
@@ -77,6 +93,10 @@ export class TikTokDashboard extends Component {
       orders: data.purchases.orders,
       days: data.days,
     });
+  }
+
+  sourceTitle(source: SourceCounts): string {
+    return _t('%(source)s events: %(events)s over the last %(days)s days', { source: source.label, events: source.events, days: this.state.data!.days });
   }
 
   get deadLettersText(): string {

@@ -29,3 +29,14 @@ declare module '@web/search/layout' {
   /** The back office's page frame: control panel with breadcrumbs, then the content. */
   export class Layout extends Component {}
 }
+
+declare module '@web/core/l10n/dates' {
+  /** A luxon DateTime: only what the control room uses. */
+  export interface DateTime {
+    toRelative(): string | null;
+  }
+  /** Odoo's datetime text in UTC ("2025-01-07 10:00:00") as a time in the browser's zone. */
+  export function deserializeDateTime(value: string): DateTime;
+  /** A time as Odoo's datetime fields show it (the user's language, the browser's zone). */
+  export function formatDateTime(value: DateTime): string;
+}

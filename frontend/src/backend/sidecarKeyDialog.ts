@@ -1,8 +1,9 @@
 import { Component, onMounted, onWillUnmount, useState } from '@odoo/owl';
 import { _t } from './translate';
-import { useService, type OrmService, type NotificationService } from '@web/core/utils/hooks';
+import { useService, type ActionService, type OrmService, type NotificationService } from '@web/core/utils/hooks';
 import { errorMessage } from './dashboard';
 import { pollUntil } from './poll';
+import { shownTime } from './times';
 import type { ConnectionStatus } from './types';
 
 /** How the dialog waits for the sidecar's first report with the new key. */
@@ -35,9 +36,11 @@ export class SidecarKeyDialog extends Component<SidecarKeyProps> {
   state!: { connection: ConnectionStatus | null; error: string; gaveUp: boolean };
   orm!: OrmService;
   notification!: NotificationService;
+  action!: ActionService;
 
   override setup(): void {
     this.orm = useService('orm');
+    this.action = useService('action');
     this.notification = useService('notification');
     this.state = useState({ connection: null, error: '', gaveUp: false });
     let closed = false;
@@ -55,7 +58,7 @@ export class SidecarKeyDialog extends Component<SidecarKeyProps> {
 
   get connectedText(): string {
     const replicas = (this.state.connection?.replicas ?? []).map((replica) =>
-      _t('%(replica)s reported at %(time)s', { replica: replica.replica, time: replica.last_seen }),
+      _t('%(replica)s reported at %(time)s', { replica: replica.replica, time: shownTime(replica.last_seen) }),
     );
     return _t('Connected: %s.', replicas.join(', '));
   }
@@ -74,6 +77,11 @@ export class SidecarKeyDialog extends Component<SidecarKeyProps> {
     } catch (error) {
       this.state.error = errorMessage(error);
     }
+  }
+
+  /** The key is copied (or lost): back to the settings. */
+  close(): Promise<unknown> {
+    return this.action.doAction({ type: 'ir.actions.act_window_close' });
   }
 
   async copy(text: string | undefined): Promise<void> {

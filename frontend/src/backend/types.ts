@@ -12,17 +12,26 @@ export interface Counts {
   dead: number;
 }
 
-export interface ReplicaEntry {
+/** The silences after which a replica reporting every `interval_seconds` reads lagging, then down. */
+export interface StatusThresholds {
+  interval_seconds: number;
+  lagging_after_seconds: number;
+  down_after_seconds: number;
+}
+
+export interface ReplicaEntry extends StatusThresholds {
   replica: string;
   version: string;
   mode: string;
   status: ReplicaStatus;
+  /** UTC, as Odoo writes a datetime ("2025-01-07 10:00:00"): the page formats it like Odoo's fields. */
   last_seen: string;
   age_seconds: number;
-  interval_seconds: number;
   started_at: string;
   outbox: { pending: number; in_flight: number; delivered: number; dead: number };
-  latency_ms: { p50: number; p95: number; max: number };
+  /** Of the last report that delivered something (null before any), measured at `latency_measured_at` (UTC). */
+  latency_ms: { p50: number; p95: number; max: number } | null;
+  latency_measured_at: string | null;
 }
 
 export interface EventRow {
@@ -61,6 +70,13 @@ export interface ShareRow {
   percent: number | null;
 }
 
+export interface SourceCounts {
+  source: string;
+  label: string;
+  events: number;
+  rows: ShareRow[];
+}
+
 export interface LaneProblem {
   pixel_id: string;
   test: boolean;
@@ -88,13 +104,7 @@ export interface DashboardData {
   websites: { id: number; name: string }[];
   today: string;
   first_day: string;
-  thresholds: {
-    default_interval_seconds: number;
-    grace_seconds: number;
-    lagging_after_missed: number;
-    down_after_missed: number;
-    retention_days: number;
-  };
+  thresholds: StatusThresholds & { retention_days: number };
   sidecar: { status: SidecarStatus; replicas: ReplicaEntry[] };
   events: EventRow[];
   totals: { today: Counts; period: Counts };
@@ -104,6 +114,10 @@ export interface DashboardData {
   match_keys: { delivered: number; keys: ShareRow[] };
   lanes: LaneProblem[];
   dead_letters: { dead: number; requested: number };
+  /** Apps installed without their TikTok bridge, one sentence each. */
+  bridges: { module: string; sentence: string }[];
+  /** The events of the other sources (CRM lead stages, offline Purchases) over the period. */
+  sources: SourceCounts[];
   test_events: TestEventStatus[];
 }
 

@@ -26,16 +26,39 @@ export function activeEventRows(rows: readonly EventRow[]): EventRow[] {
 }
 
 export interface ChartBar extends ChartPoint {
-  /** Height in percent of the tallest bar (a non-zero day gets at least a sliver). */
+  /** Height in percent of the busiest day (a non-zero day gets at least a sliver). */
   height: number;
+  /** Its day is written under the axis (every day on a week, fewer on a month). */
+  labelled: boolean;
 }
 
-export function chartBars(points: readonly ChartPoint[]): ChartBar[] {
-  const highest = Math.max(0, ...points.map((point) => point.delivered));
-  return points.map((point) => ({
-    ...point,
-    height: highest === 0 || point.delivered === 0 ? 0 : Math.max(2, Math.round((100 * point.delivered) / highest)),
-  }));
+export interface Chart {
+  bars: ChartBar[];
+  /** The axis' marks, top first: the busiest day (the bars' full height), its half, 0. */
+  ticks: number[];
+  /** Each bar carries its number above it (on a week; a month's bars are too narrow). */
+  showValues: boolean;
+}
+
+/** Days written under a chart at most; bars carry their value up to this many days. */
+const MAX_DAY_LABELS = 8;
+const MAX_VALUE_LABELS = 14;
+
+export function chart(points: readonly ChartPoint[]): Chart {
+  const top = Math.max(0, ...points.map((point) => point.delivered));
+  const every = Math.ceil(points.length / MAX_DAY_LABELS);
+  const last = points.length - 1;
+  return {
+    bars: points.map((point, index) => ({
+      ...point,
+      height: top === 0 || point.delivered === 0 ? 0 : Math.max(2, Math.round((100 * point.delivered) / top)),
+      // Counted back from today, so that today is always written.
+      labelled: (last - index) % every === 0,
+    })),
+    // The half only where it is a whole number of events.
+    ticks: top === 0 ? [0] : top % 2 === 0 ? [top, top / 2, 0] : [top, 0],
+    showValues: points.length <= MAX_VALUE_LABELS,
+  };
 }
 
 /** "42 %", or an en dash when there was nothing to divide. */

@@ -140,6 +140,12 @@ export const SidecarReportSchema = z
     /** Among the events delivered in the same interval, how many carried each key. */
     match_keys: z.object({ delivered: count, ...matchKeyCounts }).strict(),
     dead_letters: z.array(ReportDeadLetterSchema).max(REPORT_MAX_DEAD_LETTERS),
+    /**
+     * Lanes and dead letters of the other sources (`<source>:<website id>:<event set id>`),
+     * under keys of their own, left out when empty: an Odoo that does not know them drops them.
+     */
+    source_lanes: z.array(ReportLaneSchema).optional(),
+    source_dead_letters: z.array(ReportDeadLetterSchema).max(REPORT_MAX_DEAD_LETTERS).optional(),
     test_events: z.array(ReportTestEventSchema),
   })
   .strict();

@@ -90,8 +90,18 @@ export function reportDeadLetter(d: DeadLetter): ReportDeadLetter {
   };
 }
 
+/** The web's items first, the other sources' second: the lane key says whose (`isWebLane`). */
+function byLane<T extends { pixelId: string }>(items: readonly T[]): [T[], T[]] {
+  return [items.filter((item) => isWebLane(item.pixelId)), items.filter((item) => !isWebLane(item.pixelId))];
+}
+
+/** `key: list` when the list has anything, else nothing: keys an older Odoo does not know stay out of an ordinary report. */
+const unlessEmpty = <K extends string, V>(key: K, list: V[]) => (list.length ? ({ [key]: list } as Record<K, V[]>) : {});
+
 export function buildReport(replica: ReplicaInfo, now: number, parts: ReportParts): SidecarReport {
   const { interval } = parts;
+  const [webLanes, sourceLanes] = byLane(parts.lanes);
+  const [webDeadLetters, sourceDeadLetters] = byLane(parts.deadLetters);
   return {
     replica: replica.replica,
     version: replica.version,
@@ -104,10 +114,12 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
     outbox: mapValues(parts.outbox, outboxCount),
     counters: reportCounters(interval, parts.websiteOf).map(reportCounter),
     latency_ms: mapValues({ p50: interval.latency.percentile(0.5), p95: interval.latency.percentile(0.95), max: interval.latency.max }, atMost(MAX_LATENCY_MS)),
-    // Lanes and dead letters of other sources are not pixels: the report's contract (§7) has no place for them.
-    lanes: parts.lanes.filter((l) => isWebLane(l.pixelId)).map(reportLane),
+    // Lanes and dead letters of other sources are not pixels: they go under keys of their own (§7).
+    lanes: webLanes.map(reportLane),
     match_keys: mapValues(interval.matchKeys, reportCount),
-    dead_letters: parts.deadLetters.filter((d) => isWebLane(d.pixelId)).map(reportDeadLetter),
+    dead_letters: webDeadLetters.map(reportDeadLetter),
+    ...unlessEmpty('source_lanes', sourceLanes.map(reportLane)),
+    ...unlessEmpty('source_dead_letters', sourceDeadLetters.map(reportDeadLetter)),
     test_events: [...interval.testEvents],
   };
 }

@@ -31,6 +31,15 @@ jest.mock(
   },
   { virtual: true },
 );
+// Odoo's datetime functions, as the fields use them: here, visibly the module's UTC text in and out.
+jest.mock(
+  '@web/core/l10n/dates',
+  () => ({
+    deserializeDateTime: (utc: string) => ({ utc, toRelative: () => `relative to ${utc}` }),
+    formatDateTime: (moment: { utc: string }) => `formatted ${moment.utc}`,
+  }),
+  { virtual: true },
+);
 const registered: Record<string, unknown> = {};
 jest.mock('@web/core/registry', () => ({ registry: { category: () => ({ add: (key: string, value: unknown) => (registered[key] = value) }) } }), { virtual: true });
 
@@ -76,9 +85,35 @@ describe('TikTok dashboard', () => {
     expect(el.querySelector('.o_tiktok_server_saved')!.textContent).toContain("our estimate from the match keys each event carried, not TikTok's score");
     const bars = [...el.querySelectorAll<HTMLElement>('.o_tiktok_bar > div')].map((bar) => bar.style.height);
     expect(bars).toEqual(['0%', '100%']);
+    // The chart has an axis, each day under its bar and each number over it.
+    expect([...el.querySelectorAll('.o_tiktok_axis span')].map((tick) => tick.textContent)).toEqual(['9', '0']);
+    expect([...el.querySelectorAll('.o_tiktok_day')].map((day) => day.textContent)).toEqual(['Jan 6', 'Jan 7']);
+    expect([...el.querySelectorAll('.o_tiktok_bar_value')].map((value) => value.textContent)).toEqual(['9']);
+    // Times go through Odoo's datetime formatting, as the settings page's fields do.
+    expect(el.querySelector('.o_tiktok_last_seen')!.textContent).toBe('formatted 2025-01-07 10:00:00');
+    expect(el.querySelector('.o_tiktok_latency')!.textContent).toContain('2100 ms');
+    expect(el.querySelector('.o_tiktok_latency small')!.textContent).toBe('relative to 2025-01-07 09:58:00');
+    // The rule in the seconds the module applies.
+    expect(el.querySelector('.o_tiktok_thresholds')!.textContent).toBe('A replica reports every 5 seconds: it reads lagging after 15 seconds without a report, and down after 20 seconds.');
 
     (el.querySelector('.o_tiktok_dead_letters button') as HTMLButtonElement).click();
     expect(doAction).toHaveBeenCalledWith('website_tiktok_events.action_tiktok_dead_letter');
+  });
+
+  it('shows no latency before a delivery, the bridges to install and the other sources\' events', async () => {
+    const data = dashboardData({
+      bridges: [{ module: 'website_tiktok_events_crm', sentence: 'CRM is installed without its TikTok bridge.' }],
+      sources: [{ source: 'crm', label: 'CRM', events: 3, rows: [{ key: 'skipped:no_consent', label: 'Not sent: no consent', count: 1, percent: 33 }] }],
+    });
+    data.sidecar.replicas[0] = { ...data.sidecar.replicas[0], latency_ms: null, latency_measured_at: null };
+    Object.assign(services, { orm: { call: jest.fn(() => Promise.resolve(data)) }, action: { doAction: jest.fn() } });
+    const el = target();
+    await mount(TikTokDashboard, el, { props: {}, templates: TEMPLATES, test: true });
+    expect(el.querySelector('.o_tiktok_latency')!.textContent.trim()).toBe('–');
+    expect(el.querySelector('.o_tiktok_bridge[data-module="website_tiktok_events_crm"]')!.textContent).toBe('CRM is installed without its TikTok bridge.');
+    const crm = el.querySelector('.o_tiktok_source[data-source="crm"]')!;
+    expect(crm.querySelector('.card-header')!.textContent).toBe('CRM events: 3 over the last 7 days');
+    expect(crm.querySelector('tr[data-key="skipped:no_consent"]')!.textContent).toContain('33 %');
   });
 
   it('asks again for the chosen period and website', async () => {
@@ -143,8 +178,9 @@ describe('test event dialog', () => {
 
 describe('sidecar key dialog', () => {
   it('shows the key lines once and says connected when a replica reports', async () => {
-    const call = jest.fn(() => Promise.resolve({ connected: true, replicas: [{ replica: 'shop-sidecar-1', version: '0.1.0', last_seen: '10:00', status: 'connected' }] }));
-    Object.assign(services, { orm: { call }, notification: { add: jest.fn() } });
+    const call = jest.fn(() => Promise.resolve({ connected: true, replicas: [{ replica: 'shop-sidecar-1', version: '0.1.0', last_seen: '2024-11-25 02:00:00', status: 'connected' }] }));
+    const doAction = jest.fn();
+    Object.assign(services, { orm: { call }, notification: { add: jest.fn() }, action: { doAction } });
     const el = target();
     const params = { login: 'tiktok-sidecar', key: 'k'.repeat(40), env_lines: 'ODOO_API_KEY=' + 'k'.repeat(40), compose: 'ODOO_API_KEY=…', since: 1732500000, rotated: true };
     await mount(SidecarKeyDialog, el, { props: { action: { params } }, templates: TEMPLATES, test: true });
@@ -152,7 +188,10 @@ describe('sidecar key dialog', () => {
     expect(el.querySelector('.o_tiktok_env_lines')!.textContent).toBe(params.env_lines);
     expect(el.textContent).toContain('previous key of tiktok-sidecar no longer works');
     expect(call).toHaveBeenCalledWith('tiktok.sidecar.report', 'tiktok_connection_status', [1732500000]);
-    expect(el.querySelector('.o_tiktok_connected')!.textContent).toContain('shop-sidecar-1');
+    expect(el.querySelector('.o_tiktok_connected')!.textContent).toContain('shop-sidecar-1 reported at formatted 2024-11-25 02:00:00');
+    // Closed from its own button, back to the settings.
+    (el.querySelector('.o_tiktok_close') as HTMLButtonElement).click();
+    expect(doAction).toHaveBeenCalledWith({ type: 'ir.actions.act_window_close' });
   });
 });
 

@@ -1,4 +1,4 @@
-import { activeEventRows, chartBars, isFinalTestState, percentText, statusBadgeClass } from '../view';
+import { activeEventRows, chart, isFinalTestState, percentText, statusBadgeClass } from '../view';
 import { dashboardData } from './fixtures';
 
 describe('control room view helpers', () => {
@@ -14,14 +14,30 @@ describe('control room view helpers', () => {
   });
 
   it('scales bars to the busiest day, keeps empty days empty and small days visible', () => {
-    const bars = chartBars([
+    const { bars } = chart([
       { day: 'a', label: 'a', delivered: 0 },
       { day: 'b', label: 'b', delivered: 1 },
       { day: 'c', label: 'c', delivered: 1000 },
       { day: 'd', label: 'd', delivered: 500 },
     ]);
     expect(bars.map((bar) => bar.height)).toEqual([0, 2, 100, 50]);
-    expect(chartBars([{ day: 'a', label: 'a', delivered: 0 }])[0].height).toBe(0);
+    expect(chart([{ day: 'a', label: 'a', delivered: 0 }]).bars[0].height).toBe(0);
+  });
+
+  it('gives the chart an axis from the busiest day, a label under each day of a week and fewer on a month', () => {
+    const days = (count: number, delivered = (i: number) => i) =>
+      Array.from({ length: count }, (_, i) => ({ day: `d${i}`, label: `L${i}`, delivered: delivered(i) }));
+    const week = chart(days(7));
+    expect(week.ticks).toEqual([6, 3, 0]);
+    expect(week.bars.every((bar) => bar.labelled)).toBe(true);
+    expect(week.showValues).toBe(true);
+    expect(chart(days(7, () => 7)).ticks).toEqual([7, 0]);
+    expect(chart(days(7, () => 0)).ticks).toEqual([0]);
+    const month = chart(days(30));
+    expect(month.showValues).toBe(false);
+    const labelled = month.bars.filter((bar) => bar.labelled).map((bar) => bar.label);
+    expect(labelled.length).toBeLessThanOrEqual(8);
+    expect(labelled[labelled.length - 1]).toBe('L29'); // today is always written
   });
 
   it('writes a share, or a dash when there was nothing to divide', () => {

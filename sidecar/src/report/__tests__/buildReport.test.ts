@@ -85,15 +85,21 @@ describe('buildReport', () => {
     expect(JSON.stringify(report)).not.toContain('TEST123');
   });
 
-  it('leaves lanes and dead letters of other sources out: the report knows pixels only', () => {
+  it('reports lanes and dead letters of other sources under keys of their own, and leaves those keys out when empty', () => {
     const crmLane = 'crm:1:7300000000000000001';
     const report = buildReport(REPLICA, NOW, parts({
-      lanes: [runningLane, { pixelId: crmLane, testEventCode: '', state: 'running' }],
+      lanes: [runningLane, { pixelId: crmLane, testEventCode: '', state: 'paused', reason: 'token_refused', code: 40105 }],
       deadLetters: [deadLetter(5), deadLetter(6, { pixelId: crmLane, event: 'Qualified' })],
     }));
     expect(SidecarReportSchema.parse(report)).toEqual(report);
+    // The pixels' keys keep pixels only: an Odoo that does not know the new keys drops them.
     expect(report.lanes.map((l) => l.pixel_id)).toEqual([PIXEL_A]);
     expect(report.dead_letters.map((d) => d.id)).toEqual([5]);
+    expect(report.source_lanes).toEqual([{ pixel_id: crmLane, test: false, state: 'paused', reason: 'token_refused', code: 40105 }]);
+    expect(report.source_dead_letters!.map((d) => [d.id, d.pixel_id, d.event])).toEqual([[6, crmLane, 'Qualified']]);
+    const webOnly = buildReport(REPLICA, NOW, parts({ lanes: [runningLane], deadLetters: [deadLetter(5)] }));
+    expect(Object.keys(webOnly)).not.toEqual(expect.arrayContaining(['source_lanes']));
+    expect(webOnly).not.toHaveProperty('source_dead_letters');
   });
 
   it('leaves out what a dead letter does not have: a code when it was never sent, a message from an old file', () => {
