@@ -8,6 +8,7 @@ import type { SendOutcome } from '../../tiktok/outcome';
 import type { TikTokEventRow } from '../../tiktok/types';
 import { promised } from '../../outbox/promised';
 import { Dispatcher, type DispatchQueue } from '../dispatcher';
+import { website } from '../../../../tests/helpers/sidecar';
 import { until } from '../../../../tests/helpers/until';
 
 const PIXEL = 'CDISPATCHPIXEL000001';
@@ -23,21 +24,7 @@ const rejected = (message: string, code = 40002): SendOutcome => ({ kind: 'rejec
 function harness(script: Script, opts: { batch?: number; testEventCode?: string; concurrency?: number; backoffMs?: number } = {}) {
   const outbox = new SqliteOutbox(':memory:');
   const queue = outbox.immediate.events;
-  const site: WebsiteSettings = {
-    websiteId: 1,
-    name: 'Shop',
-    enabled: true,
-    pixelId: PIXEL,
-    accessToken: TOKEN,
-    domains: ['https://shop.example'],
-    eventNames: { Purchase: 'Purchase', SubmitForm: 'SubmitForm' },
-    consentRequired: false,
-    purchaseWithoutPayment: false,
-    debug: false,
-    matchKeys: 'contact',
-    limitedDataUse: false,
-    gpc: 'ignore',
-  };
+  const site: WebsiteSettings = website({ pixelId: PIXEL, accessToken: TOKEN });
   const metrics = new Metrics();
   const requests: { ids: string[]; token: string }[] = [];
   const client: EventsApiClient = {

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { describePg, usePgDatabase } from '../../../../tests/helpers/pgOutbox';
+import { website } from '../../../../tests/helpers/sidecar';
 import { until } from '../../../../tests/helpers/until';
 import { Metrics } from '../../metrics';
 import type { LaneHold } from '../../outbox/eventQueue';
@@ -21,21 +22,7 @@ const tokenRefused: SendOutcome = { kind: 'request_problem', problem: 'token_ref
 const rateLimited: SendOutcome = { kind: 'retry', cause: 'rate_limited', detail: '40100: Too many requests' };
 const delivered: SendOutcome = { kind: 'delivered' };
 
-const site: WebsiteSettings = {
-  websiteId: 1,
-  name: 'Shop',
-  enabled: true,
-  pixelId: PIXEL,
-  accessToken: TOKEN,
-  domains: ['https://shop.example'],
-  eventNames: { Purchase: 'Purchase', SubmitForm: 'SubmitForm' },
-  consentRequired: false,
-  purchaseWithoutPayment: false,
-  debug: false,
-  matchKeys: 'contact',
-  gpc: 'ignore',
-  limitedDataUse: false,
-};
+const site: WebsiteSettings = website({ pixelId: PIXEL, accessToken: TOKEN });
 
 describePg('Dispatchers of replicas sharing a PostgreSQL outbox: lane holds', () => {
   const db = usePgDatabase();
