@@ -121,6 +121,9 @@ describePg('Dispatchers of replicas sharing a PostgreSQL outbox: lane holds', ()
     expect(hold).toMatchObject({ reason: 'token_refused', streak: 2, until: expect.any(Number) });
     // The second pause is twice the first, for both replicas.
     expect(hold.until - clock()).toBeGreaterThan(PAUSE_MS);
+    // Replica b reads the hold on its next turn (whenever that comes), and reports the same pause.
+    b.dispatcher.wake();
+    await until(() => b.dispatcher.laneStates()[0]?.state === 'paused', 15_000, "replica b's next turn");
     expect(b.dispatcher.laneStates()[0]).toMatchObject({ state: 'paused', until: hold.until });
   });
 
