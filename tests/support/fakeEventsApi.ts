@@ -488,6 +488,15 @@ export async function startFakeEventsApi(opts: FakeEventsApiOptions = {}): Promi
         respond();
       }, slowMs);
       pendingTimers.add(timer);
+      // A client that hangs up (killed, timed out) is recorded the moment its socket
+      // closes, not when the held answer would have gone out: a reader of `requests`
+      // right after a kill sees the truth.
+      res.once('close', () => {
+        if (res.writableEnded) return;
+        clearTimeout(timer);
+        pendingTimers.delete(timer);
+        respond();
+      });
     } else {
       respond();
     }

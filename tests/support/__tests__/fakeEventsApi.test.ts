@@ -375,6 +375,19 @@ describe('fake TikTok Events API', () => {
       expect(summarize(api)).toMatchObject({ succeeded: 0, deliveredRows: 0, answers: { client_gone: 1 } });
     });
 
+    it('records a client that hung up when its socket closes, long before the held answer was due', async () => {
+      api = await startFakeEventsApi({ slowMs: 120_000 });
+      api.enqueueFaults('slow');
+      await expect(
+        axios.post(`${api.baseUrl}/v1.3/event/track/`, body([row()]), { headers: { 'Access-Token': TOKEN }, timeout: 100 }),
+      ).rejects.toMatchObject({ code: 'ECONNABORTED' });
+      // Without the close listener this would stay unset for two minutes.
+      for (let i = 0; i < 500 && !api.requests[0].clientGone; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(api.requests[0]).toMatchObject({ fault: 'slow', status: 0, clientGone: true });
+      expect(api.requests[0].answeredAt).toBeUndefined();
+      expect(api.delivered).toHaveLength(0);
+    });
+
     it('drops the connection without an answer', async () => {
       api = await startFakeEventsApi();
       api.enqueueFaults('drop');
