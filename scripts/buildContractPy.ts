@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_GPC_POLICY, GPC_POLICIES, MATCH_LEVELS, NAME_ADDRESS_HASHED_KEYS, NAME_ADDRESS_PLAIN_KEYS, PIXEL_ID } from '../sidecar/src/contract/constants';
-import { CANONICAL_EVENTS, EVENT_NAME_CHOICES } from '../sidecar/src/contract/eventNames';
+import { CANONICAL_EVENTS, CATALOG_MATCH_EVENTS, EVENT_NAME_CHOICES } from '../sidecar/src/contract/eventNames';
 import { CRM_LEAD_STAGES, EVENT_SET_ID, NON_WEB_SOURCES } from '../sidecar/src/contract/eventSource';
 import { MATCH_KEYS, REPORT_COUNTER_KEYS } from '../sidecar/src/contract/report';
 
@@ -34,6 +34,7 @@ export function pyLiteral(value: PyValue): string {
 /** Name, value and why the module needs it: each line of the generated file. */
 const CONSTANTS: [string, PyValue, string][] = [
   ['CANONICAL_EVENTS', CANONICAL_EVENTS, 'the canonical event keys, in the order the product lists them'],
+  ['CATALOG_MATCH_EVENTS', CATALOG_MATCH_EVENTS, "the events whose content ids the catalog match rate measures (canonical keys)"],
   ['PURCHASE_EVENT_NAMES', EVENT_NAME_CHOICES.Purchase, "the names a website may choose for its Purchase (the settings' event_names)"],
   ['SUBMIT_FORM_EVENT_NAMES', EVENT_NAME_CHOICES.SubmitForm, 'the names a website may choose for SubmitForm'],
   ['MATCH_LEVELS', MATCH_LEVELS, 'how much of a known person a website shares (match_keys)'],

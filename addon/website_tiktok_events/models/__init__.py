@@ -15,9 +15,12 @@ from . import tiktok_dashboard
 from . import tiktok_alert
 from . import tiktok_dead_letter
 from . import tiktok_event_daily
+from . import tiktok_content_daily
+from . import tiktok_content_alias
 from . import tiktok_test_event
 from . import website
 from . import website_catalog
+from . import website_catalog_match
 from . import website_control_room
 from . import website_page
 from . import website_page_tracking

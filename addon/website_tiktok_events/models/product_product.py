@@ -14,6 +14,18 @@ class ProductProduct(models.Model):
         self.ensure_one()
         return self.with_context(display_default_code=False).display_name
 
+    def write(self, vals):
+        # A changed internal reference is a content id the catalog loses while
+        # events may still send it: remembered for the catalog match.
+        former = {}
+        if 'default_code' in vals:
+            new_code = (vals['default_code'] or '').strip() if isinstance(vals['default_code'], str) else ''
+            former = {product.id: (product.default_code or '').strip() for product in self}
+            former = {product_id: code for product_id, code in former.items() if code and code != new_code}
+        result = super().write(vals)
+        self.env['tiktok.content.alias']._record(former)
+        return result
+
     def _tiktok_frozen_line(self, line_name, price_unit, quantity):
         """One sale line of this product as it is kept (tools/frozen_lines.py)."""
         self.ensure_one()

@@ -7,8 +7,9 @@ from odoo import api, fields, models
 
 from ..tools.access import ADMINISTRATORS
 from ..tools.report_contract import read_source_lane
+from ..tools.catalog_match import MATCH_RATE_GOAL, match_rate_low
 from ..tools.control_room import (
-    INCIDENT_KINDS, REPLICA_SHOWN_SECONDS, lane_incidents, reconcile_incidents, replica_incidents,
+    INCIDENT_KINDS, incident_key, REPLICA_SHOWN_SECONDS, lane_incidents, reconcile_incidents, replica_incidents,
 )
 
 _logger = logging.getLogger(__name__)
@@ -50,12 +51,15 @@ class TikTokAlert(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _tiktok_current_incidents(self):
+    def _tiktok_current_incidents(self, catalog_match=False):
         """Every incident of now, as {key: {'name': sentence, 'kind', 'website_id'}}.
 
         Modules add theirs by extending this method (super() plus their own,
-        keyed with tools/control_room.py `incident_key`): a match rate below
-        its goal is one of them (kind `match_rate_low`, one per website)."""
+        keyed with tools/control_room.py `incident_key`). A catalog match rate
+        below its goal (kind `match_rate_low`, one per website) reads the
+        products: measured only with ``catalog_match`` (the cron), else the
+        open ones are taken as they are (a report every few seconds does not
+        read the catalog)."""
         Report = self.env['tiktok.sidecar.report'].sudo()
         now = fields.Datetime.now()
         shown = Report.search([('last_seen', '>=', fields.Datetime.subtract(now, seconds=REPLICA_SHOWN_SECONDS))])
@@ -73,6 +77,26 @@ class TikTokAlert(models.Model):
             incidents[key] = {'kind': 'replica_down', 'website_id': False, 'name': _(
                 'The TikTok sidecar replica %(replica)s stopped reporting: if it was not stopped on purpose, '
                 'its events wait until it is back.', replica=incident['replica'])}
+        if catalog_match:
+            incidents.update(self._tiktok_match_incidents())
+        else:
+            still_open = self.sudo().search([('state', '=', 'open'), ('kind', '=', 'match_rate_low')])
+            incidents.update({alert.key: {'kind': alert.kind, 'name': alert.name, 'website_id': alert.website_id.id}
+                              for alert in still_open})
+        return incidents
+
+    @api.model
+    def _tiktok_match_incidents(self):
+        """A website whose events' content ids match its catalog below the goal."""
+        incidents = {}
+        for website in self.env['website'].sudo().search([], order='sequence, id'):
+            summary = website._tiktok_catalog_match()
+            if match_rate_low(summary):
+                incidents[incident_key('match_rate_low', website.id)] = {
+                    'kind': 'match_rate_low', 'website_id': website.id, 'name': self.env._(
+                        'The TikTok catalog of %(website)s matches %(rate)s %% of the content ids its events sent '
+                        'over 7 days (goal: %(goal)s %%): the TikTok control room lists the products that do not '
+                        'match.', website=website.name, rate=summary['rate'], goal=MATCH_RATE_GOAL)}
         return incidents
 
     @api.model
@@ -90,14 +114,14 @@ class TikTokAlert(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _tiktok_sync_alerts(self, incidents=None):
+    def _tiktok_sync_alerts(self, incidents=None, catalog_match=False):
         """Open an alert for each new incident and close those that cleared.
 
         ``incidents``: {key: {'name', 'kind', 'website_id'}}, by default the
         incidents of now. A side effect of a report: a failure here (two
         reports opening the same alert at once) is logged and left to the next
         report, never refuses the report."""
-        incidents = self._tiktok_current_incidents() if incidents is None else incidents
+        incidents = self._tiktok_current_incidents(catalog_match) if incidents is None else incidents
         try:
             with self.env.cr.savepoint():
                 self._tiktok_apply_incidents(incidents)
@@ -140,5 +164,6 @@ class TikTokAlert(models.Model):
 
     @api.model
     def _cron_tiktok_sync_alerts(self):
-        """When no replica reports at all, no report reconciles: this does."""
-        self._tiktok_sync_alerts()
+        """When no replica reports at all, no report reconciles: this does,
+        and it measures the catalog match, which reports leave alone."""
+        self._tiktok_sync_alerts(catalog_match=True)

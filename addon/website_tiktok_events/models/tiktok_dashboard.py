@@ -7,6 +7,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_date, format_datetime, format_time
 
 from ..tools.access import ADMINISTRATORS
+from ..tools.catalog_match import MATCH_RATE_GOAL, MATCH_WINDOW_DAYS
 from ..tools import control_room
 from ..tools.control_room import (
     DASHBOARD_PERIODS, REPLICA_SHOWN_SECONDS, overall_status, percent, replica_status, status_thresholds,
@@ -87,6 +88,7 @@ class TikTokSidecarReportDashboard(models.Model):
             'purchases': self._purchase_coverage(first_day, website),
             'sources': self._source_event_counts(first_day, website),
             'match_keys': self._match_key_coverage(first_day),
+            'catalog_match': self._catalog_match(website or websites, live),
             'lanes': self._lane_problems(live.filtered(lambda replica: replica.status != 'down'), website),
             'dead_letters': self._dead_letter_counts(website),
             'bridges': self._missing_bridges(),
@@ -137,6 +139,37 @@ class TikTokSidecarReportDashboard(models.Model):
             'totals': totals,
             'chart': [{'day': day.isoformat(), 'label': format_date(self.env, day, date_format='MMM d'),
                        'delivered': count} for day, count in sorted(delivered_by_day.items())],
+        }
+
+    def _catalog_match(self, websites, live):
+        """Per website, the share of the content ids its events sent over the
+        match window that are sku_ids of its catalog feed, and the others with
+        the product behind each and why, in words."""
+        _ = self.env._
+        reasons = {
+            'archived': _('Archived'),
+            'not_sold': _('"Can be sold" is off'),
+            'unpublished': _('Not published on the website'),
+            'other_website': _('Published on another website only'),
+            'variant_impossible': _('A combination the shop excludes'),
+            'zero_price': _('Zero price, which the website refuses to sell at'),
+            'reference_changed': _('Its internal reference changed: events sent the former one'),
+            'content_id_setting': _('The website\'s Content ID setting names this product otherwise now'),
+            'single_variant': _('A product group id, but the product has one variant: the feed names it by its '
+                                'product'),
+            'unknown': _('No product has or had this id (a deleted product, or an id the shop never sent)'),
+        }
+        entries = []
+        for website in websites:
+            summary = website._tiktok_catalog_match()
+            for entry in summary['unmatched']:
+                entry['reason_label'] = reasons[entry['reason']]
+            entries.append({'website_id': website.id, 'website_name': website.name, **summary})
+        return {
+            'window_days': MATCH_WINDOW_DAYS,
+            'goal': MATCH_RATE_GOAL,
+            'websites': entries,
+            'not_counted': sum(live.mapped('contents_unrecorded')),
         }
 
     def _purchase_coverage(self, first_day, website):

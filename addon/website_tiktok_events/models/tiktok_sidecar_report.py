@@ -8,10 +8,12 @@ from odoo.http import request
 
 from ..tools.control_room import REPLICA_FORGET_DAYS, replica_status
 from ..tools.report_contract import (
-    LATENCY_KEYS, MAX_REPORT_BYTES, OUTBOX_KEYS, ReportError, clean_report, read_source_lane, summed_counters,
+    LATENCY_KEYS, MAX_REPORT_BYTES, OUTBOX_KEYS, ReportError, clean_report, read_source_lane, saturating_sum,
+    summed_counters,
 )
 from ..tools.timestamps import from_unix, to_unix
 from .tiktok_claim_queue import check_sidecar_caller
+from .tiktok_content_daily import summed_contents
 
 # The last report kept on the replica's row, beyond its own fields: at most
 # this many bytes of JSON (counters are dropped from it first).
@@ -30,7 +32,7 @@ def request_too_large(max_bytes=MAX_REPORT_BYTES):
 def stored_report(report):
     """The report kept for inspection: its own models hold the dead letters and
     test answers; when still too large, the counters are left out too."""
-    kept = {key: value for key, value in report.items() if key not in ('dead_letters', 'test_events')}
+    kept = {key: value for key, value in report.items() if key not in ('dead_letters', 'test_events', 'contents')}
     if len(json.dumps(kept)) > STORED_REPORT_MAX_BYTES:
         kept['counters'] = '%d entries, not kept' % len(kept['counters'])
     return kept
@@ -85,6 +87,10 @@ class TikTokSidecarReport(models.Model):
         help='When the last report that delivered events came: the latencies are of its deliveries.')
     lanes = fields.Json(readonly=True)
     match_keys = fields.Json(readonly=True)
+    contents_unrecorded = fields.Integer(
+        string='Content ids not counted', readonly=True,
+        help='Content ids the replica delivered but could not report for the catalog match: more distinct ids '
+             'in one report interval than a report carries, or ids no catalog could hold.')
     last_report = fields.Json(readonly=True)
     status = fields.Selection([('connected', 'Connected'), ('lagging', 'Lagging'), ('down', 'Down')],
                               compute='_compute_status')
@@ -165,6 +171,10 @@ class TikTokSidecarReport(models.Model):
             ])
             self.env['tiktok.event.daily']._add(today, sums)
             self.env['tiktok.match.daily']._add(today, report['match_keys'])
+            self.env['tiktok.content.daily']._add(today, summed_contents(report['contents'], known))
+            if report['contents_unrecorded']:
+                replica.contents_unrecorded = saturating_sum(replica.contents_unrecorded,
+                                                             report['contents_unrecorded'])
         website_by_pixel = {}
         for website in websites.sorted('id'):
             website_by_pixel.setdefault(website._tiktok_resolved_settings()['pixel_id'], website.id)
@@ -215,6 +225,8 @@ class TikTokSidecarReport(models.Model):
         today = now.date()
         self.env['tiktok.event.daily']._prune(today)
         self.env['tiktok.match.daily']._prune(today)
+        self.env['tiktok.content.daily']._prune(today)
+        self.env['tiktok.content.alias']._prune(now)
         self.env['tiktok.dead.letter']._prune(replica, now)
         self.env['tiktok.test.event']._prune(now)
         self.search([('last_seen', '<', now - timedelta(days=REPLICA_FORGET_DAYS))]).unlink()

@@ -11,6 +11,7 @@ from . import test_dashboard
 from . import test_sidecar_connect
 from . import test_role_matrix
 from . import test_catalog_feed
+from . import test_catalog_match
 from . import test_translations
 from . import test_gpc_and_server_saved
 from . import test_alerts

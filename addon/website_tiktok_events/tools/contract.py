@@ -18,6 +18,8 @@ CANONICAL_EVENTS = (
     'SubmitForm',
     'SubmitApplication',
 )
+# the events whose content ids the catalog match rate measures (canonical keys)
+CATALOG_MATCH_EVENTS = ('ViewContent', 'AddToCart', 'Purchase')
 # the names a website may choose for its Purchase (the settings' event_names)
 PURCHASE_EVENT_NAMES = ('Purchase', 'CompletePayment')
 # the names a website may choose for SubmitForm

@@ -11,7 +11,9 @@ import math
 import re
 
 from .contact_data import redact_contact_data
-from .contract import CANONICAL_EVENTS, CRM_LEAD_STAGES, NON_WEB_SOURCES, REPORT_COUNTER_KEYS, REPORT_MATCH_KEYS
+from .contract import (
+    CANONICAL_EVENTS, CATALOG_MATCH_EVENTS, CRM_LEAD_STAGES, NON_WEB_SOURCES, REPORT_COUNTER_KEYS, REPORT_MATCH_KEYS,
+)
 from .settings_resolution import PIXEL_ID
 
 # What TikTok receives under another name than the canonical key (per website
@@ -36,6 +38,11 @@ MAX_COUNTERS = 2000
 MAX_LANES = 200
 MAX_DEAD_LETTERS = 100
 MAX_TEST_EVENTS = 50
+# The content ids of one report (per website, event, type and id): as many as its counters.
+MAX_CONTENTS = MAX_COUNTERS
+# A content id kept for the catalog match: TikTok's sku_id is at most this long.
+MAX_CONTENT_ID_CHARS = 128
+CONTENT_TYPES = ('product', 'product_group')
 # One report's count of one thing; the daily rows add them up to INT4_MAX at most.
 MAX_COUNT = 10 ** 9
 MAX_LATENCY_MS = 24 * 3600 * 1000
@@ -216,6 +223,40 @@ def _dead_letter(entry, where, now, lane_id=(PIXEL_ID, 'a TikTok pixel code'),
     }
 
 
+_CONTROL_CHARACTER = re.compile(r'[\x00-\x1f\x7f]')
+
+
+def storable_content_id(value):
+    """A content id as it may be kept: a browser wrote it, so it is not kept
+    when it could not be a catalog's sku_id (empty, too long, control
+    characters) nor when it holds what looks like contact data (a forged
+    event's e-mail address); the report's count of it goes to `unrecorded`."""
+    return (isinstance(value, str) and 0 < len(value) <= MAX_CONTENT_ID_CHARS
+            and not _CONTROL_CHARACTER.search(value) and redact_contact_data(value) == value)
+
+
+def _content(entry, where):
+    """One content id's count, or None (with its count) when the id may not be kept."""
+    entry = _object(entry, where)
+    website_id = entry.get('website_id')
+    if not _is_int(website_id) or not 0 <= website_id <= MAX_ID:
+        raise ReportError('%s.website_id must be a website id, or 0' % where)
+    event = canonical_event(_event(entry.get('event'), '%s.event' % where, CATALOG_MATCH_EVENTS + ('CompletePayment',)))
+    content_type = entry.get('content_type', 'product')
+    if content_type not in CONTENT_TYPES:
+        raise ReportError('%s.content_type must be one of %s' % (where, ', '.join(CONTENT_TYPES)))
+    content_id = entry.get('content_id')
+    if not isinstance(content_id, str):
+        raise ReportError('%s.content_id must be text' % where)
+    return {
+        'website_id': website_id,
+        'event': event,
+        'content_type': content_type,
+        'content_id': content_id if storable_content_id(content_id) else None,
+        'count': _count(entry.get('count', 0), '%s.count' % where),
+    }
+
+
 def _test_event_answer(entry, where):
     entry = _object(entry, where)
     request_id = entry.get('request_id')
@@ -267,6 +308,7 @@ def clean_report(report, now):
     source_dead_letters = _list(report.get('source_dead_letters'), 'source_dead_letters', MAX_DEAD_LETTERS)
     source_lane = (SOURCE_LANE_ID, SOURCE_LANE_WHAT)
     test_events = _list(report.get('test_events'), 'test_events', MAX_TEST_EVENTS)
+    contents = _list(report.get('contents'), 'contents', MAX_CONTENTS)
     poll_interval = report.get('poll_interval_seconds')
     if poll_interval is not None:
         poll_interval = _count(poll_interval, 'poll_interval_seconds', MAX_POLL_INTERVAL_SECONDS) or None
@@ -288,6 +330,8 @@ def clean_report(report, now):
         'lanes': [_lane(entry, 'lanes[%d]' % i, now) for i, entry in enumerate(lanes)]
         + [_lane(entry, 'source_lanes[%d]' % i, now, source_lane) for i, entry in enumerate(source_lanes)],
         'match_keys': _counts(report.get('match_keys', {}), 'match_keys', MATCH_KEYS),
+        'contents': [_content(entry, 'contents[%d]' % i) for i, entry in enumerate(contents)],
+        'contents_unrecorded': _count(report.get('contents_unrecorded', 0), 'contents_unrecorded'),
         'dead_letters': _unique(
             [_dead_letter(entry, 'dead_letters[%d]' % i, now) for i, entry in enumerate(dead_letters)]
             + [_dead_letter(entry, 'source_dead_letters[%d]' % i, now, source_lane, SOURCE_EVENT_NAMES)

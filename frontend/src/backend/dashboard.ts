@@ -4,7 +4,7 @@ import { useService, type OrmService, type ActionService } from '@web/core/utils
 import { Layout } from '@web/search/layout';
 import { shownAge, shownTime } from './times';
 import type { DashboardData, ReplicaEntry, SourceCounts, StatusThresholds } from './types';
-import { activeEventRows, chart, percentText, statusBadgeClass } from './view';
+import { activeEventRows, chart, eventCountsText, matchBadgeClass, percentText, statusBadgeClass } from './view';
 
 /** The sidecar's status is worth a fresh look this often while the page is open. */
 export const REFRESH_MS = 30_000;
@@ -33,6 +33,8 @@ export class TikTokDashboard extends Component {
   action!: ActionService;
   readonly statusBadgeClass = statusBadgeClass;
   readonly percentText = percentText;
+  readonly matchBadgeClass = matchBadgeClass;
+  readonly eventCountsText = eventCountsText;
   readonly shownTime = shownTime;
 
   override setup(): void {
@@ -135,6 +137,10 @@ export class TikTokDashboard extends Component {
     const value = Number((event.target as HTMLSelectElement).value);
     this.state.websiteId = value > 0 ? value : false;
     await this.load();
+  }
+
+  openProduct(productId: number): Promise<unknown> {
+    return this.action.doAction({ type: 'ir.actions.act_window', res_model: 'product.product', res_id: productId, views: [[false, 'form']] });
   }
 
   openDeadLetters(): Promise<unknown> {

@@ -57,6 +57,42 @@ export interface ServerSaved {
   browser_and_server: number;
 }
 
+/** A content id sent over the match window that is not in the website's feed, and what is behind it. */
+export interface UnmatchedContent {
+  content_type: 'product' | 'product_group';
+  content_id: string;
+  count: number;
+  /** Event name → how many of them sent it. */
+  events: Record<string, number>;
+  reason: string;
+  reason_label: string;
+  product_id?: number;
+  product_name?: string;
+  /** The product's content id now, where it has one. */
+  current_content_id?: string;
+}
+
+/** One website's catalog match (models/../tools/catalog_match.py `match_summary`). */
+export interface WebsiteCatalogMatch {
+  website_id: number;
+  website_name: string;
+  events: number;
+  matched: number;
+  /** Percent with one decimal, rounded down; null: no content id sent over the window. */
+  rate: number | null;
+  unrecorded: number;
+  unmatched_ids: number;
+  unmatched: UnmatchedContent[];
+}
+
+export interface CatalogMatch {
+  window_days: number;
+  goal: number;
+  websites: WebsiteCatalogMatch[];
+  /** Content ids the live replicas delivered but could not report. */
+  not_counted: number;
+}
+
 export interface ChartPoint {
   day: string;
   label: string;
@@ -110,6 +146,7 @@ export interface DashboardData {
   totals: { today: Counts; period: Counts };
   chart: ChartPoint[];
   server_saved: ServerSaved;
+  catalog_match: CatalogMatch;
   purchases: { orders: number; rows: ShareRow[] };
   match_keys: { delivered: number; keys: ShareRow[] };
   lanes: LaneProblem[];

@@ -61,6 +61,20 @@ export function chart(points: readonly ChartPoint[]): Chart {
   };
 }
 
+/** A catalog match rate's badge: at or above TikTok's goal, below it, or nothing sent yet. */
+export function matchBadgeClass(rate: number | null, goal: number): string {
+  const tone = rate === null ? 'text-bg-secondary' : rate >= goal ? 'text-bg-success' : 'text-bg-warning';
+  return `badge rounded-pill ${tone}`;
+}
+
+/** "ViewContent 9 · AddToCart 1": how many of each event sent a content id, most first. */
+export function eventCountsText(events: Record<string, number>): string {
+  return Object.entries(events)
+    .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
+    .map(([event, count]) => `${event} ${count}`)
+    .join(' · ');
+}
+
 /** "42 %", or an en dash when there was nothing to divide. */
 export function percentText(percent: number | null): string {
   return percent === null ? '–' : `${percent} %`;

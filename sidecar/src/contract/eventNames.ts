@@ -23,6 +23,13 @@ export const CANONICAL_EVENTS = [
 
 export type CanonicalEvent = (typeof CANONICAL_EVENTS)[number];
 
+/**
+ * The events whose `content_id`s must be `sku_id`s of the website's TikTok
+ * catalog (TikTok measures its match rate on these three): the report counts
+ * their delivered content ids, the control room their share in the feed.
+ */
+export const CATALOG_MATCH_EVENTS = ['ViewContent', 'AddToCart', 'Purchase'] as const satisfies readonly CanonicalEvent[];
+
 /** Events a browser may relay. Purchase only ever comes from the server poller. */
 export const BROWSER_EVENTS: readonly CanonicalEvent[] = /* @__PURE__ */ CANONICAL_EVENTS.filter((e) => e !== 'Purchase');
 

@@ -56,6 +56,35 @@ export function dashboardData(overrides: Partial<DashboardData> = {}): Dashboard
       server_only_blocked: 3,
       browser_and_server: 6,
     },
+    catalog_match: {
+      window_days: 7,
+      goal: 90,
+      websites: [
+        {
+          website_id: 1,
+          website_name: 'My Website',
+          events: 10,
+          matched: 9,
+          rate: 90,
+          unrecorded: 0,
+          unmatched_ids: 1,
+          unmatched: [
+            {
+              content_type: 'product',
+              content_id: 'MUG-1',
+              count: 1,
+              events: { AddToCart: 1 },
+              reason: 'reference_changed',
+              reason_label: 'Its internal reference changed: events sent the former one',
+              product_id: 7,
+              product_name: 'Mug',
+              current_content_id: 'MUG-2',
+            },
+          ],
+        },
+      ],
+      not_counted: 0,
+    },
     purchases: {
       orders: 4,
       rows: [

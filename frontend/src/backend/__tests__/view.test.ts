@@ -1,4 +1,4 @@
-import { activeEventRows, chart, isFinalTestState, percentText, statusBadgeClass } from '../view';
+import { activeEventRows, chart, eventCountsText, isFinalTestState, matchBadgeClass, percentText, statusBadgeClass } from '../view';
 import { dashboardData } from './fixtures';
 
 describe('control room view helpers', () => {
@@ -48,5 +48,18 @@ describe('control room view helpers', () => {
 
   it('knows which test event states are final', () => {
     expect(['requested', 'sent', 'answered', 'failed'].map((s) => isFinalTestState(s as never))).toEqual([false, false, true, true]);
+  });
+
+  it('colours a catalog match rate by the goal, and an unmeasured one apart', () => {
+    expect([matchBadgeClass(90, 90), matchBadgeClass(89.9, 90), matchBadgeClass(null, 90)]).toEqual([
+      'badge rounded-pill text-bg-success',
+      'badge rounded-pill text-bg-warning',
+      'badge rounded-pill text-bg-secondary',
+    ]);
+  });
+
+  it('names the events that sent a content id, most first', () => {
+    expect(eventCountsText({ AddToCart: 1, ViewContent: 9, Purchase: 1 })).toBe('ViewContent 9 · AddToCart 1 · Purchase 1');
+    expect(eventCountsText({})).toBe('');
   });
 });
