@@ -5,15 +5,19 @@
  * advanced matching from the newsletter, contact, lead, job and event forms;
  * the Purchase paid with the demo provider paired with the poller's copy.
  */
+import { actionUrl, DASHBOARD_ACTION, openBackOffice, readUntil } from './support/backOffice';
 import { describeE2E } from './support/env';
 import { prepareShopData, type ShopData } from './support/shopData';
 import { newShopper, relayedEvents, type Shopper } from './support/shopper';
-import { ACCESS_TOKEN, PIXEL, startStack, type Stack } from './support/stack';
+import { ACCESS_TOKEN, PIXEL, REPORT_INTERVAL_SECONDS, startStack, type Stack } from './support/stack';
 import { hashEmail, hashPhone, queuedPurchase } from './support/pairing';
 import { cleanPageUrl } from '../../sidecar/src/contract/privacy';
 import { ALL_EVENTS, leaksIn, pairNamed, plainForms, walkAllEvents, type WalkContacts, type WalkResult } from './support/walk';
 
 jest.setTimeout(300_000);
+
+/** Long enough for a report or two on a busy machine. */
+const REPORT_WAIT_MS = 20 * REPORT_INTERVAL_SECONDS * 1000;
 
 const contacts: WalkContacts = {
   buyer: { name: 'Ann Buyer', email: 'Ann.Buyer@Example.com', phone: '+32 470 12 34 56' },
@@ -184,6 +188,55 @@ describeE2E('anonymous shopper on real Odoo 19', () => {
     expect(named.length).toBeGreaterThanOrEqual(3);
     const unmatched = named.filter((c) => !(c.content_type === 'product_group' ? groups : skus).has(c.content_id));
     expect(unmatched).toEqual([]);
+  });
+
+  it("reads a 100 % catalog match in the control room, then names the product whose internal reference changed", async () => {
+    const office = await openBackOffice(stack);
+    try {
+      /** The catalog match card of the website: its rate and the content ids it lists as not in the feed. */
+      const readMatch = async () => {
+        await office.page.goto(actionUrl(DASHBOARD_ACTION));
+        const site = office.page.locator('.o_tiktok_catalog_match [data-website-id="1"]');
+        await site.waitFor({ state: 'visible', timeout: 60_000 });
+        return site.evaluate((el) => ({
+          rate: (el.querySelector('.o_tiktok_match_rate')?.textContent ?? '').trim(),
+          unmatched: [...el.querySelectorAll('tr[data-content-id]')].map((row) => ({
+            contentId: row.getAttribute('data-content-id'),
+            product: (row.querySelector('.o_tiktok_unmatched_product')?.textContent ?? '').trim(),
+            reason: (row.querySelector('.o_tiktok_unmatched_reason')?.textContent ?? '').trim(),
+          })),
+        }));
+      };
+      // The walk's ViewContent, AddToCart and Purchase were delivered: the sidecar reports their content ids.
+      expect(await readUntil(readMatch, (m) => m.rate === '100 %', REPORT_WAIT_MS)).toEqual({ rate: '100 %', unmatched: [] });
+
+      // The website names its products by internal reference; a shopper views the product under its code...
+      const [code, renamed] = ['TT-E2E-REF-1', 'TT-E2E-REF-2'];
+      await stack.admin.call('website', 'write', [[1], { tiktok_content_id_source: 'default_code' }]);
+      await stack.admin.call('product.product', 'write', [[data.productId], { default_code: code }]);
+      const viewer = await newShopper(stack);
+      try {
+        await viewer.visit(data.productUrl);
+        await viewer.visit('/contactus');
+        const sent = () => stack.fake.delivered.some((d) => d.row.event === 'ViewContent' && JSON.stringify(d.row.properties ?? {}).includes(code));
+        await readUntil(async () => sent(), Boolean, REPORT_WAIT_MS);
+        expect(sent()).toBe(true);
+      } finally {
+        await viewer.close();
+      }
+      // ...then the reference changes: the control room names the product the events' id no longer matches.
+      await stack.admin.call('product.product', 'write', [[data.productId], { default_code: renamed }]);
+      const named = await readUntil(readMatch, (m) => m.unmatched.some((u) => u.contentId === code), REPORT_WAIT_MS);
+      expect(named.unmatched.find((u) => u.contentId === code)).toEqual({
+        contentId: code,
+        product: expect.stringContaining(data.productName),
+        reason: expect.stringContaining('internal reference changed'),
+      });
+      expect(named.rate).not.toBe('100 %');
+    } finally {
+      await office.close();
+      await stack.admin.call('website', 'write', [[1], { tiktok_content_id_source: 'global' }]);
+    }
   });
 
   it('never puts the token or a plain e-mail/phone in pages, the pixel, the relay or the sidecar log', async () => {
