@@ -3,7 +3,7 @@ import { _t } from './translate';
 import { useService, type OrmService, type ActionService } from '@web/core/utils/hooks';
 import { Layout } from '@web/search/layout';
 import { shownAge, shownTime } from './times';
-import type { DashboardData, ReplicaEntry, SourceCounts, StatusThresholds } from './types';
+import type { DashboardData, ReplicaEntry, SourceCounts, StatusThresholds, WebsiteCatalogMatch } from './types';
 import { activeEventRows, chart, eventCountsText, matchBadgeClass, percentText, statusBadgeClass } from './view';
 
 /** The sidecar's status is worth a fresh look this often while the page is open. */
@@ -106,6 +106,37 @@ export class TikTokDashboard extends Component {
     const parts = [dead ? _t('Dead letters (events TikTok refused for good): %s.', dead) : _t('No dead letters.')];
     if (requested) parts.push(_t('%s waiting to be sent again.', requested));
     return parts.join(' ');
+  }
+
+  get catalogMatchTitle(): string {
+    return _t('Catalog match (last %s days)', this.state.data!.catalog_match.window_days);
+  }
+
+  matchSentence(site: WebsiteCatalogMatch): string {
+    const goal = this.state.data!.catalog_match.goal;
+    const parts = [
+      site.events
+        ? _t("%(matched)s of %(events)s content ids sent on ViewContent, AddToCart and Purchase are in the website's TikTok catalog feed (goal: at least %(goal)s %, and 100 % is reachable).", {
+            matched: site.matched,
+            events: site.events,
+            goal,
+          })
+        : _t('No content id sent yet.'),
+    ];
+    if (site.unrecorded) parts.push(_t('%s more could not be kept (ids no catalog can hold, or more distinct ids in a day than are kept).', site.unrecorded));
+    return parts.join(' ');
+  }
+
+  currentIdText(contentId: string): string {
+    return _t('now %s', contentId);
+  }
+
+  unmatchedShownText(site: WebsiteCatalogMatch): string {
+    return _t('The %(shown)s sent most often of %(all)s content ids not in the feed.', { shown: site.unmatched.length, all: site.unmatched_ids });
+  }
+
+  get notCountedText(): string {
+    return _t('The sidecar delivered %s content ids it could not report here (more distinct ids in one report than a report carries).', this.state.data!.catalog_match.not_counted);
   }
 
   daysLabel(days: number): string {
