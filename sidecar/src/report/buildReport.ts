@@ -1,5 +1,17 @@
 /** The report of one interval, assembled from what the parts know. No I/O. */
-import { noCounts, REPORT_COUNTER_KEYS, REPORT_DETAIL_KEYS, REPORT_LIMITS, REPORT_OUTCOME_KEYS, type EventCounts, type ReportCounter, type ReportDeadLetter, type ReportLane, type SidecarReport } from '../contract/report';
+import {
+  noCounts,
+  REPORT_COUNTER_KEYS,
+  REPORT_DETAIL_KEYS,
+  REPORT_LIMITS,
+  REPORT_OUTCOME_KEYS,
+  type EventCounts,
+  type ReportContent,
+  type ReportCounter,
+  type ReportDeadLetter,
+  type ReportLane,
+  type SidecarReport,
+} from '../contract/report';
 import type { LaneState } from '../dispatcher/lanes';
 import type { DeadLetter, OutboxState } from '../outbox/eventQueue';
 import { isWebLane } from '../tiktok/lane';
@@ -43,6 +55,30 @@ export function reportCounters(interval: Interval, websiteOf: ReportParts['websi
   }
   return [...byKey.values()].sort((a, b) => a.website_id - b.website_id || a.event.localeCompare(b.event));
 }
+
+/**
+ * Per website, event name and content, pixels of one website (or of none: 0)
+ * added up, each count at most what Odoo stores; in a stable order. Never more
+ * entries than the interval holds (`REPORT_LIMITS.maxContents`).
+ */
+export function reportContents(interval: Interval, websiteOf: ReportParts['websiteOf']): ReportContent[] {
+  const byKey = new Map<string, ReportContent>();
+  for (const { pixelId, event, content_type, content_id, count } of interval.contents.entries.values()) {
+    const website_id = websiteOf(pixelId) ?? 0;
+    const key = `${website_id}\u0000${event}\u0000${content_type}\u0000${content_id}`;
+    const entry = byKey.get(key);
+    if (entry) entry.count += count;
+    else byKey.set(key, { website_id, event, content_type, content_id, count });
+  }
+  const entries = [...byKey.values()].sort(
+    (a, b) => a.website_id - b.website_id || a.event.localeCompare(b.event) || a.content_type.localeCompare(b.content_type) || compareText(a.content_id, b.content_id),
+  );
+  for (const entry of entries) entry.count = reportCount(entry.count);
+  return entries;
+}
+
+/** Code-unit order: the same on every machine, whatever its locale. */
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A count as the report may carry it: at most what Odoo stores, so an outsized count never gets the whole report refused. */
 export const atMost = (highest: number) => (n: number): number => Math.min(n, highest);
@@ -121,5 +157,7 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
     ...unlessEmpty('source_lanes', sourceLanes.map(reportLane)),
     ...unlessEmpty('source_dead_letters', sourceDeadLetters.map(reportDeadLetter)),
     test_events: [...interval.testEvents],
+    ...unlessEmpty('contents', reportContents(interval, parts.websiteOf)),
+    ...(interval.contents.unrecorded ? { contents_unrecorded: reportCount(interval.contents.unrecorded) } : {}),
   };
 }
