@@ -57,11 +57,21 @@ export function reportCounters(interval: Interval, websiteOf: ReportParts['websi
 }
 
 /**
- * Per website, event name and content, pixels of one website (or of none: 0)
- * added up, each count at most what Odoo stores; in a stable order. Never more
- * entries than the interval holds (`REPORT_LIMITS.maxContents`).
+ * The JSON text the report's `contents` may take: a quarter of what Odoo reads
+ * (`REPORT_LIMITS.maxRequestBytes`; the rest of a busy report is some 30 KB),
+ * so that 2000 forged ids of 128 wide characters never make the whole report
+ * too large and refused. 2000 ids of a usual length (`FURN_0096`) take 200 KB.
  */
-export function reportContents(interval: Interval, websiteOf: ReportParts['websiteOf']): ReportContent[] {
+export const CONTENTS_BUDGET_BYTES = REPORT_LIMITS.maxRequestBytes / 4;
+
+/**
+ * Per website, event name and content, pixels of one website (or of none: 0)
+ * added up, each count at most what Odoo stores, in a stable order; never more
+ * entries than the interval holds (`REPORT_LIMITS.maxContents`), nor more JSON
+ * text than `CONTENTS_BUDGET_BYTES`: the most counted ids go, the others' counts
+ * are `unrecorded`, with those the interval could not hold.
+ */
+export function reportContents(interval: Interval, websiteOf: ReportParts['websiteOf']): { contents: ReportContent[]; unrecorded: number } {
   const byKey = new Map<string, ReportContent>();
   for (const { pixelId, event, content_type, content_id, count } of interval.contents.entries.values()) {
     const website_id = websiteOf(pixelId) ?? 0;
@@ -70,15 +80,24 @@ export function reportContents(interval: Interval, websiteOf: ReportParts['websi
     if (entry) entry.count += count;
     else byKey.set(key, { website_id, event, content_type, content_id, count });
   }
-  const entries = [...byKey.values()].sort(
-    (a, b) => a.website_id - b.website_id || a.event.localeCompare(b.event) || a.content_type.localeCompare(b.content_type) || compareText(a.content_id, b.content_id),
-  );
-  for (const entry of entries) entry.count = reportCount(entry.count);
-  return entries;
+  const contents: ReportContent[] = [];
+  let unrecorded = interval.contents.unrecorded;
+  let bytes = 2; // []
+  for (const entry of [...byKey.values()].sort((a, b) => b.count - a.count || byContent(a, b))) {
+    entry.count = reportCount(entry.count);
+    const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
+    if (bytes + size <= CONTENTS_BUDGET_BYTES) {
+      bytes += size;
+      contents.push(entry);
+    } else unrecorded += entry.count;
+  }
+  return { contents: contents.sort(byContent), unrecorded };
 }
 
-/** Code-unit order: the same on every machine, whatever its locale. */
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** By website, event, type and id; ids in code-unit order, the same on every machine whatever its locale. */
+function byContent(a: ReportContent, b: ReportContent): number {
+  return a.website_id - b.website_id || a.event.localeCompare(b.event) || a.content_type.localeCompare(b.content_type) || (a.content_id < b.content_id ? -1 : a.content_id > b.content_id ? 1 : 0);
+}
 
 /** A count as the report may carry it: at most what Odoo stores, so an outsized count never gets the whole report refused. */
 export const atMost = (highest: number) => (n: number): number => Math.min(n, highest);
@@ -138,6 +157,7 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
   const { interval } = parts;
   const [webLanes, sourceLanes] = byLane(parts.lanes);
   const [webDeadLetters, sourceDeadLetters] = byLane(parts.deadLetters);
+  const contents = reportContents(interval, parts.websiteOf);
   return {
     replica: replica.replica,
     version: replica.version,
@@ -157,7 +177,7 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
     ...unlessEmpty('source_lanes', sourceLanes.map(reportLane)),
     ...unlessEmpty('source_dead_letters', sourceDeadLetters.map(reportDeadLetter)),
     test_events: [...interval.testEvents],
-    ...unlessEmpty('contents', reportContents(interval, parts.websiteOf)),
-    ...(interval.contents.unrecorded ? { contents_unrecorded: reportCount(interval.contents.unrecorded) } : {}),
+    ...unlessEmpty('contents', contents.contents),
+    ...(contents.unrecorded ? { contents_unrecorded: reportCount(contents.unrecorded) } : {}),
   };
 }
