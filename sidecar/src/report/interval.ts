@@ -134,11 +134,14 @@ export class ContentCounts {
   }
 }
 
+/** One entry of a stored row's contents, read as the unknown it may be. */
+type StoredContent = Partial<Record<'content_type' | 'content_id', unknown>> | null | undefined;
+
 /** A stored row's `properties.contents`, [] when it has none; a row the sidecar did not write (an outbox edited by hand) counts nothing. */
-function contentsOf(payload: string): Array<Partial<Record<'content_type' | 'content_id', unknown>> | null> {
+function contentsOf(payload: string): readonly StoredContent[] {
   try {
     const contents: unknown = (JSON.parse(payload) as { properties?: { contents?: unknown } } | null)?.properties?.contents;
-    return Array.isArray(contents) ? contents : [];
+    return Array.isArray(contents) ? (contents as StoredContent[]) : [];
   } catch {
     return [];
   }

@@ -10,7 +10,7 @@ import { ReportTally } from '../tally';
 
 const OTHER_PIXEL = 'COTHERPIXEL000000002';
 
-type Contents = Array<Record<string, unknown> | null>;
+type Contents = unknown[];
 
 /** A delivered row as the outbox stores it: its JSON text. */
 const row = (event: string, contents?: Contents, pixelId = PIXEL): SettledRow => ({
@@ -124,10 +124,12 @@ describe('the content ids of delivered events', () => {
         { content_id: 42 },
         { content_type: 'product' },
         null,
+        'FURN_1', // not an entry at all
       ]),
+      row('AddToCart', 'FURN_1' as unknown as Contents), // nor a list
     ]);
     expect(counted(interval).map((c) => c.content_id)).toEqual(['Fauteuil 🪑 n°1', longest]);
-    expect(interval.contents.unrecorded).toBe(9);
+    expect(interval.contents.unrecorded).toBe(10);
   });
 
   it(`holds at most ${REPORT_LIMITS.maxContents} ids whatever a flood of forged ids sends; a new id past them is unrecorded`, () => {
