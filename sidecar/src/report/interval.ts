@@ -19,7 +19,7 @@ import {
   type ReportTestEvent,
 } from '../contract/report';
 import type { PixelState } from '../contract/relay';
-import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties } from '../tiktok/types';
+import type { TikTokContent, TikTokEventRow, TikTokLead, TikTokPage, TikTokProperties, TikTokUser } from '../tiktok/types';
 import { LatencyHistogram } from './latency';
 import type { SettledRow } from '../dispatcher/dispatcher';
 
@@ -137,11 +137,42 @@ export class ContentCounts {
 /** One entry of a stored row's contents, read as the unknown it may be. */
 type StoredContent = Partial<Record<'content_type' | 'content_id', unknown>> | null | undefined;
 
-/** A stored row's `properties.contents`, [] when it has none; a row the sidecar did not write (an outbox edited by hand) counts nothing. */
+/** `contents` is a key of a row's `properties` only, so its text in a row is that list: checked here at compile time. */
+type KeysBesideProperties = keyof TikTokEventRow | keyof TikTokUser | keyof TikTokContent | keyof TikTokPage | keyof TikTokLead;
+const CONTENTS_ONLY_IN_PROPERTIES: Extract<KeysBesideProperties, 'contents'> extends never ? true : never = true;
+void CONTENTS_ONLY_IN_PROPERTIES;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const [OPEN_LIST, OPEN_OBJECT, CLOSE_LIST, CLOSE_OBJECT] = [0x5b, 0x7b, 0x5d, 0x7d];
+
+/**
+ * Where the JSON list opening at `from` (its `[`) ends, past its `]`; -1 when
+ * the text ends first. Brackets inside strings are skipped.
+ */
+function endOfList(text: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
+    } else if (c === OPEN_LIST || c === OPEN_OBJECT) depth++;
+    else if ((c === CLOSE_LIST || c === CLOSE_OBJECT) && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * A stored row's `properties.contents` (its text holds `CONTENTS_LIST`), [] when
+ * unreadable. Only that list's text is parsed, not the row: a third cheaper; a
+ * row the sidecar did not write (an outbox edited by hand) counts nothing.
+ */
 function contentsOf(payload: string): readonly StoredContent[] {
+  const from = payload.indexOf(CONTENTS_LIST) + CONTENTS_LIST.length - 1;
+  const to = endOfList(payload, from);
+  if (to === -1) return [];
   try {
-    const contents: unknown = (JSON.parse(payload) as { properties?: { contents?: unknown } } | null)?.properties?.contents;
-    return Array.isArray(contents) ? (contents as StoredContent[]) : [];
+    return JSON.parse(payload.slice(from, to)) as StoredContent[];
   } catch {
     return [];
   }

@@ -181,6 +181,40 @@ describe('the content ids of delivered events', () => {
     ]);
   });
 
+  it('reads the list from the row\'s text as a full parse would, whatever its texts quote', () => {
+    const tricky = [']', '}]', '"]}', '\\', '\\"]', '[[{', '"contents":[{"content_id":"FORGED"}]', 'a"b\\"c]', '🪑]'];
+    const rows: SettledRow[] = [];
+    for (const [i, text] of tricky.entries()) {
+      const relayed = RelayEventSchema.parse({
+        pixel_id: PIXEL,
+        event: i % 2 ? 'ViewContent' : 'AddToCart',
+        event_id: `e-${i}`,
+        page: { url: `${SHOP}/shop?q=${encodeURIComponent(text)}` },
+        properties: {
+          query: text,
+          description: text,
+          contents: [
+            { content_id: `ID${text}`, content_name: text, content_category: text, brand: text },
+            { content_id: text, content_type: 'product_group', content_name: text },
+          ],
+        },
+      });
+      const decision = decideRelayEvent(relayed, website(), { userAgent: `UA ${text}`, nowSeconds: 1_732_500_000 }, { limits: { value: 1e9, price: 1e9, quantity: 1e4 }, extraOrigins: [] });
+      if (decision.kind !== 'store') throw new Error(`the relay refused a test row: ${JSON.stringify(decision)}`);
+      rows.push({ pixelId: PIXEL, event: decision.event.row.event, createdAt: 1000, payload: JSON.stringify(decision.event.row) });
+    }
+    /** The reference: each row parsed whole. */
+    const reference = new Map<string, number>();
+    for (const r of rows) {
+      const contents = (JSON.parse(r.payload) as { properties: { contents: Array<{ content_id: string; content_type?: string }> } }).properties.contents;
+      for (const key of new Set(contents.map((c) => `${r.event}/${c.content_type ?? 'product'}/${c.content_id}`))) reference.set(key, (reference.get(key) ?? 0) + 1);
+    }
+    const interval = deliver(rows);
+    expect(new Map(counted(interval).map((c) => [`${c.event}/${c.content_type}/${c.content_id}`, c.count]))).toEqual(reference);
+    expect(reference.size).toBe(2 * tricky.length);
+    expect(interval.contents.unrecorded).toBe(0);
+  });
+
   it('counts only the web\'s deliveries: other sources\' Purchases are not the catalog\'s pixel events', () => {
     const tally = new ReportTally();
     tally.delivered([row('Purchase', ids('FURN_1'), 'offline:1:7300000000000000001'), row('Purchase', ids('FURN_2'), 'crm:1:7300000000000000001'), row('Purchase', ids('FURN_3'))], 1500);
