@@ -115,9 +115,11 @@ export class ContentCounts {
    * `contents` list are parsed; every other delivery costs a set lookup.
    */
   countRow(row: SettledRow): void {
-    if (!CONTENT_EVENTS.has(row.event) || !row.payload.includes(CONTENTS_LIST)) return;
+    if (!CONTENT_EVENTS.has(row.event)) return;
+    const list = row.payload.indexOf(CONTENTS_LIST);
+    if (list === -1) return;
     const event = row.event as ReportContentEvent;
-    const contents = contentsOf(row.payload);
+    const contents = contentsOf(row.payload, list + CONTENTS_LIST.length - 1);
     const seen = new Set<string>();
     for (const content of contents) {
       // TikTok's own default: an entry without a (known) type is a product.
@@ -142,33 +144,46 @@ type KeysBesideProperties = keyof TikTokEventRow | keyof TikTokUser | keyof TikT
 const CONTENTS_ONLY_IN_PROPERTIES: Extract<KeysBesideProperties, 'contents'> extends never ? true : never = true;
 void CONTENTS_ONLY_IN_PROPERTIES;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const [OPEN_LIST, OPEN_OBJECT, CLOSE_LIST, CLOSE_OBJECT] = [0x5b, 0x7b, 0x5d, 0x7d];
+/** A `contents[]` entry holds text and numbers only, so its list ends at the first `]` outside a string: checked here at compile time. */
+type NestingContentKeys = { [K in keyof TikTokContent]-?: NonNullable<TikTokContent[K]> extends string | number | boolean ? never : K }[keyof TikTokContent];
+const CONTENTS_ARE_FLAT: NestingContentKeys extends never ? true : never = true;
+void CONTENTS_ARE_FLAT;
 
-/**
- * Where the JSON list opening at `from` (its `[`) ends, past its `]`; -1 when
- * the text ends first. Brackets inside strings are skipped.
- */
-function endOfList(text: string, from: number): number {
-  let depth = 0;
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
-    } else if (c === OPEN_LIST || c === OPEN_OBJECT) depth++;
-    else if ((c === CLOSE_LIST || c === CLOSE_OBJECT) && --depth === 0) return i + 1;
+const BACKSLASH = 0x5c;
+
+/** Past the end of the JSON string whose opening quote is at `quote`; -1 when the text ends first. */
+function endOfString(text: string, quote: number): number {
+  for (let at = text.indexOf('"', quote + 1); at !== -1; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return at + 1;
   }
   return -1;
 }
 
 /**
- * A stored row's `properties.contents` (its text holds `CONTENTS_LIST`), [] when
- * unreadable. Only that list's text is parsed, not the row: a third cheaper; a
- * row the sidecar did not write (an outbox edited by hand) counts nothing.
+ * Past the `]` of the list of flat entries opening at `from`; -1 when the text
+ * ends first. The native `indexOf` jumps from string to string.
  */
-function contentsOf(payload: string): readonly StoredContent[] {
-  const from = payload.indexOf(CONTENTS_LIST) + CONTENTS_LIST.length - 1;
+function endOfList(text: string, from: number): number {
+  let at = from + 1;
+  let close = text.indexOf(']', at);
+  while (close !== -1) {
+    const quote = text.indexOf('"', at);
+    if (quote === -1 || close < quote) return close + 1;
+    at = endOfString(text, quote);
+    if (at === -1) return -1;
+    if (close < at) close = text.indexOf(']', at);
+  }
+  return -1;
+}
+
+/**
+ * A stored row's `properties.contents`, its list opening at `from`; [] when
+ * unreadable. Only that list's text is parsed, not the row: a third of the
+ * cost; a row the sidecar did not write (an outbox edited by hand) counts nothing.
+ */
+function contentsOf(payload: string, from: number): readonly StoredContent[] {
   const to = endOfList(payload, from);
   if (to === -1) return [];
   try {
