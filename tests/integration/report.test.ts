@@ -50,6 +50,9 @@ type Report = Record<string, any>;
 /** A counter summed over every report Odoo received: what its daily aggregates add up. */
 const total = (reports: Report[], websiteId: number, event: string, field: string): number =>
   reports.flatMap((r) => r.counters).filter((c) => c.website_id === websiteId && c.event === event).reduce((n, c) => n + c[field], 0);
+/** A content id's count summed over every report: what Odoo's daily content counts add up. */
+const contentTotal = (reports: Report[], websiteId: number, event: string, contentId: string): number =>
+  reports.flatMap((r) => r.contents ?? []).filter((c) => c.website_id === websiteId && c.event === event && c.content_id === contentId).reduce((n, c) => n + c.count, 0);
 
 describe('the report to Odoo (fake Odoo over JSON-2, fake Events API), over real HTTP', () => {
   let api: FakeEventsApi;
@@ -95,6 +98,9 @@ describe('the report to Odoo (fake Odoo over JSON-2, fake Events API), over real
     expect(reports.reduce((n, r) => n + r.match_keys.delivered, 0)).toBe(10);
     expect(reports.reduce((n, r) => n + r.match_keys.user_agent, 0)).toBe(10);
     expect(Math.max(...reports.map((r) => r.latency_ms.max))).toBeGreaterThan(0);
+    // The catalog match: the relayed events' content id (23), per website and event; Search carries none.
+    expect([contentTotal(reports, 1, 'AddToCart', '23'), contentTotal(reports, 1, 'ViewContent', '23')]).toEqual([5, 3]);
+    expect(reports.flatMap((r) => r.contents ?? []).every((c) => c.website_id === 1 && c.content_type === 'product')).toBe(true);
 
     const last = reports.at(-1)!;
     expect(SidecarReportSchema.safeParse(last).success).toBe(true);
@@ -173,6 +179,7 @@ describe('the report over XML-RPC', () => {
       expect(odoo.reports.flatMap((r) => r.test_events)).toEqual([{ request_id: 9, code: 0, message: expect.stringMatching(/^OK: /) }]);
       expect(SidecarReportSchema.safeParse(odoo.reports.at(-1)).success).toBe(true);
       expect(total(odoo.reports, 1, 'AddToCart', 'accepted')).toBe(2);
+      expect(contentTotal(odoo.reports, 1, 'AddToCart', '23')).toBe(2);
     } finally {
       await sidecar.stop();
       await odoo.close();

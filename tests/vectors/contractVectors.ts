@@ -61,7 +61,7 @@ export interface ContractVectors {
     order_lines: Array<{ line: Record<string, unknown>; content: Record<string, unknown> }>;
     page_config: Record<string, unknown> & { purchase: { contents: Array<Record<string, unknown>> } };
   };
-  report_limits: { int4_max: number; max_count: number; max_outbox_id: number; max_request_bytes: number };
+  report_limits: { int4_max: number; max_count: number; max_outbox_id: number; max_request_bytes: number; max_contents: number };
   scrub: ScrubVectors;
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ContentTypeSchema } from './content';
+import { EVENT_NAME_CHOICES } from './eventNames';
 import { OdooTextSchema } from './fields';
 
 /**
@@ -51,7 +53,30 @@ export const REPORT_LIMITS = {
   maxOutboxId: Number.MAX_SAFE_INTEGER,
   /** The request body Odoo reads at most; larger is refused with 413 before it is read. */
   maxRequestBytes: 1024 * 1024,
+  /** Distinct (website, event, content type, content id) of one report's `contents`: a forged flood of ids stays this small. */
+  maxContents: 2000,
 } as const;
+
+/**
+ * The events whose delivered content ids the report counts (`contents`), by
+ * the names TikTok receives: those whose content ids a catalog must know for
+ * its ads (Purchase under either of its spellings). Odoo keeps the canonical key.
+ */
+export const REPORT_CONTENT_EVENTS = ['ViewContent', 'AddToCart', ...EVENT_NAME_CHOICES.Purchase] as const;
+export type ReportContentEvent = (typeof REPORT_CONTENT_EVENTS)[number];
+
+/** Control characters, and halves of a surrogate pair alone (text no database stores). */
+const UNSTORABLE_CHARACTER = /[\p{Cc}\p{Cs}]/u;
+const MAX_CONTENT_ID_CHARS = 128;
+
+/**
+ * A content id the report may carry: 1 to 128 characters (UTF-16 units, so
+ * never more code points), none a control character or a lone surrogate; the
+ * report counts any other in `contents_unrecorded`.
+ */
+export function isReportableContentId(id: unknown): id is string {
+  return typeof id === 'string' && id.length >= 1 && id.length <= MAX_CONTENT_ID_CHARS && !UNSTORABLE_CHARACTER.test(id);
+}
 
 const count = z.number().int().nonnegative().max(REPORT_LIMITS.maxCount);
 const seconds = z.number().int().nonnegative();
@@ -109,6 +134,20 @@ export const ReportTestEventSchema = z
   })
   .strict();
 
+/**
+ * How many delivered events of one website and event name carried one content
+ * id (each distinct id once per event): the control room's catalog match.
+ */
+export const ReportContentSchema = z
+  .object({
+    website_id: z.number().int().nonnegative().max(REPORT_LIMITS.int4Max),
+    event: z.enum(REPORT_CONTENT_EVENTS),
+    content_type: ContentTypeSchema,
+    content_id: z.string().refine(isReportableContentId, `must be 1 to ${MAX_CONTENT_ID_CHARS} characters without control characters`),
+    count,
+  })
+  .strict();
+
 const latency = z.number().int().nonnegative().max(24 * 3600 * 1000);
 const outboxCount = z.number().int().nonnegative().max(REPORT_LIMITS.int4Max);
 
@@ -147,6 +186,13 @@ export const SidecarReportSchema = z
     source_lanes: z.array(ReportLaneSchema).optional(),
     source_dead_letters: z.array(ReportDeadLetterSchema).max(REPORT_MAX_DEAD_LETTERS).optional(),
     test_events: z.array(ReportTestEventSchema),
+    /**
+     * Among the web's events delivered in the same interval, per website, event
+     * and content id, how many carried it; left out when empty (an older Odoo drops it).
+     */
+    contents: z.array(ReportContentSchema).max(REPORT_LIMITS.maxContents).optional(),
+    /** Content ids of the same deliveries not in `contents`: beyond its bound, or not an id it may carry. Left out when 0. */
+    contents_unrecorded: count.optional(),
   })
   .strict();
 
@@ -179,5 +225,6 @@ export type ReportCounter = z.infer<typeof ReportCounterSchema>;
 export type ReportLane = z.infer<typeof ReportLaneSchema>;
 export type ReportDeadLetter = z.infer<typeof ReportDeadLetterSchema>;
 export type ReportTestEvent = z.infer<typeof ReportTestEventSchema>;
+export type ReportContent = z.infer<typeof ReportContentSchema>;
 export type ReportAnswer = z.infer<typeof ReportAnswerSchema>;
 export type TestEventRequest = ReportAnswer['test_events'][number];

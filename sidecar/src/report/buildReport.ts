@@ -1,5 +1,17 @@
 /** The report of one interval, assembled from what the parts know. No I/O. */
-import { noCounts, REPORT_COUNTER_KEYS, REPORT_DETAIL_KEYS, REPORT_LIMITS, REPORT_OUTCOME_KEYS, type EventCounts, type ReportCounter, type ReportDeadLetter, type ReportLane, type SidecarReport } from '../contract/report';
+import {
+  noCounts,
+  REPORT_COUNTER_KEYS,
+  REPORT_DETAIL_KEYS,
+  REPORT_LIMITS,
+  REPORT_OUTCOME_KEYS,
+  type EventCounts,
+  type ReportContent,
+  type ReportCounter,
+  type ReportDeadLetter,
+  type ReportLane,
+  type SidecarReport,
+} from '../contract/report';
 import type { LaneState } from '../dispatcher/lanes';
 import type { DeadLetter, OutboxState } from '../outbox/eventQueue';
 import { isWebLane } from '../tiktok/lane';
@@ -42,6 +54,49 @@ export function reportCounters(interval: Interval, websiteOf: ReportParts['websi
     }
   }
   return [...byKey.values()].sort((a, b) => a.website_id - b.website_id || a.event.localeCompare(b.event));
+}
+
+/**
+ * The JSON text the report's `contents` may take: a quarter of what Odoo reads
+ * (`REPORT_LIMITS.maxRequestBytes`; the rest of a busy report is some 30 KB),
+ * so that 2000 forged ids of 128 wide characters never make the whole report
+ * too large and refused. 2000 ids of a usual length (`FURN_0096`) take 200 KB.
+ */
+export const CONTENTS_BUDGET_BYTES = REPORT_LIMITS.maxRequestBytes / 4;
+
+/**
+ * Per website, event name and content, pixels of one website (or of none: 0)
+ * added up, each count at most what Odoo stores, in a stable order; never more
+ * entries than the interval holds (`REPORT_LIMITS.maxContents`), nor more JSON
+ * text than `CONTENTS_BUDGET_BYTES`: the most counted ids go, the others' counts
+ * are `unrecorded`, with those the interval could not hold.
+ */
+export function reportContents(interval: Interval, websiteOf: ReportParts['websiteOf']): { contents: ReportContent[]; unrecorded: number } {
+  const byKey = new Map<string, ReportContent>();
+  for (const { pixelId, event, content_type, content_id, count } of interval.contents.entries.values()) {
+    const website_id = websiteOf(pixelId) ?? 0;
+    const key = `${website_id}\u0000${event}\u0000${content_type}\u0000${content_id}`;
+    const entry = byKey.get(key);
+    if (entry) entry.count += count;
+    else byKey.set(key, { website_id, event, content_type, content_id, count });
+  }
+  const contents: ReportContent[] = [];
+  let unrecorded = interval.contents.unrecorded;
+  let bytes = 2; // []
+  for (const entry of [...byKey.values()].sort((a, b) => b.count - a.count || byContent(a, b))) {
+    entry.count = reportCount(entry.count);
+    const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
+    if (bytes + size <= CONTENTS_BUDGET_BYTES) {
+      bytes += size;
+      contents.push(entry);
+    } else unrecorded += entry.count;
+  }
+  return { contents: contents.sort(byContent), unrecorded };
+}
+
+/** By website, event, type and id; ids in code-unit order, the same on every machine whatever its locale. */
+function byContent(a: ReportContent, b: ReportContent): number {
+  return a.website_id - b.website_id || a.event.localeCompare(b.event) || a.content_type.localeCompare(b.content_type) || (a.content_id < b.content_id ? -1 : a.content_id > b.content_id ? 1 : 0);
 }
 
 /** A count as the report may carry it: at most what Odoo stores, so an outsized count never gets the whole report refused. */
@@ -102,6 +157,7 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
   const { interval } = parts;
   const [webLanes, sourceLanes] = byLane(parts.lanes);
   const [webDeadLetters, sourceDeadLetters] = byLane(parts.deadLetters);
+  const contents = reportContents(interval, parts.websiteOf);
   return {
     replica: replica.replica,
     version: replica.version,
@@ -121,5 +177,7 @@ export function buildReport(replica: ReplicaInfo, now: number, parts: ReportPart
     ...unlessEmpty('source_lanes', sourceLanes.map(reportLane)),
     ...unlessEmpty('source_dead_letters', sourceDeadLetters.map(reportDeadLetter)),
     test_events: [...interval.testEvents],
+    ...unlessEmpty('contents', contents.contents),
+    ...(contents.unrecorded ? { contents_unrecorded: reportCount(contents.unrecorded) } : {}),
   };
 }

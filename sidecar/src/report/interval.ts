@@ -1,12 +1,25 @@
 /**
  * What happened to events during one report interval, in memory: counts per
- * pixel and event name, delivery latencies, match-key coverage, and TikTok's
- * answers to test events. Two intervals add up (a report that failed is folded
- * into the next one). No I/O.
+ * pixel and event name, delivery latencies, match-key coverage, the content ids
+ * delivered, and TikTok's answers to test events. Two intervals add up (a
+ * report that failed is folded into the next one). No I/O.
  */
-import { MATCH_KEYS, noCounts, REPORT_COUNTER_KEYS, type CounterKey, type EventCounts, type MatchKey, type ReportTestEvent } from '../contract/report';
+import type { ContentType } from '../contract/content';
+import {
+  isReportableContentId,
+  MATCH_KEYS,
+  noCounts,
+  REPORT_CONTENT_EVENTS,
+  REPORT_COUNTER_KEYS,
+  REPORT_LIMITS,
+  type CounterKey,
+  type EventCounts,
+  type MatchKey,
+  type ReportContentEvent,
+  type ReportTestEvent,
+} from '../contract/report';
 import type { PixelState } from '../contract/relay';
-import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties } from '../tiktok/types';
+import type { TikTokContent, TikTokEventRow, TikTokLead, TikTokPage, TikTokProperties, TikTokUser } from '../tiktok/types';
 import { LatencyHistogram } from './latency';
 import type { SettledRow } from '../dispatcher/dispatcher';
 
@@ -58,7 +71,127 @@ export function countMatchKeys(rowJson: string, into: MatchKeyCounts, event?: Ev
   }
 }
 
-/** What a settled row brings to the counts: its lane's pixel, TikTok's event name, and for a delivery its age and JSON text. */
+/** One pixel's count of one content id in one event name's deliveries. */
+export interface ContentCount {
+  pixelId: string;
+  event: ReportContentEvent;
+  content_type: ContentType;
+  content_id: string;
+  count: number;
+}
+
+const CONTENT_EVENTS: ReadonlySet<string> = new Set(REPORT_CONTENT_EVENTS);
+/** How a row's stored JSON text opens its `contents` list (`JSON.stringify` writes no spaces): a row without it is not parsed. */
+const CONTENTS_LIST = '"contents":[';
+
+/**
+ * The content ids delivered in an interval, per pixel, event name, content
+ * type and id, at most `REPORT_LIMITS.maxContents` of them whatever a flood of
+ * forged ids sends: an id new when they are full, or one the report may not
+ * carry, only adds to `unrecorded`. Keyed by pixel (the interval does not know
+ * websites): pixels of one website add up in the report, which so never holds more.
+ */
+export class ContentCounts {
+  readonly entries = new Map<string, ContentCount>();
+  unrecorded = 0;
+
+  add(pixelId: string, event: ReportContentEvent, content_type: ContentType, content_id: string, n = 1): void {
+    // Unambiguous: the event and the type come from fixed lists, and a reportable id has no control character.
+    const key = `${pixelId}\u0000${event}\u0000${content_type}\u0000${content_id}`;
+    const entry = this.entries.get(key);
+    if (entry) entry.count += n;
+    else if (this.entries.size < REPORT_LIMITS.maxContents) this.entries.set(key, { pixelId, event, content_type, content_id, count: n });
+    else this.unrecorded += n;
+  }
+
+  addAll(other: ContentCounts): void {
+    for (const e of other.entries.values()) this.add(e.pixelId, e.event, e.content_type, e.content_id, e.count);
+    this.unrecorded += other.unrecorded;
+  }
+
+  /**
+   * Count one delivered row's content ids: each distinct (type, id) of its
+   * `properties.contents` once. Only rows of the counted events with a
+   * `contents` list are parsed; every other delivery costs a set lookup.
+   */
+  countRow(row: SettledRow): void {
+    if (!CONTENT_EVENTS.has(row.event)) return;
+    const list = row.payload.indexOf(CONTENTS_LIST);
+    if (list === -1) return;
+    const event = row.event as ReportContentEvent;
+    const contents = contentsOf(row.payload, list + CONTENTS_LIST.length - 1);
+    const seen = new Set<string>();
+    for (const content of contents) {
+      // TikTok's own default: an entry without a (known) type is a product.
+      const type: ContentType = content?.content_type === 'product_group' ? 'product_group' : 'product';
+      const id: unknown = content?.content_id;
+      if (typeof id === 'string') {
+        const distinct = `${type}\u0000${id}`;
+        if (seen.has(distinct)) continue;
+        seen.add(distinct);
+      }
+      if (isReportableContentId(id)) this.add(row.pixelId, event, type, id);
+      else this.unrecorded += 1;
+    }
+  }
+}
+
+/** One entry of a stored row's contents, read as the unknown it may be. */
+type StoredContent = Partial<Record<'content_type' | 'content_id', unknown>> | null | undefined;
+
+/** `contents` is a key of a row's `properties` only, so its text in a row is that list: checked here at compile time. */
+type KeysBesideProperties = keyof TikTokEventRow | keyof TikTokUser | keyof TikTokContent | keyof TikTokPage | keyof TikTokLead;
+const CONTENTS_ONLY_IN_PROPERTIES: Extract<KeysBesideProperties, 'contents'> extends never ? true : never = true;
+void CONTENTS_ONLY_IN_PROPERTIES;
+
+/** A `contents[]` entry holds text and numbers only, so its list ends at the first `]` outside a string: checked here at compile time. */
+type NestingContentKeys = { [K in keyof TikTokContent]-?: NonNullable<TikTokContent[K]> extends string | number | boolean ? never : K }[keyof TikTokContent];
+const CONTENTS_ARE_FLAT: NestingContentKeys extends never ? true : never = true;
+void CONTENTS_ARE_FLAT;
+
+const BACKSLASH = 0x5c;
+
+/** Past the end of the JSON string whose opening quote is at `quote`; -1 when the text ends first. */
+function endOfString(text: string, quote: number): number {
+  for (let at = text.indexOf('"', quote + 1); at !== -1; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return at + 1;
+  }
+  return -1;
+}
+
+/**
+ * Past the `]` of the list of flat entries opening at `from`; -1 when the text
+ * ends first. The native `indexOf` jumps from string to string.
+ */
+function endOfList(text: string, from: number): number {
+  let at = from + 1;
+  let close = text.indexOf(']', at);
+  while (close !== -1) {
+    const quote = text.indexOf('"', at);
+    if (quote === -1 || close < quote) return close + 1;
+    at = endOfString(text, quote);
+    if (at === -1) return -1;
+    if (close < at) close = text.indexOf(']', at);
+  }
+  return -1;
+}
+
+/**
+ * A stored row's `properties.contents`, its list opening at `from`; [] when
+ * unreadable. Only that list's text is parsed, not the row: a third of the
+ * cost; a row the sidecar did not write (an outbox edited by hand) counts nothing.
+ */
+function contentsOf(payload: string, from: number): readonly StoredContent[] {
+  const to = endOfList(payload, from);
+  if (to === -1) return [];
+  try {
+    return JSON.parse(payload.slice(from, to)) as StoredContent[];
+  } catch {
+    return [];
+  }
+}
 
 export class Interval {
   /** pixel → event name → counts: two lookups per counted event. */
@@ -66,6 +199,7 @@ export class Interval {
   readonly latency = new LatencyHistogram();
   readonly matchKeys: MatchKeyCounts = noMatchKeys();
   readonly testEvents: ReportTestEvent[] = [];
+  readonly contents = new ContentCounts();
 
   countsOf(pixelId: string, event: string): EventCounts {
     let byEvent = this.events.get(pixelId);
@@ -97,6 +231,7 @@ export class Interval {
     counts.delivered += 1;
     this.latency.record(now - row.createdAt);
     countMatchKeys(row.payload, this.matchKeys, counts);
+    this.contents.countRow(row);
   }
 
   /** Add `other` into this interval. */
@@ -111,5 +246,6 @@ export class Interval {
     this.matchKeys.delivered += other.matchKeys.delivered;
     for (const key of MATCH_KEYS) this.matchKeys[key] += other.matchKeys[key];
     this.testEvents.push(...other.testEvents);
+    this.contents.addAll(other.contents);
   }
 }

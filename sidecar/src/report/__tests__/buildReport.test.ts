@@ -3,7 +3,7 @@ import { noCounts, REPORT_LIMITS, REPORT_MAX_DEAD_LETTERS, SidecarReportSchema }
 import type { LaneState } from '../../dispatcher/lanes';
 import type { DeadLetter } from '../../outbox/eventQueue';
 import { CANONICAL_EVENTS, serverEventName } from '../../contract/eventNames';
-import { buildReport, reportCounters, reportDeadLetter, type ReportParts } from '../buildReport';
+import { buildReport, CONTENTS_BUDGET_BYTES, reportCounters, reportDeadLetter, type ReportParts } from '../buildReport';
 import { Interval } from '../interval';
 
 const PIXEL_A = 'CAAAAAAAAAAAAAAAAAA1';
@@ -158,6 +158,7 @@ describe('buildReport', () => {
       maxCount: vectors.report_limits.max_count,
       maxOutboxId: vectors.report_limits.max_outbox_id,
       maxRequestBytes: vectors.report_limits.max_request_bytes,
+      maxContents: vectors.report_limits.max_contents,
     });
   });
 
@@ -177,6 +178,90 @@ describe('buildReport', () => {
     expect(report.match_keys).toMatchObject({ delivered: 20, email: 10, ip: 20, phone: 0 });
     expect(report.test_events).toEqual([{ request_id: 7, code: 0, message: 'OK' }, { request_id: 8, message: 'not sent: no test event code' }]);
     expect(SidecarReportSchema.safeParse(report).success).toBe(true);
+  });
+
+  describe('contents (the catalog match)', () => {
+    const viewed = (pixelId: string, event: string, ...contentIds: string[]) => ({
+      pixelId,
+      event,
+      createdAt: 0,
+      payload: JSON.stringify({ event, event_id: 'e', properties: { contents: contentIds.map((content_id) => ({ content_id })) } }),
+    });
+
+    it('carries the delivered content ids per website, a website\'s pixels added up, unconfigured pixels under website 0', () => {
+      const interval = new Interval();
+      interval.delivered(viewed(PIXEL_A, 'ViewContent', 'FURN_0096', 'FURN_0097'), 10);
+      interval.delivered(viewed(PIXEL_A, 'ViewContent', 'FURN_0096'), 10);
+      interval.delivered(viewed(PIXEL_B, 'CompletePayment', 'FURN_0096'), 10);
+      interval.delivered(viewed(GONE, 'AddToCart', 'FURN_0096'), 10);
+      interval.delivered(viewed('CGONETOOGONETOO00004', 'AddToCart', 'FURN_0096'), 10);
+      interval.delivered(viewed(PIXEL_A, 'ViewContent', 'x'.repeat(129)), 10);
+      const report = buildReport(REPLICA, NOW, parts({ interval, websiteOf: (p) => (p === PIXEL_B ? 1 : WEBSITES[p]) }));
+      expect(report.contents).toEqual([
+        { website_id: 0, event: 'AddToCart', content_type: 'product', content_id: 'FURN_0096', count: 2 },
+        { website_id: 1, event: 'CompletePayment', content_type: 'product', content_id: 'FURN_0096', count: 1 },
+        { website_id: 1, event: 'ViewContent', content_type: 'product', content_id: 'FURN_0096', count: 2 },
+        { website_id: 1, event: 'ViewContent', content_type: 'product', content_id: 'FURN_0097', count: 1 },
+      ]);
+      expect(report.contents_unrecorded).toBe(1);
+      expect(SidecarReportSchema.parse(report)).toEqual(report);
+    });
+
+    it('leaves both keys out when nothing was counted: an older Odoo never sees them', () => {
+      const interval = new Interval();
+      interval.delivered(viewed(PIXEL_A, 'Search', 'FURN_0096'), 10);
+      const report = buildReport(REPLICA, NOW, parts({ interval }));
+      expect(report).not.toHaveProperty('contents');
+      expect(report).not.toHaveProperty('contents_unrecorded');
+    });
+
+    it('never carries more than the bounds: counts at 10⁹, and the schema refuses a longer list or an id it may not carry', () => {
+      const interval = new Interval();
+      interval.contents.add(PIXEL_A, 'AddToCart', 'product', 'FURN_1', REPORT_LIMITS.maxCount + 5);
+      interval.contents.unrecorded = REPORT_LIMITS.maxCount + 5;
+      const report = buildReport(REPLICA, NOW, parts({ interval }));
+      expect(report.contents).toEqual([{ website_id: 1, event: 'AddToCart', content_type: 'product', content_id: 'FURN_1', count: REPORT_LIMITS.maxCount }]);
+      expect(report.contents_unrecorded).toBe(REPORT_LIMITS.maxCount);
+      expect(SidecarReportSchema.safeParse(report).success).toBe(true);
+      const entry = report.contents![0];
+      const full = Array.from({ length: REPORT_LIMITS.maxContents }, (_, i) => ({ ...entry, content_id: `FURN_${i}` }));
+      expect(SidecarReportSchema.safeParse({ ...report, contents: full }).success).toBe(true);
+      expect(SidecarReportSchema.safeParse({ ...report, contents: [...full, { ...entry, content_id: 'ONE_MORE' }] }).success).toBe(false);
+      for (const wrong of [
+        { content_id: '' },
+        { content_id: 'x'.repeat(129) },
+        { content_id: 'FURN\u00001' },
+        { content_id: 'FURN\ud800' },
+        { content_type: 'sku' },
+        { event: 'Search' },
+        { count: REPORT_LIMITS.maxCount + 1 },
+        { count: 1.5 },
+        { website_id: -1 },
+      ]) {
+        expect([wrong, SidecarReportSchema.safeParse({ ...report, contents: [{ ...entry, ...wrong }] }).success]).toEqual([wrong, false]);
+      }
+      expect(SidecarReportSchema.safeParse({ ...report, contents_unrecorded: REPORT_LIMITS.maxCount + 1 }).success).toBe(false);
+    });
+
+    it(`keeps the list within ${CONTENTS_BUDGET_BYTES} bytes of JSON whatever ids were forged: the most counted go, the rest are unrecorded`, () => {
+      const interval = new Interval();
+      const wide = (i: number) => `${i}_`.padEnd(128, '漢');
+      for (let i = 0; i < REPORT_LIMITS.maxContents; i++) interval.contents.add(PIXEL_A, 'ViewContent', 'product', wide(i), i === 1999 ? 50 : 1);
+      const report = buildReport(REPLICA, NOW, parts({ interval }));
+      const listed = report.contents!;
+      expect(Buffer.byteLength(JSON.stringify(listed))).toBeLessThanOrEqual(CONTENTS_BUDGET_BYTES);
+      expect(listed.length).toBeGreaterThan(400);
+      expect(listed.length).toBeLessThan(REPORT_LIMITS.maxContents);
+      expect(listed.map((c) => c.content_id)).toContain(wide(1999));
+      expect(report.contents_unrecorded).toBe(REPORT_LIMITS.maxContents - listed.length);
+      expect(Buffer.byteLength(JSON.stringify(report))).toBeLessThan(REPORT_LIMITS.maxRequestBytes / 2);
+      // Ids of a usual length all go, 2000 of them.
+      const usual = new Interval();
+      for (let i = 0; i < REPORT_LIMITS.maxContents; i++) usual.contents.add(PIXEL_A, 'CompletePayment', 'product_group', `FURN_${String(i).padStart(4, '0')}`);
+      const all = buildReport(REPLICA, NOW, parts({ interval: usual }));
+      expect(all.contents).toHaveLength(REPORT_LIMITS.maxContents);
+      expect(all).not.toHaveProperty('contents_unrecorded');
+    });
   });
 
   describe('size on the wire (JSON)', () => {

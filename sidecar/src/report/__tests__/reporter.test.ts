@@ -89,6 +89,27 @@ describe('Reporter', () => {
     expect(h.odoo.reports[1].counters).toEqual([]);
   });
 
+  it('reports the content ids of the delivered ViewContent per website, and only once', async () => {
+    const h = harness();
+    const viewContent = (eventId: string, ...contentIds: string[]) =>
+      event(eventId, { event: 'ViewContent', row: { event: 'ViewContent', event_id: eventId, event_time: 1_732_500_000, properties: { contents: contentIds.map((content_id) => ({ content_id, content_type: 'product' as const })) } } });
+    h.accept([viewContent('v1', 'FURN_0096'), viewContent('v2', 'FURN_0096', 'FURN_0097'), viewContent('v3', 'FURN_0098')]);
+    h.odoo.failing.add('tiktok_report');
+    expect(await h.reporter.report()).toBe(false); // delivered after this report's interval: counted in the next one
+    h.odoo.failing.delete('tiktok_report');
+    h.deliverAll();
+    for (let i = 0; i < 3; i++) expect(await h.reporter.report()).toBe(true);
+    const [first, second] = h.odoo.reports;
+    expect(SidecarReportSchema.parse(second)).toEqual(second);
+    expect([first.seq, first.contents, second.seq]).toEqual([1, undefined, 2]);
+    expect(second.contents).toEqual([
+      { website_id: 1, event: 'ViewContent', content_type: 'product', content_id: 'FURN_0096', count: 2 },
+      { website_id: 1, event: 'ViewContent', content_type: 'product', content_id: 'FURN_0097', count: 1 },
+      { website_id: 1, event: 'ViewContent', content_type: 'product', content_id: 'FURN_0098', count: 1 },
+    ]);
+    expect(h.odoo.reports[2]).not.toHaveProperty('contents');
+  });
+
   it('sends a report Odoo did not take again, unchanged and under its number; what came meanwhile goes next: every count arrives once', async () => {
     const h = harness();
     h.odoo.failing.add('tiktok_report');
