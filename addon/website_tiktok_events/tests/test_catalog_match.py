@@ -146,12 +146,13 @@ class TestCatalogMatch(HttpCase, ControlRoomCase):
 
     def test_ids_a_catalog_cannot_hold_or_that_look_like_contact_data_are_counted_not_kept(self):
         self.report(contents=[a_content('someone@example.com'), a_content('+33 6 12 34 56 78'),
-                              a_content('x' * 129), a_content('bad\nid'), a_content('MUG-1')])
+                              a_content('x' * 129), a_content('bad\nid'), a_content('half \ud800'),
+                              a_content('MUG-1')])
         kept = self.env['tiktok.content.daily'].search([('website_id', '=', self.website.id)])
         self.assertEqual(set(kept.mapped('content_id')), {False, 'MUG-1'})
-        self.assertEqual(sum(kept.filtered(lambda row: not row.content_id).mapped('count')), 4)
+        self.assertEqual(sum(kept.filtered(lambda row: not row.content_id).mapped('count')), 5)
         match = self.match()
-        self.assertEqual((match['rate'], match['events'], match['unrecorded']), (100.0, 1, 4))
+        self.assertEqual((match['rate'], match['events'], match['unrecorded']), (100.0, 1, 5))
 
     def test_a_flood_of_distinct_ids_is_bounded_per_website_and_day(self):
         with patch.object(tiktok_content_daily, 'MAX_CONTENT_IDS_PER_DAY', 3):

@@ -295,8 +295,9 @@ class TestBoundedStorage(ControlRoomCase):
         limits = json.loads(path.read_text())['report_limits']
         self.assertEqual(
             (report_contract.INT4_MAX, report_contract.MAX_COUNT, report_contract.MAX_OUTBOX_ID,
-             report_contract.MAX_REPORT_BYTES),
-            (limits['int4_max'], limits['max_count'], limits['max_outbox_id'], limits['max_request_bytes']))
+             report_contract.MAX_REPORT_BYTES, report_contract.MAX_CONTENTS),
+            (limits['int4_max'], limits['max_count'], limits['max_outbox_id'], limits['max_request_bytes'],
+             limits['max_contents']))
 
     def test_every_number_is_refused_past_what_its_column_holds_and_taken_up_to_it(self):
         """Refused with the field named (422 over JSON-2), never a database error (500)."""

@@ -12,7 +12,8 @@ import re
 
 from .contact_data import redact_contact_data
 from .contract import (
-    CANONICAL_EVENTS, CATALOG_MATCH_EVENTS, CRM_LEAD_STAGES, NON_WEB_SOURCES, REPORT_COUNTER_KEYS, REPORT_MATCH_KEYS,
+    CANONICAL_EVENTS, CATALOG_MATCH_EVENTS, CRM_LEAD_STAGES, NON_WEB_SOURCES, PURCHASE_EVENT_NAMES, REPORT_COUNTER_KEYS,
+    REPORT_MATCH_KEYS,
 )
 from .settings_resolution import PIXEL_ID
 
@@ -223,7 +224,12 @@ def _dead_letter(entry, where, now, lane_id=(PIXEL_ID, 'a TikTok pixel code'),
     }
 
 
-_CONTROL_CHARACTER = re.compile(r'[\x00-\x1f\x7f]')
+# Control characters, and halves of a surrogate pair alone (JSON may carry
+# them; PostgreSQL stores neither).
+_UNSTORABLE_CHARACTER = re.compile('[\x00-\x1f\x7f-\x9f\ud800-\udfff]')
+# The names a report may give the events of the catalog match: Purchase under either of its names.
+CONTENT_EVENT_NAMES = CATALOG_MATCH_EVENTS + tuple(name for name in PURCHASE_EVENT_NAMES
+                                                   if name not in CATALOG_MATCH_EVENTS)
 
 
 def storable_content_id(value):
@@ -232,7 +238,7 @@ def storable_content_id(value):
     characters) nor when it holds what looks like contact data (a forged
     event's e-mail address); the report's count of it goes to `unrecorded`."""
     return (isinstance(value, str) and 0 < len(value) <= MAX_CONTENT_ID_CHARS
-            and not _CONTROL_CHARACTER.search(value) and redact_contact_data(value) == value)
+            and not _UNSTORABLE_CHARACTER.search(value) and redact_contact_data(value) == value)
 
 
 def _content(entry, where):
@@ -241,7 +247,7 @@ def _content(entry, where):
     website_id = entry.get('website_id')
     if not _is_int(website_id) or not 0 <= website_id <= MAX_ID:
         raise ReportError('%s.website_id must be a website id, or 0' % where)
-    event = canonical_event(_event(entry.get('event'), '%s.event' % where, CATALOG_MATCH_EVENTS + ('CompletePayment',)))
+    event = canonical_event(_event(entry.get('event'), '%s.event' % where, CONTENT_EVENT_NAMES))
     content_type = entry.get('content_type', 'product')
     if content_type not in CONTENT_TYPES:
         raise ReportError('%s.content_type must be one of %s' % (where, ', '.join(CONTENT_TYPES)))

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ContentTypeSchema } from './content';
-import { EVENT_NAME_CHOICES } from './eventNames';
+import { CATALOG_MATCH_EVENTS, EVENT_NAME_CHOICES } from './eventNames';
 import { OdooTextSchema } from './fields';
 
 /**
@@ -64,6 +64,15 @@ export const REPORT_LIMITS = {
  */
 export const REPORT_CONTENT_EVENTS = ['ViewContent', 'AddToCart', ...EVENT_NAME_CHOICES.Purchase] as const;
 export type ReportContentEvent = (typeof REPORT_CONTENT_EVENTS)[number];
+/** The same events as the catalog match's (`CATALOG_MATCH_EVENTS`), Purchase under either name: checked at compile time. */
+type CanonicalContentEvent<T> = T extends (typeof EVENT_NAME_CHOICES.Purchase)[number] ? 'Purchase' : T;
+type CatalogMatchEvent = (typeof CATALOG_MATCH_EVENTS)[number];
+const SAME_EVENTS_AS_THE_MATCH: [CanonicalContentEvent<ReportContentEvent>] extends [CatalogMatchEvent]
+  ? [CatalogMatchEvent] extends [CanonicalContentEvent<ReportContentEvent>]
+    ? true
+    : never
+  : never = true;
+void SAME_EVENTS_AS_THE_MATCH;
 
 /** Control characters, and halves of a surrogate pair alone (text no database stores). */
 const UNSTORABLE_CHARACTER = /[\p{Cc}\p{Cs}]/u;
