@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_GPC_POLICY, GPC_POLICIES, MATCH_LEVELS, NAME_ADDRESS_HASHED_KEYS, NAME_ADDRESS_PLAIN_KEYS, PIXEL_ID } from '../sidecar/src/contract/constants';
 import { CANONICAL_EVENTS, CATALOG_MATCH_EVENTS, EVENT_NAME_CHOICES } from '../sidecar/src/contract/eventNames';
+import { EVENT_CONTENT_ID_PREFIX } from '../sidecar/src/contract/eventContent';
 import { CRM_LEAD_STAGES, EVENT_SET_ID, NON_WEB_SOURCES } from '../sidecar/src/contract/eventSource';
 import { MATCH_KEYS, REPORT_COUNTER_KEYS } from '../sidecar/src/contract/report';
 
@@ -35,6 +36,7 @@ export function pyLiteral(value: PyValue): string {
 const CONSTANTS: [string, PyValue, string][] = [
   ['CANONICAL_EVENTS', CANONICAL_EVENTS, 'the canonical event keys, in the order the product lists them'],
   ['CATALOG_MATCH_EVENTS', CATALOG_MATCH_EVENTS, "the events whose content ids the catalog match rate measures (canonical keys)"],
+  ['EVENT_CONTENT_ID_PREFIX', EVENT_CONTENT_ID_PREFIX, "the content ids of Odoo events (not products of the catalog): this prefix and the event's id"],
   ['PURCHASE_EVENT_NAMES', EVENT_NAME_CHOICES.Purchase, "the names a website may choose for its Purchase (the settings' event_names)"],
   ['SUBMIT_FORM_EVENT_NAMES', EVENT_NAME_CHOICES.SubmitForm, 'the names a website may choose for SubmitForm'],
   ['MATCH_LEVELS', MATCH_LEVELS, 'how much of a known person a website shares (match_keys)'],

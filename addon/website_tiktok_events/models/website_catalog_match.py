@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..tools.catalog_match import match_summary
+from ..tools.catalog_match import is_event_content_id, match_summary
 from ..tools.contents import content_group_id
 
 # Odoo record ids fit in a PostgreSQL int4: a longer number names no record.
@@ -23,7 +23,7 @@ class WebsiteCatalogMatch(models.Model):
         """The match summary of this website (tools/catalog_match.py `match_summary`)."""
         self.ensure_one()
         window = self.env['tiktok.content.daily']._window(self, fields.Datetime.now().date())
-        kept = [key for key in window if key[1] is not None]
+        kept = [key for key in window if key[1] is not None and not is_event_content_id(key[1])]
         products = [content_id for content_type, content_id in kept if content_type == 'product']
         groups = [content_id for content_type, content_id in kept if content_type == 'product_group']
         verdicts = {('product', content_id): verdict

@@ -119,6 +119,12 @@ class TestCatalogMatch(HttpCase, ControlRoomCase):
         self.assertEqual(unmatched[str(self.mug.id)]['current_content_id'], 'MUG-1')
         self.assertEqual(self.match()['rate'], 12.5)  # 1 of 8
 
+    def test_odoo_events_are_counted_apart_not_as_products_missing_from_the_feed(self):
+        self.report(contents=[a_content('MUG-1'), a_content('event-9', count=3), a_content('event-x')])
+        match = self.match()
+        self.assertEqual((match['rate'], match['events'], match['event_pages']), (50.0, 2, 3))
+        self.assertEqual([entry['content_id'] for entry in match['unmatched']], ['event-x'])
+
     def test_the_rate_counts_events_and_says_100_only_when_all_match(self):
         self.report(contents=[a_content('MUG-1', count=999), a_content('GONE', count=1)])
         self.assertEqual(self.match()['rate'], 99.9)

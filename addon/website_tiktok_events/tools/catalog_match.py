@@ -9,6 +9,8 @@ the products (models/website_catalog_match.py).
 """
 import math
 
+from .contract import EVENT_CONTENT_ID_PREFIX
+
 # TikTok's window and goal for the match rate.
 MATCH_WINDOW_DAYS = 7
 MATCH_RATE_GOAL = 90
@@ -34,6 +36,13 @@ REASONS = (
 )
 
 
+def is_event_content_id(content_id):
+    """An Odoo event's content id (its page's ViewContent, its registration):
+    an event is not a product of the catalog."""
+    number = content_id[len(EVENT_CONTENT_ID_PREFIX):]
+    return content_id.startswith(EVENT_CONTENT_ID_PREFIX) and number.isascii() and number.isdigit()
+
+
 def match_rate(matched, total):
     """A share in percent with one decimal, rounded down: 100 only when every event matched."""
     if not total:
@@ -48,13 +57,17 @@ def match_summary(window, verdicts, shown=UNMATCHED_SHOWN):
     ids counted but not kept); ``verdicts``: {(content_type, content_id):
     None when it is a sku_id of the feed, else {'reason', ...the product
     behind it}}. The rate counts events, as TikTok's does: an id sent a
-    thousand times weighs a thousand."""
-    matched = total = unrecorded = 0
+    thousand times weighs a thousand. Odoo events' ids are counted apart:
+    an event is not a product the catalog could list."""
+    matched = total = unrecorded = event_pages = 0
     unmatched = []
     for (content_type, content_id), by_event in window.items():
         count = sum(by_event.values())
         if content_id is None:
             unrecorded += count
+            continue
+        if is_event_content_id(content_id):
+            event_pages += count
             continue
         total += count
         verdict = verdicts.get((content_type, content_id), {'reason': 'unknown'})
@@ -69,6 +82,7 @@ def match_summary(window, verdicts, shown=UNMATCHED_SHOWN):
         'matched': matched,
         'rate': match_rate(matched, total),
         'unrecorded': unrecorded,
+        'event_pages': event_pages,
         'unmatched_ids': len(unmatched),
         'unmatched': unmatched[:shown],
     }

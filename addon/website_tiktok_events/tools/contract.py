@@ -20,6 +20,8 @@ CANONICAL_EVENTS = (
 )
 # the events whose content ids the catalog match rate measures (canonical keys)
 CATALOG_MATCH_EVENTS = ('ViewContent', 'AddToCart', 'Purchase')
+# the content ids of Odoo events (not products of the catalog): this prefix and the event's id
+EVENT_CONTENT_ID_PREFIX = 'event-'
 # the names a website may choose for its Purchase (the settings' event_names)
 PURCHASE_EVENT_NAMES = ('Purchase', 'CompletePayment')
 # the names a website may choose for SubmitForm

@@ -123,6 +123,7 @@ export class TikTokDashboard extends Component {
           })
         : _t('No content id sent yet.'),
     ];
+    if (site.event_pages) parts.push(_t('%s sent by event pages are left out: an event is not a product of the catalog.', site.event_pages));
     if (site.unrecorded) parts.push(_t('%s more could not be kept (ids no catalog can hold, or more distinct ids in a day than are kept).', site.unrecorded));
     return parts.join(' ');
   }

@@ -81,6 +81,8 @@ export interface WebsiteCatalogMatch {
   /** Percent with one decimal, rounded down; null: no content id sent over the window. */
   rate: number | null;
   unrecorded: number;
+  /** ViewContent and CompleteRegistration of Odoo events: not products, left out of the rate. */
+  event_pages: number;
   unmatched_ids: number;
   unmatched: UnmatchedContent[];
 }

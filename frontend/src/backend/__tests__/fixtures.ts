@@ -67,6 +67,7 @@ export function dashboardData(overrides: Partial<DashboardData> = {}): Dashboard
           matched: 9,
           rate: 90,
           unrecorded: 0,
+          event_pages: 0,
           unmatched_ids: 1,
           unmatched: [
             {

@@ -9,6 +9,7 @@ import { rememberAttendee } from '../detectors/events';
 import { PIXEL_STATE, type PageConfig } from '../config';
 import type { RelayOutcome } from '../relay';
 import { VECTORS } from '../../../../tests/vectors/contractVectors';
+import { EVENT_CONTENT_ID_PREFIX } from '@contract/eventContent';
 
 const ORIGIN = 'http://localhost';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -141,7 +142,7 @@ describe('ViewContent', () => {
     const page = loadPage('event', `${ORIGIN}/event/tiktok-fixture-conference-9/register`);
     trackPageLoad(page.ctx, page.doc);
     expect(page.tracks().find((t) => t.name === 'ViewContent')?.props).toEqual({
-      contents: [{ content_id: 'event-9', content_type: 'product', content_name: 'TikTok Fixture Conference' }],
+      contents: [{ content_id: `${EVENT_CONTENT_ID_PREFIX}9`, content_type: 'product', content_name: 'TikTok Fixture Conference' }],
       content_type: 'product',
       currency: 'USD',
     });
@@ -268,7 +269,7 @@ describe('event registration', () => {
     // the success page shares the event layout but is not a second ViewContent
     expect(success.tracks().map((t) => t.name)).toEqual(['CompleteRegistration']);
     const registration = success.tracks().find((t) => t.name === 'CompleteRegistration')!;
-    expect(registration.props.contents).toEqual([{ content_id: 'event-9', content_type: 'product', content_name: 'TikTok Fixture Conference' }]);
+    expect(registration.props.contents).toEqual([{ content_id: `${EVENT_CONTENT_ID_PREFIX}9`, content_type: 'product', content_name: 'TikTok Fixture Conference' }]);
     const trackIndex = success.ttq.findIndex((c) => c.method === 'track' && c.args[0] === 'CompleteRegistration');
     expect(success.ttq[trackIndex - 1]).toEqual({ method: 'identify', args: [keys], pixel: PIXEL });
     expect(success.relayed.find((e) => e.event === 'CompleteRegistration')?.user).toMatchObject({ email: keys.email, phone: keys.phone_number });
