@@ -190,11 +190,14 @@ import json
 data = env['tiktok.sidecar.report'].tiktok_dashboard_data(days=7, website_id=1)
 purchase = [row for row in data['events'] if row['event'] == 'Purchase'][0]
 rows = {row['key']: row['count'] for row in data['purchases']['rows']}
-print('@@RESULT@@' + json.dumps({'delivered': purchase['period']['delivered'], 'rows': rows,
+match = [(site['rate'], site['events']) for site in data['catalog_match']['websites'] if site['website_id'] == 1]
+print('@@RESULT@@' + json.dumps({'delivered': purchase['period']['delivered'], 'rows': rows, 'match': match,
                                   'shown': bool(env['sale.order'].browse(${orderId}).tiktok_confirmation_shown_at)}))
 `),
-    ) as { delivered: number; rows: Record<string, number>; shown: boolean };
+    ) as { delivered: number; rows: Record<string, number>; shown: boolean; match: unknown[] };
     expect(shown.delivered).toBe(7);
+    // The catalog match's tables are there: nothing sent with a content id yet, no rate.
+    expect(shown.match).toEqual([[null, 0]]);
     expect(shown.shown).toBe(false);
     expect(shown.rows.server_only).toBeGreaterThanOrEqual(1);
     expect(shown.rows.paired).toBeUndefined();
