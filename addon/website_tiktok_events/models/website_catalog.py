@@ -278,23 +278,23 @@ class WebsiteCatalog(models.Model):
         todo = self.sudo().search([])._tiktok_catalogs_to_write()
         pending = sum(count for *_feed, count in todo)
         for website, pricelist, currency_name, fingerprint, _count in todo:
-            complete = False
-            while not complete and time.monotonic() < deadline:
+            while time.monotonic() < deadline:
                 written, remaining, complete = website._tiktok_catalog_write_step(
                     pricelist, currency_name, fingerprint, deadline)
-                if not written and not complete:  # another worker is writing it
+                if not written and not complete:  # another writer has it: its run finishes it
                     break
                 pending = max(pending - written, remaining)
                 Cron._commit_progress(written, remaining=pending)
-            if not complete:
-                break
-        else:
-            Cron._commit_progress(remaining=0)
-            return
-        # The rest in the next run, at once (not at the cron's next interval).
-        cron = self.env.ref(FEED_CRON, raise_if_not_found=False)
-        if cron and self.env.context.get('cron_id') == cron.id:
-            cron.sudo()._trigger()
+                if complete:
+                    break
+            else:
+                # Out of time: the rest in the next run, at once (not at the
+                # cron's next interval).
+                cron = self.env.ref(FEED_CRON, raise_if_not_found=False)
+                if cron and self.env.context.get('cron_id') == cron.id:
+                    cron.sudo()._trigger()
+                return
+        Cron._commit_progress(remaining=0)
 
     def _tiktok_catalogs_to_write(self):
         """(website, pricelist, currency name, fingerprint, products) of each
