@@ -346,21 +346,24 @@ class WebsiteCatalog(models.Model):
 
     def _tiktok_write_catalog(self, out, pricelist, after_id=0, deadline=None):
         """Write the feed's rows of the products after ``after_id`` to ``out``
-        batch by batch, forgetting each batch's records before reading the
-        next: memory stays flat whatever the number of products. With a
+        batch by batch, reading each batch's ids after the last one and
+        forgetting its records before the next: memory stays flat whatever
+        the number of products (not even their ids are held). With a
         ``deadline`` (time.monotonic()), stops after the first batch that ends
         past it. Yields (last product id, products, products remaining) after
-        each batch."""
+        each batch; products published meanwhile are written too when their
+        id comes after, else by the next feed (they change its fingerprint)."""
         self.ensure_one()
         with self._tiktok_feed_env(pricelist) as website:
             Product = website.env['product.product']
-            domain = Domain.AND([website._tiktok_catalog_domain(), Domain('id', '>', after_id)])
-            product_ids = list(Product._search(domain, order='id'))
-            for start in range(0, len(product_ids), FEED_BATCH_SIZE):
-                batch_ids = product_ids[start:start + FEED_BATCH_SIZE]
+            catalog = website._tiktok_catalog_domain()
+            remaining = Product.search_count(Domain.AND([catalog, Domain('id', '>', after_id)]))
+            while batch_ids := list(Product._search(Domain.AND([catalog, Domain('id', '>', after_id)]),
+                                                    order='id', limit=FEED_BATCH_SIZE)):
                 out.write(csv_text(website._tiktok_catalog_rows(Product.browse(batch_ids), pricelist)))
                 website.env.invalidate_all()
-                yield batch_ids[-1], len(batch_ids), len(product_ids) - start - len(batch_ids)
+                after_id, remaining = batch_ids[-1], max(remaining - len(batch_ids), 0)
+                yield after_id, len(batch_ids), remaining
                 if deadline is not None and time.monotonic() >= deadline:
                     return
 
