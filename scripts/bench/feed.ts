@@ -237,6 +237,8 @@ Date: ${new Date().toISOString().slice(0, 10)}
 | download, served from the written file (then again) | ${both((f) => `${f.servedSeconds.toFixed(2)} s (${f.servedAgainSeconds.toFixed(2)} s)`)} |
 
 The cron writes ${large.products > SEED ? 'the feed' : 'it'} 500 products per batch, each batch's records forgotten before the next, to a part file whose progress is saved after every batch; a run stops after its first batch past half of Odoo's cron time limit and asks for the next run at once. The feed URL serves the newest written file and never writes a catalog of more than 2,000 products itself.
+
+Before the cron (the feed written by the request that fetched it): 35,039 products in 152.7 s (229 products/s), past Odoo's 120 s request limit. Reading each batch's pricelist rules with one search instead of one per product: 2.1× less CPU on 2,000 products (same bytes).
 `;
 }
 
