@@ -2,6 +2,7 @@ import contextlib
 import csv
 import fcntl
 import io
+import json
 import os
 import time
 from datetime import timedelta
@@ -13,7 +14,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.website_tiktok_events.models import website_catalog
 from odoo.addons.website_tiktok_events.tools.catalog_feed import (
-    FEED_COLUMNS, PART_SUFFIX, cron_run_seconds, feed_file_fingerprint,
+    FEED_COLUMNS, PART_SUFFIX, PROGRESS_SUFFIX, cron_run_seconds, feed_file_fingerprint,
 )
 from .common import GLOBAL_TOKEN, WEBSITE_TOKEN, TikTokCase
 from .test_page_injection import config_blob
@@ -364,6 +365,20 @@ class TestCatalogFeedWriters(TestCatalogFeed):
         with self.large_catalog():
             resumed, _response = self.feed_text(self.usd.name)
         self.assertEqual(resumed, inline)
+
+    def test_a_progress_left_without_its_part_starts_the_feed_again(self):
+        inline, _response = self.feed_text(self.usd.name)
+        self.clear_feeds()
+        fingerprint, _count = self.website._tiktok_catalog_version(self.home_list)
+        part = os.path.join(self.folder, '%s-%s-%s.csv%s' % (self.website.id, self.usd.name, fingerprint, PART_SUFFIX))
+        # A run stopped between its rename and removing the progress, or a part removed by hand.
+        with open(part + PROGRESS_SUFFIX, 'w', encoding='utf-8') as file:
+            json.dump({'after_id': self.mug.id, 'size': 10 ** 6}, file)
+        open(part, 'wb').close()
+        self.assertEqual(self.step(deadline=None), (3, 0, True))
+        with self.large_catalog():
+            again, _response = self.feed_text(self.usd.name)
+        self.assertEqual(again, inline)
 
     def test_a_second_writer_leaves_a_feed_being_written_alone(self):
         with patch.object(website_catalog, 'FEED_BATCH_SIZE', 1):
