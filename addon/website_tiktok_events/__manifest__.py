@@ -20,6 +20,7 @@ problems in plain words, dead letters to send again and test events.
         'security/ir.model.access.csv',
         'views/tiktok_control_room_views.xml',
         'data/tiktok_alert_cron.xml',
+        'data/tiktok_catalog_cron.xml',
         'wizard/tiktok_sidecar_connect_views.xml',
         'views/res_config_settings_views.xml',
         'views/website_views.xml',

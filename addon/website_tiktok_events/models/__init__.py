@@ -2,6 +2,7 @@ from . import payment_transaction
 from . import ir_http
 from . import product_template
 from . import product_product
+from . import product_pricelist
 from . import res_partner
 from . import res_users
 from . import res_config_settings

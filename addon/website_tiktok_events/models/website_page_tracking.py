@@ -145,12 +145,13 @@ class WebsitePageTracking(models.Model):
             ))
         return keys
 
-    def _tiktok_content_id(self, product):
+    def _tiktok_content_id(self, product, source=None):
         """The ``content_id`` of a ``product.product`` on this website (its
-        ``content_id_source``): the one rule behind every content entry the
-        module builds (product page, cart answer, Purchase)."""
+        ``content_id_source``, read once by a caller naming many products):
+        the one rule behind every content entry the module builds (product
+        page, cart answer, Purchase, catalog feed)."""
         self.ensure_one()
-        source = self._tiktok_resolved_settings()['content_id_source']
+        source = source or self._tiktok_resolved_settings()['content_id_source']
         return content_id(product.id, product.sudo().default_code, source)
 
     def _tiktok_content_ids(self, products):
