@@ -22,14 +22,21 @@ class TikTokCatalog(Controller):
         if not found:
             raise NotFound()
         website, pricelist = found
-        served = website._tiktok_catalog_file(pricelist, currency)
-        if not served:
-            return request.make_response(
-                request.env._('The catalog feed is being prepared. Please try again in a few minutes.'),
-                headers=[('Content-Type', 'text/plain; charset=utf-8'),
-                         ('Retry-After', str(FEED_RETRY_AFTER_SECONDS))],
-                status=503,
-            )
-        path, etag = served
-        return Stream(type='path', path=path, mimetype='text/csv', etag=etag, conditional=True,
-                      download_name='tiktok-catalog-%s.csv' % currency).get_response()
+        # A newer feed published between choosing a file and opening it removes the
+        # chosen one: choose again, once (two publications in that instant are not a thing).
+        for last_try in (False, True):
+            served = website._tiktok_catalog_file(pricelist, currency)
+            if not served:
+                return request.make_response(
+                    request.env._('The catalog feed is being prepared. Please try again in a few minutes.'),
+                    headers=[('Content-Type', 'text/plain; charset=utf-8'),
+                             ('Retry-After', str(FEED_RETRY_AFTER_SECONDS))],
+                    status=503,
+                )
+            path, etag = served
+            try:
+                return Stream(type='path', path=path, mimetype='text/csv', etag=etag, conditional=True,
+                              download_name='tiktok-catalog-%s.csv' % currency).get_response()
+            except FileNotFoundError:
+                if last_try:
+                    raise

@@ -334,6 +334,22 @@ class TestCatalogFeedWriters(TestCatalogFeed):
         self.assertIn('Mug renamed', fresh)
         self.assertEqual(len(self.fingerprints(self.usd.name)), 1)  # the older feed removed
 
+    def test_a_feed_removed_between_choosing_and_opening_it_is_chosen_again(self):
+        expected, _response = self.feed_text(self.usd.name)
+        choose = type(self.env['website'])._tiktok_catalog_file
+        chosen = []
+
+        def removed_once(website, pricelist, currency_name):
+            path, etag = choose(website, pricelist, currency_name)
+            if not chosen:  # as if a newer feed had been published, and this one removed, meanwhile
+                path = os.path.join(os.path.dirname(path), 'removed-' + os.path.basename(path))
+            chosen.append(path)
+            return path, etag
+
+        with patch.object(type(self.env['website']), '_tiktok_catalog_file', removed_once):
+            served, _response = self.feed_text(self.usd.name)
+        self.assertEqual((served, len(chosen)), (expected, 2))
+
     def test_a_rotated_secret_closes_a_feed_written_by_the_cron(self):
         with self.large_catalog():
             self.run_cron()
