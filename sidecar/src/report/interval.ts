@@ -19,7 +19,7 @@ import {
   type ReportTestEvent,
 } from '../contract/report';
 import type { PixelState } from '../contract/relay';
-import type { TikTokContent, TikTokEventRow, TikTokLead, TikTokPage, TikTokProperties, TikTokUser } from '../tiktok/types';
+import type { TikTokContent, TikTokEventRow, TikTokPage, TikTokProperties } from '../tiktok/types';
 import { LatencyHistogram } from './latency';
 import type { SettledRow } from '../dispatcher/dispatcher';
 
@@ -116,10 +116,9 @@ export class ContentCounts {
    */
   countRow(row: SettledRow): void {
     if (!CONTENT_EVENTS.has(row.event)) return;
-    const list = row.payload.indexOf(CONTENTS_LIST);
-    if (list === -1) return;
+    if (!row.payload.includes(CONTENTS_LIST)) return;
     const event = row.event as ReportContentEvent;
-    const contents = contentsOf(row.payload, list + CONTENTS_LIST.length - 1);
+    const contents = contentsOf(row.payload);
     const seen = new Set<string>();
     for (const content of contents) {
       // TikTok's own default: an entry without a (known) type is a product.
@@ -139,55 +138,14 @@ export class ContentCounts {
 /** One entry of a stored row's contents, read as the unknown it may be. */
 type StoredContent = Partial<Record<'content_type' | 'content_id', unknown>> | null | undefined;
 
-/** `contents` is a key of a row's `properties` only, so its text in a row is that list: checked here at compile time. */
-type KeysBesideProperties = keyof TikTokEventRow | keyof TikTokUser | keyof TikTokContent | keyof TikTokPage | keyof TikTokLead;
-const CONTENTS_ONLY_IN_PROPERTIES: Extract<KeysBesideProperties, 'contents'> extends never ? true : never = true;
-void CONTENTS_ONLY_IN_PROPERTIES;
-
-/** A `contents[]` entry holds text and numbers only, so its list ends at the first `]` outside a string: checked here at compile time. */
-type NestingContentKeys = { [K in keyof TikTokContent]-?: NonNullable<TikTokContent[K]> extends string | number | boolean ? never : K }[keyof TikTokContent];
-const CONTENTS_ARE_FLAT: NestingContentKeys extends never ? true : never = true;
-void CONTENTS_ARE_FLAT;
-
-const BACKSLASH = 0x5c;
-
-/** Past the end of the JSON string whose opening quote is at `quote`; -1 when the text ends first. */
-function endOfString(text: string, quote: number): number {
-  for (let at = text.indexOf('"', quote + 1); at !== -1; at = text.indexOf('"', at + 1)) {
-    let backslashes = 0;
-    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return at + 1;
-  }
-  return -1;
-}
-
 /**
- * Past the `]` of the list of flat entries opening at `from`; -1 when the text
- * ends first. The native `indexOf` jumps from string to string.
+ * A stored row's `properties.contents`; [] when unreadable (a row the sidecar
+ * did not write: an outbox edited by hand counts nothing).
  */
-function endOfList(text: string, from: number): number {
-  let at = from + 1;
-  let close = text.indexOf(']', at);
-  while (close !== -1) {
-    const quote = text.indexOf('"', at);
-    if (quote === -1 || close < quote) return close + 1;
-    at = endOfString(text, quote);
-    if (at === -1) return -1;
-    if (close < at) close = text.indexOf(']', at);
-  }
-  return -1;
-}
-
-/**
- * A stored row's `properties.contents`, its list opening at `from`; [] when
- * unreadable. Only that list's text is parsed, not the row: a third of the
- * cost; a row the sidecar did not write (an outbox edited by hand) counts nothing.
- */
-function contentsOf(payload: string, from: number): readonly StoredContent[] {
-  const to = endOfList(payload, from);
-  if (to === -1) return [];
+function contentsOf(payload: string): readonly StoredContent[] {
   try {
-    return JSON.parse(payload.slice(from, to)) as StoredContent[];
+    const contents = (JSON.parse(payload) as { properties?: { contents?: unknown } } | null)?.properties?.contents;
+    return Array.isArray(contents) ? (contents as StoredContent[]) : [];
   } catch {
     return [];
   }
