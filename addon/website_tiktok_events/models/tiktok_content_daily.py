@@ -66,11 +66,18 @@ class TikTokContentDaily(models.Model):
     def _within_bound(self, day, website_id, sums):
         """`sums` with the keys the day cannot keep any more folded into the
         unrecorded count (content_id None)."""
+        # Of the day's rows, only how many there are and which of this report's keys they hold:
+        # a report reads a few rows, not the day's thousands.
+        table = SQL.identifier(self._table)
+        self.env.cr.execute(SQL('SELECT count(*) FROM %s WHERE day = %s AND website_id = %s',
+                                table, day, website_id))
+        [(stored,)] = self.env.cr.fetchall()
+        ids = sorted({key[3] for key in sums if key[3] is not None})
         self.env.cr.execute(SQL(
-            'SELECT event, content_type, content_id FROM %s WHERE day = %s AND website_id = %s',
-            SQL.identifier(self._table), day, website_id))
+            'SELECT event, content_type, content_id FROM %s WHERE day = %s AND website_id = %s AND content_id IN %s',
+            table, day, website_id, tuple(ids) or ('',)))
         kept = {tuple(row) for row in self.env.cr.fetchall()}
-        room = MAX_CONTENT_IDS_PER_DAY - len(kept)
+        room = MAX_CONTENT_IDS_PER_DAY - stored
         rows, unrecorded = {}, {}
         for key, count in sorted(sums.items(), key=lambda item: (item[0][3] is None, item[0][1:3], item[0][3] or '')):
             if key[3] is not None and key[1:] not in kept:
