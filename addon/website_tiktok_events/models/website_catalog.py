@@ -367,6 +367,12 @@ class WebsiteCatalog(models.Model):
                 if deadline is not None and time.monotonic() >= deadline:
                     return
 
+    def _tiktok_catalog_variant_possible(self, product):
+        """The product is a combination the shop can make (the feed's rule, and the catalog match's)."""
+        # Without attribute values a product is its template's only variant:
+        # nothing to exclude it, and the check costs a query.
+        return not product.product_template_attribute_value_ids or product._is_variant_possible()
+
     def _tiktok_catalog_rows(self, products, pricelist):
         """One feed row per product of ``products`` that can be sold as it is
         (a variant the shop can make, not a product whose zero price the shop
@@ -380,9 +386,7 @@ class WebsiteCatalog(models.Model):
         with_images = set(products.with_context(bin_size=True).filtered('image_128').ids)
         with pricelist._tiktok_batch_rules(products):
             for product in products:
-                # Without attribute values a product is its template's only
-                # variant: nothing to exclude it, and the check costs a query.
-                if product.product_template_attribute_value_ids and not product._is_variant_possible():
+                if not self._tiktok_catalog_variant_possible(product):
                     continue
                 prices = self._tiktok_catalog_prices(product, pricelist)
                 if prices['prevent_zero_price_sale']:

@@ -51,7 +51,7 @@ class WebsiteCatalogMatch(models.Model):
             if template.website_id and template.website_id != self:
                 return 'other_website'
             return 'unpublished'
-        if product.product_template_attribute_value_ids and not product._is_variant_possible():
+        if not self._tiktok_catalog_variant_possible(product):
             return 'variant_impossible'
         if self.prevent_zero_price_sale and all(
             (pricelist.currency_id if pricelist else self.company_id.currency_id).is_zero(
