@@ -59,6 +59,20 @@ const CRM_BRIDGE = 'website_tiktok_events_crm';
 
 const unavailable = odooUnavailableReason();
 if (unavailable) console.warn(`Odoo upgrade test skipped: ${unavailable}`);
+
+/**
+ * Python for a shell of the previous release: TikTok on with `pixelId` (Purchases
+ * without payment allowed); website 1 as `website`, its cookie bar off.
+ */
+function pixelSetupPy(pixelId: string): string {
+  return `ICP = env['ir.config_parameter'].sudo()
+for key, value in {'enabled': 'True', 'pixel_id': '${pixelId}', 'access_token': 'tok',
+                   'purchase_without_payment': 'True'}.items():
+    ICP.set_param('website_tiktok_events.' + key, value)
+website = env['website'].browse(1)
+website.cookies_bar = False`;
+}
+
 const describeWithOdoo = unavailable ? describe.skip : describe;
 
 /** Python: a shop sending its website's Purchases (with or without payment) and its CRM stages to `pixelId` and `eventSet`; `website`, `product` defined. */
@@ -278,12 +292,7 @@ print('@@RESULT@@' + json.dumps(names))
       runShell(previous, db, `
 import json, time
 from odoo import fields
-ICP = env['ir.config_parameter'].sudo()
-for key, value in {'enabled': 'True', 'pixel_id': 'CUPGRADEPIXEL0000001', 'access_token': 'tok',
-                   'purchase_without_payment': 'True'}.items():
-    ICP.set_param('website_tiktok_events.' + key, value)
-website = env['website'].browse(1)
-website.cookies_bar = False
+${pixelSetupPy('CUPGRADEPIXEL0000001')}
 partner = env.ref('base.res_partner_2')
 product = env['product.product'].search([('sale_ok', '=', True), ('available_in_pos', '=', True)], limit=1)
 def order():
@@ -503,12 +512,7 @@ print('@@RESULT@@' + json.dumps({'taken': taken, 'taken_sources': len(taken_sour
       runShell(previous, db, `
 import json
 from odoo import fields
-ICP = env['ir.config_parameter'].sudo()
-for key, value in {'enabled': 'True', 'pixel_id': 'CUPGRADEPIXEL0000009', 'access_token': 'tok',
-                   'purchase_without_payment': 'True'}.items():
-    ICP.set_param('website_tiktok_events.' + key, value)
-website = env['website'].browse(1)
-website.write({'cookies_bar': False})
+${pixelSetupPy('CUPGRADEPIXEL0000009')}
 product = env['product.product'].search([('sale_ok', '=', True)], limit=1)
 env['tiktok.event.daily'].sudo().create({'day': fields.Date.today(), 'website_id': website.id, 'event': 'Search',
                                          'accepted': 6, 'delivered': 5})
